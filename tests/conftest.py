@@ -1,0 +1,69 @@
+"""Shared fixtures: `dialect` runs a test on a real SQLite file and on a real PostgreSQL server."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from tests.support.postgres import PostgresServer
+from tests.support.server import TheodoliteServer
+from theodolite.storage.engine import Database, open_database
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    server = PostgresServer()
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def new_postgres_database(server: PostgresServer) -> str:
+    name = "t_" + uuid.uuid4().hex[:12]
+    admin = create_engine(server.url().replace("postgresql://", "postgresql+psycopg://"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return server.url(name)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A fresh, empty database of each SQL engine."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'theodolite.db'}"
+    return new_postgres_database(request.getfixturevalue("postgres_server"))
+
+
+@pytest.fixture
+def database(database_url: str) -> Iterator[Database]:
+    """A migrated database of each SQL engine."""
+    db = open_database(database_url)
+    try:
+        yield db
+    finally:
+        db.dispose()
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[TheodoliteServer]:
+    """A real `theodolite serve` subprocess on each engine, shared by the tests of one module."""
+    from tests.support.server import TheodoliteServer
+
+    workdir = tmp_path_factory.mktemp("server")
+    if request.param == "sqlite":
+        url = f"sqlite:///{workdir / 'theodolite.db'}"
+    else:
+        url = new_postgres_database(request.getfixturevalue("postgres_server"))
+    settings = getattr(request.module, "SERVER_SETTINGS", {})
+    instance = TheodoliteServer(url, workdir, **settings).start()
+    try:
+        yield instance
+    finally:
+        instance.stop()

@@ -1,0 +1,26 @@
+"""Import direction (ARCHITECTURE.md) holds: checked by import-linter's contracts in pyproject.toml."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_import_contracts_are_kept() -> None:
+    lint_imports = Path(sys.executable).parent / "lint-imports"
+    result = subprocess.run([str(lint_imports)], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_sdk_import_does_not_pull_in_the_server() -> None:
+    code = "import sys, theodolite; bad = [m for m in ('fastapi', 'sqlalchemy', 'uvicorn') if m in sys.modules]; print(bad)"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert result.stdout.strip() == "[]", result.stdout + result.stderr
+
+
+def test_modules_stay_small() -> None:
+    big = [str(p.relative_to(ROOT)) for p in (ROOT / "theodolite").rglob("*.py") if len(p.read_text().splitlines()) > 800]
+    assert big == []

@@ -1,0 +1,71 @@
+"""The three SQL panels of ../shared/seeds/000 run unchanged on our PostgreSQL schema, with the right numbers."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from tests.support.builders import trace_batch
+from theodolite.storage.engine import Database
+from theodolite.storage.projects import get_or_create_project
+from theodolite.storage.writer import SqlWriter
+
+SEED = Path(__file__).resolve().parents[2].parent / "shared" / "seeds" / "000_eae6f4cc2130a558.txt"
+
+
+def seed_queries() -> dict[str, str]:
+    """The SQL blocks of the seed, verbatim, by their heading."""
+    queries: dict[str, str] = {}
+    heading = None
+    lines = SEED.read_text().splitlines()
+    i = 0
+    while i < len(lines):
+        if lines[i].startswith("### "):
+            heading = lines[i][4:].strip()
+        if lines[i].strip() == "```sql":
+            j = lines.index("```", i + 1)
+            queries[heading or str(i)] = "\n".join(lines[i + 1 : j])
+            i = j
+        i += 1
+    return queries
+
+
+@pytest.fixture
+def postgres_database(postgres_server) -> Database:  # type: ignore[no-untyped-def]
+    from tests.conftest import new_postgres_database
+    from theodolite.storage.engine import open_database
+
+    db = open_database(new_postgres_database(postgres_server))
+    yield db
+    db.dispose()
+
+
+def test_the_seed_has_the_three_queries() -> None:
+    assert set(seed_queries()) == {"Traces par agent", "Coût par heure", "Traces récents avec coût"}
+
+
+def test_seed_queries_run_unchanged_and_return_the_right_numbers(postgres_database: Database) -> None:
+    project, _ = get_or_create_project(postgres_database, "p")
+    hour = datetime.now(timezone.utc).replace(minute=0, second=0, microsecond=0) - timedelta(hours=3)
+    batches = [
+        trace_batch(at=hour + timedelta(minutes=5), agent="atlas", tokens=(10, 5), cost="0.25"),
+        trace_batch(at=hour + timedelta(minutes=10), agent="atlas", tokens=(20, 10), cost="0.50"),
+        trace_batch(at=hour + timedelta(hours=1, minutes=1), agent="scribe", tokens=(1, 1), cost="1.00"),
+        trace_batch(at=hour - timedelta(days=8), agent="old", tokens=(7, 7), cost="9.00"),  # outside 7 days
+    ]
+    writer = SqlWriter(postgres_database)
+    writer.commit([(project, b) for b in batches])
+    writer.close()
+    queries = seed_queries()
+    with postgres_database.connect() as conn:
+        by_agent = conn.execute(text(queries["Traces par agent"])).all()
+        per_hour = conn.execute(text(queries["Coût par heure"])).all()
+        recent = conn.execute(text(queries["Traces récents avec coût"])).all()
+    assert [tuple(r) for r in by_agent] == [("atlas", 2), ("scribe", 1)]
+    assert [(r.time, round(r.cost, 6)) for r in per_hour] == [(hour, 0.75), (hour + timedelta(hours=1), 1.0)]
+    assert [(r.agent, r.tokens, round(r.cost, 6)) for r in recent] == [
+        ("scribe", 2, 1.0), ("atlas", 30, 0.5), ("atlas", 15, 0.25), ("old", 14, 9.0)]
+    assert recent[0].name == "handle_question"

@@ -1,0 +1,90 @@
+"""The single writer on a real SQLite file and a real PostgreSQL: merging, dedup, isolation."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from tests.support.builders import T0, new_id, trace_batch
+from theodolite.model import Batch, Observation, Trace
+from theodolite.storage import tables
+from theodolite.storage.engine import Database
+from theodolite.storage.projects import get_or_create_project
+from theodolite.storage.writer import SqlWriter, count_rows
+
+
+def write(database: Database, *items: tuple[str, Batch]) -> list:
+    writer = SqlWriter(database)
+    try:
+        return writer.commit(list(items))
+    finally:
+        writer.close()
+
+
+def trace_row(database: Database, trace_id: str):
+    with database.connect() as conn:
+        return conn.execute(select(tables.traces).where(tables.traces.c.id == trace_id)).one()
+
+
+def test_batch_is_stored_with_payloads_apart(database: Database) -> None:
+    project, _ = get_or_create_project(database, "p")
+    batch = trace_batch()
+    assert write(database, (project, batch)) == [[]]
+    assert count_rows(database, "traces") == 1
+    assert count_rows(database, "observations") == 2
+    assert count_rows(database, "observation_payloads") == 2
+    with database.connect() as conn:
+        payload = conn.execute(select(tables.observation_payloads.c.input)
+                               .where(tables.observation_payloads.c.observation_id == batch.observations[1].id)).scalar_one()
+    assert payload == [{"role": "user", "content": "hi"}]
+
+
+def test_group_commit_of_many_requests_and_resend_stores_once(database: Database) -> None:
+    project, _ = get_or_create_project(database, "p")
+    batches = [trace_batch() for _ in range(20)]
+    write(database, *[(project, b) for b in batches])
+    write(database, *[(project, b) for b in batches[:5]])  # a client retry
+    assert count_rows(database, "traces") == 20
+    assert count_rows(database, "observations") == 40
+
+
+def test_trace_parts_in_any_order_merge_into_one_trace(database: Database) -> None:
+    project, _ = get_or_create_project(database, "p")
+    trace_id = new_id(16)
+    root_id = new_id(8)
+    child = Observation(id=new_id(8), trace_id=trace_id, parent_observation_id=root_id,
+                        start_time=T0 + timedelta(seconds=1), name="child")
+    root = Observation(id=root_id, trace_id=trace_id, start_time=T0, name="root")
+    # The child arrives first, in its own request, with tags and a user.
+    write(database, (project, Batch(traces=[Trace(id=trace_id, timestamp=T0 + timedelta(seconds=1), name="child",
+                                                   user_id="u1", tags=["a"], metadata={"x": 1})],
+                                     observations=[child])))
+    first = trace_row(database, trace_id)
+    assert (first.name, first.root_observation_id) == ("child", None)
+    # Then the root, later, with more tags and a session.
+    write(database, (project, Batch(traces=[Trace(id=trace_id, timestamp=T0, name="root", session_id="s1",
+                                                   tags=["b", "a"], metadata={"y": 2}, is_root_seen=True,
+                                                   root_observation_id=root_id)],
+                                     observations=[root])))
+    row = trace_row(database, trace_id)
+    assert row.name == "root"
+    assert row.root_observation_id == root_id
+    assert row.timestamp == T0
+    assert (row.user_id, row.session_id) == ("u1", "s1")
+    assert row.tags == ["a", "b"]
+    assert row.metadata == {"x": 1, "y": 2}
+    assert row.created_at == first.created_at
+
+
+def test_a_trace_id_of_another_project_is_rejected_not_merged(database: Database) -> None:
+    mine, _ = get_or_create_project(database, "mine")
+    theirs, _ = get_or_create_project(database, "theirs")
+    batch = trace_batch()
+    write(database, (mine, batch))
+    intruder = trace_batch(trace_id=batch.traces[0].id, name="hijack", user_id="evil")
+    [rejected] = write(database, (theirs, intruder))
+    assert len(rejected) == 2 and "another project" in rejected[0].reason
+    row = trace_row(database, batch.traces[0].id)
+    assert (row.project_id, row.name, row.user_id) == (mine, "handle_question", "u1")
+    assert count_rows(database, "observations") == 2

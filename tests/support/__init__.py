@@ -1,0 +1,1 @@
+"""Test harness: real servers (PostgreSQL, Theodolite) started by the suite itself."""

@@ -1,0 +1,68 @@
+"""A real `theodolite serve` subprocess on 127.0.0.1 and a free port."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+from tests.support.postgres import free_port
+
+PUBLIC_KEY = "pk-test"
+SECRET_KEY = "sk-test-secret"
+
+
+class TheodoliteServer:
+    def __init__(self, database_url: str, workdir: Path, **settings: str) -> None:
+        self.port = free_port()
+        self.base_url = f"http://127.0.0.1:{self.port}"
+        self.database_url = database_url
+        self.log_path = workdir / f"server-{self.port}.log"
+        self.env = {
+            **os.environ,
+            "THEODOLITE_INIT_PROJECT": "test",
+            "THEODOLITE_INIT_PUBLIC_KEY": PUBLIC_KEY,
+            "THEODOLITE_INIT_SECRET_KEY": SECRET_KEY,
+            **{f"THEODOLITE_{key.upper()}": value for key, value in settings.items()},
+        }
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self, deadline_s: float = 30.0) -> "TheodoliteServer":
+        self._log = open(self.log_path, "wb")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "theodolite", "serve", "--port", str(self.port), "--database-url", self.database_url],
+            env=self.env, stdout=self._log, stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + deadline_s
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"server exited with {self.process.returncode}:\n{self.log()}")
+            try:
+                if httpx.get(f"{self.base_url}/api/v1/health", timeout=1).status_code == 200:
+                    return self
+            except httpx.TransportError:
+                pass
+            time.sleep(0.05)  # polling a readiness probe with a deadline, not synchronising on time
+        raise RuntimeError(f"server not ready after {deadline_s}s:\n{self.log()}")
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+    def client(self, secret: str = SECRET_KEY) -> httpx.Client:
+        return httpx.Client(base_url=self.base_url, headers={"Authorization": f"Bearer {secret}"}, timeout=30)
+
+    def stop(self) -> int | None:
+        if self.process is None:
+            return None
+        self.process.terminate()
+        try:
+            code = self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            code = self.process.wait(timeout=10)
+        self._log.close()
+        return code

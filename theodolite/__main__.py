@@ -1,0 +1,3 @@
+from theodolite.cli.main import main
+
+main()

@@ -1,0 +1,166 @@
+"""`theodolite` command: serve, demo, migrate, keys."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from typing import Any
+
+import click
+
+from theodolite import __version__
+from theodolite.cli.options import pick_settings, settings_options
+from theodolite.errors import TheodoliteError
+from theodolite.server.settings import Settings, load_settings
+
+DATABASE_OPTIONS = ("config_file", "database_url")
+
+
+def _settings(values: dict[str, Any]) -> Settings:
+    try:
+        return load_settings(**pick_settings(values))
+    except TheodoliteError as exc:
+        raise click.ClickException(exc.message) from exc
+
+
+def _configure_logging(level: str) -> None:
+    logging.basicConfig(level=level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="theodolite")
+def cli() -> None:
+    """Theodolite: self-hosted observability for LLM applications.
+
+    Start with `theodolite demo` to see it filled with example traffic, or `theodolite serve`
+    to receive your own traces (OTLP/HTTP on /v1/traces).
+    """
+
+
+@cli.command()
+@settings_options()
+def serve(**values: Any) -> None:
+    """Run the server: OTLP ingestion, the query API and (later) the UI."""
+    from theodolite.server.runner import run_server
+
+    settings = _settings(values)
+    _configure_logging(settings.log_level)
+    _run(lambda: run_server(settings))
+
+
+@cli.command()
+@settings_options()
+@click.option("--days", default=7, show_default=True, type=click.IntRange(1, 90), help="Days of history to generate.")
+@click.option("--traces-per-day", default=400, show_default=True, type=click.IntRange(1, 100_000),
+              help="Traces generated per day of history.")
+@click.option("--seed", default=42, show_default=True, help="Random seed: the same seed gives the same data.")
+@click.option("--no-serve", is_flag=True, help="Only fill the database, do not start the server.")
+def demo(days: int, traces_per_day: int, seed: int, no_serve: bool, **values: Any) -> None:
+    """Fill a database with realistic demo traffic, then serve it.
+
+    Without --database-url the demo uses its own file (demo.db in the data directory), never
+    your real database. Re-running is safe: the same seed yields the same ids, stored once.
+    """
+    from theodolite.cli.demo_command import run_demo
+
+    if values.get("database_url") is None:
+        from theodolite.cli.demo_command import default_demo_url
+
+        values["database_url"] = default_demo_url()
+    settings = _settings(values)
+    _configure_logging(settings.log_level)
+    _run(lambda: run_demo(settings, days=days, traces_per_day=traces_per_day, seed=seed, serve=not no_serve))
+
+
+@cli.command()
+@settings_options(DATABASE_OPTIONS)
+def migrate(**values: Any) -> None:
+    """Apply pending database migrations (serve also does this on start)."""
+    from theodolite.storage.engine import open_database
+
+    settings = _settings(values)
+
+    def work() -> None:
+        database = open_database(settings.database_url, migrate=False)
+        applied = database.migrate()
+        click.echo(f"applied: {', '.join(applied)}" if applied else "schema is up to date")
+        database.dispose()
+
+    _run(work)
+
+
+@cli.group()
+def keys() -> None:
+    """Create, list and revoke project API keys."""
+
+
+@keys.command("create")
+@settings_options(DATABASE_OPTIONS)
+@click.option("--project", default="default", show_default=True, help="Project name (created if missing).")
+@click.option("--note", default=None, help="A note shown by `keys list`.")
+def keys_create(project: str, note: str | None, **values: Any) -> None:
+    """Create a key; its secret is printed once."""
+    from theodolite.storage.engine import open_database
+    from theodolite.storage.projects import create_key
+
+    settings = _settings(values)
+
+    def work() -> None:
+        key = create_key(open_database(settings.database_url), project, note=note)
+        click.echo(f"project:    {key.project_name}\npublic key: {key.public_key}\nsecret key: {key.secret_key}")
+        click.echo("The secret is not stored and will not be shown again.", err=True)
+
+    _run(work)
+
+
+@keys.command("list")
+@settings_options(DATABASE_OPTIONS)
+@click.option("--project", default=None, help="Only this project.")
+def keys_list(project: str | None, **values: Any) -> None:
+    """List keys (secrets are never shown, only their first and last characters)."""
+    from theodolite.query.projects import list_keys
+    from theodolite.storage.engine import open_database
+
+    settings = _settings(values)
+
+    def work() -> None:
+        rows = list_keys(open_database(settings.database_url), project)
+        if not rows:
+            click.echo("no keys")
+            return
+        click.echo(f"{'PROJECT':<20} {'PUBLIC KEY':<26} {'SECRET':<14} {'CREATED':<20} STATUS")
+        for key in rows:
+            status = f"revoked {key.revoked_at:%Y-%m-%d %H:%M}" if key.revoked_at else "active"
+            click.echo(f"{key.project_name:<20} {key.public_key:<26} {key.display_secret:<14} "
+                       f"{key.created_at:%Y-%m-%d %H:%M:%S}  {status}")
+
+    _run(work)
+
+
+@keys.command("revoke")
+@settings_options(DATABASE_OPTIONS)
+@click.argument("public_key")
+def keys_revoke(public_key: str, **values: Any) -> None:
+    """Revoke the key with this public key (a running server stops accepting it within
+    THEODOLITE_API_KEY_CACHE_S seconds)."""
+    from theodolite.storage.engine import open_database
+    from theodolite.storage.projects import revoke_key
+
+    settings = _settings(values)
+    _run(lambda: (revoke_key(open_database(settings.database_url), public_key), click.echo(f"revoked {public_key}")))
+
+
+def _run(work: Any) -> None:
+    """Run a command body, turning our errors into one-line messages (exit 1), not tracebacks."""
+    try:
+        work()
+    except TheodoliteError as exc:
+        raise click.ClickException(exc.message) from exc
+
+
+def main() -> None:
+    cli(prog_name="theodolite")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

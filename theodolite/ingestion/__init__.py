@@ -1,0 +1,1 @@
+"""Ingestion: wire adapters decode requests into the model; the pipeline commits them."""

@@ -1,0 +1,273 @@
+"""OTLP/HTTP traces (protobuf or JSON) -> Batch. Pure: no I/O, no clock, no database.
+
+Decoding is opentelemetry-proto's generated code (upb backend). OTLP/JSON differs from protobuf's
+canonical JSON mapping in one way that matters: trace and span ids are hex, not base64
+(OTLP spec, "JSON Protobuf Encoding"), so they are rewritten before `ParseDict`.
+"""
+
+from __future__ import annotations
+
+import base64
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+import orjson
+from google.protobuf import json_format
+from google.protobuf.message import DecodeError
+from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
+    ExportTraceServiceRequest,
+    ExportTraceServiceResponse,
+)
+from opentelemetry.proto.common.v1.common_pb2 import AnyValue
+from opentelemetry.proto.trace.v1.trace_pb2 import Span, Status
+
+from theodolite.errors import BadRequestError
+from theodolite.ingestion import semconv
+from theodolite.model import Batch, Cost, CostStatus, Level, Observation, ObservationType, Rejection, Trace, Usage
+
+EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+ZERO_TRACE_ID = bytes(16)
+ZERO_SPAN_ID = bytes(8)
+DROPPED_ATTRIBUTES_KEY = "theodolite.dropped_attributes_count"
+
+
+def parse_protobuf(body: bytes) -> ExportTraceServiceRequest:
+    request = ExportTraceServiceRequest()
+    try:
+        request.ParseFromString(body)
+    except DecodeError as exc:
+        raise BadRequestError(f"body is not an OTLP ExportTraceServiceRequest protobuf: {exc}") from exc
+    return request
+
+
+def _hex_to_base64(value: Any, expected_bytes: int, what: str) -> Any:
+    if not isinstance(value, str) or value == "":
+        return value
+    try:
+        raw = bytes.fromhex(value)
+    except ValueError as exc:
+        raise BadRequestError(f"{what} {value!r} is not hex (OTLP/JSON encodes ids as hex)") from exc
+    if len(raw) != expected_bytes:
+        raise BadRequestError(f"{what} {value!r} must be {expected_bytes * 2} hex digits")
+    return base64.b64encode(raw).decode()
+
+
+def parse_json(body: bytes) -> ExportTraceServiceRequest:
+    try:
+        document = orjson.loads(body)
+    except orjson.JSONDecodeError as exc:
+        raise BadRequestError(f"body is not valid JSON: {exc}") from exc
+    if not isinstance(document, dict):
+        raise BadRequestError("OTLP/JSON body must be an object with a resourceSpans array")
+    try:
+        for resource_spans in document.get("resourceSpans") or []:
+            for scope_spans in resource_spans.get("scopeSpans") or []:
+                for span in scope_spans.get("spans") or []:
+                    span["traceId"] = _hex_to_base64(span.get("traceId"), 16, "traceId")
+                    span["spanId"] = _hex_to_base64(span.get("spanId"), 8, "spanId")
+                    if "parentSpanId" in span:
+                        span["parentSpanId"] = _hex_to_base64(span["parentSpanId"], 8, "parentSpanId")
+                    for link in span.get("links") or []:
+                        link["traceId"] = _hex_to_base64(link.get("traceId"), 16, "links.traceId")
+                        link["spanId"] = _hex_to_base64(link.get("spanId"), 8, "links.spanId")
+        return json_format.ParseDict(document, ExportTraceServiceRequest(), ignore_unknown_fields=True)
+    except (AttributeError, TypeError) as exc:
+        raise BadRequestError(f"OTLP/JSON body has the wrong shape: {exc}") from exc
+    except json_format.ParseError as exc:
+        raise BadRequestError(f"OTLP/JSON body does not match ExportTraceServiceRequest: {exc}") from exc
+
+
+def any_value(value: AnyValue) -> Any:
+    kind = value.WhichOneof("value")
+    if kind == "string_value":
+        return value.string_value
+    if kind == "int_value":
+        return value.int_value
+    if kind == "double_value":
+        return value.double_value
+    if kind == "bool_value":
+        return value.bool_value
+    if kind == "array_value":
+        return [any_value(item) for item in value.array_value.values]
+    if kind == "kvlist_value":
+        return {kv.key: any_value(kv.value) for kv in value.kvlist_value.values}
+    if kind == "bytes_value":
+        return base64.b64encode(value.bytes_value).decode()
+    return None
+
+
+def attributes_dict(key_values: Any, limit: int) -> tuple[dict[str, Any], int]:
+    """Attributes as a dict, keeping at most `limit`; returns (dict, how many were dropped)."""
+    count = len(key_values)
+    if count > limit:
+        return {kv.key: any_value(kv.value) for kv in key_values[:limit]}, count - limit
+    return {kv.key: any_value(kv.value) for kv in key_values}, 0
+
+
+def time_from_ns(ns: int) -> datetime:
+    return EPOCH + timedelta(microseconds=ns // 1000)
+
+
+def _error_message(span: Span) -> str | None:
+    if span.status.message:
+        return span.status.message
+    for event in span.events:
+        if event.name == "exception":
+            facts = {kv.key: any_value(kv.value) for kv in event.attributes}
+            kind, message = facts.get("exception.type"), facts.get("exception.message")
+            if kind or message:
+                return f"{kind}: {message}" if kind and message else str(kind or message)
+    return None
+
+
+def _events(span: Span) -> list[dict[str, Any]] | None:
+    if not span.events:
+        return None
+    return [
+        {
+            "name": event.name,
+            "time": time_from_ns(event.time_unix_nano).isoformat() if event.time_unix_nano else None,
+            "attributes": {kv.key: any_value(kv.value) for kv in event.attributes},
+        }
+        for event in span.events
+    ]
+
+
+def decode_span(span: Span, resource: dict[str, Any], max_attributes: int) -> tuple[Observation, Trace]:
+    """One OTLP span -> its Observation and the trace-level facts it carries. Pure."""
+    attributes, dropped = attributes_dict(span.attributes, max_attributes)
+    fields = semconv.apply_rules(semconv.OBSERVATION_RULES, attributes)
+    trace_metadata = semconv.copy_trace_metadata(resource) | semconv.copy_trace_metadata(attributes)
+    trace_fields = semconv.apply_rules(semconv.TRACE_RULES, resource, consume=False)
+    trace_fields.update(semconv.apply_rules(semconv.TRACE_RULES, attributes))
+    trace_metadata.update(semconv.take_prefixed(attributes, semconv.TRACE_METADATA_PREFIXES))
+    metadata = semconv.take_prefixed(attributes, semconv.OBSERVATION_METADATA_PREFIXES)
+    model_parameters = semconv.take_model_parameters(attributes)
+    if dropped:
+        attributes[DROPPED_ATTRIBUTES_KEY] = dropped
+    events = _events(span)
+    if events:
+        attributes["otel.events"] = events
+    attributes["otel.span.kind"] = Span.SpanKind.Name(span.kind)
+
+    trace_id = span.trace_id.hex()
+    span_id = span.span_id.hex()
+    parent_id = span.parent_span_id.hex() if span.parent_span_id else None
+    start = time_from_ns(span.start_time_unix_nano)
+    end = time_from_ns(span.end_time_unix_nano) if span.end_time_unix_nano else None
+    if end is not None and end < start:
+        end = start  # clock skew inside the client; a negative latency helps nobody
+
+    response_model = fields.get("response_model")
+    request_model = fields.get("request_model")
+    observation_type = fields.get("type")
+    if observation_type is None:
+        observation_type = ObservationType.GENERATION if (request_model or response_model) else ObservationType.SPAN
+    is_error = span.status.code == Status.STATUS_CODE_ERROR
+    level = fields.get("level") or (Level.ERROR if is_error else Level.DEFAULT)
+    ttft = fields.get("ttft_s")
+    input_value = fields.get("input")
+    if "system_instructions" in fields:
+        input_value = {"system_instructions": fields["system_instructions"], "messages": input_value}
+    usage = Usage(
+        input_tokens=fields.get("input_tokens"),
+        output_tokens=fields.get("output_tokens"),
+        total_tokens=fields.get("total_tokens"),
+        cache_read_tokens=fields.get("cache_read_tokens"),
+        cache_write_tokens=fields.get("cache_write_tokens"),
+        reasoning_tokens=fields.get("reasoning_tokens"),
+    ).completed()
+    generation_like = observation_type in (ObservationType.GENERATION, ObservationType.EMBEDDING)
+    # Until the pricing stage prices it, a call with usage is unpriced: never a silent $0.
+    cost = Cost(status=CostStatus.UNPRICED if generation_like and not usage.is_empty() else CostStatus.NOT_APPLICABLE)
+    observation = Observation(
+        id=span_id,
+        trace_id=trace_id,
+        start_time=start,
+        type=observation_type,
+        name=span.name or None,
+        parent_observation_id=parent_id,
+        end_time=end,
+        completion_start_time=start + timedelta(seconds=ttft) if ttft is not None and ttft >= 0 else None,
+        level=level,
+        status_message=fields.get("status_message") or (_error_message(span) if is_error else None),
+        model=response_model or request_model,
+        request_model=request_model,
+        provider=fields.get("provider"),
+        model_parameters=model_parameters,
+        source=fields.get("source") or ("provider" if generation_like else None),
+        usage=usage,
+        cost=cost,
+        input=input_value,
+        output=fields.get("output"),
+        metadata=metadata or None,
+        attributes=attributes or None,
+        version=fields.get("version"),
+        environment=trace_fields.get("environment"),
+    )
+    is_root = parent_id is None
+    trace = Trace(
+        id=trace_id,
+        timestamp=start,
+        name=trace_fields.get("trace_name") or span.name or None,
+        user_id=trace_fields.get("user_id"),
+        session_id=trace_fields.get("session_id"),
+        tags=trace_fields.get("tags", []),
+        metadata=trace_metadata or None,
+        release=trace_fields.get("release"),
+        version=fields.get("version"),
+        environment=trace_fields.get("environment"),
+        is_root_seen=is_root or "trace_name" in trace_fields,
+        root_observation_id=span_id if is_root else None,
+    )
+    return observation, trace
+
+
+def _span_problem(span: Span) -> str | None:
+    if len(span.trace_id) != 16 or span.trace_id == ZERO_TRACE_ID:
+        return "trace_id must be 16 non-zero bytes"
+    if len(span.span_id) != 8 or span.span_id == ZERO_SPAN_ID:
+        return "span_id must be 8 non-zero bytes"
+    if span.parent_span_id and len(span.parent_span_id) != 8:
+        return "parent_span_id must be empty or 8 bytes"
+    if span.start_time_unix_nano == 0:
+        return "start_time_unix_nano is missing"
+    return None
+
+
+def decode_request(request: ExportTraceServiceRequest, *, max_attributes: int = 1000) -> Batch:
+    """Every span of an export request -> one Batch; bad spans become Rejections. Pure."""
+    batch = Batch()
+    for resource_spans in request.resource_spans:
+        resource, _ = attributes_dict(resource_spans.resource.attributes, max_attributes)
+        for scope_spans in resource_spans.scope_spans:
+            for span in scope_spans.spans:
+                problem = _span_problem(span)
+                if problem is not None:
+                    batch.rejections.append(Rejection(span.span_id.hex() or None, problem))
+                    continue
+                observation, trace = decode_span(span, dict(resource), max_attributes)
+                batch.observations.append(observation)
+                batch.traces.append(trace)
+    return batch
+
+
+def decode_traces(body: bytes, content_type: str, max_attributes: int = 1000) -> Batch:
+    """Body of POST /v1/traces -> Batch. Raises BadRequestError when the body cannot be read."""
+    request = parse_json(body) if content_type == "json" else parse_protobuf(body)
+    return decode_request(request, max_attributes=max_attributes)
+
+
+def encode_response(rejections: list[Rejection], content_type: str) -> bytes:
+    """The ExportTraceServiceResponse; partial_success set when some spans were rejected."""
+    response = ExportTraceServiceResponse()
+    if rejections:
+        response.partial_success.rejected_spans = len(rejections)
+        reasons = sorted({r.reason for r in rejections})
+        response.partial_success.error_message = f"{len(rejections)} span(s) rejected: " + "; ".join(reasons[:5])
+    if content_type == "json":
+        return json_format.MessageToJson(response, indent=None).encode()
+    return response.SerializeToString()
+
+
+__all__ = ["decode_traces", "decode_request", "decode_span", "encode_response", "parse_json", "parse_protobuf"]

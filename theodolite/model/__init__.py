@@ -1,0 +1,37 @@
+"""The canonical trace model every wire format decodes into and every reader reads.
+
+Plain dataclasses with no dependencies, so that the SDK, the ingestion adapters and the storage
+layer can all share them without importing each other.
+"""
+
+from theodolite.model.entities import (
+    Batch,
+    Rejection,
+    Cost,
+    CostStatus,
+    Level,
+    Observation,
+    ObservationType,
+    Score,
+    ScoreDataType,
+    Source,
+    Trace,
+    Usage,
+    merge_trace,
+)
+
+__all__ = [
+    "Batch",
+    "Rejection",
+    "Cost",
+    "CostStatus",
+    "Level",
+    "Observation",
+    "ObservationType",
+    "Score",
+    "ScoreDataType",
+    "Source",
+    "Trace",
+    "Usage",
+    "merge_trace",
+]

@@ -1,0 +1,36 @@
+"""Opaque cursors: the client hands back what it was given, never builds one."""
+
+from __future__ import annotations
+
+import base64
+from datetime import datetime
+from typing import Any
+
+import orjson
+
+from theodolite.errors import BadRequestError
+
+
+def encode_cursor(*values: Any) -> str:
+    plain = [v.isoformat() if isinstance(v, datetime) else v for v in values]
+    return base64.urlsafe_b64encode(orjson.dumps(plain)).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str, arity: int) -> list[Any]:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        values = orjson.loads(base64.urlsafe_b64decode(padded))
+    except (ValueError, orjson.JSONDecodeError) as exc:
+        raise BadRequestError("cursor is not one this server issued") from exc
+    if not isinstance(values, list) or len(values) != arity:
+        raise BadRequestError("cursor is not one this server issued")
+    return values
+
+
+def decode_time_cursor(cursor: str) -> tuple[datetime, str]:
+    """A (timestamp, id) cursor for newest-first lists."""
+    when, ident = decode_cursor(cursor, 2)
+    try:
+        return datetime.fromisoformat(when), str(ident)
+    except (TypeError, ValueError) as exc:
+        raise BadRequestError("cursor is not one this server issued") from exc

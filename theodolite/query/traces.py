@@ -1,0 +1,127 @@
+"""Reads of traces: the filtered, paginated list and one trace with its observation tree."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, exists, or_, select
+
+from theodolite.errors import NotFoundError
+from theodolite.query.aggregates import empty_totals, trace_totals
+from theodolite.query.pagination import decode_time_cursor, encode_cursor
+from theodolite.storage import tables
+from theodolite.storage.engine import Database
+from theodolite.storage.expressions import json_array_contains
+
+t = tables.traces
+o = tables.observations
+p = tables.observation_payloads
+s = tables.scores
+
+TRACE_FIELDS = ("id", "timestamp", "name", "user_id", "session_id", "release", "version", "environment", "tags", "metadata")
+
+
+@dataclass(slots=True)
+class TraceFilter:
+    start: datetime | None = None  # inclusive
+    end: datetime | None = None  # exclusive
+    name: str | None = None
+    user_id: str | None = None
+    session_id: str | None = None
+    tags: list[str] = field(default_factory=list)  # all must be present
+    model: str | None = None  # some observation used this model
+    level: str | None = None  # some observation has this level
+    release: str | None = None
+    environment: str | None = None
+
+
+def list_traces(
+    database: Database, project_id: str, filters: TraceFilter, *, limit: int = 50, cursor: str | None = None
+) -> tuple[list[dict[str, Any]], str | None]:
+    """Traces newest first with their totals; returns (page, next cursor or None). Blocks."""
+    conditions = [t.c.project_id == project_id]
+    if filters.start is not None:
+        conditions.append(t.c.timestamp >= filters.start)
+    if filters.end is not None:
+        conditions.append(t.c.timestamp < filters.end)
+    for column, value in ((t.c.name, filters.name), (t.c.user_id, filters.user_id),
+                          (t.c.session_id, filters.session_id), (t.c.release, filters.release),
+                          (t.c.environment, filters.environment)):
+        if value is not None:
+            conditions.append(column == value)
+    for tag in filters.tags:
+        conditions.append(json_array_contains(t.c.tags, tag, database.dialect_name))
+    if filters.model is not None:
+        conditions.append(exists().where(o.c.trace_id == t.c.id, o.c.project_id == project_id, o.c.model == filters.model))
+    if filters.level is not None:
+        conditions.append(exists().where(o.c.trace_id == t.c.id, o.c.project_id == project_id, o.c.level == filters.level.upper()))
+    if cursor is not None:
+        when, ident = decode_time_cursor(cursor)
+        conditions.append(or_(t.c.timestamp < when, and_(t.c.timestamp == when, t.c.id < ident)))
+    statement = (
+        select(*(t.c[name] for name in TRACE_FIELDS))
+        .where(*conditions)
+        .order_by(t.c.timestamp.desc(), t.c.id.desc())
+        .limit(limit + 1)
+    )
+    with database.connect() as conn:
+        rows = conn.execute(statement).all()
+        page = rows[:limit]
+        totals = trace_totals(conn, project_id, [row.id for row in page])
+    items = []
+    for row in page:
+        item = {name: getattr(row, name) for name in TRACE_FIELDS}
+        item.update(totals.get(row.id, empty_totals() | {"latency_s": None}))
+        items.append(item)
+    next_cursor = encode_cursor(page[-1].timestamp, page[-1].id) if len(rows) > limit else None
+    return items, next_cursor
+
+
+OBSERVATION_FIELDS = tuple(c.name for c in o.columns if c.name not in ("project_id", "created_at"))
+
+
+def observation_row_to_dict(row: Any) -> dict[str, Any]:
+    item = {name: getattr(row, name) for name in OBSERVATION_FIELDS}
+    start, end = item["start_time"], item["end_time"]
+    item["latency_s"] = (end - start).total_seconds() if end is not None else None
+    first = item["completion_start_time"]
+    item["time_to_first_token_s"] = (first - start).total_seconds() if first is not None else None
+    return item
+
+
+def get_trace(database: Database, project_id: str, trace_id: str) -> dict[str, Any]:
+    """One trace with its observations as a tree (children by start time) and its scores.
+
+    Raises NotFoundError if the trace does not exist *in this project*. Blocks.
+    """
+    with database.connect() as conn:
+        row = conn.execute(select(t).where(t.c.id == trace_id, t.c.project_id == project_id)).first()
+        if row is None:
+            raise NotFoundError(f"trace {trace_id} not found")
+        observation_rows = conn.execute(
+            select(*(o.c[name] for name in OBSERVATION_FIELDS), p.c.input, p.c.output, p.c.attributes)
+            .outerjoin(p, p.c.observation_id == o.c.id)
+            .where(o.c.trace_id == trace_id, o.c.project_id == project_id)
+            .order_by(o.c.start_time, o.c.id)
+        ).all()
+        score_rows = conn.execute(
+            select(s).where(s.c.trace_id == trace_id, s.c.project_id == project_id).order_by(s.c.timestamp)
+        ).all()
+        totals = trace_totals(conn, project_id, [trace_id]).get(trace_id, empty_totals() | {"latency_s": None})
+    trace = {name: getattr(row, name) for name in TRACE_FIELDS}
+    trace["root_observation_id"] = row.root_observation_id
+    trace.update(totals)
+    nodes: dict[str, dict[str, Any]] = {}
+    for obs in observation_rows:
+        node = observation_row_to_dict(obs)
+        node.update(input=obs.input, output=obs.output, attributes=obs.attributes, children=[])
+        nodes[node["id"]] = node
+    roots = []
+    for node in nodes.values():
+        parent = nodes.get(node["parent_observation_id"]) if node["parent_observation_id"] else None
+        (parent["children"] if parent is not None else roots).append(node)
+    trace["observations"] = roots
+    trace["scores"] = [{c: getattr(r, c) for c in r._fields if c not in ("project_id", "created_at")} for r in score_rows]
+    return trace

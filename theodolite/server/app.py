@@ -1,0 +1,63 @@
+"""create_app: the only composition root. Everything the server runs is wired here."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from theodolite import __version__
+from theodolite.ingestion.pipeline import IngestPipeline
+from theodolite.server.auth import Authenticator
+from theodolite.server.bootstrap import bootstrap_projects, describe_new_key
+from theodolite.server.errors import install_error_handlers
+from theodolite.server.routes import api, health, otlp
+from theodolite.server.settings import Settings
+from theodolite.server.state import AppState
+from theodolite.storage.engine import open_database
+from theodolite.storage.writer import SqlWriter
+
+log = logging.getLogger("theodolite")
+
+
+def create_app(settings: Settings) -> FastAPI:
+    """The ASGI app. Opening the database, migrating and starting the writer happen at startup."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        database = open_database(settings.database_url, sqlite_cache_mib=settings.sqlite_cache_mib,
+                                 migrate=settings.auto_migrate)
+        new_key = bootstrap_projects(database, settings)
+        if new_key is not None:
+            print(describe_new_key(new_key, f"http://{settings.host}:{settings.port}"), flush=True)
+        writer = SqlWriter(database)
+        pipeline = IngestPipeline(
+            writer.commit,
+            max_queue_items=settings.ingest_queue_max_spans,
+            max_transaction_items=settings.writer_batch_max_spans,
+            retry_after_s=settings.retry_after_s,
+        )
+        pipeline.start()
+        app.state.theodolite = AppState(settings, database, pipeline, Authenticator(database, settings.api_key_cache_s))
+        log.info("theodolite %s ready on %s (%s)", __version__, settings.port, database.dialect_name)
+        try:
+            yield
+        finally:
+            if not pipeline.stop(timeout_s=30):
+                log.error("writer did not drain within 30 s; unacknowledged requests were not stored")
+            writer.close()
+            database.dispose()
+
+    app = FastAPI(
+        title="Theodolite",
+        version=__version__,
+        description="Observability for LLM applications: OTLP ingestion and the query API.",
+        lifespan=lifespan,
+    )
+    install_error_handlers(app)
+    app.include_router(health.router)
+    app.include_router(otlp.router)
+    app.include_router(api.router)
+    return app

@@ -1,0 +1,44 @@
+"""Reading request bodies safely: a size limit before and after decompression."""
+
+from __future__ import annotations
+
+import zlib
+
+from starlette.requests import Request
+
+from theodolite.errors import BadRequestError, PayloadTooLargeError, UnsupportedMediaTypeError
+
+
+async def read_body(request: Request, max_bytes: int) -> bytes:
+    """The decoded body. 413 above `max_bytes` (compressed or not), 415 for unknown encodings.
+
+    The limit is enforced while streaming, so an oversized or lying Content-Length never makes the
+    server hold more than `max_bytes`; gzip is inflated with a bound, so a zip bomb cannot either.
+    """
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > max_bytes:
+        raise PayloadTooLargeError(f"body of {declared} bytes exceeds the limit of {max_bytes} bytes")
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > max_bytes:
+            raise PayloadTooLargeError(f"body exceeds the limit of {max_bytes} bytes")
+        chunks.append(chunk)
+    body = b"".join(chunks)
+    encoding = request.headers.get("content-encoding", "identity").strip().lower()
+    if encoding in ("", "identity"):
+        return body
+    if encoding in ("gzip", "x-gzip", "deflate"):
+        # wbits 47 = auto-detect zlib or gzip header (zlib docs), which covers both encodings.
+        inflater = zlib.decompressobj(wbits=47)
+        try:
+            inflated = inflater.decompress(body, max_bytes + 1)
+        except zlib.error as exc:
+            raise BadRequestError(f"body is not valid {encoding}: {exc}") from exc
+        if len(inflated) > max_bytes or inflater.unconsumed_tail:
+            raise PayloadTooLargeError(f"decompressed body exceeds the limit of {max_bytes} bytes")
+        if not inflater.eof:
+            raise BadRequestError(f"{encoding} body is truncated")
+        return inflated
+    raise UnsupportedMediaTypeError(f"Content-Encoding {encoding!r} is not supported; use gzip or none")

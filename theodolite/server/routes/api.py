@@ -1,0 +1,97 @@
+"""The query API under /api/v1 (JSON, key-authenticated, newest first, cursor pagination)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request
+
+from theodolite.query.groups import list_sessions, list_users
+from theodolite.query.observations import ObservationFilter, list_observations
+from theodolite.query.traces import TraceFilter, get_trace, list_traces
+from theodolite.server.routes.api_models import (
+    ErrorResponse,
+    ObservationPage,
+    SessionPage,
+    TraceDetail,
+    TracePage,
+    UserPage,
+)
+from theodolite.server.state import AppState, authenticate
+
+ERRORS = {code: {"model": ErrorResponse} for code in (400, 401, 404, 422)}
+router = APIRouter(prefix="/api/v1", tags=["query"], responses=ERRORS)
+
+Project = Annotated[str, Depends(authenticate)]
+Limit = Annotated[int, Query(ge=1, le=500, description="page size")]
+Cursor = Annotated[str | None, Query(description="next_cursor of the previous page")]
+Start = Annotated[datetime | None, Query(alias="from", description="inclusive lower time bound, ISO-8601")]
+End = Annotated[datetime | None, Query(alias="to", description="exclusive upper time bound, ISO-8601")]
+
+
+def state_of(request: Request) -> AppState:
+    return request.app.state.theodolite
+
+
+State = Annotated[AppState, Depends(state_of)]
+
+
+@router.get("/traces", response_model=TracePage, summary="List traces, newest first")
+def traces_list(
+    state: State,
+    project: Project,
+    start: Start = None,
+    end: End = None,
+    name: str | None = None,
+    user_id: str | None = None,
+    session_id: str | None = None,
+    tags: Annotated[list[str], Query(description="repeat for several; all must be present")] = [],  # noqa: B006
+    model: str | None = None,
+    level: Annotated[str | None, Query(pattern="^(?i)(debug|default|warning|error)$")] = None,
+    release: str | None = None,
+    environment: str | None = None,
+    limit: Limit = 50,
+    cursor: Cursor = None,
+) -> dict:
+    filters = TraceFilter(start, end, name, user_id, session_id, list(tags), model, level, release, environment)
+    items, next_cursor = list_traces(state.database, project, filters, limit=limit, cursor=cursor)
+    return {"data": items, "next_cursor": next_cursor}
+
+
+@router.get("/traces/{trace_id}", response_model=TraceDetail, summary="One trace with its observation tree")
+def traces_get(state: State, project: Project, trace_id: str) -> dict:
+    return get_trace(state.database, project, trace_id)
+
+
+@router.get("/observations", response_model=ObservationPage, summary="List observations, newest first")
+def observations_list(
+    state: State,
+    project: Project,
+    start: Start = None,
+    end: End = None,
+    type: str | None = None,  # noqa: A002 - the API's field is called type
+    model: str | None = None,
+    name: str | None = None,
+    trace_id: str | None = None,
+    level: Annotated[str | None, Query(pattern="^(?i)(debug|default|warning|error)$")] = None,
+    limit: Limit = 50,
+    cursor: Cursor = None,
+) -> dict:
+    filters = ObservationFilter(start, end, type, model, name, trace_id, level)
+    items, next_cursor = list_observations(state.database, project, filters, limit=limit, cursor=cursor)
+    return {"data": items, "next_cursor": next_cursor}
+
+
+@router.get("/sessions", response_model=SessionPage, summary="Sessions with trace counts, tokens and cost")
+def sessions_list(state: State, project: Project, start: Start = None, end: End = None,
+                  limit: Limit = 50, cursor: Cursor = None) -> dict:
+    items, next_cursor = list_sessions(state.database, project, start=start, end=end, limit=limit, cursor=cursor)
+    return {"data": items, "next_cursor": next_cursor}
+
+
+@router.get("/users", response_model=UserPage, summary="Users with trace counts, tokens and cost")
+def users_list(state: State, project: Project, start: Start = None, end: End = None,
+               limit: Limit = 50, cursor: Cursor = None) -> dict:
+    items, next_cursor = list_users(state.database, project, start=start, end=end, limit=limit, cursor=cursor)
+    return {"data": items, "next_cursor": next_cursor}

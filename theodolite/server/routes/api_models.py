@@ -1,0 +1,146 @@
+"""Response shapes of /api/v1, declared once so the OpenAPI schema documents them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+
+class ErrorBody(BaseModel):
+    status: int
+    message: str
+
+
+class ErrorResponse(BaseModel):
+    error: ErrorBody
+
+
+class Totals(BaseModel):
+    observation_count: int
+    input_tokens: int
+    output_tokens: int
+    total_tokens: int
+    total_cost: float | None = Field(description="USD over priced observations; null when none was priced")
+    unpriced_count: int = Field(description="generations whose model has no price: not counted as $0")
+    error_count: int
+
+
+class TraceSummary(Totals):
+    id: str
+    timestamp: datetime
+    name: str | None
+    user_id: str | None
+    session_id: str | None
+    release: str | None
+    version: str | None
+    environment: str | None
+    tags: list[str]
+    metadata: dict[str, Any] | None
+    latency_s: float | None
+
+
+class TracePage(BaseModel):
+    data: list[TraceSummary]
+    next_cursor: str | None = Field(description="pass as `cursor` for the next page; null on the last page")
+
+
+class ObservationSummary(BaseModel):
+    id: str
+    trace_id: str
+    parent_observation_id: str | None
+    type: str
+    name: str | None
+    start_time: datetime
+    end_time: datetime | None
+    completion_start_time: datetime | None
+    latency_s: float | None
+    time_to_first_token_s: float | None
+    level: str
+    status_message: str | None
+    model: str | None
+    request_model: str | None
+    provider: str | None
+    model_parameters: dict[str, Any] | None
+    source: str | None
+    prompt_tokens: int | None
+    completion_tokens: int | None
+    total_tokens: int | None
+    cache_read_tokens: int | None
+    cache_write_tokens: int | None
+    reasoning_tokens: int | None
+    input_cost: float | None
+    output_cost: float | None
+    total_cost: float | None
+    calculated_input_cost: float | None
+    calculated_output_cost: float | None
+    calculated_total_cost: float | None
+    cost_status: str
+    metadata: dict[str, Any] | None
+    version: str | None
+    environment: str | None
+
+
+class ObservationPage(BaseModel):
+    data: list[ObservationSummary]
+    next_cursor: str | None
+
+
+class ObservationNode(ObservationSummary):
+    input: Any = None
+    output: Any = None
+    attributes: dict[str, Any] | None = None
+    children: list[ObservationNode]
+
+
+class ScoreOut(BaseModel):
+    id: str
+    trace_id: str | None
+    observation_id: str | None
+    session_id: str | None
+    name: str
+    value: float | None
+    string_value: str | None
+    data_type: str
+    source: str
+    comment: str | None
+    metadata: dict[str, Any] | None
+    timestamp: datetime
+
+
+class TraceDetail(TraceSummary):
+    root_observation_id: str | None
+    observations: list[ObservationNode] = Field(description="the tree: roots, each with its children")
+    scores: list[ScoreOut]
+
+
+class SessionSummary(Totals):
+    session_id: str
+    trace_count: int
+    first_seen: datetime
+    last_seen: datetime
+
+
+class SessionPage(BaseModel):
+    data: list[SessionSummary]
+    next_cursor: str | None
+
+
+class UserSummary(Totals):
+    user_id: str
+    trace_count: int
+    first_seen: datetime
+    last_seen: datetime
+
+
+class UserPage(BaseModel):
+    data: list[UserSummary]
+    next_cursor: str | None
+
+
+class Health(BaseModel):
+    status: str
+    version: str
+    database: str
+    queued_items: int

@@ -1,0 +1,29 @@
+"""Liveness/readiness for probes: no authentication."""
+
+from __future__ import annotations
+
+from anyio import to_thread
+from fastapi import APIRouter, Request
+from sqlalchemy import text
+
+from theodolite import __version__
+from theodolite.errors import StorageError
+from theodolite.server.routes.api_models import Health
+
+router = APIRouter(tags=["health"])
+
+
+@router.get("/api/v1/health", response_model=Health, summary="Health (no auth): 200 when the database answers")
+async def health(request: Request) -> dict:
+    state = request.app.state.theodolite
+
+    def ping() -> None:
+        with state.database.connect() as conn:
+            conn.execute(text("SELECT 1"))
+
+    try:
+        await to_thread.run_sync(ping)
+    except Exception as exc:
+        raise StorageError(f"database unreachable: {exc.__class__.__name__}") from exc
+    return {"status": "ok", "version": __version__, "database": state.database.dialect_name,
+            "queued_items": state.pipeline.queued_items}

@@ -1,0 +1,114 @@
+"""The one Settings object. Each setting is one field, one THEODOLITE_* variable and one CLI flag.
+
+Precedence: CLI flag > environment variable > config file (TOML, `--config-file`) > default.
+Nothing else in Theodolite reads `os.environ`; `tests/unit/test_docs.py` fails when a field here
+is missing from docs/settings.md.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+from theodolite.errors import ConfigurationError
+
+
+def default_database_url() -> str:
+    data_dir = Path(platformdirs.user_data_dir("theodolite", appauthor=False))
+    return f"sqlite:///{data_dir / 'theodolite.db'}"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="THEODOLITE_", extra="forbid")
+
+    config_file: Path | None = Field(None, description="TOML file with settings (keys as the field names).")
+    database_url: str = Field(
+        default_factory=default_database_url,
+        description="sqlite:///path/to/file.db or postgresql://user:pass@host:port/db.",
+    )
+    host: str = Field("127.0.0.1", description="Interface the server listens on.")
+    port: int = Field(4318, ge=0, le=65535, description="TCP port (4318 is the OTLP/HTTP default).")
+    auto_migrate: bool = Field(True, description="Apply database migrations on start.")
+    log_level: str = Field("info", description="debug, info, warning or error.")
+    max_body_bytes: int = Field(
+        20 * 1024 * 1024, gt=0, description="Largest request body accepted, after decompression (413 above)."
+    )
+    ingest_queue_max_spans: int = Field(
+        50_000, gt=0, description="Spans waiting for commit before new requests get 429."
+    )
+    writer_batch_max_spans: int = Field(
+        5_000, gt=0, description="Most spans committed in one transaction (group commit)."
+    )
+    retry_after_s: int = Field(1, ge=1, description="Retry-After sent with 429/503.")
+    max_span_attributes: int = Field(
+        1_000, gt=0, description="Attributes kept per span; the rest are dropped and counted."
+    )
+    sqlite_cache_mib: int = Field(32, gt=0, description="SQLite page cache of the writer connection.")
+    api_key_cache_s: float = Field(
+        5.0, ge=0, description="How long a verified API key is cached (a revoked key stops working after this)."
+    )
+    init_project: str | None = Field(None, description="Project created on first start (headless set-up).")
+    init_public_key: str | None = Field(None, description="Public key of the first project's key.")
+    init_secret_key: str | None = Field(None, description="Secret of the first project's key.")
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_scheme(cls, value: str) -> str:
+        if not value.startswith(("sqlite:", "sqlite+pysqlite:", "postgresql:", "postgresql+psycopg:")):
+            raise ValueError("must start with sqlite:/// or postgresql://")
+        return value
+
+    @field_validator("log_level")
+    @classmethod
+    def _known_level(cls, value: str) -> str:
+        if value.lower() not in ("debug", "info", "warning", "error"):
+            raise ValueError("must be one of debug, info, warning, error")
+        return value.lower()
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # Flags arrive as init kwargs; the file is read by `load_settings` and passed below them.
+        return (init_settings, env_settings)
+
+
+def load_settings(**flags: Any) -> Settings:
+    """Build Settings from flags (None = not given), the environment and the config file.
+
+    Raises ConfigurationError with a readable message; never a pydantic traceback.
+    """
+    from pydantic import ValidationError
+
+    given = {key: value for key, value in flags.items() if value is not None}
+    try:
+        first = Settings(**given)
+        file_values: dict[str, Any] = {}
+        if first.config_file is not None:
+            try:
+                file_values = tomllib.loads(first.config_file.read_text())
+            except (OSError, tomllib.TOMLDecodeError) as exc:
+                raise ConfigurationError(f"cannot read config file {first.config_file}: {exc}") from exc
+            unknown = sorted(set(file_values) - set(Settings.model_fields))
+            if unknown:
+                raise ConfigurationError(f"unknown setting(s) in {first.config_file}: {', '.join(unknown)}")
+            # The file sits below flags and environment: keep only what those left at default.
+            explicit = first.model_fields_set
+            merged = {k: v for k, v in file_values.items() if k not in explicit}
+            return Settings(**given, **merged) if merged else first
+        return first
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc']) or 'settings'}: {err['msg']}" for err in exc.errors()
+        )
+        raise ConfigurationError(f"invalid settings: {problems}") from exc

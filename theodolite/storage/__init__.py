@@ -1,0 +1,1 @@
+"""Durable storage: the schema, the engines, the single writer. Nothing outside this package writes SQL."""

@@ -1,0 +1,120 @@
+"""Opening a database: URL normalisation, per-engine connection settings, migrations.
+
+`Database` is what the rest of Theodolite holds. SQLite and PostgreSQL share it (SQLAlchemy Core);
+a ClickHouse backend will be a second class with the same reader/writer surface.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import Connection, make_url
+
+from theodolite.errors import ConfigurationError
+from theodolite.storage.types import dumps_json
+
+log = logging.getLogger(__name__)
+
+
+def normalise_url(url: str) -> str:
+    """Accept the URLs users type (`postgresql://`) and pick the driver we ship (psycopg 3)."""
+    parsed = make_url(url)
+    if parsed.drivername in ("postgresql", "postgres"):
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    elif parsed.drivername == "sqlite":
+        parsed = parsed.set(drivername="sqlite+pysqlite")
+    if parsed.drivername not in ("postgresql+psycopg", "sqlite+pysqlite"):
+        raise ConfigurationError(f"unsupported database URL scheme {parsed.drivername!r}")
+    if parsed.drivername.startswith("sqlite") and not parsed.database:
+        raise ConfigurationError("SQLite URL needs a file path: sqlite:///path/to/theodolite.db")
+    return parsed.render_as_string(hide_password=False)
+
+
+class Database:
+    """An open database. Thread-safe: readers take pooled connections, the writer its own.
+
+    `sqlite_cache_mib` applies to each SQLite connection; readers and the writer each hold one.
+    """
+
+    def __init__(self, url: str, *, sqlite_cache_mib: int = 32) -> None:
+        self.url = normalise_url(url)
+        self.dialect_name = "sqlite" if self.url.startswith("sqlite") else "postgresql"
+        kwargs: dict[str, Any] = {"json_serializer": dumps_json, "future": True}
+        if self.dialect_name == "sqlite":
+            path = make_url(self.url).database
+            if path and path != ":memory:":
+                Path(path).expanduser().parent.mkdir(parents=True, exist_ok=True)
+            self.path: Path | None = Path(path) if path and path != ":memory:" else None
+            # pysqlite's own transaction handling is off (autocommit); SQLAlchemy's events below
+            # issue BEGIN IMMEDIATE so a writer never fails half-way on a lock upgrade.
+            kwargs["connect_args"] = {"check_same_thread": False, "isolation_level": None, "timeout": 30}
+        else:
+            self.path = None
+            kwargs["pool_pre_ping"] = True
+            kwargs["pool_size"] = 5
+        self.engine: Engine = create_engine(self.url, **kwargs)
+        if self.dialect_name == "sqlite":
+            self._configure_sqlite(sqlite_cache_mib)
+
+    def _configure_sqlite(self, cache_mib: int) -> None:
+        @event.listens_for(self.engine, "connect")
+        def on_connect(dbapi_conn: Any, _record: Any) -> None:
+            cursor = dbapi_conn.cursor()
+            # WAL: readers never block the writer; NORMAL: fsync at checkpoint, not every commit,
+            # which is durable against process crashes (the committed WAL survives) and loses at
+            # most the last commits on power loss.
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.execute("PRAGMA busy_timeout=30000")
+            cursor.execute(f"PRAGMA cache_size=-{cache_mib * 1024}")
+            cursor.execute("PRAGMA temp_store=MEMORY")
+            cursor.close()
+
+        @event.listens_for(self.engine, "begin")
+        def on_begin(conn: Connection) -> None:
+            conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.info.get("writer") else "BEGIN")
+
+    def connect(self) -> Connection:
+        """A pooled connection for reading. Blocks; call from a worker thread, not the event loop."""
+        return self.engine.connect()
+
+    def writer_connection(self) -> Connection:
+        """The connection of the single writer thread; its transactions take the write lock at BEGIN."""
+        conn = self.engine.connect()
+        conn.info["writer"] = True
+        return conn
+
+    def migrate(self) -> list[str]:
+        """Bring the schema to the newest revision; returns the revisions applied. Blocks."""
+        from theodolite.storage.migrations.runner import upgrade_to_head
+
+        return upgrade_to_head(self.engine)
+
+    def size_bytes(self) -> int | None:
+        """Bytes on disk (SQLite: the file and its WAL); None where the engine does not tell."""
+        if self.path is None:
+            return None
+        total = 0
+        for suffix in ("", "-wal", "-shm"):
+            candidate = Path(str(self.path) + suffix)
+            if candidate.exists():
+                total += candidate.stat().st_size
+        return total
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def open_database(url: str, *, sqlite_cache_mib: int = 32, migrate: bool = True) -> Database:
+    database = Database(url, sqlite_cache_mib=sqlite_cache_mib)
+    if migrate:
+        applied = database.migrate()
+        if applied:
+            log.info("applied migrations: %s", ", ".join(applied))
+    return database
+
+
+__all__ = ["Database", "open_database", "normalise_url"]

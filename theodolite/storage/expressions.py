@@ -1,0 +1,23 @@
+"""SQL expressions whose spelling differs by engine, one function per operation."""
+
+from __future__ import annotations
+
+from sqlalchemy import exists, func, literal, select, text
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.expression import cast
+
+from theodolite.storage.types import dumps_json
+
+
+def json_array_contains(column: ColumnElement, value: str, dialect_name: str) -> ColumnElement[bool]:
+    """True where the JSON array in `column` holds the string `value`."""
+    if dialect_name == "postgresql":
+        return column.op("@>")(cast(literal(dumps_json([value])), JSONB))
+    each = func.json_each(column).table_valued("value")
+    return exists(select(text("1")).select_from(each).where(each.c.value == value))
+
+
+def json_text_field(column: ColumnElement, key: str, dialect_name: str) -> ColumnElement[str]:
+    """`column->>'key'` on both engines (SQLite >= 3.38 has the same operator)."""
+    return column.op("->>")(literal(key))

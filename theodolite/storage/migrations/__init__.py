@@ -1,0 +1,1 @@
+"""Alembic migrations for the SQL engines (SQLite, PostgreSQL)."""

@@ -1,0 +1,152 @@
+"""The schema: one declaration for every SQL engine; Alembic migrations are checked against it.
+
+Column names follow Langfuse v2's tables (`traces`, `observations`, `scores`) so that the SQL
+panels teams already wrote over Langfuse run unchanged (../shared/seeds/000). In particular
+`traces.id` is the primary key on its own: PostgreSQL accepts `GROUP BY t.id` with other `t.*`
+columns in the select list only when `id` is the whole primary key.
+
+Index design (each serves a named read in `theodolite.query`; every index costs ingest speed):
+- traces (project_id, timestamp): list traces newest first, time-range filters, the trace count panels.
+- traces (project_id, session_id, timestamp) / (project_id, user_id, timestamp): sessions and users.
+- observations (trace_id): the tree of one trace, and per-trace token/cost sums (the recent-traces panel).
+- observations (project_id, start_time): observation lists and time-bucketed cost (the cost-per-hour panel).
+- observations (project_id, model, start_time): the model filter and per-model aggregates.
+Inputs, outputs and leftover attributes live in `observation_payloads`, so that lists and
+aggregates never read them.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Column,
+    Float,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    text,
+)
+
+from theodolite.storage.types import JsonDocument, Money, Payload, UtcDateTime
+
+metadata = MetaData()
+
+projects = Table(
+    "projects",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("name", Text, nullable=False, unique=True),
+    Column("created_at", UtcDateTime, nullable=False),
+)
+
+api_keys = Table(
+    "api_keys",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("project_id", String(64), nullable=False, index=True),
+    Column("public_key", String(128), nullable=False, unique=True),
+    # sha256 of the secret: secrets are 256-bit random tokens, so a slow KDF adds nothing but
+    # latency on every request (the same choice GitHub and Stripe make for API tokens).
+    Column("secret_hash", String(64), nullable=False, unique=True),
+    Column("display_secret", String(32), nullable=False),  # "sk-th-…abcd", for `keys list`
+    Column("note", Text),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("revoked_at", UtcDateTime),
+)
+
+traces = Table(
+    "traces",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("project_id", String(64), nullable=False),
+    Column("timestamp", UtcDateTime, nullable=False),
+    Column("name", Text),
+    Column("root_observation_id", String(64)),
+    Column("user_id", Text),
+    Column("session_id", Text),
+    Column("release", Text),
+    Column("version", Text),
+    Column("environment", Text),
+    Column("tags", JsonDocument, nullable=False, server_default=text("'[]'")),
+    Column("metadata", JsonDocument),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    Index("ix_traces_project_timestamp", "project_id", "timestamp"),
+    Index("ix_traces_project_session", "project_id", "session_id", "timestamp"),
+    Index("ix_traces_project_user", "project_id", "user_id", "timestamp"),
+)
+
+observations = Table(
+    "observations",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("trace_id", String(64), nullable=False),
+    Column("project_id", String(64), nullable=False),
+    Column("parent_observation_id", String(64)),
+    Column("type", String(16), nullable=False),
+    Column("name", Text),
+    Column("start_time", UtcDateTime, nullable=False),
+    Column("end_time", UtcDateTime),
+    Column("completion_start_time", UtcDateTime),
+    Column("level", String(8), nullable=False),
+    Column("status_message", Text),
+    Column("model", Text),
+    Column("request_model", Text),
+    Column("provider", Text),
+    Column("model_parameters", JsonDocument),
+    Column("source", Text),
+    Column("prompt_tokens", Integer),
+    Column("completion_tokens", Integer),
+    Column("total_tokens", Integer),
+    Column("cache_read_tokens", Integer),
+    Column("cache_write_tokens", Integer),
+    Column("reasoning_tokens", Integer),
+    Column("input_cost", Money),  # as reported by the client
+    Column("output_cost", Money),
+    Column("total_cost", Money),
+    Column("calculated_input_cost", Money),  # as priced by Theodolite
+    Column("calculated_output_cost", Money),
+    Column("calculated_total_cost", Money),
+    Column("cost_status", String(12), nullable=False),
+    Column("metadata", JsonDocument),
+    Column("version", Text),
+    Column("environment", Text),
+    Column("created_at", UtcDateTime, nullable=False),
+    Index("ix_observations_trace", "trace_id"),
+    Index("ix_observations_project_start", "project_id", "start_time"),
+    Index("ix_observations_project_model", "project_id", "model", "start_time"),
+)
+
+observation_payloads = Table(
+    "observation_payloads",
+    metadata,
+    Column("observation_id", String(64), primary_key=True),
+    Column("input", Payload),
+    Column("output", Payload),
+    Column("attributes", Payload),
+)
+
+scores = Table(
+    "scores",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("project_id", String(64), nullable=False),
+    Column("trace_id", String(64)),
+    Column("observation_id", String(64)),
+    Column("session_id", Text),
+    Column("name", Text, nullable=False),
+    Column("value", Float),
+    Column("string_value", Text),
+    Column("data_type", String(12), nullable=False),
+    Column("source", String(16), nullable=False),
+    Column("comment", Text),
+    Column("metadata", JsonDocument),
+    Column("timestamp", UtcDateTime, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Index("ix_scores_project_timestamp", "project_id", "timestamp"),
+    Index("ix_scores_trace", "trace_id"),
+)
+
+__all__ = ["metadata", "projects", "api_keys", "traces", "observations", "observation_payloads", "scores"]

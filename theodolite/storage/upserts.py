@@ -1,0 +1,28 @@
+"""INSERT ... ON CONFLICT for each SQL engine: the one place where that dialect difference lives.
+
+SQLite and PostgreSQL spell upserts identically in SQLAlchemy, but through different `insert`
+constructors; everything that upserts asks this module for the statement.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Table
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.sql.dml import Insert
+
+
+def _insert(table: Table, dialect_name: str) -> "postgresql.Insert | sqlite.Insert":
+    return postgresql.insert(table) if dialect_name == "postgresql" else sqlite.insert(table)
+
+
+def insert_ignoring_duplicates(table: Table, dialect_name: str) -> Insert:
+    """Rows whose primary key exists are skipped: a client's retry stores nothing twice."""
+    return _insert(table, dialect_name).on_conflict_do_nothing(index_elements=list(table.primary_key.columns))
+
+
+def insert_replacing(table: Table, dialect_name: str, *, keep: tuple[str, ...] = ("created_at",)) -> Insert:
+    """Rows whose primary key exists are overwritten, except the `keep` columns."""
+    statement = _insert(table, dialect_name)
+    key = {column.name for column in table.primary_key.columns}
+    updates = {c.name: statement.excluded[c.name] for c in table.columns if c.name not in key and c.name not in keep}
+    return statement.on_conflict_do_update(index_elements=list(table.primary_key.columns), set_=updates)
