@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from decimal import Decimal
 
 from sqlalchemy import select
 
@@ -35,9 +36,18 @@ def test_batch_is_stored_with_payloads_apart(database: Database) -> None:
     assert count_rows(database, "observations") == 2
     assert count_rows(database, "observation_payloads") == 2
     with database.connect() as conn:
-        payload = conn.execute(select(tables.observation_payloads.c.input)
+        payload = conn.execute(select(tables.observation_payloads.c.payload)
                                .where(tables.observation_payloads.c.observation_id == batch.observations[1].id)).scalar_one()
-    assert payload == [{"role": "user", "content": "hi"}]
+    assert payload["input"] == [{"role": "user", "content": "hi"}]
+    assert payload["output"] == [{"role": "assistant", "content": "hello"}]
+    # Bulk-written values read back through the column types: times, JSON, money.
+    with database.connect() as conn:
+        llm = conn.execute(select(tables.observations).where(tables.observations.c.id == batch.observations[1].id)).one()
+    assert llm.start_time == batch.observations[1].start_time
+    assert llm.calculated_total_cost == Decimal("0.001")
+    assert llm.model_parameters is None and llm.total_tokens == 17
+    row = trace_row(database, batch.traces[0].id)
+    assert row.metadata == {"agent": "atlas"} and row.tags == [] and row.timestamp == T0
 
 
 def test_group_commit_of_many_requests_and_resend_stores_once(database: Database) -> None:

@@ -23,8 +23,8 @@ from theodolite.model import Batch, Rejection
 
 log = logging.getLogger(__name__)
 
-CommitFunction = Callable[[Sequence[tuple[str, Batch]]], list[list[Rejection]]]
-CommittedHook = Callable[[Sequence[tuple[str, Batch]]], None]
+CommitFunction = Callable[[Sequence[tuple[int, Batch]]], list[list[Rejection]]]
+CommittedHook = Callable[[Sequence[tuple[int, Batch]]], None]
 
 
 @dataclass
@@ -42,7 +42,7 @@ class PipelineStats:
 
 @dataclass(slots=True)
 class _Pending:
-    project_id: str
+    project_id: int
     batch: Batch
     future: Future[list[Rejection]]
 
@@ -79,7 +79,7 @@ class IngestPipeline:
         self._thread = threading.Thread(target=self._run, name="theodolite-writer", daemon=True)
         self._thread.start()
 
-    def submit_nowait(self, project_id: str, batch: Batch) -> Future[list[Rejection]]:
+    def submit_nowait(self, project_id: int, batch: Batch) -> Future[list[Rejection]]:
         """Queue a batch; the future resolves after commit. Raises OverloadedError when full."""
         future: Future[list[Rejection]] = Future()
         size = max(batch.size(), 1)
@@ -98,11 +98,11 @@ class IngestPipeline:
             self._cond.notify()
         return future
 
-    async def submit(self, project_id: str, batch: Batch) -> list[Rejection]:
+    async def submit(self, project_id: int, batch: Batch) -> list[Rejection]:
         """Queue a batch and wait until it is committed. Raises OverloadedError or StorageError."""
         return await asyncio.wrap_future(self.submit_nowait(project_id, batch))
 
-    def submit_blocking(self, project_id: str, batch: Batch, timeout_s: float | None = None) -> list[Rejection]:
+    def submit_blocking(self, project_id: int, batch: Batch, timeout_s: float | None = None) -> list[Rejection]:
         """For the CLI and the demo: queue a batch and block the calling thread until committed."""
         return self.submit_nowait(project_id, batch).result(timeout=timeout_s)
 

@@ -47,7 +47,7 @@ def totals_from_row(row: Any) -> dict[str, Any]:
     }
 
 
-def trace_totals(conn: Connection, project_id: str, trace_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+def trace_totals(conn: Connection, project_id: int, trace_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
     """Totals and latency per trace id, for a page of traces. Blocks."""
     result: dict[str, dict[str, Any]] = {}
     for start in range(0, len(trace_ids), ID_CHUNK):

@@ -28,7 +28,7 @@ class ObservationFilter:
 
 
 def list_observations(
-    database: Database, project_id: str, filters: ObservationFilter, *, limit: int = 50, cursor: str | None = None
+    database: Database, project_id: int, filters: ObservationFilter, *, limit: int = 50, cursor: str | None = None
 ) -> tuple[list[dict[str, Any]], str | None]:
     """Observations newest first; returns (page, next cursor or None). Blocks."""
     conditions = [o.c.project_id == project_id]

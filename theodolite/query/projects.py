@@ -16,7 +16,7 @@ from theodolite.storage.projects import hash_secret
 @dataclass(frozen=True, slots=True)
 class KeyInfo:
     public_key: str
-    project_id: str
+    project_id: int
     project_name: str
     display_secret: str
     note: str | None
@@ -32,7 +32,7 @@ def _key_query():  # type: ignore[no-untyped-def]
     ).join(p, p.c.id == k.c.project_id)
 
 
-def get_project_for_secret(database: Database, secret: str, public_key: str | None = None) -> str | None:
+def get_project_for_secret(database: Database, secret: str, public_key: str | None = None) -> int | None:
     """The project id of an active key with this secret (and public key, if given), else None. Blocks."""
     digest = hash_secret(secret)
     statement = _key_query().where(tables.api_keys.c.secret_hash == digest, tables.api_keys.c.revoked_at.is_(None))
@@ -42,7 +42,7 @@ def get_project_for_secret(database: Database, secret: str, public_key: str | No
         return None
     if public_key is not None and row.public_key != public_key:
         return None
-    return str(row.project_id)
+    return int(row.project_id)
 
 
 def list_keys(database: Database, project_name: str | None = None) -> list[KeyInfo]:

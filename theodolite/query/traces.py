@@ -38,7 +38,7 @@ class TraceFilter:
 
 
 def list_traces(
-    database: Database, project_id: str, filters: TraceFilter, *, limit: int = 50, cursor: str | None = None
+    database: Database, project_id: int, filters: TraceFilter, *, limit: int = 50, cursor: str | None = None
 ) -> tuple[list[dict[str, Any]], str | None]:
     """Traces newest first with their totals; returns (page, next cursor or None). Blocks."""
     conditions = [t.c.project_id == project_id]
@@ -79,7 +79,7 @@ def list_traces(
     return items, next_cursor
 
 
-OBSERVATION_FIELDS = tuple(c.name for c in o.columns if c.name not in ("project_id", "created_at"))
+OBSERVATION_FIELDS = tuple(c.name for c in o.columns if c.name != "project_id")
 
 
 def observation_row_to_dict(row: Any) -> dict[str, Any]:
@@ -91,7 +91,7 @@ def observation_row_to_dict(row: Any) -> dict[str, Any]:
     return item
 
 
-def get_trace(database: Database, project_id: str, trace_id: str) -> dict[str, Any]:
+def get_trace(database: Database, project_id: int, trace_id: str) -> dict[str, Any]:
     """One trace with its observations as a tree (children by start time) and its scores.
 
     Raises NotFoundError if the trace does not exist *in this project*. Blocks.
@@ -101,7 +101,7 @@ def get_trace(database: Database, project_id: str, trace_id: str) -> dict[str, A
         if row is None:
             raise NotFoundError(f"trace {trace_id} not found")
         observation_rows = conn.execute(
-            select(*(o.c[name] for name in OBSERVATION_FIELDS), p.c.input, p.c.output, p.c.attributes)
+            select(*(o.c[name] for name in OBSERVATION_FIELDS), p.c.payload)
             .outerjoin(p, p.c.observation_id == o.c.id)
             .where(o.c.trace_id == trace_id, o.c.project_id == project_id)
             .order_by(o.c.start_time, o.c.id)
@@ -116,7 +116,9 @@ def get_trace(database: Database, project_id: str, trace_id: str) -> dict[str, A
     nodes: dict[str, dict[str, Any]] = {}
     for obs in observation_rows:
         node = observation_row_to_dict(obs)
-        node.update(input=obs.input, output=obs.output, attributes=obs.attributes, children=[])
+        payload = obs.payload or {}
+        node.update(input=payload.get("input"), output=payload.get("output"),
+                    attributes=payload.get("attributes"), children=[])
         nodes[node["id"]] = node
     roots = []
     for node in nodes.values():

@@ -50,16 +50,16 @@ class Authenticator:
     def __init__(self, database: Database, cache_s: float) -> None:
         self._database = database
         self._cache_s = cache_s
-        self._cache: dict[Credential, tuple[str, float]] = {}
+        self._cache: dict[Credential, tuple[int, float]] = {}
         self._lock = threading.Lock()
 
-    def cached(self, credential: Credential) -> str | None:
+    def cached(self, credential: Credential) -> int | None:
         hit = self._cache.get(credential)
         if hit is not None and hit[1] > time.monotonic():
             return hit[0]
         return None
 
-    def project_for(self, credential: Credential) -> str:
+    def project_for(self, credential: Credential) -> int:
         hit = self.cached(credential)
         if hit is not None:
             return hit

@@ -21,7 +21,7 @@ class AppState:
     authenticator: Authenticator
 
 
-async def authenticate(request: Request) -> str:
+async def authenticate(request: Request) -> int:
     """The project id of the request's key. Raises AuthenticationError (401)."""
     state: AppState = request.app.state.theodolite
     credential = credential_from_headers(request)

@@ -23,7 +23,7 @@ class KeyConflictError(TheodoliteError):
 class IssuedKey:
     """A key as created: the secret is shown to the user this once and never stored."""
 
-    project_id: str
+    project_id: int
     project_name: str
     public_key: str
     secret_key: str
@@ -49,15 +49,14 @@ def _now() -> datetime:
     return datetime.now(timezone.utc)
 
 
-def get_or_create_project(database: Database, name: str) -> tuple[str, bool]:
+def get_or_create_project(database: Database, name: str) -> tuple[int, bool]:
     """(project id, created?) for the project called `name`. Blocks."""
     with database.engine.begin() as conn:
         existing = conn.execute(select(tables.projects.c.id).where(tables.projects.c.name == name)).scalar()
         if existing is not None:
-            return existing, False
-        project_id = uuid.uuid4().hex
-        conn.execute(tables.projects.insert().values(id=project_id, name=name, created_at=_now()))
-        return project_id, True
+            return int(existing), False
+        result = conn.execute(tables.projects.insert().values(name=name, created_at=_now()))
+        return int(result.inserted_primary_key[0]), True
 
 
 def count_projects(database: Database) -> int:

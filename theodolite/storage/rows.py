@@ -8,7 +8,7 @@ from typing import Any
 from theodolite.model import Observation, Score, Trace
 
 
-def trace_to_row(project_id: str, trace: Trace, now: datetime) -> dict[str, Any]:
+def trace_to_row(project_id: int, trace: Trace, now: datetime) -> dict[str, Any]:
     return {
         "id": trace.id,
         "project_id": project_id,
@@ -44,7 +44,7 @@ def row_to_trace(row: Any) -> Trace:
     )
 
 
-def observation_to_row(project_id: str, obs: Observation, now: datetime) -> dict[str, Any]:
+def observation_to_row(project_id: int, obs: Observation) -> dict[str, Any]:
     usage, cost = obs.usage, obs.cost
     return {
         "id": obs.id,
@@ -79,7 +79,6 @@ def observation_to_row(project_id: str, obs: Observation, now: datetime) -> dict
         "metadata": obs.metadata,
         "version": obs.version,
         "environment": obs.environment,
-        "created_at": now,
     }
 
 
@@ -88,13 +87,11 @@ def payload_to_row(obs: Observation) -> dict[str, Any] | None:
         return None
     return {
         "observation_id": obs.id,
-        "input": obs.input,
-        "output": obs.output,
-        "attributes": obs.attributes or None,
+        "payload": {"input": obs.input, "output": obs.output, "attributes": obs.attributes or None},
     }
 
 
-def score_to_row(project_id: str, score: Score, now: datetime) -> dict[str, Any]:
+def score_to_row(project_id: int, score: Score, now: datetime) -> dict[str, Any]:
     return {
         "id": score.id,
         "project_id": project_id,

@@ -16,6 +16,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from theodolite.errors import StorageError
 from theodolite.model import Batch, Rejection, Trace, merge_trace
 from theodolite.storage import tables
+from theodolite.storage.bulk import BulkInsert
 from theodolite.storage.engine import Database
 from theodolite.storage.rows import observation_to_row, payload_to_row, row_to_trace, score_to_row, trace_to_row
 from theodolite.storage.upserts import insert_ignoring_duplicates, insert_replacing
@@ -31,12 +32,15 @@ class SqlWriter:
         self.database = database
         self.dialect = database.dialect_name
         self._conn = database.writer_connection()
-        self._insert_observations = insert_ignoring_duplicates(tables.observations, self.dialect)
-        self._insert_payloads = insert_ignoring_duplicates(tables.observation_payloads, self.dialect)
-        self._upsert_traces = insert_replacing(tables.traces, self.dialect)
-        self._upsert_scores = insert_replacing(tables.scores, self.dialect)
+        dialect = database.engine.dialect
+        self._insert_observations = BulkInsert(
+            tables.observations, insert_ignoring_duplicates(tables.observations, self.dialect), dialect)
+        self._insert_payloads = BulkInsert(
+            tables.observation_payloads, insert_ignoring_duplicates(tables.observation_payloads, self.dialect), dialect)
+        self._upsert_traces = BulkInsert(tables.traces, insert_replacing(tables.traces, self.dialect), dialect)
+        self._upsert_scores = BulkInsert(tables.scores, insert_replacing(tables.scores, self.dialect), dialect)
 
-    def commit(self, items: Sequence[tuple[str, Batch]]) -> list[list[Rejection]]:
+    def commit(self, items: Sequence[tuple[int, Batch]]) -> list[list[Rejection]]:
         """Write every (project_id, batch) in one transaction; blocks until it is committed.
 
         Returns, per item, what was rejected while writing (a trace id owned by another project).
@@ -57,24 +61,21 @@ class SqlWriter:
                                 Rejection(obs.id, f"trace id {obs.trace_id} belongs to another project")
                             )
                             continue
-                        observation_rows.append(observation_to_row(project_id, obs, now))
+                        observation_rows.append(observation_to_row(project_id, obs))
                         payload = payload_to_row(obs)
                         if payload is not None:
                             payload_rows.append(payload)
                     score_rows.extend(score_to_row(project_id, score, now) for score in batch.scores)
-                if observation_rows:
-                    self._conn.execute(self._insert_observations, observation_rows)
-                if payload_rows:
-                    self._conn.execute(self._insert_payloads, payload_rows)
-                if score_rows:
-                    self._conn.execute(self._upsert_scores, score_rows)
+                self._insert_observations.execute(self._conn, observation_rows)
+                self._insert_payloads.execute(self._conn, payload_rows)
+                self._upsert_scores.execute(self._conn, score_rows)
         except SQLAlchemyError as exc:
             raise StorageError(f"database write failed: {exc.__class__.__name__}: {exc}") from exc
         return rejections
 
-    def _write_traces(self, items: Sequence[tuple[str, Batch]], now: datetime) -> dict[str, str]:
+    def _write_traces(self, items: Sequence[tuple[int, Batch]], now: datetime) -> dict[str, int]:
         """Merge this transaction's trace parts with the stored rows; returns trace id -> owner project."""
-        parts: dict[str, tuple[str, Trace]] = {}
+        parts: dict[str, tuple[int, Trace]] = {}
         for project_id, batch in items:
             for trace in batch.traces:
                 seen = parts.get(trace.id)
@@ -103,8 +104,7 @@ class SqlWriter:
             if existing is not None:
                 row["created_at"] = existing.created_at
             rows.append(row)
-        if rows:
-            self._conn.execute(self._upsert_traces, rows)
+        self._upsert_traces.execute(self._conn, rows)
         return owners
 
     def close(self) -> None:

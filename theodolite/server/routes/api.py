@@ -23,7 +23,7 @@ from theodolite.server.state import AppState, authenticate
 ERRORS = {code: {"model": ErrorResponse} for code in (400, 401, 404, 422)}
 router = APIRouter(prefix="/api/v1", tags=["query"], responses=ERRORS)
 
-Project = Annotated[str, Depends(authenticate)]
+Project = Annotated[int, Depends(authenticate)]
 Limit = Annotated[int, Query(ge=1, le=500, description="page size")]
 Cursor = Annotated[str | None, Query(description="next_cursor of the previous page")]
 Start = Annotated[datetime | None, Query(alias="from", description="inclusive lower time bound, ISO-8601")]

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-23 03:25:35.692342
+Create Date: 2026-11-23 03:38:24.791119
 """
 
 import sqlalchemy as sa
@@ -22,7 +22,7 @@ def upgrade() -> None:
     op.create_table(
         "api_keys",
         sa.Column("id", sa.String(length=64), nullable=False),
-        sa.Column("project_id", sa.String(length=64), nullable=False),
+        sa.Column("project_id", sa.Integer(), nullable=False),
         sa.Column("public_key", sa.String(length=128), nullable=False),
         sa.Column("secret_hash", sa.String(length=64), nullable=False),
         sa.Column("display_secret", sa.String(length=32), nullable=False),
@@ -49,16 +49,14 @@ def upgrade() -> None:
     op.create_table(
         "observation_payloads",
         sa.Column("observation_id", sa.String(length=64), nullable=False),
-        sa.Column("input", theodolite.storage.types.Payload(), nullable=True),
-        sa.Column("output", theodolite.storage.types.Payload(), nullable=True),
-        sa.Column("attributes", theodolite.storage.types.Payload(), nullable=True),
+        sa.Column("payload", theodolite.storage.types.Payload(), nullable=False),
         sa.PrimaryKeyConstraint("observation_id"),
     )
     op.create_table(
         "observations",
         sa.Column("id", sa.String(length=64), nullable=False),
         sa.Column("trace_id", sa.String(length=64), nullable=False),
-        sa.Column("project_id", sa.String(length=64), nullable=False),
+        sa.Column("project_id", sa.Integer(), nullable=False),
         sa.Column("parent_observation_id", sa.String(length=64), nullable=True),
         sa.Column("type", sa.String(length=16), nullable=False),
         sa.Column("name", sa.Text(), nullable=True),
@@ -136,11 +134,6 @@ def upgrade() -> None:
         ),
         sa.Column("version", sa.Text(), nullable=True),
         sa.Column("environment", sa.Text(), nullable=True),
-        sa.Column(
-            "created_at",
-            theodolite.storage.types.UtcDateTime(timezone=True),
-            nullable=False,
-        ),
         sa.PrimaryKeyConstraint("id"),
     )
     with op.batch_alter_table("observations", schema=None) as batch_op:
@@ -148,6 +141,8 @@ def upgrade() -> None:
             "ix_observations_project_model",
             ["project_id", "model", "start_time"],
             unique=False,
+            sqlite_where=sa.text("model IS NOT NULL"),
+            postgresql_where=sa.text("model IS NOT NULL"),
         )
         batch_op.create_index(
             "ix_observations_project_start", ["project_id", "start_time"], unique=False
@@ -156,7 +151,7 @@ def upgrade() -> None:
 
     op.create_table(
         "projects",
-        sa.Column("id", sa.String(length=64), nullable=False),
+        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
         sa.Column("name", sa.Text(), nullable=False),
         sa.Column(
             "created_at",
@@ -169,7 +164,7 @@ def upgrade() -> None:
     op.create_table(
         "scores",
         sa.Column("id", sa.String(length=64), nullable=False),
-        sa.Column("project_id", sa.String(length=64), nullable=False),
+        sa.Column("project_id", sa.Integer(), nullable=False),
         sa.Column("trace_id", sa.String(length=64), nullable=True),
         sa.Column("observation_id", sa.String(length=64), nullable=True),
         sa.Column("session_id", sa.Text(), nullable=True),
@@ -207,7 +202,7 @@ def upgrade() -> None:
     op.create_table(
         "traces",
         sa.Column("id", sa.String(length=64), nullable=False),
-        sa.Column("project_id", sa.String(length=64), nullable=False),
+        sa.Column("project_id", sa.Integer(), nullable=False),
         sa.Column(
             "timestamp",
             theodolite.storage.types.UtcDateTime(timezone=True),
@@ -252,6 +247,8 @@ def upgrade() -> None:
             "ix_traces_project_session",
             ["project_id", "session_id", "timestamp"],
             unique=False,
+            sqlite_where=sa.text("session_id IS NOT NULL"),
+            postgresql_where=sa.text("session_id IS NOT NULL"),
         )
         batch_op.create_index(
             "ix_traces_project_timestamp", ["project_id", "timestamp"], unique=False
@@ -260,15 +257,25 @@ def upgrade() -> None:
             "ix_traces_project_user",
             ["project_id", "user_id", "timestamp"],
             unique=False,
+            sqlite_where=sa.text("user_id IS NOT NULL"),
+            postgresql_where=sa.text("user_id IS NOT NULL"),
         )
 
 
 def downgrade() -> None:
 
     with op.batch_alter_table("traces", schema=None) as batch_op:
-        batch_op.drop_index("ix_traces_project_user")
+        batch_op.drop_index(
+            "ix_traces_project_user",
+            sqlite_where=sa.text("user_id IS NOT NULL"),
+            postgresql_where=sa.text("user_id IS NOT NULL"),
+        )
         batch_op.drop_index("ix_traces_project_timestamp")
-        batch_op.drop_index("ix_traces_project_session")
+        batch_op.drop_index(
+            "ix_traces_project_session",
+            sqlite_where=sa.text("session_id IS NOT NULL"),
+            postgresql_where=sa.text("session_id IS NOT NULL"),
+        )
 
     op.drop_table("traces")
     with op.batch_alter_table("scores", schema=None) as batch_op:
@@ -280,7 +287,11 @@ def downgrade() -> None:
     with op.batch_alter_table("observations", schema=None) as batch_op:
         batch_op.drop_index("ix_observations_trace")
         batch_op.drop_index("ix_observations_project_start")
-        batch_op.drop_index("ix_observations_project_model")
+        batch_op.drop_index(
+            "ix_observations_project_model",
+            sqlite_where=sa.text("model IS NOT NULL"),
+            postgresql_where=sa.text("model IS NOT NULL"),
+        )
 
     op.drop_table("observations")
     op.drop_table("observation_payloads")
