@@ -16,11 +16,24 @@ def test_import_contracts_are_kept() -> None:
 
 
 def test_sdk_import_does_not_pull_in_the_server() -> None:
-    code = "import sys, theodolite; bad = [m for m in ('fastapi', 'sqlalchemy', 'uvicorn') if m in sys.modules]; print(bad)"
+    code = (
+        "import sys, theodolite; "
+        "print([m for m in ('fastapi', 'sqlalchemy', 'uvicorn') if m in sys.modules])"
+    )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert result.stdout.strip() == "[]", result.stdout + result.stderr
 
 
 def test_modules_stay_small() -> None:
-    big = [str(p.relative_to(ROOT)) for p in (ROOT / "theodolite").rglob("*.py") if len(p.read_text().splitlines()) > 800]
+    big = [
+        str(p.relative_to(ROOT)) for p in (ROOT / "theodolite").rglob("*.py") if len(p.read_text().splitlines()) > 800
+    ]
     assert big == []
+
+
+def test_ruff_lint_is_clean() -> None:
+    ruff = Path(sys.executable).parent / "ruff"
+    result = subprocess.run(
+        [str(ruff), "check", "theodolite", "tests"], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stdout + result.stderr

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -49,7 +49,7 @@ def test_the_seed_has_the_three_queries() -> None:
 
 def test_seed_queries_run_unchanged_and_return_the_right_numbers(postgres_database: Database) -> None:
     project, _ = get_or_create_project(postgres_database, "p")
-    hour = datetime.now(timezone.utc).replace(minute=0, second=0, microsecond=0) - timedelta(hours=3)
+    hour = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) - timedelta(hours=3)
     batches = [
         trace_batch(at=hour + timedelta(minutes=5), agent="atlas", tokens=(10, 5), cost="0.25"),
         trace_batch(at=hour + timedelta(minutes=10), agent="atlas", tokens=(20, 10), cost="0.50"),
@@ -67,5 +67,9 @@ def test_seed_queries_run_unchanged_and_return_the_right_numbers(postgres_databa
     assert [tuple(r) for r in by_agent] == [("atlas", 2), ("scribe", 1)]
     assert [(r.time, round(r.cost, 6)) for r in per_hour] == [(hour, 0.75), (hour + timedelta(hours=1), 1.0)]
     assert [(r.agent, r.tokens, round(r.cost, 6)) for r in recent] == [
-        ("scribe", 2, 1.0), ("atlas", 30, 0.5), ("atlas", 15, 0.25), ("old", 14, 9.0)]
+        ("scribe", 2, 1.0),
+        ("atlas", 30, 0.5),
+        ("atlas", 15, 0.25),
+        ("old", 14, 9.0),
+    ]
     assert recent[0].name == "handle_question"

@@ -36,13 +36,18 @@ def test_batch_is_stored_with_payloads_apart(database: Database) -> None:
     assert count_rows(database, "observations") == 2
     assert count_rows(database, "observation_payloads") == 2
     with database.connect() as conn:
-        payload = conn.execute(select(tables.observation_payloads.c.payload)
-                               .where(tables.observation_payloads.c.observation_id == batch.observations[1].id)).scalar_one()
+        payload = conn.execute(
+            select(tables.observation_payloads.c.payload).where(
+                tables.observation_payloads.c.observation_id == batch.observations[1].id
+            )
+        ).scalar_one()
     assert payload["input"] == [{"role": "user", "content": "hi"}]
     assert payload["output"] == [{"role": "assistant", "content": "hello"}]
     # Bulk-written values read back through the column types: times, JSON, money.
     with database.connect() as conn:
-        llm = conn.execute(select(tables.observations).where(tables.observations.c.id == batch.observations[1].id)).one()
+        llm = conn.execute(
+            select(tables.observations).where(tables.observations.c.id == batch.observations[1].id)
+        ).one()
     assert llm.start_time == batch.observations[1].start_time
     assert llm.calculated_total_cost == Decimal("0.001")
     assert llm.model_parameters is None and llm.total_tokens == 17
@@ -63,20 +68,58 @@ def test_trace_parts_in_any_order_merge_into_one_trace(database: Database) -> No
     project, _ = get_or_create_project(database, "p")
     trace_id = new_id(16)
     root_id = new_id(8)
-    child = Observation(id=new_id(8), trace_id=trace_id, parent_observation_id=root_id,
-                        start_time=T0 + timedelta(seconds=1), name="child")
+    child = Observation(
+        id=new_id(8),
+        trace_id=trace_id,
+        parent_observation_id=root_id,
+        start_time=T0 + timedelta(seconds=1),
+        name="child",
+    )
     root = Observation(id=root_id, trace_id=trace_id, start_time=T0, name="root")
     # The child arrives first, in its own request, with tags and a user.
-    write(database, (project, Batch(traces=[Trace(id=trace_id, timestamp=T0 + timedelta(seconds=1), name="child",
-                                                   user_id="u1", tags=["a"], metadata={"x": 1})],
-                                     observations=[child])))
+    write(
+        database,
+        (
+            project,
+            Batch(
+                traces=[
+                    Trace(
+                        id=trace_id,
+                        timestamp=T0 + timedelta(seconds=1),
+                        name="child",
+                        user_id="u1",
+                        tags=["a"],
+                        metadata={"x": 1},
+                    )
+                ],
+                observations=[child],
+            ),
+        ),
+    )
     first = trace_row(database, trace_id)
     assert (first.name, first.root_observation_id) == ("child", None)
     # Then the root, later, with more tags and a session.
-    write(database, (project, Batch(traces=[Trace(id=trace_id, timestamp=T0, name="root", session_id="s1",
-                                                   tags=["b", "a"], metadata={"y": 2}, is_root_seen=True,
-                                                   root_observation_id=root_id)],
-                                     observations=[root])))
+    write(
+        database,
+        (
+            project,
+            Batch(
+                traces=[
+                    Trace(
+                        id=trace_id,
+                        timestamp=T0,
+                        name="root",
+                        session_id="s1",
+                        tags=["b", "a"],
+                        metadata={"y": 2},
+                        is_root_seen=True,
+                        root_observation_id=root_id,
+                    )
+                ],
+                observations=[root],
+            ),
+        ),
+    )
     row = trace_row(database, trace_id)
     assert row.name == "root"
     assert row.root_observation_id == root_id

@@ -50,7 +50,12 @@ def test_reference_trace_round_trips_exactly(server: TheodoliteServer, wire: str
     assert (tool["level"], tool["status_message"]) == ("ERROR", "calculator exploded")
     assert llm["type"] == "generation"
     assert (llm["model"], llm["request_model"], llm["provider"]) == ("gpt-4o-mini-2024-07-18", "gpt-4o-mini", "openai")
-    assert (llm["prompt_tokens"], llm["completion_tokens"], llm["total_tokens"], llm["cache_read_tokens"]) == (12, 5, 17, 2)
+    assert (llm["prompt_tokens"], llm["completion_tokens"], llm["total_tokens"], llm["cache_read_tokens"]) == (
+        12,
+        5,
+        17,
+        2,
+    )
     assert llm["model_parameters"] == {"temperature": 0.2}
     assert llm["input"][1] == {"role": "user", "parts": [{"type": "text", "content": "hi"}]}
     assert llm["output"][0]["parts"][0]["content"] == "Hello! How can I help?"

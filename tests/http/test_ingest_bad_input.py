@@ -19,8 +19,9 @@ SERVER_SETTINGS = {"max_body_bytes": str(256 * 1024)}
 PROTOBUF = {"Content-Type": "application/x-protobuf"}
 
 
-def post(server: TheodoliteServer, body: bytes, headers: dict[str, str] | None = None, *,
-         secret: str | None = SECRET_KEY) -> httpx.Response:
+def post(
+    server: TheodoliteServer, body: bytes, headers: dict[str, str] | None = None, *, secret: str | None = SECRET_KEY
+) -> httpx.Response:
     all_headers = dict(PROTOBUF)
     if secret is not None:
         all_headers["Authorization"] = f"Bearer {secret}"
@@ -112,8 +113,9 @@ def test_basic_and_x_api_key_auth_are_accepted(server: TheodoliteServer) -> None
 
 def test_basic_auth_with_wrong_public_key_is_401(server: TheodoliteServer) -> None:
     body, _ = request_with_spans(1)
-    response = httpx.post(server.base_url + "/v1/traces", content=body, headers=PROTOBUF,
-                          auth=httpx.BasicAuth("pk-other", SECRET_KEY))
+    response = httpx.post(
+        server.base_url + "/v1/traces", content=body, headers=PROTOBUF, auth=httpx.BasicAuth("pk-other", SECRET_KEY)
+    )
     assert response.status_code == 401
 
 

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import os
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from theodolite.model import Batch, CostStatus, Level, Observation, ObservationType, Trace, Usage
 from theodolite.model.entities import Cost
 
-T0 = datetime(2026, 11, 20, 12, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 
 
 def new_id(nbytes: int) -> str:
@@ -34,16 +34,43 @@ def trace_batch(
     root_id, llm_id = new_id(8), new_id(8)
     from decimal import Decimal
 
-    root = Observation(id=root_id, trace_id=trace_id, start_time=at, end_time=at + timedelta(seconds=2), name=name,
-                       input={"question": "hi"}, output={"answer": "hello"})
-    llm = Observation(
-        id=llm_id, trace_id=trace_id, parent_observation_id=root_id, start_time=at + timedelta(milliseconds=100),
-        end_time=at + timedelta(seconds=1), type=ObservationType.GENERATION, name="chat", model=model,
-        provider="openai", level=level, source="provider",
-        usage=Usage(tokens[0], tokens[1]).completed(),
-        cost=Cost(calculated_total=Decimal(cost), status=CostStatus.PRICED) if cost else Cost(status=CostStatus.UNPRICED),
-        input=[{"role": "user", "content": "hi"}], output=[{"role": "assistant", "content": "hello"}],
+    root = Observation(
+        id=root_id,
+        trace_id=trace_id,
+        start_time=at,
+        end_time=at + timedelta(seconds=2),
+        name=name,
+        input={"question": "hi"},
+        output={"answer": "hello"},
     )
-    trace = Trace(id=trace_id, timestamp=at, name=name, user_id=user_id, session_id=session_id,
-                  tags=list(tags or []), metadata={"agent": agent}, is_root_seen=True, root_observation_id=root_id)
+    llm = Observation(
+        id=llm_id,
+        trace_id=trace_id,
+        parent_observation_id=root_id,
+        start_time=at + timedelta(milliseconds=100),
+        end_time=at + timedelta(seconds=1),
+        type=ObservationType.GENERATION,
+        name="chat",
+        model=model,
+        provider="openai",
+        level=level,
+        source="provider",
+        usage=Usage(tokens[0], tokens[1]).completed(),
+        cost=Cost(calculated_total=Decimal(cost), status=CostStatus.PRICED)
+        if cost
+        else Cost(status=CostStatus.UNPRICED),
+        input=[{"role": "user", "content": "hi"}],
+        output=[{"role": "assistant", "content": "hello"}],
+    )
+    trace = Trace(
+        id=trace_id,
+        timestamp=at,
+        name=name,
+        user_id=user_id,
+        session_id=session_id,
+        tags=list(tags or []),
+        metadata={"agent": agent},
+        is_root_seen=True,
+        root_observation_id=root_id,
+    )
     return Batch(traces=[trace], observations=[root, llm])

@@ -44,8 +44,12 @@ def send_reference_trace(provider: TracerProvider) -> str:
     tracer = provider.get_tracer("theodolite-tests")
     with tracer.start_as_current_span(
         "handle_question",
-        attributes={"user.id": "u1", "session.id": "s1", "gen_ai.agent.name": "atlas",
-                    "input.value": json.dumps({"question": "hi"})},
+        attributes={
+            "user.id": "u1",
+            "session.id": "s1",
+            "gen_ai.agent.name": "atlas",
+            "input.value": json.dumps({"question": "hi"}),
+        },
     ) as root:
         with tracer.start_as_current_span("search_docs", attributes={"gen_ai.operation.name": "retrieve"}):
             pass
@@ -66,14 +70,21 @@ def send_reference_trace(provider: TracerProvider) -> str:
                 "gen_ai.usage.input_tokens": 12,
                 "gen_ai.usage.output_tokens": 5,
                 "gen_ai.usage.cache_read.input_tokens": 2,
-                "gen_ai.input.messages": json.dumps([
-                    {"role": "system", "parts": [{"type": "text", "content": "You are helpful."}]},
-                    {"role": "user", "parts": [{"type": "text", "content": "hi"}]},
-                ]),
-                "gen_ai.output.messages": json.dumps([
-                    {"role": "assistant", "parts": [{"type": "text", "content": "Hello! How can I help?"}],
-                     "finish_reason": "stop"},
-                ]),
+                "gen_ai.input.messages": json.dumps(
+                    [
+                        {"role": "system", "parts": [{"type": "text", "content": "You are helpful."}]},
+                        {"role": "user", "parts": [{"type": "text", "content": "hi"}]},
+                    ]
+                ),
+                "gen_ai.output.messages": json.dumps(
+                    [
+                        {
+                            "role": "assistant",
+                            "parts": [{"type": "text", "content": "Hello! How can I help?"}],
+                            "finish_reason": "stop",
+                        },
+                    ]
+                ),
             },
         ):
             pass

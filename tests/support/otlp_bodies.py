@@ -9,8 +9,9 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTrace
 from opentelemetry.proto.common.v1.common_pb2 import KeyValue
 
 
-def request_with_spans(count: int, *, attributes: int = 3, pad_bytes: int = 200,
-                       trace_id: bytes | None = None) -> tuple[bytes, str]:
+def request_with_spans(
+    count: int, *, attributes: int = 3, pad_bytes: int = 200, trace_id: bytes | None = None
+) -> tuple[bytes, str]:
     """One trace of `count` spans (the first is the root); returns (body, trace id hex)."""
     trace_id = trace_id or os.urandom(16)
     request = ExportTraceServiceRequest()

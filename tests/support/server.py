@@ -31,11 +31,22 @@ class TheodoliteServer:
         }
         self.process: subprocess.Popen[bytes] | None = None
 
-    def start(self, deadline_s: float = 30.0) -> "TheodoliteServer":
+    def start(self, deadline_s: float = 30.0) -> TheodoliteServer:
         self._log = open(self.log_path, "wb")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "theodolite", "serve", "--port", str(self.port), "--database-url", self.database_url],
-            env=self.env, stdout=self._log, stderr=subprocess.STDOUT,
+            [
+                sys.executable,
+                "-m",
+                "theodolite",
+                "serve",
+                "--port",
+                str(self.port),
+                "--database-url",
+                self.database_url,
+            ],
+            env=self.env,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
         )
         deadline = time.monotonic() + deadline_s
         while time.monotonic() < deadline:

@@ -43,11 +43,17 @@ def test_genai_attributes_map_to_the_model() -> None:
     span.trace_id, span.span_id, span.name = b"\x01" * 16, b"\x02" * 8, "chat"
     span.start_time_unix_nano, span.end_time_unix_nano = 1_700_000_000_000_000_000, 1_700_000_001_000_000_000
     for key, value in {
-        "gen_ai.operation.name": "chat", "gen_ai.system": "anthropic", "gen_ai.request.model": "claude-x",
-        "gen_ai.usage.prompt_tokens": 100, "gen_ai.usage.completion_tokens": 40,
-        "gen_ai.usage.cache_read.input_tokens": 60, "gen_ai.server.time_to_first_token": 0.25,
-        "gen_ai.conversation.id": "conv-1", "theodolite.generation.source": "cache",
-        "theodolite.trace.tags": json.dumps(["prod", "beta"]), "theodolite.metadata.feature": "faq",
+        "gen_ai.operation.name": "chat",
+        "gen_ai.system": "anthropic",
+        "gen_ai.request.model": "claude-x",
+        "gen_ai.usage.prompt_tokens": 100,
+        "gen_ai.usage.completion_tokens": 40,
+        "gen_ai.usage.cache_read.input_tokens": 60,
+        "gen_ai.server.time_to_first_token": 0.25,
+        "gen_ai.conversation.id": "conv-1",
+        "theodolite.generation.source": "cache",
+        "theodolite.trace.tags": json.dumps(["prod", "beta"]),
+        "theodolite.metadata.feature": "faq",
     }.items():
         kv = span.attributes.add(key=key)
         if isinstance(value, int):

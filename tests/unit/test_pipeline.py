@@ -49,7 +49,9 @@ def test_full_queue_rejects_with_overload_and_nothing_waiting_is_lost(sqlite_set
     pipeline.start()
     first = pipeline.submit_nowait(project, trace_batch())  # taken by the writer, which blocks in the gate
     assert commit.entered.wait(10)
-    waiting = [pipeline.submit_nowait(project, trace_batch()) for _ in range(2)]  # 3 items each; with the 3 in flight the bound (9) is reached
+    waiting = [
+        pipeline.submit_nowait(project, trace_batch()) for _ in range(2)
+    ]  # 3 items each; with the 3 in flight the bound (9) is reached
     with pytest.raises(OverloadedError) as raised:
         pipeline.submit_nowait(project, trace_batch())
     assert raised.value.retry_after_s == 2

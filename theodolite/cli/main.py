@@ -51,8 +51,13 @@ def serve(**values: Any) -> None:
 @cli.command()
 @settings_options()
 @click.option("--days", default=7, show_default=True, type=click.IntRange(1, 90), help="Days of history to generate.")
-@click.option("--traces-per-day", default=400, show_default=True, type=click.IntRange(1, 100_000),
-              help="Traces generated per day of history.")
+@click.option(
+    "--traces-per-day",
+    default=400,
+    show_default=True,
+    type=click.IntRange(1, 100_000),
+    help="Traces generated per day of history.",
+)
 @click.option("--seed", default=42, show_default=True, help="Random seed: the same seed gives the same data.")
 @click.option("--no-serve", is_flag=True, help="Only fill the database, do not start the server.")
 def demo(days: int, traces_per_day: int, seed: int, no_serve: bool, **values: Any) -> None:
@@ -131,8 +136,10 @@ def keys_list(project: str | None, **values: Any) -> None:
         click.echo(f"{'PROJECT':<20} {'PUBLIC KEY':<26} {'SECRET':<14} {'CREATED':<20} STATUS")
         for key in rows:
             status = f"revoked {key.revoked_at:%Y-%m-%d %H:%M}" if key.revoked_at else "active"
-            click.echo(f"{key.project_name:<20} {key.public_key:<26} {key.display_secret:<14} "
-                       f"{key.created_at:%Y-%m-%d %H:%M:%S}  {status}")
+            click.echo(
+                f"{key.project_name:<20} {key.public_key:<26} {key.display_secret:<14} "
+                f"{key.created_at:%Y-%m-%d %H:%M:%S}  {status}"
+            )
 
     _run(work)
 

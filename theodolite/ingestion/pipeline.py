@@ -160,7 +160,7 @@ class IngestPipeline:
                     self._on_committed(work)
                 except Exception:  # a broken observer must not un-acknowledge committed data
                     log.exception("on_committed hook failed")
-            for pending, rejected in zip(taken, results):
+            for pending, rejected in zip(taken, results, strict=True):
                 pending.future.set_result(rejected)
 
     def stop(self, timeout_s: float = 30.0) -> bool:

@@ -17,6 +17,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
+
 from theodolite.model import Level, ObservationType
 
 
@@ -62,8 +64,8 @@ def to_json(value: Any) -> Any:
         stripped = value.lstrip()
         if stripped[:1] in ("[", "{", '"'):
             try:
-                return json.loads(value)
-            except ValueError:
+                return orjson.loads(value)
+            except orjson.JSONDecodeError:
                 return value
     return value
 
@@ -147,7 +149,9 @@ TRACE_RULES: tuple[FieldRule, ...] = (
     FieldRule("session_id", ("session.id", "gen_ai.conversation.id"), to_text),
     FieldRule("tags", ("theodolite.trace.tags",), to_tags),
     FieldRule("release", ("theodolite.release", "service.version"), to_text),
-    FieldRule("environment", ("theodolite.environment", "deployment.environment.name", "deployment.environment"), to_text),
+    FieldRule(
+        "environment", ("theodolite.environment", "deployment.environment.name", "deployment.environment"), to_text
+    ),
 )
 
 # Attributes that become trace metadata under a readable key (seed 000 groups traces by

@@ -6,12 +6,12 @@ layer can all share them without importing each other.
 
 from theodolite.model.entities import (
     Batch,
-    Rejection,
     Cost,
     CostStatus,
     Level,
     Observation,
     ObservationType,
+    Rejection,
     Score,
     ScoreDataType,
     Source,

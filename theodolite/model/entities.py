@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 
-class ObservationType(str, enum.Enum):
+class ObservationType(enum.StrEnum):
     SPAN = "span"
     GENERATION = "generation"
     EVENT = "event"
@@ -27,14 +27,14 @@ class ObservationType(str, enum.Enum):
     GUARDRAIL = "guardrail"
 
 
-class Level(str, enum.Enum):
+class Level(enum.StrEnum):
     DEBUG = "DEBUG"
     DEFAULT = "DEFAULT"
     WARNING = "WARNING"
     ERROR = "ERROR"
 
 
-class CostStatus(str, enum.Enum):
+class CostStatus(enum.StrEnum):
     """Whether a generation's cost is known. Unpriced is never summed as $0."""
 
     PRICED = "priced"
@@ -43,7 +43,7 @@ class CostStatus(str, enum.Enum):
     NOT_APPLICABLE = "n/a"  # not a generation, or no usage at all
 
 
-class Source(str, enum.Enum):
+class Source(enum.StrEnum):
     """Where a generation's answer came from (seed 001: a response cache and fallbacks).
 
     Free-form values are allowed on the wire (`fallback_<kind>`); these are the well-known ones.
@@ -55,7 +55,7 @@ class Source(str, enum.Enum):
     FALLBACK_HARDCODED = "fallback_hardcoded"
 
 
-class ScoreDataType(str, enum.Enum):
+class ScoreDataType(enum.StrEnum):
     NUMERIC = "NUMERIC"
     CATEGORICAL = "CATEGORICAL"
     BOOLEAN = "BOOLEAN"
@@ -78,7 +78,7 @@ class Usage:
     def is_empty(self) -> bool:
         return self.input_tokens is None and self.output_tokens is None and self.total_tokens is None
 
-    def completed(self) -> "Usage":
+    def completed(self) -> Usage:
         """Fill the total from its parts (or the reverse) when only some were reported."""
         total = self.total_tokens
         if total is None and (self.input_tokens is not None or self.output_tokens is not None):

@@ -29,8 +29,15 @@ def observation_totals_columns() -> list[Any]:
 
 
 def empty_totals() -> dict[str, Any]:
-    return {"observation_count": 0, "input_tokens": 0, "output_tokens": 0, "total_tokens": 0,
-            "total_cost": None, "unpriced_count": 0, "error_count": 0}
+    return {
+        "observation_count": 0,
+        "input_tokens": 0,
+        "output_tokens": 0,
+        "total_tokens": 0,
+        "total_cost": None,
+        "unpriced_count": 0,
+        "error_count": 0,
+    }
 
 
 def totals_from_row(row: Any) -> dict[str, Any]:
@@ -68,4 +75,3 @@ def trace_totals(conn: Connection, project_id: int, trace_ids: Sequence[str]) ->
             totals["latency_s"] = (last - first).total_seconds() if first and last else None
             result[row.trace_id] = totals
     return result
-

@@ -70,13 +70,27 @@ def _list_groups(
     return items, next_cursor
 
 
-def list_sessions(database: Database, project_id: int, *, start: datetime | None = None, end: datetime | None = None,
-                  limit: int = 50, cursor: str | None = None) -> tuple[list[dict[str, Any]], str | None]:
+def list_sessions(
+    database: Database,
+    project_id: int,
+    *,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    limit: int = 50,
+    cursor: str | None = None,
+) -> tuple[list[dict[str, Any]], str | None]:
     """Sessions by latest activity, with trace count, tokens and cost. Blocks."""
     return _list_groups(database, project_id, "session_id", start=start, end=end, limit=limit, cursor=cursor)
 
 
-def list_users(database: Database, project_id: int, *, start: datetime | None = None, end: datetime | None = None,
-               limit: int = 50, cursor: str | None = None) -> tuple[list[dict[str, Any]], str | None]:
+def list_users(
+    database: Database,
+    project_id: int,
+    *,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    limit: int = 50,
+    cursor: str | None = None,
+) -> tuple[list[dict[str, Any]], str | None]:
     """Users by latest activity, with trace count, tokens and cost. Blocks."""
     return _list_groups(database, project_id, "user_id", start=start, end=end, limit=limit, cursor=cursor)

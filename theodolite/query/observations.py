@@ -36,8 +36,12 @@ def list_observations(
         conditions.append(o.c.start_time >= filters.start)
     if filters.end is not None:
         conditions.append(o.c.start_time < filters.end)
-    for column, value in ((o.c.type, filters.type), (o.c.model, filters.model), (o.c.name, filters.name),
-                          (o.c.trace_id, filters.trace_id)):
+    for column, value in (
+        (o.c.type, filters.type),
+        (o.c.model, filters.model),
+        (o.c.name, filters.name),
+        (o.c.trace_id, filters.trace_id),
+    ):
         if value is not None:
             conditions.append(column == value)
     if filters.level is not None:

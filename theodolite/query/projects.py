@@ -27,8 +27,14 @@ class KeyInfo:
 def _key_query():  # type: ignore[no-untyped-def]
     k, p = tables.api_keys, tables.projects
     return select(
-        k.c.public_key, k.c.project_id, p.c.name.label("project_name"), k.c.display_secret, k.c.note,
-        k.c.created_at, k.c.revoked_at, k.c.secret_hash,
+        k.c.public_key,
+        k.c.project_id,
+        p.c.name.label("project_name"),
+        k.c.display_secret,
+        k.c.note,
+        k.c.created_at,
+        k.c.revoked_at,
+        k.c.secret_hash,
     ).join(p, p.c.id == k.c.project_id)
 
 

@@ -20,7 +20,18 @@ o = tables.observations
 p = tables.observation_payloads
 s = tables.scores
 
-TRACE_FIELDS = ("id", "timestamp", "name", "user_id", "session_id", "release", "version", "environment", "tags", "metadata")
+TRACE_FIELDS = (
+    "id",
+    "timestamp",
+    "name",
+    "user_id",
+    "session_id",
+    "release",
+    "version",
+    "environment",
+    "tags",
+    "metadata",
+)
 
 
 @dataclass(slots=True)
@@ -46,17 +57,25 @@ def list_traces(
         conditions.append(t.c.timestamp >= filters.start)
     if filters.end is not None:
         conditions.append(t.c.timestamp < filters.end)
-    for column, value in ((t.c.name, filters.name), (t.c.user_id, filters.user_id),
-                          (t.c.session_id, filters.session_id), (t.c.release, filters.release),
-                          (t.c.environment, filters.environment)):
+    for column, value in (
+        (t.c.name, filters.name),
+        (t.c.user_id, filters.user_id),
+        (t.c.session_id, filters.session_id),
+        (t.c.release, filters.release),
+        (t.c.environment, filters.environment),
+    ):
         if value is not None:
             conditions.append(column == value)
     for tag in filters.tags:
         conditions.append(json_array_contains(t.c.tags, tag, database.dialect_name))
     if filters.model is not None:
-        conditions.append(exists().where(o.c.trace_id == t.c.id, o.c.project_id == project_id, o.c.model == filters.model))
+        conditions.append(
+            exists().where(o.c.trace_id == t.c.id, o.c.project_id == project_id, o.c.model == filters.model)
+        )
     if filters.level is not None:
-        conditions.append(exists().where(o.c.trace_id == t.c.id, o.c.project_id == project_id, o.c.level == filters.level.upper()))
+        conditions.append(
+            exists().where(o.c.trace_id == t.c.id, o.c.project_id == project_id, o.c.level == filters.level.upper())
+        )
     if cursor is not None:
         when, ident = decode_time_cursor(cursor)
         conditions.append(or_(t.c.timestamp < when, and_(t.c.timestamp == when, t.c.id < ident)))
@@ -117,13 +136,16 @@ def get_trace(database: Database, project_id: int, trace_id: str) -> dict[str, A
     for obs in observation_rows:
         node = observation_row_to_dict(obs)
         payload = obs.payload or {}
-        node.update(input=payload.get("input"), output=payload.get("output"),
-                    attributes=payload.get("attributes"), children=[])
+        node.update(
+            input=payload.get("input"), output=payload.get("output"), attributes=payload.get("attributes"), children=[]
+        )
         nodes[node["id"]] = node
     roots = []
     for node in nodes.values():
         parent = nodes.get(node["parent_observation_id"]) if node["parent_observation_id"] else None
         (parent["children"] if parent is not None else roots).append(node)
     trace["observations"] = roots
-    trace["scores"] = [{c: getattr(r, c) for c in r._fields if c not in ("project_id", "created_at")} for r in score_rows]
+    trace["scores"] = [
+        {c: getattr(r, c) for c in r._fields if c not in ("project_id", "created_at")} for r in score_rows
+    ]
     return trace

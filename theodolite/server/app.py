@@ -27,8 +27,9 @@ def create_app(settings: Settings) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        database = open_database(settings.database_url, sqlite_cache_mib=settings.sqlite_cache_mib,
-                                 migrate=settings.auto_migrate)
+        database = open_database(
+            settings.database_url, sqlite_cache_mib=settings.sqlite_cache_mib, migrate=settings.auto_migrate
+        )
         new_key = bootstrap_projects(database, settings)
         if new_key is not None:
             print(describe_new_key(new_key, f"http://{settings.host}:{settings.port}"), flush=True)

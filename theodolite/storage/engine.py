@@ -14,7 +14,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import Connection, make_url
 
 from theodolite.errors import ConfigurationError
-from theodolite.storage.types import dumps_json
+from theodolite.storage.types import dumps_json, register_postgres_adapters, register_sqlite_adapters
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +57,10 @@ class Database:
             kwargs["pool_size"] = 5
         self.engine: Engine = create_engine(self.url, **kwargs)
         if self.dialect_name == "sqlite":
+            register_sqlite_adapters()
             self._configure_sqlite(sqlite_cache_mib)
+        else:
+            event.listen(self.engine, "connect", lambda dbapi_conn, _record: register_postgres_adapters(dbapi_conn))
 
     def _configure_sqlite(self, cache_mib: int) -> None:
         @event.listens_for(self.engine, "connect")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -82,12 +83,13 @@ def observation_to_row(project_id: int, obs: Observation) -> dict[str, Any]:
     }
 
 
-def payload_to_row(obs: Observation) -> dict[str, Any] | None:
+def payload_to_row(obs: Observation, encode: Callable[[Any], Any]) -> dict[str, Any] | None:
+    """The payload row, its document already in the engine's stored form (`types.payload_encoder`)."""
     if obs.input is None and obs.output is None and not obs.attributes:
         return None
     return {
         "observation_id": obs.id,
-        "payload": {"input": obs.input, "output": obs.output, "attributes": obs.attributes or None},
+        "payload": encode({"input": obs.input, "output": obs.output, "attributes": obs.attributes or None}),
     }
 
 

@@ -76,10 +76,22 @@ traces = Table(
     Column("created_at", UtcDateTime, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
     Index("ix_traces_project_timestamp", "project_id", "timestamp"),
-    Index("ix_traces_project_session", "project_id", "session_id", "timestamp",
-          sqlite_where=text("session_id IS NOT NULL"), postgresql_where=text("session_id IS NOT NULL")),
-    Index("ix_traces_project_user", "project_id", "user_id", "timestamp",
-          sqlite_where=text("user_id IS NOT NULL"), postgresql_where=text("user_id IS NOT NULL")),
+    Index(
+        "ix_traces_project_session",
+        "project_id",
+        "session_id",
+        "timestamp",
+        sqlite_where=text("session_id IS NOT NULL"),
+        postgresql_where=text("session_id IS NOT NULL"),
+    ),
+    Index(
+        "ix_traces_project_user",
+        "project_id",
+        "user_id",
+        "timestamp",
+        sqlite_where=text("user_id IS NOT NULL"),
+        postgresql_where=text("user_id IS NOT NULL"),
+    ),
 )
 
 observations = Table(
@@ -120,8 +132,14 @@ observations = Table(
     Index("ix_observations_trace", "trace_id"),
     Index("ix_observations_project_start", "project_id", "start_time"),
     # Partial: only generations have a model, and only they are filtered or grouped by it.
-    Index("ix_observations_project_model", "project_id", "model", "start_time",
-          sqlite_where=text("model IS NOT NULL"), postgresql_where=text("model IS NOT NULL")),
+    Index(
+        "ix_observations_project_model",
+        "project_id",
+        "model",
+        "start_time",
+        sqlite_where=text("model IS NOT NULL"),
+        postgresql_where=text("model IS NOT NULL"),
+    ),
 )
 
 # One document per observation: {"input": ..., "output": ..., "attributes": ...}. One value

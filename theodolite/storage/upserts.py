@@ -11,7 +11,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.dml import Insert
 
 
-def _insert(table: Table, dialect_name: str) -> "postgresql.Insert | sqlite.Insert":
+def _insert(table: Table, dialect_name: str) -> postgresql.Insert | sqlite.Insert:
     return postgresql.insert(table) if dialect_name == "postgresql" else sqlite.insert(table)
 
 

@@ -7,7 +7,7 @@ allows anyway, and on PostgreSQL it turns many small transactions into few large
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -19,6 +19,7 @@ from theodolite.storage import tables
 from theodolite.storage.bulk import BulkInsert
 from theodolite.storage.engine import Database
 from theodolite.storage.rows import observation_to_row, payload_to_row, row_to_trace, score_to_row, trace_to_row
+from theodolite.storage.types import payload_encoder
 from theodolite.storage.upserts import insert_ignoring_duplicates, insert_replacing
 
 # SQLite allows 32,766 bound parameters per statement; 500 ids stays far below on every engine.
@@ -33,10 +34,13 @@ class SqlWriter:
         self.dialect = database.dialect_name
         self._conn = database.writer_connection()
         dialect = database.engine.dialect
+        self._encode_payload = payload_encoder(self.dialect)
         self._insert_observations = BulkInsert(
-            tables.observations, insert_ignoring_duplicates(tables.observations, self.dialect), dialect)
+            tables.observations, insert_ignoring_duplicates(tables.observations, self.dialect), dialect
+        )
         self._insert_payloads = BulkInsert(
-            tables.observation_payloads, insert_ignoring_duplicates(tables.observation_payloads, self.dialect), dialect)
+            tables.observation_payloads, insert_ignoring_duplicates(tables.observation_payloads, self.dialect), dialect
+        )
         self._upsert_traces = BulkInsert(tables.traces, insert_replacing(tables.traces, self.dialect), dialect)
         self._upsert_scores = BulkInsert(tables.scores, insert_replacing(tables.scores, self.dialect), dialect)
 
@@ -46,7 +50,7 @@ class SqlWriter:
         Returns, per item, what was rejected while writing (a trace id owned by another project).
         Raises StorageError if the transaction failed; then nothing of it was stored.
         """
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         rejections: list[list[Rejection]] = [[] for _ in items]
         try:
             with self._conn.begin():
@@ -62,7 +66,7 @@ class SqlWriter:
                             )
                             continue
                         observation_rows.append(observation_to_row(project_id, obs))
-                        payload = payload_to_row(obs)
+                        payload = payload_to_row(obs, self._encode_payload)
                         if payload is not None:
                             payload_rows.append(payload)
                     score_rows.extend(score_to_row(project_id, score, now) for score in batch.scores)

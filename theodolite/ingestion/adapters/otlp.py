@@ -8,7 +8,7 @@ canonical JSON mapping in one way that matters: trace and span ids are hex, not 
 from __future__ import annotations
 
 import base64
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import orjson
@@ -25,10 +25,11 @@ from theodolite.errors import BadRequestError
 from theodolite.ingestion import semconv
 from theodolite.model import Batch, Cost, CostStatus, Level, Observation, ObservationType, Rejection, Trace, Usage
 
-EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 ZERO_TRACE_ID = bytes(16)
 ZERO_SPAN_ID = bytes(8)
 DROPPED_ATTRIBUTES_KEY = "theodolite.dropped_attributes_count"
+SPAN_KIND_NAMES = {value: name for name, value in Span.SpanKind.items()}
 
 
 def parse_protobuf(body: bytes) -> ExportTraceServiceRequest:
@@ -148,7 +149,7 @@ def decode_span(span: Span, resource: dict[str, Any], max_attributes: int) -> tu
     events = _events(span)
     if events:
         attributes["otel.events"] = events
-    attributes["otel.span.kind"] = Span.SpanKind.Name(span.kind)
+    attributes["otel.span.kind"] = SPAN_KIND_NAMES.get(span.kind, "SPAN_KIND_UNSPECIFIED")
 
     trace_id = span.trace_id.hex()
     span_id = span.span_id.hex()

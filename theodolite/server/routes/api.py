@@ -84,14 +84,16 @@ def observations_list(
 
 
 @router.get("/sessions", response_model=SessionPage, summary="Sessions with trace counts, tokens and cost")
-def sessions_list(state: State, project: Project, start: Start = None, end: End = None,
-                  limit: Limit = 50, cursor: Cursor = None) -> dict:
+def sessions_list(
+    state: State, project: Project, start: Start = None, end: End = None, limit: Limit = 50, cursor: Cursor = None
+) -> dict:
     items, next_cursor = list_sessions(state.database, project, start=start, end=end, limit=limit, cursor=cursor)
     return {"data": items, "next_cursor": next_cursor}
 
 
 @router.get("/users", response_model=UserPage, summary="Users with trace counts, tokens and cost")
-def users_list(state: State, project: Project, start: Start = None, end: End = None,
-               limit: Limit = 50, cursor: Cursor = None) -> dict:
+def users_list(
+    state: State, project: Project, start: Start = None, end: End = None, limit: Limit = 50, cursor: Cursor = None
+) -> dict:
     items, next_cursor = list_users(state.database, project, start=start, end=end, limit=limit, cursor=cursor)
     return {"data": items, "next_cursor": next_cursor}

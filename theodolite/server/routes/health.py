@@ -25,5 +25,9 @@ async def health(request: Request) -> dict:
         await to_thread.run_sync(ping)
     except Exception as exc:
         raise StorageError(f"database unreachable: {exc.__class__.__name__}") from exc
-    return {"status": "ok", "version": __version__, "database": state.database.dialect_name,
-            "queued_items": state.pipeline.queued_items}
+    return {
+        "status": "ok",
+        "version": __version__,
+        "database": state.database.dialect_name,
+        "queued_items": state.pipeline.queued_items,
+    }

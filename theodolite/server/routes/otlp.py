@@ -42,5 +42,10 @@ async def export_traces(request: Request) -> Response:
 
 
 for _path in OTLP_TRACE_PATHS:
-    router.add_api_route(_path, export_traces, methods=["POST"], include_in_schema=_path == "/v1/traces",
-                         summary="OTLP/HTTP trace export (protobuf or JSON, gzip or not)")
+    router.add_api_route(
+        _path,
+        export_traces,
+        methods=["POST"],
+        include_in_schema=_path == "/v1/traces",
+        summary="OTLP/HTTP trace export (protobuf or JSON, gzip or not)",
+    )

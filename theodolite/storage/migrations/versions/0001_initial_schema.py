@@ -42,9 +42,7 @@ def upgrade() -> None:
         sa.UniqueConstraint("secret_hash"),
     )
     with op.batch_alter_table("api_keys", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_api_keys_project_id"), ["project_id"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_api_keys_project_id"), ["project_id"], unique=False)
 
     op.create_table(
         "observation_payloads",
@@ -82,9 +80,7 @@ def upgrade() -> None:
         sa.Column("provider", sa.Text(), nullable=True),
         sa.Column(
             "model_parameters",
-            sa.JSON().with_variant(
-                postgresql.JSONB(astext_type=sa.Text()), "postgresql"
-            ),
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
             nullable=True,
         ),
         sa.Column("source", sa.Text(), nullable=True),
@@ -127,9 +123,7 @@ def upgrade() -> None:
         sa.Column("cost_status", sa.String(length=12), nullable=False),
         sa.Column(
             "metadata",
-            sa.JSON().with_variant(
-                postgresql.JSONB(astext_type=sa.Text()), "postgresql"
-            ),
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
             nullable=True,
         ),
         sa.Column("version", sa.Text(), nullable=True),
@@ -144,9 +138,7 @@ def upgrade() -> None:
             sqlite_where=sa.text("model IS NOT NULL"),
             postgresql_where=sa.text("model IS NOT NULL"),
         )
-        batch_op.create_index(
-            "ix_observations_project_start", ["project_id", "start_time"], unique=False
-        )
+        batch_op.create_index("ix_observations_project_start", ["project_id", "start_time"], unique=False)
         batch_op.create_index("ix_observations_trace", ["trace_id"], unique=False)
 
     op.create_table(
@@ -176,9 +168,7 @@ def upgrade() -> None:
         sa.Column("comment", sa.Text(), nullable=True),
         sa.Column(
             "metadata",
-            sa.JSON().with_variant(
-                postgresql.JSONB(astext_type=sa.Text()), "postgresql"
-            ),
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
             nullable=True,
         ),
         sa.Column(
@@ -194,9 +184,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
     )
     with op.batch_alter_table("scores", schema=None) as batch_op:
-        batch_op.create_index(
-            "ix_scores_project_timestamp", ["project_id", "timestamp"], unique=False
-        )
+        batch_op.create_index("ix_scores_project_timestamp", ["project_id", "timestamp"], unique=False)
         batch_op.create_index("ix_scores_trace", ["trace_id"], unique=False)
 
     op.create_table(
@@ -217,17 +205,13 @@ def upgrade() -> None:
         sa.Column("environment", sa.Text(), nullable=True),
         sa.Column(
             "tags",
-            sa.JSON().with_variant(
-                postgresql.JSONB(astext_type=sa.Text()), "postgresql"
-            ),
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
             server_default=sa.text("'[]'"),
             nullable=False,
         ),
         sa.Column(
             "metadata",
-            sa.JSON().with_variant(
-                postgresql.JSONB(astext_type=sa.Text()), "postgresql"
-            ),
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
             nullable=True,
         ),
         sa.Column(
@@ -250,9 +234,7 @@ def upgrade() -> None:
             sqlite_where=sa.text("session_id IS NOT NULL"),
             postgresql_where=sa.text("session_id IS NOT NULL"),
         )
-        batch_op.create_index(
-            "ix_traces_project_timestamp", ["project_id", "timestamp"], unique=False
-        )
+        batch_op.create_index("ix_traces_project_timestamp", ["project_id", "timestamp"], unique=False)
         batch_op.create_index(
             "ix_traces_project_user",
             ["project_id", "user_id", "timestamp"],
