@@ -16,10 +16,7 @@ def test_import_contracts_are_kept() -> None:
 
 
 def test_sdk_import_does_not_pull_in_the_server() -> None:
-    code = (
-        "import sys, theodolite; "
-        "print([m for m in ('fastapi', 'sqlalchemy', 'uvicorn') if m in sys.modules])"
-    )
+    code = "import sys, theodolite; print([m for m in ('fastapi', 'sqlalchemy', 'uvicorn') if m in sys.modules])"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert result.stdout.strip() == "[]", result.stdout + result.stderr
 

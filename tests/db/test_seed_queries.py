@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from tests.support.builders import trace_batch
+from tests.support.builders import prepared, trace_batch
 from theodolite.storage.engine import Database
 from theodolite.storage.projects import get_or_create_project
 from theodolite.storage.writer import SqlWriter
@@ -57,7 +57,7 @@ def test_seed_queries_run_unchanged_and_return_the_right_numbers(postgres_databa
         trace_batch(at=hour - timedelta(days=8), agent="old", tokens=(7, 7), cost="9.00"),  # outside 7 days
     ]
     writer = SqlWriter(postgres_database)
-    writer.commit([(project, b) for b in batches])
+    writer.commit([prepared(postgres_database, project, b) for b in batches])
     writer.close()
     queries = seed_queries()
     with postgres_database.connect() as conn:

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
-from tests.support.builders import T0, new_id, trace_batch
+from tests.support.builders import T0, new_id, prepared, trace_batch
 from theodolite.model import Batch, Observation, Trace
 from theodolite.storage import tables
 from theodolite.storage.engine import Database
@@ -15,10 +15,10 @@ from theodolite.storage.projects import get_or_create_project
 from theodolite.storage.writer import SqlWriter, count_rows
 
 
-def write(database: Database, *items: tuple[str, Batch]) -> list:
+def write(database: Database, *items: tuple[int, Batch]) -> list:
     writer = SqlWriter(database)
     try:
-        return writer.commit(list(items))
+        return writer.commit([prepared(database, project, batch) for project, batch in items])
     finally:
         writer.close()
 

@@ -7,6 +7,9 @@ from datetime import UTC, datetime, timedelta
 
 from theodolite.model import Batch, CostStatus, Level, Observation, ObservationType, Trace, Usage
 from theodolite.model.entities import Cost
+from theodolite.storage.engine import Database
+from theodolite.storage.rows import PreparedBatch, prepare_batch
+from theodolite.storage.types import ValueCodec
 
 T0 = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 
@@ -74,3 +77,8 @@ def trace_batch(
         root_observation_id=root_id,
     )
     return Batch(traces=[trace], observations=[root, llm])
+
+
+def prepared(database: Database, project_id: int, batch: Batch) -> PreparedBatch:
+    """A batch encoded for `database`'s engine, as the server's decode workers hand it over."""
+    return prepare_batch(project_id, batch, ValueCodec(database.dialect_name), datetime.now(UTC))

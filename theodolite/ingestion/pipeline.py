@@ -17,14 +17,22 @@ from collections import deque
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
+from typing import Any, Protocol
 
 from theodolite.errors import OverloadedError, ShuttingDownError, TheodoliteError
-from theodolite.model import Batch, Rejection
+from theodolite.model import Rejection
 
 log = logging.getLogger(__name__)
 
-CommitFunction = Callable[[Sequence[tuple[int, Batch]]], list[list[Rejection]]]
-CommittedHook = Callable[[Sequence[tuple[int, Batch]]], None]
+
+class Work(Protocol):
+    """What the pipeline queues: anything that knows its size in items (spans, scores, traces)."""
+
+    def size(self) -> int: ...
+
+
+CommitFunction = Callable[[Sequence[Any]], list[list[Rejection]]]
+CommittedHook = Callable[[Sequence[Any]], None]
 
 
 @dataclass
@@ -42,8 +50,8 @@ class PipelineStats:
 
 @dataclass(slots=True)
 class _Pending:
-    project_id: int
-    batch: Batch
+    work: Work
+    size: int
     future: Future[list[Rejection]]
 
 
@@ -79,10 +87,10 @@ class IngestPipeline:
         self._thread = threading.Thread(target=self._run, name="theodolite-writer", daemon=True)
         self._thread.start()
 
-    def submit_nowait(self, project_id: int, batch: Batch) -> Future[list[Rejection]]:
-        """Queue a batch; the future resolves after commit. Raises OverloadedError when full."""
+    def submit_nowait(self, work: Work) -> Future[list[Rejection]]:
+        """Queue work; the future resolves after commit. Raises OverloadedError when full."""
         future: Future[list[Rejection]] = Future()
-        size = max(batch.size(), 1)
+        size = max(work.size(), 1)
         with self._cond:
             if self._stopping:
                 raise ShuttingDownError("server is shutting down", self._retry_after_s)
@@ -93,18 +101,18 @@ class IngestPipeline:
                     f"ingest queue full ({self._pending_items} items waiting); retry later",
                     self._retry_after_s,
                 )
-            self._pending.append(_Pending(project_id, batch, future))
+            self._pending.append(_Pending(work, size, future))
             self._pending_items += size
             self._cond.notify()
         return future
 
-    async def submit(self, project_id: int, batch: Batch) -> list[Rejection]:
-        """Queue a batch and wait until it is committed. Raises OverloadedError or StorageError."""
-        return await asyncio.wrap_future(self.submit_nowait(project_id, batch))
+    async def submit(self, work: Work) -> list[Rejection]:
+        """Queue work and wait until it is committed. Raises OverloadedError or StorageError."""
+        return await asyncio.wrap_future(self.submit_nowait(work))
 
-    def submit_blocking(self, project_id: int, batch: Batch, timeout_s: float | None = None) -> list[Rejection]:
-        """For the CLI and the demo: queue a batch and block the calling thread until committed."""
-        return self.submit_nowait(project_id, batch).result(timeout=timeout_s)
+    def submit_blocking(self, work: Work, timeout_s: float | None = None) -> list[Rejection]:
+        """For the CLI and the demo: queue work and block the calling thread until committed."""
+        return self.submit_nowait(work).result(timeout=timeout_s)
 
     def _take(self) -> list[_Pending] | None:
         with self._cond:
@@ -114,22 +122,22 @@ class IngestPipeline:
                 return None
             taken: list[_Pending] = []
             items = 0
-            while self._pending and (not taken or items + self._pending[0].batch.size() <= self._max_transaction_items):
+            while self._pending and (not taken or items + self._pending[0].size <= self._max_transaction_items):
                 pending = self._pending.popleft()
                 taken.append(pending)
-                items += max(pending.batch.size(), 1)
+                items += pending.size
             return taken
 
     def _release(self, taken: list[_Pending]) -> None:
         with self._cond:
-            self._pending_items -= sum(max(p.batch.size(), 1) for p in taken)
+            self._pending_items -= sum(p.size for p in taken)
 
     def _run(self) -> None:
         while True:
             taken = self._take()
             if taken is None:
                 return
-            work = [(p.project_id, p.batch) for p in taken]
+            work = [p.work for p in taken]
             started = time.perf_counter()
             try:
                 results = self._commit(work)
@@ -151,7 +159,7 @@ class IngestPipeline:
             self._release(taken)
             stats = self.stats
             stats.committed_transactions += 1
-            stats.committed_items += sum(p.batch.size() for p in taken)
+            stats.committed_items += sum(p.size for p in taken)
             stats.last_commit_seconds = elapsed
             stats.commit_seconds_total += elapsed
             stats.batch_sizes = (stats.batch_sizes + [len(taken)])[-32:]

@@ -12,12 +12,12 @@ from theodolite import __version__
 from theodolite.ingestion.pipeline import IngestPipeline
 from theodolite.server.auth import Authenticator
 from theodolite.server.bootstrap import bootstrap_projects, describe_new_key
+from theodolite.server.decoding import DecodePool, default_worker_count
 from theodolite.server.errors import install_error_handlers
 from theodolite.server.routes import api, health, otlp
 from theodolite.server.settings import Settings
 from theodolite.server.state import AppState
 from theodolite.storage.engine import open_database
-from theodolite.storage.writer import SqlWriter
 
 log = logging.getLogger("theodolite")
 
@@ -33,7 +33,7 @@ def create_app(settings: Settings) -> FastAPI:
         new_key = bootstrap_projects(database, settings)
         if new_key is not None:
             print(describe_new_key(new_key, f"http://{settings.host}:{settings.port}"), flush=True)
-        writer = SqlWriter(database)
+        writer = database.make_writer()
         pipeline = IngestPipeline(
             writer.commit,
             max_queue_items=settings.ingest_queue_max_spans,
@@ -41,11 +41,15 @@ def create_app(settings: Settings) -> FastAPI:
             retry_after_s=settings.retry_after_s,
         )
         pipeline.start()
-        app.state.theodolite = AppState(settings, database, pipeline, Authenticator(database, settings.api_key_cache_s))
+        workers = settings.decode_workers if settings.decode_workers is not None else default_worker_count()
+        decoder = DecodePool(workers)
+        authenticator = Authenticator(database, settings.api_key_cache_s)
+        app.state.theodolite = AppState(settings, database, pipeline, authenticator, decoder, writer.codec)
         log.info("theodolite %s ready on %s (%s)", __version__, settings.port, database.dialect_name)
         try:
             yield
         finally:
+            decoder.close()
             if not pipeline.stop(timeout_s=30):
                 log.error("writer did not drain within 30 s; unacknowledged requests were not stored")
             writer.close()

@@ -45,6 +45,12 @@ class Settings(BaseSettings):
         5_000, gt=0, description="Most spans committed in one transaction (group commit)."
     )
     retry_after_s: int = Field(1, ge=1, description="Retry-After sent with 429/503.")
+    decode_workers: int | None = Field(
+        None,
+        ge=0,
+        description="Processes that decode and encode request bodies (0 = in the server process; "
+        "default: CPU count - 1, at most 4).",
+    )
     max_span_attributes: int = Field(
         1_000, gt=0, description="Attributes kept per span; the rest are dropped and counted."
     )
@@ -112,3 +118,26 @@ def load_settings(**flags: Any) -> Settings:
             f"{'.'.join(str(p) for p in err['loc']) or 'settings'}: {err['msg']}" for err in exc.errors()
         )
         raise ConfigurationError(f"invalid settings: {problems}") from exc
+
+
+def settings_markdown() -> str:
+    """docs/settings.md, generated from the fields (`python -m theodolite.server.settings`)."""
+    lines = [
+        "# Settings",
+        "",
+        "Every setting is one field of `theodolite.server.settings.Settings`, one environment variable and one",
+        "CLI flag. Precedence: flag > environment > config file (`--config-file`, TOML with the field names as",
+        "keys) > default. This file is generated: `python -m theodolite.server.settings > docs/settings.md`.",
+        "",
+        "| setting | environment variable | flag | default | meaning |",
+        "|---|---|---|---|---|",
+    ]
+    for name, field in Settings.model_fields.items():
+        default = "`theodolite.db` in the user data directory" if name == "database_url" else f"`{field.default}`"
+        flag = "--" + name.replace("_", "-")
+        lines.append(f"| `{name}` | `THEODOLITE_{name.upper()}` | `{flag}` | {default} | {field.description} |")
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    print(settings_markdown(), end="")

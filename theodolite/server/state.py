@@ -9,8 +9,10 @@ from starlette.requests import Request
 
 from theodolite.ingestion.pipeline import IngestPipeline
 from theodolite.server.auth import Authenticator, credential_from_headers
+from theodolite.server.decoding import DecodePool
 from theodolite.server.settings import Settings
 from theodolite.storage.engine import Database
+from theodolite.storage.types import ValueCodec
 
 
 @dataclass
@@ -19,6 +21,8 @@ class AppState:
     database: Database
     pipeline: IngestPipeline
     authenticator: Authenticator
+    decoder: DecodePool
+    codec: ValueCodec
 
 
 async def authenticate(request: Request) -> int:

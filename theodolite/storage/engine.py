@@ -8,13 +8,16 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import Connection, make_url
 
 from theodolite.errors import ConfigurationError
-from theodolite.storage.types import dumps_json, register_postgres_adapters, register_sqlite_adapters
+
+if TYPE_CHECKING:
+    from theodolite.storage.writer import SqlWriter
+from theodolite.storage.types import dumps_json, register_postgres_adapters
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +60,6 @@ class Database:
             kwargs["pool_size"] = 5
         self.engine: Engine = create_engine(self.url, **kwargs)
         if self.dialect_name == "sqlite":
-            register_sqlite_adapters()
             self._configure_sqlite(sqlite_cache_mib)
         else:
             event.listen(self.engine, "connect", lambda dbapi_conn, _record: register_postgres_adapters(dbapi_conn))
@@ -79,6 +81,12 @@ class Database:
         @event.listens_for(self.engine, "begin")
         def on_begin(conn: Connection) -> None:
             conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.info.get("writer") else "BEGIN")
+
+    def make_writer(self) -> SqlWriter:
+        """The writer for this engine family; owned by one thread (the ingest pipeline's)."""
+        from theodolite.storage.writer import SqlWriter
+
+        return SqlWriter(self)
 
     def connect(self) -> Connection:
         """A pooled connection for reading. Blocks; call from a worker thread, not the event loop."""

@@ -1,19 +1,54 @@
-"""Conversions between the canonical model and table rows, in one place for writer and readers."""
+"""Conversions between the canonical model and table rows, in one place for writer and readers.
+
+`prepare_batch` turns a decoded Batch into rows already encoded for one engine. It is pure and
+its result picklable, so the server runs it in decode worker processes, next to decoding; the
+single writer thread is left with only the SQL.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from theodolite.model import Observation, Score, Trace
+from theodolite.model import Batch, Observation, Rejection, Score, Trace
+from theodolite.storage.types import ValueCodec
 
 
-def trace_to_row(project_id: int, trace: Trace, now: datetime) -> dict[str, Any]:
+@dataclass(slots=True)
+class PreparedBatch:
+    """One request's data for one project, as rows for the writer (traces stay objects: the
+    writer merges them with what is stored)."""
+
+    project_id: int
+    traces: list[Trace] = field(default_factory=list)
+    observation_rows: list[dict[str, Any]] = field(default_factory=list)
+    payload_rows: list[dict[str, Any]] = field(default_factory=list)
+    score_rows: list[dict[str, Any]] = field(default_factory=list)
+    rejections: list[Rejection] = field(default_factory=list)
+
+    def size(self) -> int:
+        return len(self.observation_rows) + len(self.score_rows) + len(self.traces)
+
+
+def prepare_batch(project_id: int, batch: Batch, codec: ValueCodec, now: datetime) -> PreparedBatch:
+    """Encode a batch's observations and scores for `codec`'s engine. Pure, CPU-bound."""
+    prepared = PreparedBatch(project_id, traces=batch.traces, rejections=list(batch.rejections))
+    for obs in batch.observations:
+        prepared.observation_rows.append(observation_to_row(project_id, obs, codec))
+        payload = payload_to_row(obs, codec)
+        if payload is not None:
+            prepared.payload_rows.append(payload)
+    prepared.score_rows = [score_to_row(project_id, score, codec, now) for score in batch.scores]
+    return prepared
+
+
+def trace_to_row(project_id: int, trace: Trace, codec: ValueCodec, created_at: Any, now: datetime) -> dict[str, Any]:
+    """`created_at` is passed through as stored (already encoded) when the trace existed."""
     return {
         "id": trace.id,
         "project_id": project_id,
-        "timestamp": trace.timestamp,
+        "timestamp": codec.time(trace.timestamp),
         "name": trace.name,
         "root_observation_id": trace.root_observation_id,
         "user_id": trace.user_id,
@@ -21,14 +56,15 @@ def trace_to_row(project_id: int, trace: Trace, now: datetime) -> dict[str, Any]
         "release": trace.release,
         "version": trace.version,
         "environment": trace.environment,
-        "tags": trace.tags,
-        "metadata": trace.metadata,
-        "created_at": now,
-        "updated_at": now,
+        "tags": codec.json(trace.tags),
+        "metadata": codec.json(trace.metadata),
+        "created_at": created_at if created_at is not None else codec.time(now),
+        "updated_at": codec.time(now),
     }
 
 
 def row_to_trace(row: Any) -> Trace:
+    """A `traces` row read through SQLAlchemy (decoded types) back to the model."""
     return Trace(
         id=row.id,
         timestamp=row.timestamp,
@@ -45,8 +81,8 @@ def row_to_trace(row: Any) -> Trace:
     )
 
 
-def observation_to_row(project_id: int, obs: Observation) -> dict[str, Any]:
-    usage, cost = obs.usage, obs.cost
+def observation_to_row(project_id: int, obs: Observation, codec: ValueCodec) -> dict[str, Any]:
+    usage, cost, time, money = obs.usage, obs.cost, codec.time, codec.money
     return {
         "id": obs.id,
         "trace_id": obs.trace_id,
@@ -54,15 +90,15 @@ def observation_to_row(project_id: int, obs: Observation) -> dict[str, Any]:
         "parent_observation_id": obs.parent_observation_id,
         "type": obs.type.value,
         "name": obs.name,
-        "start_time": obs.start_time,
-        "end_time": obs.end_time,
-        "completion_start_time": obs.completion_start_time,
+        "start_time": time(obs.start_time),
+        "end_time": time(obs.end_time),
+        "completion_start_time": time(obs.completion_start_time),
         "level": obs.level.value,
         "status_message": obs.status_message,
         "model": obs.model,
         "request_model": obs.request_model,
         "provider": obs.provider,
-        "model_parameters": obs.model_parameters,
+        "model_parameters": codec.json(obs.model_parameters),
         "source": obs.source,
         "prompt_tokens": usage.input_tokens,
         "completion_tokens": usage.output_tokens,
@@ -70,30 +106,27 @@ def observation_to_row(project_id: int, obs: Observation) -> dict[str, Any]:
         "cache_read_tokens": usage.cache_read_tokens,
         "cache_write_tokens": usage.cache_write_tokens,
         "reasoning_tokens": usage.reasoning_tokens,
-        "input_cost": cost.reported_input,
-        "output_cost": cost.reported_output,
-        "total_cost": cost.reported_total,
-        "calculated_input_cost": cost.calculated_input,
-        "calculated_output_cost": cost.calculated_output,
-        "calculated_total_cost": cost.calculated_total,
+        "input_cost": money(cost.reported_input),
+        "output_cost": money(cost.reported_output),
+        "total_cost": money(cost.reported_total),
+        "calculated_input_cost": money(cost.calculated_input),
+        "calculated_output_cost": money(cost.calculated_output),
+        "calculated_total_cost": money(cost.calculated_total),
         "cost_status": cost.status.value,
-        "metadata": obs.metadata,
+        "metadata": codec.json(obs.metadata),
         "version": obs.version,
         "environment": obs.environment,
     }
 
 
-def payload_to_row(obs: Observation, encode: Callable[[Any], Any]) -> dict[str, Any] | None:
-    """The payload row, its document already in the engine's stored form (`types.payload_encoder`)."""
+def payload_to_row(obs: Observation, codec: ValueCodec) -> dict[str, Any] | None:
     if obs.input is None and obs.output is None and not obs.attributes:
         return None
-    return {
-        "observation_id": obs.id,
-        "payload": encode({"input": obs.input, "output": obs.output, "attributes": obs.attributes or None}),
-    }
+    document = {"input": obs.input, "output": obs.output, "attributes": obs.attributes or None}
+    return {"observation_id": obs.id, "payload": codec.payload(document)}
 
 
-def score_to_row(project_id: int, score: Score, now: datetime) -> dict[str, Any]:
+def score_to_row(project_id: int, score: Score, codec: ValueCodec, now: datetime) -> dict[str, Any]:
     return {
         "id": score.id,
         "project_id": project_id,
@@ -106,7 +139,7 @@ def score_to_row(project_id: int, score: Score, now: datetime) -> dict[str, Any]
         "data_type": score.data_type.value,
         "source": score.source,
         "comment": score.comment,
-        "metadata": score.metadata,
-        "timestamp": score.timestamp,
-        "created_at": now,
+        "metadata": codec.json(score.metadata),
+        "timestamp": codec.time(score.timestamp),
+        "created_at": codec.time(now),
     }

@@ -11,8 +11,8 @@
 - Money: `numeric` on PostgreSQL; REAL on SQLite (no decimal type there), read back as Decimal.
 
 The TypeDecorators serve SQLAlchemy statements (reads, small writes). The ingest writer's bulk
-path skips SQLAlchemy's per-row processing for speed: the DB-API drivers convert values through
-the adapters registered below, which must produce exactly what the TypeDecorators would;
+path skips SQLAlchemy's per-row processing for speed: `ValueCodec` encodes values beforehand
+(where batches are prepared), and must produce exactly what the TypeDecorators would;
 `tests/db/test_writer.py` reads bulk-written rows back through the TypeDecorators.
 """
 
@@ -119,24 +119,37 @@ class Money(TypeDecorator[Decimal]):
 
 def sqlite_datetime(value: datetime) -> str:
     """The text SQLAlchemy's SQLite DateTime writes, ~15x faster than strftime (hot path)."""
-    if value.tzinfo is not None:
-        value = value.astimezone(UTC).replace(tzinfo=None)
-    text = value.isoformat(" ")
-    return text if value.microsecond else text + ".000000"
+    if value.tzinfo is not UTC and value.tzinfo is not None:
+        value = value.astimezone(UTC)
+    # timespec keeps ".000000" (SQLAlchemy always writes it); [:26] drops any "+00:00".
+    return value.isoformat(" ", "microseconds")[:26]
 
 
-def register_sqlite_adapters() -> None:
-    """Let the sqlite3 module convert our values itself, for the writer's bulk path.
+def _none_safe(function: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    return lambda value: None if value is None else function(value)
 
-    Process-wide, and harmless to SQLAlchemy statements, which convert values before the driver
-    sees them. Dicts and lists only ever go to JSON columns; Decimals only to Money columns.
+
+def _identity(value: Any) -> Any:
+    return value
+
+
+class ValueCodec:
+    """Turns our Python values into what one engine stores, for the bulk path (see module doc).
+
+    Runs where batches are prepared (the decode workers), so the writer thread only executes
+    SQL. Picklable: it travels to worker processes by engine name.
     """
-    import sqlite3
 
-    sqlite3.register_adapter(datetime, sqlite_datetime)
-    sqlite3.register_adapter(dict, dumps_json)
-    sqlite3.register_adapter(list, dumps_json)
-    sqlite3.register_adapter(Decimal, float)
+    def __init__(self, dialect_name: str) -> None:
+        self.dialect_name = dialect_name
+        sqlite = dialect_name == "sqlite"
+        self.time = _none_safe(sqlite_datetime) if sqlite else _identity
+        self.json = _none_safe(dumps_json) if sqlite else _identity  # psycopg dumps dicts as jsonb
+        self.money = _none_safe(float) if sqlite else _identity
+        self.payload = compress_payload if sqlite else _identity
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (ValueCodec, (self.dialect_name,))
 
 
 def register_postgres_adapters(dbapi_connection: Any) -> None:
@@ -149,8 +162,3 @@ def register_postgres_adapters(dbapi_connection: Any) -> None:
 
     dbapi_connection.adapters.register_dumper(dict, OrjsonbDumper)
     dbapi_connection.adapters.register_dumper(list, OrjsonbDumper)
-
-
-def payload_encoder(dialect_name: str) -> Callable[[Any], Any]:
-    """How the bulk path stores a payload document on this engine (see Payload)."""
-    return compress_payload if dialect_name == "sqlite" else (lambda document: document)

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from anyio import to_thread
 from fastapi import APIRouter, Request, Response
 
 from theodolite.errors import UnsupportedMediaTypeError
-from theodolite.ingestion.adapters.otlp import decode_traces, encode_response
+from theodolite.ingestion.adapters.otlp import encode_response
 from theodolite.server.body import read_body
+from theodolite.server.decoding import decode_otlp_traces
 from theodolite.server.state import AppState, authenticate
 
 OTLP_TRACE_PATHS = ("/v1/traces", "/api/public/otel/v1/traces", "/otel/v1/traces")
@@ -34,10 +34,12 @@ async def export_traces(request: Request) -> Response:
     kind = body_kind(request.headers.get("content-type", ""))
     body = await read_body(request, state.settings.max_body_bytes)
     # Decoding is CPU work; off the event loop so small requests are not stuck behind big ones.
-    batch = await to_thread.run_sync(decode_traces, body, kind, state.settings.max_span_attributes)
-    rejected = list(batch.rejections)
-    if batch.observations:
-        rejected.extend(await state.pipeline.submit(project_id, batch))
+    prepared = await state.decoder.run(
+        decode_otlp_traces, body, kind, state.settings.max_span_attributes, project_id, state.codec
+    )
+    rejected = list(prepared.rejections)
+    if prepared.observation_rows:
+        rejected.extend(await state.pipeline.submit(prepared))
     return Response(encode_response(rejected, kind), media_type=MEDIA_TYPES[kind])
 
 
