@@ -12,8 +12,10 @@ from theodolite.errors import NotFoundError
 from theodolite.query.aggregates import empty_totals, trace_totals
 from theodolite.query.pagination import decode_time_cursor, encode_cursor
 from theodolite.storage import tables
+from theodolite.storage.dictionaries import load_dictionaries
 from theodolite.storage.engine import Database
 from theodolite.storage.expressions import json_array_contains
+from theodolite.storage.payloads import MissingDictionaryError
 
 t = tables.traces
 o = tables.observations
@@ -115,6 +117,14 @@ def get_trace(database: Database, project_id: int, trace_id: str) -> dict[str, A
 
     Raises NotFoundError if the trace does not exist *in this project*. Blocks.
     """
+    try:
+        return _get_trace(database, project_id, trace_id)
+    except MissingDictionaryError:
+        load_dictionaries(database)  # another process trained one since we loaded ours
+        return _get_trace(database, project_id, trace_id)
+
+
+def _get_trace(database: Database, project_id: int, trace_id: str) -> dict[str, Any]:
     with database.connect() as conn:
         row = conn.execute(select(t).where(t.c.id == trace_id, t.c.project_id == project_id)).first()
         if row is None:

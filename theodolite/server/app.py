@@ -13,10 +13,12 @@ from theodolite.ingestion.pipeline import IngestPipeline
 from theodolite.server.auth import Authenticator
 from theodolite.server.bootstrap import bootstrap_projects, describe_new_key
 from theodolite.server.decoding import DecodePool, default_worker_count
+from theodolite.server.dictionary_trainer import DictionaryTrainer
 from theodolite.server.errors import install_error_handlers
 from theodolite.server.routes import api, health, otlp
 from theodolite.server.settings import Settings
 from theodolite.server.state import AppState
+from theodolite.storage.dictionaries import load_dictionaries
 from theodolite.storage.engine import open_database
 
 log = logging.getLogger("theodolite")
@@ -33,16 +35,18 @@ def create_app(settings: Settings) -> FastAPI:
         new_key = bootstrap_projects(database, settings)
         if new_key is not None:
             print(describe_new_key(new_key, f"http://{settings.host}:{settings.port}"), flush=True)
+        workers = settings.decode_workers if settings.decode_workers is not None else default_worker_count()
+        decoder = DecodePool(workers, dictionary=load_dictionaries(database))
+        trainer = DictionaryTrainer(database, decoder, settings.payload_dictionary_after_spans)
         writer = database.make_writer()
         pipeline = IngestPipeline(
             writer.commit,
             max_queue_items=settings.ingest_queue_max_spans,
             max_transaction_items=settings.writer_batch_max_spans,
             retry_after_s=settings.retry_after_s,
+            on_committed=trainer,
         )
         pipeline.start()
-        workers = settings.decode_workers if settings.decode_workers is not None else default_worker_count()
-        decoder = DecodePool(workers)
         authenticator = Authenticator(database, settings.api_key_cache_s)
         app.state.theodolite = AppState(settings, database, pipeline, authenticator, decoder, writer.codec)
         log.info("theodolite %s ready on %s (%s)", __version__, settings.port, database.dialect_name)

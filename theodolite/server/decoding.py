@@ -23,6 +23,7 @@ from anyio import to_thread
 
 from theodolite.errors import ShuttingDownError
 from theodolite.ingestion.adapters.otlp import decode_traces
+from theodolite.storage.payloads import install_dictionary
 from theodolite.storage.rows import PreparedBatch, prepare_batch
 from theodolite.storage.types import ValueCodec
 
@@ -46,6 +47,11 @@ def _warm_up() -> int:
     return os.getpid()
 
 
+def _init_worker(dictionary: bytes | None) -> None:
+    if dictionary is not None:
+        install_dictionary(dictionary, activate=True)
+
+
 class DecodePool:
     """Runs decode functions in worker processes (or threads when `workers` is 0).
 
@@ -53,15 +59,31 @@ class DecodePool:
     not take ingestion down: the pool is rebuilt and only the requests in flight fail (503).
     """
 
-    def __init__(self, workers: int) -> None:
+    def __init__(self, workers: int, dictionary: bytes | None = None) -> None:
         self.workers = workers
+        self._dictionary = dictionary
         self._executor: Executor | None = self._new_executor()
+
+    def use_dictionary(self, dictionary: bytes) -> None:
+        """Make the workers compress payloads with a new dictionary: a fresh pool starts with it,
+        the old one finishes what it is running. Called from any thread."""
+        self._dictionary = dictionary
+        if self.workers == 0:
+            return  # in-process decoding already uses the process-wide active dictionary
+        old, self._executor = self._executor, self._new_executor()
+        if old is not None:
+            old.shutdown(wait=False)
 
     def _new_executor(self) -> Executor | None:
         if self.workers == 0:
             return None
         # spawn, not fork: the server process has threads (writer, uvicorn) by now.
-        executor = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"))
+        executor = ProcessPoolExecutor(
+            self.workers,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=_init_worker,
+            initargs=(self._dictionary,),
+        )
         for _ in range(self.workers):
             executor.submit(_warm_up)  # import in the workers now, not on the first request
         return executor

@@ -51,6 +51,11 @@ class Settings(BaseSettings):
         description="Processes that decode and encode request bodies (0 = in the server process; "
         "default: CPU count - 1, at most 4).",
     )
+    payload_dictionary_after_spans: int = Field(
+        5_000,
+        ge=0,
+        description="SQLite: train a zstd dictionary for inputs/outputs once this many spans are stored (0 = never).",
+    )
     max_span_attributes: int = Field(
         1_000, gt=0, description="Attributes kept per span; the rest are dropped and counted."
     )

@@ -18,10 +18,12 @@ aggregates never read them.
 from __future__ import annotations
 
 from sqlalchemy import (
+    BigInteger,
     Column,
     Float,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -151,6 +153,17 @@ observation_payloads = Table(
     Column("payload", Payload, nullable=False),
 )
 
+# Trained zstd dictionaries for SQLite payloads (`payloads.py`); `id` is zstd's own dictionary id,
+# which every compressed frame carries.
+payload_dictionaries = Table(
+    "payload_dictionaries",
+    metadata,
+    Column("id", BigInteger, primary_key=True, autoincrement=False),
+    Column("data", LargeBinary, nullable=False),
+    Column("sample_count", Integer, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+)
+
 scores = Table(
     "scores",
     metadata,
@@ -171,5 +184,3 @@ scores = Table(
     Index("ix_scores_project_timestamp", "project_id", "timestamp"),
     Index("ix_scores_trace", "trace_id"),
 )
-
-__all__ = ["metadata", "projects", "api_keys", "traces", "observations", "observation_payloads", "scores"]

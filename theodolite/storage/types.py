@@ -5,9 +5,8 @@
 - JsonDocument: `jsonb` on PostgreSQL (so `metadata->>'agent'` works as in Langfuse v2), JSON text
   on SQLite (whose `->>` operator reads it too).
 - Payload: inputs and outputs. `jsonb` on PostgreSQL, where TOAST compresses large values itself;
-  zstd-compressed JSON on SQLite, which compresses nothing and would otherwise spend most of its
-  file on prompt text. Zstd frames name their dictionary, so dictionaries can be added later
-  without rewriting old rows.
+  zstd-compressed JSON on SQLite (with trained dictionaries, see `payloads.py`), which compresses
+  nothing itself and would otherwise spend most of its file on prompt text.
 - Money: `numeric` on PostgreSQL; REAL on SQLite (no decimal type there), read back as Decimal.
 
 The TypeDecorators serve SQLAlchemy statements (reads, small writes). The ingest writer's bulk
@@ -18,41 +17,22 @@ path skips SQLAlchemy's per-row processing for speed: `ValueCodec` encodes value
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
 import orjson
-import zstandard
 from sqlalchemy import JSON, DateTime, Float, LargeBinary, Numeric
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
-# Level 1: ~2.6x on prompt text at ~13 us per 2 KB here; higher levels gain <5% for 2-4x the CPU
-# of the writer thread, which is the ingest bottleneck.
-PAYLOAD_ZSTD_LEVEL = 1
-_codecs = threading.local()  # zstd contexts are not thread-safe; one pair per thread
+from theodolite.storage.payloads import compress_payload, decompress_payload
 
 
 def dumps_json(value: Any) -> str:
     return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS, default=str).decode()
-
-
-def compress_payload(value: Any) -> bytes:
-    compressor = getattr(_codecs, "compressor", None)
-    if compressor is None:
-        compressor = _codecs.compressor = zstandard.ZstdCompressor(level=PAYLOAD_ZSTD_LEVEL)
-    return compressor.compress(orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS, default=str))
-
-
-def decompress_payload(data: bytes) -> Any:
-    decompressor = getattr(_codecs, "decompressor", None)
-    if decompressor is None:
-        decompressor = _codecs.decompressor = zstandard.ZstdDecompressor()
-    return orjson.loads(decompressor.decompress(data))
 
 
 class UtcDateTime(TypeDecorator[datetime]):

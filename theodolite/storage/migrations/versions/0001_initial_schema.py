@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-23 03:38:24.791119
+Create Date: 2026-11-23 04:00:10.656487
 """
 
 import sqlalchemy as sa
@@ -27,16 +27,8 @@ def upgrade() -> None:
         sa.Column("secret_hash", sa.String(length=64), nullable=False),
         sa.Column("display_secret", sa.String(length=32), nullable=False),
         sa.Column("note", sa.Text(), nullable=True),
-        sa.Column(
-            "created_at",
-            theodolite.storage.types.UtcDateTime(timezone=True),
-            nullable=False,
-        ),
-        sa.Column(
-            "revoked_at",
-            theodolite.storage.types.UtcDateTime(timezone=True),
-            nullable=True,
-        ),
+        sa.Column("created_at", theodolite.storage.types.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("revoked_at", theodolite.storage.types.UtcDateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("public_key"),
         sa.UniqueConstraint("secret_hash"),
@@ -58,21 +50,9 @@ def upgrade() -> None:
         sa.Column("parent_observation_id", sa.String(length=64), nullable=True),
         sa.Column("type", sa.String(length=16), nullable=False),
         sa.Column("name", sa.Text(), nullable=True),
-        sa.Column(
-            "start_time",
-            theodolite.storage.types.UtcDateTime(timezone=True),
-            nullable=False,
-        ),
-        sa.Column(
-            "end_time",
-            theodolite.storage.types.UtcDateTime(timezone=True),
-            nullable=True,
-        ),
-        sa.Column(
-            "completion_start_time",
-            theodolite.storage.types.UtcDateTime(timezone=True),
-            nullable=True,
-        ),
+        sa.Column("start_time", theodolite.storage.types.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("end_time", theodolite.storage.types.UtcDateTime(timezone=True), nullable=True),
+        sa.Column("completion_start_time", theodolite.storage.types.UtcDateTime(timezone=True), nullable=True),
         sa.Column("level", sa.String(length=8), nullable=False),
         sa.Column("status_message", sa.Text(), nullable=True),
         sa.Column("model", sa.Text(), nullable=True),
@@ -90,41 +70,15 @@ def upgrade() -> None:
         sa.Column("cache_read_tokens", sa.Integer(), nullable=True),
         sa.Column("cache_write_tokens", sa.Integer(), nullable=True),
         sa.Column("reasoning_tokens", sa.Integer(), nullable=True),
-        sa.Column(
-            "input_cost",
-            theodolite.storage.types.Money(precision=24, scale=12),
-            nullable=True,
-        ),
-        sa.Column(
-            "output_cost",
-            theodolite.storage.types.Money(precision=24, scale=12),
-            nullable=True,
-        ),
-        sa.Column(
-            "total_cost",
-            theodolite.storage.types.Money(precision=24, scale=12),
-            nullable=True,
-        ),
-        sa.Column(
-            "calculated_input_cost",
-            theodolite.storage.types.Money(precision=24, scale=12),
-            nullable=True,
-        ),
-        sa.Column(
-            "calculated_output_cost",
-            theodolite.storage.types.Money(precision=24, scale=12),
-            nullable=True,
-        ),
-        sa.Column(
-            "calculated_total_cost",
-            theodolite.storage.types.Money(precision=24, scale=12),
-            nullable=True,
-        ),
+        sa.Column("input_cost", theodolite.storage.types.Money(precision=24, scale=12), nullable=True),
+        sa.Column("output_cost", theodolite.storage.types.Money(precision=24, scale=12), nullable=True),
+        sa.Column("total_cost", theodolite.storage.types.Money(precision=24, scale=12), nullable=True),
+        sa.Column("calculated_input_cost", theodolite.storage.types.Money(precision=24, scale=12), nullable=True),
+        sa.Column("calculated_output_cost", theodolite.storage.types.Money(precision=24, scale=12), nullable=True),
+        sa.Column("calculated_total_cost", theodolite.storage.types.Money(precision=24, scale=12), nullable=True),
         sa.Column("cost_status", sa.String(length=12), nullable=False),
         sa.Column(
-            "metadata",
-            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
-            nullable=True,
+            "metadata", sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"), nullable=True
         ),
         sa.Column("version", sa.Text(), nullable=True),
         sa.Column("environment", sa.Text(), nullable=True),
@@ -142,14 +96,18 @@ def upgrade() -> None:
         batch_op.create_index("ix_observations_trace", ["trace_id"], unique=False)
 
     op.create_table(
+        "payload_dictionaries",
+        sa.Column("id", sa.BigInteger(), autoincrement=False, nullable=False),
+        sa.Column("data", sa.LargeBinary(), nullable=False),
+        sa.Column("sample_count", sa.Integer(), nullable=False),
+        sa.Column("created_at", theodolite.storage.types.UtcDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    op.create_table(
         "projects",
         sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
         sa.Column("name", sa.Text(), nullable=False),
-        sa.Column(
-            "created_at",
-            theodolite.storage.types.UtcDateTime(timezone=True),
-            nullable=False,
-        ),
+        sa.Column("created_at", theodolite.storage.types.UtcDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("name"),
     )
@@ -167,20 +125,10 @@ def upgrade() -> None:
         sa.Column("source", sa.String(length=16), nullable=False),
         sa.Column("comment", sa.Text(), nullable=True),
         sa.Column(
-            "metadata",
-            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
-            nullable=True,
+            "metadata", sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"), nullable=True
         ),
-        sa.Column(
-            "timestamp",
-            theodolite.storage.types.UtcDateTime(timezone=True),
-            nullable=False,
-        ),
-        sa.Column(
-            "created_at",
-            theodolite.storage.types.UtcDateTime(timezone=True),
-            nullable=False,
-        ),
+        sa.Column("timestamp", theodolite.storage.types.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", theodolite.storage.types.UtcDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id"),
     )
     with op.batch_alter_table("scores", schema=None) as batch_op:
@@ -191,11 +139,7 @@ def upgrade() -> None:
         "traces",
         sa.Column("id", sa.String(length=64), nullable=False),
         sa.Column("project_id", sa.Integer(), nullable=False),
-        sa.Column(
-            "timestamp",
-            theodolite.storage.types.UtcDateTime(timezone=True),
-            nullable=False,
-        ),
+        sa.Column("timestamp", theodolite.storage.types.UtcDateTime(timezone=True), nullable=False),
         sa.Column("name", sa.Text(), nullable=True),
         sa.Column("root_observation_id", sa.String(length=64), nullable=True),
         sa.Column("user_id", sa.Text(), nullable=True),
@@ -210,20 +154,10 @@ def upgrade() -> None:
             nullable=False,
         ),
         sa.Column(
-            "metadata",
-            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
-            nullable=True,
+            "metadata", sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"), nullable=True
         ),
-        sa.Column(
-            "created_at",
-            theodolite.storage.types.UtcDateTime(timezone=True),
-            nullable=False,
-        ),
-        sa.Column(
-            "updated_at",
-            theodolite.storage.types.UtcDateTime(timezone=True),
-            nullable=False,
-        ),
+        sa.Column("created_at", theodolite.storage.types.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", theodolite.storage.types.UtcDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id"),
     )
     with op.batch_alter_table("traces", schema=None) as batch_op:
@@ -266,6 +200,7 @@ def downgrade() -> None:
 
     op.drop_table("scores")
     op.drop_table("projects")
+    op.drop_table("payload_dictionaries")
     with op.batch_alter_table("observations", schema=None) as batch_op:
         batch_op.drop_index("ix_observations_trace")
         batch_op.drop_index("ix_observations_project_start")
