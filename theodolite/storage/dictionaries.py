@@ -49,7 +49,7 @@ def train_and_store_dictionary(database: Database) -> bytes | None:
         return None
     data = train_dictionary(samples)
     dict_id = zstandard.ZstdCompressionDict(data).dict_id()
-    with database.engine.begin() as conn:
+    with database.write_transaction() as conn:
         exists = conn.execute(select(func.count()).where(tables.payload_dictionaries.c.id == dict_id)).scalar_one()
         if not exists:
             conn.execute(

@@ -7,6 +7,8 @@ a ClickHouse backend will be a second class with the same reader/writer surface.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -76,6 +78,8 @@ class Database:
             cursor.execute("PRAGMA busy_timeout=30000")
             cursor.execute(f"PRAGMA cache_size=-{cache_mib * 1024}")
             cursor.execute("PRAGMA temp_store=MEMORY")
+            # After a checkpoint resets the WAL, truncate the file back to 64 MiB at most.
+            cursor.execute("PRAGMA journal_size_limit=67108864")
             cursor.close()
 
         @event.listens_for(self.engine, "begin")
@@ -97,6 +101,16 @@ class Database:
         conn = self.engine.connect()
         conn.info["writer"] = True
         return conn
+
+    @contextmanager
+    def write_transaction(self) -> Iterator[Connection]:
+        """A short write outside the ingest writer (keys, projects, dictionaries). Blocks.
+
+        On SQLite it takes the write lock at BEGIN, so it waits for the ingest writer (busy
+        timeout) instead of failing with "database is locked" when a read upgrades to a write.
+        """
+        with self.writer_connection() as conn, conn.begin():
+            yield conn
 
     def migrate(self) -> list[str]:
         """Bring the schema to the newest revision; returns the revisions applied. Blocks."""

@@ -51,7 +51,7 @@ def _now() -> datetime:
 
 def get_or_create_project(database: Database, name: str) -> tuple[int, bool]:
     """(project id, created?) for the project called `name`. Blocks."""
-    with database.engine.begin() as conn:
+    with database.write_transaction() as conn:
         existing = conn.execute(select(tables.projects.c.id).where(tables.projects.c.name == name)).scalar()
         if existing is not None:
             return int(existing), False
@@ -77,7 +77,7 @@ def create_key(
     public_key = public_key or new_public_key()
     secret_key = secret_key or new_secret_key()
     digest = hash_secret(secret_key)
-    with database.engine.begin() as conn:
+    with database.write_transaction() as conn:
         clash = conn.execute(
             select(tables.api_keys.c.id).where(
                 (tables.api_keys.c.public_key == public_key) | (tables.api_keys.c.secret_hash == digest)
@@ -115,7 +115,7 @@ def ensure_key(database: Database, project_name: str, public_key: str, secret_ke
 
 
 def revoke_key(database: Database, public_key: str) -> None:
-    with database.engine.begin() as conn:
+    with database.write_transaction() as conn:
         result = conn.execute(
             update(tables.api_keys)
             .where(tables.api_keys.c.public_key == public_key, tables.api_keys.c.revoked_at.is_(None))

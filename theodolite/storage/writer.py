@@ -18,6 +18,7 @@ from theodolite.errors import StorageError
 from theodolite.model import Rejection, Trace, merge_trace
 from theodolite.storage import tables
 from theodolite.storage.bulk import BulkInsert
+from theodolite.storage.checkpointer import WalCheckpointer
 from theodolite.storage.engine import Database
 from theodolite.storage.rows import PreparedBatch, row_to_trace, trace_to_row
 from theodolite.storage.types import ValueCodec
@@ -35,6 +36,11 @@ class SqlWriter:
         self.dialect = database.dialect_name
         self.codec = ValueCodec(self.dialect)
         self._conn = database.writer_connection()
+        self._checkpointer: WalCheckpointer | None = None
+        if self.dialect == "sqlite":
+            self._pragma("wal_autocheckpoint=0")
+            self._checkpointer = WalCheckpointer(database)
+            self._checkpointer.start()
         dialect = database.engine.dialect
 
         def bulk(table: Any, statement: Any) -> BulkInsert:
@@ -121,8 +127,16 @@ class SqlWriter:
                 stored[row.id] = row
         return stored
 
+    def _pragma(self, setting: str) -> None:
+        # On the DB-API connection: through SQLAlchemy it would open a transaction (autobegin).
+        self._conn.connection.dbapi_connection.execute(f"PRAGMA {setting}")  # type: ignore[union-attr]
+
     def close(self) -> None:
+        if self.dialect == "sqlite":
+            self._pragma("wal_autocheckpoint=1000")  # the pooled connection lives on
         self._conn.close()
+        if self._checkpointer is not None:
+            self._checkpointer.stop()
 
 
 def count_rows(database: Database, table_name: str) -> int:

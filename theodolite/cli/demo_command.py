@@ -1,0 +1,148 @@
+"""`theodolite demo`: fill a database with generated traffic through the real write path, then serve.
+
+The batches go through the same IngestPipeline and SqlWriter as OTLP requests do, so the demo
+also shows what ingestion costs on this machine. Re-running is safe: the generator's ids depend
+only on the seed, and the writer stores an id once.
+"""
+
+from __future__ import annotations
+
+import random
+import sys
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import click
+import platformdirs
+
+from theodolite.demo import generate_traffic
+from theodolite.ingestion.pipeline import IngestPipeline
+from theodolite.server.bootstrap import DEFAULT_PROJECT, bootstrap_projects, describe_new_key
+from theodolite.server.settings import Settings
+from theodolite.storage.engine import Database, open_database
+from theodolite.storage.projects import IssuedKey, get_or_create_project
+from theodolite.storage.rows import prepare_batch
+from theodolite.storage.writer import count_rows
+
+COUNTED_TABLES = ("traces", "observations", "scores")
+
+
+@dataclass(frozen=True, slots=True)
+class DemoSummary:
+    """What one run generated and how many rows it added (0 on a re-run with the same seed)."""
+
+    project_id: int
+    traces: int
+    observations: int
+    scores: int
+    new_rows: dict[str, int]
+    rejected: int
+    seconds: float
+
+
+def default_demo_url() -> str:
+    """The demo's own SQLite file, next to (never instead of) the default database."""
+    data_dir = Path(platformdirs.user_data_dir("theodolite", appauthor=False))
+    return f"sqlite:///{data_dir / 'demo.db'}"
+
+
+def _counts(database: Database) -> dict[str, int]:
+    return {table: count_rows(database, table) for table in COUNTED_TABLES}
+
+
+def _base_url(settings: Settings) -> str:
+    # A wildcard listen address is not something a browser can open.
+    host = "127.0.0.1" if settings.host in ("0.0.0.0", "::", "") else settings.host
+    return f"http://{host}:{settings.port}"
+
+
+def write_demo(
+    database: Database, project_id: int, *, now: datetime, days: int, traces_per_day: int, seed: int, settings: Settings
+) -> DemoSummary:
+    """Generate the traffic and commit it batch by batch through the ingest pipeline. Blocks."""
+    started = time.perf_counter()
+    before = _counts(database)
+    writer = database.make_writer()
+    pipeline = IngestPipeline(
+        writer.commit,
+        max_queue_items=settings.ingest_queue_max_spans,
+        max_transaction_items=settings.writer_batch_max_spans,
+    )
+    pipeline.start()
+    traces = observations = scores = rejected = 0
+    try:
+        label = f"writing {days} days x {traces_per_day} traces"
+        with click.progressbar(length=days * traces_per_day, label=label, file=sys.stderr) as bar:
+            for batch in generate_traffic(now, random.Random(seed), days=days, traces_per_day=traces_per_day):
+                prepared = prepare_batch(project_id, batch, writer.codec, now)
+                rejected += len(pipeline.submit_blocking(prepared))
+                traces += len(batch.traces)
+                observations += len(batch.observations)
+                scores += len(batch.scores)
+                bar.update(len(batch.traces))
+    finally:
+        pipeline.stop()
+        writer.close()
+    after = _counts(database)
+    new_rows = {table: after[table] - before[table] for table in COUNTED_TABLES}
+    return DemoSummary(project_id, traces, observations, scores, new_rows, rejected, time.perf_counter() - started)
+
+
+def _describe(summary: DemoSummary) -> str:
+    added = ", ".join(f"{count:,} {table}" for table, count in summary.new_rows.items())
+    text = (
+        f"Generated {summary.traces:,} traces, {summary.observations:,} observations and {summary.scores:,} scores "
+        f"in {summary.seconds:.1f} s; new rows stored: {added}."
+    )
+    if summary.rejected:
+        text += f"\n{summary.rejected:,} items were refused (their trace ids belong to another project)."
+    if not any(summary.new_rows.values()):
+        text += "\nNothing new: this seed was already loaded (use --seed for more traffic)."
+    return text
+
+
+def _curl_example(settings: Settings, project: str, new_key: IssuedKey | None) -> str:
+    if new_key is not None and new_key.project_name == project:
+        secret = new_key.secret_key
+    elif settings.init_secret_key:
+        secret = "$THEODOLITE_INIT_SECRET_KEY"  # the user's own secret; not echoed to the terminal
+    else:
+        secret = "<secret key>"
+    text = f'  curl -H "Authorization: Bearer {secret}" "{_base_url(settings)}/api/v1/traces?limit=5"'
+    if secret == "<secret key>":
+        text += f"\n  (no key shown: create one with `theodolite keys create --project {project}`)"
+    return text
+
+
+def run_demo(settings: Settings, *, days: int, traces_per_day: int, seed: int, serve: bool) -> DemoSummary:
+    """Fill `settings.database_url` with `days` of demo traffic, then serve it if asked. Blocks."""
+    now = datetime.now(UTC)  # the one clock read: the generator itself is pure
+    database = open_database(settings.database_url, sqlite_cache_mib=settings.sqlite_cache_mib, migrate=True)
+    try:
+        new_key = bootstrap_projects(database, settings)
+        if new_key is not None:
+            click.echo(describe_new_key(new_key, _base_url(settings)))
+        # The project the bootstrap key belongs to, so that key can read what the demo writes.
+        project = settings.init_project or DEFAULT_PROJECT
+        project_id, _ = get_or_create_project(database, project)
+        click.echo(f"Demo traffic for project {project!r} in {settings.database_url}", err=True)
+        summary = write_demo(
+            database,
+            project_id,
+            now=now,
+            days=days,
+            traces_per_day=traces_per_day,
+            seed=seed,
+            settings=settings,
+        )
+    finally:
+        database.dispose()
+    click.echo(_describe(summary))
+    if serve:
+        from theodolite.server.runner import run_server
+
+        click.echo(f"\nOpen {_base_url(settings)}/docs, or try:\n{_curl_example(settings, project, new_key)}\n")
+        run_server(settings)
+    return summary
