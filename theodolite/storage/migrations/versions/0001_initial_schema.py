@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-23 04:00:10.656487
+Create Date: 2026-11-23 04:24:18.552883
 """
 
 import sqlalchemy as sa
@@ -85,13 +85,6 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
     )
     with op.batch_alter_table("observations", schema=None) as batch_op:
-        batch_op.create_index(
-            "ix_observations_project_model",
-            ["project_id", "model", "start_time"],
-            unique=False,
-            sqlite_where=sa.text("model IS NOT NULL"),
-            postgresql_where=sa.text("model IS NOT NULL"),
-        )
         batch_op.create_index("ix_observations_project_start", ["project_id", "start_time"], unique=False)
         batch_op.create_index("ix_observations_trace", ["trace_id"], unique=False)
 
@@ -204,11 +197,6 @@ def downgrade() -> None:
     with op.batch_alter_table("observations", schema=None) as batch_op:
         batch_op.drop_index("ix_observations_trace")
         batch_op.drop_index("ix_observations_project_start")
-        batch_op.drop_index(
-            "ix_observations_project_model",
-            sqlite_where=sa.text("model IS NOT NULL"),
-            postgresql_where=sa.text("model IS NOT NULL"),
-        )
 
     op.drop_table("observations")
     op.drop_table("observation_payloads")

@@ -1,0 +1,1 @@
+"""Helpers for bench/ingest.py: payload building, load generation, server control, reporting."""
