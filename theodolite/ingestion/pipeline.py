@@ -94,8 +94,9 @@ class IngestPipeline:
         with self._cond:
             if self._stopping:
                 raise ShuttingDownError("server is shutting down", self._retry_after_s)
-            # An oversized batch is still taken when the queue is empty, or it could never pass.
-            if self._pending and self._pending_items + size > self._max_queue_items:
+            # Counted until committed, so in-flight work holds its place too. An oversized batch is
+            # still taken when nothing at all is queued or in flight, or it could never pass.
+            if self._pending_items and self._pending_items + size > self._max_queue_items:
                 self.stats.rejected_overload += 1
                 raise OverloadedError(
                     f"ingest queue full ({self._pending_items} items waiting); retry later",

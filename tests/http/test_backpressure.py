@@ -1,0 +1,46 @@
+"""A full ingest queue answers 429 with Retry-After, and what was acknowledged is all stored."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import httpx
+
+from tests.support.otlp_bodies import request_with_spans
+from tests.support.server import SECRET_KEY, TheodoliteServer
+
+# One span of queue: while any request is waiting for its commit, the next one is refused.
+SERVER_SETTINGS = {"ingest_queue_max_spans": "1", "retry_after_s": "3"}
+HEADERS = {"Content-Type": "application/x-protobuf", "Authorization": f"Bearer {SECRET_KEY}"}
+
+
+def test_full_queue_gets_429_with_retry_after(server: TheodoliteServer) -> None:
+    big_body, big_trace = request_with_spans(20_000, attributes=1, pad_bytes=50)
+    small_body, small_trace = request_with_spans(1)
+    results: dict[str, httpx.Response] = {}
+
+    def send_big() -> None:
+        results["big"] = httpx.post(server.base_url + "/v1/traces", content=big_body, headers=HEADERS, timeout=120)
+
+    sender = threading.Thread(target=send_big)
+    sender.start()
+    # Poll the health probe (with a deadline) until the big batch waits in the queue.
+    deadline = time.monotonic() + 60
+    while httpx.get(server.base_url + "/api/v1/health").json()["queued_items"] == 0:
+        assert time.monotonic() < deadline, "the big request never reached the queue"
+        assert sender.is_alive(), f"big request finished first: {results.get('big')}"
+        time.sleep(0.005)
+    refused = httpx.post(server.base_url + "/v1/traces", content=small_body, headers=HEADERS, timeout=30)
+    sender.join(120)
+
+    assert refused.status_code == 429
+    assert refused.headers["retry-after"] == "3"
+    assert "queue full" in refused.json()["error"]["message"]
+    assert results["big"].status_code == 200
+    with server.client() as client:
+        assert client.get(f"/api/v1/traces/{big_trace}").json()["observation_count"] == 20_000
+        assert client.get(f"/api/v1/traces/{small_trace}").status_code == 404  # refused, so not stored
+    # Once the queue drains, the same request is accepted.
+    accepted = httpx.post(server.base_url + "/v1/traces", content=small_body, headers=HEADERS, timeout=30)
+    assert accepted.status_code == 200
