@@ -48,7 +48,7 @@ class LoadResult:
     failed_requests: int = 0      # given up on (non-retryable status, retries exhausted)
     unsent_requests: int = 0      # not sent: time up or window never opened
 
-    def merge(self, other: "LoadResult") -> None:
+    def merge(self, other: LoadResult) -> None:
         for name in ("ok_requests", "ok_spans", "throttled", "throttled_wait_s", "reconnects",
                      "cpu_s", "failed_requests", "unsent_requests"):
             setattr(self, name, getattr(self, name) + getattr(other, name))

@@ -36,10 +36,9 @@ def test_batch_is_stored_with_payloads_apart(database: Database) -> None:
     assert count_rows(database, "observations") == 2
     assert count_rows(database, "observation_payloads") == 2
     with database.connect() as conn:
+        o, p = tables.observations, tables.observation_payloads
         payload = conn.execute(
-            select(tables.observation_payloads.c.payload).where(
-                tables.observation_payloads.c.observation_id == batch.observations[1].id
-            )
+            select(p.c.payload).join(o, o.c.seq == p.c.observation_seq).where(o.c.id == batch.observations[1].id)
         ).scalar_one()
     assert payload["input"] == [{"role": "user", "content": "hi"}]
     assert payload["output"] == [{"role": "assistant", "content": "hello"}]
@@ -59,9 +58,32 @@ def test_group_commit_of_many_requests_and_resend_stores_once(database: Database
     project, _ = get_or_create_project(database, "p")
     batches = [trace_batch() for _ in range(20)]
     write(database, *[(project, b) for b in batches])
-    write(database, *[(project, b) for b in batches[:5]])  # a client retry
+    # A client retry, in a later transaction and twice within one: stored once, flagged as such.
+    writer = SqlWriter(database)
+    retried = [prepared(database, project, b) for b in batches[:5]]
+    again = prepared(database, project, batches[0])
+    assert writer.commit([*retried, again]) == [[]] * 6
+    writer.close()
+    assert all(item.duplicate_ids == {o.id for o in b.observations} for item, b in zip(retried, batches, strict=False))
+    assert again.duplicate_ids == {o.id for o in batches[0].observations}
     assert count_rows(database, "traces") == 20
     assert count_rows(database, "observations") == 40
+    assert count_rows(database, "observation_payloads") == 40
+    with database.connect() as conn:
+        seqs = conn.execute(select(tables.observations.c.seq).order_by(tables.observations.c.seq)).scalars().all()
+    assert len(set(seqs)) == 40  # one seq each, assigned by the writer
+
+
+def test_duplicate_spans_within_one_new_trace_are_stored_once(database: Database) -> None:
+    project, _ = get_or_create_project(database, "p")
+    batch = trace_batch()
+    first = prepared(database, project, batch)
+    second = prepared(database, project, batch)  # the same request twice in one transaction
+    writer = SqlWriter(database)
+    writer.commit([first, second])
+    writer.close()
+    assert (first.duplicate_ids, second.duplicate_ids) == (set(), {o.id for o in batch.observations})
+    assert count_rows(database, "observations") == 2 and count_rows(database, "observation_payloads") == 2
 
 
 def test_trace_parts_in_any_order_merge_into_one_trace(database: Database) -> None:

@@ -131,7 +131,7 @@ def _get_trace(database: Database, project_id: int, trace_id: str) -> dict[str, 
             raise NotFoundError(f"trace {trace_id} not found")
         observation_rows = conn.execute(
             select(*(o.c[name] for name in OBSERVATION_FIELDS), p.c.payload)
-            .outerjoin(p, p.c.observation_id == o.c.id)
+            .outerjoin(p, p.c.observation_seq == o.c.seq)
             .where(o.c.trace_id == trace_id, o.c.project_id == project_id)
             .order_by(o.c.start_time, o.c.id)
         ).all()

@@ -33,15 +33,13 @@ def load_dictionaries(database: Database) -> bytes | None:
 
 
 def train_and_store_dictionary(database: Database) -> bytes | None:
-    """Train a dictionary on the newest payloads, store and activate it; None if too few. Blocks
+    """Train a dictionary on a sample of stored payloads, store and activate it; None if too few. Blocks
     for about a second; run it off the event loop and off the writer thread."""
     if database.dialect_name != "sqlite":
         return None
     payloads = tables.observation_payloads
     with database.connect() as conn:
-        blobs = conn.execute(
-            select(payloads.c.payload).order_by(payloads.c.observation_id).limit(TRAINING_SAMPLES)
-        ).scalars()
+        blobs = conn.execute(select(payloads.c.payload).limit(TRAINING_SAMPLES)).scalars()
         # Read raw: the column type would parse the JSON, and training wants the bytes.
         samples = [_raw_document(blob) for blob in blobs]
     samples = [sample for sample in samples if sample]

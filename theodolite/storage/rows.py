@@ -22,10 +22,13 @@ class PreparedBatch:
 
     project_id: int
     traces: list[Trace] = field(default_factory=list)
-    observation_rows: list[dict[str, Any]] = field(default_factory=list)
-    payload_rows: list[dict[str, Any]] = field(default_factory=list)
+    observation_rows: list[dict[str, Any]] = field(default_factory=list)  # without "seq": the writer assigns it
+    payloads: list[Any] = field(default_factory=list)  # one per observation row, None when it has none
     score_rows: list[dict[str, Any]] = field(default_factory=list)
     rejections: list[Rejection] = field(default_factory=list)
+    # Filled by the writer: span ids (of observation_rows) already stored, a client's retry; what
+    # is counted at commit (metrics) skips them.
+    duplicate_ids: set[str] = field(default_factory=set)
 
     def size(self) -> int:
         return len(self.observation_rows) + len(self.score_rows) + len(self.traces)
@@ -36,9 +39,7 @@ def prepare_batch(project_id: int, batch: Batch, codec: ValueCodec, now: datetim
     prepared = PreparedBatch(project_id, traces=batch.traces, rejections=list(batch.rejections))
     for obs in batch.observations:
         prepared.observation_rows.append(observation_to_row(project_id, obs, codec))
-        payload = payload_to_row(obs, codec)
-        if payload is not None:
-            prepared.payload_rows.append(payload)
+        prepared.payloads.append(encode_payload(obs, codec))
     prepared.score_rows = [score_to_row(project_id, score, codec, now) for score in batch.scores]
     return prepared
 
@@ -84,8 +85,8 @@ def row_to_trace(row: Any) -> Trace:
 def observation_to_row(project_id: int, obs: Observation, codec: ValueCodec) -> dict[str, Any]:
     usage, cost, time, money = obs.usage, obs.cost, codec.time, codec.money
     return {
-        "id": obs.id,
         "trace_id": obs.trace_id,
+        "id": obs.id,
         "project_id": project_id,
         "parent_observation_id": obs.parent_observation_id,
         "type": obs.type.value,
@@ -119,11 +120,11 @@ def observation_to_row(project_id: int, obs: Observation, codec: ValueCodec) -> 
     }
 
 
-def payload_to_row(obs: Observation, codec: ValueCodec) -> dict[str, Any] | None:
+def encode_payload(obs: Observation, codec: ValueCodec) -> Any:
+    """The `observation_payloads.payload` value, or None when the observation has nothing to keep."""
     if obs.input is None and obs.output is None and not obs.attributes:
         return None
-    document = {"input": obs.input, "output": obs.output, "attributes": obs.attributes or None}
-    return {"observation_id": obs.id, "payload": codec.payload(document)}
+    return codec.payload({"input": obs.input, "output": obs.output, "attributes": obs.attributes or None})
 
 
 def score_to_row(project_id: int, score: Score, codec: ValueCodec, now: datetime) -> dict[str, Any]:

@@ -10,7 +10,15 @@ an index on a random key, such as a span id, costs most: each insert dirties a r
 the next commit writes to the WAL again):
 - traces (project_id, timestamp): list traces newest first, time-range filters, the trace count panels.
 - traces (project_id, session_id, timestamp) / (project_id, user_id, timestamp), partial: sessions, users.
-- observations (trace_id): the tree of one trace, and per-trace token/cost sums (the recent-traces panel).
+- observations unique (trace_id, id): the tree of one trace, per-trace token/cost sums (the
+  recent-traces panel), and the de-duplication of re-sent spans, in one index. Span ids are
+  random, so an index on `id` alone dirtied one random page per span, and every dirty page is
+  written to the WAL again at each commit; keyed by trace first, the spans of one trace (which
+  arrive together) share a page, and no separate trace_id index is needed.
+- observations `seq`: a surrogate key the writer assigns in commit order (SQLite's rowid, a
+  sequence on PostgreSQL). Payloads are keyed by it, so their inserts append instead of filling
+  another random-key index. Measured (writer alone, 60,000 bench spans in
+  commits of 800): 12,300 -> 15,000 spans/s; on disk 1,316 -> 1,183 bytes per span.
 - observations (project_id, start_time): observation lists and time-bucketed cost (the cost-per-hour panel).
 No (model, time) index: the model filter reads the (project_id, start_time) range and dashboards
 will read rollups; measured, that index cost 37 bytes and ~10% of writer time per span.
@@ -28,15 +36,20 @@ from sqlalchemy import (
     Integer,
     LargeBinary,
     MetaData,
+    Sequence,
     String,
     Table,
     Text,
+    UniqueConstraint,
     text,
 )
 
 from theodolite.storage.types import JsonDocument, Money, Payload, UtcDateTime
 
 metadata = MetaData()
+
+# PostgreSQL hands out observation seqs to the writer (SQLite's writer counts from max(rowid)).
+observation_seq = Sequence("observation_seq", metadata=metadata)
 
 # Project ids are small integers: the id is repeated in every row and in every index of the
 # big tables, where a 32-character id cost ~100 bytes per span on disk.
@@ -102,8 +115,10 @@ traces = Table(
 observations = Table(
     "observations",
     metadata,
-    Column("id", String(64), primary_key=True),
+    # INTEGER on SQLite makes it the rowid itself; the writer assigns it (see module doc).
+    Column("seq", BigInteger().with_variant(Integer(), "sqlite"), observation_seq, primary_key=True),
     Column("trace_id", String(64), nullable=False),
+    Column("id", String(64), nullable=False),
     Column("project_id", Integer, nullable=False),
     Column("parent_observation_id", String(64)),
     Column("type", String(16), nullable=False),
@@ -134,7 +149,7 @@ observations = Table(
     Column("metadata", JsonDocument),
     Column("version", Text),
     Column("environment", Text),
-    Index("ix_observations_trace", "trace_id"),
+    UniqueConstraint("trace_id", "id", name="uq_observations_trace_span"),
     Index("ix_observations_project_start", "project_id", "start_time"),
 )
 
@@ -143,7 +158,7 @@ observations = Table(
 observation_payloads = Table(
     "observation_payloads",
     metadata,
-    Column("observation_id", String(64), primary_key=True),
+    Column("observation_seq", BigInteger().with_variant(Integer(), "sqlite"), primary_key=True, autoincrement=False),
     Column("payload", Payload, nullable=False),
 )
 

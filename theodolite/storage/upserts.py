@@ -15,9 +15,11 @@ def _insert(table: Table, dialect_name: str) -> postgresql.Insert | sqlite.Inser
     return postgresql.insert(table) if dialect_name == "postgresql" else sqlite.insert(table)
 
 
-def insert_ignoring_duplicates(table: Table, dialect_name: str) -> Insert:
-    """Rows whose primary key exists are skipped: a client's retry stores nothing twice."""
-    return _insert(table, dialect_name).on_conflict_do_nothing(index_elements=list(table.primary_key.columns))
+def insert_ignoring_duplicates(table: Table, dialect_name: str, *, on: tuple[str, ...] | None = None) -> Insert:
+    """Rows whose key (`on` columns, else the primary key) exists are skipped: a client's retry
+    stores nothing twice."""
+    key = [table.c[name] for name in on] if on else list(table.primary_key.columns)
+    return _insert(table, dialect_name).on_conflict_do_nothing(index_elements=key)
 
 
 def insert_replacing(table: Table, dialect_name: str, *, keep: tuple[str, ...] = ("created_at",)) -> Insert:

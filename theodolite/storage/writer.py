@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from theodolite.errors import StorageError
@@ -46,12 +46,12 @@ class SqlWriter:
         def bulk(table: Any, statement: Any) -> BulkInsert:
             return BulkInsert(table, statement, dialect)
 
+        # Duplicates are filtered before the insert (`_stored_span_ids`); ignoring conflicts on
+        # (trace_id, id) only covers another server writing the same span to one PostgreSQL.
         self._insert_observations = bulk(
-            tables.observations, insert_ignoring_duplicates(tables.observations, self.dialect)
+            tables.observations, insert_ignoring_duplicates(tables.observations, self.dialect, on=("trace_id", "id"))
         )
-        self._insert_payloads = bulk(
-            tables.observation_payloads, insert_ignoring_duplicates(tables.observation_payloads, self.dialect)
-        )
+        self._insert_payloads = bulk(tables.observation_payloads, insert(tables.observation_payloads))
         self._upsert_traces = bulk(tables.traces, insert_replacing(tables.traces, self.dialect))
         self._upsert_scores = bulk(tables.scores, insert_replacing(tables.scores, self.dialect))
 
@@ -64,34 +64,66 @@ class SqlWriter:
         rejections: list[list[Rejection]] = [[] for _ in items]
         try:
             with self._conn.begin():
-                owners = self._write_traces(items)
+                owners, existing = self._write_traces(items)
+                stored_spans = self._stored_span_ids(existing)
                 observation_rows: list[dict[str, Any]] = []
-                payload_rows: list[dict[str, Any]] = []
+                with_payload: list[tuple[dict[str, Any], Any]] = []
                 score_rows: list[dict[str, Any]] = []
                 for index, batch in enumerate(items):
-                    refused: set[str] = set()
-                    for row in batch.observation_rows:
-                        if owners.get(row["trace_id"]) != batch.project_id:
-                            refused.add(row["id"])
+                    for row, payload in zip(batch.observation_rows, batch.payloads, strict=True):
+                        key = (row["trace_id"], row["id"])
+                        if owners.get(key[0]) != batch.project_id:
                             rejections[index].append(
-                                Rejection(row["id"], f"trace id {row['trace_id']} belongs to another project")
+                                Rejection(row["id"], f"trace id {key[0]} belongs to another project")
                             )
+                        elif key in stored_spans:
+                            batch.duplicate_ids.add(row["id"])  # a retry: stored once, accepted again
                         else:
+                            stored_spans.add(key)
                             observation_rows.append(row)
-                    if refused:
-                        payload_rows.extend(p for p in batch.payload_rows if p["observation_id"] not in refused)
-                    else:
-                        payload_rows.extend(batch.payload_rows)
+                            if payload is not None:
+                                with_payload.append((row, payload))
                     score_rows.extend(batch.score_rows)
+                self._number(observation_rows)
                 self._insert_observations.execute(self._conn, observation_rows)
-                self._insert_payloads.execute(self._conn, payload_rows)
+                self._insert_payloads.execute(
+                    self._conn, [{"observation_seq": row["seq"], "payload": payload} for row, payload in with_payload]
+                )
                 self._upsert_scores.execute(self._conn, score_rows)
         except SQLAlchemyError as exc:
             raise StorageError(f"database write failed: {exc.__class__.__name__}: {exc}") from exc
         return rejections
 
-    def _write_traces(self, items: Sequence[PreparedBatch]) -> dict[str, int]:
-        """Merge this transaction's trace parts with the stored rows; returns trace id -> owner project."""
+    def _number(self, observation_rows: list[dict[str, Any]]) -> None:
+        """Give each new observation its seq, in commit order."""
+        if not observation_rows:
+            return
+        if self.dialect == "postgresql":
+            seqs = self._conn.exec_driver_sql(
+                "SELECT nextval('observation_seq') FROM generate_series(1, %(n)s)", {"n": len(observation_rows)}
+            ).scalars()
+        else:
+            # The writer holds SQLite's write lock from BEGIN IMMEDIATE, so max(rowid) stays ours.
+            last = self._conn.exec_driver_sql("SELECT max(seq) FROM observations").scalar() or 0
+            seqs = iter(range(last + 1, last + 1 + len(observation_rows)))
+        for row, seq in zip(observation_rows, seqs, strict=True):
+            row["seq"] = seq
+
+    def _stored_span_ids(self, trace_ids: list[str]) -> set[tuple[str, str]]:
+        """(trace id, span id) already stored for these traces. Only traces that existed before this
+        transaction can hold them, so the common case (a new trace) costs no query."""
+        table = tables.observations
+        found: set[tuple[str, str]] = set()
+        for start in range(0, len(trace_ids), ID_CHUNK):
+            query = select(table.c.trace_id, table.c.id).where(
+                table.c.trace_id.in_(trace_ids[start : start + ID_CHUNK])
+            )
+            found.update((trace_id, span_id) for trace_id, span_id in self._conn.execute(query))
+        return found
+
+    def _write_traces(self, items: Sequence[PreparedBatch]) -> tuple[dict[str, int], list[str]]:
+        """Merge this transaction's trace parts with the stored rows; returns trace id -> owner
+        project, and the ids of the traces that were stored before."""
         parts: dict[str, tuple[int, Trace]] = {}
         for batch in items:
             for trace in batch.traces:
@@ -116,7 +148,7 @@ class SqlWriter:
                 created_at = self.codec.time(existing.created_at)
             rows.append(trace_to_row(project_id, part, self.codec, created_at, now))
         self._upsert_traces.execute(self._conn, rows)
-        return owners
+        return owners, [trace_id for trace_id in stored if owners[trace_id] == stored[trace_id].project_id]
 
     def _stored_traces(self, ids: list[str]) -> dict[str, Any]:
         table = tables.traces

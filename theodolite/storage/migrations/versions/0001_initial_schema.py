@@ -18,6 +18,8 @@ depends_on = None
 
 
 def upgrade() -> None:
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute(sa.schema.CreateSequence(sa.Sequence("observation_seq")))
 
     op.create_table(
         "api_keys",
@@ -38,14 +40,17 @@ def upgrade() -> None:
 
     op.create_table(
         "observation_payloads",
-        sa.Column("observation_id", sa.String(length=64), nullable=False),
+        sa.Column(
+            "observation_seq", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=False, nullable=False
+        ),
         sa.Column("payload", theodolite.storage.types.Payload(), nullable=False),
-        sa.PrimaryKeyConstraint("observation_id"),
+        sa.PrimaryKeyConstraint("observation_seq"),
     )
     op.create_table(
         "observations",
-        sa.Column("id", sa.String(length=64), nullable=False),
+        sa.Column("seq", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column("trace_id", sa.String(length=64), nullable=False),
+        sa.Column("id", sa.String(length=64), nullable=False),
         sa.Column("project_id", sa.Integer(), nullable=False),
         sa.Column("parent_observation_id", sa.String(length=64), nullable=True),
         sa.Column("type", sa.String(length=16), nullable=False),
@@ -82,11 +87,11 @@ def upgrade() -> None:
         ),
         sa.Column("version", sa.Text(), nullable=True),
         sa.Column("environment", sa.Text(), nullable=True),
-        sa.PrimaryKeyConstraint("id"),
+        sa.PrimaryKeyConstraint("seq"),
+        sa.UniqueConstraint("trace_id", "id", name="uq_observations_trace_span"),
     )
     with op.batch_alter_table("observations", schema=None) as batch_op:
         batch_op.create_index("ix_observations_project_start", ["project_id", "start_time"], unique=False)
-        batch_op.create_index("ix_observations_trace", ["trace_id"], unique=False)
 
     op.create_table(
         "payload_dictionaries",
@@ -195,10 +200,11 @@ def downgrade() -> None:
     op.drop_table("projects")
     op.drop_table("payload_dictionaries")
     with op.batch_alter_table("observations", schema=None) as batch_op:
-        batch_op.drop_index("ix_observations_trace")
         batch_op.drop_index("ix_observations_project_start")
 
     op.drop_table("observations")
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute(sa.schema.DropSequence(sa.Sequence("observation_seq")))
     op.drop_table("observation_payloads")
     with op.batch_alter_table("api_keys", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_api_keys_project_id"))
