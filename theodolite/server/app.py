@@ -10,6 +10,7 @@ from fastapi import FastAPI
 
 from theodolite import __version__
 from theodolite.ingestion.pipeline import IngestPipeline
+from theodolite.query.backend import queries_for
 from theodolite.server.auth import Authenticator
 from theodolite.server.bootstrap import bootstrap_projects, describe_new_key
 from theodolite.server.decoding import DecodePool, default_worker_count
@@ -48,7 +49,9 @@ def create_app(settings: Settings) -> FastAPI:
         )
         pipeline.start()
         authenticator = Authenticator(database, settings.api_key_cache_s)
-        app.state.theodolite = AppState(settings, database, pipeline, authenticator, decoder, writer.codec)
+        queries = queries_for(database)
+        state = AppState(settings, database, pipeline, authenticator, decoder, writer.codec, queries)
+        app.state.theodolite = state
         log.info("theodolite %s ready on %s (%s)", __version__, settings.port, database.dialect_name)
         try:
             yield

@@ -1,4 +1,4 @@
-"""What the routes share: settings, database, pipeline, authenticator. Built by `create_app`."""
+"""What the routes share: settings, database, reads, pipeline, authenticator. Built by `create_app`."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from anyio import to_thread
 from starlette.requests import Request
 
 from theodolite.ingestion.pipeline import IngestPipeline
+from theodolite.query.backend import TraceQueries
 from theodolite.server.auth import Authenticator, credential_from_headers
 from theodolite.server.decoding import DecodePool
 from theodolite.server.settings import Settings
@@ -23,6 +24,7 @@ class AppState:
     authenticator: Authenticator
     decoder: DecodePool
     codec: ValueCodec
+    queries: TraceQueries
 
 
 async def authenticate(request: Request) -> int:

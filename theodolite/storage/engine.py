@@ -18,7 +18,7 @@ from sqlalchemy.engine import Connection, make_url
 from theodolite.errors import ConfigurationError
 
 if TYPE_CHECKING:
-    from theodolite.storage.writer import SqlWriter
+    from theodolite.storage.backend import TraceWriter
 from theodolite.storage.types import dumps_json, register_postgres_adapters
 
 log = logging.getLogger(__name__)
@@ -31,8 +31,12 @@ def normalise_url(url: str) -> str:
         parsed = parsed.set(drivername="postgresql+psycopg")
     elif parsed.drivername == "sqlite":
         parsed = parsed.set(drivername="sqlite+pysqlite")
+    if parsed.drivername.startswith("clickhouse"):
+        raise ConfigurationError("ClickHouse is not supported yet; use sqlite:///path or postgresql://…")
     if parsed.drivername not in ("postgresql+psycopg", "sqlite+pysqlite"):
-        raise ConfigurationError(f"unsupported database URL scheme {parsed.drivername!r}")
+        raise ConfigurationError(
+            f"unsupported database URL scheme {parsed.drivername!r}; use sqlite:///path or postgresql://…"
+        )
     if parsed.drivername.startswith("sqlite") and not parsed.database:
         raise ConfigurationError("SQLite URL needs a file path: sqlite:///path/to/theodolite.db")
     return parsed.render_as_string(hide_password=False)
@@ -86,7 +90,7 @@ class Database:
         def on_begin(conn: Connection) -> None:
             conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.info.get("writer") else "BEGIN")
 
-    def make_writer(self) -> SqlWriter:
+    def make_writer(self) -> TraceWriter:
         """The writer for this engine family; owned by one thread (the ingest pipeline's)."""
         from theodolite.storage.writer import SqlWriter
 

@@ -7,9 +7,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
 
-from theodolite.query.groups import list_sessions, list_users
-from theodolite.query.observations import ObservationFilter, list_observations
-from theodolite.query.traces import TraceFilter, get_trace, list_traces
+from theodolite.query.observations import ObservationFilter
+from theodolite.query.traces import TraceFilter
 from theodolite.server.routes.api_models import (
     ErrorResponse,
     ObservationPage,
@@ -55,13 +54,13 @@ def traces_list(
     cursor: Cursor = None,
 ) -> dict:
     filters = TraceFilter(start, end, name, user_id, session_id, list(tags), model, level, release, environment)
-    items, next_cursor = list_traces(state.database, project, filters, limit=limit, cursor=cursor)
+    items, next_cursor = state.queries.list_traces(project, filters, limit=limit, cursor=cursor)
     return {"data": items, "next_cursor": next_cursor}
 
 
 @router.get("/traces/{trace_id}", response_model=TraceDetail, summary="One trace with its observation tree")
 def traces_get(state: State, project: Project, trace_id: str) -> dict:
-    return get_trace(state.database, project, trace_id)
+    return state.queries.get_trace(project, trace_id)
 
 
 @router.get("/observations", response_model=ObservationPage, summary="List observations, newest first")
@@ -79,7 +78,7 @@ def observations_list(
     cursor: Cursor = None,
 ) -> dict:
     filters = ObservationFilter(start, end, type, model, name, trace_id, level)
-    items, next_cursor = list_observations(state.database, project, filters, limit=limit, cursor=cursor)
+    items, next_cursor = state.queries.list_observations(project, filters, limit=limit, cursor=cursor)
     return {"data": items, "next_cursor": next_cursor}
 
 
@@ -87,7 +86,7 @@ def observations_list(
 def sessions_list(
     state: State, project: Project, start: Start = None, end: End = None, limit: Limit = 50, cursor: Cursor = None
 ) -> dict:
-    items, next_cursor = list_sessions(state.database, project, start=start, end=end, limit=limit, cursor=cursor)
+    items, next_cursor = state.queries.list_sessions(project, start=start, end=end, limit=limit, cursor=cursor)
     return {"data": items, "next_cursor": next_cursor}
 
 
@@ -95,5 +94,5 @@ def sessions_list(
 def users_list(
     state: State, project: Project, start: Start = None, end: End = None, limit: Limit = 50, cursor: Cursor = None
 ) -> dict:
-    items, next_cursor = list_users(state.database, project, start=start, end=end, limit=limit, cursor=cursor)
+    items, next_cursor = state.queries.list_users(project, start=start, end=end, limit=limit, cursor=cursor)
     return {"data": items, "next_cursor": next_cursor}

@@ -1,0 +1,71 @@
+"""The read side's interface, one implementation per engine family.
+
+Routes (and later the metrics, Grafana and UI layers) read through `TraceQueries`, never through
+SQL. `SqlTraceQueries` serves SQLite and PostgreSQL with the functions of this package; a
+ClickHouse backend adds its own class with the same methods.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
+
+from theodolite.query import groups, observations, traces
+from theodolite.query.observations import ObservationFilter
+from theodolite.query.traces import TraceFilter
+from theodolite.storage.engine import Database
+
+Page = tuple[list[dict[str, Any]], str | None]  # items, next cursor
+
+
+class TraceQueries(Protocol):
+    """Reads of one project's data. Every method blocks (run it off the event loop) and raises
+    NotFoundError / BadRequestError for a missing item or a bad cursor."""
+
+    def list_traces(self, project_id: int, filters: TraceFilter, *, limit: int, cursor: str | None) -> Page: ...
+
+    def get_trace(self, project_id: int, trace_id: str) -> dict[str, Any]: ...
+
+    def list_observations(
+        self, project_id: int, filters: ObservationFilter, *, limit: int, cursor: str | None
+    ) -> Page: ...
+
+    def list_sessions(
+        self, project_id: int, *, start: datetime | None, end: datetime | None, limit: int, cursor: str | None
+    ) -> Page: ...
+
+    def list_users(
+        self, project_id: int, *, start: datetime | None, end: datetime | None, limit: int, cursor: str | None
+    ) -> Page: ...
+
+
+@dataclass(frozen=True)
+class SqlTraceQueries:
+    """TraceQueries on a SQL database (SQLite or PostgreSQL)."""
+
+    database: Database
+
+    def list_traces(self, project_id: int, filters: TraceFilter, *, limit: int, cursor: str | None) -> Page:
+        return traces.list_traces(self.database, project_id, filters, limit=limit, cursor=cursor)
+
+    def get_trace(self, project_id: int, trace_id: str) -> dict[str, Any]:
+        return traces.get_trace(self.database, project_id, trace_id)
+
+    def list_observations(self, project_id: int, filters: ObservationFilter, *, limit: int, cursor: str | None) -> Page:
+        return observations.list_observations(self.database, project_id, filters, limit=limit, cursor=cursor)
+
+    def list_sessions(
+        self, project_id: int, *, start: datetime | None, end: datetime | None, limit: int, cursor: str | None
+    ) -> Page:
+        return groups.list_sessions(self.database, project_id, start=start, end=end, limit=limit, cursor=cursor)
+
+    def list_users(
+        self, project_id: int, *, start: datetime | None, end: datetime | None, limit: int, cursor: str | None
+    ) -> Page:
+        return groups.list_users(self.database, project_id, start=start, end=end, limit=limit, cursor=cursor)
+
+
+def queries_for(database: Database) -> TraceQueries:
+    """The read implementation for `database`'s engine family."""
+    return SqlTraceQueries(database)

@@ -1,0 +1,30 @@
+"""The write side's interface, one implementation per engine family.
+
+The SQL family (SQLite, PostgreSQL) is `storage.writer.SqlWriter`, behind `Database.make_writer`.
+A ClickHouse backend (a later issue) adds its own writer with `clickhouse-connect` and its own
+DDL; the pipeline, the decode workers and the server see only this protocol.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Protocol
+
+from theodolite.model import Rejection
+from theodolite.storage.rows import PreparedBatch
+from theodolite.storage.types import ValueCodec
+
+
+class TraceWriter(Protocol):
+    """Commits prepared batches. Owned by the ingest pipeline's writer thread; not thread-safe."""
+
+    codec: ValueCodec  # how the decode workers must encode rows for this engine
+
+    def commit(self, items: Sequence[PreparedBatch]) -> list[list[Rejection]]:
+        """Write all items in one transaction; blocks until durable. Returns, per item, what was
+        refused while writing. Raises StorageError when nothing of the transaction was stored."""
+        ...
+
+    def close(self) -> None:
+        """Release the connection (and background helpers such as the WAL checkpointer)."""
+        ...
