@@ -21,6 +21,18 @@ def test_sdk_import_does_not_pull_in_the_server() -> None:
     assert result.stdout.strip() == "[]", result.stdout + result.stderr
 
 
+def test_decode_workers_do_not_import_the_database_layer() -> None:
+    # Each decode worker process pays for what it imports, in start-up time and memory (~17 MB
+    # for SQLAlchemy alone); they need the decoders, the model and the value codec only.
+    code = (
+        "import sys, theodolite.server.decoding; "
+        "print(sorted(m for m in ('sqlalchemy', 'fastapi', 'psycopg', 'uvicorn', 'pydantic') if m in sys.modules))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"
+
+
 def test_modules_stay_small() -> None:
     big = [
         str(p.relative_to(ROOT)) for p in (ROOT / "theodolite").rglob("*.py") if len(p.read_text().splitlines()) > 800

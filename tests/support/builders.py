@@ -7,9 +7,9 @@ from datetime import UTC, datetime, timedelta
 
 from theodolite.model import Batch, CostStatus, Level, Observation, ObservationType, Trace, Usage
 from theodolite.model.entities import Cost
+from theodolite.storage.codec import ValueCodec
 from theodolite.storage.engine import Database
 from theodolite.storage.rows import PreparedBatch, prepare_batch
-from theodolite.storage.types import ValueCodec
 
 T0 = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 

@@ -23,9 +23,9 @@ from anyio import to_thread
 
 from theodolite.errors import ShuttingDownError
 from theodolite.ingestion.adapters.otlp import decode_traces
+from theodolite.storage.codec import ValueCodec
 from theodolite.storage.payloads import install_dictionary
 from theodolite.storage.rows import PreparedBatch, prepare_batch
-from theodolite.storage.types import ValueCodec
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")

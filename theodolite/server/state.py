@@ -12,8 +12,8 @@ from theodolite.query.backend import TraceQueries
 from theodolite.server.auth import Authenticator, credential_from_headers
 from theodolite.server.decoding import DecodePool
 from theodolite.server.settings import Settings
+from theodolite.storage.codec import ValueCodec
 from theodolite.storage.engine import Database
-from theodolite.storage.types import ValueCodec
 
 
 @dataclass

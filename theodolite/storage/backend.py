@@ -11,8 +11,8 @@ from collections.abc import Sequence
 from typing import Protocol
 
 from theodolite.model import Rejection
+from theodolite.storage.codec import ValueCodec
 from theodolite.storage.rows import PreparedBatch
-from theodolite.storage.types import ValueCodec
 
 
 class TraceWriter(Protocol):

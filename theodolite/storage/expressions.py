@@ -7,7 +7,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.expression import cast
 
-from theodolite.storage.types import dumps_json
+from theodolite.storage.codec import dumps_json
 
 
 def json_array_contains(column: ColumnElement, value: str, dialect_name: str) -> ColumnElement[bool]:

@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from theodolite.model import Batch, Observation, Rejection, Score, Trace
-from theodolite.storage.types import ValueCodec
+from theodolite.storage.codec import ValueCodec
 
 
 @dataclass(slots=True)

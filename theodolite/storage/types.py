@@ -10,14 +10,13 @@
 - Money: `numeric` on PostgreSQL; REAL on SQLite (no decimal type there), read back as Decimal.
 
 The TypeDecorators serve SQLAlchemy statements (reads, small writes). The ingest writer's bulk
-path skips SQLAlchemy's per-row processing for speed: `ValueCodec` encodes values beforehand
-(where batches are prepared), and must produce exactly what the TypeDecorators would;
+path skips SQLAlchemy's per-row processing for speed: `codec.ValueCodec` encodes values
+beforehand (where batches are prepared), and must produce exactly what the TypeDecorators would;
 `tests/db/test_writer.py` reads bulk-written rows back through the TypeDecorators.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -28,11 +27,8 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
+from theodolite.storage.codec import ValueCodec, dumps_json, sqlite_datetime
 from theodolite.storage.payloads import compress_payload, decompress_payload
-
-
-def dumps_json(value: Any) -> str:
-    return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS, default=str).decode()
 
 
 class UtcDateTime(TypeDecorator[datetime]):
@@ -97,41 +93,6 @@ class Money(TypeDecorator[Decimal]):
         return value if isinstance(value, Decimal) else Decimal(repr(value))
 
 
-def sqlite_datetime(value: datetime) -> str:
-    """The text SQLAlchemy's SQLite DateTime writes, ~15x faster than strftime (hot path)."""
-    if value.tzinfo is not UTC and value.tzinfo is not None:
-        value = value.astimezone(UTC)
-    # timespec keeps ".000000" (SQLAlchemy always writes it); [:26] drops any "+00:00".
-    return value.isoformat(" ", "microseconds")[:26]
-
-
-def _none_safe(function: Callable[[Any], Any]) -> Callable[[Any], Any]:
-    return lambda value: None if value is None else function(value)
-
-
-def _identity(value: Any) -> Any:
-    return value
-
-
-class ValueCodec:
-    """Turns our Python values into what one engine stores, for the bulk path (see module doc).
-
-    Runs where batches are prepared (the decode workers), so the writer thread only executes
-    SQL. Picklable: it travels to worker processes by engine name.
-    """
-
-    def __init__(self, dialect_name: str) -> None:
-        self.dialect_name = dialect_name
-        sqlite = dialect_name == "sqlite"
-        self.time = _none_safe(sqlite_datetime) if sqlite else _identity
-        self.json = _none_safe(dumps_json) if sqlite else _identity  # psycopg dumps dicts as jsonb
-        self.money = _none_safe(float) if sqlite else _identity
-        self.payload = compress_payload if sqlite else _identity
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        return (ValueCodec, (self.dialect_name,))
-
-
 def register_postgres_adapters(dbapi_connection: Any) -> None:
     """Dicts and lists as jsonb on this psycopg connection (datetimes and Decimals are native)."""
     from psycopg.types.json import JsonbDumper
@@ -142,3 +103,6 @@ def register_postgres_adapters(dbapi_connection: Any) -> None:
 
     dbapi_connection.adapters.register_dumper(dict, OrjsonbDumper)
     dbapi_connection.adapters.register_dumper(list, OrjsonbDumper)
+
+
+__all__ = ["JsonDocument", "Money", "Payload", "UtcDateTime", "ValueCodec", "dumps_json", "sqlite_datetime"]

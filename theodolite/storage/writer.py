@@ -19,9 +19,9 @@ from theodolite.model import Rejection, Trace, merge_trace
 from theodolite.storage import tables
 from theodolite.storage.bulk import BulkInsert
 from theodolite.storage.checkpointer import WalCheckpointer
+from theodolite.storage.codec import ValueCodec
 from theodolite.storage.engine import Database
 from theodolite.storage.rows import PreparedBatch, row_to_trace, trace_to_row
-from theodolite.storage.types import ValueCodec
 from theodolite.storage.upserts import insert_ignoring_duplicates, insert_replacing
 
 # SQLite allows 32,766 bound parameters per statement; 500 ids stays far below on every engine.
