@@ -103,6 +103,16 @@ class DecodePool:
                 executor.shutdown(wait=False, cancel_futures=True)
             raise ShuttingDownError("decoder restarted; retry the request", 1) from exc
 
+    def call(self, function: Callable[..., T], *args: Any) -> T:
+        """Run `function` in a worker and wait for it. For threads other than the event loop's;
+        raises what `function` raised, ShuttingDownError when the pool is closed."""
+        executor = self._executor
+        if executor is None:
+            if self.workers == 0:
+                return function(*args)
+            raise ShuttingDownError("server is shutting down")
+        return executor.submit(function, *args).result()
+
     def close(self) -> None:
         executor, self._executor = self._executor, None
         if executor is not None:

@@ -10,7 +10,7 @@ from typing import Any
 from theodolite.server.decoding import DecodePool
 from theodolite.storage.dictionaries import train_and_store_dictionary
 from theodolite.storage.engine import Database
-from theodolite.storage.payloads import active_dictionary_id
+from theodolite.storage.payloads import active_dictionary_id, train_dictionary
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +38,9 @@ class DictionaryTrainer:
 
     def _train(self) -> None:
         try:
-            dictionary = train_and_store_dictionary(self._database)
+            dictionary = train_and_store_dictionary(
+                self._database, lambda samples: self._decoder.call(train_dictionary, samples)
+            )
         except Exception:  # training is an optimisation: never let it hurt ingestion
             log.exception("training the payload dictionary failed; payloads stay compressed without one")
             return

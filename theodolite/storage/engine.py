@@ -48,7 +48,7 @@ class Database:
     `sqlite_cache_mib` applies to each SQLite connection; readers and the writer each hold one.
     """
 
-    def __init__(self, url: str, *, sqlite_cache_mib: int = 32) -> None:
+    def __init__(self, url: str, *, sqlite_cache_mib: int = 16) -> None:
         self.url = normalise_url(url)
         self.dialect_name = "sqlite" if self.url.startswith("sqlite") else "postgresql"
         kwargs: dict[str, Any] = {"json_serializer": dumps_json, "future": True}
@@ -137,7 +137,7 @@ class Database:
         self.engine.dispose()
 
 
-def open_database(url: str, *, sqlite_cache_mib: int = 32, migrate: bool = True) -> Database:
+def open_database(url: str, *, sqlite_cache_mib: int = 16, migrate: bool = True) -> Database:
     database = Database(url, sqlite_cache_mib=sqlite_cache_mib)
     if migrate:
         applied = database.migrate()

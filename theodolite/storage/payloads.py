@@ -75,8 +75,12 @@ def compress_payload(document: Any) -> bytes:
 
 def decompress_payload(blob: bytes) -> Any:
     """Raises MissingDictionaryError when the blob's dictionary is not loaded in this process."""
-    dict_id = zstandard.get_frame_parameters(blob).dict_id
-    return orjson.loads(_decompressor(dict_id).decompress(blob))
+    return orjson.loads(decompress_payload_bytes(blob))
+
+
+def decompress_payload_bytes(blob: bytes) -> bytes:
+    """The JSON document's bytes, unparsed. Raises MissingDictionaryError like decompress_payload."""
+    return _decompressor(zstandard.get_frame_parameters(blob).dict_id).decompress(blob)
 
 
 def train_dictionary(samples: list[bytes]) -> bytes:
