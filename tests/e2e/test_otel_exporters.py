@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 
 from tests.support.otel import json_exporter, protobuf_exporter, provider_with, send_reference_trace
@@ -59,7 +61,10 @@ def test_reference_trace_round_trips_exactly(server: TheodoliteServer, wire: str
     assert llm["model_parameters"] == {"temperature": 0.2}
     assert llm["input"][1] == {"role": "user", "parts": [{"type": "text", "content": "hi"}]}
     assert llm["output"][0]["parts"][0]["content"] == "Hello! How can I help?"
-    assert llm["cost_status"] == "unpriced" and llm["calculated_total_cost"] is None
+    # gpt-4o-mini at $0.15 input, $0.075 cached input, $0.60 output per million tokens
+    # (openai.com/api/pricing): 10 x 0.15 + 2 x 0.075 + 5 x 0.60 = 4.65 millionths of a dollar.
+    assert llm["cost_status"] == "priced"
+    assert Decimal(str(llm["calculated_total_cost"])) == Decimal("0.00000465")
     assert llm["source"] == "provider"
     for node in _walk(trace["observations"]):
         assert node["start_time"] <= node["end_time"]

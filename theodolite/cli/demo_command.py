@@ -18,10 +18,12 @@ import click
 import platformdirs
 
 from theodolite.demo import generate_traffic
+from theodolite.ingestion.costing import NO_OVERRIDES, price_batch
 from theodolite.ingestion.pipeline import IngestPipeline
 from theodolite.server.bootstrap import DEFAULT_PROJECT, bootstrap_projects, describe_new_key
 from theodolite.server.settings import Settings
 from theodolite.storage.engine import Database, open_database
+from theodolite.storage.prices import load_overrides
 from theodolite.storage.projects import IssuedKey, get_or_create_project
 from theodolite.storage.rows import prepare_batch
 from theodolite.storage.writer import count_rows
@@ -71,12 +73,13 @@ def write_demo(
         max_transaction_items=settings.writer_batch_max_spans,
     )
     pipeline.start()
+    overrides = load_overrides(database).get(project_id, NO_OVERRIDES)
     traces = observations = scores = rejected = 0
     try:
         label = f"writing {days} days x {traces_per_day} traces"
         with click.progressbar(length=days * traces_per_day, label=label, file=sys.stderr) as bar:
             for batch in generate_traffic(now, random.Random(seed), days=days, traces_per_day=traces_per_day):
-                prepared = prepare_batch(project_id, batch, writer.codec, now)
+                prepared = prepare_batch(project_id, price_batch(batch, overrides), writer.codec, now)
                 rejected += len(pipeline.submit_blocking(prepared))
                 traces += len(batch.traces)
                 observations += len(batch.observations)

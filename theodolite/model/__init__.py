@@ -5,6 +5,7 @@ layer can all share them without importing each other.
 """
 
 from theodolite.model.entities import (
+    GENERATION_LIKE,
     Batch,
     Cost,
     CostStatus,
@@ -21,6 +22,7 @@ from theodolite.model.entities import (
 )
 
 __all__ = [
+    "GENERATION_LIKE",
     "Batch",
     "Rejection",
     "Cost",

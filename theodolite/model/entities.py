@@ -40,6 +40,7 @@ class CostStatus(enum.StrEnum):
     PRICED = "priced"
     PARTIAL = "partial"  # some token types had no price
     UNPRICED = "unpriced"  # unknown model
+    REPORTED = "reported"  # no price of our own; the cost the client sent is the one used
     NOT_APPLICABLE = "n/a"  # not a generation, or no usage at all
 
 
@@ -79,13 +80,28 @@ class Usage:
         return self.input_tokens is None and self.output_tokens is None and self.total_tokens is None
 
     def completed(self) -> Usage:
-        """Fill the total from its parts (or the reverse) when only some were reported."""
+        """Apply the OpenTelemetry rule (cache tokens are part of input, reasoning part of output)
+        and fill the total from its parts (or the reverse) when only some were reported.
+
+        Some clients send Anthropic's raw counts, where `input_tokens` excludes the cache: when the
+        cache parts exceed the input they cannot be part of it, so they are added. Counting them
+        once is what langsmith-sdk#2150 got wrong. The same holds for reasoning and output.
+        """
+        cached = (self.cache_read_tokens or 0) + (self.cache_write_tokens or 0)
+        input_tokens = self.input_tokens
+        if cached and (input_tokens is None or input_tokens < cached):
+            input_tokens = (input_tokens or 0) + cached
+        output_tokens = self.output_tokens
+        if self.reasoning_tokens and (output_tokens is None or output_tokens < self.reasoning_tokens):
+            output_tokens = (output_tokens or 0) + self.reasoning_tokens
         total = self.total_tokens
-        if total is None and (self.input_tokens is not None or self.output_tokens is not None):
-            total = (self.input_tokens or 0) + (self.output_tokens or 0)
+        if input_tokens is not None or output_tokens is not None:
+            parts = (input_tokens or 0) + (output_tokens or 0)
+            if total is None or total < parts:
+                total = parts
         return Usage(
-            self.input_tokens,
-            self.output_tokens,
+            input_tokens,
+            output_tokens,
             total,
             self.cache_read_tokens,
             self.cache_write_tokens,

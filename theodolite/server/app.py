@@ -6,6 +6,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+from anyio import to_thread
 from fastapi import FastAPI
 
 from theodolite import __version__
@@ -16,6 +17,7 @@ from theodolite.server.bootstrap import bootstrap_projects, describe_new_key
 from theodolite.server.decoding import DecodePool, default_worker_count
 from theodolite.server.dictionary_trainer import DictionaryTrainer
 from theodolite.server.errors import install_error_handlers
+from theodolite.server.price_book import PriceBook
 from theodolite.server.routes import api, health, otlp
 from theodolite.server.settings import Settings
 from theodolite.server.state import AppState
@@ -50,7 +52,9 @@ def create_app(settings: Settings) -> FastAPI:
         pipeline.start()
         authenticator = Authenticator(database, settings.api_key_cache_s)
         queries = queries_for(database)
-        state = AppState(settings, database, pipeline, authenticator, decoder, writer.codec, queries)
+        prices = PriceBook(database)
+        await to_thread.run_sync(prices.reload)
+        state = AppState(settings, database, pipeline, authenticator, decoder, writer.codec, queries, prices)
         app.state.theodolite = state
         log.info("theodolite %s ready on %s (%s)", __version__, settings.port, database.dialect_name)
         try:

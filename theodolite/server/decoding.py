@@ -23,6 +23,8 @@ from anyio import to_thread
 
 from theodolite.errors import ShuttingDownError
 from theodolite.ingestion.adapters.otlp import decode_traces
+from theodolite.ingestion.costing import price_batch
+from theodolite.pricing import PriceOverrides
 from theodolite.storage.codec import ValueCodec
 from theodolite.storage.payloads import install_dictionary
 from theodolite.storage.rows import PreparedBatch, prepare_batch
@@ -32,10 +34,10 @@ T = TypeVar("T")
 
 
 def decode_otlp_traces(
-    body: bytes, kind: str, max_attributes: int, project_id: int, codec: ValueCodec
+    body: bytes, kind: str, max_attributes: int, project_id: int, codec: ValueCodec, overrides: PriceOverrides
 ) -> PreparedBatch:
-    """OTLP body -> rows for `codec`'s engine. Runs in a worker process; raises BadRequestError."""
-    batch = decode_traces(body, kind, max_attributes)
+    """OTLP body -> priced rows for `codec`'s engine. Runs in a worker process; raises BadRequestError."""
+    batch = price_batch(decode_traces(body, kind, max_attributes), overrides)
     return prepare_batch(project_id, batch, codec, datetime.now(UTC))
 
 

@@ -11,6 +11,7 @@ from theodolite.ingestion.pipeline import IngestPipeline
 from theodolite.query.backend import TraceQueries
 from theodolite.server.auth import Authenticator, credential_from_headers
 from theodolite.server.decoding import DecodePool
+from theodolite.server.price_book import PriceBook
 from theodolite.server.settings import Settings
 from theodolite.storage.codec import ValueCodec
 from theodolite.storage.engine import Database
@@ -25,6 +26,7 @@ class AppState:
     decoder: DecodePool
     codec: ValueCodec
     queries: TraceQueries
+    prices: PriceBook
 
 
 async def authenticate(request: Request) -> int:

@@ -193,3 +193,24 @@ scores = Table(
     Index("ix_scores_project_timestamp", "project_id", "timestamp"),
     Index("ix_scores_trace", "trace_id"),
 )
+
+# Per-project prices (`theodolite prices set`): custom models and corrections of genai-prices'
+# table, in force from `effective_from`. provider '' matches any provider. Re-setting the same
+# (model, provider, effective_from) replaces the rates, hence the unique constraint.
+model_prices = Table(
+    "model_prices",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("project_id", Integer, nullable=False),
+    Column("model", Text, nullable=False),
+    Column("provider", Text, nullable=False, server_default=""),
+    Column("effective_from", UtcDateTime, nullable=False),
+    Column("input_mtok", Money),
+    Column("output_mtok", Money),
+    Column("cache_read_mtok", Money),
+    Column("cache_write_mtok", Money),
+    Column("output_reasoning_mtok", Money),
+    Column("note", Text),
+    Column("created_at", UtcDateTime, nullable=False),
+    UniqueConstraint("project_id", "model", "provider", "effective_from", name="uq_model_prices_key"),
+)

@@ -22,9 +22,13 @@ def insert_ignoring_duplicates(table: Table, dialect_name: str, *, on: tuple[str
     return _insert(table, dialect_name).on_conflict_do_nothing(index_elements=key)
 
 
-def insert_replacing(table: Table, dialect_name: str, *, keep: tuple[str, ...] = ("created_at",)) -> Insert:
-    """Rows whose primary key exists are overwritten, except the `keep` columns."""
+def insert_replacing(
+    table: Table, dialect_name: str, *, keep: tuple[str, ...] = ("created_at",), on: tuple[str, ...] | None = None
+) -> Insert:
+    """Rows whose key (`on` columns, else the primary key) exists are overwritten, except the
+    key and the `keep` columns."""
     statement = _insert(table, dialect_name)
-    key = {column.name for column in table.primary_key.columns}
-    updates = {c.name: statement.excluded[c.name] for c in table.columns if c.name not in key and c.name not in keep}
-    return statement.on_conflict_do_update(index_elements=list(table.primary_key.columns), set_=updates)
+    key_columns = [table.c[name] for name in on] if on else list(table.primary_key.columns)
+    skip = {column.name for column in key_columns} | {c.name for c in table.primary_key.columns} | set(keep)
+    updates = {c.name: statement.excluded[c.name] for c in table.columns if c.name not in skip}
+    return statement.on_conflict_do_update(index_elements=key_columns, set_=updates)

@@ -33,9 +33,10 @@ async def export_traces(request: Request) -> Response:
     project_id = await authenticate(request)
     kind = body_kind(request.headers.get("content-type", ""))
     body = await read_body(request, state.settings.max_body_bytes)
+    overrides = await state.prices.for_project(project_id)
     # Decoding is CPU work; off the event loop so small requests are not stuck behind big ones.
     prepared = await state.decoder.run(
-        decode_otlp_traces, body, kind, state.settings.max_span_attributes, project_id, state.codec
+        decode_otlp_traces, body, kind, state.settings.max_span_attributes, project_id, state.codec, overrides
     )
     rejected = list(prepared.rejections)
     if prepared.observation_rows:
