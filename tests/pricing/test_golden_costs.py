@@ -1,3 +1,4 @@
+# ruff: noqa: E501  (the golden table reads best one case per line)
 """Golden costs: each case's expected cost is worked out by hand from the provider's published
 price per million tokens (the `rates` column: input, output, cache read, cache write; None = the
 provider has no separate rate, so the parent rate applies) and written here as a literal.
