@@ -1,4 +1,4 @@
-"""`theodolite` command: serve, demo, migrate, keys."""
+"""`theodolite` command: serve, demo, migrate, keys, prices, costs."""
 
 from __future__ import annotations
 
@@ -9,18 +9,9 @@ from typing import Any
 import click
 
 from theodolite import __version__
-from theodolite.cli.options import pick_settings, settings_options
-from theodolite.errors import TheodoliteError
-from theodolite.server.settings import Settings, load_settings
-
-DATABASE_OPTIONS = ("config_file", "database_url")
-
-
-def _settings(values: dict[str, Any]) -> Settings:
-    try:
-        return load_settings(**pick_settings(values))
-    except TheodoliteError as exc:
-        raise click.ClickException(exc.message) from exc
+from theodolite.cli.common import DATABASE_OPTIONS, run, settings_from
+from theodolite.cli.options import settings_options
+from theodolite.cli.pricing_commands import costs, prices
 
 
 def _configure_logging(level: str) -> None:
@@ -43,9 +34,9 @@ def serve(**values: Any) -> None:
     """Run the server: OTLP ingestion, the query API and (later) the UI."""
     from theodolite.server.runner import run_server
 
-    settings = _settings(values)
+    settings = settings_from(values)
     _configure_logging(settings.log_level)
-    _run(lambda: run_server(settings))
+    run(lambda: run_server(settings))
 
 
 @cli.command()
@@ -72,9 +63,9 @@ def demo(days: int, traces_per_day: int, seed: int, no_serve: bool, **values: An
         from theodolite.cli.demo_command import default_demo_url
 
         values["database_url"] = default_demo_url()
-    settings = _settings(values)
+    settings = settings_from(values)
     _configure_logging(settings.log_level)
-    _run(lambda: run_demo(settings, days=days, traces_per_day=traces_per_day, seed=seed, serve=not no_serve))
+    run(lambda: run_demo(settings, days=days, traces_per_day=traces_per_day, seed=seed, serve=not no_serve))
 
 
 @cli.command()
@@ -83,7 +74,7 @@ def migrate(**values: Any) -> None:
     """Apply pending database migrations (serve also does this on start)."""
     from theodolite.storage.engine import open_database
 
-    settings = _settings(values)
+    settings = settings_from(values)
 
     def work() -> None:
         database = open_database(settings.database_url, migrate=False)
@@ -91,7 +82,7 @@ def migrate(**values: Any) -> None:
         click.echo(f"applied: {', '.join(applied)}" if applied else "schema is up to date")
         database.dispose()
 
-    _run(work)
+    run(work)
 
 
 @cli.group()
@@ -108,14 +99,14 @@ def keys_create(project: str, note: str | None, **values: Any) -> None:
     from theodolite.storage.engine import open_database
     from theodolite.storage.projects import create_key
 
-    settings = _settings(values)
+    settings = settings_from(values)
 
     def work() -> None:
         key = create_key(open_database(settings.database_url), project, note=note)
         click.echo(f"project:    {key.project_name}\npublic key: {key.public_key}\nsecret key: {key.secret_key}")
         click.echo("The secret is not stored and will not be shown again.", err=True)
 
-    _run(work)
+    run(work)
 
 
 @keys.command("list")
@@ -126,7 +117,7 @@ def keys_list(project: str | None, **values: Any) -> None:
     from theodolite.query.projects import list_keys
     from theodolite.storage.engine import open_database
 
-    settings = _settings(values)
+    settings = settings_from(values)
 
     def work() -> None:
         rows = list_keys(open_database(settings.database_url), project)
@@ -141,7 +132,7 @@ def keys_list(project: str | None, **values: Any) -> None:
                 f"{key.created_at:%Y-%m-%d %H:%M:%S}  {status}"
             )
 
-    _run(work)
+    run(work)
 
 
 @keys.command("revoke")
@@ -153,16 +144,12 @@ def keys_revoke(public_key: str, **values: Any) -> None:
     from theodolite.storage.engine import open_database
     from theodolite.storage.projects import revoke_key
 
-    settings = _settings(values)
-    _run(lambda: (revoke_key(open_database(settings.database_url), public_key), click.echo(f"revoked {public_key}")))
+    settings = settings_from(values)
+    run(lambda: (revoke_key(open_database(settings.database_url), public_key), click.echo(f"revoked {public_key}")))
 
 
-def _run(work: Any) -> None:
-    """Run a command body, turning our errors into one-line messages (exit 1), not tracebacks."""
-    try:
-        work()
-    except TheodoliteError as exc:
-        raise click.ClickException(exc.message) from exc
+cli.add_command(prices)
+cli.add_command(costs)
 
 
 def main() -> None:

@@ -24,7 +24,7 @@ from decimal import Decimal
 
 from genai_prices import Usage as PricedUsage
 from genai_prices.data_snapshot import find_provider_by_id, get_snapshot
-from genai_prices.types import ModelInfo, ModelPrice
+from genai_prices.types import ModelInfo, ModelPrice, TieredPrices
 
 from theodolite.model import Cost, CostStatus, Usage
 from theodolite.pricing.linear import LinearPrice, leaves, linear_price
@@ -98,6 +98,27 @@ def find_model(model: str, provider: str | None) -> ModelInfo | None:
         info = None
     _bounded(_lookups)[key] = info
     return info
+
+
+def price_in_force(
+    model: str, provider: str | None, at: datetime, overrides: PriceOverrides = _NO_OVERRIDES
+) -> tuple[str, dict[str, object]] | None:
+    """(which price, its rates by genai-prices price key) for `model` at `at`; None if unknown."""
+    override = overrides.find(model, provider, at) if overrides else None
+    if override is not None:
+        return f"override {override.model} from {override.effective_from:%Y-%m-%d}", dict(override.prices())
+    info = find_model(model, provider)
+    if info is None:
+        return None
+    rates = {key: _plain(value) for key, value in vars(info.get_prices(at)).items() if value is not None}
+    return f"genai-prices {info.id}", rates
+
+
+def _plain(value: object) -> object:
+    if isinstance(value, TieredPrices):
+        tiers = [{"above_input_tokens": tier.start, "price": tier.price} for tier in value.tiers]
+        return {"base": value.base, "tiers": tiers}
+    return value
 
 
 def price_usage(

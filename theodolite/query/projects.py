@@ -8,6 +8,7 @@ from datetime import datetime
 
 from sqlalchemy import select
 
+from theodolite.errors import NotFoundError
 from theodolite.storage import tables
 from theodolite.storage.engine import Database
 from theodolite.storage.projects import hash_secret
@@ -61,3 +62,18 @@ def list_keys(database: Database, project_name: str | None = None) -> list[KeyIn
         KeyInfo(r.public_key, r.project_id, r.project_name, r.display_secret, r.note, r.created_at, r.revoked_at)
         for r in rows
     ]
+
+
+def project_ids(database: Database) -> dict[str, int]:
+    """Every project's id by name. Blocks."""
+    with database.connect() as conn:
+        return {name: id_ for id_, name in conn.execute(select(tables.projects.c.id, tables.projects.c.name))}
+
+
+def project_id_named(database: Database, name: str) -> int:
+    """The id of the project called `name`. Raises NotFoundError listing the projects there are."""
+    ids = project_ids(database)
+    if name not in ids:
+        known = ", ".join(sorted(ids)) or "none yet"
+        raise NotFoundError(f"no project named {name!r} (projects: {known})")
+    return ids[name]

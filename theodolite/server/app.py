@@ -18,7 +18,7 @@ from theodolite.server.decoding import DecodePool, default_worker_count
 from theodolite.server.dictionary_trainer import DictionaryTrainer
 from theodolite.server.errors import install_error_handlers
 from theodolite.server.price_book import PriceBook
-from theodolite.server.routes import api, health, otlp
+from theodolite.server.routes import api, health, otlp, prices
 from theodolite.server.settings import Settings
 from theodolite.server.state import AppState
 from theodolite.storage.dictionaries import load_dictionaries
@@ -76,4 +76,5 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(health.router)
     app.include_router(otlp.router)
     app.include_router(api.router)
+    app.include_router(prices.router)
     return app

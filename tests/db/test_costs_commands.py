@@ -1,0 +1,129 @@
+"""`theodolite prices` and `theodolite costs` on demo traffic, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import func, select
+
+from theodolite.cli.demo_command import run_demo
+from theodolite.cli.main import cli
+from theodolite.server.settings import Settings
+from theodolite.storage import tables
+from theodolite.storage.engine import open_database
+from theodolite.storage.prices import load_overrides
+from theodolite.storage.repricing import reprice
+
+UNKNOWN_MODEL = "orbit-7b-instruct"  # the demo's self-hosted model: no public price
+SINCE = "2000-01-01"
+o = tables.observations
+
+
+@pytest.fixture
+def demo_url(database_url: str) -> str:
+    run_demo(Settings(database_url=database_url), days=3, traces_per_day=60, seed=3, serve=False)
+    return database_url
+
+
+def invoke(url: str, *args: str) -> str:
+    result = CliRunner().invoke(cli, [*args, "--database-url", url], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return result.stdout
+
+
+def per_call(url: str, where=None) -> list[tuple[str, Decimal | None]]:  # type: ignore[no-untyped-def]
+    database = open_database(url, migrate=False)
+    try:
+        query = select(o.c.cost_status, func.coalesce(o.c.calculated_total_cost, o.c.total_cost)).where(
+            o.c.type.in_(["generation", "embedding"])
+        )
+        if where is not None:
+            query = query.where(where)
+        with database.connect() as conn:
+            return [(status, None if cost is None else Decimal(str(cost))) for status, cost in conn.execute(query)]
+    finally:
+        database.dispose()
+
+
+def report(url: str, group_by: str) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO(invoke(url, "costs", "report", "--since", SINCE, "--group-by", group_by,
+                                                  "--format", "csv"))))  # fmt: skip
+
+
+def test_report_total_is_the_exact_sum_of_per_call_costs(demo_url: str) -> None:
+    rows = report(demo_url, "day,model,project")
+    *lines, total = rows
+    assert total["day"] == "TOTAL"
+    calls = per_call(demo_url)
+    expected = sum((cost for _, cost in calls if cost is not None), Decimal(0))
+    assert expected > 0
+    assert Decimal(total["cost_usd"]) == expected == sum(Decimal(line["cost_usd"]) for line in lines)
+    assert int(total["calls"]) == len(calls) == sum(int(line["calls"]) for line in lines)
+    unpriced = sum(status == "unpriced" for status, _ in calls)
+    assert unpriced > 0 and int(total["unpriced_calls"]) == unpriced
+    assert {line["project"] for line in lines} == {"default"}
+    orbit = [line for line in lines if line["model"] == UNKNOWN_MODEL]
+    assert orbit and all(Decimal(line["cost_usd"]) == 0 and int(line["unpriced_calls"]) > 0 for line in orbit)
+
+
+def test_a_new_price_recomputed_prices_the_unknown_model_from_its_date(demo_url: str) -> None:
+    cutoff = (datetime.now(UTC) - timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
+    out = invoke(demo_url, "prices", "set", UNKNOWN_MODEL, "--input", "0.2", "--output", "0.4",
+                 "--from", f"{cutoff:%Y-%m-%d}", "--note", "our GPUs")  # fmt: skip
+    assert "input $0.2; output $0.4" in out
+    assert UNKNOWN_MODEL in invoke(demo_url, "prices", "list")
+    assert "override orbit-7b-instruct" in invoke(demo_url, "prices", "show", UNKNOWN_MODEL)
+
+    after = per_call(demo_url, (o.c.model == UNKNOWN_MODEL) & (o.c.start_time >= cutoff))
+    before = per_call(demo_url, (o.c.model == UNKNOWN_MODEL) & (o.c.start_time < cutoff))
+    to_price = sum(status == "unpriced" for status, _ in after)
+    assert to_price > 0 and any(status == "unpriced" for status, _ in before)
+
+    first = invoke(demo_url, "costs", "recompute", "--since", SINCE)
+    assert f"{to_price:,} changed" in first
+    assert all(status == "priced" and cost > 0 for status, cost in per_call(
+        demo_url, (o.c.model == UNKNOWN_MODEL) & (o.c.start_time >= cutoff) & (o.c.prompt_tokens > 0)))  # fmt: skip
+    assert per_call(demo_url, (o.c.model == UNKNOWN_MODEL) & (o.c.start_time < cutoff)) == before  # not yet in force
+    assert " 0 changed" in invoke(demo_url, "costs", "recompute", "--since", SINCE)  # a re-run changes nothing
+
+
+def test_recompute_interrupted_then_rerun_equals_one_full_run(demo_url: str) -> None:
+    invoke(demo_url, "prices", "set", "gpt-4o-mini*", "--input", "1", "--output", "2")
+    database = open_database(demo_url, migrate=False)
+    since = datetime(2000, 1, 1, tzinfo=UTC)
+    batches = []
+
+    def stop_after_two(n: int) -> None:
+        batches.append(n)
+        if len(batches) == 2:
+            raise KeyboardInterrupt
+
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            reprice(database, load_overrides(database), since=since, batch_size=25, on_batch=stop_after_two)
+        partial = per_call(demo_url, o.c.model.like("gpt-4o-mini%"))
+        assert any(cost is not None and cost > Decimal("0.001") for _, cost in partial)  # batches 1-2 committed
+        rest = reprice(database, load_overrides(database), since=since, batch_size=25)
+        assert rest.changed > 0
+        done = per_call(demo_url)
+        again = reprice(database, load_overrides(database), since=since, batch_size=1000)
+        assert again.changed == 0 and per_call(demo_url) == done
+    finally:
+        database.dispose()
+
+
+def test_bad_arguments_are_clear_errors(demo_url: str) -> None:
+    runner = CliRunner()
+    result = runner.invoke(cli, ["prices", "set", "m", "--input", "1", "--project", "nope", "--database-url", demo_url])
+    assert result.exit_code == 1 and "no project named 'nope' (projects: default)" in result.output
+    result = runner.invoke(cli, ["prices", "set", "m", "--input", "-1", "--database-url", demo_url])
+    assert result.exit_code == 2 and "non-negative" in result.output
+    result = runner.invoke(cli, ["costs", "report", "--group-by", "colour", "--database-url", demo_url])
+    assert result.exit_code == 1 and "cannot group by colour" in result.output
+    result = runner.invoke(cli, ["prices", "show", "acme-unknown", "--database-url", demo_url])
+    assert result.exit_code == 1 and "its calls are unpriced" in result.output

@@ -1,0 +1,40 @@
+"""What every command shares: settings from flags and environment, errors as one-line messages."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import click
+
+from theodolite.cli.options import pick_settings
+from theodolite.errors import TheodoliteError
+from theodolite.server.settings import Settings, load_settings
+
+DATABASE_OPTIONS = ("config_file", "database_url")
+DATE_FORMATS = ["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M"]
+
+
+def settings_from(values: dict[str, Any]) -> Settings:
+    try:
+        return load_settings(**pick_settings(values))
+    except TheodoliteError as exc:
+        raise click.ClickException(exc.message) from exc
+
+
+def run(work: Any) -> None:
+    """Run a command body, turning our errors into one-line messages (exit 1), not tracebacks."""
+    try:
+        work()
+    except TheodoliteError as exc:
+        raise click.ClickException(exc.message) from exc
+
+
+def utc(value: datetime | None) -> datetime | None:
+    """click.DateTime gives naive datetimes; the command line speaks UTC."""
+    return None if value is None else value.replace(tzinfo=UTC)
+
+
+def date_option(*decls: str, **kwargs: Any) -> Any:
+    kwargs.setdefault("metavar", "DATE")
+    return click.option(*decls, type=click.DateTime(DATE_FORMATS), **kwargs)
