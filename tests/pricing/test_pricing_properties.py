@@ -86,7 +86,8 @@ def test_cache_tokens_are_never_counted_twice(model: tuple[str, str], uncached: 
     # Cache reads are billed at most at the input rate: reading from the cache never adds cost.
     reads = price_usage(Usage(uncached + cr, o, None, cr).completed(), name, provider, AT)
     plain = price_usage(Usage(uncached + cr, o).completed(), name, provider, AT)
-    assert reads.total <= plain.total
+    if reads.total is not None:  # None: only unpriced token types (output on an embedding model)
+        assert reads.total <= plain.total
 
 
 @settings(max_examples=300)
@@ -97,6 +98,9 @@ def test_the_fast_path_equals_genai_prices_own_calculation(
     provider, name = model
     usage = Usage(uncached + cr + cw, o + r, None, cr, cw, r).completed()
     priced = price_usage(usage, name, provider, AT)
+    if priced.status is CostStatus.UNPRICED:  # no present token type has a rate: None, where genai-prices says 0
+        assert priced.total is None
+        return
     reference = (
         find_model(name, provider)
         .get_prices(AT)

@@ -1,111 +1,74 @@
 """Attribute vocabularies -> canonical fields, as data.
 
-Each rule names a canonical field, the attribute keys that may carry it (first present wins, so
-the order in a rule *is* the precedence between vocabularies), and a converter. Adding a vocabulary
-means adding keys to these tables, not code. Keys a rule consumes are removed from the span's
-attributes; what is left is kept verbatim in the observation's `attributes` payload.
+Each rule names a canonical field, the attribute keys that may carry it and a converter. Several
+rules may fill one field: the first rule, and inside it the first key, that yields a value wins,
+so **the order of these tables is the precedence between vocabularies**. The key that won is
+removed from the span's attributes; keys that lost (a second vocabulary saying something else)
+stay in the observation's `attributes` payload, so a disagreement is visible and nothing is lost.
 
-This module knows the OpenTelemetry GenAI conventions (current and deprecated names) and
-Theodolite's own `theodolite.*` keys; the other vocabularies (OpenInference, Traceloop, OpenLIT,
-Langfuse, LangSmith) are added by the normalisation issue.
+Precedence, for every field (docs/normalisation.md has the reasons and the tests):
+  1. Theodolite's own keys (`theodolite.*`), set on purpose by our SDK or the user;
+  2. Langfuse's (`langfuse.*`), set through the Langfuse SDK's explicit API;
+  3. OpenTelemetry GenAI, current names;
+  4. OpenInference (`llm.*`, `openinference.*`, `input.value`...);
+  5. Traceloop / OpenLLMetry (`traceloop.*`, legacy `gen_ai.prompt.N.*`, `llm.usage.*`);
+  6. LangSmith (`langsmith.*`);
+  7. OpenTelemetry GenAI, deprecated names (`gen_ai.system`, `gen_ai.usage.prompt_tokens`...).
+One exception: for the observation *type*, the vendors' span kinds (2, 4, 6, 5) come before
+`gen_ai.operation.name`, because they are what the user chose (`@observe(as_type=...)`,
+`run_type=...`) and some vendors fill the operation name loosely (LangSmith sends
+`embeddings` for a retriever).
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-import orjson
-
+from theodolite.ingestion.flattened import take_indexed
+from theodolite.ingestion.values import to_datetime, to_dict, to_float, to_int, to_json, to_provider, to_tags, to_text
 from theodolite.model import Level, ObservationType
 
+T = ObservationType
 
-def to_int(value: Any) -> int | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value if value >= 0 else None
-    if isinstance(value, float) and value >= 0:
-        return int(value)
-    if isinstance(value, str):
-        try:
-            parsed = int(float(value))
-        except ValueError:
-            return None
-        return parsed if parsed >= 0 else None
-    return None
-
-
-def to_float(value: Any) -> float | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, (int, float)):
-        return float(value)
-    if isinstance(value, str):
-        try:
-            return float(value)
-        except ValueError:
-            return None
-    return None
+# Each vocabulary's span kinds -> observation type (keys compared lower-case).
+OPERATION_TYPES = {  # gen_ai.operation.name (OTel GenAI semconv 1.37+)
+    "chat": T.GENERATION, "text_completion": T.GENERATION, "generate_content": T.GENERATION,
+    "embeddings": T.EMBEDDING, "execute_tool": T.TOOL, "invoke_agent": T.AGENT, "create_agent": T.AGENT,
+    "retrieval": T.RETRIEVER,
+}  # fmt: skip
+OPENINFERENCE_KINDS = {
+    "llm": T.GENERATION, "chain": T.CHAIN, "tool": T.TOOL, "retriever": T.RETRIEVER, "reranker": T.RETRIEVER,
+    "embedding": T.EMBEDDING, "agent": T.AGENT, "guardrail": T.GUARDRAIL, "evaluator": T.EVALUATOR,
+    "prompt": T.SPAN, "decision": T.CHAIN, "unknown": T.SPAN,
+}  # fmt: skip
+LANGSMITH_KINDS = {
+    "llm": T.GENERATION, "chain": T.CHAIN, "tool": T.TOOL, "retriever": T.RETRIEVER, "embedding": T.EMBEDDING,
+    "prompt": T.SPAN, "parser": T.SPAN,
+}  # fmt: skip
+TRACELOOP_KINDS = {"workflow": T.CHAIN, "task": T.SPAN, "tool": T.TOOL, "agent": T.AGENT}
+LLM_REQUEST_TYPES = {"chat": T.GENERATION, "completion": T.GENERATION, "embedding": T.EMBEDDING, "rerank": T.RETRIEVER}
 
 
-def to_text(value: Any) -> str | None:
-    if value is None:
-        return None
-    text = value if isinstance(value, str) else json.dumps(value, default=str)
-    return text or None
+def kind_in(mapping: dict[str, ObservationType]) -> Callable[[Any], ObservationType | None]:
+    def convert(value: Any) -> ObservationType | None:
+        return mapping.get(value.lower()) if isinstance(value, str) else None
 
-
-def to_json(value: Any) -> Any:
-    """Structured values stay structured; JSON text is parsed (messages arrive as JSON strings)."""
-    if isinstance(value, str):
-        stripped = value.lstrip()
-        if stripped[:1] in ("[", "{", '"'):
-            try:
-                return orjson.loads(value)
-            except orjson.JSONDecodeError:
-                return value
-    return value
-
-
-def to_tags(value: Any) -> list[str]:
-    if isinstance(value, (list, tuple)):
-        return [str(tag) for tag in value if tag not in (None, "")]
-    if isinstance(value, str):
-        parsed = to_json(value)
-        if isinstance(parsed, list):
-            return to_tags(parsed)
-        return [tag.strip() for tag in value.split(",") if tag.strip()]
-    return []
-
-
-# gen_ai.operation.name values -> observation type (OTel GenAI semconv 1.37+).
-OPERATION_TYPES = {
-    "chat": ObservationType.GENERATION,
-    "text_completion": ObservationType.GENERATION,
-    "generate_content": ObservationType.GENERATION,
-    "embeddings": ObservationType.EMBEDDING,
-    "execute_tool": ObservationType.TOOL,
-    "invoke_agent": ObservationType.AGENT,
-    "create_agent": ObservationType.AGENT,
-}
+    return convert
 
 
 def to_observation_type(value: Any) -> ObservationType | None:
     if not isinstance(value, str):
         return None
-    lowered = value.lower()
-    if lowered in OPERATION_TYPES:
-        return OPERATION_TYPES[lowered]
     try:
-        return ObservationType(lowered)
+        return ObservationType(value.lower())
     except ValueError:
-        return None
+        return OPERATION_TYPES.get(value.lower())
 
 
 def to_level(value: Any) -> Level | None:
+    value = to_text(value)
     if isinstance(value, str):
         try:
             return Level(value.upper())
@@ -121,37 +84,160 @@ class FieldRule:
     convert: Callable[[Any], Any]
 
 
-# Order inside `keys` is precedence: our own explicit keys first, then current semconv, then deprecated.
+R = FieldRule
 OBSERVATION_RULES: tuple[FieldRule, ...] = (
-    FieldRule("type", ("theodolite.observation.type", "gen_ai.operation.name"), to_observation_type),
-    FieldRule("level", ("theodolite.observation.level",), to_level),
-    FieldRule("status_message", ("theodolite.observation.status_message",), to_text),
-    FieldRule("request_model", ("gen_ai.request.model",), to_text),
-    FieldRule("response_model", ("gen_ai.response.model",), to_text),
-    FieldRule("provider", ("theodolite.provider", "gen_ai.provider.name", "gen_ai.system"), to_text),
-    FieldRule("source", ("theodolite.generation.source",), to_text),
-    FieldRule("input_tokens", ("gen_ai.usage.input_tokens", "gen_ai.usage.prompt_tokens"), to_int),
-    FieldRule("output_tokens", ("gen_ai.usage.output_tokens", "gen_ai.usage.completion_tokens"), to_int),
-    FieldRule("total_tokens", ("gen_ai.usage.total_tokens", "llm.usage.total_tokens"), to_int),
-    FieldRule("cache_read_tokens", ("gen_ai.usage.cache_read.input_tokens",), to_int),
-    FieldRule("cache_write_tokens", ("gen_ai.usage.cache_creation.input_tokens",), to_int),
-    FieldRule("reasoning_tokens", ("gen_ai.usage.reasoning.output_tokens", "gen_ai.usage.reasoning_tokens"), to_int),
-    FieldRule("ttft_s", ("gen_ai.server.time_to_first_token", "gen_ai.response.time_to_first_chunk"), to_float),
-    FieldRule("input", ("gen_ai.input.messages", "input.value", "theodolite.observation.input"), to_json),
-    FieldRule("output", ("gen_ai.output.messages", "output.value", "theodolite.observation.output"), to_json),
-    FieldRule("system_instructions", ("gen_ai.system_instructions",), to_json),
-    FieldRule("version", ("theodolite.version",), to_text),
+    R("type", ("theodolite.observation.type", "langfuse.observation.type"), to_observation_type),
+    R("type", ("openinference.span.kind",), kind_in(OPENINFERENCE_KINDS)),
+    R("type", ("langsmith.span.kind",), kind_in(LANGSMITH_KINDS)),
+    R("type", ("traceloop.span.kind",), kind_in(TRACELOOP_KINDS)),
+    R("type", ("gen_ai.operation.name",), kind_in(OPERATION_TYPES)),
+    R("type", ("llm.request.type",), kind_in(LLM_REQUEST_TYPES)),
+    R("level", ("theodolite.observation.level", "langfuse.observation.level"), to_level),
+    R("status_message", ("theodolite.observation.status_message", "langfuse.observation.status_message"), to_text),
+    R("request_model", ("gen_ai.request.model", "langsmith.metadata.ls_model_name"), to_text),
+    R("response_model", ("langfuse.observation.model.name", "gen_ai.response.model", "llm.model_name"), to_text),
+    R(
+        "provider",
+        (
+            "theodolite.provider",
+            "gen_ai.provider.name",
+            "llm.provider",
+            "llm.system",
+            "langsmith.metadata.ls_provider",
+            "gen_ai.system",
+        ),
+        to_provider,
+    ),  # fmt: skip
+    R("source", ("theodolite.generation.source",), to_text),
+    R("usage_document", ("langfuse.observation.usage_details",), to_dict),
+    R("input_tokens", ("gen_ai.usage.input_tokens", "llm.token_count.prompt", "gen_ai.usage.prompt_tokens"), to_int),
+    R(
+        "output_tokens",
+        ("gen_ai.usage.output_tokens", "llm.token_count.completion", "gen_ai.usage.completion_tokens"),
+        to_int,
+    ),  # fmt: skip
+    R(
+        "total_tokens",
+        ("gen_ai.usage.total_tokens", "llm.token_count.total", "llm.usage.total_tokens", "gen_ai.client.token.usage"),
+        to_int,
+    ),  # fmt: skip
+    R(
+        "cache_read_tokens",
+        (
+            "gen_ai.usage.cache_read.input_tokens",
+            "llm.token_count.prompt_details.cache_read",
+            "gen_ai.usage.cache_read_input_tokens",
+        ),
+        to_int,
+    ),  # fmt: skip
+    R(
+        "cache_write_tokens",
+        (
+            "gen_ai.usage.cache_creation.input_tokens",
+            "llm.token_count.prompt_details.cache_write",
+            "gen_ai.usage.cache_creation_input_tokens",
+        ),
+        to_int,
+    ),  # fmt: skip
+    R(
+        "reasoning_tokens",
+        (
+            "gen_ai.usage.reasoning.output_tokens",
+            "llm.token_count.completion_details.reasoning",
+            "gen_ai.usage.reasoning_tokens",
+        ),
+        to_int,
+    ),  # fmt: skip
+    # LangSmith's OTel mode: the token details as a Python repr, "{'cache_read': 2}".
+    R("input_token_details", ("gen_ai.usage.input_token_details",), to_dict),
+    R("output_token_details", ("gen_ai.usage.output_token_details",), to_dict),
+    R("ttft_s", ("gen_ai.server.time_to_first_token", "gen_ai.response.time_to_first_chunk"), to_float),
+    R("completion_start_time", ("langfuse.observation.completion_start_time",), to_datetime),
+    # `llm.input_messages` and `gen_ai.prompt.*` are the indexed attributes folded by `fold_indexed`.
+    R(
+        "input",
+        (
+            "theodolite.observation.input",
+            "langfuse.observation.input",
+            "gen_ai.input.messages",
+            "llm.input_messages",
+            "traceloop.entity.input",
+            "gen_ai.prompt.*",
+            "gen_ai.prompt",
+            "input.value",
+        ),
+        to_json,
+    ),  # fmt: skip
+    R(
+        "output",
+        (
+            "theodolite.observation.output",
+            "langfuse.observation.output",
+            "gen_ai.output.messages",
+            "llm.output_messages",
+            "traceloop.entity.output",
+            "gen_ai.completion.*",
+            "gen_ai.completion",
+            "output.value",
+        ),
+        to_json,
+    ),  # fmt: skip
+    R("name", ("traceloop.entity.name",), to_text),
+    R("system_instructions", ("gen_ai.system_instructions",), to_json),
+    R("version", ("theodolite.version", "langfuse.version"), to_text),
+    R("cost_document", ("langfuse.observation.cost_details",), to_dict),
+    R("reported_total_cost", ("gen_ai.usage.cost", "llm.cost.total"), to_float),
+    R("reported_input_cost", ("llm.cost.prompt",), to_float),
+    R("reported_output_cost", ("llm.cost.completion",), to_float),
+    R("model_parameters_document", ("langfuse.observation.model.parameters", "llm.invocation_parameters"), to_dict),
 )
 
+# Lists flattened into indexed attributes (OpenInference, legacy Traceloop): prefix -> the one
+# key the folded list is put under before the rules run.
+INDEXED_LISTS: dict[str, str] = {
+    "llm.input_messages.": "llm.input_messages",
+    "llm.output_messages.": "llm.output_messages",
+    "gen_ai.prompt.": "gen_ai.prompt.*",
+    "gen_ai.completion.": "gen_ai.completion.*",
+}
+
 TRACE_RULES: tuple[FieldRule, ...] = (
-    FieldRule("trace_name", ("theodolite.trace.name",), to_text),
-    FieldRule("user_id", ("user.id", "enduser.id"), to_text),
-    FieldRule("session_id", ("session.id", "gen_ai.conversation.id"), to_text),
-    FieldRule("tags", ("theodolite.trace.tags",), to_tags),
-    FieldRule("release", ("theodolite.release", "service.version"), to_text),
-    FieldRule(
-        "environment", ("theodolite.environment", "deployment.environment.name", "deployment.environment"), to_text
-    ),
+    R(
+        "trace_name",
+        ("theodolite.trace.name", "langfuse.trace.name", "langsmith.trace.name", "traceloop.workflow.name"),
+        to_text,
+    ),  # fmt: skip
+    R(
+        "user_id",
+        (
+            "user.id",
+            "langfuse.user.id",
+            "enduser.id",
+            "traceloop.association.properties.user_id",
+            "langsmith.metadata.user_id",
+        ),
+        to_text,
+    ),  # fmt: skip
+    R(
+        "session_id",
+        (
+            "session.id",
+            "langfuse.session.id",
+            "gen_ai.conversation.id",
+            "traceloop.association.properties.session_id",
+            "langsmith.metadata.session_id",
+            "langsmith.metadata.thread_id",
+            "langsmith.metadata.conversation_id",
+        ),
+        to_text,
+    ),  # fmt: skip
+    R("tags", ("theodolite.trace.tags", "langfuse.trace.tags", "tag.tags", "langsmith.span.tags"), to_tags),
+    R("release", ("theodolite.release", "langfuse.release", "service.version"), to_text),
+    R(
+        "environment",
+        ("theodolite.environment", "langfuse.environment", "deployment.environment.name", "deployment.environment"),
+        to_text,
+    ),  # fmt: skip
 )
 
 # Attributes that become trace metadata under a readable key (seed 000 groups traces by
@@ -172,25 +258,38 @@ MODEL_PARAMETER_KEYS: dict[str, str] = {
     "gen_ai.request.seed": "seed",
     "gen_ai.request.stop_sequences": "stop_sequences",
     "gen_ai.request.choice.count": "n",
+    "langsmith.metadata.ls_temperature": "temperature",
+    "langsmith.metadata.ls_max_tokens": "max_tokens",
 }
 
-# Prefixes whose suffix is a metadata key: one attribute per key.
-OBSERVATION_METADATA_PREFIXES = ("theodolite.metadata.",)
-TRACE_METADATA_PREFIXES = ("theodolite.trace.metadata.",)
+# Prefixes whose suffix is a metadata key: one attribute per key (values JSON-decoded: Langfuse
+# v5 encodes them, v3 does not).
+OBSERVATION_METADATA_PREFIXES = ("theodolite.metadata.", "langfuse.observation.metadata.")
+TRACE_METADATA_PREFIXES = (
+    "theodolite.trace.metadata.",
+    "langfuse.trace.metadata.",
+    "traceloop.association.properties.",
+    "langsmith.metadata.",
+)
+# One attribute holding a whole metadata document (OpenInference's `metadata`, a JSON string).
+TRACE_METADATA_DOCUMENTS = ("metadata",)
+# Markers that say nothing once read.
+IGNORED_KEYS = ("langfuse.internal.is_app_root", "input.mime_type", "output.mime_type")
 
 
 def apply_rules(rules: tuple[FieldRule, ...], attributes: dict[str, Any], *, consume: bool = True) -> dict[str, Any]:
-    """Pick canonical fields out of `attributes`, removing the keys it used when `consume`."""
+    """Pick canonical fields out of `attributes`. When `consume`, the winning key is removed, and
+    so is every other key that says the same; keys that say something else stay."""
     found: dict[str, Any] = {}
-    for rule in rules:
-        for key in rule.keys:
-            if key not in attributes:
-                continue
-            value = rule.convert(attributes[key])
-            if consume:
+    converted = [(rule.field, key, rule.convert(attributes[key])) for rule in rules for key in rule.keys
+                 if key in attributes]  # fmt: skip
+    for field, _, value in converted:
+        if field not in found and value is not None and value != "" and value != []:
+            found[field] = value
+    if consume:
+        for field, key, value in converted:
+            if key in attributes and field in found and value == found[field]:
                 del attributes[key]
-            if value is not None and rule.field not in found:
-                found[rule.field] = value
     return found
 
 
@@ -200,14 +299,40 @@ def take_prefixed(attributes: dict[str, Any], prefixes: tuple[str, ...]) -> dict
     for key in [k for k in attributes if k.startswith(prefixes)]:
         for prefix in prefixes:
             if key.startswith(prefix):
-                picked[key[len(prefix) :]] = to_json(attributes.pop(key))
+                picked.setdefault(key[len(prefix) :], to_json(attributes.pop(key)))
                 break
     return picked
 
 
-def take_model_parameters(attributes: dict[str, Any]) -> dict[str, Any] | None:
-    params = {name: attributes.pop(key) for key, name in MODEL_PARAMETER_KEYS.items() if key in attributes}
+def take_documents(attributes: dict[str, Any], keys: tuple[str, ...]) -> dict[str, Any]:
+    merged: dict[str, Any] = {}
+    for key in keys:
+        document = to_dict(attributes.get(key))
+        if document is not None:
+            del attributes[key]
+            merged.update(document)
+    return merged
+
+
+def take_model_parameters(attributes: dict[str, Any], document: dict[str, Any] | None) -> dict[str, Any] | None:
+    params = dict(document or {})
+    for key, name in MODEL_PARAMETER_KEYS.items():
+        if key in attributes:
+            params[name] = attributes.pop(key)
     return params or None
+
+
+def fold_indexed(attributes: dict[str, Any]) -> None:
+    """Fold each indexed list into one attribute, so that the rules can rank it like any other."""
+    for prefix, key in INDEXED_LISTS.items():
+        folded = take_indexed(attributes, prefix)
+        if folded is not None:
+            attributes[key] = folded
+
+
+def drop_ignored(attributes: dict[str, Any]) -> None:
+    for key in IGNORED_KEYS:
+        attributes.pop(key, None)
 
 
 def copy_trace_metadata(attributes: dict[str, Any]) -> dict[str, Any]:

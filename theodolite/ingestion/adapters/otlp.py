@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 import orjson
@@ -23,6 +24,8 @@ from opentelemetry.proto.trace.v1.trace_pb2 import Span, Status
 
 from theodolite.errors import BadRequestError
 from theodolite.ingestion import semconv
+from theodolite.ingestion.flattened import cost_from_document, usage_from_document
+from theodolite.ingestion.values import to_float
 from theodolite.model import Batch, Cost, CostStatus, Level, Observation, ObservationType, Rejection, Trace, Usage
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -30,6 +33,9 @@ ZERO_TRACE_ID = bytes(16)
 ZERO_SPAN_ID = bytes(8)
 DROPPED_ATTRIBUTES_KEY = "theodolite.dropped_attributes_count"
 SPAN_KIND_NAMES = {value: name for name, value in Span.SpanKind.items()}
+USAGE_FIELDS = (
+    "input_tokens", "output_tokens", "total_tokens", "cache_read_tokens", "cache_write_tokens", "reasoning_tokens",
+)  # fmt: skip
 
 
 def parse_protobuf(body: bytes) -> ExportTraceServiceRequest:
@@ -134,16 +140,46 @@ def _events(span: Span) -> list[dict[str, Any]] | None:
     ]
 
 
+def _usage(fields: dict[str, Any]) -> Usage:
+    """Token counts by precedence: Langfuse's usage document, then span attributes, then
+    LangSmith's token details (semconv module docstring)."""
+    details = usage_from_document(
+        {"input_token_details": fields.get("input_token_details") or {},
+         "output_token_details": fields.get("output_token_details") or {}}
+    ) or {}  # fmt: skip
+    attributes = {name: fields[name] for name in USAGE_FIELDS if name in fields}
+    counts = details | attributes | (usage_from_document(fields.get("usage_document")) or {})
+    return Usage(**{name: counts.get(name) for name in USAGE_FIELDS}).completed()
+
+
+def _money(value: Any) -> Decimal | None:
+    number = to_float(value)
+    if number is None or number < 0 or number != number or number == float("inf"):
+        return None
+    return Decimal(repr(number))
+
+
+def _reported_cost(fields: dict[str, Any], status: CostStatus) -> Cost:
+    document = cost_from_document(fields.get("cost_document")) or {}
+    parts = [_money(document.get(part, fields.get(f"reported_{part}_cost"))) for part in ("input", "output", "total")]
+    if parts[2] is None and (parts[0] is not None or parts[1] is not None):
+        parts[2] = (parts[0] or Decimal(0)) + (parts[1] or Decimal(0))
+    return Cost(reported_input=parts[0], reported_output=parts[1], reported_total=parts[2], status=status)
+
+
 def decode_span(span: Span, resource: dict[str, Any], max_attributes: int) -> tuple[Observation, Trace]:
     """One OTLP span -> its Observation and the trace-level facts it carries. Pure."""
     attributes, dropped = attributes_dict(span.attributes, max_attributes)
+    semconv.fold_indexed(attributes)
     fields = semconv.apply_rules(semconv.OBSERVATION_RULES, attributes)
     trace_metadata = semconv.copy_trace_metadata(resource) | semconv.copy_trace_metadata(attributes)
     trace_fields = semconv.apply_rules(semconv.TRACE_RULES, resource, consume=False)
     trace_fields.update(semconv.apply_rules(semconv.TRACE_RULES, attributes))
+    model_parameters = semconv.take_model_parameters(attributes, fields.get("model_parameters_document"))
+    trace_metadata.update(semconv.take_documents(attributes, semconv.TRACE_METADATA_DOCUMENTS))
     trace_metadata.update(semconv.take_prefixed(attributes, semconv.TRACE_METADATA_PREFIXES))
     metadata = semconv.take_prefixed(attributes, semconv.OBSERVATION_METADATA_PREFIXES)
-    model_parameters = semconv.take_model_parameters(attributes)
+    semconv.drop_ignored(attributes)
     if dropped:
         attributes[DROPPED_ATTRIBUTES_KEY] = dropped
     events = _events(span)
@@ -167,29 +203,25 @@ def decode_span(span: Span, resource: dict[str, Any], max_attributes: int) -> tu
     is_error = span.status.code == Status.STATUS_CODE_ERROR
     level = fields.get("level") or (Level.ERROR if is_error else Level.DEFAULT)
     ttft = fields.get("ttft_s")
+    completion_start = fields.get("completion_start_time")
+    if completion_start is None and ttft is not None and ttft >= 0:
+        completion_start = start + timedelta(seconds=ttft)
     input_value = fields.get("input")
     if "system_instructions" in fields:
         input_value = {"system_instructions": fields["system_instructions"], "messages": input_value}
-    usage = Usage(
-        input_tokens=fields.get("input_tokens"),
-        output_tokens=fields.get("output_tokens"),
-        total_tokens=fields.get("total_tokens"),
-        cache_read_tokens=fields.get("cache_read_tokens"),
-        cache_write_tokens=fields.get("cache_write_tokens"),
-        reasoning_tokens=fields.get("reasoning_tokens"),
-    ).completed()
+    usage = _usage(fields)
     generation_like = observation_type in (ObservationType.GENERATION, ObservationType.EMBEDDING)
     # Until the pricing stage prices it, a call with usage is unpriced: never a silent $0.
-    cost = Cost(status=CostStatus.UNPRICED if generation_like and not usage.is_empty() else CostStatus.NOT_APPLICABLE)
+    status = CostStatus.UNPRICED if generation_like and not usage.is_empty() else CostStatus.NOT_APPLICABLE
     observation = Observation(
         id=span_id,
         trace_id=trace_id,
         start_time=start,
         type=observation_type,
-        name=span.name or None,
+        name=fields.get("name") or span.name or None,
         parent_observation_id=parent_id,
         end_time=end,
-        completion_start_time=start + timedelta(seconds=ttft) if ttft is not None and ttft >= 0 else None,
+        completion_start_time=completion_start,
         level=level,
         status_message=fields.get("status_message") or (_error_message(span) if is_error else None),
         model=response_model or request_model,
@@ -198,7 +230,7 @@ def decode_span(span: Span, resource: dict[str, Any], max_attributes: int) -> tu
         model_parameters=model_parameters,
         source=fields.get("source") or ("provider" if generation_like else None),
         usage=usage,
-        cost=cost,
+        cost=_reported_cost(fields, status),
         input=input_value,
         output=fields.get("output"),
         metadata=metadata or None,
