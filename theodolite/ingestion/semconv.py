@@ -94,8 +94,12 @@ OBSERVATION_RULES: tuple[FieldRule, ...] = (
     R("type", ("llm.request.type",), kind_in(LLM_REQUEST_TYPES)),
     R("level", ("theodolite.observation.level", "langfuse.observation.level"), to_level),
     R("status_message", ("theodolite.observation.status_message", "langfuse.observation.status_message"), to_text),
-    R("request_model", ("gen_ai.request.model", "langsmith.metadata.ls_model_name"), to_text),
-    R("response_model", ("langfuse.observation.model.name", "gen_ai.response.model", "llm.model_name"), to_text),
+    R("request_model", ("gen_ai.request.model", "llm.request.model_name", "langsmith.metadata.ls_model_name"), to_text),
+    R(
+        "response_model",
+        ("langfuse.observation.model.name", "gen_ai.response.model", "llm.response.model_name", "llm.model_name"),
+        to_text,
+    ),  # fmt: skip
     R(
         "provider",
         (
@@ -134,6 +138,7 @@ OBSERVATION_RULES: tuple[FieldRule, ...] = (
         "cache_write_tokens",
         (
             "gen_ai.usage.cache_creation.input_tokens",
+            "gen_ai.usage.cache_write.input_tokens",
             "llm.token_count.prompt_details.cache_write",
             "gen_ai.usage.cache_creation_input_tokens",
         ),

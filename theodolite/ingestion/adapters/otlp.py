@@ -167,7 +167,9 @@ def _reported_cost(fields: dict[str, Any], status: CostStatus) -> Cost:
     return Cost(reported_input=parts[0], reported_output=parts[1], reported_total=parts[2], status=status)
 
 
-def decode_span(span: Span, resource: dict[str, Any], max_attributes: int) -> tuple[Observation, Trace]:
+def decode_span(
+    span: Span, resource: dict[str, Any], max_attributes: int, scope: str = ""
+) -> tuple[Observation, Trace]:
     """One OTLP span -> its Observation and the trace-level facts it carries. Pure."""
     attributes, dropped = attributes_dict(span.attributes, max_attributes)
     semconv.fold_indexed(attributes)
@@ -186,6 +188,8 @@ def decode_span(span: Span, resource: dict[str, Any], max_attributes: int) -> tu
     if events:
         attributes["otel.events"] = events
     attributes["otel.span.kind"] = SPAN_KIND_NAMES.get(span.kind, "SPAN_KIND_UNSPECIFIED")
+    if scope:  # which instrumentation made the span: tells two spans of one call apart
+        attributes["otel.scope.name"] = scope
 
     trace_id = span.trace_id.hex()
     span_id = span.span_id.hex()
@@ -197,6 +201,10 @@ def decode_span(span: Span, resource: dict[str, Any], max_attributes: int) -> tu
 
     response_model = fields.get("response_model")
     request_model = fields.get("request_model")
+    if model_parameters and isinstance(model_parameters.get("model"), str):
+        # OpenInference keeps the requested model only inside llm.invocation_parameters
+        requested = model_parameters.pop("model")
+        request_model = request_model or requested
     observation_type = fields.get("type")
     if observation_type is None:
         observation_type = ObservationType.GENERATION if (request_model or response_model) else ObservationType.SPAN
@@ -274,12 +282,13 @@ def decode_request(request: ExportTraceServiceRequest, *, max_attributes: int = 
     for resource_spans in request.resource_spans:
         resource, _ = attributes_dict(resource_spans.resource.attributes, max_attributes)
         for scope_spans in resource_spans.scope_spans:
+            scope = scope_spans.scope.name
             for span in scope_spans.spans:
                 problem = _span_problem(span)
                 if problem is not None:
                     batch.rejections.append(Rejection(span.span_id.hex() or None, problem))
                     continue
-                observation, trace = decode_span(span, dict(resource), max_attributes)
+                observation, trace = decode_span(span, dict(resource), max_attributes, scope)
                 batch.observations.append(observation)
                 batch.traces.append(trace)
     return batch
