@@ -20,7 +20,8 @@ from decimal import Decimal
 import pytest
 
 from theodolite.model import Cost, CostStatus, Usage
-from theodolite.pricing import PriceOverride, PriceOverrides, price_usage
+from theodolite.pricing import PriceOverride, PriceOverrides
+from theodolite.pricing.engine import price_usage
 
 OA = "https://openai.com/api/pricing (standard tier)"
 AZ = "https://azure.microsoft.com/pricing/details/cognitive-services/openai-service/ (global deployment = OpenAI list price)"

@@ -10,8 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from theodolite.model import CostStatus, Usage
-from theodolite.pricing import price_usage
-from theodolite.pricing.engine import find_model
+from theodolite.pricing.engine import find_model, price_usage
 
 AT = datetime(2025, 9, 1, tzinfo=UTC)
 MODELS = [

@@ -4,7 +4,8 @@ one its client reported. Pure; runs in the decode workers, before rows are prepa
 from __future__ import annotations
 
 from theodolite.model import GENERATION_LIKE, Batch, Observation
-from theodolite.pricing import PriceOverrides, price_usage
+from theodolite.pricing import PriceOverrides
+from theodolite.pricing.engine import price_usage
 
 NO_OVERRIDES = PriceOverrides()
 

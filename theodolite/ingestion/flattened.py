@@ -71,6 +71,8 @@ USAGE_DOCUMENT_KEYS: dict[str, tuple[str, ...]] = {
         "output_tokens_details.reasoning_tokens", "output_token_details.reasoning",
     ),
 }  # fmt: skip
+_DOCUMENT_NAMES = {name: (field, rank) for field, names in USAGE_DOCUMENT_KEYS.items()
+                   for rank, name in enumerate(names)}  # fmt: skip
 # Anthropic's API names: where they appear, the document is Anthropic's raw usage, whose
 # input_tokens *excludes* the cache (OpenAI's prompt_tokens includes cached_tokens).
 ANTHROPIC_CACHE_KEYS = ("cache_read_input_tokens", "cache_creation_input_tokens")
@@ -93,12 +95,15 @@ def usage_from_document(value: Any) -> dict[str, int] | None:
         return None
     flat = _flatten(document)
     counts: dict[str, int] = {}
-    for field, names in USAGE_DOCUMENT_KEYS.items():
-        for name in names:
-            count = to_int(flat.get(name))
-            if count is not None:
-                counts[field] = count
-                break
+    ranks: dict[str, int] = {}
+    for name, value in flat.items():
+        known = _DOCUMENT_NAMES.get(name)
+        if known is None:
+            continue
+        field, rank = known
+        count = to_int(value)
+        if count is not None and rank < ranks.get(field, len(USAGE_DOCUMENT_KEYS[field])):
+            counts[field], ranks[field] = count, rank
     if "input_tokens" in counts and any(name in flat for name in ANTHROPIC_CACHE_KEYS):
         counts["input_tokens"] += counts.get("cache_read_tokens", 0) + counts.get("cache_write_tokens", 0)
         if "total_tokens" in counts:

@@ -282,12 +282,29 @@ TRACE_METADATA_DOCUMENTS = ("metadata",)
 IGNORED_KEYS = ("langfuse.internal.is_app_root", "input.mime_type", "output.mime_type")
 
 
+RuleIndex = dict[str, tuple[int, str, Callable[[Any], Any]]]
+_indexes: dict[int, RuleIndex] = {}
+
+
+def _index(rules: tuple[FieldRule, ...]) -> RuleIndex:
+    """key -> (precedence, field, converter): a span has ~20 attributes and the tables ~100 keys,
+    so the span's keys are looked up in the table, not the reverse."""
+    index = _indexes.get(id(rules))
+    if index is None:
+        ranked = [(key, rule) for rule in rules for key in rule.keys]
+        index = _indexes[id(rules)] = {
+            key: (rank, rule.field, rule.convert) for rank, (key, rule) in reversed(list(enumerate(ranked)))
+        }
+    return index
+
+
 def apply_rules(rules: tuple[FieldRule, ...], attributes: dict[str, Any], *, consume: bool = True) -> dict[str, Any]:
     """Pick canonical fields out of `attributes`. When `consume`, the winning key is removed, and
     so is every other key that says the same; keys that say something else stay."""
     found: dict[str, Any] = {}
-    converted = [(rule.field, key, rule.convert(attributes[key])) for rule in rules for key in rule.keys
-                 if key in attributes]  # fmt: skip
+    index = _index(rules)
+    hits = sorted((index[key][0], key) for key in attributes if key in index)
+    converted = [(index[key][1], key, index[key][2](attributes[key])) for _, key in hits]
     for field, _, value in converted:
         if field not in found and value is not None and value != "" and value != []:
             found[field] = value
@@ -327,8 +344,13 @@ def take_model_parameters(attributes: dict[str, Any], document: dict[str, Any] |
     return params or None
 
 
+_INDEXED_PREFIXES = tuple(INDEXED_LISTS)
+
+
 def fold_indexed(attributes: dict[str, Any]) -> None:
     """Fold each indexed list into one attribute, so that the rules can rank it like any other."""
+    if not any(key.startswith(_INDEXED_PREFIXES) for key in attributes):
+        return
     for prefix, key in INDEXED_LISTS.items():
         folded = take_indexed(attributes, prefix)
         if folded is not None:

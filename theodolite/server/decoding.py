@@ -23,7 +23,6 @@ from anyio import to_thread
 
 from theodolite.errors import ShuttingDownError
 from theodolite.ingestion.adapters.otlp import decode_traces
-from theodolite.ingestion.costing import price_batch
 from theodolite.pricing import PriceOverrides
 from theodolite.storage.codec import ValueCodec
 from theodolite.storage.payloads import install_dictionary
@@ -37,6 +36,8 @@ def decode_otlp_traces(
     body: bytes, kind: str, max_attributes: int, project_id: int, codec: ValueCodec, overrides: PriceOverrides
 ) -> PreparedBatch:
     """OTLP body -> priced rows for `codec`'s engine. Runs in a worker process; raises BadRequestError."""
+    from theodolite.ingestion.costing import price_batch  # the price table lives in the workers only
+
     batch = price_batch(decode_traces(body, kind, max_attributes), overrides)
     return prepare_batch(project_id, batch, codec, datetime.now(UTC))
 
@@ -46,6 +47,10 @@ def default_worker_count() -> int:
 
 
 def _warm_up() -> int:
+    """Load what the first request would otherwise wait for: the decoders and the price table."""
+    from theodolite.pricing.engine import find_model
+
+    find_model("gpt-4o-mini", "openai")
     return os.getpid()
 
 

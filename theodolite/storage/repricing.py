@@ -15,7 +15,8 @@ from datetime import datetime
 from sqlalchemy import and_, bindparam, func, or_, select, update
 
 from theodolite.model import GENERATION_LIKE, Cost, Usage
-from theodolite.pricing import PriceOverrides, price_usage
+from theodolite.pricing import PriceOverrides
+from theodolite.pricing.engine import price_usage
 from theodolite.storage import tables
 from theodolite.storage.engine import Database
 

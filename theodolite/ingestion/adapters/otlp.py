@@ -8,6 +8,7 @@ canonical JSON mapping in one way that matters: trace and span ids are hex, not 
 from __future__ import annotations
 
 import base64
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -33,6 +34,9 @@ ZERO_TRACE_ID = bytes(16)
 ZERO_SPAN_ID = bytes(8)
 DROPPED_ATTRIBUTES_KEY = "theodolite.dropped_attributes_count"
 SPAN_KIND_NAMES = {value: name for name, value in Span.SpanKind.items()}
+REPORTED_COST_FIELDS = frozenset(
+    {"cost_document", "reported_input_cost", "reported_output_cost", "reported_total_cost"}
+)
 USAGE_FIELDS = (
     "input_tokens", "output_tokens", "total_tokens", "cache_read_tokens", "cache_write_tokens", "reasoning_tokens",
 )  # fmt: skip
@@ -143,12 +147,13 @@ def _events(span: Span) -> list[dict[str, Any]] | None:
 def _usage(fields: dict[str, Any]) -> Usage:
     """Token counts by precedence: Langfuse's usage document, then span attributes, then
     LangSmith's token details (semconv module docstring)."""
-    details = usage_from_document(
-        {"input_token_details": fields.get("input_token_details") or {},
-         "output_token_details": fields.get("output_token_details") or {}}
-    ) or {}  # fmt: skip
-    attributes = {name: fields[name] for name in USAGE_FIELDS if name in fields}
-    counts = details | attributes | (usage_from_document(fields.get("usage_document")) or {})
+    counts = {name: fields[name] for name in USAGE_FIELDS if name in fields}
+    if "input_token_details" in fields or "output_token_details" in fields:
+        details = {"input_token_details": fields.get("input_token_details") or {},
+                   "output_token_details": fields.get("output_token_details") or {}}  # fmt: skip
+        counts = (usage_from_document(details) or {}) | counts
+    if "usage_document" in fields:
+        counts |= usage_from_document(fields["usage_document"]) or {}
     return Usage(**{name: counts.get(name) for name in USAGE_FIELDS}).completed()
 
 
@@ -160,6 +165,8 @@ def _money(value: Any) -> Decimal | None:
 
 
 def _reported_cost(fields: dict[str, Any], status: CostStatus) -> Cost:
+    if not REPORTED_COST_FIELDS.intersection(fields):
+        return Cost(status=status)
     document = cost_from_document(fields.get("cost_document")) or {}
     parts = [_money(document.get(part, fields.get(f"reported_{part}_cost"))) for part in ("input", "output", "total")]
     if parts[2] is None and (parts[0] is not None or parts[1] is not None):
@@ -167,15 +174,30 @@ def _reported_cost(fields: dict[str, Any], status: CostStatus) -> Cost:
     return Cost(reported_input=parts[0], reported_output=parts[1], reported_total=parts[2], status=status)
 
 
-def decode_span(
-    span: Span, resource: dict[str, Any], max_attributes: int, scope: str = ""
-) -> tuple[Observation, Trace]:
+@dataclass(frozen=True, slots=True)
+class ResourceFacts:
+    """What a resource says about every trace of its spans; read once per resource."""
+
+    trace_fields: dict[str, Any]
+    trace_metadata: dict[str, Any]
+
+    @classmethod
+    def of(cls, resource: dict[str, Any]) -> ResourceFacts:
+        return cls(
+            semconv.apply_rules(semconv.TRACE_RULES, resource, consume=False), semconv.copy_trace_metadata(resource)
+        )
+
+
+NO_RESOURCE = ResourceFacts({}, {})
+
+
+def decode_span(span: Span, resource: ResourceFacts, max_attributes: int, scope: str = "") -> tuple[Observation, Trace]:
     """One OTLP span -> its Observation and the trace-level facts it carries. Pure."""
     attributes, dropped = attributes_dict(span.attributes, max_attributes)
     semconv.fold_indexed(attributes)
     fields = semconv.apply_rules(semconv.OBSERVATION_RULES, attributes)
-    trace_metadata = semconv.copy_trace_metadata(resource) | semconv.copy_trace_metadata(attributes)
-    trace_fields = semconv.apply_rules(semconv.TRACE_RULES, resource, consume=False)
+    trace_metadata = resource.trace_metadata | semconv.copy_trace_metadata(attributes)
+    trace_fields = dict(resource.trace_fields)
     trace_fields.update(semconv.apply_rules(semconv.TRACE_RULES, attributes))
     model_parameters = semconv.take_model_parameters(attributes, fields.get("model_parameters_document"))
     trace_metadata.update(semconv.take_documents(attributes, semconv.TRACE_METADATA_DOCUMENTS))
@@ -280,7 +302,7 @@ def decode_request(request: ExportTraceServiceRequest, *, max_attributes: int = 
     """Every span of an export request -> one Batch; bad spans become Rejections. Pure."""
     batch = Batch()
     for resource_spans in request.resource_spans:
-        resource, _ = attributes_dict(resource_spans.resource.attributes, max_attributes)
+        resource = ResourceFacts.of(attributes_dict(resource_spans.resource.attributes, max_attributes)[0])
         for scope_spans in resource_spans.scope_spans:
             scope = scope_spans.scope.name
             for span in scope_spans.spans:
@@ -288,7 +310,7 @@ def decode_request(request: ExportTraceServiceRequest, *, max_attributes: int = 
                 if problem is not None:
                     batch.rejections.append(Rejection(span.span_id.hex() or None, problem))
                     continue
-                observation, trace = decode_span(span, dict(resource), max_attributes, scope)
+                observation, trace = decode_span(span, resource, max_attributes, scope)
                 batch.observations.append(observation)
                 batch.traces.append(trace)
     return batch

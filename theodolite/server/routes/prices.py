@@ -11,7 +11,6 @@ from pydantic import BaseModel, Field, model_validator
 
 from theodolite.errors import NotFoundError
 from theodolite.pricing import PriceOverride, PriceOverrides
-from theodolite.pricing.engine import price_in_force
 from theodolite.server.routes.api import ERRORS, Project, State
 from theodolite.storage.prices import list_prices, set_price
 
@@ -95,6 +94,8 @@ def prices_lookup(
 ) -> dict:
     when = at or datetime.now(UTC)
     when = when if when.tzinfo else when.replace(tzinfo=UTC)
+    from theodolite.pricing.engine import price_in_force  # loads the price table: only here, on demand
+
     overrides = PriceOverrides(stored.override for stored in list_prices(state.database, project))
     found = price_in_force(model, provider, when, overrides)
     if found is None:
