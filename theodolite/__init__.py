@@ -2,6 +2,42 @@
 
 This module is the SDK facade; it must stay importable with the SDK's own dependencies alone
 (the server lives behind the `server` extra).
+
+    import theodolite
+    theodolite.configure(endpoint="http://127.0.0.1:4318", api_key="sk-th-...")
+
+    @theodolite.observe(as_type="tool")
+    def search(query: str) -> list[str]: ...
 """
 
 __version__ = "0.1.0"
+
+from theodolite.sdk.client import configure, flush, shutdown  # noqa: E402
+from theodolite.sdk.context import propagate  # noqa: E402
+from theodolite.sdk.tracing import (  # noqa: E402
+    Observation,
+    capturing,
+    current_trace_id,
+    current_traceparent,
+    generation,
+    observe,
+    score,
+    span,
+    update_current,
+)
+
+__all__ = [
+    "Observation",
+    "capturing",
+    "configure",
+    "current_trace_id",
+    "current_traceparent",
+    "flush",
+    "generation",
+    "observe",
+    "propagate",
+    "score",
+    "shutdown",
+    "span",
+    "update_current",
+]

@@ -157,7 +157,14 @@ OBSERVATION_RULES: tuple[FieldRule, ...] = (
     R("input_token_details", ("gen_ai.usage.input_token_details",), to_dict),
     R("output_token_details", ("gen_ai.usage.output_token_details",), to_dict),
     R("ttft_s", ("gen_ai.server.time_to_first_token", "gen_ai.response.time_to_first_chunk"), to_float),
-    R("completion_start_time", ("langfuse.observation.completion_start_time",), to_datetime),
+    R(
+        "completion_start_time",
+        (
+            "theodolite.observation.completion_start_time",
+            "langfuse.observation.completion_start_time",
+        ),
+        to_datetime,
+    ),
     # `llm.input_messages` and `gen_ai.prompt.*` are the indexed attributes folded by `fold_indexed`.
     R(
         "input",
@@ -190,11 +197,19 @@ OBSERVATION_RULES: tuple[FieldRule, ...] = (
     R("name", ("traceloop.entity.name",), to_text),
     R("system_instructions", ("gen_ai.system_instructions",), to_json),
     R("version", ("theodolite.version", "langfuse.version"), to_text),
-    R("cost_document", ("langfuse.observation.cost_details",), to_dict),
+    R("cost_document", ("theodolite.observation.cost_details", "langfuse.observation.cost_details"), to_dict),
     R("reported_total_cost", ("gen_ai.usage.cost", "llm.cost.total"), to_float),
     R("reported_input_cost", ("llm.cost.prompt",), to_float),
     R("reported_output_cost", ("llm.cost.completion",), to_float),
-    R("model_parameters_document", ("langfuse.observation.model.parameters", "llm.invocation_parameters"), to_dict),
+    R(
+        "model_parameters_document",
+        (
+            "theodolite.observation.model_parameters",
+            "langfuse.observation.model.parameters",
+            "llm.invocation_parameters",
+        ),
+        to_dict,
+    ),
 )
 
 # Lists flattened into indexed attributes (OpenInference, legacy Traceloop): prefix -> the one

@@ -18,7 +18,7 @@ from theodolite.server.decoding import DecodePool, default_worker_count
 from theodolite.server.dictionary_trainer import DictionaryTrainer
 from theodolite.server.errors import install_error_handlers
 from theodolite.server.price_book import PriceBook
-from theodolite.server.routes import api, health, otlp, prices
+from theodolite.server.routes import api, health, otlp, prices, scores
 from theodolite.server.settings import Settings
 from theodolite.server.state import AppState
 from theodolite.storage.dictionaries import load_dictionaries
@@ -77,4 +77,5 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(otlp.router)
     app.include_router(api.router)
     app.include_router(prices.router)
+    app.include_router(scores.router)
     return app

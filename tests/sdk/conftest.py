@@ -1,0 +1,40 @@
+"""SDK tests run against a real `theodolite serve` on SQLite (one per module)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+import theodolite
+from tests.support.server import SECRET_KEY, TheodoliteServer
+
+
+@pytest.fixture(scope="module")
+def sdk_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TheodoliteServer]:
+    workdir = tmp_path_factory.mktemp("sdk")
+    running = TheodoliteServer(f"sqlite:///{workdir / 'theodolite.db'}", workdir).start()
+    yield running
+    running.stop()
+
+
+@pytest.fixture
+def traced(sdk_server: TheodoliteServer) -> Iterator[TheodoliteServer]:
+    """The SDK configured against the server, strict (its own errors raise, in its own tests)."""
+    theodolite.configure(endpoint=sdk_server.base_url, api_key=SECRET_KEY, strict=True, environment="test",
+                         release="r1", flush_interval_s=0.2)  # fmt: skip
+    yield sdk_server
+    assert theodolite.shutdown(10)
+
+
+def fetch_trace(server: TheodoliteServer, trace_id: str) -> dict:
+    with server.client() as client:
+        response = client.get(f"/api/v1/traces/{trace_id}")
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def walk(nodes: list[dict]) -> Iterator[dict]:
+    for node in nodes:
+        yield node
+        yield from walk(node["children"])
