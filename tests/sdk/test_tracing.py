@@ -45,7 +45,8 @@ async def agent(question: str) -> int:
     theodolite.update_current(user_id="u1", session_id="s1", tags=["prod"], trace_metadata={"agent": "atlas"},
                               metadata={"step": "plan"})  # fmt: skip
     docs = await search(question)
-    with theodolite.generation("chat", model="gpt-4o-mini", provider="openai", input=[{"role": "user", "content": question}],
+    messages = [{"role": "user", "content": question}]
+    with theodolite.generation("chat", model="gpt-4o-mini", provider="openai", input=messages,
                                model_parameters={"temperature": 0.2}) as llm:  # fmt: skip
         llm.update(output={"role": "assistant", "content": docs[0]},
                    usage={"input_tokens": 1000, "output_tokens": 500, "cache_read_tokens": 200})  # fmt: skip

@@ -101,6 +101,7 @@ class Exporter:
         self._scores: deque[ScoreRecord] = deque()
         self._lock = threading.Lock()
         self._wake = threading.Event()
+        self._stop = threading.Event()  # interrupts a retry's backoff; a flush does not
         self._idle = threading.Condition(self._lock)
         self._in_flight = 0
         self._stopping = False
@@ -153,6 +154,7 @@ class Exporter:
         deadline = time.monotonic() + timeout_s
         done = self.flush(timeout_s)
         self._stopping = True
+        self._stop.set()
         self._wake.set()
         thread = self._thread
         if thread is not None and thread is not threading.current_thread():
@@ -217,9 +219,8 @@ class Exporter:
                     return False
                 wait = exc.retry_after_s if exc.retry_after_s is not None else delay
                 delay = min(delay * 2, MAX_BACKOFF_S)
-                if self._wake.wait(min(wait, MAX_BACKOFF_S)) and self._stopping:
+                if self._stop.wait(min(wait, MAX_BACKOFF_S)):
                     return False
-                self._wake.clear()
             except Exception as exc:  # noqa: BLE001 - 4xx: the batch will never be accepted
                 log.warning("theodolite: the server refused a batch: %s", exc)
                 return False
