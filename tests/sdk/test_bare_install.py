@@ -1,0 +1,50 @@
+"""`pip install theodolite` (no extras) into a clean venv gives a working SDK and nothing of the server."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+from tests.sdk.conftest import fetch_trace
+from tests.support.server import SECRET_KEY, TheodoliteServer
+
+ROOT = Path(__file__).resolve().parents[2]
+SCRIPT = """
+import sys, theodolite
+heavy = [m for m in ("fastapi", "sqlalchemy", "uvicorn", "pydantic", "genai_prices", "starlette") if m in sys.modules]
+assert not heavy, heavy
+theodolite.configure(endpoint=sys.argv[1], api_key=sys.argv[2], strict=True)
+
+@theodolite.observe(as_type="tool")
+def add(a, b):
+    return a + b
+
+with theodolite.span("bare") as root:
+    add(2, 3)
+assert theodolite.flush(10)
+print(root.trace_id)
+"""
+
+
+def test_the_bare_sdk_traces_a_call(tmp_path: Path, sdk_server: TheodoliteServer) -> None:
+    env_dir = tmp_path / "bare"
+    venv.EnvBuilder(with_pip=True).create(env_dir)
+    python = env_dir / "bin" / "python"
+    install = subprocess.run(
+        [str(python), "-m", "pip", "install", "-q", "--disable-pip-version-check", str(ROOT)],
+        capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    assert install.returncode == 0, install.stderr[-3000:]
+    listed = subprocess.run(
+        [str(python), "-m", "pip", "list", "--format=freeze"], capture_output=True, text=True
+    ).stdout
+    assert "SQLAlchemy" not in listed and "fastapi" not in listed
+    run = subprocess.run([str(python), "-c", SCRIPT, sdk_server.base_url, SECRET_KEY], capture_output=True, text=True,
+                         timeout=120, cwd=tmp_path)  # fmt: skip
+    assert run.returncode == 0, run.stderr[-3000:]
+    trace = fetch_trace(sdk_server, run.stdout.strip())
+    [root] = trace["observations"]
+    assert root["name"] == "bare" and [c["input"] for c in root["children"]] == [{"a": 2, "b": 3}]
+    assert sys.executable != str(python)
