@@ -1,3 +1,4 @@
+# ruff: noqa: E501  (canned provider payloads read best as the providers send them)
 """A fake LLM provider at the HTTP boundary: OpenAI chat completions and Anthropic messages.
 
 The real `openai` and `anthropic` clients talk to it over HTTP on 127.0.0.1, so the instrumentation
@@ -42,18 +43,97 @@ def anthropic_message() -> dict[str, Any]:
     }  # fmt: skip
 
 
+RESPONSES_USAGE = {"input_tokens": 30, "output_tokens": 12, "total_tokens": 42,
+                   "input_tokens_details": {"cached_tokens": 10}, "output_tokens_details": {"reasoning_tokens": 4}}  # fmt: skip
+PIECES = ("Hello!", " How can I help?")
+
+
+def openai_response() -> dict[str, Any]:
+    return {
+        "id": "resp_fake", "object": "response", "created_at": 1_763_800_000, "model": OPENAI_MODEL,
+        "status": "completed", "parallel_tool_calls": True, "tool_choice": "auto", "tools": [],
+        "output": [{"type": "message", "id": "msg_1", "status": "completed", "role": "assistant",
+                    "content": [{"type": "output_text", "text": ANSWER, "annotations": []}]}],
+        "usage": RESPONSES_USAGE,
+    }  # fmt: skip
+
+
+def openai_chunks(include_usage: bool) -> list[dict[str, Any]]:
+    base = {"id": "chatcmpl-fake", "object": "chat.completion.chunk", "created": 1_763_800_000, "model": OPENAI_MODEL}
+    chunks = [{**base, "choices": [{"index": 0, "delta": {"role": "assistant", "content": ""}, "finish_reason": None}]}]
+    chunks += [
+        {**base, "choices": [{"index": 0, "delta": {"content": piece}, "finish_reason": None}]} for piece in PIECES
+    ]
+    chunks.append({**base, "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]})
+    if include_usage:
+        chunks.append({**base, "choices": [], "usage": OPENAI_USAGE})
+    return chunks
+
+
+def response_events() -> list[tuple[str, dict[str, Any]]]:
+    created = {**openai_response(), "status": "in_progress", "output": [], "usage": None}
+    events = [("response.created", {"type": "response.created", "sequence_number": 0, "response": created})]
+    for index, piece in enumerate(PIECES):
+        events.append(("response.output_text.delta", {"type": "response.output_text.delta", "sequence_number": index + 1,
+                       "item_id": "msg_1", "output_index": 0, "content_index": 0, "delta": piece, "logprobs": []}))  # fmt: skip
+    events.append(
+        ("response.completed", {"type": "response.completed", "sequence_number": 9, "response": openai_response()})
+    )
+    return events
+
+
+def anthropic_events() -> list[tuple[str, dict[str, Any]]]:
+    start = {**anthropic_message(), "content": [], "stop_reason": None,
+             "usage": {**ANTHROPIC_USAGE, "output_tokens": 1}}  # fmt: skip
+    events = [("message_start", {"type": "message_start", "message": start}),
+              ("content_block_start", {"type": "content_block_start", "index": 0,
+                                       "content_block": {"type": "text", "text": ""}})]  # fmt: skip
+    for piece in PIECES:
+        events.append(("content_block_delta", {"type": "content_block_delta", "index": 0,
+                                               "delta": {"type": "text_delta", "text": piece}}))  # fmt: skip
+    events += [("content_block_stop", {"type": "content_block_stop", "index": 0}),
+               ("message_delta", {"type": "message_delta", "delta": {"stop_reason": "end_turn", "stop_sequence": None},
+                                  "usage": {"output_tokens": ANTHROPIC_USAGE["output_tokens"]}}),
+               ("message_stop", {"type": "message_stop"})]  # fmt: skip
+    return events
+
+
 class _Handler(BaseHTTPRequestHandler):
     server: FakeProvider
+    protocol_version = "HTTP/1.1"
 
     def do_POST(self) -> None:  # noqa: N802 - the stdlib's name
         body = json.loads(self.rfile.read(int(self.headers.get("content-length") or 0)) or b"{}")
         self.server.requests.append((self.path, body))
+        stream = bool(body.get("stream"))
+        if body.get("model") == "boom":
+            self._json({"error": {"type": "server_error", "message": "the fake provider exploded"}}, 500)
+            return
         if self.path.endswith("/chat/completions"):
-            self._json(openai_completion())
+            if stream:
+                include = bool((body.get("stream_options") or {}).get("include_usage"))
+                self._sse([(None, chunk) for chunk in openai_chunks(include)], done=True)
+            else:
+                self._json(openai_completion())
+        elif self.path.endswith("/responses"):
+            self._sse(response_events()) if stream else self._json(openai_response())
         elif self.path.endswith("/messages"):
-            self._json(anthropic_message())
+            self._sse(anthropic_events()) if stream else self._json(anthropic_message())
         else:
             self._json({"error": {"message": f"no fake for {self.path}"}}, 404)
+
+    def _sse(self, events: list[tuple[str | None, dict[str, Any]]], done: bool = False) -> None:
+        lines = []
+        for name, data in events:
+            lines.append((f"event: {name}\n" if name else "") + f"data: {json.dumps(data)}\n\n")
+        if done:
+            lines.append("data: [DONE]\n\n")
+        payload = "".join(lines).encode()
+        self.send_response(200)
+        self.send_header("content-type", "text/event-stream")
+        self.send_header("content-length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
 
     def _json(self, document: dict[str, Any], status: int = 200) -> None:
         payload = json.dumps(document).encode()
