@@ -27,7 +27,17 @@ from dataclasses import dataclass
 from typing import Any
 
 from theodolite.ingestion.flattened import take_indexed
-from theodolite.ingestion.values import to_datetime, to_dict, to_float, to_int, to_json, to_provider, to_tags, to_text
+from theodolite.ingestion.values import (
+    from_json_text,
+    to_datetime,
+    to_dict,
+    to_float,
+    to_int,
+    to_json,
+    to_provider,
+    to_tags,
+    to_text,
+)
 from theodolite.model import Level, ObservationType
 
 T = ObservationType
@@ -166,10 +176,12 @@ OBSERVATION_RULES: tuple[FieldRule, ...] = (
         to_datetime,
     ),
     # `llm.input_messages` and `gen_ai.prompt.*` are the indexed attributes folded by `fold_indexed`.
+    # Our SDK always sends JSON text: numbers and booleans are read as such, not left as text.
+    R("input", ("theodolite.observation.input",), from_json_text),
+    R("output", ("theodolite.observation.output",), from_json_text),
     R(
         "input",
         (
-            "theodolite.observation.input",
             "langfuse.observation.input",
             "gen_ai.input.messages",
             "llm.input_messages",
@@ -183,7 +195,6 @@ OBSERVATION_RULES: tuple[FieldRule, ...] = (
     R(
         "output",
         (
-            "theodolite.observation.output",
             "langfuse.observation.output",
             "gen_ai.output.messages",
             "llm.output_messages",

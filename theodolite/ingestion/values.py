@@ -78,6 +78,16 @@ def to_json(value: Any) -> Any:
     return value
 
 
+def from_json_text(value: Any) -> Any:
+    """Text that is known to be JSON (our SDK's): any JSON value, scalars included; else as is."""
+    if isinstance(value, str):
+        try:
+            return orjson.loads(value)
+        except orjson.JSONDecodeError:
+            return to_json(value)
+    return value
+
+
 def _python_literal(text: str, original: str) -> Any:
     if text[:1] not in ("[", "{") or len(text) > MAX_REPR_CHARS:
         return original
