@@ -12,26 +12,25 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTrace
 from opentelemetry.proto.common.v1.common_pb2 import AnyValue, KeyValue
 from opentelemetry.proto.trace.v1.trace_pb2 import Span, Status
 
-from theodolite.sdk.records import SpanRecord
+from theodolite.sdk.records import BoundCall, SpanRecord
 
 log = logging.getLogger("theodolite")
 SCOPE = "theodolite-sdk"
 
 
 def to_json_text(value: Any, limit: int, mask: Callable[[Any], Any] | None) -> str:
+    if isinstance(value, BoundCall):
+        value = value.to_dict()
     if mask is not None:
         try:
             value = mask(value)
         except Exception:  # noqa: BLE001 - a broken hook must not lose the span
             log.exception("the masking hook failed; the value was dropped")
             return '"<masking failed>"'
-    if isinstance(value, str):
-        text = json.dumps(value)
-    else:
-        try:
-            text = json.dumps(value, default=_fallback, ensure_ascii=False)
-        except (TypeError, ValueError, RecursionError):
-            text = json.dumps(repr(value))
+    try:
+        text = _encode(value)
+    except (TypeError, ValueError, RecursionError):
+        text = _encode(repr(value))
     if len(text) > limit:
         return json.dumps(text[:limit] + f"... [{len(text) - limit} characters truncated]")
     return text
@@ -50,6 +49,10 @@ def _fallback(value: Any) -> Any:
 
         return dataclasses.asdict(value)
     return repr(value)
+
+
+# One encoder for all values: json.dumps with arguments builds a new one per call.
+_encode = json.JSONEncoder(default=_fallback, ensure_ascii=False).encode
 
 
 def _set(value: AnyValue, raw: Any) -> None:

@@ -69,13 +69,49 @@ class BoundCall:
         self.kwargs = kwargs
 
     def to_dict(self) -> dict[str, Any]:
-        import inspect
-
-        try:
-            bound = inspect.signature(self.function).bind_partial(*self.args, **self.kwargs)
-        except (TypeError, ValueError):
-            return {"args": list(self.args), "kwargs": self.kwargs}
-        named = dict(bound.arguments)
-        for first in ("self", "cls"):
-            named.pop(first, None)
+        names = _positional_names(self.function)
+        if names is not None and len(self.args) <= len(names):
+            named = dict(zip(names, self.args, strict=False))  # the common case: no inspect per call
+            named.update(self.kwargs)
+        else:
+            named = _bind(self.function, self.args, self.kwargs)
+        named.pop("self", None)
+        named.pop("cls", None)
         return named
+
+
+_names: dict[Any, tuple[str, ...] | None] = {}
+
+
+def _positional_names(function: Any) -> tuple[str, ...] | None:
+    """The names positional arguments bind to, or None when *args makes that ambiguous. Cached."""
+    try:
+        return _names[function]
+    except KeyError:
+        pass
+    except TypeError:  # unhashable callable
+        return None
+    import inspect
+
+    try:
+        parameters = inspect.signature(function).parameters.values()
+    except (TypeError, ValueError):
+        names = None
+    else:
+        kinds = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+        if any(p.kind is inspect.Parameter.VAR_POSITIONAL for p in parameters):
+            names = None
+        else:
+            names = tuple(p.name for p in parameters if p.kind in kinds)
+    if len(_names) < 10_000:
+        _names[function] = names
+    return names
+
+
+def _bind(function: Any, args: tuple, kwargs: dict) -> dict[str, Any]:
+    import inspect
+
+    try:
+        return dict(inspect.signature(function).bind_partial(*args, **kwargs).arguments)
+    except (TypeError, ValueError):
+        return {"args": list(args), "kwargs": kwargs}
