@@ -14,6 +14,13 @@ def test_settings_doc_is_current() -> None:
     assert (ROOT / "docs" / "settings.md").read_text() == settings_markdown()
 
 
+def test_metrics_doc_is_current() -> None:
+    """Regenerate with `python -m theodolite.metrics.catalog > docs/metrics.md`."""
+    from theodolite.metrics.catalog import catalog_markdown
+
+    assert (ROOT / "docs" / "metrics.md").read_text() == catalog_markdown()
+
+
 def test_every_setting_has_a_description() -> None:
     assert [name for name, field in Settings.model_fields.items() if not field.description] == []
 

@@ -11,14 +11,17 @@ from fastapi import FastAPI
 
 from theodolite import __version__
 from theodolite.ingestion.pipeline import IngestPipeline
+from theodolite.metrics.derived import DerivedMetrics
+from theodolite.metrics.exposition import ServerMetrics
 from theodolite.query.backend import queries_for
 from theodolite.server.auth import Authenticator
 from theodolite.server.bootstrap import bootstrap_projects, describe_new_key
 from theodolite.server.decoding import DecodePool, default_worker_count
 from theodolite.server.dictionary_trainer import DictionaryTrainer
 from theodolite.server.errors import install_error_handlers
+from theodolite.server.metrics_hook import HealthReadings, MetricsHook
 from theodolite.server.price_book import PriceBook
-from theodolite.server.routes import api, health, otlp, prices, scores
+from theodolite.server.routes import api, health, metrics, otlp, prices, scores
 from theodolite.server.settings import Settings
 from theodolite.server.state import AppState
 from theodolite.storage.dictionaries import load_dictionaries
@@ -42,19 +45,28 @@ def create_app(settings: Settings) -> FastAPI:
         decoder = DecodePool(workers, dictionary=load_dictionaries(database))
         trainer = DictionaryTrainer(database, decoder, settings.payload_dictionary_after_spans)
         writer = database.make_writer()
+        derived = DerivedMetrics(
+            [a.strip() for a in settings.metrics_label_attributes.split(",") if a.strip()],
+            settings.metrics_series_budget,
+        )
+        metrics_hook = MetricsHook(derived, database, next_hook=trainer)
         pipeline = IngestPipeline(
             writer.commit,
             max_queue_items=settings.ingest_queue_max_spans,
             max_transaction_items=settings.writer_batch_max_spans,
             retry_after_s=settings.retry_after_s,
-            on_committed=trainer,
+            on_committed=metrics_hook,
         )
+        metrics_hook.pipeline = pipeline
+        server_metrics = ServerMetrics(derived, HealthReadings(settings, database, pipeline), metrics_hook.names)
         pipeline.start()
         authenticator = Authenticator(database, settings.api_key_cache_s)
         queries = queries_for(database)
         prices = PriceBook(database)
         await to_thread.run_sync(prices.reload)
-        state = AppState(settings, database, pipeline, authenticator, decoder, writer.codec, queries, prices)
+        state = AppState(
+            settings, database, pipeline, authenticator, decoder, writer.codec, queries, prices, server_metrics
+        )
         app.state.theodolite = state
         log.info("theodolite %s ready on %s (%s)", __version__, settings.port, database.dialect_name)
         try:
@@ -78,4 +90,5 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(api.router)
     app.include_router(prices.router)
     app.include_router(scores.router)
+    app.include_router(metrics.router)
     return app

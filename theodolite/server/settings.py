@@ -68,6 +68,17 @@ class Settings(BaseSettings):
     api_key_cache_s: float = Field(
         5.0, ge=0, description="How long a verified API key is cached (a revoked key stops working after this)."
     )
+    metrics_token: str | None = Field(
+        None, description="Bearer token /metrics requires (e.g. for a Grafana Cloud scraper); none: open."
+    )
+    metrics_label_attributes: str = Field(
+        "",
+        description="Comma-separated trace attributes that become /metrics labels: user_id, session_id, environment, "
+        "release, metadata.<key>. Each adds series; user ids only when you mean it.",
+    )
+    metrics_series_budget: int = Field(
+        10_000, gt=0, description="Series per metric; label sets beyond it are folded into 'other' and counted."
+    )
     init_project: str | None = Field(None, description="Project created on first start (headless set-up).")
     init_public_key: str | None = Field(None, description="Public key of the first project's key.")
     init_secret_key: str | None = Field(None, description="Secret of the first project's key.")

@@ -8,6 +8,7 @@ from anyio import to_thread
 from starlette.requests import Request
 
 from theodolite.ingestion.pipeline import IngestPipeline
+from theodolite.metrics.exposition import ServerMetrics
 from theodolite.query.backend import TraceQueries
 from theodolite.server.auth import Authenticator, credential_from_headers
 from theodolite.server.decoding import DecodePool
@@ -27,6 +28,7 @@ class AppState:
     codec: ValueCodec
     queries: TraceQueries
     prices: PriceBook
+    metrics: ServerMetrics
 
 
 async def authenticate(request: Request) -> int:

@@ -123,7 +123,12 @@ class Database:
         return upgrade_to_head(self.engine)
 
     def size_bytes(self) -> int | None:
-        """Bytes on disk (SQLite: the file and its WAL); None where the engine does not tell."""
+        """Bytes on disk (SQLite: the file and its WAL; PostgreSQL: pg_database_size). Blocks."""
+        if self.dialect_name == "postgresql":
+            from sqlalchemy import text
+
+            with self.connect() as conn:
+                return int(conn.execute(text("SELECT pg_database_size(current_database())")).scalar_one())
         if self.path is None:
             return None
         total = 0

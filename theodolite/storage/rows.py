@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from theodolite.model import Batch, Observation, Rejection, Score, Trace
+from theodolite.model.facts import ObservationFacts, observation_facts
 from theodolite.storage.codec import ValueCodec
 
 
@@ -26,6 +27,8 @@ class PreparedBatch:
     payloads: list[Any] = field(default_factory=list)  # one per observation row, None when it has none
     score_rows: list[dict[str, Any]] = field(default_factory=list)
     rejections: list[Rejection] = field(default_factory=list)
+    # One per observation row: what /metrics counts once the batch is committed.
+    facts: list[ObservationFacts] = field(default_factory=list)
     # Filled by the writer: span ids (of observation_rows) already stored, a client's retry; what
     # is counted at commit (metrics) skips them.
     duplicate_ids: set[str] = field(default_factory=set)
@@ -40,6 +43,7 @@ def prepare_batch(project_id: int, batch: Batch, codec: ValueCodec, now: datetim
     for obs in batch.observations:
         prepared.observation_rows.append(observation_to_row(project_id, obs, codec))
         prepared.payloads.append(encode_payload(obs, codec))
+        prepared.facts.append(observation_facts(obs))
     prepared.score_rows = [score_to_row(project_id, score, codec, now) for score in batch.scores]
     return prepared
 

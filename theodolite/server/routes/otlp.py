@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from anyio import to_thread
 from fastapi import APIRouter, Request, Response
 
 from theodolite.errors import UnsupportedMediaTypeError
@@ -41,6 +42,8 @@ async def export_traces(request: Request) -> Response:
     rejected = list(prepared.rejections)
     if prepared.observation_rows:
         rejected.extend(await state.pipeline.submit(prepared))
+    elif rejected:  # nothing to commit, so no commit counts them
+        await to_thread.run_sync(state.metrics.count_rejections, project_id, len(rejected))
     return Response(encode_response(rejected, kind), media_type=MEDIA_TYPES[kind])
 
 

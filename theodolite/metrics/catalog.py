@@ -1,0 +1,286 @@
+"""Every metric Theodolite's /metrics emits: name, type, labels, help, unit, buckets, group.
+
+This catalog is the one source the collectors, docs/metrics.md, the Grafana dashboards and the
+alert rules are built from; `tests/unit/test_metrics_catalog.py` fails when the server emits a
+metric that is not here, or when a metric here is never emitted after a representative ingest.
+
+Names: the OpenTelemetry GenAI semantic conventions' metric names where they define one
+(`gen_ai.client.operation.duration` -> `gen_ai_client_operation_duration_seconds`, as the OTel
+Prometheus exporter renders it), otherwise `theodolite_<subsystem>_<noun>_<unit>`; counters end in
+`_total`. Every metric derived from traces uses one label vocabulary (`project`, `model`,
+`provider`, `name`, `source`, `status`) so that a dashboard filters all of them with the same
+variables; the semconv attribute each label stands for is listed in LABELS.
+
+Metrics marked `allow_listed_labels` also carry the trace attributes allow-listed by the
+`metrics_label_attributes` setting (for example `user_id`, `feature`), after the fixed labels.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class MetricType(StrEnum):
+    COUNTER = "counter"
+    GAUGE = "gauge"
+    HISTOGRAM = "histogram"
+
+
+class MetricGroup(StrEnum):
+    """Dashboard sections: how the Grafana bundle and docs/metrics.md find related metrics."""
+
+    GENERATIONS = "generations"
+    TRACES = "traces"
+    TOKENS = "tokens"
+    COST = "cost"
+    LATENCY = "latency"
+    ERRORS = "errors"
+    INGEST = "ingest"
+    STORAGE = "storage"
+    SERVER = "server"
+
+
+# Buckets the OpenTelemetry GenAI semantic conventions specify (gen-ai-metrics.md,
+# ExplicitBucketBoundaries), so that our histograms line up with any OTel-instrumented app's.
+OPERATION_DURATION_BUCKETS: tuple[float, ...] = (
+    0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28, 2.56, 5.12, 10.24, 20.48, 40.96, 81.92,
+)  # fmt: skip
+TOKEN_USAGE_BUCKETS: tuple[float, ...] = (
+    1, 4, 16, 64, 256, 1024, 4096, 16384, 65536, 262144, 1048576, 4194304, 16777216, 67108864,
+)  # fmt: skip
+# gen_ai.server.time_to_first_token's boundaries; the client-side time_to_first_chunk metric
+# measures the same thing from the caller's side, which is what a trace records.
+TIME_TO_FIRST_TOKEN_BUCKETS: tuple[float, ...] = (
+    0.001, 0.005, 0.01, 0.02, 0.04, 0.06, 0.08, 0.1, 0.25, 0.5, 0.75, 1.0, 2.5, 5.0, 7.5, 10.0,
+)  # fmt: skip
+# Not semconv: requests per group-commit transaction and seconds per commit.
+TRANSACTION_REQUESTS_BUCKETS: tuple[float, ...] = (1, 2, 4, 8, 16, 32, 64, 128, 256, 512)
+TRANSACTION_SPANS_BUCKETS: tuple[float, ...] = (1, 10, 50, 100, 250, 500, 1000, 2500, 5000, 10000)
+COMMIT_DURATION_BUCKETS: tuple[float, ...] = (
+    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0,
+)  # fmt: skip
+
+# What each label holds, and the OpenTelemetry attribute it corresponds to where there is one.
+LABELS: dict[str, str] = {
+    "project": "Theodolite project name (from the API key that sent the spans).",
+    "model": "Model of the generation: gen_ai.response.model, else gen_ai.request.model; '' if unknown.",
+    "provider": "gen_ai.provider.name (gen_ai.system in older conventions); '' if unknown.",
+    "name": "Observation name (the feature or operation, e.g. 'summarise'); for traces the root span name.",
+    "source": "Where a generation's answer came from: provider, cache, fallback_template, fallback_hardcoded, ...",
+    "status": "'error' when the span's level is ERROR (OTel status ERROR), else 'ok'.",
+    "type": "Observation type: span, generation, tool, agent, ...",
+    "token_type": "input, output (semconv gen_ai.token.type), cache_read, cache_write, reasoning (parts of those).",
+    "metric": "The metric whose series budget was exceeded.",
+    "reason": "Why something was rejected or failed.",
+    "version": "Theodolite version.",
+}
+
+DERIVED = ("project", "model", "provider", "name", "source", "status")
+
+
+@dataclass(frozen=True, slots=True)
+class MetricSpec:
+    """One metric. `name` is the exposition name of the family (counters include `_total`)."""
+
+    name: str
+    type: MetricType
+    help: str
+    labels: tuple[str, ...]
+    group: MetricGroup
+    unit: str = ""  # Prometheus/OpenMetrics unit: seconds, bytes, usd, tokens, ...; '' = a count
+    buckets: tuple[float, ...] = ()
+    semconv: str = ""  # the OpenTelemetry metric it implements, if any
+    allow_listed_labels: bool = False  # also carries the metrics_label_attributes labels
+
+    @property
+    def family(self) -> str:
+        """The name prometheus_client uses for the family (without `_total` for counters)."""
+        if self.type is MetricType.COUNTER and self.name.endswith("_total"):
+            return self.name[: -len("_total")]
+        return self.name
+
+    @property
+    def sample_names(self) -> tuple[str, ...]:
+        """Every sample name this metric exposes (`_bucket`, `_count`, `_sum` for histograms)."""
+        if self.type is MetricType.HISTOGRAM:
+            return (f"{self.name}_bucket", f"{self.name}_count", f"{self.name}_sum")
+        return (self.name,)
+
+
+C, G, H = MetricType.COUNTER, MetricType.GAUGE, MetricType.HISTOGRAM
+
+METRICS: tuple[MetricSpec, ...] = (
+    # --- derived from committed traces -------------------------------------------------------
+    MetricSpec(
+        "theodolite_generations_total", C,
+        "LLM generations (and embeddings) committed, by project, model, provider, name, source and status.",
+        DERIVED, MetricGroup.GENERATIONS, allow_listed_labels=True,
+    ),
+    MetricSpec(
+        "theodolite_traces_total", C,
+        "Traces committed, counted once when their root span is stored.",
+        ("project", "name", "status"), MetricGroup.TRACES, allow_listed_labels=True,
+    ),
+    MetricSpec(
+        "theodolite_observations_total", C,
+        "Observations (spans of every type) committed.",
+        ("project", "type", "status"), MetricGroup.TRACES,
+    ),
+    MetricSpec(
+        "theodolite_scores_total", C,
+        "Scores (evaluations, user feedback) committed.",
+        ("project", "name"), MetricGroup.TRACES,
+    ),
+    MetricSpec(
+        "theodolite_tokens_total", C,
+        "Tokens used by generations, by type. cache_read/cache_write are part of input, reasoning of output.",
+        ("project", "model", "provider", "name", "source", "token_type"), MetricGroup.TOKENS,
+        unit="tokens", allow_listed_labels=True,
+    ),
+    MetricSpec(
+        "gen_ai_client_token_usage", H,
+        "Tokens per generation (input and output), with the OpenTelemetry GenAI buckets.",
+        ("project", "model", "provider", "token_type"), MetricGroup.TOKENS,
+        unit="tokens", buckets=TOKEN_USAGE_BUCKETS, semconv="gen_ai.client.token.usage",
+    ),
+    MetricSpec(
+        "theodolite_cost_usd_total", C,
+        "Cost in USD of priced generations (Theodolite's calculated cost; unpriced ones are not counted as $0).",
+        ("project", "model", "provider", "name", "source"), MetricGroup.COST,
+        unit="usd", allow_listed_labels=True,
+    ),
+    MetricSpec(
+        "theodolite_generations_unpriced_total", C,
+        "Generations with usage but no known price (their cost is missing from theodolite_cost_usd_total).",
+        ("project", "model", "provider"), MetricGroup.COST,
+    ),
+    MetricSpec(
+        "gen_ai_client_operation_duration_seconds", H,
+        "Duration of generations, start to end, with the OpenTelemetry GenAI buckets.",
+        DERIVED, MetricGroup.LATENCY,
+        unit="seconds", buckets=OPERATION_DURATION_BUCKETS, semconv="gen_ai.client.operation.duration",
+    ),
+    MetricSpec(
+        "gen_ai_client_operation_time_to_first_chunk_seconds", H,
+        "Time to first token of streamed generations (completion start - start).",
+        ("project", "model", "provider", "name", "source"), MetricGroup.LATENCY,
+        unit="seconds", buckets=TIME_TO_FIRST_TOKEN_BUCKETS, semconv="gen_ai.client.operation.time_to_first_chunk",
+    ),
+    MetricSpec(
+        "theodolite_errors_total", C,
+        "Observations of any type committed with level ERROR.",
+        ("project", "type", "model", "provider", "name"), MetricGroup.ERRORS,
+    ),
+    # --- Theodolite's own health -------------------------------------------------------------
+    MetricSpec(
+        "theodolite_ingest_queue_spans", G,
+        "Spans accepted and not yet committed (requests beyond ingest_queue_max_spans get 429).",
+        (), MetricGroup.INGEST, unit="spans",
+    ),
+    MetricSpec(
+        "theodolite_ingest_queue_capacity_spans", G,
+        "The ingest queue's capacity (the ingest_queue_max_spans setting).",
+        (), MetricGroup.INGEST, unit="spans",
+    ),
+    MetricSpec(
+        "theodolite_ingest_committed_spans_total", C,
+        "Items (spans, scores, trace parts) committed by the writer.",
+        (), MetricGroup.INGEST,
+    ),
+    MetricSpec(
+        "theodolite_ingest_transactions_total", C,
+        "Writer transactions, by outcome (committed or failed).",
+        ("status",), MetricGroup.INGEST,
+    ),
+    MetricSpec(
+        "theodolite_ingest_transaction_requests", H,
+        "Requests committed together in one transaction (group commit).",
+        (), MetricGroup.INGEST, buckets=TRANSACTION_REQUESTS_BUCKETS,
+    ),
+    MetricSpec(
+        "theodolite_ingest_transaction_spans", H,
+        "Items committed in one transaction.",
+        (), MetricGroup.INGEST, unit="spans", buckets=TRANSACTION_SPANS_BUCKETS,
+    ),
+    MetricSpec(
+        "theodolite_ingest_commit_duration_seconds", H,
+        "Time the writer spent in one successful commit.",
+        (), MetricGroup.INGEST, unit="seconds", buckets=COMMIT_DURATION_BUCKETS,
+    ),
+    MetricSpec(
+        "theodolite_ingest_overloaded_requests_total", C,
+        "Requests refused with 429 because the ingest queue was full.",
+        (), MetricGroup.INGEST,
+    ),
+    MetricSpec(
+        "theodolite_ingest_rejected_items_total", C,
+        "Items of committed requests that could not be stored (OTLP partial success), e.g. malformed spans.",
+        ("project",), MetricGroup.INGEST,
+    ),
+    MetricSpec(
+        "theodolite_database_size_bytes", G,
+        "Size of the database (SQLite file with its WAL, or pg_database_size), cached for a minute.",
+        (), MetricGroup.STORAGE, unit="bytes",
+    ),
+    MetricSpec(
+        "theodolite_metrics_folded_series_total", C,
+        "Label sets folded into 'other' because a metric reached its series budget.",
+        ("metric",), MetricGroup.SERVER,
+    ),
+    MetricSpec(
+        "theodolite_build_info", G,
+        "Always 1; the running Theodolite version as a label.",
+        ("version",), MetricGroup.SERVER,
+    ),
+)  # fmt: skip
+
+_BY_NAME: dict[str, MetricSpec] = {spec.name: spec for spec in METRICS}
+assert len(_BY_NAME) == len(METRICS), "duplicate metric name in the catalog"
+
+
+def get_metric(name: str) -> MetricSpec:
+    """The catalog entry named `name` (the family name, counters with `_total`). Raises KeyError."""
+    return _BY_NAME[name]
+
+
+def find_metric(name: str) -> MetricSpec | None:
+    """Like get_metric, but also accepts sample names (`..._bucket`, `..._count`, `..._sum`)."""
+    if name in _BY_NAME:
+        return _BY_NAME[name]
+    for suffix in ("_bucket", "_count", "_sum"):
+        if name.endswith(suffix) and (spec := _BY_NAME.get(name[: -len(suffix)])) is not None:
+            if spec.type is MetricType.HISTOGRAM:
+                return spec
+    return None
+
+
+def list_metrics(group: MetricGroup | None = None) -> tuple[MetricSpec, ...]:
+    """Every metric, or those of one group, in catalog order."""
+    return METRICS if group is None else tuple(spec for spec in METRICS if spec.group is group)
+
+
+def catalog_markdown() -> str:
+    """docs/metrics.md: `python -m theodolite.metrics.catalog > docs/metrics.md`."""
+    lines = [
+        "# Metrics the server exposes at /metrics",
+        "",
+        "Generated from `theodolite/metrics/catalog.py`; a test fails when the server emits a metric",
+        "that is not listed here, or lists one it never emits. Derived from traces at commit time, not",
+        "by reading the database at scrape. Metrics marked with * also carry the trace attributes named",
+        "by the `metrics_label_attributes` setting.",
+        "",
+        "| metric | type | labels | unit | help |",
+        "|---|---|---|---|---|",
+    ]
+    for spec in METRICS:
+        labels = ", ".join(spec.labels) + (" *" if spec.allow_listed_labels else "")
+        semconv = f" (OTel `{spec.semconv}`)" if spec.semconv else ""
+        lines.append(f"| `{spec.name}` | {spec.type.value} | {labels} | {spec.unit} | {spec.help}{semconv} |")
+    lines += ["", "## Labels", "", "| label | meaning |", "|---|---|"]
+    lines += [f"| `{name}` | {meaning} |" for name, meaning in LABELS.items()]
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    print(catalog_markdown(), end="")
