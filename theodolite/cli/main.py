@@ -1,4 +1,4 @@
-"""`theodolite` command: serve, demo, migrate, keys, prices, costs."""
+"""`theodolite` command: serve, demo, migrate, keys, prices, costs, alerts."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from typing import Any
 import click
 
 from theodolite import __version__
+from theodolite.cli.alerts_command import alerts
 from theodolite.cli.common import DATABASE_OPTIONS, run, settings_from
 from theodolite.cli.options import settings_options
 from theodolite.cli.pricing_commands import costs, prices
@@ -150,6 +151,7 @@ def keys_revoke(public_key: str, **values: Any) -> None:
 
 cli.add_command(prices)
 cli.add_command(costs)
+cli.add_command(alerts)
 
 
 def main() -> None:

@@ -92,6 +92,7 @@ class MetricSpec:
     buckets: tuple[float, ...] = ()
     semconv: str = ""  # the OpenTelemetry metric it implements, if any
     allow_listed_labels: bool = False  # also carries the metrics_label_attributes labels
+    emitted_by: str = "server"  # "sdk": exposed by applications through theodolite.metrics, not by the server
 
     @property
     def family(self) -> str:
@@ -229,6 +230,11 @@ METRICS: tuple[MetricSpec, ...] = (
         ("metric",), MetricGroup.SERVER,
     ),
     MetricSpec(
+        "theodolite_active_generations", G,
+        "Generations in flight in an application (theodolite.metrics.LLMMetrics.active_generation).",
+        ("project", "model"), MetricGroup.GENERATIONS, emitted_by="sdk",
+    ),
+    MetricSpec(
         "theodolite_build_info", G,
         "Always 1; the running Theodolite version as a label.",
         ("version",), MetricGroup.SERVER,
@@ -268,13 +274,16 @@ def catalog_markdown() -> str:
         "Generated from `theodolite/metrics/catalog.py`; a test fails when the server emits a metric",
         "that is not listed here, or lists one it never emits. Derived from traces at commit time, not",
         "by reading the database at scrape. Metrics marked with * also carry the trace attributes named",
-        "by the `metrics_label_attributes` setting.",
+        "by the `metrics_label_attributes` setting. (SDK): exposed by applications through",
+        "`theodolite.metrics`, not by the server.",
         "",
         "| metric | type | labels | unit | help |",
         "|---|---|---|---|---|",
     ]
     for spec in METRICS:
         labels = ", ".join(spec.labels) + (" *" if spec.allow_listed_labels else "")
+        if spec.emitted_by == "sdk":
+            labels += " (SDK)"
         semconv = f" (OTel `{spec.semconv}`)" if spec.semconv else ""
         lines.append(f"| `{spec.name}` | {spec.type.value} | {labels} | {spec.unit} | {spec.help}{semconv} |")
     lines += ["", "## Labels", "", "| label | meaning |", "|---|---|"]

@@ -21,6 +21,8 @@ from typing import Any
 
 from theodolite.metrics.catalog import METRICS, MetricSpec, MetricType
 
+SERVER_METRICS = tuple(spec for spec in METRICS if spec.emitted_by == "server")
+
 OTHER = "other"
 # Labels whose values are few by nature: kept when a label set is folded.
 BOUNDED = frozenset({"project", "token_type", "status", "type"})
@@ -55,7 +57,7 @@ class DerivedMetrics:
         self.histograms: dict[str, dict[tuple[str, ...], list[float]]] = {}
         self.folded: dict[str, int] = {}
         self._label_names = {spec.name: self.labels_of(spec) for spec in METRICS}
-        for spec in METRICS:
+        for spec in SERVER_METRICS:
             if spec.type is MetricType.COUNTER:
                 self.counters[spec.name] = {}
             elif spec.type is MetricType.HISTOGRAM:

@@ -9,8 +9,8 @@ from typing import Any
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily, Metric
 
-from theodolite.metrics.catalog import METRICS, MetricType
-from theodolite.metrics.derived import DerivedMetrics
+from theodolite.metrics.catalog import MetricType
+from theodolite.metrics.derived import SERVER_METRICS, DerivedMetrics
 
 # name -> [(label values, value)], read at scrape time (queue depth, database size, ...)
 HealthReadings = Callable[[], dict[str, list[tuple[tuple[str, ...], float]]]]
@@ -25,7 +25,7 @@ class ServerCollector:
         counters, histograms, folded = self.derived.snapshot()
         readings = self.health()
         counters["theodolite_metrics_folded_series_total"] = {(name,): float(n) for name, n in folded.items()}
-        for spec in METRICS:
+        for spec in SERVER_METRICS:
             labels = list(self.derived.labels_of(spec))
             if spec.type is MetricType.COUNTER:
                 family: Metric = CounterMetricFamily(spec.family, spec.help, labels=labels, unit="")

@@ -1,0 +1,1 @@
+"""Prometheus alert rules for LLM applications, generated from one rule catalog."""
