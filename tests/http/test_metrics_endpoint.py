@@ -10,14 +10,11 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
-from opentelemetry.exporter.otlp.proto.common.trace_encoder import encode_spans
-from opentelemetry.sdk.trace import TracerProvider
-from opentelemetry.sdk.trace.export import SimpleSpanProcessor
-from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from prometheus_client.parser import text_string_to_metric_families
 
 from tests.support.otel import protobuf_exporter, provider_with, send_reference_trace
 from tests.support.server import SECRET_KEY, TheodoliteServer
+from tests.support.spans import llm_body, post
 from theodolite.metrics.catalog import METRICS, find_metric
 
 
@@ -35,31 +32,6 @@ def total(found: dict, metric: str, /, **labels: str) -> float:
     """Sum of the samples of `metric` whose labels include `labels`."""
     return sum(value for (name, keys), value in found.items()
                if name == metric and labels.items() <= dict(keys).items())  # fmt: skip
-
-
-def llm_body(model: str, *, user: str = "u1", ttft_s: float | None = 0.25, error: bool = False) -> bytes:
-    """One generation span, encoded by the real OTel SDK's OTLP encoder."""
-    exporter = InMemorySpanExporter()
-    provider = TracerProvider()
-    provider.add_span_processor(SimpleSpanProcessor(exporter))
-    attributes = {"gen_ai.operation.name": "chat", "gen_ai.provider.name": "openai", "gen_ai.request.model": model,
-                  "gen_ai.usage.input_tokens": 1000, "gen_ai.usage.output_tokens": 500, "user.id": user,
-                  "theodolite.generation.source": "provider"}  # fmt: skip
-    if ttft_s is not None:
-        attributes["gen_ai.server.time_to_first_token"] = ttft_s
-    with provider.get_tracer("t").start_as_current_span("summarise", attributes=attributes) as span:
-        if error:
-            from opentelemetry.trace import Status, StatusCode
-
-            span.set_status(Status(StatusCode.ERROR, "rate limited"))
-    provider.shutdown()
-    return encode_spans(exporter.get_finished_spans()).SerializeToString()
-
-
-def post(server: TheodoliteServer, body: bytes) -> None:
-    headers = {"Content-Type": "application/x-protobuf", "Authorization": f"Bearer {SECRET_KEY}"}
-    response = httpx.post(f"{server.base_url}/v1/traces", content=body, timeout=30, headers=headers)
-    assert response.status_code == 200, response.text
 
 
 def representative_ingest(server: TheodoliteServer) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import httpx
 from opentelemetry.exporter.otlp.proto.common.trace_encoder import encode_spans
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
@@ -11,6 +12,7 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import Status, StatusCode
 
+from tests.support.server import SECRET_KEY, TheodoliteServer
 from theodolite.ingestion.adapters.otlp import decode_request
 from theodolite.model import Observation, Trace
 
@@ -28,3 +30,28 @@ def decode_one(attributes: dict[str, Any], *, name: str = "span", resource: dict
     assert not batch.rejections
     [observation], [trace] = batch.observations, batch.traces
     return observation, trace
+
+
+def llm_body(model: str, *, user: str = "u1", ttft_s: float | None = 0.25, error: bool = False) -> bytes:
+    """One generation span, encoded by the real OTel SDK's OTLP encoder."""
+    exporter = InMemorySpanExporter()
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    attributes = {"gen_ai.operation.name": "chat", "gen_ai.provider.name": "openai", "gen_ai.request.model": model,
+                  "gen_ai.usage.input_tokens": 1000, "gen_ai.usage.output_tokens": 500, "user.id": user,
+                  "theodolite.generation.source": "provider"}  # fmt: skip
+    if ttft_s is not None:
+        attributes["gen_ai.server.time_to_first_token"] = ttft_s
+    with provider.get_tracer("t").start_as_current_span("summarise", attributes=attributes) as span:
+        if error:
+            from opentelemetry.trace import Status, StatusCode
+
+            span.set_status(Status(StatusCode.ERROR, "rate limited"))
+    provider.shutdown()
+    return encode_spans(exporter.get_finished_spans()).SerializeToString()
+
+
+def post(server: TheodoliteServer, body: bytes) -> None:
+    headers = {"Content-Type": "application/x-protobuf", "Authorization": f"Bearer {SECRET_KEY}"}
+    response = httpx.post(f"{server.base_url}/v1/traces", content=body, timeout=30, headers=headers)
+    assert response.status_code == 200, response.text
