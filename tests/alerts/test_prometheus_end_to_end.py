@@ -14,9 +14,11 @@ from pathlib import Path
 import httpx
 import pytest
 import yaml
+from click.testing import CliRunner
 
 from tests.support.server import TheodoliteServer, free_port
 from tests.support.spans import llm_body, post
+from theodolite.cli.main import cli
 
 DEADLINE_S = 90
 
@@ -95,6 +97,18 @@ def test_a_rule_on_derived_metrics_reaches_a_webhook(tmp_path: Path, webhook: Th
         assert alert["status"] == "firing"
         assert alert["labels"] == {"alertname": "TheodoliteTestGenerationSeen", "project": "test", "severity": "test"}
         assert alert["annotations"] == {"summary": "a generation was committed"}
+
+        # `theodolite doctor` sees the same chain: database, /metrics, Prometheus scraping it
+        result = CliRunner().invoke(cli, ["doctor", "--database-url", theodolite.database_url,
+                                          "--server-url", theodolite.base_url,
+                                          "--prometheus-url", f"http://127.0.0.1:{prom_port}",
+                                          "--grafana-url", f"http://127.0.0.1:{free_port()}"])  # fmt: skip
+        lines = result.output.splitlines()
+        assert any(line.startswith("✔ database") and "1 traces" in line for line in lines), result.output
+        assert any(line.startswith("✔ /metrics") for line in lines), result.output
+        assert any(line.startswith("✔ scrape") and "Prometheus scrapes Theodolite" in line for line in lines)
+        assert any(line.startswith("✘ grafana") for line in lines) and "fix: check the URL" in result.output
+        assert result.exit_code == 1  # Grafana is not there
     finally:
         for process in processes:
             process.terminate()

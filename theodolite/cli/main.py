@@ -1,4 +1,4 @@
-"""`theodolite` command: serve, demo, migrate, keys, prices, costs, alerts."""
+"""`theodolite` command: serve, demo, migrate, keys, prices, costs, alerts, doctor."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import click
 from theodolite import __version__
 from theodolite.cli.alerts_command import alerts
 from theodolite.cli.common import DATABASE_OPTIONS, run, settings_from
+from theodolite.cli.doctor_command import doctor
 from theodolite.cli.options import settings_options
 from theodolite.cli.pricing_commands import costs, prices
 
@@ -152,6 +153,7 @@ def keys_revoke(public_key: str, **values: Any) -> None:
 cli.add_command(prices)
 cli.add_command(costs)
 cli.add_command(alerts)
+cli.add_command(doctor)
 
 
 def main() -> None:
