@@ -1,4 +1,4 @@
-"""`theodolite` command: serve, demo, migrate, keys, prices, costs, alerts, doctor."""
+"""`theodolite` command: serve, demo, migrate, keys, prices, costs, alerts, doctor, grafana."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from theodolite import __version__
 from theodolite.cli.alerts_command import alerts
 from theodolite.cli.common import DATABASE_OPTIONS, run, settings_from
 from theodolite.cli.doctor_command import doctor
+from theodolite.cli.grafana_command import grafana
 from theodolite.cli.options import settings_options
 from theodolite.cli.pricing_commands import costs, prices
 
@@ -154,6 +155,7 @@ cli.add_command(prices)
 cli.add_command(costs)
 cli.add_command(alerts)
 cli.add_command(doctor)
+cli.add_command(grafana)
 
 
 def main() -> None:

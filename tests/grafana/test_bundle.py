@@ -1,0 +1,111 @@
+"""`theodolite grafana export`: every input checked against what consumes it (no Grafana server
+here, GRAFANA.md): dashboards against the JSON schema generated from npm @grafana/schema, PromQL
+through promtool and the metric catalog, datasource references against the provisioned ones,
+the Prometheus config through promtool."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import yaml
+from click.testing import CliRunner
+from jsonschema import Draft7Validator
+
+from theodolite.cli.main import cli
+from theodolite.metrics.catalog import find_metric
+
+ROOT = Path(__file__).resolve().parents[2]
+SCHEMA = ROOT / ".grafana-schema" / "dashboard.schema.json"
+# What Grafana substitutes before a query reaches Prometheus (GRAFANA.md §4, the PromQL side).
+VARIABLES = {"$interval": "5m", "$model": ".*", "$__rate_interval": "1m", "$__interval": "1m"}
+
+
+@pytest.fixture(scope="module")
+def bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    directory = tmp_path_factory.mktemp("bundle")
+    result = CliRunner().invoke(cli, ["grafana", "export", str(directory)])
+    assert result.exit_code == 0, result.output
+    return directory
+
+
+def dashboards(bundle: Path) -> Iterator[tuple[Path, dict]]:
+    for path in sorted((bundle / "grafana" / "dashboards").glob("*.json")):
+        yield path, json.loads(path.read_text())
+
+
+def targets(dashboard: dict) -> Iterator[tuple[dict, dict]]:
+    for panel in dashboard["panels"]:
+        for target in panel.get("targets", []):
+            yield panel, target
+
+
+def test_dashboards_validate_against_the_grafana_schema(bundle: Path) -> None:
+    assert SCHEMA.exists(), "run ./scripts/grafana-schema (./scripts/test does)"
+    validator = Draft7Validator(json.loads(SCHEMA.read_text()))
+    for path, dashboard in dashboards(bundle):
+        errors = [f"{list(e.path)}: {e.message[:200]}" for e in validator.iter_errors(dashboard)]
+        assert errors == [], (path.name, errors)
+
+
+def test_every_promql_parses_and_names_catalog_metrics_only(bundle: Path, tmp_path: Path) -> None:
+    assert shutil.which("promtool"), "promtool is missing: ./scripts/test installs it"
+    rules = []
+    for path, dashboard in dashboards(bundle):
+        for panel, target in targets(dashboard):
+            if "expr" not in target:
+                continue
+            expr = target["expr"]
+            for variable, value in VARIABLES.items():
+                expr = expr.replace(variable, value)
+            names = set(re.findall(r"\b(?:theodolite|gen_ai)_[a-z_]+", expr))
+            assert names and all(find_metric(n) for n in names), (path.name, panel["title"], names)
+            rules.append({"record": f"check:{len(rules)}", "expr": expr})
+    assert rules
+    file = tmp_path / "exprs.yml"
+    file.write_text(yaml.safe_dump({"groups": [{"name": "dashboards", "rules": rules}]}))
+    result = subprocess.run(["promtool", "check", "rules", str(file)], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_panels_use_provisioned_datasources(bundle: Path) -> None:
+    provisioned = yaml.safe_load((bundle / "grafana/provisioning/datasources/theodolite.yaml").read_text())
+    uids = {source["uid"]: source["type"] for source in provisioned["datasources"]}
+    for path, dashboard in dashboards(bundle):
+        for panel, target in targets(dashboard):
+            source = target.get("datasource") or panel.get("datasource")
+            assert source and uids.get(source["uid"]) == source["type"], (path.name, panel["title"], source)
+        for variable in dashboard["templating"]["list"]:
+            if "datasource" in variable:
+                assert variable["datasource"]["uid"] in uids
+    provider = yaml.safe_load((bundle / "grafana/provisioning/dashboards/theodolite.yaml").read_text())
+    compose = yaml.safe_load((bundle / "docker-compose.yml").read_text())
+    mounts = compose["services"]["grafana"]["volumes"]
+    assert f"./grafana/dashboards:{provider['providers'][0]['options']['path']}:ro" in mounts
+
+
+def test_the_prometheus_config_and_its_rules_check(bundle: Path) -> None:
+    result = subprocess.run(["promtool", "check", "config", str(bundle / "prometheus/prometheus.yml")],
+                            capture_output=True, text=True, timeout=60)  # fmt: skip
+    assert result.returncode == 0 and "SUCCESS: 12 rules found" in result.stdout, result.stdout + result.stderr
+
+
+def test_the_generation_service_dashboard_is_seed_001s(bundle: Path) -> None:
+    dashboard = json.loads((bundle / "grafana/dashboards/theodolite-generation-service.json").read_text())
+    panels = [panel for panel in dashboard["panels"] if panel["type"] != "row"]
+    assert len(panels) == 14
+    assert dashboard["refresh"] == "30s"
+    variables = {variable["name"]: variable for variable in dashboard["templating"]["list"]}
+    assert variables["interval"]["type"] == "interval" and variables["model"]["multi"] is True
+    by_title = {panel["title"]: panel for panel in panels}
+    steps = by_title["p95 latency"]["fieldConfig"]["defaults"]["thresholds"]["steps"]
+    assert [(step["value"], step["color"]) for step in steps] == [(None, "green"), (15, "yellow"), (30, "orange"),
+                                                                   (45, "red")]  # fmt: skip
+    cost = by_title["Cost, last 24 h"]["fieldConfig"]["defaults"]
+    assert cost["unit"] == "currencyUSD" and [s["value"] for s in cost["thresholds"]["steps"]] == [None, 10, 50]
+    assert {panel["type"] for panel in panels} == {"timeseries", "stat", "gauge", "piechart", "table"}

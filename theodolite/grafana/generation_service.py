@@ -1,0 +1,154 @@
+"""Dashboard 2, "Generation service": the 14 panels of seed 001 (generations by source, daily
+cost, cache-hit and fallback rates, p95 latency with its thresholds, 24 h counters, p50/p95/p99
+over time, hourly cost, active generations, share by source, build info), on Prometheus, with
+`$interval` and a multi-value `$model` variable. Every expression reads catalog metrics only."""
+
+from __future__ import annotations
+
+from grafana_foundation_sdk.builders import dashboard, gauge, piechart, stat, table, timeseries
+from grafana_foundation_sdk.models.common import BarAlignment, GraphDrawStyle
+from grafana_foundation_sdk.models.dashboard import VariableRefresh
+
+from theodolite.grafana.panels import PROMETHEUS, promql, thresholds
+
+UID = "theodolite-generation-service"
+M = 'model=~"$model"'
+GEN = "theodolite_generations_total"
+
+
+def share(selector: str) -> str:
+    return f"sum(rate({GEN}{{{M},{selector}}}[$interval])) / sum(rate({GEN}{{{M}}}[$interval]))"
+
+
+def p(quantile: float) -> str:
+    return (f"histogram_quantile({quantile}, sum by (le) "
+            f"(rate(gen_ai_client_operation_duration_seconds_bucket{{{M}}}[$interval])))")  # fmt: skip
+
+
+def counter_24h(title: str, selector: str) -> stat.Panel:
+    expr = f"sum(increase({GEN}{{{M}{',' + selector if selector else ''}}}[24h]))"
+    return stat.Panel().title(title).with_target(promql(expr, instant=True)).unit("short").decimals(0).span(6).height(4)
+
+
+def build() -> dashboard.Dashboard:
+    return (
+        dashboard.Dashboard("Generation service")
+        .uid(UID)
+        .tags(["theodolite", "llm"])
+        .refresh("30s")
+        .time("now-24h", "now")
+        .with_variable(dashboard.IntervalVariable("interval").label("Interval").values("1m,5m,15m,1h"))
+        .with_variable(
+            dashboard.QueryVariable("model")
+            .label("Model")
+            .datasource(PROMETHEUS)
+            .query(f"label_values({GEN}, model)")
+            .multi(True)
+            .include_all(True)
+            .all_value(".*")
+            .refresh(VariableRefresh.ON_TIME_RANGE_CHANGED)
+        )  # fmt: skip
+        .with_row(dashboard.Row("Now"))
+        .with_panel(
+            timeseries.Panel()
+            .title("Generations per minute by source")
+            .with_target(promql(f"sum by (source) (rate({GEN}{{{M}}}[$interval])) * 60", "{{source}}"))
+            .unit("reqpm")
+            .thresholds(thresholds((None, "green"), (50, "yellow"), (100, "red")))
+            .span(8)
+            .height(8)
+        )  # fmt: skip
+        .with_panel(
+            stat.Panel()
+            .title("Cost, last 24 h")
+            .with_target(promql(f"sum(increase(theodolite_cost_usd_total{{{M}}}[24h]))", instant=True))
+            .unit("currencyUSD")
+            .decimals(2)
+            .thresholds(thresholds((None, "green"), (10, "yellow"), (50, "red")))
+            .span(4)
+            .height(8)
+        )  # fmt: skip
+        .with_panel(
+            gauge.Panel()
+            .title("Cache-hit rate")
+            .with_target(promql(share('source="cache"'), instant=True))
+            .unit("percentunit")
+            .min(0)
+            .max(1)
+            .thresholds(thresholds((None, "red"), (0.3, "yellow"), (0.7, "green")))
+            .span(4)
+            .height(8)
+        )  # fmt: skip
+        .with_panel(
+            gauge.Panel()
+            .title("Fallback rate")
+            .with_target(promql(share('source=~"fallback.*"'), instant=True))
+            .unit("percentunit")
+            .min(0)
+            .max(1)
+            .thresholds(thresholds((None, "green"), (0.1, "yellow"), (0.2, "orange"), (0.5, "red")))
+            .span(4)
+            .height(8)
+        )  # fmt: skip
+        .with_panel(
+            gauge.Panel()
+            .title("p95 latency")
+            .with_target(promql(p(0.95), instant=True))
+            .unit("s")
+            .min(0)
+            .max(60)
+            .thresholds(thresholds((None, "green"), (15, "yellow"), (30, "orange"), (45, "red")))
+            .span(4)
+            .height(8)
+        )  # fmt: skip
+        .with_row(dashboard.Row("Last 24 hours"))
+        .with_panel(counter_24h("Generations", ""))
+        .with_panel(counter_24h("From the provider", 'source="provider"'))
+        .with_panel(counter_24h("Cache hits", 'source="cache"'))
+        .with_panel(counter_24h("Fallbacks", 'source=~"fallback.*"'))
+        .with_row(dashboard.Row("Performance and cost"))
+        .with_panel(
+            timeseries.Panel()
+            .title("Generation duration p50 / p95 / p99")
+            .with_target(promql(p(0.5), "p50", ref="A"))
+            .with_target(promql(p(0.95), "p95", ref="B"))
+            .with_target(promql(p(0.99), "p99", ref="C"))
+            .unit("s")
+            .span(12)
+            .height(8)
+        )  # fmt: skip
+        .with_panel(
+            timeseries.Panel()
+            .title("Cost per hour")
+            .with_target(promql(f"sum(increase(theodolite_cost_usd_total{{{M}}}[1h]))", "cost"))
+            .unit("currencyUSD")
+            .draw_style(GraphDrawStyle.BARS)
+            .bar_alignment(BarAlignment.CENTER)
+            .interval("1h")
+            .span(12)
+            .height(8)
+        )  # fmt: skip
+        .with_row(dashboard.Row("Diagnostics"))
+        .with_panel(
+            timeseries.Panel()
+            .title("Active generations")
+            .with_target(promql(f"sum(theodolite_active_generations{{{M}}})", "in flight"))
+            .thresholds(thresholds((None, "green"), (10, "red")))
+            .span(8)
+            .height(8)
+        )  # fmt: skip
+        .with_panel(
+            piechart.Panel()
+            .title("Share by source, last 24 h")
+            .with_target(promql(f"sum by (source) (increase({GEN}{{{M}}}[24h]))", "{{source}}", instant=True))
+            .span(8)
+            .height(8)
+        )  # fmt: skip
+        .with_panel(
+            table.Panel()
+            .title("Build")
+            .with_target(promql("theodolite_build_info", instant=True).format("table"))
+            .span(8)
+            .height(8)
+        )  # fmt: skip
+    )
