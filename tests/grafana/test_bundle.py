@@ -80,7 +80,7 @@ def test_panels_use_provisioned_datasources(bundle: Path) -> None:
         for panel, target in targets(dashboard):
             source = target.get("datasource") or panel.get("datasource")
             assert source and uids.get(source["uid"]) == source["type"], (path.name, panel["title"], source)
-        for variable in dashboard["templating"]["list"]:
+        for variable in dashboard.get("templating", {}).get("list", []):
             if "datasource" in variable:
                 assert variable["datasource"]["uid"] in uids
     provider = yaml.safe_load((bundle / "grafana/provisioning/dashboards/theodolite.yaml").read_text())

@@ -20,10 +20,13 @@ from grafana_foundation_sdk.cog.encoder import JSONEncoder
 
 from theodolite.alerts.rules import rule_file
 from theodolite.alerts.thresholds import AlertThresholds
-from theodolite.grafana import generation_service
+from theodolite.grafana import generation_service, overview
 from theodolite.grafana.panels import POSTGRES_UID, PROMETHEUS_UID
 
-DASHBOARDS = {"theodolite-generation-service.json": generation_service.build}
+DASHBOARDS = {
+    "theodolite-overview.json": overview.build,
+    "theodolite-generation-service.json": generation_service.build,
+}
 GRAFANA_DASHBOARDS_DIR = "/var/lib/grafana/dashboards/theodolite"
 
 
