@@ -114,3 +114,22 @@ def test_one_call_feeds_metrics_and_the_trace(sdk_server: TheodoliteServer) -> N
                                                                           "fallback_template")  # fmt: skip
     assert (call["prompt_tokens"], call["completion_tokens"]) == (812, 95)
     theodolite.shutdown(5)
+
+
+def test_everything_the_sdk_exposes_is_in_the_catalog() -> None:
+    from theodolite.metrics.catalog import find_metric
+
+    metrics = LLMMetrics(project="bot", version="1")
+    metrics.track_llm_call("gpt-4o-mini", "summarise", 10, 5, duration=0.5, trace=False)
+    metrics.track_llm_call("acme", "summarise", 10, 5, trace=False)
+    with metrics.active_generation("gpt-4o-mini"), metrics.time_db_query("select"):
+        metrics.track_http_request("GET", "/", 200, 0.1)
+        metrics.count_event("signup")
+        metrics.count_error("timeout")
+        metrics.track_cache_lookup(hit=False)
+    text = generate_latest(metrics.registry).decode()
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:
+            spec = find_metric(sample.name)
+            assert spec is not None, f"{sample.name} is not in theodolite/metrics/catalog.py"
+            assert set(sample.labels) - {"le"} == set(spec.labels), (sample.name, sample.labels, spec.labels)

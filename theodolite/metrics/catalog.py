@@ -54,6 +54,8 @@ TOKEN_USAGE_BUCKETS: tuple[float, ...] = (
 TIME_TO_FIRST_TOKEN_BUCKETS: tuple[float, ...] = (
     0.001, 0.005, 0.01, 0.02, 0.04, 0.06, 0.08, 0.1, 0.25, 0.5, 0.75, 1.0, 2.5, 5.0, 7.5, 10.0,
 )  # fmt: skip
+# Not semconv: HTTP and database timings of an application (theodolite.metrics).
+HTTP_BUCKETS: tuple[float, ...] = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 # Not semconv: requests per group-commit transaction and seconds per commit.
 TRANSACTION_REQUESTS_BUCKETS: tuple[float, ...] = (1, 2, 4, 8, 16, 32, 64, 128, 256, 512)
 TRANSACTION_SPANS_BUCKETS: tuple[float, ...] = (1, 10, 50, 100, 250, 500, 1000, 2500, 5000, 10000)
@@ -236,9 +238,47 @@ METRICS: tuple[MetricSpec, ...] = (
     ),
     MetricSpec(
         "theodolite_build_info", G,
-        "Always 1; the running Theodolite version as a label.",
-        ("version",), MetricGroup.SERVER,
+        "Always 1; the Theodolite version (and, from the SDK, the application's) as labels.",
+        ("version", "app_version"), MetricGroup.SERVER,
     ),
+    # --- exposed by applications through theodolite.metrics (seed 002's hand-written helpers) ----
+    MetricSpec(
+        "theodolite_cache_lookups_total", C, "Response-cache lookups, by result (hit, miss).",
+        ("project", "name", "result"), MetricGroup.GENERATIONS, emitted_by="sdk",
+    ),
+    MetricSpec(
+        "theodolite_http_requests_total", C, "HTTP requests served by the application.",
+        ("method", "endpoint", "status"), MetricGroup.SERVER, emitted_by="sdk",
+    ),
+    MetricSpec(
+        "theodolite_http_request_duration_seconds", H, "HTTP request duration in the application.",
+        ("method", "endpoint"), MetricGroup.LATENCY, unit="seconds", buckets=HTTP_BUCKETS, emitted_by="sdk",
+    ),
+    MetricSpec(
+        "theodolite_db_query_duration_seconds", H, "Database query duration in the application.",
+        ("operation", "status"), MetricGroup.STORAGE, unit="seconds", buckets=HTTP_BUCKETS, emitted_by="sdk",
+    ),
+    MetricSpec(
+        "theodolite_business_events_total", C, "Business events of the application (signups, documents, ...).",
+        ("event",), MetricGroup.SERVER, emitted_by="sdk",
+    ),
+    MetricSpec(
+        "theodolite_app_errors_total", C, "Application errors, by kind.",
+        ("kind",), MetricGroup.ERRORS, emitted_by="sdk",
+    ),
+    # prometheus_client's process collector (Linux), on the application's registry
+    MetricSpec("process_cpu_seconds_total", C, "CPU seconds of the application's process.",
+               (), MetricGroup.SERVER, unit="seconds", emitted_by="sdk"),
+    MetricSpec("process_resident_memory_bytes", G, "Resident memory of the application's process.",
+               (), MetricGroup.SERVER, unit="bytes", emitted_by="sdk"),
+    MetricSpec("process_virtual_memory_bytes", G, "Virtual memory of the application's process.",
+               (), MetricGroup.SERVER, unit="bytes", emitted_by="sdk"),
+    MetricSpec("process_start_time_seconds", G, "When the application's process started (Unix time).",
+               (), MetricGroup.SERVER, unit="seconds", emitted_by="sdk"),
+    MetricSpec("process_open_fds", G, "Open file descriptors of the application's process.",
+               (), MetricGroup.SERVER, emitted_by="sdk"),
+    MetricSpec("process_max_fds", G, "File descriptor limit of the application's process.",
+               (), MetricGroup.SERVER, emitted_by="sdk"),
 )  # fmt: skip
 
 _BY_NAME: dict[str, MetricSpec] = {spec.name: spec for spec in METRICS}
@@ -258,6 +298,9 @@ def find_metric(name: str) -> MetricSpec | None:
         if name.endswith(suffix) and (spec := _BY_NAME.get(name[: -len(suffix)])) is not None:
             if spec.type is MetricType.HISTOGRAM:
                 return spec
+    if name.endswith("_created"):  # prometheus_client's creation time of a counter or histogram
+        base = name[: -len("_created")]
+        return _BY_NAME.get(base + "_total") or _BY_NAME.get(base)
     return None
 
 

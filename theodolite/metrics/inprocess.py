@@ -11,16 +11,24 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, make_asgi_app, make_wsgi_app
+from prometheus_client import (
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    ProcessCollector,
+    make_asgi_app,
+    make_wsgi_app,
+)
 
 from theodolite import __version__
+from theodolite.metrics.catalog import HTTP_BUCKETS, OPERATION_DURATION_BUCKETS, TOKEN_USAGE_BUCKETS
 
 log = logging.getLogger("theodolite")
 
-# OpenTelemetry GenAI semantic conventions' bucket boundaries (gen-ai-metrics.md).
-DURATION_BUCKETS = (0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28, 2.56, 5.12, 10.24, 20.48, 40.96, 81.92)
-TOKEN_BUCKETS = (1, 4, 16, 64, 256, 1024, 4096, 16384, 65536, 262144, 1048576, 4194304, 16777216, 67108864)
-HTTP_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+# Bucket boundaries from the catalog (the OpenTelemetry GenAI ones for generations).
+DURATION_BUCKETS = OPERATION_DURATION_BUCKETS
+TOKEN_BUCKETS = TOKEN_USAGE_BUCKETS
 GENERATION_LABELS = ("project", "model", "provider", "name", "source", "status")
 
 
@@ -60,11 +68,9 @@ class LLMMetrics:
         self.events = Counter("theodolite_business_events", "Business events (signups, documents, ...).",
                               ("event",), registry=r)  # fmt: skip
         self.errors = Counter("theodolite_app_errors", "Application errors, by kind.", ("kind",), registry=r)
-        self.start_time = Gauge("theodolite_process_start_time_seconds", "When this process started (Unix time).",
-                                registry=r)  # fmt: skip
         self.build = Gauge("theodolite_build_info", "Always 1; versions as labels.", ("version", "app_version"),
                            registry=r)  # fmt: skip
-        self.start_time.set(time.time())
+        ProcessCollector(registry=r)  # process_cpu_seconds_total, process_resident_memory_bytes, uptime...
         self.build.labels(__version__, version).set(1)
 
     # --- LLM calls ---------------------------------------------------------------------------

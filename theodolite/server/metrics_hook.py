@@ -86,7 +86,7 @@ class HealthReadings:
                 (("failed",), float(stats.failed_transactions)),
             ],  # fmt: skip
             "theodolite_ingest_overloaded_requests_total": [((), float(stats.rejected_overload))],
-            "theodolite_build_info": [((__version__,), 1.0)],
+            "theodolite_build_info": [((__version__, ""), 1.0)],
         }
         size = self.database_size()
         if size is not None:
