@@ -63,8 +63,9 @@ def test_every_promql_parses_and_names_catalog_metrics_only(bundle: Path, tmp_pa
             expr = target["expr"]
             for variable, value in VARIABLES.items():
                 expr = expr.replace(variable, value)
-            names = set(re.findall(r"\b(?:theodolite|gen_ai)_[a-z_]+", expr))
-            assert names and all(find_metric(n) for n in names), (path.name, panel["title"], names)
+            names = set(re.findall(r"\b(?:theodolite|gen_ai|process)_[a-z_]+", expr))
+            builtin = "ALERTS{" in expr  # Prometheus' own series of alert states
+            assert (names or builtin) and all(find_metric(n) for n in names), (path.name, panel["title"], names)
             rules.append({"record": f"check:{len(rules)}", "expr": expr})
     assert rules
     file = tmp_path / "exprs.yml"
@@ -109,3 +110,21 @@ def test_the_generation_service_dashboard_is_seed_001s(bundle: Path) -> None:
     cost = by_title["Cost, last 24 h"]["fieldConfig"]["defaults"]
     assert cost["unit"] == "currencyUSD" and [s["value"] for s in cost["thresholds"]["steps"]] == [None, 10, 50]
     assert {panel["type"] for panel in panels} == {"timeseries", "stat", "gauge", "piechart", "table"}
+
+
+def test_the_five_dashboards_and_seed_002s_panels(bundle: Path) -> None:
+    titles = {path.name: {p["title"] for p in d["panels"] if p["type"] != "row"} for path, d in dashboards(bundle)}
+    assert set(titles) == {"theodolite-overview.json", "theodolite-generation-service.json",
+                           "theodolite-executive-summary.json", "theodolite-llm-operations.json",
+                           "theodolite-technical-health.json"}  # fmt: skip
+    executive = " ".join(titles["theodolite-executive-summary.json"])
+    for word in ("cost", "users", "Questions", "Success", "Uptime"):
+        assert word in executive, word
+    operations = " ".join(titles["theodolite-llm-operations.json"])
+    for word in ("Cost per hour by model", "Tokens", "latency", "error rate", "alerts"):
+        assert word in operations, word
+    health = " ".join(titles["theodolite-technical-health.json"])
+    for word in ("CPU", "Memory", "Database", "API response", "5xx", "errors"):
+        assert word in health, word
+    overview = titles["theodolite-overview.json"]
+    assert {"Traces (24h)", "Tokens (24h)", "Cost (24h)", "Total traces", "Recent traces"} <= overview

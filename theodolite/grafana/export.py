@@ -20,12 +20,15 @@ from grafana_foundation_sdk.cog.encoder import JSONEncoder
 
 from theodolite.alerts.rules import rule_file
 from theodolite.alerts.thresholds import AlertThresholds
-from theodolite.grafana import generation_service, overview
+from theodolite.grafana import generation_service, overview, seed002
 from theodolite.grafana.panels import POSTGRES_UID, PROMETHEUS_UID
 
 DASHBOARDS = {
     "theodolite-overview.json": overview.build,
     "theodolite-generation-service.json": generation_service.build,
+    "theodolite-executive-summary.json": seed002.executive_summary,
+    "theodolite-llm-operations.json": seed002.llm_operations,
+    "theodolite-technical-health.json": seed002.technical_health,
 }
 GRAFANA_DASHBOARDS_DIR = "/var/lib/grafana/dashboards/theodolite"
 
