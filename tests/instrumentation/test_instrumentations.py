@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.fake_provider import ANSWER, FakeProvider
-from tests.support.server import SECRET_KEY, TheodoliteServer
+from tests.support.server import SECRET_KEY, TheodoliteServer, fetch_trace, walk
 
 ROOT = Path(__file__).resolve().parents[2]
 CLIENTS = Path(__file__).resolve().parent / "clients"
@@ -63,16 +63,7 @@ def run_client(name: str, server: TheodoliteServer) -> dict:
         assert result.returncode == 0, result.stderr[-4000:]
         assert {path.rsplit("/", 1)[-1] for path, _ in provider.requests} == {"completions", "messages"}
     trace_id = json.loads(result.stdout.strip().splitlines()[-1])["trace_id"]
-    with server.client() as client:  # the client flushed: its spans were acknowledged after commit
-        response = client.get(f"/api/v1/traces/{trace_id}")
-    assert response.status_code == 200, response.text
-    return response.json()
-
-
-def walk(nodes: list[dict]) -> Iterator[dict]:
-    for node in nodes:
-        yield node
-        yield from walk(node["children"])
+    return fetch_trace(server, trace_id)  # the client flushed: its spans were acknowledged after commit
 
 
 def text_of(value: object) -> str:

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 
 import theodolite
-from tests.support.server import SECRET_KEY, TheodoliteServer
+from tests.support.server import SECRET_KEY, TheodoliteServer, fetch_trace, walk  # noqa: F401 - re-exported
 
 
 @pytest.fixture(scope="module")
@@ -25,16 +25,3 @@ def traced(sdk_server: TheodoliteServer) -> Iterator[TheodoliteServer]:
                          release="r1", flush_interval_s=0.2)  # fmt: skip
     yield sdk_server
     assert theodolite.shutdown(10)
-
-
-def fetch_trace(server: TheodoliteServer, trace_id: str) -> dict:
-    with server.client() as client:
-        response = client.get(f"/api/v1/traces/{trace_id}")
-    assert response.status_code == 200, response.text
-    return response.json()
-
-
-def walk(nodes: list[dict]) -> Iterator[dict]:
-    for node in nodes:
-        yield node
-        yield from walk(node["children"])

@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -77,3 +78,18 @@ class TheodoliteServer:
             code = self.process.wait(timeout=10)
         self._log.close()
         return code
+
+
+def fetch_trace(server: TheodoliteServer, trace_id: str) -> dict:
+    """One trace with its observation tree, through the query API."""
+    with server.client() as client:
+        response = client.get(f"/api/v1/traces/{trace_id}")
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def walk(nodes: list[dict]) -> Iterator[dict]:
+    """Every observation of a tree, depth first."""
+    for node in nodes:
+        yield node
+        yield from walk(node["children"])

@@ -6,10 +6,9 @@ over time, hourly cost, active generations, share by source, build info), on Pro
 from __future__ import annotations
 
 from grafana_foundation_sdk.builders import dashboard, gauge, piechart, stat, table, timeseries
-from grafana_foundation_sdk.models.common import BarAlignment, GraphDrawStyle
 from grafana_foundation_sdk.models.dashboard import VariableRefresh
 
-from theodolite.grafana.panels import PROMETHEUS, promql, thresholds
+from theodolite.grafana.panels import PROMETHEUS, base_dashboard, hourly_bars, promql, thresholds
 
 UID = "theodolite-generation-service"
 M = 'model=~"$model"'
@@ -32,11 +31,7 @@ def counter_24h(title: str, selector: str) -> stat.Panel:
 
 def build() -> dashboard.Dashboard:
     return (
-        dashboard.Dashboard("Generation service")
-        .uid(UID)
-        .tags(["theodolite", "llm"])
-        .refresh("30s")
-        .time("now-24h", "now")
+        base_dashboard("Generation service", UID, "now-24h")
         .with_variable(dashboard.IntervalVariable("interval").label("Interval").values("1m,5m,15m,1h"))
         .with_variable(
             dashboard.QueryVariable("model")
@@ -118,15 +113,9 @@ def build() -> dashboard.Dashboard:
             .height(8)
         )  # fmt: skip
         .with_panel(
-            timeseries.Panel()
-            .title("Cost per hour")
-            .with_target(promql(f"sum(increase(theodolite_cost_usd_total{{{M}}}[1h]))", "cost"))
-            .unit("currencyUSD")
-            .draw_style(GraphDrawStyle.BARS)
-            .bar_alignment(BarAlignment.CENTER)
-            .interval("1h")
-            .span(12)
-            .height(8)
+            hourly_bars(
+                "Cost per hour", promql(f"sum(increase(theodolite_cost_usd_total{{{M}}}[1h]))", "cost"), "currencyUSD"
+            ).interval("1h")
         )  # fmt: skip
         .with_row(dashboard.Row("Diagnostics"))
         .with_panel(

@@ -6,10 +6,9 @@ client's; unpriced calls add nothing (they are NULL, never $0)."""
 
 from __future__ import annotations
 
-from grafana_foundation_sdk.builders import dashboard, piechart, stat, table, timeseries
-from grafana_foundation_sdk.models.common import BarAlignment, GraphDrawStyle
+from grafana_foundation_sdk.builders import dashboard, piechart, stat, table
 
-from theodolite.grafana.panels import POSTGRES, Sql
+from theodolite.grafana.panels import POSTGRES, Sql, base_dashboard, hourly_bars
 
 UID = "theodolite-overview"
 COST = "SUM(COALESCE(o.calculated_total_cost, o.total_cost))::float"
@@ -26,11 +25,7 @@ def pie(title: str, sql: str) -> piechart.Panel:
 
 def build() -> dashboard.Dashboard:
     return (
-        dashboard.Dashboard("Overview")
-        .uid(UID)
-        .tags(["theodolite", "llm"])
-        .refresh("30s")
-        .time("now-7d", "now")
+        base_dashboard("Overview", UID, "now-7d")
         .with_row(dashboard.Row("Key figures"))
         .with_panel(number("Traces (24h)", f"SELECT count(*) AS traces FROM traces WHERE timestamp >= {LAST_DAY}"))
         .with_panel(
@@ -49,37 +44,25 @@ def build() -> dashboard.Dashboard:
         .with_panel(number("Total traces", "SELECT count(*) AS traces FROM traces"))
         .with_row(dashboard.Row("Timelines"))
         .with_panel(
-            timeseries.Panel()
-            .title("Traces per hour")
-            .datasource(POSTGRES)
-            .with_target(
+            hourly_bars(
+                "Traces per hour",
                 Sql(
                     "SELECT $__timeGroupAlias(timestamp, '1h'), count(*) AS traces FROM traces "
                     "WHERE $__timeFilter(timestamp) GROUP BY 1 ORDER BY 1",
                     "time_series",
-                )
-            )
-            .draw_style(GraphDrawStyle.BARS)
-            .bar_alignment(BarAlignment.CENTER)
-            .span(12)
-            .height(8)
-        )  # fmt: skip
+                ),
+            ).datasource(POSTGRES)
+        )
         .with_panel(
-            timeseries.Panel()
-            .title("Cost per hour")
-            .datasource(POSTGRES)
-            .unit("currencyUSD")
-            .with_target(
+            hourly_bars(
+                "Cost per hour",
                 Sql(
                     f"SELECT $__timeGroupAlias(o.start_time, '1h'), {COST} AS cost FROM observations o "
                     "WHERE $__timeFilter(o.start_time) GROUP BY 1 ORDER BY 1",
                     "time_series",
-                )
-            )
-            .draw_style(GraphDrawStyle.BARS)
-            .bar_alignment(BarAlignment.CENTER)
-            .span(12)
-            .height(8)
+                ),
+                "currencyUSD",
+            ).datasource(POSTGRES)
         )  # fmt: skip
         .with_row(dashboard.Row("Breakdown"))
         .with_panel(

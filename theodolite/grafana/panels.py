@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from grafana_foundation_sdk.builders import dashboard, prometheus
+from grafana_foundation_sdk.builders import dashboard, prometheus, timeseries
 from grafana_foundation_sdk.cog import builder as cogbuilder
 from grafana_foundation_sdk.cog import variants as cogvariants
+from grafana_foundation_sdk.models.common import BarAlignment, GraphDrawStyle
 from grafana_foundation_sdk.models.dashboard import DataSourceRef, Threshold, ThresholdsMode
 
 PROMETHEUS_UID = "theodolite-prometheus"
@@ -46,3 +47,16 @@ def promql(expr: str, legend: str = "", *, instant: bool = False, ref: str = "A"
     if legend:
         query = query.legend_format(legend)
     return query.instant() if instant else query.range()
+
+
+def base_dashboard(title: str, uid: str, since: str, refresh: str = "30s") -> dashboard.Dashboard:
+    """What every Theodolite dashboard shares: uid, tags, refresh and time range."""
+    return dashboard.Dashboard(title).uid(uid).tags(["theodolite", "llm"]).refresh(refresh).time(since, "now")
+
+
+def hourly_bars(title: str, target: object, unit: str = "short") -> timeseries.Panel:
+    """A full-width bar chart of one value per hour."""
+    return (
+        timeseries.Panel().title(title).unit(unit).with_target(target)
+        .draw_style(GraphDrawStyle.BARS).bar_alignment(BarAlignment.CENTER).span(12).height(8)
+    )  # fmt: skip

@@ -9,7 +9,7 @@ from __future__ import annotations
 from grafana_foundation_sdk.builders import dashboard, stat, table, timeseries
 from grafana_foundation_sdk.models.dashboard import VariableRefresh
 
-from theodolite.grafana.panels import PROMETHEUS, promql, thresholds
+from theodolite.grafana.panels import PROMETHEUS, base_dashboard, promql, thresholds
 
 GEN = "theodolite_generations_total"
 HTTP = "theodolite_http_requests_total"
@@ -17,7 +17,7 @@ HTTP = "theodolite_http_requests_total"
 
 def _dashboard(title: str, uid: str) -> dashboard.Dashboard:
     return (
-        dashboard.Dashboard(title).uid(uid).tags(["theodolite", "llm"]).refresh("1m").time("now-24h", "now")
+        base_dashboard(title, uid, "now-24h", refresh="1m")
         .with_variable(dashboard.QueryVariable("job").label("Job").datasource(PROMETHEUS)
                        .query("label_values(theodolite_build_info, job)").multi(True).include_all(True)
                        .all_value(".*").refresh(VariableRefresh.ON_TIME_RANGE_CHANGED))
