@@ -34,7 +34,7 @@ def cli() -> None:
 @cli.command()
 @settings_options()
 def serve(**values: Any) -> None:
-    """Run the server: OTLP ingestion, the query API and (later) the UI."""
+    """Run the server: OTLP ingestion, the query API, /metrics and (later) the UI."""
     from theodolite.server.runner import run_server
 
     settings = settings_from(values)
