@@ -119,6 +119,9 @@ def _curl_example(settings: Settings, project: str, new_key: IssuedKey | None) -
     return text
 
 
+LIVE_INTERVAL_S = 10.0
+
+
 def run_demo(settings: Settings, *, days: int, traces_per_day: int, seed: int, serve: bool) -> DemoSummary:
     """Fill `settings.database_url` with `days` of demo traffic, then serve it if asked. Blocks."""
     now = datetime.now(UTC)  # the one clock read: the generator itself is pure
@@ -147,5 +150,8 @@ def run_demo(settings: Settings, *, days: int, traces_per_day: int, seed: int, s
         from theodolite.server.runner import run_server
 
         click.echo(f"\nOpen {_base_url(settings)}/docs, or try:\n{_curl_example(settings, project, new_key)}\n")
-        run_server(settings)
+        click.echo(f"Live demo traffic: a few traces every {LIVE_INTERVAL_S:g} s, so /metrics moves.", err=True)
+        run_server(
+            settings.model_copy(update={"demo_live_interval_s": settings.demo_live_interval_s or LIVE_INTERVAL_S})
+        )
     return summary

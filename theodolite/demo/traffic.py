@@ -203,3 +203,20 @@ def generate_traffic(
                 batch = Batch()
     if batch.traces:
         yield batch
+
+
+def live_batch(now: datetime, rng: random.Random, traces: int = 3) -> Batch:
+    """A few traces that end at `now`: what `theodolite demo` keeps sending while it serves, so
+    that /metrics and the Prometheus dashboards have live data. Pure."""
+    batch = next(generate_traffic(now, rng, days=1, traces_per_day=traces, traces_per_batch=traces))
+    moments = [o.end_time or o.start_time for o in batch.observations] + [t.timestamp for t in batch.traces]
+    delta = now - max(moments)
+    for trace in batch.traces:
+        trace.timestamp += delta
+    for obs in batch.observations:
+        obs.start_time += delta
+        obs.end_time = obs.end_time + delta if obs.end_time else None
+        obs.completion_start_time = obs.completion_start_time + delta if obs.completion_start_time else None
+    for score in batch.scores:
+        score.timestamp += delta
+    return batch

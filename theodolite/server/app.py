@@ -68,10 +68,21 @@ def create_app(settings: Settings) -> FastAPI:
             settings, database, pipeline, authenticator, decoder, writer.codec, queries, prices, server_metrics
         )
         app.state.theodolite = state
+        live_demo = None
+        if settings.demo_live_interval_s > 0:
+            from theodolite.server.bootstrap import DEFAULT_PROJECT
+            from theodolite.server.live_demo import LiveDemo
+            from theodolite.storage.projects import get_or_create_project
+
+            project_id, _ = get_or_create_project(database, settings.init_project or DEFAULT_PROJECT)
+            live_demo = LiveDemo(pipeline, writer.codec, project_id, settings.demo_live_interval_s)
+            live_demo.start()
         log.info("theodolite %s ready on %s (%s)", __version__, settings.port, database.dialect_name)
         try:
             yield
         finally:
+            if live_demo is not None:
+                live_demo.stop()
             decoder.close()
             if not pipeline.stop(timeout_s=30):
                 log.error("writer did not drain within 30 s; unacknowledged requests were not stored")

@@ -79,6 +79,9 @@ class Settings(BaseSettings):
     metrics_series_budget: int = Field(
         10_000, gt=0, description="Series per metric; label sets beyond it are folded into 'other' and counted."
     )
+    demo_live_interval_s: float = Field(
+        0.0, ge=0, description="Seconds between live demo batches while serving (`theodolite demo` sets 10); 0: off."
+    )
     init_project: str | None = Field(None, description="Project created on first start (headless set-up).")
     init_public_key: str | None = Field(None, description="Public key of the first project's key.")
     init_secret_key: str | None = Field(None, description="Secret of the first project's key.")
