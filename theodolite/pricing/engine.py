@@ -100,18 +100,32 @@ def find_model(model: str, provider: str | None) -> ModelInfo | None:
     return info
 
 
+def _price_for(
+    model: str, provider: str | None, at: datetime, overrides: PriceOverrides
+) -> tuple[ModelPrice, str] | None:
+    """The price in force for `model` at `at` (a project override first, else the public table)
+    and which one it is; None when neither knows the model."""
+    override = overrides.find(model, provider, at) if overrides else None
+    if override is not None:
+        model_price = _override_prices.get(override)
+        if model_price is None:
+            model_price = _bounded(_override_prices)[override] = ModelPrice(**override.prices())
+        return model_price, override.label
+    info = find_model(model, provider)
+    if info is None:
+        return None
+    return info.get_prices(at), f"genai-prices {info.id}"
+
+
 def price_in_force(
     model: str, provider: str | None, at: datetime, overrides: PriceOverrides = _NO_OVERRIDES
 ) -> tuple[str, dict[str, object]] | None:
     """(which price, its rates by genai-prices price key) for `model` at `at`; None if unknown."""
-    override = overrides.find(model, provider, at) if overrides else None
-    if override is not None:
-        return f"override {override.model} from {override.effective_from:%Y-%m-%d}", dict(override.prices())
-    info = find_model(model, provider)
-    if info is None:
+    found = _price_for(model, provider, at, overrides)
+    if found is None:
         return None
-    rates = {key: _plain(value) for key, value in vars(info.get_prices(at)).items() if value is not None}
-    return f"genai-prices {info.id}", rates
+    model_price, ref = found
+    return ref, {key: _plain(value) for key, value in vars(model_price).items() if value is not None}
 
 
 def _plain(value: object) -> object:
@@ -134,20 +148,14 @@ def price_usage(
         return Priced(CostStatus.NOT_APPLICABLE)
     if not model:
         return Priced(CostStatus.UNPRICED)
-    override = overrides.find(model, provider, at) if overrides else None
-    if override is not None:
-        model_price = _override_prices.get(override)
-        if model_price is None:
-            model_price = _bounded(_override_prices)[override] = ModelPrice(**override.prices())
-        ref = f"override {override.model} from {override.effective_from:%Y-%m-%d}"
-    else:
-        info = find_model(model, provider)
-        if info is None:
-            return Priced(CostStatus.UNPRICED)
-        model_price, ref = info.get_prices(at), f"genai-prices {info.id}"
+    found = _price_for(model, provider, at, overrides)
+    if found is None:
+        return Priced(CostStatus.UNPRICED)
+    model_price, ref = found
     counts = {ours: getattr(usage, ours) or 0 for ours, _, _ in _UNITS}
+    present = [ours for ours, _, _ in _UNITS if counts[ours] > 0]
     unpriced = [ours for ours, _, keys in _UNITS if counts[ours] > 0 and not _has_rate(model_price, keys)]
-    if len(unpriced) == sum(1 for ours in counts if counts[ours] > 0) and unpriced:
+    if unpriced and len(unpriced) == len(present):  # no present token type has a rate
         return Priced(CostStatus.UNPRICED, price_ref=ref)
     status = CostStatus.PARTIAL if unpriced else CostStatus.PRICED
     split = leaves(*(counts[ours] for ours, _, _ in _UNITS))

@@ -34,6 +34,11 @@ class PriceOverride:
         name = model.lower()
         return name == pattern or (any(c in pattern for c in "*?[") and fnmatch.fnmatchcase(name, pattern))
 
+    @property
+    def label(self) -> str:
+        """How `prices show` and the lookup API name this price."""
+        return f"override {self.model} from {self.effective_from:%Y-%m-%d}"
+
     def prices(self) -> dict[str, Decimal]:
         return {key: value for key in PRICE_KEYS if (value := getattr(self, key)) is not None}
 
