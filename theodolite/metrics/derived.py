@@ -27,7 +27,7 @@ OTHER = "other"
 # Labels whose values are few by nature: kept when a label set is folded.
 BOUNDED = frozenset({"project", "token_type", "status", "type"})
 SPECS = {spec.name: spec for spec in METRICS}
-TOKEN_FIELDS = (("input", 12), ("output", 13), ("cache_read", 14), ("cache_write", 15), ("reasoning", 16))
+TOKEN_TYPES = ("input", "output", "cache_read", "cache_write", "reasoning")  # facts.<type>_tokens
 # Trace attributes that may become labels, and where a Trace object keeps them.
 LABEL_SOURCES: dict[str, Callable[[Any], Any]] = {
     "user_id": lambda trace: trace.user_id,
@@ -99,8 +99,8 @@ class DerivedMetrics:
             self._observe("gen_ai_client_operation_duration_seconds", base + (status,), facts.duration_s)
         if facts.ttft_s is not None:
             self._observe("gen_ai_client_operation_time_to_first_chunk_seconds", base, facts.ttft_s)
-        for token_type, index in TOKEN_FIELDS:
-            count = facts[index]
+        for token_type in TOKEN_TYPES:
+            count = getattr(facts, f"{token_type}_tokens")
             if count:
                 self._inc("theodolite_tokens_total", base + (token_type,) + extra, count)
                 if token_type in ("input", "output"):
@@ -153,10 +153,6 @@ class DerivedMetrics:
         """Rejected spans of a request that had nothing to commit (so no commit counted them)."""
         with self._lock:
             self._inc("theodolite_ingest_rejected_items_total", (project,), count)
-
-    def add_health(self, name: str, labels: tuple[str, ...], amount: float = 1.0) -> None:
-        with self._lock:
-            self._inc(name, labels, amount)
 
     def observe_health(self, name: str, value: float) -> None:
         with self._lock:

@@ -4,7 +4,6 @@ own health readings, on an owned registry (never prometheus_client's global one)
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from typing import Any
 
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily, Metric
@@ -13,11 +12,11 @@ from theodolite.metrics.catalog import MetricType
 from theodolite.metrics.derived import SERVER_METRICS, DerivedMetrics
 
 # name -> [(label values, value)], read at scrape time (queue depth, database size, ...)
-HealthReadings = Callable[[], dict[str, list[tuple[tuple[str, ...], float]]]]
+HealthSource = Callable[[], dict[str, list[tuple[tuple[str, ...], float]]]]
 
 
 class ServerCollector:
-    def __init__(self, derived: DerivedMetrics, health: HealthReadings) -> None:
+    def __init__(self, derived: DerivedMetrics, health: HealthSource) -> None:
         self.derived = derived
         self.health = health
 
@@ -63,7 +62,7 @@ def _bound(value: float) -> str:
 class ServerMetrics:
     """The registry /metrics serves."""
 
-    def __init__(self, derived: DerivedMetrics, health: HealthReadings,
+    def __init__(self, derived: DerivedMetrics, health: HealthSource,
                  project_name: Callable[[int], str] = str) -> None:  # fmt: skip
         self.derived = derived
         self.project_name = project_name
@@ -75,7 +74,3 @@ class ServerMetrics:
 
     def exposition(self) -> bytes:
         return generate_latest(self.registry)
-
-
-def no_readings() -> dict[str, Any]:
-    return {}

@@ -8,13 +8,11 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from sqlalchemy import select
-
 from theodolite import __version__
 from theodolite.ingestion.pipeline import IngestPipeline
 from theodolite.metrics.derived import DerivedMetrics
+from theodolite.query.projects import project_ids
 from theodolite.server.settings import Settings
-from theodolite.storage import tables
 from theodolite.storage.engine import Database
 
 DATABASE_SIZE_TTL_S = 60.0
@@ -30,9 +28,7 @@ class ProjectNames:
     def __call__(self, project_id: int) -> str:
         name = self._names.get(project_id)
         if name is None:
-            with self._database.connect() as conn:
-                rows = conn.execute(select(tables.projects.c.id, tables.projects.c.name)).all()
-            self._names = {row.id: row.name for row in rows}
+            self._names = {id_: name for name, id_ in project_ids(self._database).items()}
             name = self._names.get(project_id, str(project_id))
         return name
 
