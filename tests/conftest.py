@@ -51,6 +51,18 @@ def database(database_url: str) -> Iterator[Database]:
         db.dispose()
 
 
+@pytest.fixture(scope="module")
+def sqlite_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TheodoliteServer]:
+    """A real `theodolite serve` subprocess on a SQLite file, shared by the tests of one module
+    (for tests whose subject is not the storage engine)."""
+    workdir = tmp_path_factory.mktemp("sqlite-server")
+    instance = TheodoliteServer(f"sqlite:///{workdir / 'theodolite.db'}", workdir).start()
+    try:
+        yield instance
+    finally:
+        instance.stop()
+
+
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 def server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[TheodoliteServer]:
     """A real `theodolite serve` subprocess on each engine, shared by the tests of one module."""

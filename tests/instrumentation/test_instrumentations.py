@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 
@@ -43,14 +42,6 @@ OPENAI_COST = Decimal("0.00000465")
 ANTHROPIC_COST = Decimal("0.00585")
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TheodoliteServer]:
-    workdir = tmp_path_factory.mktemp("instrumentations")
-    running = TheodoliteServer(f"sqlite:///{workdir / 'theodolite.db'}", workdir).start()
-    yield running
-    running.stop()
-
-
 def run_client(name: str, server: TheodoliteServer) -> dict:
     python = VENVS / name / "bin" / "python"
     assert python.exists(), f"{python} is missing: run ./scripts/instrumentation-venvs (./scripts/test does)"
@@ -71,8 +62,8 @@ def text_of(value: object) -> str:
 
 
 @pytest.mark.parametrize("name", sorted(SCOPES))
-def test_instrumented_calls_are_stored_field_by_field(name: str, server: TheodoliteServer) -> None:
-    trace = run_client(name, server)
+def test_instrumented_calls_are_stored_field_by_field(name: str, sqlite_server: TheodoliteServer) -> None:
+    trace = run_client(name, sqlite_server)
     assert (trace["name"], trace["user_id"], trace["session_id"]) == ("handle_question", "u1", "s1")
     assert trace["metadata"]["agent"] == "atlas"
     generations = [node for node in walk(trace["observations"]) if node["type"] == "generation"

@@ -11,11 +11,8 @@ from tests.support.server import SECRET_KEY, TheodoliteServer, fetch_trace, walk
 
 
 @pytest.fixture(scope="module")
-def sdk_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TheodoliteServer]:
-    workdir = tmp_path_factory.mktemp("sdk")
-    running = TheodoliteServer(f"sqlite:///{workdir / 'theodolite.db'}", workdir).start()
-    yield running
-    running.stop()
+def sdk_server(sqlite_server: TheodoliteServer) -> TheodoliteServer:
+    return sqlite_server
 
 
 @pytest.fixture
