@@ -18,6 +18,7 @@ from theodolite.model.entities import (
     Source,
     Trace,
     Usage,
+    is_provider_call,
     merge_trace,
 )
 
@@ -35,5 +36,6 @@ __all__ = [
     "Source",
     "Trace",
     "Usage",
+    "is_provider_call",
     "merge_trace",
 ]

@@ -41,6 +41,7 @@ class CostStatus(enum.StrEnum):
     PARTIAL = "partial"  # some token types had no price
     UNPRICED = "unpriced"  # unknown model
     REPORTED = "reported"  # no price of our own; the cost the client sent is the one used
+    NOT_BILLED = "not_billed"  # not a provider call (a cache hit, a fallback): costs $0 by definition
     NOT_APPLICABLE = "n/a"  # not a generation, or no usage at all
 
 
@@ -54,6 +55,16 @@ class Source(enum.StrEnum):
     CACHE = "cache"
     FALLBACK_TEMPLATE = "fallback_template"
     FALLBACK_HARDCODED = "fallback_hardcoded"
+
+
+def is_provider_call(source: str | None) -> bool:
+    """Whether a generation's answer came from the provider, and so was billed by it.
+
+    A response-cache hit (`cache`) or a fallback (`fallback_<kind>`) made no provider call: it costs
+    $0 by definition; what the provider would have charged is kept apart as a saved amount.
+    No source at all is a provider call (that is what every instrumentation reports).
+    """
+    return source is None or not (source == Source.CACHE or source.startswith("fallback"))
 
 
 class ScoreDataType(enum.StrEnum):
