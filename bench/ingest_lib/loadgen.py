@@ -1,7 +1,7 @@
 """Multi-process OTLP/HTTP load generator on raw keep-alive http.client connections.
 
-One httpx client tops out near 1,000 requests/s on its own CPU on this machine (see
-shared/reference/STACK.md), so each client is its own process with one keep-alive
+One httpx client tops out near 1,000 requests/s on its own CPU on this machine (measured on
+2 cores), so each client is its own process with one keep-alive
 http.client connection and one request in flight: a closed loop. Bodies are built before
 the processes fork and are shared copy-on-write, so a client only writes bytes to a socket.
 

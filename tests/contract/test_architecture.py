@@ -1,4 +1,4 @@
-"""Import direction (ARCHITECTURE.md) holds: checked by import-linter's contracts in pyproject.toml."""
+"""Import direction holds: checked by the import-linter contracts (the layers) in pyproject.toml."""
 
 from __future__ import annotations
 

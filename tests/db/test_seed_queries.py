@@ -1,4 +1,9 @@
-"""The three SQL panels of ../shared/seeds/000 run unchanged on our PostgreSQL schema, with the right numbers."""
+"""Three SQL panels a team wrote for Langfuse v2's PostgreSQL schema run unchanged on ours, with the right numbers.
+
+The queries are in tests/data/langfuse_panels.sql, verbatim (traces per agent, cost per hour,
+recent traces with tokens and cost): the Grafana dashboard they come from read Langfuse's
+`traces` and `observations` tables, whose column names Theodolite keeps.
+"""
 
 from __future__ import annotations
 
@@ -13,24 +18,20 @@ from theodolite.storage.engine import Database
 from theodolite.storage.projects import get_or_create_project
 from theodolite.storage.writer import SqlWriter
 
-SEED = Path(__file__).resolve().parents[2].parent / "shared" / "seeds" / "000_eae6f4cc2130a558.txt"
+PANELS = Path(__file__).resolve().parents[1] / "data" / "langfuse_panels.sql"
 
 
-def seed_queries() -> dict[str, str]:
-    """The SQL blocks of the seed, verbatim, by their heading."""
+def panel_queries() -> dict[str, str]:
+    """The panels' SQL, verbatim, by their title (each follows a `-- panel: <title>` line)."""
     queries: dict[str, str] = {}
-    heading = None
-    lines = SEED.read_text().splitlines()
-    i = 0
-    while i < len(lines):
-        if lines[i].startswith("### "):
-            heading = lines[i][4:].strip()
-        if lines[i].strip() == "```sql":
-            j = lines.index("```", i + 1)
-            queries[heading or str(i)] = "\n".join(lines[i + 1 : j])
-            i = j
-        i += 1
-    return queries
+    title = None
+    for line in PANELS.read_text().splitlines():
+        if line.startswith("-- panel: "):
+            title = line.removeprefix("-- panel: ").strip()
+            queries[title] = ""
+        elif title is not None and line.strip():
+            queries[title] += line + "\n"
+    return {title: sql.strip() for title, sql in queries.items()}
 
 
 @pytest.fixture
@@ -43,11 +44,11 @@ def postgres_database(postgres_server) -> Database:  # type: ignore[no-untyped-d
     db.dispose()
 
 
-def test_the_seed_has_the_three_queries() -> None:
-    assert set(seed_queries()) == {"Traces par agent", "Coût par heure", "Traces récents avec coût"}
+def test_the_file_has_the_three_queries() -> None:
+    assert set(panel_queries()) == {"Traces par agent", "Coût par heure", "Traces récents avec coût"}
 
 
-def test_seed_queries_run_unchanged_and_return_the_right_numbers(postgres_database: Database) -> None:
+def test_panel_queries_run_unchanged_and_return_the_right_numbers(postgres_database: Database) -> None:
     project, _ = get_or_create_project(postgres_database, "p")
     hour = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) - timedelta(hours=3)
     batches = [
@@ -59,7 +60,7 @@ def test_seed_queries_run_unchanged_and_return_the_right_numbers(postgres_databa
     writer = SqlWriter(postgres_database)
     writer.commit([prepared(postgres_database, project, b) for b in batches])
     writer.close()
-    queries = seed_queries()
+    queries = panel_queries()
     with postgres_database.connect() as conn:
         by_agent = conn.execute(text(queries["Traces par agent"])).all()
         per_hour = conn.execute(text(queries["Coût par heure"])).all()

@@ -1,7 +1,7 @@
 """`theodolite grafana export`: every input checked against what consumes it (no Grafana server
-here, GRAFANA.md): dashboards against the JSON schema generated from npm @grafana/schema, PromQL
-through promtool and the metric catalog, datasource references against the provisioned ones,
-the Prometheus config through promtool."""
+runs in the tests: none is packaged for Debian or PyPI): dashboards against the JSON schema
+generated from npm @grafana/schema, PromQL through promtool and the metric catalog, datasource
+references against the provisioned ones, the Prometheus config through promtool."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ from theodolite.metrics.catalog import find_metric
 
 ROOT = Path(__file__).resolve().parents[2]
 SCHEMA = ROOT / ".grafana-schema" / "dashboard.schema.json"
-# What Grafana substitutes before a query reaches Prometheus (GRAFANA.md §4, the PromQL side).
+# What Grafana substitutes before a query reaches Prometheus (template variables and built-ins).
 VARIABLES = {"$interval": "5m", "$model": ".*", "$__rate_interval": "1m", "$__interval": "1m"}
 
 

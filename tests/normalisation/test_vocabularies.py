@@ -1,7 +1,8 @@
 # ruff: noqa: E501  (attribute sets read best as the clients send them, one line per group)
-"""Each instrumentation vocabulary, as CLIENT-WIRE.md records it on the wire, to the canonical model.
+"""Each instrumentation vocabulary, as its client SDK sends it on the wire, to the canonical model.
 
-The attribute sets are the ones the real clients sent (../shared/reference/CLIENT-WIRE.md); the
+The attribute sets are the ones the real client SDKs sent to a recording HTTP server (captured
+2026-11-22 from the PyPI packages at the versions named in each test); the
 spans are made by the real OTel SDK and encoded by the real OTLP encoder. The tests with the
 instrumentation packages themselves are in test_instrumentations.py.
 """

@@ -1,4 +1,5 @@
-"""Grafana's PostgreSQL macro expansion, as its Go source does it (GRAFANA.md §4), for the macros
+"""Grafana's PostgreSQL macro expansion, as its Go source does it
+(https://github.com/grafana/grafana, pkg/tsdb/grafana-postgresql-datasource/macros.go), for the macros
 Theodolite's dashboards use — so that every SQL panel can be run on a real PostgreSQL as Grafana
 would run it. Unknown macros are an error, as in Grafana."""
 

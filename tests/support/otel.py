@@ -37,7 +37,7 @@ def provider_with(exporter: SpanExporter, **resource: Any) -> TracerProvider:
 
 
 def send_reference_trace(provider: TracerProvider) -> str:
-    """The logical trace of ../shared/reference/CLIENT-WIRE.md: root, retriever, failing tool, LLM call.
+    """The trace every client SDK was made to send in the wire captures: root, retriever, failing tool, LLM call.
 
     Returns the trace id (32 hex).
     """

@@ -1,4 +1,4 @@
-"""`theodolite doctor`: the seeds' troubleshooting sections as one command. Each check prints a
+"""`theodolite doctor`: the troubleshooting steps teams ran by hand, as one command. Each check prints a
 verdict and, when something is wrong, the fix."""
 
 from __future__ import annotations

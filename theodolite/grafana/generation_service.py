@@ -1,4 +1,5 @@
-"""Dashboard 2, "Generation service": the 14 panels of seed 001 (generations by source, daily
+"""Dashboard 2, "Generation service": the 14 panels a team built for its LLM generation
+service with a response cache and fallbacks (generations by source, daily
 cost, cache-hit and fallback rates, p95 latency with its thresholds, 24 h counters, p50/p95/p99
 over time, hourly cost, active generations, share by source, build info), on Prometheus, with
 `$interval` and a multi-value `$model` variable. Every expression reads catalog metrics only."""

@@ -1,4 +1,5 @@
-"""Dashboard 1, "Overview": the layout of seed 000 on Theodolite's own PostgreSQL schema — 4 stats
+"""Dashboard 1, "Overview": the layout of a team's Grafana
+dashboard over Langfuse's tables, on Theodolite's own PostgreSQL schema — 4 stats
 (traces 24 h, tokens 24 h, cost 24 h, all-time traces), hourly traces and cost over the range,
 pies by agent, by name and by project, and the recent-traces table (timestamp, name, agent,
 project, tokens, cost, tags); 30 s refresh, 7-day range. Cost sums Theodolite's price, else the

@@ -15,7 +15,7 @@ POSTGRES = DataSourceRef(type_val="grafana-postgresql-datasource", uid=POSTGRES_
 
 
 class SqlDataquery(cogvariants.Dataquery):
-    """A Grafana PostgreSQL query: the foundation SDK has no builder for it (GRAFANA.md §3)."""
+    """A Grafana PostgreSQL query: grafana-foundation-sdk 11.6 has no builder for it."""
 
     def __init__(self, raw_sql: str, fmt: str, ref_id: str) -> None:
         self.raw_sql, self.format, self.ref_id = raw_sql, fmt, ref_id

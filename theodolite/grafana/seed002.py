@@ -1,4 +1,4 @@
-"""Dashboards 3-5, the three of seed 002: Executive summary, LLM operations, Technical health.
+"""Dashboards 3-5, a team's three over its app-side /metrics: Executive summary, LLM operations, Technical health.
 
 They read what an application exposes through `theodolite.metrics` (HTTP, database, business
 events, process) and what the server derives from traces (generations, tokens, cost), all

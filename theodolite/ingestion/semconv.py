@@ -271,8 +271,8 @@ TRACE_RULES: tuple[FieldRule, ...] = (
     ),  # fmt: skip
 )
 
-# Attributes that become trace metadata under a readable key (seed 000 groups traces by
-# `metadata->>'agent'`). Unlike the rules above these are copied, not consumed.
+# Attributes that become trace metadata under a readable key (dashboards written for Langfuse group
+# traces by `metadata->>'agent'`). Unlike the rules above these are copied, not consumed.
 TRACE_METADATA_KEYS: dict[str, str] = {
     "gen_ai.agent.name": "agent",
     "service.name": "service",

@@ -241,7 +241,7 @@ METRICS: tuple[MetricSpec, ...] = (
         "Always 1; the Theodolite version (and, from the SDK, the application's) as labels.",
         ("version", "app_version"), MetricGroup.SERVER,
     ),
-    # --- exposed by applications through theodolite.metrics (seed 002's hand-written helpers) ----
+    # --- exposed by applications through theodolite.metrics (the helpers teams wrote by hand) ----
     MetricSpec(
         "theodolite_cache_lookups_total", C, "Response-cache lookups, by result (hit, miss).",
         ("project", "name", "result"), MetricGroup.GENERATIONS, emitted_by="sdk",

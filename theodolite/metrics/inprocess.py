@@ -1,4 +1,4 @@
-"""LLMMetrics: the helpers seed 002 wrote by hand (track_llm_call & co.), on an owned registry."""
+"""LLMMetrics: the helpers teams write by hand for an app-side /metrics (track_llm_call & co.), on an owned registry."""
 
 from __future__ import annotations
 

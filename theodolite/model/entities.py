@@ -46,7 +46,7 @@ class CostStatus(enum.StrEnum):
 
 
 class Source(enum.StrEnum):
-    """Where a generation's answer came from (seed 001: a response cache and fallbacks).
+    """Where a generation's answer came from (a generation service with a response cache and fallbacks).
 
     Free-form values are allowed on the wire (`fallback_<kind>`); these are the well-known ones.
     """
@@ -96,7 +96,8 @@ class Usage:
 
         Some clients send Anthropic's raw counts, where `input_tokens` excludes the cache: when the
         cache parts exceed the input they cannot be part of it, so they are added. Counting them
-        once is what langsmith-sdk#2150 got wrong. The same holds for reasoning and output.
+        once is what https://github.com/langchain-ai/langsmith-sdk/issues/2150 got wrong. The same
+        holds for reasoning and output.
         """
         cached = (self.cache_read_tokens or 0) + (self.cache_write_tokens or 0)
         input_tokens = self.input_tokens

@@ -1,7 +1,7 @@
 """The write side's interface, one implementation per engine family.
 
 The SQL family (SQLite, PostgreSQL) is `storage.writer.SqlWriter`, behind `Database.make_writer`.
-A ClickHouse backend (a later issue) adds its own writer with `clickhouse-connect` and its own
+A ClickHouse backend (not written yet) would add its own writer with `clickhouse-connect` and its own
 DDL; the pipeline, the decode workers and the server see only this protocol.
 """
 

@@ -2,7 +2,7 @@
 
 By default SQLite checkpoints inside the commit that grows the WAL past 1,000 pages: the writer
 copies pages into the database file and fsyncs it while every waiting request waits too. That
-was 40% of the writer thread's time under load (py-spy, core issue). Here the writer's own
+was 40% of the writer thread's time under load (profiled with py-spy). Here the writer's own
 connection never checkpoints; this thread runs PASSIVE checkpoints, which do not block writers.
 
 A PASSIVE checkpoint never lets the WAL start over while the writer keeps appending, so the file

@@ -1,7 +1,7 @@
 """The schema: one declaration for every SQL engine; Alembic migrations are checked against it.
 
 Column names follow Langfuse v2's tables (`traces`, `observations`, `scores`) so that the SQL
-panels teams already wrote over Langfuse run unchanged (../shared/seeds/000). In particular
+panels teams already wrote over Langfuse run unchanged (tests/data/langfuse_panels.sql). In particular
 `traces.id` is the primary key on its own: PostgreSQL accepts `GROUP BY t.id` with other `t.*`
 columns in the select list only when `id` is the whole primary key.
 
