@@ -6,7 +6,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, exists, or_, select
+from sqlalchemy import Select, and_, exists, or_, select
+from sqlalchemy.engine import Connection
 
 from theodolite.errors import NotFoundError
 from theodolite.query.aggregates import empty_totals, trace_totals
@@ -15,6 +16,7 @@ from theodolite.storage import tables
 from theodolite.storage.dictionaries import load_dictionaries
 from theodolite.storage.engine import Database
 from theodolite.storage.expressions import json_array_contains
+from theodolite.storage.facets import UNINDEXED_LEVEL, facet_condition, facet_rows_counted
 from theodolite.storage.payloads import MissingDictionaryError
 
 t = tables.traces
@@ -44,7 +46,7 @@ class TraceFilter:
     user_id: str | None = None
     session_id: str | None = None
     tags: list[str] = field(default_factory=list)  # all must be present
-    model: str | None = None  # some observation used this model
+    model: str | None = None  # some observation asked for or answered with this model
     level: str | None = None  # some observation has this level
     release: str | None = None
     environment: str | None = None
@@ -53,12 +55,77 @@ class TraceFilter:
 def list_traces(
     database: Database, project_id: int, filters: TraceFilter, *, limit: int = 50, cursor: str | None = None
 ) -> tuple[list[dict[str, Any]], str | None]:
-    """Traces newest first with their totals; returns (page, next cursor or None). Blocks."""
+    """Traces newest first with their totals; returns (page, next cursor or None). Blocks.
+
+    Filters on what observations carry (model, level) read `trace_facets`, whose rows are keyed by
+    the trace's (timestamp, id). Either one facet's rows drive the query (one index range, already
+    in the list's order) and every other filter is checked per row, or the traces' own indexes
+    drive it and each facet is a lookup of its whole key per trace: `_driving_facet` chooses.
+    """
+    level = filters.level.upper() if filters.level is not None else None
+    facets = [(kind, value) for kind, value in (("model", filters.model), ("level", level)) if value is not None]
+    if level == UNINDEXED_LEVEL:
+        facets.pop()
+    with database.connect() as conn:
+        driving = _driving_facet(conn, project_id, filters, facets)
+        probed = [facet for facet in facets if facet != driving]
+        rows = conn.execute(_list_statement(database, project_id, filters, driving, probed, limit, cursor)).all()
+        page = rows[:limit]
+        totals = trace_totals(conn, project_id, [row.id for row in page])
+    items = []
+    for row in page:
+        item = {name: getattr(row, name) for name in TRACE_FIELDS}
+        item.update(totals.get(row.id, empty_totals() | {"latency_s": None}))
+        items.append(item)
+    next_cursor = encode_cursor(page[-1].timestamp, page[-1].id) if len(rows) > limit else None
+    return items, next_cursor
+
+
+# A facet with at least this many rows is "common": when trace columns are filtered too, scanning
+# the traces' index (which tests those columns inside it) beats probing a trace per facet row.
+COMMON_FACET_ROWS = 5_000
+
+
+def _driving_facet(
+    conn: Connection, project_id: int, filters: TraceFilter, facets: list[tuple[str, str]]
+) -> tuple[str, str] | None:
+    """The facet whose rows should drive the list, or None for the traces' indexes.
+
+    A user or a session has its own trace index, narrow by nature: that drives. Otherwise the
+    facet with the fewest rows (counted up to COMMON_FACET_ROWS, a bounded index range) drives,
+    unless it is common and a trace column (name, release, environment, tags) is filtered too.
+    """
+    if not facets or filters.user_id is not None or filters.session_id is not None:
+        return None
+    counts = {
+        facet: conn.execute(facet_rows_counted(project_id, *facet, COMMON_FACET_ROWS)).scalar_one() for facet in facets
+    }
+    rarest = min(facets, key=lambda facet: counts[facet])
+    trace_columns = filters.name or filters.release or filters.environment or filters.tags
+    if trace_columns and counts[rarest] >= COMMON_FACET_ROWS:
+        return None
+    return rarest
+
+
+def _list_statement(
+    database: Database,
+    project_id: int,
+    filters: TraceFilter,
+    driving: tuple[str, str] | None,
+    probed: list[tuple[str, str]],
+    limit: int,
+    cursor: str | None,
+) -> Select[Any]:
+    level = filters.level.upper() if filters.level is not None else None
+    driver = tables.trace_facets.alias("driver") if driving is not None else None
+    when_column, id_column = (driver.c.timestamp, driver.c.trace_id) if driver is not None else (t.c.timestamp, t.c.id)
     conditions = [t.c.project_id == project_id]
+    if driver is not None and driving is not None:
+        conditions += [driver.c.project_id == project_id, driver.c.kind == driving[0], driver.c.value == driving[1]]
     if filters.start is not None:
-        conditions.append(t.c.timestamp >= filters.start)
+        conditions.append(when_column >= filters.start)
     if filters.end is not None:
-        conditions.append(t.c.timestamp < filters.end)
+        conditions.append(when_column < filters.end)
     for column, value in (
         (t.c.name, filters.name),
         (t.c.user_id, filters.user_id),
@@ -70,34 +137,21 @@ def list_traces(
             conditions.append(column == value)
     for tag in filters.tags:
         conditions.append(json_array_contains(t.c.tags, tag, database.dialect_name))
-    if filters.model is not None:
-        conditions.append(
-            exists().where(o.c.trace_id == t.c.id, o.c.project_id == project_id, o.c.model == filters.model)
-        )
-    if filters.level is not None:
-        conditions.append(
-            exists().where(o.c.trace_id == t.c.id, o.c.project_id == project_id, o.c.level == filters.level.upper())
-        )
+    for kind, value in probed:
+        conditions.append(facet_condition(kind, value, project_id, when_column, id_column))
+    if level == UNINDEXED_LEVEL:  # nearly every trace has one: the first traces probed answer
+        conditions.append(exists().where(o.c.trace_id == t.c.id, o.c.project_id == project_id, o.c.level == level))
     if cursor is not None:
         when, ident = decode_time_cursor(cursor)
-        conditions.append(or_(t.c.timestamp < when, and_(t.c.timestamp == when, t.c.id < ident)))
-    statement = (
+        conditions.append(or_(when_column < when, and_(when_column == when, id_column < ident)))
+    source = t if driver is None else driver.join(t, and_(t.c.id == driver.c.trace_id, t.c.project_id == project_id))
+    return (
         select(*(t.c[name] for name in TRACE_FIELDS))
+        .select_from(source)
         .where(*conditions)
-        .order_by(t.c.timestamp.desc(), t.c.id.desc())
+        .order_by(when_column.desc(), id_column.desc())
         .limit(limit + 1)
     )
-    with database.connect() as conn:
-        rows = conn.execute(statement).all()
-        page = rows[:limit]
-        totals = trace_totals(conn, project_id, [row.id for row in page])
-    items = []
-    for row in page:
-        item = {name: getattr(row, name) for name in TRACE_FIELDS}
-        item.update(totals.get(row.id, empty_totals() | {"latency_s": None}))
-        items.append(item)
-    next_cursor = encode_cursor(page[-1].timestamp, page[-1].id) if len(rows) > limit else None
-    return items, next_cursor
 
 
 OBSERVATION_FIELDS = tuple(c.name for c in o.columns if c.name != "project_id")

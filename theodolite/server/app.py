@@ -26,6 +26,7 @@ from theodolite.server.settings import Settings
 from theodolite.server.state import AppState
 from theodolite.storage.dictionaries import load_dictionaries
 from theodolite.storage.engine import open_database
+from theodolite.storage.statistics import PlannerStatistics
 
 log = logging.getLogger("theodolite")
 
@@ -38,6 +39,7 @@ def create_app(settings: Settings) -> FastAPI:
         database = open_database(
             settings.database_url, sqlite_cache_mib=settings.sqlite_cache_mib, migrate=settings.auto_migrate
         )
+        PlannerStatistics(database).refresh_if_stale()
         new_key = bootstrap_projects(database, settings)
         if new_key is not None:
             print(describe_new_key(new_key, f"http://{settings.host}:{settings.port}"), flush=True)

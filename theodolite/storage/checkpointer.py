@@ -1,4 +1,5 @@
-"""WAL checkpoints on their own thread, so the ingest writer never waits for them (SQLite).
+"""WAL checkpoints on their own thread, so the ingest writer never waits for them (SQLite). The
+same thread refreshes the query planner's statistics when the data has outgrown them.
 
 By default SQLite checkpoints inside the commit that grows the WAL past 1,000 pages: the writer
 copies pages into the database file and fsyncs it while every waiting request waits too. That
@@ -18,8 +19,12 @@ import threading
 from pathlib import Path
 
 from theodolite.storage.engine import Database
+from theodolite.storage.statistics import PlannerStatistics
 
 log = logging.getLogger(__name__)
+
+# Between checks whether the query planner's statistics are stale (`storage/statistics.py`).
+STATISTICS_EVERY_TICKS = 60
 
 
 class WalCheckpointer:
@@ -29,6 +34,7 @@ class WalCheckpointer:
         self._restart_bytes = restart_bytes
         self._wal = Path(str(database.path) + "-wal") if database.path else None
         self._stop = threading.Event()
+        self._statistics = PlannerStatistics(database)
         self._thread = threading.Thread(target=self._run, name="theodolite-checkpoint", daemon=True)
 
     def start(self) -> None:
@@ -50,11 +56,18 @@ class WalCheckpointer:
             return 0
 
     def _run(self) -> None:
+        ticks = 0
         while not self._stop.wait(self._interval_s):
             try:
                 self._checkpoint("RESTART" if self._wal_bytes() > self._restart_bytes else "PASSIVE")
             except Exception:  # a failed checkpoint only delays the next one; never stop trying
                 log.exception("WAL checkpoint failed")
+            ticks += 1
+            if ticks % STATISTICS_EVERY_TICKS == 0:
+                try:
+                    self._statistics.refresh_if_stale()
+                except Exception:  # stale statistics slow some reads; they never lose data
+                    log.exception("refreshing planner statistics failed")
 
     def stop(self) -> None:
         """Stop the thread and fold the WAL into the database file. Blocks."""

@@ -21,6 +21,7 @@ from theodolite.storage.bulk import BulkInsert
 from theodolite.storage.checkpointer import WalCheckpointer
 from theodolite.storage.codec import ValueCodec
 from theodolite.storage.engine import Database
+from theodolite.storage.facets import FacetWriter
 from theodolite.storage.rows import PreparedBatch, row_to_trace, trace_to_row
 from theodolite.storage.upserts import insert_ignoring_duplicates, insert_replacing
 
@@ -54,6 +55,10 @@ class SqlWriter:
         self._insert_payloads = bulk(tables.observation_payloads, insert(tables.observation_payloads))
         self._upsert_traces = bulk(tables.traces, insert_replacing(tables.traces, self.dialect))
         self._upsert_scores = bulk(tables.scores, insert_replacing(tables.scores, self.dialect))
+        self._facets = FacetWriter(dialect)
+        # Filled by _write_traces for the transaction in progress (for trace_facets).
+        self._trace_keys: dict[str, tuple[int, Any]] = {}
+        self._moved: dict[str, Any] = {}
 
     def commit(self, items: Sequence[PreparedBatch]) -> list[list[Rejection]]:
         """Write every batch in one transaction; blocks until it is committed.
@@ -86,6 +91,7 @@ class SqlWriter:
                     score_rows.extend(batch.score_rows)
                 self._number(observation_rows)
                 self._insert_observations.execute(self._conn, observation_rows)
+                self._facets.write(self._conn, self._trace_keys, self._moved, observation_rows)
                 self._insert_payloads.execute(
                     self._conn, [{"observation_seq": row["seq"], "payload": payload} for row, payload in with_payload]
                 )
@@ -137,6 +143,7 @@ class SqlWriter:
         stored = self._stored_traces(list(parts))
         now = datetime.now(UTC)
         rows = []
+        self._trace_keys, self._moved = {}, {}
         for trace_id, (project_id, part) in parts.items():
             existing = stored.get(trace_id)
             created_at = None
@@ -146,7 +153,11 @@ class SqlWriter:
                     continue
                 part = merge_trace(row_to_trace(existing), part)
                 created_at = self.codec.time(existing.created_at)
-            rows.append(trace_to_row(project_id, part, self.codec, created_at, now))
+            row = trace_to_row(project_id, part, self.codec, created_at, now)
+            self._trace_keys[trace_id] = (project_id, row["timestamp"])
+            if existing is not None and self.codec.time(existing.timestamp) != row["timestamp"]:
+                self._moved[trace_id] = existing.timestamp
+            rows.append(row)
         self._upsert_traces.execute(self._conn, rows)
         return owners, [trace_id for trace_id in stored if owners[trace_id] == stored[trace_id].project_id]
 

@@ -2,7 +2,7 @@
 
 from alembic import context
 
-from theodolite.storage.tables import metadata
+from theodolite.storage.tables import declared_for, metadata
 
 connection = context.config.attributes["connection"]
 context.configure(
@@ -11,6 +11,7 @@ context.configure(
     # SQLite cannot ALTER most things; batch mode rebuilds tables the way Alembic documents.
     render_as_batch=connection.dialect.name == "sqlite",
     compare_type=True,
+    include_object=declared_for(connection.dialect.name),
 )
 with context.begin_transaction():
     context.run_migrations()
