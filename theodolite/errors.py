@@ -52,6 +52,16 @@ class ShuttingDownError(TheodoliteError):
         self.retry_after_s = retry_after_s
 
 
+class ReadTimeoutError(TheodoliteError):
+    """A read ran past its time budget (`read_timeout_s`) and was stopped; nothing was changed."""
+
+    http_status = 503
+
+    def __init__(self, message: str, retry_after_s: int = 5) -> None:
+        super().__init__(message)
+        self.retry_after_s = retry_after_s
+
+
 class StorageError(TheodoliteError):
     """The database failed; the data of the failed commit was not acknowledged."""
 

@@ -37,7 +37,10 @@ def create_app(settings: Settings) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         database = open_database(
-            settings.database_url, sqlite_cache_mib=settings.sqlite_cache_mib, migrate=settings.auto_migrate
+            settings.database_url,
+            sqlite_cache_mib=settings.sqlite_cache_mib,
+            migrate=settings.auto_migrate,
+            read_timeout_s=settings.read_timeout_s,
         )
         PlannerStatistics(database).refresh_if_stale()
         new_key = bootstrap_projects(database, settings)

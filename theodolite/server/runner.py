@@ -2,21 +2,49 @@
 
 from __future__ import annotations
 
+import logging
+from types import FrameType
+
 import uvicorn
+from fastapi import FastAPI
 
 from theodolite.server.app import create_app
 from theodolite.server.settings import Settings
 
+log = logging.getLogger("theodolite")
+
+
+class _Server(uvicorn.Server):
+    """uvicorn's server, plus: on SIGTERM/SIGINT, reads in progress are stopped at once.
+
+    uvicorn then waits up to `shutdown_timeout_s` for requests in flight (an ingest request gets
+    its answer once its batch is committed) and cancels what remains; a cancelled ingest request
+    was never answered 200, and what it queued is committed by the drain in the app's shutdown.
+    Without stopping reads, one long query kept the server "waiting for background tasks".
+    """
+
+    def __init__(self, config: uvicorn.Config, app: FastAPI) -> None:
+        super().__init__(config)
+        self._app = app
+
+    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        state = getattr(self._app.state, "theodolite", None)
+        if state is not None:
+            state.database.stop_reads()
+        super().handle_exit(sig, frame)
+
 
 def run_server(settings: Settings) -> None:
     """Blocks until the server stops (SIGINT/SIGTERM); drains the ingest queue before exiting."""
+    app = create_app(settings)
     config = uvicorn.Config(
-        create_app(settings),
+        app,
         host=settings.host,
         port=settings.port,
         log_level=settings.log_level,
         access_log=settings.log_level == "debug",
         # Default 5 s keep-alive drops idle exporter connections; OTel exporters keep them long.
         timeout_keep_alive=30,
+        timeout_graceful_shutdown=settings.shutdown_timeout_s,
     )
-    uvicorn.Server(config).run()
+    _Server(config, app).run()

@@ -65,6 +65,18 @@ class Settings(BaseSettings):
         description="SQLite page cache of each connection (the writer's fills first). 32 MiB added ~32 MiB of RSS "
         "and no measurable ingest speed on bench/ingest; raise it for big read queries.",
     )
+    read_timeout_s: float = Field(
+        10.0,
+        gt=0,
+        description="Time budget of one read (an API request's queries; on PostgreSQL each statement): over it the "
+        "read is stopped and answered 503 with Retry-After.",
+    )
+    shutdown_timeout_s: int = Field(
+        10,
+        ge=0,
+        description="On SIGTERM, most seconds to wait for requests in flight (reads are stopped at once) before "
+        "cancelling them; then queued ingest is committed and the server exits.",
+    )
     api_key_cache_s: float = Field(
         5.0, ge=0, description="How long a verified API key is cached (a revoked key stops working after this)."
     )

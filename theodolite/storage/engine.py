@@ -7,21 +7,28 @@ a ClickHouse backend will be a second class with the same reader/writer surface.
 from __future__ import annotations
 
 import logging
+import sqlite3
+import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.engine import Connection, ExceptionContext, make_url
 
-from theodolite.errors import ConfigurationError
+from theodolite.errors import ConfigurationError, ReadTimeoutError, ShuttingDownError
 
 if TYPE_CHECKING:
     from theodolite.storage.backend import TraceWriter
 from theodolite.storage.types import dumps_json, register_postgres_adapters
 
 log = logging.getLogger(__name__)
+
+# SQLite calls a read's budget check every this many virtual-machine steps (well under 1 ms).
+SQLITE_PROGRESS_STEPS = 10_000
+QUERY_CANCELED = "57014"  # PostgreSQL: statement_timeout or a cancel request
 
 
 def normalise_url(url: str) -> str:
@@ -46,10 +53,19 @@ class Database:
     """An open database. Thread-safe: readers take pooled connections, the writer its own.
 
     `sqlite_cache_mib` applies to each SQLite connection; readers and the writer each hold one.
+    `read_timeout_s` is the time budget of a read (`connect()`), None for none: SQLite stops the
+    read's statements once its deadline has passed (a progress handler), PostgreSQL each statement
+    that runs longer (`statement_timeout`); either way the read raises ReadTimeoutError. The
+    writer's connection has no budget. `stop_reads()` stops every read in progress and refuses
+    new ones (ShuttingDownError): the server calls it on SIGTERM.
     """
 
-    def __init__(self, url: str, *, sqlite_cache_mib: int = 16) -> None:
+    def __init__(self, url: str, *, sqlite_cache_mib: int = 16, read_timeout_s: float | None = None) -> None:
         self.url = normalise_url(url)
+        self.read_timeout_s = read_timeout_s
+        self._reads_stopped = threading.Event()
+        self._reads: set[Any] = set()  # DB-API connections of reads in progress
+        self._reads_lock = threading.Lock()
         self.dialect_name = "sqlite" if self.url.startswith("sqlite") else "postgresql"
         kwargs: dict[str, Any] = {"json_serializer": dumps_json, "future": True}
         if self.dialect_name == "sqlite":
@@ -69,6 +85,8 @@ class Database:
             self._configure_sqlite(sqlite_cache_mib)
         else:
             event.listen(self.engine, "connect", lambda dbapi_conn, _record: register_postgres_adapters(dbapi_conn))
+        event.listen(self.engine, "handle_error", self._read_stopped_error)
+        event.listen(self.engine.pool, "checkin", lambda dbapi_conn, _record: self._end_read(dbapi_conn))
 
     def _configure_sqlite(self, cache_mib: int) -> None:
         @event.listens_for(self.engine, "connect")
@@ -97,8 +115,74 @@ class Database:
         return SqlWriter(self)
 
     def connect(self) -> Connection:
-        """A pooled connection for reading. Blocks; call from a worker thread, not the event loop."""
-        return self.engine.connect()
+        """A pooled connection for reading, within the read budget. Blocks; call from a worker
+        thread, not the event loop. Raises ShuttingDownError once `stop_reads()` was called."""
+        if self._reads_stopped.is_set():
+            raise ShuttingDownError("server is shutting down; not starting new reads")
+        conn = self.engine.connect()
+        if self.read_timeout_s is not None:
+            self._start_read(conn)
+        return conn
+
+    def _start_read(self, conn: Connection) -> None:
+        dbapi = conn.connection.dbapi_connection
+        with self._reads_lock:
+            self._reads.add(dbapi)
+        if self.dialect_name == "sqlite":
+            deadline = time.monotonic() + (self.read_timeout_s or 0)
+            stopped = self._reads_stopped
+
+            def over_budget() -> int:  # SQLite stops the statement when this returns non-zero
+                return 1 if stopped.is_set() or time.monotonic() > deadline else 0
+
+            dbapi.set_progress_handler(over_budget, SQLITE_PROGRESS_STEPS)  # type: ignore[union-attr]
+        else:
+            # SET LOCAL lasts until the read's transaction ends (the rollback when it is returned).
+            milliseconds = max(1, int((self.read_timeout_s or 0) * 1000))
+            conn.exec_driver_sql(f"SET LOCAL statement_timeout = {milliseconds}")
+
+    def _end_read(self, dbapi: Any) -> None:
+        with self._reads_lock:
+            if dbapi not in self._reads:
+                return  # the writer's, or a read without a budget
+            self._reads.discard(dbapi)
+        if self.dialect_name == "sqlite":
+            dbapi.set_progress_handler(None, 0)
+
+    @property
+    def reads_in_progress(self) -> int:
+        """Reads with a budget that have a connection now (for the health probe)."""
+        with self._reads_lock:
+            return len(self._reads)
+
+    def stop_reads(self) -> None:
+        """Stop every read in progress (it raises ShuttingDownError) and refuse new ones. Safe to
+        call from a signal handler or another thread: it only flags and interrupts."""
+        self._reads_stopped.set()
+        with self._reads_lock:
+            reads = list(self._reads)
+        for dbapi in reads:
+            try:
+                dbapi.interrupt() if self.dialect_name == "sqlite" else dbapi.cancel()
+            except Exception:  # the read may have ended meanwhile; nothing to stop then
+                log.debug("could not interrupt a read", exc_info=True)
+
+    def _read_stopped_error(self, context: ExceptionContext) -> Exception | None:
+        """A read stopped by its budget or by stop_reads() becomes our error (the HTTP layer maps
+        it to 503 + Retry-After); any other database error passes unchanged."""
+        original = context.original_exception
+        if self.dialect_name == "sqlite":
+            stopped = isinstance(original, sqlite3.OperationalError) and str(original) == "interrupted"
+        else:
+            stopped = getattr(original, "sqlstate", None) == QUERY_CANCELED
+        if not stopped:
+            return None
+        if self._reads_stopped.is_set():
+            return ShuttingDownError("server is shutting down; the read was stopped")
+        return ReadTimeoutError(
+            f"the read took longer than its budget of {self.read_timeout_s:g} s (read_timeout_s) and was stopped; "
+            "narrow the filters or the time range"
+        )
 
     def writer_connection(self) -> Connection:
         """The connection of the single writer thread; its transactions take the write lock at BEGIN."""
@@ -142,8 +226,10 @@ class Database:
         self.engine.dispose()
 
 
-def open_database(url: str, *, sqlite_cache_mib: int = 16, migrate: bool = True) -> Database:
-    database = Database(url, sqlite_cache_mib=sqlite_cache_mib)
+def open_database(
+    url: str, *, sqlite_cache_mib: int = 16, migrate: bool = True, read_timeout_s: float | None = None
+) -> Database:
+    database = Database(url, sqlite_cache_mib=sqlite_cache_mib, read_timeout_s=read_timeout_s)
     if migrate:
         applied = database.migrate()
         if applied:

@@ -144,3 +144,4 @@ class Health(BaseModel):
     version: str
     database: str
     queued_items: int
+    reads_in_progress: int  # API reads running now (each within read_timeout_s)

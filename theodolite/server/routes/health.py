@@ -30,4 +30,5 @@ async def health(request: Request) -> dict:
         "version": __version__,
         "database": state.database.dialect_name,
         "queued_items": state.pipeline.queued_items,
+        "reads_in_progress": state.database.reads_in_progress,  # this probe's own has ended
     }
