@@ -44,3 +44,23 @@ def test_the_migration_backfills_what_the_writer_writes(database: Database) -> N
         conn.execute(delete(tables.trace_facets))
         conn.execute(text(migration.BACKFILL))
     assert _facets(database) == written
+
+
+def test_an_owners_spans_arriving_behind_an_intruders_are_indexed(database: Database) -> None:
+    # One transaction where another project's part of a stored trace comes first: that part is
+    # refused, the owner's new spans are stored under the stored trace, with their facets.
+    mine, _ = get_or_create_project(database, "mine")
+    theirs, _ = get_or_create_project(database, "theirs")
+    first = trace_batch(at=T0, model="gpt-4o-mini")
+    trace_id = first.traces[0].id
+    writer = SqlWriter(database)
+    writer.commit([prepared(database, mine, first)])
+    intruder = trace_batch(trace_id=trace_id, at=T0, model="intruder-model")
+    more = trace_batch(trace_id=trace_id, at=T0 + timedelta(seconds=5), model="claude-sonnet-4-5")
+    rejections = writer.commit([prepared(database, theirs, intruder), prepared(database, mine, more)])
+    writer.close()
+    assert len(rejections[0]) == 2 and rejections[1] == []
+    assert {(project, value) for project, kind, value, _, _ in _facets(database) if kind == "model"} == {
+        (mine, "gpt-4o-mini"),
+        (mine, "claude-sonnet-4-5"),
+    }

@@ -150,6 +150,8 @@ class SqlWriter:
             if existing is not None:
                 if existing.project_id != project_id:
                     owners[trace_id] = existing.project_id
+                    # Its owner's spans in this transaction are still stored, under the stored trace.
+                    self._trace_keys[trace_id] = (existing.project_id, self.codec.time(existing.timestamp))
                     continue
                 part = merge_trace(row_to_trace(existing), part)
                 created_at = self.codec.time(existing.created_at)
