@@ -54,13 +54,16 @@ def sqlite_demo(tmp_path_factory: pytest.TempPathFactory) -> str:
     return url
 
 
+@pytest.fixture(scope="module")
+def postgres_demo(postgres_server: object) -> str:
+    url = new_postgres_database(postgres_server)  # type: ignore[arg-type]
+    build_demo(url, 3000)
+    return url
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def demo_url(request: pytest.FixtureRequest) -> str:
-    if request.param == "sqlite":
-        return request.getfixturevalue("sqlite_demo")
-    url = new_postgres_database(request.getfixturevalue("postgres_server"))
-    build_demo(url, 2000)  # ~80,000 observations
-    return url
+    return request.getfixturevalue("sqlite_demo" if request.param == "sqlite" else "postgres_demo")
 
 
 def started(url: str, workdir: Path, **settings: str) -> TheodoliteServer:
@@ -98,8 +101,8 @@ def _poll(condition: object, what: str, deadline_s: float = 60) -> None:
         time.sleep(0.01)  # polling with a deadline
 
 
-def test_sigterm_during_a_long_read_stops_the_server_at_once(sqlite_demo: str, workdir: Path) -> None:
-    server = started(sqlite_demo, workdir, read_timeout_s="120", shutdown_timeout_s="2")
+def test_sigterm_during_a_long_read_stops_the_server_at_once(demo_url: str, workdir: Path) -> None:
+    server = started(demo_url, workdir, read_timeout_s="120", shutdown_timeout_s="2")
     answers: dict[str, object] = {}
 
     def read() -> None:

@@ -171,6 +171,8 @@ class Database:
         """A read stopped by its budget or by stop_reads() becomes our error (the HTTP layer maps
         it to 503 + Retry-After); any other database error passes unchanged."""
         original = context.original_exception
+        if context.connection is not None and context.connection.info.get("writer"):
+            return None  # writes have no budget; a cancelled write stays a database error
         if self.dialect_name == "sqlite":
             stopped = isinstance(original, sqlite3.OperationalError) and str(original) == "interrupted"
         else:
