@@ -27,9 +27,9 @@ def _facets(database: Database) -> list[tuple]:
 def test_the_migration_backfills_what_the_writer_writes(database: Database) -> None:
     project, _ = get_or_create_project(database, "p")
     batches = [
-        trace_batch(at=T0, model="gpt-4o-mini"),
+        trace_batch(at=T0, model="gpt-4o-mini", tags=["prod", "beta"]),
         trace_batch(at=T0 + timedelta(minutes=1), model="claude-sonnet-4-5", level=Level.ERROR),
-        trace_batch(at=T0 + timedelta(minutes=2), model="m" * 300),  # too long to index
+        trace_batch(at=T0 + timedelta(minutes=2), model="m" * 300, tags=["t" * 300]),  # too long to index
     ]
     writer = SqlWriter(database)
     writer.commit([prepared(database, project, batch) for batch in batches])
@@ -39,10 +39,13 @@ def test_the_migration_backfills_what_the_writer_writes(database: Database) -> N
         ("model", "gpt-4o-mini"),
         ("model", "claude-sonnet-4-5"),
         ("level", "ERROR"),
+        ("tag", "prod"),
+        ("tag", "beta"),
     }
     with database.write_transaction() as conn:
         conn.execute(delete(tables.trace_facets))
         conn.execute(text(migration.BACKFILL))
+        conn.execute(text(migration.BACKFILL_TAGS[database.dialect_name]))
     assert _facets(database) == written
 
 

@@ -1,4 +1,4 @@
-"""The trace list's model and level filters over a real server, on both engines.
+"""The trace list's model, level and tag filters over a real server, on both engines.
 
 `model` matches the model a call asked for (`gen_ai.request.model`) or the one that answered
 (`gen_ai.response.model`). Both filters read `trace_facets`, keyed by the trace's timestamp; a root
@@ -36,7 +36,10 @@ def sent(server: TheodoliteServer) -> dict[str, str]:
     for index, (role, (requested, answered, user, fails)) in enumerate(calls.items()):
         start = BASE + timedelta(minutes=index)
         with tracer.start_as_current_span(
-            f"job-{role}", start_time=_ns(start), attributes={"user.id": user}, end_on_exit=False
+            f"job-{role}",
+            start_time=_ns(start),
+            attributes={"user.id": user, "theodolite.trace.tags": f'["{role}", "all"]'},
+            end_on_exit=False,
         ) as root:
             attributes = {
                 "gen_ai.operation.name": "chat",
@@ -86,6 +89,7 @@ def test_filters_follow_a_trace_whose_root_arrived_last(server: TheodoliteServer
     }
     assert _ids(server, model="claude-sonnet-4-5", **window) == [sent["other"]]
     assert _ids(server, level="ERROR", **window) == [sent["other"]]
+    assert _ids(server, tags="other", **window) == [sent["other"]]  # tags came with the late root
 
 
 def test_model_and_level_combine_with_the_trace_filters(server: TheodoliteServer, sent: dict[str, str]) -> None:
@@ -93,6 +97,9 @@ def test_model_and_level_combine_with_the_trace_filters(server: TheodoliteServer
     assert _ids(server, model="gpt-4o-mini", name="job-answered") == [sent["answered"]]
     assert _ids(server, level="error", user_id="user-b") == []
     assert _ids(server, level="default", model="router-auto") == [sent["answered"]]
+    assert _ids(server, tags=["all", "asked"]) == [sent["asked"]]
+    assert _ids(server, tags="all", model="gpt-4o-mini") == [sent["answered"], sent["asked"]]
+    assert _ids(server, tags="x" * 300) == []  # too long for the index: read from the rows
     page = _listed(server, model="gpt-4o-mini", limit=1)
     with server.client() as client:
         first = client.get("/api/v1/traces", params={"model": "gpt-4o-mini", "limit": 1}).json()

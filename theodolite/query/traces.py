@@ -16,7 +16,7 @@ from theodolite.storage import tables
 from theodolite.storage.dictionaries import load_dictionaries
 from theodolite.storage.engine import Database
 from theodolite.storage.expressions import json_array_contains
-from theodolite.storage.facets import UNINDEXED_LEVEL, facet_condition, facet_rows_counted
+from theodolite.storage.facets import UNINDEXED_LEVEL, facet_condition, facet_rows_counted, indexable
 from theodolite.storage.payloads import MissingDictionaryError
 
 t = tables.traces
@@ -57,8 +57,8 @@ def list_traces(
 ) -> tuple[list[dict[str, Any]], str | None]:
     """Traces newest first with their totals; returns (page, next cursor or None). Blocks.
 
-    Filters on what observations carry (model, level) read `trace_facets`, whose rows are keyed by
-    the trace's (timestamp, id). Either one facet's rows drive the query (one index range, already
+    Filters on what observations carry (model, level) and on tags read `trace_facets`, whose rows
+    are keyed by the trace's (timestamp, id). Either one facet's rows drive the query (one index range, already
     in the list's order) and every other filter is checked per row, or the traces' own indexes
     drive it and each facet is a lookup of its whole key per trace: `_driving_facet` chooses.
     """
@@ -66,6 +66,8 @@ def list_traces(
     facets = [(kind, value) for kind, value in (("model", filters.model), ("level", level)) if value is not None]
     if level == UNINDEXED_LEVEL:
         facets.pop()
+    facets += [("tag", tag) for tag in filters.tags]
+    facets = [(kind, value) for kind, value in facets if indexable(value)]  # the rest: read the rows
     with database.connect() as conn:
         driving = _driving_facet(conn, project_id, filters, facets)
         probed = [facet for facet in facets if facet != driving]
@@ -93,7 +95,7 @@ def _driving_facet(
 
     A user or a session has its own trace index, narrow by nature: that drives. Otherwise the
     facet with the fewest rows (counted up to COMMON_FACET_ROWS, a bounded index range) drives,
-    unless it is common and a trace column (name, release, environment, tags) is filtered too.
+    unless it is common and a trace column (name, release, environment) is filtered too.
     """
     if not facets or filters.user_id is not None or filters.session_id is not None:
         return None
@@ -101,7 +103,7 @@ def _driving_facet(
         facet: conn.execute(facet_rows_counted(project_id, *facet, COMMON_FACET_ROWS)).scalar_one() for facet in facets
     }
     rarest = min(facets, key=lambda facet: counts[facet])
-    trace_columns = filters.name or filters.release or filters.environment or filters.tags
+    trace_columns = filters.name or filters.release or filters.environment
     if trace_columns and counts[rarest] >= COMMON_FACET_ROWS:
         return None
     return rarest
@@ -136,7 +138,17 @@ def _list_statement(
         if value is not None:
             conditions.append(column == value)
     for tag in filters.tags:
-        conditions.append(json_array_contains(t.c.tags, tag, database.dialect_name))
+        if not indexable(tag):
+            conditions.append(json_array_contains(t.c.tags, tag, database.dialect_name))
+    if filters.model is not None and not indexable(filters.model):
+        model = filters.model
+        conditions.append(
+            exists().where(
+                o.c.trace_id == t.c.id,
+                o.c.project_id == project_id,
+                or_(o.c.model == model, o.c.request_model == model),
+            )
+        )
     for kind, value in probed:
         conditions.append(facet_condition(kind, value, project_id, when_column, id_column))
     if level == UNINDEXED_LEVEL:  # nearly every trace has one: the first traces probed answer
@@ -144,7 +156,15 @@ def _list_statement(
     if cursor is not None:
         when, ident = decode_time_cursor(cursor)
         conditions.append(or_(when_column < when, and_(when_column == when, id_column < ident)))
-    source = t if driver is None else driver.join(t, and_(t.c.id == driver.c.trace_id, t.c.project_id == project_id))
+    # The timestamp too: a facet row keyed by a trace's former timestamp (which the writer re-keys)
+    # can then never list a trace twice.
+    source = (
+        t
+        if driver is None
+        else driver.join(
+            t, and_(t.c.id == driver.c.trace_id, t.c.project_id == project_id, t.c.timestamp == driver.c.timestamp)
+        )
+    )
     return (
         select(*(t.c[name] for name in TRACE_FIELDS))
         .select_from(source)

@@ -1,17 +1,18 @@
-"""`trace_facets`: which models and levels each trace used, keyed for the list API's filters.
+"""`trace_facets`: the models, levels and tags of each trace, keyed for the list API's filters.
 
 A filter on something observations carry (`model`, `level`) asks "traces, newest first, with some
 observation that has X". Read from `observations` that is either a probe per trace (fast when X is
-common, a scan of every trace when X is rare) or a scan of observations by time (the reverse). One
-row per (trace, value) keyed (project, kind, value, trace timestamp, trace id) answers both: the
-matching traces are one index range, already in the list's order. The writer keeps it in the same
-transaction as the observations it derives from; the key carries the trace's timestamp, so when a
-later span moves a trace's timestamp earlier (a root span arriving after its children) its rows
-are re-keyed.
+common, a scan of every trace when X is rare) or a scan of observations by time (the reverse); a
+tag inside the traces' JSON array has the same problem (a rare tag reads every trace). One row per
+(trace, value) keyed (project, kind, value, trace timestamp, trace id) answers both: the matching
+traces are one index range, already in the list's order. The writer keeps it in the same
+transaction as the rows it derives from; the key carries the trace's timestamp, so when a later
+span moves a trace's timestamp earlier (a root span arriving after its children) its rows are
+re-keyed.
 
 Kinds: `model` holds both the response model and the requested one (a filter on `gpt-4o-mini`
 finds a call that asked for it and got `gpt-4o-mini-2024-07-18`), `level` every level used but
-the default one.
+the default one, `tag` the trace's tags.
 """
 
 from __future__ import annotations
@@ -26,8 +27,8 @@ from theodolite.storage import tables
 from theodolite.storage.bulk import BulkInsert
 from theodolite.storage.upserts import insert_ignoring_duplicates
 
-# Longer values are not indexed (a PostgreSQL B-tree key must stay under ~2,700 bytes, and no model
-# name or level comes near this); a filter on such a value finds nothing.
+# Longer values are not indexed (a PostgreSQL B-tree key must stay under ~2,700 bytes); a filter on
+# such a value reads the traces or observations themselves (`indexable`).
 MAX_VALUE_CHARS = 200
 ID_CHUNK = 500
 
@@ -41,10 +42,14 @@ o = tables.observations
 UNINDEXED_LEVEL = "DEFAULT"
 
 
+def indexable(value: str) -> bool:
+    return 0 < len(value) <= MAX_VALUE_CHARS
+
+
 def observation_facets(row: dict[str, Any]) -> Iterable[tuple[str, str]]:
     """(kind, value) of one observation row (a dict as the writer inserts it)."""
     for kind, value in (("model", row["model"]), ("model", row["request_model"]), ("level", row["level"])):
-        if value and len(value) <= MAX_VALUE_CHARS and (kind != "level" or value != UNINDEXED_LEVEL):
+        if value and indexable(value) and (kind != "level" or value != UNINDEXED_LEVEL):
             yield kind, value
 
 
@@ -58,29 +63,47 @@ class FacetWriter:
         self,
         conn: Connection,
         trace_keys: dict[str, tuple[int, Any]],
-        moved: dict[str, Any],
+        tags: dict[str, list[str]],
+        moved: dict[str, tuple[Any, list[str]]],
         observation_rows: list[dict[str, Any]],
     ) -> None:
-        """Add the facets of new observations; re-key the stored facets of moved traces.
+        """Add the facets of new observations and of the traces' tags; re-key moved traces.
 
         `trace_keys`: trace id -> (project id, timestamp as written) for every trace of this
-        transaction; `moved`: trace id -> its previous timestamp, for stored traces whose timestamp
-        changed (the new one encoded for the engine as the writer writes it, the old one a datetime).
+        transaction, `tags` its tags after the merge; `moved`: trace id -> (previous timestamp, previous
+        tags) for stored traces whose timestamp changed (the new one encoded for the engine as the
+        writer writes it, the old one a datetime).
         """
         keys: set[tuple[int, str, str, Any, str]] = set()
         if moved:
             old_keys = []
-            for trace_id, kind, value in self._stored_facets(conn, list(moved)):
+            stored = self._stored_facets(conn, list(moved))
+            stored.update(
+                (trace_id, "tag", tag) for trace_id, (_, old) in moved.items() for tag in old if indexable(tag)
+            )
+            for trace_id, kind, value in stored:
                 project_id, timestamp = trace_keys[trace_id]
-                old_keys.append((project_id, kind, value, moved[trace_id], trace_id))
-                keys.add((project_id, kind, value, timestamp, trace_id))
+                old_keys.append((project_id, kind, value, moved[trace_id][0], trace_id))
+                if kind != "tag":  # the trace's current tags are added below
+                    keys.add((project_id, kind, value, timestamp, trace_id))
             columns = tuple_(f.c.project_id, f.c.kind, f.c.value, f.c.timestamp, f.c.trace_id)
             for start in range(0, len(old_keys), ID_CHUNK):
                 conn.execute(delete(f).where(columns.in_(old_keys[start : start + ID_CHUNK])))
+        for trace_id, trace_tags in tags.items():
+            project_id, timestamp = trace_keys[trace_id]
+            keys.update((project_id, "tag", tag, timestamp, trace_id) for tag in trace_tags if indexable(tag))
+        # observation_facets inlined: this loop runs once per span on the writer thread.
         for row in observation_rows:
-            project_id, timestamp = trace_keys[row["trace_id"]]
-            for kind, value in observation_facets(row):
-                keys.add((project_id, kind, value, timestamp, row["trace_id"]))
+            model, requested, level = row["model"], row["request_model"], row["level"]
+            if model is None and requested is None and level == UNINDEXED_LEVEL:
+                continue  # most spans: no model, default level
+            trace_id = row["trace_id"]
+            project_id, timestamp = trace_keys[trace_id]
+            for value in (model, requested):
+                if value and len(value) <= MAX_VALUE_CHARS:
+                    keys.add((project_id, "model", value, timestamp, trace_id))
+            if level != UNINDEXED_LEVEL:
+                keys.add((project_id, "level", level, timestamp, trace_id))
         self._insert.execute(
             conn,
             [{"project_id": p, "kind": k, "value": v, "timestamp": ts, "trace_id": t} for p, k, v, ts, t in keys],

@@ -9,8 +9,8 @@ Index design (each serves a named read in `theodolite.query`; every index costs 
 an index on a random key, such as a span id, costs most: each insert dirties a random page, which
 the next commit writes to the WAL again):
 - traces (project_id, timestamp): list traces newest first, time-range filters, the trace count
-  panels. On SQLite it also holds name, release, environment and tags (`ix_traces_list`), so that
-  the list's filters on them are tested in the index, not in the rows.
+  panels. On SQLite it also holds name, release and environment (`ix_traces_list`), so that the
+  list's filters on them are tested in the index, not in the rows.
 - traces (project_id, session_id, timestamp) / (project_id, user_id, timestamp), partial: sessions, users.
 - observations unique (trace_id, id): the tree of one trace, per-trace token/cost sums (the
   recent-traces panel), and the de-duplication of re-sent spans, in one index. Span ids are
@@ -23,7 +23,7 @@ the next commit writes to the WAL again):
   commits of 800): 12,300 -> 15,000 spans/s; on disk 1,316 -> 1,183 bytes per span.
 - observations (project_id, start_time): observation lists and time-bucketed cost (the cost-per-hour panel).
 No (model, time) index on observations: it cost 37 bytes and ~10% of writer time per span, and
-served neither the requested model nor the newest-first order of traces. The model and level
+served neither the requested model nor the newest-first order of traces. The model, level and tag
 filters of the trace list read `trace_facets` instead: a few rows per trace (see `storage/facets.py`).
 Inputs, outputs and leftover attributes live in `observation_payloads`, so that lists and
 aggregates never read them.
@@ -99,14 +99,12 @@ traces = Table(
     Column("metadata", JsonDocument),
     Column("created_at", UtcDateTime, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
-    # SQLite: the list's filters on trace columns are checked inside this index, so a value no
-    # trace has costs a scan of index entries, not of whole rows with their metadata (10 ms instead
-    # of 60-90 ms on 180,000 traces). PostgreSQL indexes only the key: a B-tree entry must stay
-    # under ~2,700 bytes, and a trace name or tag list may not.
+    # SQLite: the list's filters on name, release and environment are checked inside this index,
+    # so a value no trace has costs a scan of index entries, not of whole rows with their metadata
+    # (10-20 ms instead of 50-70 ms on 180,000 traces). PostgreSQL indexes only the key: a B-tree
+    # entry must stay under ~2,700 bytes, and a trace name may not.
     Index("ix_traces_project_timestamp", "project_id", "timestamp").ddl_if(dialect="postgresql"),
-    Index("ix_traces_list", "project_id", "timestamp", "name", "release", "environment", "tags").ddl_if(
-        dialect="sqlite"
-    ),
+    Index("ix_traces_list", "project_id", "timestamp", "name", "release", "environment").ddl_if(dialect="sqlite"),
     Index(
         "ix_traces_project_session",
         "project_id",
@@ -228,15 +226,15 @@ model_prices = Table(
     UniqueConstraint("project_id", "model", "provider", "effective_from", name="uq_model_prices_key"),
 )
 
-# Which models (response and requested) and levels each trace used: the list API's `model` and
-# `level` filters read one range of this, newest first (`storage/facets.py` says why and how the
+# Which models (response and requested), levels and tags each trace has: the list API's `model`,
+# `level` and `tags` filters read one range of this, newest first (`storage/facets.py` says why and how the
 # writer keeps it). A few rows per trace, not per span; keyed so that each filter value's rows
 # append in time order. SQLite stores it as the key's B-tree alone (WITHOUT ROWID).
 trace_facets = Table(
     "trace_facets",
     metadata,
     Column("project_id", Integer, primary_key=True),
-    Column("kind", String(8), primary_key=True),  # "model" or "level"
+    Column("kind", String(8), primary_key=True),  # "model", "level" or "tag"
     Column("value", Text, primary_key=True),
     Column("timestamp", UtcDateTime, primary_key=True),  # the trace's
     Column("trace_id", String(64), primary_key=True),

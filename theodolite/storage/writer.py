@@ -58,7 +58,8 @@ class SqlWriter:
         self._facets = FacetWriter(dialect)
         # Filled by _write_traces for the transaction in progress (for trace_facets).
         self._trace_keys: dict[str, tuple[int, Any]] = {}
-        self._moved: dict[str, Any] = {}
+        self._trace_tags: dict[str, list[str]] = {}
+        self._moved: dict[str, tuple[Any, list[str]]] = {}
 
     def commit(self, items: Sequence[PreparedBatch]) -> list[list[Rejection]]:
         """Write every batch in one transaction; blocks until it is committed.
@@ -91,7 +92,7 @@ class SqlWriter:
                     score_rows.extend(batch.score_rows)
                 self._number(observation_rows)
                 self._insert_observations.execute(self._conn, observation_rows)
-                self._facets.write(self._conn, self._trace_keys, self._moved, observation_rows)
+                self._facets.write(self._conn, self._trace_keys, self._trace_tags, self._moved, observation_rows)
                 self._insert_payloads.execute(
                     self._conn, [{"observation_seq": row["seq"], "payload": payload} for row, payload in with_payload]
                 )
@@ -143,7 +144,7 @@ class SqlWriter:
         stored = self._stored_traces(list(parts))
         now = datetime.now(UTC)
         rows = []
-        self._trace_keys, self._moved = {}, {}
+        self._trace_keys, self._trace_tags, self._moved = {}, {}, {}
         for trace_id, (project_id, part) in parts.items():
             existing = stored.get(trace_id)
             created_at = None
@@ -157,8 +158,9 @@ class SqlWriter:
                 created_at = self.codec.time(existing.created_at)
             row = trace_to_row(project_id, part, self.codec, created_at, now)
             self._trace_keys[trace_id] = (project_id, row["timestamp"])
+            self._trace_tags[trace_id] = part.tags
             if existing is not None and self.codec.time(existing.timestamp) != row["timestamp"]:
-                self._moved[trace_id] = existing.timestamp
+                self._moved[trace_id] = (existing.timestamp, list(existing.tags or []))
             rows.append(row)
         self._upsert_traces.execute(self._conn, rows)
         return owners, [trace_id for trace_id in stored if owners[trace_id] == stored[trace_id].project_id]

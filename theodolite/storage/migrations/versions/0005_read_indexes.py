@@ -1,4 +1,4 @@
-"""indexes for the list API's filters: trace_facets (models and levels per trace), ix_traces_list (SQLite)
+"""indexes for the list API's filters: trace_facets (models, levels, tags per trace), ix_traces_list (SQLite)
 
 Revision ID: 0005
 Revises: 0004
@@ -27,6 +27,22 @@ FROM (
 JOIN traces AS t ON t.id = f.trace_id AND t.project_id = f.project_id
 WHERE f.value <> '' AND length(f.value) <= 200
 """
+# Every stored trace's tags (the JSON array's strings).
+BACKFILL_TAGS = {
+    "sqlite": """
+INSERT OR IGNORE INTO trace_facets (project_id, kind, value, timestamp, trace_id)
+SELECT t.project_id, 'tag', tag.value, t.timestamp, t.id
+FROM traces AS t, json_each(t.tags) AS tag
+WHERE tag.type = 'text' AND tag.value <> '' AND length(tag.value) <= 200
+""",
+    "postgresql": """
+INSERT INTO trace_facets (project_id, kind, value, timestamp, trace_id)
+SELECT DISTINCT t.project_id, 'tag', tag.value, t.timestamp, t.id
+FROM traces AS t, jsonb_array_elements_text(CASE jsonb_typeof(t.tags) WHEN 'array' THEN t.tags END) AS tag(value)
+WHERE tag.value <> '' AND length(tag.value) <= 200
+ON CONFLICT DO NOTHING
+""",
+}
 
 
 def upgrade() -> None:
@@ -41,10 +57,9 @@ def upgrade() -> None:
         sqlite_with_rowid=False,
     )
     op.execute(BACKFILL)
+    op.execute(BACKFILL_TAGS[op.get_bind().dialect.name])
     if op.get_bind().dialect.name == "sqlite":
-        op.create_index(
-            "ix_traces_list", "traces", ["project_id", "timestamp", "name", "release", "environment", "tags"]
-        )
+        op.create_index("ix_traces_list", "traces", ["project_id", "timestamp", "name", "release", "environment"])
         op.drop_index("ix_traces_project_timestamp", table_name="traces")
 
 
