@@ -156,15 +156,9 @@ def _list_statement(
     if cursor is not None:
         when, ident = decode_time_cursor(cursor)
         conditions.append(or_(when_column < when, and_(when_column == when, id_column < ident)))
-    # The timestamp too: a facet row keyed by a trace's former timestamp (which the writer re-keys)
-    # can then never list a trace twice.
-    source = (
-        t
-        if driver is None
-        else driver.join(
-            t, and_(t.c.id == driver.c.trace_id, t.c.project_id == project_id, t.c.timestamp == driver.c.timestamp)
-        )
-    )
+    # Not `t.timestamp == driver.timestamp` too: PostgreSQL then takes the two equalities as
+    # independent, expects one row from the join and hashes every facet row (140 ms, was 10).
+    source = t if driver is None else driver.join(t, and_(t.c.id == driver.c.trace_id, t.c.project_id == project_id))
     return (
         select(*(t.c[name] for name in TRACE_FIELDS))
         .select_from(source)
