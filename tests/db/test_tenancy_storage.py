@@ -149,14 +149,16 @@ def test_a_wire_id_shaped_like_a_storage_key_takes_nothing(database: Database) -
 def test_later_pages_leave_out_a_trace_a_late_span_moved(database: Database) -> None:
     a, _ = two_projects(database)
     base = datetime(2026, 11, 1, tzinfo=UTC)
-    batches = [trace_batch(at=base + timedelta(minutes=i), name=f"t{i}") for i in range(6)]
+    batches = [trace_batch(at=base + timedelta(minutes=i), name=f"t{i}") for i in range(5)]
     commit(database, *[(a, batch) for batch in batches])
     page1, cursor = list_traces(database, a, TraceFilter(), limit=3)
-    assert [item["name"] for item in page1] == ["t5", "t4", "t3"]
-    moved = batches[5].traces[0].id
-    # A late span of t5 starts before every other trace: t5 now sorts below the cursor.
-    commit(database, (a, trace_batch(trace_id=moved, at=base - timedelta(hours=1), name="t5")))
+    assert [item["name"] for item in page1] == ["t4", "t3", "t2"]
+    moved = batches[4].traces[0].id
+    # A late span of t4 starts before every other trace: t4 now sorts below the cursor.
+    commit(database, (a, trace_batch(trace_id=moved, at=base - timedelta(hours=1), name="t4")))
+    # A span that does not move its trace (t1's, later than its start) changes nothing.
+    commit(database, (a, trace_batch(trace_id=batches[1].traces[0].id, at=base + timedelta(hours=1), name="t1")))
     page2, cursor2 = list_traces(database, a, TraceFilter(), limit=3, cursor=cursor)
-    assert [item["name"] for item in page2] == ["t2", "t1", "t0"] and cursor2 is None
+    assert [item["name"] for item in page2] == ["t1", "t0"] and cursor2 is None
     fresh, _ = list_traces(database, a, TraceFilter(), limit=10)
-    assert [item["name"] for item in fresh] == ["t4", "t3", "t2", "t1", "t0", "t5"]
+    assert [item["name"] for item in fresh] == ["t3", "t2", "t1", "t0", "t4"]
