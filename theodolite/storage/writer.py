@@ -77,8 +77,8 @@ class SqlWriter:
         for batch in items:
             for trace in batch.traces:
                 key = plan.key_for_trace(batch.project_id, trace.id)
+                part = trace if key == trace.id else replace(trace, id=key)
                 seen = parts.get(key)
-                part = replace(trace, id=key)
                 parts[key] = (batch.project_id, part if seen is None else merge_trace(seen[1], part))
         stored.update(self._stored_traces([key for key in parts if not is_plain(key)]))  # rare: ids shared
         stored_spans = self._stored_span_ids([key for key in parts if key in stored])
