@@ -100,7 +100,7 @@ class SqlWriter:
                 if row["trace_id"] is not None:
                     row["trace_id"] = plan.key_for_score(batch.project_id, row["trace_id"])
                 score_rows.append(row)
-        mark = self._number(observation_rows) if parts else None
+        mark = self._number(observation_rows) if parts or observation_rows else None
         self._upsert_traces.execute(self._conn, self._trace_rows(parts, stored, mark))
         self._insert_observations.execute(self._conn, observation_rows)
         self._insert_payloads.execute(

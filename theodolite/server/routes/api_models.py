@@ -43,7 +43,11 @@ class TraceSummary(Totals):
 
 class TracePage(BaseModel):
     data: list[TraceSummary]
-    next_cursor: str | None = Field(description="pass as `cursor` for the next page; null on the last page")
+    next_cursor: str | None = Field(
+        description="pass as `cursor` for the next page; null on the last page. It carries a snapshot of the "
+        "first page: a trace created or moved earlier (a late span) since then is left out of later pages, "
+        "never returned twice"
+    )
 
 
 class ObservationSummary(BaseModel):
