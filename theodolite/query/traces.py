@@ -8,7 +8,10 @@ can move earlier: below the cursor, so plain keyset pagination would return that
 on a later page. So the first page records a snapshot, the observations.seq watermark read
 before the page, and the cursor carries it; later pages leave out the traces created or moved
 since (`traces.timestamp_seq` above the snapshot). Such a trace is missing from that scroll
-(a new list shows it), never returned twice; the traces that did not move page exactly.
+(a new list shows it), never returned twice; the traces that did not move page exactly. A
+lossless scheme would need each trace's place as of the snapshot, i.e. its timestamp history.
+The watermark is exact with one writer (how Theodolite writes); two servers writing one
+PostgreSQL can commit seqs out of order, and a moved trace could then repeat.
 """
 
 from __future__ import annotations
