@@ -88,11 +88,11 @@ def test_two_projects_store_one_trace_id_apart(database: Database, b_first: bool
     first = b if b_first else a
     with database.connect() as conn:
         keys = dict(conn.execute(select(tables.traces.c.project_id, tables.traces.c.id)).all())
-        # The recent-traces panel's join (o.trace_id = t.id) sums each project's own spans.
+        # The recent-traces panel's join and GROUP BY t.id (the key alone) sum each project's own spans.
         sums = conn.execute(
             text(
                 "SELECT t.project_id, COALESCE(SUM(o.total_tokens), 0) AS tokens FROM traces t "
-                "LEFT JOIN observations o ON o.trace_id = t.id GROUP BY t.id, t.project_id"
+                "LEFT JOIN observations o ON o.trace_id = t.id GROUP BY t.id"
             )
         ).all()
     assert keys[first] == trace_id and keys[a if first == b else b] != trace_id
