@@ -50,6 +50,7 @@ def test_0004_keeps_scores_and_moves_those_naming_another_projects_trace(databas
         {"id": "s-own", "project_id": 1, "trace_id": "a" * 32},
         {"id": "s-other", "project_id": 2, "trace_id": "a" * 32},
         {"id": "s-waiting", "project_id": 2, "trace_id": "b" * 32},
+        {"id": "s-at", "project_id": 1, "trace_id": "x@y"},
     ]
     common = {"name": "q", "value": 1.0, "data_type": "NUMERIC", "source": "API", "timestamp": now, "created_at": now}
     old_scores = Table("scores", MetaData(), autoload_with=database.engine)
@@ -60,6 +61,8 @@ def test_0004_keeps_scores_and_moves_those_naming_another_projects_trace(databas
     with database.connect() as conn:
         rows = conn.execute(select(tables.scores.c.id, tables.scores.c.trace_id).order_by(tables.scores.c.id)).all()
         seq = conn.execute(select(tables.traces.c.timestamp_seq)).scalar_one()
-    assert [tuple(row) for row in rows] == [("s-other", "a" * 32 + "@2"), ("s-own", "a" * 32), ("s-waiting", "b" * 32)]
+    assert [tuple(row) for row in rows] == [
+        ("s-at", "x@y@1"), ("s-other", "a" * 32 + "@2"), ("s-own", "a" * 32), ("s-waiting", "b" * 32),
+    ]  # fmt: skip
     assert seq == 0
     database.dispose()

@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import select, text
 
 from tests.support.builders import T0, new_id, prepared, trace_batch
+from theodolite.errors import NotFoundError
 from theodolite.model import Batch, Score, ScoreDataType
 from theodolite.query.observations import ObservationFilter, list_observations
 from theodolite.query.traces import TraceFilter, get_trace, list_traces
@@ -144,6 +145,18 @@ def test_a_wire_id_shaped_like_a_storage_key_takes_nothing(database: Database) -
     assert get_trace(database, a, trace_id)["name"] == "a-second"
     assert get_trace(database, b, squatter)["name"] == "squat"
     assert get_trace(database, b, trace_id)["name"] == "b-first"
+
+
+@pytest.mark.parametrize("taken", [False, True])
+def test_asking_for_a_storage_key_tells_nothing(database: Database, taken: bool) -> None:
+    a, b = two_projects(database)
+    trace_id = new_id(16)
+    if taken:  # another project holds the id, so b's trace is stored under f"{trace_id}@{b}"
+        commit(database, (a, trace_batch(trace_id=trace_id)))
+    commit(database, (b, trace_batch(trace_id=trace_id)))
+    with pytest.raises(NotFoundError):
+        get_trace(database, b, f"{trace_id}@{b}")
+    assert list_observations(database, b, ObservationFilter(trace_id=f"{trace_id}@{b}"), limit=5)[0] == []
 
 
 def test_later_pages_leave_out_a_trace_a_late_span_moved(database: Database) -> None:

@@ -35,8 +35,11 @@ def qualified_key(project_id: int, wire_id: str) -> str:
 
 def candidate_keys(project_id: int, wire_id: str) -> tuple[str, ...]:
     """The storage keys `wire_id` may have in `project_id`'s rows; a read must also filter on
-    `project_id` (the plain key may be another project's)."""
-    return (wire_id, qualified_key(project_id, wire_id))
+    `project_id` (the plain key may be another project's). A wire id containing `@` has only its
+    qualified key: read as itself, `<id>@<own project>` would find the caller's own trace of
+    `<id>` exactly when another project holds `<id>`, and so tell that it does."""
+    qualified = qualified_key(project_id, wire_id)
+    return (wire_id, qualified) if is_plain(wire_id) else (qualified,)
 
 
 def wire_trace_id(key: str | None) -> str | None:

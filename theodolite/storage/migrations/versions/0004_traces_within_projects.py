@@ -2,8 +2,9 @@
 
 - scores: primary key (project_id, id) instead of id: one project's score id must not replace
   another project's score.
-- scores of a project that name a trace id another project owns move to their project's
-  qualified storage key (`theodolite/storage/trace_keys.py`), as the writer now stores them.
+- scores of a project that name a trace id another project owns, or an id containing `@`, move
+  to their project's qualified storage key (`theodolite/storage/trace_keys.py`), as the writer
+  now stores them.
 - traces.timestamp_seq: the commit that last placed a trace in the newest-first list; 0 for the
   traces stored before (they are older than any cursor's snapshot).
 
@@ -24,8 +25,10 @@ depends_on = None
 # qualified key inside the 64 characters of the column whatever an older score named.
 QUALIFY_SCORES_OF_OTHER_PROJECTS = """
 UPDATE scores SET trace_id = trace_id || '@' || CAST(project_id AS VARCHAR(16))
-WHERE length(trace_id) <= 48
-  AND EXISTS (SELECT 1 FROM traces t WHERE t.id = scores.trace_id AND t.project_id <> scores.project_id)
+WHERE length(trace_id) <= 48 AND (
+  trace_id LIKE '%@%'
+  OR EXISTS (SELECT 1 FROM traces t WHERE t.id = scores.trace_id AND t.project_id <> scores.project_id)
+)
 """
 
 
