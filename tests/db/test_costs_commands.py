@@ -62,13 +62,20 @@ def test_report_total_is_the_exact_sum_of_per_call_costs(demo_url: str) -> None:
     calls = per_call(demo_url)
     expected = sum((cost for _, cost in calls if cost is not None), Decimal(0))
     assert expected > 0
-    assert Decimal(total["cost_usd"]) == expected == sum(Decimal(line["cost_usd"]) for line in lines)
+    amounts = [Decimal(line["cost_usd"]) for line in lines if line["cost_usd"]]
+    assert Decimal(total["cost_usd"]) == expected == sum(amounts)
     assert int(total["calls"]) == len(calls) == sum(int(line["calls"]) for line in lines)
     unpriced = sum(status == "unpriced" for status, _ in calls)
     assert unpriced > 0 and int(total["unpriced_calls"]) == unpriced
+    not_billed = sum(status == "not_billed" for status, _ in calls)
+    assert not_billed > 0 and int(total["not_billed_calls"]) == not_billed
     assert {line["project"] for line in lines} == {"default"}
     orbit = [line for line in lines if line["model"] == UNKNOWN_MODEL]
-    assert orbit and all(Decimal(line["cost_usd"]) == 0 and int(line["unpriced_calls"]) > 0 for line in orbit)
+    # its provider calls are all unpriced: no cost (an empty cell), never 0, even beside its $0 cache hits
+    assert orbit and all(line["cost_usd"] == "" and int(line["unpriced_calls"]) > 0 for line in orbit)
+    # every amount has the same 12 decimals (the stored precision), so lines add up to TOTAL digit for digit
+    figures = [line[column] for line in rows for column in ("cost_usd", "saved_usd") if line[column]]
+    assert all(len(figure.split(".")[1]) == 12 for figure in figures)
 
 
 def test_a_new_price_recomputed_prices_the_unknown_model_from_its_date(demo_url: str) -> None:

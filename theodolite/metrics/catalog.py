@@ -149,13 +149,21 @@ METRICS: tuple[MetricSpec, ...] = (
     ),
     MetricSpec(
         "theodolite_cost_usd_total", C,
-        "Cost in USD of priced generations (Theodolite's calculated cost; unpriced ones are not counted as $0).",
+        "Cost in USD of priced provider calls (Theodolite's calculated cost; unpriced ones are not counted as $0; "
+        "cache hits and fallbacks cost nothing and add nothing).",
+        ("project", "model", "provider", "name", "source"), MetricGroup.COST,
+        unit="usd", allow_listed_labels=True,
+    ),
+    MetricSpec(
+        "theodolite_cost_saved_usd_total", C,
+        "What the provider would have charged, in USD, for generations answered by a cache or a fallback "
+        "(they cost $0: see theodolite_cost_usd_total).",
         ("project", "model", "provider", "name", "source"), MetricGroup.COST,
         unit="usd", allow_listed_labels=True,
     ),
     MetricSpec(
         "theodolite_generations_unpriced_total", C,
-        "Generations with usage but no known price (their cost is missing from theodolite_cost_usd_total).",
+        "Provider calls with usage but no known price (their cost is missing from theodolite_cost_usd_total).",
         ("project", "model", "provider"), MetricGroup.COST,
     ),
     MetricSpec(
