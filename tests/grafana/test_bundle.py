@@ -99,7 +99,7 @@ def test_the_prometheus_config_and_its_rules_check(bundle: Path) -> None:
 def test_the_generation_service_dashboard_is_seed_001s(bundle: Path) -> None:
     dashboard = json.loads((bundle / "grafana/dashboards/theodolite-generation-service.json").read_text())
     panels = [panel for panel in dashboard["panels"] if panel["type"] != "row"]
-    assert len(panels) == 14
+    assert len(panels) == 15  # seed 001's 14, and what the cache and the fallbacks saved
     assert dashboard["refresh"] == "30s"
     variables = {variable["name"]: variable for variable in dashboard["templating"]["list"]}
     assert variables["interval"]["type"] == "interval" and variables["model"]["multi"] is True
@@ -110,6 +110,12 @@ def test_the_generation_service_dashboard_is_seed_001s(bundle: Path) -> None:
     cost = by_title["Cost, last 24 h"]["fieldConfig"]["defaults"]
     assert cost["unit"] == "currencyUSD" and [s["value"] for s in cost["thresholds"]["steps"]] == [None, 10, 50]
     assert {panel["type"] for panel in panels} == {"timeseries", "stat", "gauge", "piechart", "table"}
+    # cost panels read provider-only cost; latency panels select provider calls (a cache hit's ms are not latency)
+    saved = by_title["Saved by cache and fallbacks, last 24 h"]
+    assert "theodolite_cost_saved_usd_total" in saved["targets"][0]["expr"]
+    provider_latency = 'gen_ai_client_operation_duration_seconds_bucket{model=~"$model",source="provider"}'
+    for title in ("p95 latency", "Generation duration p50 / p95 / p99"):
+        assert all(provider_latency in target["expr"] for target in by_title[title]["targets"]), title
 
 
 def test_the_five_dashboards_and_seed_002s_panels(bundle: Path) -> None:

@@ -35,8 +35,9 @@ def alert_rules(t: AlertThresholds | None = None) -> list[AlertRule]:
     t = t or AlertThresholds()
     cost_1d = "sum by (project) (increase(theodolite_cost_usd_total[1d]))"
     fallback_share = f"{_rate(FALLBACK, '15m')} / {_rate('', '15m')}"
+    # Provider calls only: fast cache hits would hide a slow provider.
     p95 = ("histogram_quantile(0.95, sum by (project, le) "
-           "(rate(gen_ai_client_operation_duration_seconds_bucket[5m])))")  # fmt: skip
+           '(rate(gen_ai_client_operation_duration_seconds_bucket{source="provider"}[5m])))')  # fmt: skip
     cache = 'source="cache"'
     errors = 'status="error"'
     cache_share = f"{_rate(cache, '1h')} / {_rate('', '1h')}"
