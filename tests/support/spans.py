@@ -33,7 +33,7 @@ def decode_one(attributes: dict[str, Any], *, name: str = "span", resource: dict
 
 
 def llm_body(model: str, *, user: str = "u1", ttft_s: float | None = 0.25, error: bool = False,
-             source: str = "provider") -> bytes:  # fmt: skip
+             source: str = "provider", session: str | None = None) -> bytes:  # fmt: skip
     """One generation span (1,000 input and 500 output tokens), encoded by the real OTel SDK's OTLP encoder.
     `source` is where its answer came from: provider, cache, fallback_<kind>."""
     exporter = InMemorySpanExporter()
@@ -44,6 +44,8 @@ def llm_body(model: str, *, user: str = "u1", ttft_s: float | None = 0.25, error
                   "theodolite.generation.source": source}  # fmt: skip
     if ttft_s is not None:
         attributes["gen_ai.server.time_to_first_token"] = ttft_s
+    if session is not None:
+        attributes["session.id"] = session
     with provider.get_tracer("t").start_as_current_span("summarise", attributes=attributes) as span:
         if error:
             from opentelemetry.trace import Status, StatusCode
