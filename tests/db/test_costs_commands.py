@@ -134,3 +134,30 @@ def test_bad_arguments_are_clear_errors(demo_url: str) -> None:
     assert result.exit_code == 1 and "cannot group by colour" in result.output
     result = runner.invoke(cli, ["prices", "show", "acme-unknown", "--database-url", demo_url])
     assert result.exit_code == 1 and "its calls are unpriced" in result.output
+
+
+def test_recompute_keeps_cache_hits_and_fallbacks_at_zero_and_reprices_what_they_saved(demo_url: str) -> None:
+    invoke(demo_url, "prices", "set", "gpt-4o-mini*", "--input", "1", "--output", "2")
+    invoke(demo_url, "costs", "recompute", "--since", SINCE)
+    database = open_database(demo_url, migrate=False)
+    try:
+        with database.connect() as conn:
+            rows = conn.execute(select(o).where(o.c.model.like("gpt-4o-mini%"), o.c.type == "generation")).all()
+    finally:
+        database.dispose()
+    cached = [row for row in rows if row.source == "cache"]
+    fallbacks = [row for row in rows if row.source.startswith("fallback")]
+    assert cached and fallbacks and any(row.source == "provider" for row in rows)
+    for row in rows:
+        # the override's rates: $1 per million input tokens, $2 per million output tokens
+        price = (Decimal(row.prompt_tokens or 0) + 2 * Decimal(row.completion_tokens or 0)) / 1_000_000
+        if row.source == "provider":
+            assert (row.cost_status, row.calculated_total_cost, row.saved_cost) == ("priced", price, None)
+        else:
+            assert (row.cost_status, row.calculated_total_cost) == ("not_billed", 0), row.source
+            # a fallback made no call and reports no usage: nothing is known to have been saved
+            assert row.saved_cost == (price if row.prompt_tokens else None), row.source
+    assert " 0 changed" in invoke(demo_url, "costs", "recompute", "--since", SINCE)
+    by_source = {line["source"]: line for line in report(demo_url, "source")}
+    saved = sum(Decimal(str(row.saved_cost)) for row in cached)
+    assert Decimal(by_source["cache"]["cost_usd"]) == 0 and Decimal(by_source["cache"]["saved_usd"]) >= saved > 0
