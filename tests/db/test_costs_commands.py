@@ -69,6 +69,11 @@ def test_report_total_is_the_exact_sum_of_per_call_costs(demo_url: str) -> None:
     assert unpriced > 0 and int(total["unpriced_calls"]) == unpriced
     not_billed = sum(status == "not_billed" for status, _ in calls)
     assert not_billed > 0 and int(total["not_billed_calls"]) == not_billed
+    # the demo's cache hits and fallbacks cost nothing; its cache hits saved what the provider would have charged
+    by_source = {line["source"]: line for line in report(demo_url, "source")}
+    assert {source: Decimal(by_source[source]["cost_usd"]) for source in ("cache", "fallback_template")} == {
+        "cache": 0, "fallback_template": 0}  # fmt: skip
+    assert Decimal(by_source["cache"]["saved_usd"]) > 0 and Decimal(total["saved_usd"]) > 0
     assert {line["project"] for line in lines} == {"default"}
     orbit = [line for line in lines if line["model"] == UNKNOWN_MODEL]
     # its provider calls are all unpriced: no cost (an empty cell), never 0, even beside its $0 cache hits
