@@ -18,12 +18,14 @@ from click.testing import CliRunner
 from jsonschema import Draft7Validator
 
 from theodolite.cli.main import cli
-from theodolite.metrics.catalog import find_metric
+from theodolite.metrics.catalog import find_metric, origin
 
 ROOT = Path(__file__).resolve().parents[2]
 SCHEMA = ROOT / ".grafana-schema" / "dashboard.schema.json"
 # What Grafana substitutes before a query reaches Prometheus (GRAFANA.md §4, the PromQL side).
-VARIABLES = {"$interval": "5m", "$model": ".*", "$__rate_interval": "1m", "$__interval": "1m"}
+VARIABLES = {"$interval": "5m", "$model": ".*", "$job": ".*", "$project": ".*", "$__rate_interval": "1m",
+             "$__interval": "1m"}  # fmt: skip
+METRIC_NAME = re.compile(r"\b(?:theodolite|gen_ai|app|process)_[a-z_]+")
 
 
 @pytest.fixture(scope="module")
@@ -53,7 +55,9 @@ def test_dashboards_validate_against_the_grafana_schema(bundle: Path) -> None:
         assert errors == [], (path.name, errors)
 
 
-def test_every_promql_parses_and_names_catalog_metrics_only(bundle: Path, tmp_path: Path) -> None:
+def test_every_promql_parses_and_names_catalog_metrics_of_one_origin(bundle: Path, tmp_path: Path) -> None:
+    """Each expression reads the server's metrics or an application's (theodolite.metrics), never
+    both: summing the two would count a call the application tracked and traced twice."""
     assert shutil.which("promtool"), "promtool is missing: ./scripts/test installs it"
     rules = []
     for path, dashboard in dashboards(bundle):
@@ -63,9 +67,10 @@ def test_every_promql_parses_and_names_catalog_metrics_only(bundle: Path, tmp_pa
             expr = target["expr"]
             for variable, value in VARIABLES.items():
                 expr = expr.replace(variable, value)
-            names = set(re.findall(r"\b(?:theodolite|gen_ai|process)_[a-z_]+", expr))
+            names = set(METRIC_NAME.findall(expr))
             builtin = "ALERTS{" in expr  # Prometheus' own series of alert states
             assert (names or builtin) and all(find_metric(n) for n in names), (path.name, panel["title"], names)
+            assert builtin or len({origin(n) for n in names}) == 1, (path.name, panel["title"], names)
             rules.append({"record": f"check:{len(rules)}", "expr": expr})
     assert rules
     file = tmp_path / "exprs.yml"
@@ -103,6 +108,8 @@ def test_the_generation_service_dashboard_is_seed_001s(bundle: Path) -> None:
     assert dashboard["refresh"] == "30s"
     variables = {variable["name"]: variable for variable in dashboard["templating"]["list"]}
     assert variables["interval"]["type"] == "interval" and variables["model"]["multi"] is True
+    assert variables["interval"]["query"] == "5m,15m,1h,6h,24h"
+    assert [option["value"] for option in variables["interval"]["options"]] == ["5m", "15m", "1h", "6h", "24h"]
     by_title = {panel["title"]: panel for panel in panels}
     steps = by_title["p95 latency"]["fieldConfig"]["defaults"]["thresholds"]["steps"]
     assert [(step["value"], step["color"]) for step in steps] == [(None, "green"), (15, "yellow"), (30, "orange"),

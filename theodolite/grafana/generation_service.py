@@ -1,18 +1,21 @@
 """Dashboard 2, "Generation service": the 14 panels of seed 001 (generations by source, daily
 cost, cache-hit and fallback rates, p95 latency with its thresholds, 24 h counters, p50/p95/p99
 over time, hourly cost, active generations, share by source, build info), on Prometheus, with
-`$interval` and a multi-value `$model` variable. Every expression reads catalog metrics only."""
+`$interval` (5m, 15m, 1h, 6h, 24h) and a multi-value `$model` variable. Every expression reads
+catalog metrics of one origin: the server's, except "Active generations", which only an
+application knows (theodolite.metrics' app_llm_active_requests)."""
 
 from __future__ import annotations
 
 from grafana_foundation_sdk.builders import dashboard, gauge, piechart, stat, table, timeseries
-from grafana_foundation_sdk.models.dashboard import VariableRefresh
+from grafana_foundation_sdk.models.dashboard import VariableOption, VariableRefresh
 
 from theodolite.grafana.panels import PROMETHEUS, base_dashboard, hourly_bars, promql, thresholds
 
 UID = "theodolite-generation-service"
 M = 'model=~"$model"'
 GEN = "theodolite_generations_total"
+INTERVALS = ("5m", "15m", "1h", "6h", "24h")  # the windows the service's team picks from; 5m by default
 
 
 def share(selector: str) -> str:
@@ -32,7 +35,13 @@ def counter_24h(title: str, selector: str) -> stat.Panel:
 def build() -> dashboard.Dashboard:
     return (
         base_dashboard("Generation service", UID, "now-24h")
-        .with_variable(dashboard.IntervalVariable("interval").label("Interval").values("1m,5m,15m,1h"))
+        .with_variable(
+            dashboard.IntervalVariable("interval")
+            .label("Interval")
+            .values(",".join(INTERVALS))
+            .options([VariableOption(selected=i == 0, text=v, value=v) for i, v in enumerate(INTERVALS)])
+            .current(VariableOption(selected=True, text=INTERVALS[0], value=INTERVALS[0]))
+        )  # fmt: skip
         .with_variable(
             dashboard.QueryVariable("model")
             .label("Model")
@@ -121,7 +130,7 @@ def build() -> dashboard.Dashboard:
         .with_panel(
             timeseries.Panel()
             .title("Active generations")
-            .with_target(promql(f"sum(theodolite_active_generations{{{M}}})", "in flight"))
+            .with_target(promql(f"sum(app_llm_active_requests{{{M}}})", "in flight"))
             .thresholds(thresholds((None, "green"), (10, "red")))
             .span(8)
             .height(8)
