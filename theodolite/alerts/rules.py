@@ -118,7 +118,7 @@ def alertmanager_example() -> str:
             "repeat_interval": "4h",
             "routes": [
                 {"matchers": ['severity="critical"'], "receiver": "pagerduty", "continue": True},
-                {"matchers": ['alertname=~"LLM.*"'], "receiver": "slack", "continue": True},
+                {"matchers": ['alertname=~"LLM.*|App.*"'], "receiver": "slack", "continue": True},
                 {"matchers": ['alertname=~".+"'], "receiver": "webhook"},
             ],
         },
