@@ -11,6 +11,7 @@ from grafana_foundation_sdk.builders import dashboard, gauge, piechart, stat, ta
 from grafana_foundation_sdk.models.dashboard import VariableOption, VariableRefresh
 
 from theodolite.grafana.panels import PROMETHEUS, base_dashboard, hourly_bars, promql, thresholds
+from theodolite.metrics.catalog import APP_NAMESPACE, app_metric_name
 
 UID = "theodolite-generation-service"
 M = 'model=~"$model"'
@@ -32,7 +33,7 @@ def counter_24h(title: str, selector: str) -> stat.Panel:
     return stat.Panel().title(title).with_target(promql(expr, instant=True)).unit("short").decimals(0).span(6).height(4)
 
 
-def build() -> dashboard.Dashboard:
+def build(namespace: str = APP_NAMESPACE) -> dashboard.Dashboard:
     return (
         base_dashboard("Generation service", UID, "now-24h")
         .with_variable(
@@ -130,7 +131,7 @@ def build() -> dashboard.Dashboard:
         .with_panel(
             timeseries.Panel()
             .title("Active generations")
-            .with_target(promql(f"sum(app_llm_active_requests{{{M}}})", "in flight"))
+            .with_target(promql(f"sum({app_metric_name('app_llm_active_requests', namespace)}{{{M}}})", "in flight"))
             .thresholds(thresholds((None, "green"), (10, "red")))
             .span(8)
             .height(8)
