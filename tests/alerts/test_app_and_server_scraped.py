@@ -19,6 +19,7 @@ import yaml
 import theodolite
 from tests.alerts.test_prometheus_end_to_end import start
 from tests.support.server import SECRET_KEY, TheodoliteServer, free_port
+from theodolite.alerts.rules import alert_rules
 from theodolite.grafana.export import DASHBOARDS, dashboard_json
 from theodolite.metrics import LLMMetrics
 from theodolite.metrics.catalog import origin
@@ -156,6 +157,9 @@ def test_one_call_counts_once_and_statuses_agree(tmp_path: Path, application: tu
                 share = 1 - value if title.startswith("Success rate") else value
                 assert share == pytest.approx(0.5, rel=0.3), (file, title, expr, value)
                 checked["errors"] += 1
+        # the rules agree too: the server's error-rate rule sees 1 failed generation in 2
+        [error_rule] = [rule for rule in alert_rules() if rule.name == "LLMErrorRateHigh"]
+        assert prometheus.value(error_rule.expr) == pytest.approx(0.5, rel=0.3)
         assert checked["cost"] >= 5 and checked["requests"] >= 3 and checked["errors"] >= 3, checked
     finally:
         theodolite.shutdown(5)

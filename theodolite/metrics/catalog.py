@@ -1,8 +1,11 @@
-"""Every metric Theodolite's /metrics emits: name, type, labels, help, unit, buckets, group.
+"""Every metric Theodolite's /metrics emits, and every metric an application exposes through
+`theodolite.metrics` (`emitted_by="sdk"`, named with the default namespace `app`): name, type,
+labels, help, unit, buckets, group.
 
-This catalog is the one source the collectors, docs/metrics.md, the Grafana dashboards and the
-alert rules are built from; `tests/unit/test_metrics_catalog.py` fails when the server emits a
-metric that is not here, or when a metric here is never emitted after a representative ingest.
+This catalog is the one source the collectors, LLMMetrics, docs/metrics.md, the Grafana
+dashboards and the alert rules are built from; tests fail when the server or LLMMetrics emits a
+metric that is not here, when a metric here is never emitted, and when a dashboard or a rule
+mixes the two origins in one expression (RULE below says why).
 
 Names: the OpenTelemetry GenAI semantic conventions' metric names where they define one
 (`gen_ai.client.operation.duration` -> `gen_ai_client_operation_duration_seconds`, as the OTel
