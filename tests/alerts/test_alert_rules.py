@@ -182,10 +182,10 @@ def test_alerts_export_writes_files_promtool_accepts(tmp_path: Path, monkeypatch
     check = subprocess.run(["promtool", "check", "rules", str(rules)], capture_output=True, text=True, timeout=60)
     assert check.returncode == 0 and "SUCCESS: 12 rules found" in check.stdout
     both = CliRunner().invoke(cli, ["alerts", "export", str(tmp_path / "both"), "--profile", "default", "--profile",
-                                    "app", "--app-namespace", "intelia"])  # fmt: skip
+                                    "app", "--app-namespace", "acme"])  # fmt: skip
     assert both.exit_code == 0 and "wrote 15 alert rules (default, app)" in both.output, both.output
     text = (tmp_path / "both" / "theodolite-alerts.yml").read_text()
-    assert "sum(rate(intelia_errors_total" not in text and "sum by (job) (rate(intelia_errors_total[5m]))" in text
+    assert "sum(rate(acme_errors_total" not in text and "sum by (job) (rate(acme_errors_total[5m]))" in text
     check = subprocess.run(["promtool", "check", "rules", str(tmp_path / "both" / "theodolite-alerts.yml")],
                            capture_output=True, text=True, timeout=60)  # fmt: skip
     assert check.returncode == 0 and "SUCCESS: 15 rules found" in check.stdout, check.stdout + check.stderr

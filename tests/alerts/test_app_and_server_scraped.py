@@ -76,7 +76,7 @@ class Prometheus:
 
 
 def track(metrics: LLMMetrics) -> None:
-    """One successful call as the seed's application tracks it, and one that timed out."""
+    """One successful call, tracked with the argument names applications use by hand, and one that timed out."""
     metrics.track_llm_call(model="gpt-4o", feature="chat", prompt_tokens=1000, completion_tokens=500, cost_usd=0.015,
                            duration=2.5, status="success")  # fmt: skip
     metrics.track_llm_call(model="gpt-4o", feature="chat", duration=30.0, status="timeout")

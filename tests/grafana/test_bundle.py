@@ -138,14 +138,14 @@ def test_the_five_dashboards_and_seed_002s_panels(bundle: Path) -> None:
 
 
 def test_an_application_namespace_and_scrape_target(tmp_path: Path) -> None:
-    """A team whose application keeps its own names (LLMMetrics(namespace="intelia")) gets the
+    """A team whose application keeps its own names (LLMMetrics(namespace="acme")) gets the
     dashboards on those names, and a Prometheus config scraping its application too."""
-    result = CliRunner().invoke(cli, ["grafana", "export", str(tmp_path), "--app-namespace", "intelia",
+    result = CliRunner().invoke(cli, ["grafana", "export", str(tmp_path), "--app-namespace", "acme",
                                       "--app-target", "app:8000"])  # fmt: skip
     assert result.exit_code == 0, result.output
     exprs = " ".join(target["expr"] for path, dashboard in dashboards(tmp_path)
                      for _, target in targets(dashboard) if "expr" in target)  # fmt: skip
-    assert "intelia_http_request_duration_seconds_bucket" in exprs and "intelia_llm_active_requests" in exprs
+    assert "acme_http_request_duration_seconds_bucket" in exprs and "acme_llm_active_requests" in exprs
     assert not re.search(r"\bapp_[a-z]", exprs)
     config = yaml.safe_load((tmp_path / "prometheus/prometheus.yml").read_text())
     assert [job["job_name"] for job in config["scrape_configs"]] == ["theodolite", "app"]

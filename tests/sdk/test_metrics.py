@@ -113,7 +113,7 @@ def test_a_call_the_provider_did_not_bill_costs_nothing_and_saves_its_price() ->
     assert "app_llm_requests_unpriced_total" not in names(found)
 
 
-def test_the_seed_api_from_the_module_and_the_facade(fresh_default: LLMMetrics) -> None:
+def test_the_module_level_api_and_the_facade(fresh_default: LLMMetrics) -> None:
     from theodolite.metrics import track_http_request, track_llm_call
 
     assert theodolite.track_llm_call is track_llm_call and theodolite.track_http_request is track_http_request
@@ -160,9 +160,9 @@ def test_the_default_is_created_on_first_use() -> None:
 
 
 def test_a_namespace_gives_a_team_its_own_names_back() -> None:
-    """LLMMetrics(namespace="intelia") exposes exactly the names a team's existing dashboards and
-    alerts read (intelia_llm_cost_usd_total{model, feature}, ...)."""
-    metrics = LLMMetrics(namespace="intelia", trace=False)
+    """LLMMetrics(namespace="acme") exposes exactly the names a team's existing dashboards and
+    alerts read (acme_llm_cost_usd_total{model, feature}, ...)."""
+    metrics = LLMMetrics(namespace="acme", trace=False)
     metrics.track_llm_call("gpt-4o", "chat", 1000, 500, cost_usd=0.015, duration=2.5, status="success")
     metrics.track_http_request("POST", "/api/v1/chat", 200, 0.5)
     metrics.track_db_query("select", "users", 0.01)
@@ -171,19 +171,19 @@ def test_a_namespace_gives_a_team_its_own_names_back() -> None:
     metrics.track_revenue("pro", 10)
     metrics.track_error("timeout", "error")
     emitted = names(samples(metrics))
-    expected = {"intelia_llm_tokens_total", "intelia_llm_cost_usd_total", "intelia_llm_requests_total",
-                "intelia_llm_request_duration_seconds_bucket", "intelia_http_requests_total",
-                "intelia_http_request_duration_seconds_bucket", "intelia_db_connections_active",
-                "intelia_db_query_duration_seconds_bucket", "intelia_db_queries_total", "intelia_active_users",
-                "intelia_questions_total", "intelia_revenue_usd_total", "intelia_errors_total",
-                "intelia_uptime_seconds", "intelia_system_info"}  # fmt: skip
+    expected = {"acme_llm_tokens_total", "acme_llm_cost_usd_total", "acme_llm_requests_total",
+                "acme_llm_request_duration_seconds_bucket", "acme_http_requests_total",
+                "acme_http_request_duration_seconds_bucket", "acme_db_connections_active",
+                "acme_db_query_duration_seconds_bucket", "acme_db_queries_total", "acme_active_users",
+                "acme_questions_total", "acme_revenue_usd_total", "acme_errors_total",
+                "acme_uptime_seconds", "acme_system_info"}  # fmt: skip
     assert expected <= emitted, expected - emitted
     assert not [name for name in emitted if name.startswith("app_")]
     found = samples(metrics)
-    assert value(found, "intelia_llm_tokens_total", project="", model="gpt-4o", provider="", feature="chat",
+    assert value(found, "acme_llm_tokens_total", project="", model="gpt-4o", provider="", feature="chat",
                  source="provider", type="prompt") == 1000  # fmt: skip
-    assert app_metric_name("app_llm_cost_usd_total", "intelia") == "intelia_llm_cost_usd_total"
-    assert app_metric_name("process_cpu_seconds_total", "intelia") == "process_cpu_seconds_total"
+    assert app_metric_name("app_llm_cost_usd_total", "acme") == "acme_llm_cost_usd_total"
+    assert app_metric_name("process_cpu_seconds_total", "acme") == "process_cpu_seconds_total"
 
 
 def test_promtool_accepts_the_exposition() -> None:

@@ -101,8 +101,8 @@ LABELS: dict[str, str] = {
 }
 
 DERIVED = ("project", "model", "provider", "name", "source", "status")
-# The labels of an application's LLM metrics: the seed's `model` and `feature`, and the project,
-# provider and source of LLMMetrics / track_llm_call.
+# The labels of an application's LLM metrics: `model` and `feature` (those of the helpers teams
+# wrote by hand), and the project, provider and source of LLMMetrics / track_llm_call.
 APP_LLM = ("project", "model", "provider", "feature", "source")
 # The namespace of an application's metrics when LLMMetrics is given none; the catalog lists them
 # with it (`app_llm_requests_total`), LLMMetrics(namespace="x") exposes `x_llm_requests_total`.
@@ -419,7 +419,7 @@ def check_app_namespace(namespace: str) -> str:
 
 def app_metric_name(catalog_name: str, namespace: str = APP_NAMESPACE) -> str:
     """The name an application's metric has under `namespace` (`app_llm_requests_total` with
-    namespace `intelia` -> `intelia_llm_requests_total`); process_* names are never namespaced."""
+    namespace `acme` -> `acme_llm_requests_total`); process_* names are never namespaced."""
     prefix = APP_NAMESPACE + "_"
     return namespace + "_" + catalog_name[len(prefix) :] if catalog_name.startswith(prefix) else catalog_name
 

@@ -94,7 +94,7 @@ def track_revenue(plan: str, amount_usd: float | Decimal) -> None:
     get_metrics().track_revenue(plan, amount_usd)
 
 
-def track_error(type: str, severity: str = "error") -> None:  # noqa: A002 (the seed's label name)
+def track_error(type: str, severity: str = "error") -> None:  # noqa: A002 (the label's name)
     get_metrics().track_error(type, severity)
 
 

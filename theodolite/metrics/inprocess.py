@@ -38,8 +38,9 @@ from theodolite.model import is_provider_call
 log = logging.getLogger("theodolite")
 
 OK, ERROR = "ok", "error"
-# The words that mean a call succeeded: the seed teams' `success` and the server's `ok`. Any other
-# status (error, failure, timeout, an exception's name...) is an error: the label stays bounded.
+# The words that mean a call succeeded: `success`, which many applications write, and the server's
+# `ok`. Any other status (error, failure, timeout, an exception's name...) is an error, so that the
+# label stays bounded and every dashboard and alert selects `status="error"` alone.
 SUCCESS_WORDS = frozenset({"ok", "success"})
 
 
@@ -112,7 +113,8 @@ class LLMMetrics:
         provider: str | None = None,
         trace: bool | None = None,
     ) -> None:
-        """Count one LLM call (the seed teams' `track_llm_call`, same arguments).
+        """Count one LLM call (the arguments of the hand-written `track_llm_call` helpers
+        teams already call).
 
         `status`: `ok` or `success` count as `ok`, anything else as `error` (the word itself goes
         to the trace). Without `cost_usd` the cost comes from the price table (when genai-prices is
@@ -199,7 +201,7 @@ class LLMMetrics:
     def track_revenue(self, plan: str, amount_usd: float | Decimal) -> None:
         self.revenue.labels(plan).inc(float(amount_usd))
 
-    def track_error(self, type: str, severity: str = "error") -> None:  # noqa: A002 (the seed's label name)
+    def track_error(self, type: str, severity: str = "error") -> None:  # noqa: A002 (the label's name)
         self.errors.labels(type, severity).inc()
 
     # --- exposition --------------------------------------------------------------------------
