@@ -23,3 +23,10 @@ class AlertThresholds(BaseSettings):
     error_rate: float = Field(0.05, gt=0, le=1, description="Share of generations failing over 5 min (seed 002: 5%).")
     entity_daily_budget_usd: float = Field(5.0, gt=0, description="Any feature (or user, when user_id is a label) "
                                            "over this many dollars in 24 h.")  # fmt: skip
+    # The `app` profile (theodolite/alerts/app_rules.py), on an application's own metrics.
+    app_daily_cost_usd: float = Field(100.0, gt=0, description="An application's LLM cost over 24 h, as it "
+                                      "counts it (app_llm_cost_usd_total): $100.")  # fmt: skip
+    app_error_rate: float = Field(0.05, gt=0, le=1, description="An application's errors per HTTP request "
+                                  "over 5 min: 5%.")  # fmt: skip
+    app_latency_p95_s: float = Field(5.0, gt=0, description="p95 duration of an application's LLM calls "
+                                     "over 5 min: 5 s.")  # fmt: skip

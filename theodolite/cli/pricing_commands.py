@@ -202,29 +202,49 @@ def costs_recompute(since: datetime, until: datetime | None, project: str | None
 def costs_report(since: datetime | None, until: datetime | None, project: str | None, group_by: str, fmt: str,
                  **values: Any) -> None:  # fmt: skip
     """Cost, calls and tokens of generations, grouped. The TOTAL line is the exact sum of the
-    per-call costs (Decimal arithmetic); unpriced calls are counted apart, never as $0."""
+    per-call costs (Decimal arithmetic); unpriced calls are counted apart, never as $0. Cache hits
+    and fallbacks cost $0; what the provider would have charged for them is the saved_usd column."""
     from theodolite.query.costs import cost_report, parse_group_by
 
     def work() -> None:
         groups = parse_group_by(group_by)
         start = utc(since) or datetime.now(UTC) - timedelta(days=30)
         report = cost_report(_open(values), groups, start, utc(until), project)
-        header = [*groups, "calls", "unpriced_calls", "partial_calls", "input_tokens", "output_tokens", "cost_usd"]
-        rows = [
-            [*line.key, line.calls, line.unpriced_calls, line.partial_calls, line.input_tokens, line.output_tokens,
-             f"{line.cost:f}"]
-            for line in report.lines
-        ]  # fmt: skip
-        total = report.total
-        rows.append(["TOTAL", *[""] * (len(groups) - 1), total.calls, total.unpriced_calls, total.partial_calls,
-                     total.input_tokens, total.output_tokens, f"{total.cost:f}"])  # fmt: skip
+        header = [*groups, "calls", "unpriced_calls", "partial_calls", "not_billed_calls", "input_tokens",
+                  "output_tokens", "cost_usd", "saved_usd"]  # fmt: skip
+        lines = [(list(line.key), line) for line in report.lines]
+        lines.append((["TOTAL", *[""] * (len(groups) - 1)], report.total))
         if fmt == "csv":
             writer = csv.writer(sys.stdout, lineterminator="\n")
             writer.writerow(header)
-            writer.writerows(rows)
+            writer.writerows([*key, *_counts(line), _usd_cell(line.cost_usd), _usd_cell(line.saved_usd)]
+                             for key, line in lines)  # fmt: skip
             return
-        widths = [max(len(str(row[i])) for row in [header, *rows]) for i in range(len(header))]
-        for row in [header, *rows]:
-            click.echo("  ".join(str(cell).ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())
+        rows = [header] + [
+            [*key, *map(str, _counts(line)), _usd_cell(line.cost_usd, "unpriced" if line.unpriced_calls
+             else "n/a"), _usd_cell(line.saved_usd, "unknown")]
+            for key, line in lines
+        ]  # fmt: skip
+        widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
+        numeric = range(len(groups), len(header))  # right-aligned, so that the decimal points line up
+        for row in rows:
+            cells = (cell.rjust(width) if i in numeric else cell.ljust(width)
+                     for i, (cell, width) in enumerate(zip(row, widths, strict=True)))  # fmt: skip
+            click.echo("  ".join(cells).rstrip())
 
     run(work)
+
+
+# Costs are stored to 12 decimal places (numeric(24,12)): every amount is printed with exactly that
+# many, in every format, so that no figure is rounded and the lines add up to TOTAL digit for digit.
+USD_PLACES = Decimal("1e-12")
+
+
+def _counts(line: Any) -> tuple[int, ...]:
+    return (line.calls, line.unpriced_calls, line.partial_calls, line.not_billed_calls, line.input_tokens,
+            line.output_tokens)  # fmt: skip
+
+
+def _usd_cell(amount: Decimal | None, unknown: str = "") -> str:
+    """A USD amount with a fixed number of decimals; `unknown` (never 0) when there is none."""
+    return unknown if amount is None else f"{amount.quantize(USD_PLACES):f}"

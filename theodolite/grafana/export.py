@@ -12,6 +12,7 @@ PostgreSQL and Theodolite together.
 from __future__ import annotations
 
 import json
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +23,11 @@ from theodolite.alerts.rules import rule_file
 from theodolite.alerts.thresholds import AlertThresholds
 from theodolite.grafana import generation_service, overview, seed002
 from theodolite.grafana.panels import POSTGRES_UID, PROMETHEUS_UID
+from theodolite.metrics.catalog import APP_NAMESPACE
 
+# Dashboards reading an application's metrics too, built for its namespace (LLMMetrics(namespace=)).
+NAMESPACED = frozenset({"theodolite-generation-service.json", "theodolite-executive-summary.json",
+                        "theodolite-llm-operations.json", "theodolite-technical-health.json"})  # fmt: skip
 DASHBOARDS = {
     "theodolite-overview.json": overview.build,
     "theodolite-generation-service.json": generation_service.build,
@@ -66,14 +71,19 @@ def dashboard_provider() -> dict[str, Any]:
     }]}  # fmt: skip
 
 
-def prometheus_config(theodolite_target: str) -> dict[str, Any]:
-    return {
+def prometheus_config(theodolite_target: str, app_target: str | None = None) -> dict[str, Any]:
+    """Scrape Theodolite and, given its host:port, an application's own /metrics (job `app`)."""
+    config = {
         "global": {"scrape_interval": "15s", "evaluation_interval": "15s"},
         "rule_files": ["theodolite-alerts.yml"],
         "alerting": {"alertmanagers": [{"static_configs": [{"targets": ["alertmanager:9093"]}]}]},
         "scrape_configs": [{"job_name": "theodolite", "metrics_path": "/metrics",
                             "static_configs": [{"targets": [theodolite_target]}]}],
     }  # fmt: skip
+    if app_target:
+        config["scrape_configs"].append({"job_name": "app", "metrics_path": "/metrics",
+                                         "static_configs": [{"targets": [app_target]}]})  # fmt: skip
+    return config
 
 
 COMPOSE = {
@@ -101,14 +111,15 @@ COMPOSE = {
 }  # fmt: skip
 
 
-def export(directory: Path, theodolite_target: str = "theodolite:4318") -> list[Path]:
+def export(directory: Path, theodolite_target: str = "theodolite:4318", app_namespace: str = APP_NAMESPACE,
+           app_target: str | None = None) -> list[Path]:  # fmt: skip
     """Write the bundle; returns the files written."""
     from theodolite.alerts.rules import alertmanager_example
 
     files: dict[str, str] = {
         "grafana/provisioning/datasources/theodolite.yaml": yaml.safe_dump(datasources(), sort_keys=False),
         "grafana/provisioning/dashboards/theodolite.yaml": yaml.safe_dump(dashboard_provider(), sort_keys=False),
-        "prometheus/prometheus.yml": yaml.safe_dump(prometheus_config(theodolite_target), sort_keys=False),
+        "prometheus/prometheus.yml": yaml.safe_dump(prometheus_config(theodolite_target, app_target), sort_keys=False),
         "prometheus/theodolite-alerts.yml": rule_file(AlertThresholds()),
         "prometheus/alertmanager.example.yml": alertmanager_example(),
         "docker-compose.yml": "# Grafana + Prometheus + Alertmanager + PostgreSQL + Theodolite (an example: set the\n"
@@ -116,6 +127,8 @@ def export(directory: Path, theodolite_target: str = "theodolite:4318") -> list[
                               + yaml.safe_dump(COMPOSE, sort_keys=False),
     }  # fmt: skip
     for name, build in DASHBOARDS.items():
+        if name in NAMESPACED:
+            build = partial(build, namespace=app_namespace)
         files[f"grafana/dashboards/{name}"] = json.dumps(dashboard_json(build), indent=2) + "\n"
     written = []
     for relative, text in files.items():

@@ -109,6 +109,8 @@ class DerivedMetrics:
                     )
         if facts.cost_usd is not None:
             self._inc("theodolite_cost_usd_total", base + extra, facts.cost_usd)
+        elif facts.saved_usd is not None:
+            self._inc("theodolite_cost_saved_usd_total", base + extra, facts.saved_usd)
         elif facts.unpriced:
             self._inc("theodolite_generations_unpriced_total", (project, facts.model, facts.provider))
 

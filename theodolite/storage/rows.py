@@ -122,6 +122,7 @@ def observation_to_row(project_id: int, obs: Observation, codec: ValueCodec) -> 
         "calculated_output_cost": money(cost.calculated_output),
         "calculated_total_cost": money(cost.calculated_total),
         "cost_status": cost.status.value,
+        "saved_cost": money(cost.saved),
         "metadata": codec.json(obs.metadata),
         "version": obs.version,
         "environment": obs.environment,

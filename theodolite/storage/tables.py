@@ -174,6 +174,9 @@ observations = Table(
     Column("calculated_output_cost", Money),
     Column("calculated_total_cost", Money),
     Column("cost_status", String(12), nullable=False),
+    # A cache hit or a fallback (status not_billed) costs a known $0; this is what the provider
+    # would have charged for its usage (NULL when that price is unknown, and on provider calls).
+    Column("saved_cost", Money),
     Column("metadata", JsonDocument),
     Column("version", Text),
     Column("environment", Text),
