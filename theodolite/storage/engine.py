@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import Connection, make_url
 
-from theodolite.errors import ConfigurationError
+from theodolite.errors import ConfigurationError, StorageError
 
 if TYPE_CHECKING:
     from theodolite.storage.backend import TraceWriter
@@ -48,13 +48,15 @@ class Database:
     `sqlite_cache_mib` applies to each SQLite connection; readers and the writer each hold one.
     """
 
-    def __init__(self, url: str, *, sqlite_cache_mib: int = 16) -> None:
+    def __init__(self, url: str, *, sqlite_cache_mib: int = 16, create: bool = True) -> None:
         self.url = normalise_url(url)
         self.dialect_name = "sqlite" if self.url.startswith("sqlite") else "postgresql"
         kwargs: dict[str, Any] = {"json_serializer": dumps_json, "future": True}
         if self.dialect_name == "sqlite":
             path = make_url(self.url).database
             if path and path != ":memory:":
+                if not create:
+                    _require_sqlite_file(Path(path).expanduser())
                 Path(path).expanduser().parent.mkdir(parents=True, exist_ok=True)
             self.path: Path | None = Path(path) if path and path != ":memory:" else None
             # pysqlite's own transaction handling is off (autocommit); SQLAlchemy's events below
@@ -142,6 +144,48 @@ class Database:
         self.engine.dispose()
 
 
+def _require_sqlite_file(path: Path) -> None:
+    """A reading command must not leave an empty database behind a mistyped path: SQLite would
+    create the file (and we its directory) on the first connection."""
+    if not path.is_file():
+        raise ConfigurationError(
+            f"no Theodolite database at {path}: check --database-url / THEODOLITE_DATABASE_URL "
+            "(`theodolite serve` or `theodolite migrate` creates one)"
+        )
+
+
+def open_existing_database(url: str, *, migrate: bool = False) -> Database:
+    """An existing database, for commands that read (`keys list`, `costs report`, `doctor`) or
+    change rows of one (`keys revoke`, `costs recompute`): a mistyped path creates nothing.
+
+    Without `migrate` the schema is left as it is, and one older than the code is an error that
+    says to run `theodolite migrate`. Raises ConfigurationError (missing SQLite file, old schema)
+    or StorageError (unreachable server), each a one-line message without driver internals.
+    Blocks: it connects once, so the command fails now rather than half-way.
+    """
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from theodolite.storage.migrations.runner import current_revision, head_revision
+
+    database = Database(url, create=False)
+    try:
+        revision = current_revision(database.engine)
+    except SQLAlchemyError as exc:
+        database.dispose()
+        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0][:200]
+        where = make_url(database.url).render_as_string(hide_password=True)
+        raise StorageError(f"cannot open the database {where}: {reason}") from exc
+    if migrate:
+        database.migrate()
+    elif revision != head_revision():
+        database.dispose()
+        raise ConfigurationError(
+            f"the database schema is at revision {revision or '(none)'}, this Theodolite needs {head_revision()}: "
+            "run `theodolite migrate`"
+        )
+    return database
+
+
 def open_database(url: str, *, sqlite_cache_mib: int = 16, migrate: bool = True) -> Database:
     database = Database(url, sqlite_cache_mib=sqlite_cache_mib)
     if migrate:
@@ -151,4 +195,4 @@ def open_database(url: str, *, sqlite_cache_mib: int = 16, migrate: bool = True)
     return database
 
 
-__all__ = ["Database", "open_database", "normalise_url"]
+__all__ = ["Database", "open_database", "open_existing_database", "normalise_url"]
