@@ -89,6 +89,13 @@ def check_metrics(server_url: str, token: str | None) -> Check:
                      "start it with `theodolite serve`, or pass --server-url")  # fmt: skip
     if status == 401:
         return Check("/metrics", FAIL, "401: a token is required", "pass --metrics-token (the metrics_token setting)")
+    if status == 403:
+        return Check(
+            "/metrics",
+            FAIL,
+            "403: without a metrics token the server answers loopback clients only",
+            "run doctor on the server's host, or set THEODOLITE_METRICS_TOKEN there and pass --metrics-token",
+        )
     if status != 200:
         return Check("/metrics", FAIL, f"HTTP {status}", "see the server's log")
     lines = [line for line in body.decode().splitlines() if line and not line.startswith("#")]

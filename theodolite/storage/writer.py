@@ -91,7 +91,9 @@ class SqlWriter:
                 )
                 self._upsert_scores.execute(self._conn, score_rows)
         except SQLAlchemyError as exc:
-            raise StorageError(f"database write failed: {exc.__class__.__name__}: {exc}") from exc
+            # The client learns that nothing was stored and may retry; the driver's text (SQL,
+            # parameters, class names) goes to the server log through the exception's cause.
+            raise StorageError("database write failed: the request was not stored; retry later") from exc
         return rejections
 
     def _number(self, observation_rows: list[dict[str, Any]]) -> None:

@@ -8,6 +8,7 @@ canonical JSON mapping in one way that matters: trace and span ids are hex, not 
 from __future__ import annotations
 
 import base64
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -82,10 +83,21 @@ def parse_json(body: bytes) -> ExportTraceServiceRequest:
                         link["traceId"] = _hex_to_base64(link.get("traceId"), 16, "links.traceId")
                         link["spanId"] = _hex_to_base64(link.get("spanId"), 8, "links.spanId")
         return json_format.ParseDict(document, ExportTraceServiceRequest(), ignore_unknown_fields=True)
-    except (AttributeError, TypeError) as exc:
-        raise BadRequestError(f"OTLP/JSON body has the wrong shape: {exc}") from exc
+    except (AttributeError, TypeError) as exc:  # a list where an object belongs, or the reverse
+        raise BadRequestError(
+            "OTLP/JSON body has the wrong shape: resourceSpans, scopeSpans and spans must be arrays of objects"
+        ) from exc
     except json_format.ParseError as exc:
-        raise BadRequestError(f"OTLP/JSON body does not match ExportTraceServiceRequest: {exc}") from exc
+        raise BadRequestError(_parse_error_message(exc)) from exc
+
+
+def _parse_error_message(exc: json_format.ParseError) -> str:
+    """protobuf's message nests 'Failed to parse <field> field:' down to Python's own text
+    (`invalid literal for int() with base 10`); the client gets the field path instead."""
+    fields = re.findall(r"Failed to parse (\w+) field", str(exc))
+    if fields:
+        return f"OTLP/JSON field {'.'.join(fields)} has a value of the wrong type (see the OTLP/JSON encoding)"
+    return "OTLP/JSON body does not match ExportTraceServiceRequest"
 
 
 def any_value(value: AnyValue) -> Any:

@@ -17,12 +17,12 @@ from theodolite.server.routes.api_models import (
     TracePage,
     UserPage,
 )
-from theodolite.server.state import AppState, authenticate
+from theodolite.server.state import AppState, authenticated_project
 
 ERRORS = {code: {"model": ErrorResponse} for code in (400, 401, 404, 422)}
 router = APIRouter(prefix="/api/v1", tags=["query"], responses=ERRORS)
 
-Project = Annotated[int, Depends(authenticate)]
+Project = Annotated[int, Depends(authenticated_project)]
 Limit = Annotated[int, Query(ge=1, le=500, description="page size")]
 Cursor = Annotated[str | None, Query(description="next_cursor of the previous page")]
 Start = Annotated[datetime | None, Query(alias="from", description="inclusive lower time bound, ISO-8601")]
