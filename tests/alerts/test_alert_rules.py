@@ -20,6 +20,7 @@ GEN = "theodolite_generations_total"
 COST = "theodolite_cost_usd_total"
 DURATION = "gen_ai_client_operation_duration_seconds_bucket"
 DAY = 24 * 60
+INFO = 'theodolite_project_info{project="p"}'
 
 
 @dataclass(frozen=True)
@@ -55,7 +56,8 @@ CASES: dict[str, Case] = {
                                 f'{GEN}{{project="p",source="provider"}}': "0+9x300"}, 60, 150, 260),
     "LLMGenerationsStuck": Case({'theodolite_active_generations{project="p",model="m"}': "12x40 0x40"}, 10, 20, 50),
     # activity for an hour, silence for two, activity again
-    "LLMNoActivity": Case({f'{GEN}{{project="p",source="provider"}}': "0+1x60 60x120 60+1x60"}, 125, 140, 190),
+    "LLMNoActivity": Case({f'{GEN}{{project="p",source="provider"}}': "0+1x60 60x120 60+1x60",
+                           INFO: "1x250"}, 125, 140, 190),
     # 1 fallback a minute, 10 a minute from 120 to 150 min, then 1 again
     "LLMFallbackSpike": Case({f'{GEN}{{project="p",source="fallback_template"}}': "0+1x120 120+10x30 420+1x60"},
                              123, 140, 175),
@@ -64,6 +66,22 @@ CASES: dict[str, Case] = {
     "LLMEntityBudgetExceeded": Case({f'{COST}{{project="p",name="summarise"}}': "0+0.1x100 10x1600"}, 53, 70,
                                     DAY + 130, (("name", "summarise"), ("project", "p"))),
 }  # fmt: skip
+
+
+# More scenarios: (alert, what happens, series, eval times in minutes -> fires or not).
+SCENARIOS: list[tuple[str, str, dict[str, str], dict[int, bool]]] = [
+    # The server restarted: the project is known, no generation series exists yet; the first
+    # generation arrives after an hour. Fires after `for`, resolves once generations increase.
+    ("LLMNoActivity", "restart, no series yet",
+     {INFO: "1x200", f'{GEN}{{project="p",source="provider"}}': "_x60 60+1x100"}, {5: False, 20: True, 80: False}),
+    # Two hours without a fallback, then 4 over 8 minutes (0.5 a minute): no spike.
+    ("LLMFallbackSpike", "first fallbacks after a quiet hour",
+     {f'{GEN}{{project="p",source="fallback_template"}}': "0x120 1 1 2 2 3 3 4 4x60",
+      f'{GEN}{{project="p",source="provider"}}': "0+10x200"}, {125: False, 128: False, 132: False, 140: False}),
+    # No fallback series at all an hour ago, then 20 a minute: a spike from nothing still fires.
+    ("LLMFallbackSpike", "a spike with no earlier series",
+     {f'{GEN}{{project="p",source="fallback_template"}}': "_x120 0+20x30"}, {123: False, 135: True}),
+]  # fmt: skip
 
 
 def rendered(text: str, labels: dict[str, str]) -> str:
@@ -106,6 +124,16 @@ def test_promtool_checks_and_unit_tests_every_alert(tmp_path: Path) -> None:
                 {"eval_time": f"{case.firing}m", "alertname": name, "exp_alerts": firing},
                 {"eval_time": f"{case.resolved}m", "alertname": name, "exp_alerts": []},
             ],
+        })  # fmt: skip
+    for name, _what, series, expectations in SCENARIOS:
+        rule, labels = by_name[name], {"project": "p"}
+        annotations = {"summary": rendered(rule.summary, labels), "description": rule.description}
+        firing = [{"exp_labels": {**labels, "severity": rule.severity}, "exp_annotations": annotations}]
+        tests.append({
+            "interval": "1m",
+            "input_series": [{"series": s, "values": values} for s, values in series.items()],
+            "alert_rule_test": [{"eval_time": f"{minute}m", "alertname": name, "exp_alerts": firing if fires else []}
+                                for minute, fires in expectations.items()],
         })  # fmt: skip
     tests_path = tmp_path / "tests.yml"
     tests_path.write_text(yaml.safe_dump({"rule_files": [rules_path.name], "evaluation_interval": "1m",

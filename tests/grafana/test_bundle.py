@@ -63,7 +63,7 @@ def test_every_promql_parses_and_names_catalog_metrics_only(bundle: Path, tmp_pa
             expr = target["expr"]
             for variable, value in VARIABLES.items():
                 expr = expr.replace(variable, value)
-            names = set(re.findall(r"\b(?:theodolite|gen_ai|process)_[a-z_]+", expr))
+            names = set(re.findall(r"\b(?:theodolite|gen_ai|process|http_server)_[a-z_]+", expr))
             builtin = "ALERTS{" in expr  # Prometheus' own series of alert states
             assert (names or builtin) and all(find_metric(n) for n in names), (path.name, panel["title"], names)
             rules.append({"record": f"check:{len(rules)}", "expr": expr})
@@ -112,11 +112,15 @@ def test_the_generation_service_dashboard_is_seed_001s(bundle: Path) -> None:
     assert {panel["type"] for panel in panels} == {"timeseries", "stat", "gauge", "piechart", "table"}
 
 
-def test_the_five_dashboards_and_seed_002s_panels(bundle: Path) -> None:
+def test_the_six_dashboards_and_seed_002s_panels(bundle: Path) -> None:
     titles = {path.name: {p["title"] for p in d["panels"] if p["type"] != "row"} for path, d in dashboards(bundle)}
     assert set(titles) == {"theodolite-overview.json", "theodolite-generation-service.json",
                            "theodolite-executive-summary.json", "theodolite-llm-operations.json",
-                           "theodolite-technical-health.json"}  # fmt: skip
+                           "theodolite-technical-health.json", "theodolite-server.json"}  # fmt: skip
+    server = " ".join(titles["theodolite-server.json"])
+    for words in ("Ingest queue", "Transactions", "Commit duration", "Refused", "by status", "by route",
+                  "Request duration p95", "CPU", "Memory", "Database size"):  # fmt: skip
+        assert words in server, words
     executive = " ".join(titles["theodolite-executive-summary.json"])
     for word in ("cost", "users", "Questions", "Success", "Uptime"):
         assert word in executive, word
@@ -128,3 +132,11 @@ def test_the_five_dashboards_and_seed_002s_panels(bundle: Path) -> None:
         assert word in health, word
     overview = titles["theodolite-overview.json"]
     assert {"Traces (24h)", "Tokens (24h)", "Cost (24h)", "Total traces", "Recent traces"} <= overview
+
+
+def test_the_server_dashboard_reads_what_the_server_emits(bundle: Path) -> None:
+    dashboard = json.loads((bundle / "grafana/dashboards/theodolite-server.json").read_text())
+    names = {name for _panel, target in targets(dashboard)
+             for name in re.findall(r"\b(?:theodolite|process|http_server)_[a-z_]+", target["expr"])}  # fmt: skip
+    assert {"http_server_request_duration_seconds_count", "process_cpu_seconds_total"} <= names
+    assert all(find_metric(name).emitted_by != "sdk" for name in names), names

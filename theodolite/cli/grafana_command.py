@@ -14,14 +14,38 @@ def grafana() -> None:
 
 @grafana.command("export")
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
-@click.option("--theodolite-target", default="theodolite:4318", show_default=True,
-              help="host:port Prometheus scrapes Theodolite's /metrics at.")  # fmt: skip
-def grafana_export(directory: Path, theodolite_target: str) -> None:
+@click.option(
+    "--theodolite-target",
+    default="theodolite:4318",
+    show_default=True,
+    help="host:port Prometheus scrapes Theodolite's /metrics at.",
+)
+@click.option(
+    "--sqlite-path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Theodolite's SQLite database file as Grafana sees it: provision the SQLite datasource "
+    "(plugin frser-sqlite-datasource, read-only) and the Overview in SQLite's dialect instead "
+    "of PostgreSQL (no docker-compose example then).",
+)
+@click.option("--metrics-token", default=None, envvar="THEODOLITE_METRICS_TOKEN",
+              help="The server's metrics_token, for Prometheus' scrape config (default: a new one).")  # fmt: skip
+def grafana_export(directory: Path, theodolite_target: str, sqlite_path: Path | None,
+                   metrics_token: str | None) -> None:  # fmt: skip
     """Write a Grafana provisioning tree, the dashboards, a Prometheus config with the alert rules
-    and a docker-compose example into DIRECTORY."""
+    and a docker-compose example into DIRECTORY. Thresholds come from THEODOLITE_ALERT_* settings."""
+    from theodolite.alerts.thresholds import AlertThresholds
     from theodolite.grafana.export import export
 
-    written = export(directory, theodolite_target)
+    try:
+        thresholds = AlertThresholds()
+    except ValueError as exc:
+        raise click.ClickException(f"bad THEODOLITE_ALERT_* setting: {exc}") from exc
+    written = export(directory, theodolite_target, sqlite_path=sqlite_path, metrics_token=metrics_token,
+                     thresholds=thresholds)  # fmt: skip
     click.echo(f"wrote {len(written)} files under {directory}:")
     for path in written:
         click.echo(f"  {path.relative_to(directory)}")
+    if metrics_token is None:
+        click.echo("Prometheus sends the token in prometheus/metrics-token: give the server the same "
+                   "THEODOLITE_METRICS_TOKEN (the docker-compose example does).", err=True)  # fmt: skip

@@ -9,6 +9,7 @@ from __future__ import annotations
 from grafana_foundation_sdk.builders import dashboard, stat, table, timeseries
 from grafana_foundation_sdk.models.dashboard import VariableRefresh
 
+from theodolite.alerts.thresholds import AlertThresholds
 from theodolite.grafana.panels import PROMETHEUS, base_dashboard, promql, thresholds
 
 GEN = "theodolite_generations_total"
@@ -31,7 +32,7 @@ def _stat(title: str, expr: str, unit: str = "short", span: int = 6) -> stat.Pan
 J = 'job=~"$job"'
 
 
-def executive_summary() -> dashboard.Dashboard:
+def executive_summary(t: AlertThresholds | None = None) -> dashboard.Dashboard:
     return (
         _dashboard("Executive summary", "theodolite-executive-summary")
         .with_row(dashboard.Row("This month"))
@@ -68,7 +69,8 @@ def executive_summary() -> dashboard.Dashboard:
     )
 
 
-def llm_operations() -> dashboard.Dashboard:
+def llm_operations(t: AlertThresholds | None = None) -> dashboard.Dashboard:
+    t = t or AlertThresholds()
     return (
         _dashboard("LLM operations", "theodolite-llm-operations")
         .with_panel(
@@ -109,7 +111,7 @@ def llm_operations() -> dashboard.Dashboard:
             .unit("percentunit")
             .span(12)
             .height(8)
-            .thresholds(thresholds((None, "green"), (0.05, "red")))
+            .thresholds(thresholds((None, "green"), (t.error_rate, "red")))
             .with_target(promql(f'sum(rate({GEN}{{{J},status="error"}}[5m])) / sum(rate({GEN}{{{J}}}[5m]))', "errors"))
         )  # fmt: skip
         .with_panel(
@@ -126,7 +128,7 @@ def llm_operations() -> dashboard.Dashboard:
     )
 
 
-def technical_health() -> dashboard.Dashboard:
+def technical_health(t: AlertThresholds | None = None) -> dashboard.Dashboard:
     http_p95 = (f"histogram_quantile(0.95, sum by (le, endpoint) "
                 f"(rate(theodolite_http_request_duration_seconds_bucket{{{J}}}[5m])))")  # fmt: skip
     db_p95 = (f"histogram_quantile(0.95, sum by (le, operation) "
