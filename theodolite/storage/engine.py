@@ -189,9 +189,14 @@ def open_existing_database(url: str, *, migrate: bool = False) -> Database:
 def open_database(url: str, *, sqlite_cache_mib: int = 16, migrate: bool = True) -> Database:
     database = Database(url, sqlite_cache_mib=sqlite_cache_mib)
     if migrate:
+        from theodolite.storage.migrations.runner import base_revision
+
         applied = database.migrate()
         if applied:
-            log.info("applied migrations: %s", ", ".join(applied))
+            # Creating a new database's schema is no news (a first start stays quiet); upgrading an
+            # existing one is worth a line.
+            new = applied[0] == base_revision()
+            log.log(logging.DEBUG if new else logging.INFO, "applied migrations: %s", ", ".join(applied))
     return database
 
 
