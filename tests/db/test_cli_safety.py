@@ -42,10 +42,16 @@ def test_a_mistyped_sqlite_path_creates_nothing_and_says_so(command: list[str], 
     assert not missing.parent.exists(), "the command created the directory of a database that does not exist"
 
 
-def test_an_unreachable_postgresql_is_one_line(tmp_path: Path) -> None:
-    result = theodolite("keys", "list", "--database-url", "postgresql://reader:s3cret@127.0.0.1:1/none")
-    assert result.returncode == 1
-    assert result.stderr.startswith("Error: cannot open the database") and "Traceback" not in result.stderr
+@pytest.mark.parametrize("command", [["keys", "list"], ["keys", "create"], ["migrate"], ["costs", "report"],
+                                     ["serve", "--port", "0"], ["serve", "--port", "0", "--no-auto-migrate"]],
+                         ids=" ".join)  # fmt: skip
+def test_an_unreachable_postgresql_is_one_line(command: list[str]) -> None:
+    result = theodolite(*command, "--database-url", "postgresql://reader:s3cret@127.0.0.1:1/none")
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert result.stderr.startswith("Error: cannot open the database postgresql://reader:***@127.0.0.1:1/none: ")
+    assert (
+        "Traceback" not in result.stderr and "sqlalchemy" not in result.stderr and len(result.stderr.splitlines()) == 1
+    )
     assert "s3cret" not in result.stderr  # the password is masked
 
 

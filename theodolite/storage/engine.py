@@ -118,11 +118,28 @@ class Database:
         with self.writer_connection() as conn, conn.begin():
             yield conn
 
+    def check_connection(self) -> None:
+        """Connect once. Raises StorageError (one line) when the database cannot be reached. Blocks."""
+        from sqlalchemy.exc import SQLAlchemyError
+
+        try:
+            with self.connect():
+                pass
+        except SQLAlchemyError as exc:
+            raise _unreachable(self, exc) from exc
+
     def migrate(self) -> list[str]:
-        """Bring the schema to the newest revision; returns the revisions applied. Blocks."""
+        """Bring the schema to the newest revision; returns the revisions applied. Blocks.
+
+        Raises StorageError when the database cannot be reached."""
+        from sqlalchemy.exc import OperationalError
+
         from theodolite.storage.migrations.runner import upgrade_to_head
 
-        return upgrade_to_head(self.engine)
+        try:
+            return upgrade_to_head(self.engine)
+        except OperationalError as exc:  # connection refused, unknown database, bad password, ...
+            raise _unreachable(self, exc) from exc
 
     def size_bytes(self) -> int | None:
         """Bytes on disk (SQLite: the file and its WAL; PostgreSQL: pg_database_size). Blocks."""
@@ -169,12 +186,14 @@ def open_existing_database(url: str, *, migrate: bool = False) -> Database:
 
     database = Database(url, create=False)
     try:
+        database.check_connection()
         revision = current_revision(database.engine)
+    except StorageError:
+        database.dispose()
+        raise
     except SQLAlchemyError as exc:
         database.dispose()
-        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0][:200]
-        where = make_url(database.url).render_as_string(hide_password=True)
-        raise StorageError(f"cannot open the database {where}: {reason}") from exc
+        raise _unreachable(database, exc) from exc
     if migrate:
         database.migrate()
     elif revision != head_revision():
@@ -186,12 +205,27 @@ def open_existing_database(url: str, *, migrate: bool = False) -> Database:
     return database
 
 
+def _unreachable(database: Database, exc: Exception) -> StorageError:
+    """One line for a database that cannot be opened: where (password masked) and the driver's
+    first line of why; not SQLAlchemy's class names and background links."""
+    reason = (str(getattr(exc, "orig", None) or exc).strip().splitlines() or ["unreachable"])[0][:200]
+    url = make_url(database.url)
+    where = url.set(drivername=url.drivername.split("+")[0]).render_as_string(hide_password=True)
+    return StorageError(f"cannot open the database {where}: {reason}")
+
+
 def open_database(url: str, *, sqlite_cache_mib: int = 16, migrate: bool = True) -> Database:
+    """Open (creating a SQLite file if needed) and migrate. Raises StorageError when the database
+    cannot be reached. Blocks."""
     database = Database(url, sqlite_cache_mib=sqlite_cache_mib)
     if migrate:
         from theodolite.storage.migrations.runner import base_revision
 
-        applied = database.migrate()
+        try:
+            applied = database.migrate()
+        except StorageError:
+            database.dispose()
+            raise
         if applied:
             # Creating a new database's schema is no news (a first start stays quiet); upgrading an
             # existing one is worth a line.
