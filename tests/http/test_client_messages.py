@@ -88,3 +88,13 @@ def test_a_storage_failure_is_plain_for_the_client_and_detailed_in_the_log(tmp_p
     assert message == "database write failed: the request was not stored; retry later"
     assert not INTERNALS.search(message) and "disk on fire" not in message
     assert "disk on fire" in server.log()  # the operator still learns why
+
+
+@pytest.mark.parametrize("path", ["/api/v1/traces", "/api/v1/observations", "/api/v1/sessions", "/api/v1/users"])
+def test_from_after_to_is_a_clear_400(sqlite_server: TheodoliteServer, path: str) -> None:
+    with sqlite_server.client() as client:
+        inverted = client.get(path, params={"from": "2026-02-01T00:00:00Z", "to": "2026-01-01"})
+        assert inverted.status_code == 400, inverted.text
+        assert inverted.json()["error"]["message"] == (
+            "from (2026-02-01T00:00:00+00:00) is after to (2026-01-01T00:00:00)")  # fmt: skip
+        assert client.get(path, params={"from": "2026-01-01", "to": "2026-02-01"}).status_code == 200
