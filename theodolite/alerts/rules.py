@@ -42,6 +42,21 @@ def alert_rules(t: AlertThresholds | None = None) -> list[AlertRule]:
     errors = 'status="error"'
     cache_share = f"{_rate(cache, '1h')} / {_rate('', '1h')}"
     error_share = f"{_rate(errors, '5m')} / {_rate('', '5m')}"
+    # Counters have no series until a project's first generation after a server restart, so
+    # `increase(...) == 0` alone never fires then. theodolite_project_info has a series per known
+    # project from the start: a project is silent unless it had a generation in the window.
+    silent = (
+        f"max by (project) (theodolite_project_info) unless on (project) "
+        f"(sum by (project) (increase({GENERATIONS}[{t.no_activity_window}])) > 0)"
+    )
+    # A spike needs a rate well above the hour before (0 when there was no series then) and a
+    # minimum absolute rate: the first fallbacks after a quiet hour are not a spike.
+    fallbacks_now = _rate(FALLBACK, "5m")
+    fallbacks_before = f"sum by (project) (rate({GENERATIONS}{{{FALLBACK}}}[1h] offset 1h))"
+    spike = (
+        f"({fallbacks_now} > {t.fallback_spike_factor} * ({fallbacks_before} or {fallbacks_now} * 0)) "
+        f"and ({fallbacks_now} * 60 > {t.fallback_spike_min_per_minute})"
+    )
     return [
         AlertRule("LLMDailyCostHigh", f"{cost_1d} > {t.daily_cost_high_usd}", "10m", "warning",
                   "LLM cost of {{ $labels.project }} is high",
@@ -67,14 +82,13 @@ def alert_rules(t: AlertThresholds | None = None) -> list[AlertRule]:
         AlertRule("LLMGenerationsStuck", f"max by (project) (app_llm_active_requests) > {t.stuck_generations}",
                   "15m", "warning", "Generations of {{ $labels.project }} seem stuck",
                   f"More than {t.stuck_generations:g} generations in flight for 15 min (a deadlock?)."),
-        AlertRule("LLMNoActivity", f"sum by (project) (increase({GENERATIONS}[{t.no_activity_window}])) == 0",
+        AlertRule("LLMNoActivity", silent,
                   "10m", "warning", "No generations from {{ $labels.project }}",
                   f"No generation at all for {t.no_activity_window}."),
-        AlertRule("LLMFallbackSpike",
-                  f"{_rate(FALLBACK, '5m')} > {t.fallback_spike_factor} * "
-                  f"sum by (project) (rate({GENERATIONS}{{{FALLBACK}}}[1h] offset 1h))",
+        AlertRule("LLMFallbackSpike", spike,
                   "5m", "warning", "Fallbacks of {{ $labels.project }} are spiking",
-                  f"Fallbacks per second are over {t.fallback_spike_factor:g}x what they were an hour ago."),
+                  f"Fallbacks per second are over {t.fallback_spike_factor:g}x what they were an hour ago "
+                  f"(and over {t.fallback_spike_min_per_minute:g} a minute)."),
         AlertRule("LLMErrorRateHigh", f"{error_share} > {t.error_rate}", "5m", "critical",
                   "Generations of {{ $labels.project }} are failing",
                   f"More than {t.error_rate:.0%} of generations failed over 5 min."),

@@ -15,6 +15,7 @@ from __future__ import annotations
 from grafana_foundation_sdk.builders import dashboard, gauge, piechart, stat, table, timeseries
 from grafana_foundation_sdk.models.dashboard import VariableOption, VariableRefresh
 
+from theodolite.alerts.thresholds import AlertThresholds
 from theodolite.grafana.panels import PROMETHEUS, base_dashboard, hourly_bars, promql, thresholds
 from theodolite.metrics.catalog import APP_NAMESPACE, app_metric_name
 
@@ -40,7 +41,10 @@ def counter_24h(title: str, selector: str) -> stat.Panel:
     return stat.Panel().title(title).with_target(promql(expr, instant=True)).unit("short").decimals(0).span(4).height(4)
 
 
-def build(namespace: str = APP_NAMESPACE) -> dashboard.Dashboard:
+def build(t: AlertThresholds | None = None, namespace: str = APP_NAMESPACE) -> dashboard.Dashboard:
+    """The thresholds are the alert rules' (THEODOLITE_ALERT_*): a panel turns orange where a
+    warning fires and red where a critical one does; yellow marks half the way to the warning."""
+    t = t or AlertThresholds()
     return (
         base_dashboard("Generation service", UID, "now-24h")
         .with_variable(
@@ -76,7 +80,9 @@ def build(namespace: str = APP_NAMESPACE) -> dashboard.Dashboard:
             .with_target(promql(f"sum(increase(theodolite_cost_usd_total{{{M}}}[24h]))", instant=True))
             .unit("currencyUSD")
             .decimals(2)
-            .thresholds(thresholds((None, "green"), (10, "yellow"), (50, "red")))
+            .thresholds(
+                thresholds((None, "green"), (t.daily_cost_high_usd, "yellow"), (t.daily_cost_critical_usd, "red"))
+            )
             .span(4)
             .height(8)
         )  # fmt: skip
@@ -87,7 +93,7 @@ def build(namespace: str = APP_NAMESPACE) -> dashboard.Dashboard:
             .unit("percentunit")
             .min(0)
             .max(1)
-            .thresholds(thresholds((None, "red"), (0.3, "yellow"), (0.7, "green")))
+            .thresholds(thresholds((None, "red"), (t.cache_hit_rate_low, "yellow"), (0.7, "green")))
             .span(4)
             .height(8)
         )  # fmt: skip
@@ -98,7 +104,14 @@ def build(namespace: str = APP_NAMESPACE) -> dashboard.Dashboard:
             .unit("percentunit")
             .min(0)
             .max(1)
-            .thresholds(thresholds((None, "green"), (0.1, "yellow"), (0.2, "orange"), (0.5, "red")))
+            .thresholds(
+                thresholds(
+                    (None, "green"),
+                    (t.fallback_rate_high / 2, "yellow"),
+                    (t.fallback_rate_high, "orange"),
+                    (t.fallback_rate_critical, "red"),
+                )
+            )
             .span(4)
             .height(8)
         )  # fmt: skip
@@ -110,7 +123,14 @@ def build(namespace: str = APP_NAMESPACE) -> dashboard.Dashboard:
             .unit("s")
             .min(0)
             .max(60)
-            .thresholds(thresholds((None, "green"), (15, "yellow"), (30, "orange"), (45, "red")))
+            .thresholds(
+                thresholds(
+                    (None, "green"),
+                    (t.latency_p95_high_s / 2, "yellow"),
+                    (t.latency_p95_high_s, "orange"),
+                    (t.latency_p95_critical_s, "red"),
+                )
+            )
             .span(4)
             .height(8)
         )  # fmt: skip
@@ -154,7 +174,7 @@ def build(namespace: str = APP_NAMESPACE) -> dashboard.Dashboard:
             timeseries.Panel()
             .title("Active generations")
             .with_target(promql(f"sum({app_metric_name('app_llm_active_requests', namespace)}{{{M}}})", "in flight"))
-            .thresholds(thresholds((None, "green"), (10, "red")))
+            .thresholds(thresholds((None, "green"), (t.stuck_generations, "red")))
             .span(8)
             .height(8)
         )  # fmt: skip

@@ -13,6 +13,7 @@ from __future__ import annotations
 from grafana_foundation_sdk.builders import dashboard, stat, table, timeseries
 from grafana_foundation_sdk.models.dashboard import VariableRefresh
 
+from theodolite.alerts.thresholds import AlertThresholds
 from theodolite.grafana.panels import PROMETHEUS, base_dashboard, promql, thresholds
 from theodolite.metrics.catalog import APP_NAMESPACE, app_metric_name
 
@@ -57,7 +58,8 @@ def _error_share(metric: str, selector: str, window: str, function: str = "rate"
             f"sum({function}({metric}{{{selector}}}[{window}]))")  # fmt: skip
 
 
-def executive_summary(namespace: str = APP_NAMESPACE) -> dashboard.Dashboard:
+def executive_summary(t: AlertThresholds | None = None, namespace: str = APP_NAMESPACE) -> dashboard.Dashboard:
+    del t  # no threshold of the alert rules applies to these panels
     questions, revenue = _app("app_questions_total", namespace), _app("app_revenue_usd_total", namespace)
     return (
         _dashboard("Executive summary", "theodolite-executive-summary", namespace)
@@ -91,7 +93,8 @@ def executive_summary(namespace: str = APP_NAMESPACE) -> dashboard.Dashboard:
     )
 
 
-def llm_operations(namespace: str = APP_NAMESPACE) -> dashboard.Dashboard:
+def llm_operations(t: AlertThresholds | None = None, namespace: str = APP_NAMESPACE) -> dashboard.Dashboard:
+    t = t or AlertThresholds()
     app_requests = _app("app_llm_requests_total", namespace)
     return (
         _dashboard("LLM operations", "theodolite-llm-operations", namespace)
@@ -119,7 +122,7 @@ def llm_operations(namespace: str = APP_NAMESPACE) -> dashboard.Dashboard:
         )  # fmt: skip
         .with_panel(
             _series("Generation error rate", _error_share(GEN, P, "5m"), "errors", "percentunit").thresholds(
-                thresholds((None, "green"), (0.05, "red"))
+                thresholds((None, "green"), (t.error_rate, "red"))
             )
         )  # fmt: skip
         .with_row(dashboard.Row("As the application counts them"))
@@ -134,7 +137,7 @@ def llm_operations(namespace: str = APP_NAMESPACE) -> dashboard.Dashboard:
         .with_panel(
             _series(
                 "Application's LLM error rate", _error_share(app_requests, J, "5m"), "errors", "percentunit"
-            ).thresholds(thresholds((None, "green"), (0.05, "red")))
+            ).thresholds(thresholds((None, "green"), (t.error_rate, "red")))
         )  # fmt: skip
         .with_panel(
             table.Panel()
@@ -152,7 +155,8 @@ def llm_operations(namespace: str = APP_NAMESPACE) -> dashboard.Dashboard:
     )
 
 
-def technical_health(namespace: str = APP_NAMESPACE) -> dashboard.Dashboard:
+def technical_health(t: AlertThresholds | None = None, namespace: str = APP_NAMESPACE) -> dashboard.Dashboard:
+    del t  # no threshold of the alert rules applies to these panels
     http = _app("app_http_requests_total", namespace)
     http_p95 = (f"histogram_quantile(0.95, sum by (le, endpoint) "
                 f"(rate({_app('app_http_request_duration_seconds', namespace)}_bucket{{{J}}}[5m])))")  # fmt: skip

@@ -60,6 +60,10 @@ TOKEN_USAGE_BUCKETS: tuple[float, ...] = (
 TIME_TO_FIRST_TOKEN_BUCKETS: tuple[float, ...] = (
     0.001, 0.005, 0.01, 0.02, 0.04, 0.06, 0.08, 0.1, 0.25, 0.5, 0.75, 1.0, 2.5, 5.0, 7.5, 10.0,
 )  # fmt: skip
+# http.server.request.duration's boundaries (OpenTelemetry HTTP semantic conventions, http-metrics.md).
+HTTP_SERVER_DURATION_BUCKETS: tuple[float, ...] = (
+    0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1.0, 2.5, 5.0, 7.5, 10.0,
+)  # fmt: skip
 # Not semconv: HTTP and database timings of an application (theodolite.metrics).
 HTTP_BUCKETS: tuple[float, ...] = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 # Not semconv: requests per group-commit transaction and seconds per commit.
@@ -98,6 +102,10 @@ LABELS: dict[str, str] = {
     "app_version": "The application's version (LLMMetrics(version=)).",
     "theodolite_version": "Theodolite version.",
     "python_version": "Python version of the application's process.",
+    "http_request_method": "HTTP method (semconv http.request.method); _OTHER for methods HTTP does not define.",
+    "http_route": "The route template that matched (semconv http.route), e.g. /api/v1/traces/{trace_id}; never the "
+    "raw path, so it stays bounded; 'unmatched' when no route matched (404).",
+    "http_response_status_code": "HTTP status code of the response (semconv http.response.status_code).",
 }
 
 DERIVED = ("project", "model", "provider", "name", "source", "status")
@@ -126,7 +134,9 @@ class MetricSpec:
     buckets: tuple[float, ...] = ()
     semconv: str = ""  # the OpenTelemetry metric it implements, if any
     allow_listed_labels: bool = False  # also carries the metrics_label_attributes labels
-    emitted_by: str = "server"  # "sdk": exposed by applications through theodolite.metrics, not by the server
+    # "server": the server derives it; "sdk": applications expose it through theodolite.metrics, not the
+    # server; "both": prometheus_client's process collector, on the server's registry and an application's.
+    emitted_by: str = "server"
 
     @property
     def family(self) -> str:
@@ -267,6 +277,20 @@ METRICS: tuple[MetricSpec, ...] = (
         (), MetricGroup.STORAGE, unit="bytes",
     ),
     MetricSpec(
+        "http_server_request_duration_seconds", H,
+        "Duration of the HTTP requests the server answered, by method, route template and status (every "
+        "response: 401, 413, 415, 429 and 5xx included); its _count is the request count.",
+        ("http_request_method", "http_route", "http_response_status_code"), MetricGroup.SERVER,
+        unit="seconds", buckets=HTTP_SERVER_DURATION_BUCKETS, semconv="http.server.request.duration",
+    ),
+    MetricSpec(
+        "theodolite_project_info", G,
+        "Always 1, one series per project in the database (re-read every minute), from the server's start: "
+        "alert rules compare it with the generation counters, which have no series until a project's first "
+        "generation after a restart.",
+        ("project",), MetricGroup.SERVER,
+    ),
+    MetricSpec(
         "theodolite_metrics_folded_series_total", C,
         "Label sets folded into 'other' because a metric reached its series budget.",
         ("metric",), MetricGroup.SERVER,
@@ -364,20 +388,19 @@ METRICS: tuple[MetricSpec, ...] = (
         "app_system_info", G, "Always 1; the application's version, Theodolite's and Python's as labels.",
         ("app_version", "theodolite_version", "python_version"), MetricGroup.APPLICATION, emitted_by="sdk",
     ),
-    # prometheus_client's process collector (Linux), on the application's registry. Not namespaced:
-    # every Prometheus client names them so, and the server does not expose them.
-    MetricSpec("process_cpu_seconds_total", C, "CPU seconds of the application's process.",
-               (), MetricGroup.APPLICATION, unit="seconds", emitted_by="sdk"),
-    MetricSpec("process_resident_memory_bytes", G, "Resident memory of the application's process.",
-               (), MetricGroup.APPLICATION, unit="bytes", emitted_by="sdk"),
-    MetricSpec("process_virtual_memory_bytes", G, "Virtual memory of the application's process.",
-               (), MetricGroup.APPLICATION, unit="bytes", emitted_by="sdk"),
-    MetricSpec("process_start_time_seconds", G, "When the application's process started (Unix time).",
-               (), MetricGroup.APPLICATION, unit="seconds", emitted_by="sdk"),
-    MetricSpec("process_open_fds", G, "Open file descriptors of the application's process.",
-               (), MetricGroup.APPLICATION, emitted_by="sdk"),
-    MetricSpec("process_max_fds", G, "File descriptor limit of the application's process.",
-               (), MetricGroup.APPLICATION, emitted_by="sdk"),
+    # prometheus_client's process collector (Linux), on the server's registry and on an application's
+    MetricSpec("process_cpu_seconds_total", C, "CPU seconds of the process (user + system).",
+               (), MetricGroup.SERVER, unit="seconds", emitted_by="both"),
+    MetricSpec("process_resident_memory_bytes", G, "Resident memory of the process.",
+               (), MetricGroup.SERVER, unit="bytes", emitted_by="both"),
+    MetricSpec("process_virtual_memory_bytes", G, "Virtual memory of the process.",
+               (), MetricGroup.SERVER, unit="bytes", emitted_by="both"),
+    MetricSpec("process_start_time_seconds", G, "When the process started (Unix time).",
+               (), MetricGroup.SERVER, unit="seconds", emitted_by="both"),
+    MetricSpec("process_open_fds", G, "Open file descriptors of the process.",
+               (), MetricGroup.SERVER, emitted_by="both"),
+    MetricSpec("process_max_fds", G, "File descriptor limit of the process.",
+               (), MetricGroup.SERVER, emitted_by="both"),
 )  # fmt: skip
 
 _BY_NAME: dict[str, MetricSpec] = {spec.name: spec for spec in METRICS}
@@ -409,7 +432,8 @@ def list_metrics(group: MetricGroup | None = None) -> tuple[MetricSpec, ...]:
 
 
 def origin(name: str) -> str | None:
-    """`server` or `sdk`: who exposes the metric or sample `name`; None if it is not in the catalog."""
+    """`server`, `sdk` or `both` (process_*, told apart by the scrape job): who exposes the metric or
+    sample `name`; None if it is not in the catalog."""
     spec = find_metric(name)
     return spec.emitted_by if spec is not None else None
 
@@ -464,7 +488,8 @@ def catalog_markdown() -> str:
         "differs from its entries. The server's metrics are derived from traces at commit time, not",
         "by reading the database at scrape. Metrics marked with * also carry the trace attributes named",
         "by the `metrics_label_attributes` setting. (app): exposed by applications through",
-        "`theodolite.metrics`, not by the server.",
+        "`theodolite.metrics`, not by the server. (server and app): prometheus_client's process collector,",
+        "on the server's /metrics and on an application's.",
         "",
         RULE,
         "",
@@ -477,6 +502,8 @@ def catalog_markdown() -> str:
         labels = ", ".join(spec.labels) + (" *" if spec.allow_listed_labels else "")
         if spec.emitted_by == "sdk":
             labels += " (app)"
+        elif spec.emitted_by == "both":
+            labels += " (server and app)"
         semconv = f" (OTel `{spec.semconv}`)" if spec.semconv else ""
         lines.append(f"| `{spec.name}` | {spec.type.value} | {labels} | {spec.unit} | {spec.help}{semconv} |")
     lines += ["", "## Labels", "", "| label | meaning |", "|---|---|"]

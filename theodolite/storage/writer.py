@@ -68,7 +68,9 @@ class SqlWriter:
             with self._conn.begin():
                 self._write(items)
         except SQLAlchemyError as exc:
-            raise StorageError(f"database write failed: {exc.__class__.__name__}: {exc}") from exc
+            # The client learns that nothing was stored and may retry; the driver's text (SQL,
+            # parameters, class names) goes to the server log through the exception's cause.
+            raise StorageError("database write failed: the request was not stored; retry later") from exc
         return [[] for _ in items]
 
     def _write(self, items: Sequence[PreparedBatch]) -> None:

@@ -8,6 +8,7 @@ canonical JSON mapping in one way that matters: trace and span ids are hex, not 
 from __future__ import annotations
 
 import base64
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -109,8 +110,18 @@ def _parse_span(span: Any, into: Any) -> Rejection | None:
             raise
     except (UnreadableSpanError, json_format.ParseError, AttributeError, TypeError, ValueError) as exc:
         span_id = span.get("spanId") if isinstance(span, dict) else None
-        return Rejection(span_id if isinstance(span_id, str) and span_id else None, str(exc))
+        return Rejection(span_id if isinstance(span_id, str) and span_id else None, _unreadable_reason(exc))
     return None
+
+
+def _unreadable_reason(exc: Exception) -> str:
+    """What the client is told about a span left out: our own reason, or the field path, never
+    Python's text (`invalid literal for int()`, attribute errors)."""
+    if isinstance(exc, UnreadableSpanError):
+        return str(exc)
+    if isinstance(exc, json_format.ParseError):
+        return _parse_error_message(exc)
+    return "span has the wrong shape: a span is an object of OTLP/JSON fields"
 
 
 def parse_json(body: bytes) -> tuple[ExportTraceServiceRequest, list[Rejection]]:
@@ -141,10 +152,21 @@ def parse_json(body: bytes) -> tuple[ExportTraceServiceRequest, list[Rejection]]
                     if problem is not None:
                         rejections.append(problem)
     except (AttributeError, TypeError) as exc:
-        raise BadRequestError(f"OTLP/JSON body has the wrong shape: {exc}") from exc
+        raise BadRequestError(
+            "OTLP/JSON body has the wrong shape: resourceSpans, scopeSpans and spans must be arrays of objects"
+        ) from exc
     except json_format.ParseError as exc:
-        raise BadRequestError(f"OTLP/JSON body does not match ExportTraceServiceRequest: {exc}") from exc
+        raise BadRequestError(_parse_error_message(exc)) from exc
     return request, rejections
+
+
+def _parse_error_message(exc: json_format.ParseError) -> str:
+    """protobuf's message nests 'Failed to parse <field> field:' down to Python's own text
+    (`invalid literal for int() with base 10`); the client gets the field path instead."""
+    fields = re.findall(r"Failed to parse (\w+) field", str(exc))
+    if fields:
+        return f"OTLP/JSON field {'.'.join(fields)} has a value of the wrong type (see the OTLP/JSON encoding)"
+    return "OTLP/JSON body does not match ExportTraceServiceRequest"
 
 
 def any_value(value: AnyValue) -> Any:
