@@ -8,6 +8,8 @@ This module is the SDK facade; it must stay importable with the SDK's own depend
 
     @theodolite.observe(as_type="tool")
     def search(query: str) -> list[str]: ...
+
+    theodolite.track_llm_call(model="gpt-4o", feature="chat", prompt_tokens=1000, completion_tokens=500)
 """
 
 __version__ = "0.1.0"
@@ -26,6 +28,19 @@ from theodolite.sdk.tracing import (  # noqa: E402
     update_current,
 )
 
+# The in-process metrics (theodolite.metrics) load prometheus-client: imported on first use, so
+# that `import theodolite` stays as light as tracing needs.
+_METRICS = frozenset({"track_llm_call", "track_http_request"})
+
+
+def __getattr__(name: str) -> object:
+    if name in _METRICS:
+        import theodolite.metrics
+
+        return getattr(theodolite.metrics, name)
+    raise AttributeError(f"module 'theodolite' has no attribute {name!r}")
+
+
 __all__ = [
     "Observation",
     "capturing",
@@ -39,5 +54,7 @@ __all__ = [
     "score",
     "shutdown",
     "span",
+    "track_http_request",
+    "track_llm_call",
     "update_current",
 ]

@@ -30,6 +30,12 @@ class AuthenticationError(TheodoliteError):
     http_status = 401
 
 
+class ForbiddenError(TheodoliteError):
+    """The client is known (or needs no key) but may not read this."""
+
+    http_status = 403
+
+
 class NotFoundError(TheodoliteError):
     http_status = 404
 

@@ -11,6 +11,7 @@ queue grows. The parent then publishes `allowed` = spans counted in the database
 and clients only send while spans sent <= allowed, so at most `window` spans are ever
 acknowledged-but-not-stored.
 """
+
 from __future__ import annotations
 
 import collections
@@ -21,9 +22,9 @@ import time
 from dataclasses import dataclass, field
 
 _CTX = mp.get_context("fork")  # fork: children share the pre-built bodies without pickling
-MAX_RETRIES = 30          # per request, for 429/503 answers and dropped connections
-DEFAULT_BACKOFF_S = 1.0   # when a 429/503 carries no (usable) Retry-After
-MAX_BACKOFF_S = 30.0      # never trust a Retry-After beyond this
+MAX_RETRIES = 30  # per request, for 429/503 answers and dropped connections
+DEFAULT_BACKOFF_S = 1.0  # when a 429/503 carries no (usable) Retry-After
+MAX_BACKOFF_S = 30.0  # never trust a Retry-After beyond this
 _IDLE_CLOSED = (BrokenPipeError, ConnectionResetError, http.client.RemoteDisconnected)
 
 
@@ -40,17 +41,25 @@ class LoadResult:
     ok_requests: int = 0
     ok_spans: int = 0
     latencies_s: list = field(default_factory=list)  # of the attempts answered 2xx
-    throttled: int = 0            # 429/503 answers (retried after Retry-After)
+    throttled: int = 0  # 429/503 answers (retried after Retry-After)
     throttled_wait_s: float = 0.0
-    reconnects: int = 0           # idle keep-alive connections the server had closed
-    cpu_s: float = 0.0            # CPU time of the client processes
+    reconnects: int = 0  # idle keep-alive connections the server had closed
+    cpu_s: float = 0.0  # CPU time of the client processes
     errors: dict = field(default_factory=dict)  # status or exception name -> count
-    failed_requests: int = 0      # given up on (non-retryable status, retries exhausted)
-    unsent_requests: int = 0      # not sent: time up or window never opened
+    failed_requests: int = 0  # given up on (non-retryable status, retries exhausted)
+    unsent_requests: int = 0  # not sent: time up or window never opened
 
     def merge(self, other: LoadResult) -> None:
-        for name in ("ok_requests", "ok_spans", "throttled", "throttled_wait_s", "reconnects",
-                     "cpu_s", "failed_requests", "unsent_requests"):
+        for name in (
+            "ok_requests",
+            "ok_spans",
+            "throttled",
+            "throttled_wait_s",
+            "reconnects",
+            "cpu_s",
+            "failed_requests",
+            "unsent_requests",
+        ):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.latencies_s.extend(other.latencies_s)
         for k, v in other.errors.items():
@@ -65,8 +74,9 @@ def _retry_after(resp: http.client.HTTPResponse) -> float:
         return DEFAULT_BACKOFF_S
 
 
-def _client(target: Target, bodies: list, my: range, spans_per_body: list, start, stop,
-            acked_total, sent, allowed, out) -> None:
+def _client(
+    target: Target, bodies: list, my: range, spans_per_body: list, start, stop, acked_total, sent, allowed, out
+) -> None:
     """One client process: send bodies[i] for i in `my`, one at a time, until done or time up."""
     res = LoadResult()
     conn = http.client.HTTPConnection(target.host, target.port, timeout=60)
@@ -138,8 +148,15 @@ def _client(target: Target, bodies: list, my: range, spans_per_body: list, start
 class LoadRun:
     """Fork `clients` processes over `bodies`; start() releases them at once."""
 
-    def __init__(self, target: Target, bodies: list, spans_per_body: list, clients: int,
-                 max_seconds: float, window: int | None = None):
+    def __init__(
+        self,
+        target: Target,
+        bodies: list,
+        spans_per_body: list,
+        clients: int,
+        max_seconds: float,
+        window: int | None = None,
+    ):
         self.start_event = _CTX.Event()
         self.sent = _CTX.Value("q", 0)
         self.acked = _CTX.Value("q", 0)  # spans acknowledged so far: the parent's progress view
@@ -174,9 +191,18 @@ class LoadRun:
 
     def _wrap(self, share) -> None:
         target, bodies, spans_per_body = self._args
-        _client(target, bodies, share, spans_per_body, self.start_event, self.stop,
-                self.acked, self.sent,
-                self.allowed, self.out)
+        _client(
+            target,
+            bodies,
+            share,
+            spans_per_body,
+            self.start_event,
+            self.stop,
+            self.acked,
+            self.sent,
+            self.allowed,
+            self.out,
+        )
 
     def abort(self) -> None:
         """Make every client stop at its next check (the request in flight may finish)."""
@@ -190,8 +216,7 @@ class LoadRun:
         deadline = time.monotonic() + timeout
         while len(self._results) < len(self.procs):
             try:
-                self._results.append(self.out.get(timeout=max(0.01, deadline -
-                                                               time.monotonic())))
+                self._results.append(self.out.get(timeout=max(0.01, deadline - time.monotonic())))
             except queue.Empty:
                 if not any(p.is_alive() for p in self.procs) and self.out.empty():
                     return True  # a client died without reporting: finish() notes it

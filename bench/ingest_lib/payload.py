@@ -9,6 +9,7 @@ like one repeated string (100x+), either of which would distort bytes-on-disk fi
 All bodies are built before timing starts (in a small process pool, as protobuf building
 costs ~10-20 us per span), so the clients only write ready bytes to a socket.
 """
+
 from __future__ import annotations
 
 import functools
@@ -43,8 +44,13 @@ hotel meeting schedule calendar email message contract review analysis data char
 # Zipf-like weights: common words much more frequent than rare ones, as in natural text.
 _WEIGHTS = [1.0 / (rank + 1) ** 0.9 for rank in range(len(_WORDS))]
 
-MODELS = [("openai", "gpt-4o-mini"), ("openai", "gpt-4.1"), ("anthropic", "claude-sonnet-4"),
-          ("google", "gemini-2.5-flash"), ("mistral_ai", "mistral-large")]
+MODELS = [
+    ("openai", "gpt-4o-mini"),
+    ("openai", "gpt-4.1"),
+    ("anthropic", "claude-sonnet-4"),
+    ("google", "gemini-2.5-flash"),
+    ("mistral_ai", "mistral-large"),
+]
 TOOLS = ["search_orders", "get_weather", "lookup_customer", "create_ticket", "query_database"]
 
 
@@ -89,17 +95,24 @@ def _kv(key: str, value) -> KeyValue:
 
 _OK = Status(code=Status.STATUS_CODE_OK)
 # Attributes whose values are (nearly) unique per span: not worth caching.
-_UNIQUE = {"gen_ai.input.messages", "gen_ai.output.messages", "gen_ai.system_instructions",
-           "gen_ai.tool.call.arguments", "gen_ai.tool.call.result", "gen_ai.tool.call.id",
-           "gen_ai.response.id", "gen_ai.usage.input_tokens", "gen_ai.usage.output_tokens"}
+_UNIQUE = {
+    "gen_ai.input.messages",
+    "gen_ai.output.messages",
+    "gen_ai.system_instructions",
+    "gen_ai.tool.call.arguments",
+    "gen_ai.tool.call.result",
+    "gen_ai.tool.call.id",
+    "gen_ai.response.id",
+    "gen_ai.usage.input_tokens",
+    "gen_ai.usage.output_tokens",
+}
 
 
 def _msgs(role: str, content: str) -> list[dict]:
     return [{"role": role, "parts": [{"type": "text", "content": content}]}]
 
 
-def _fill_trace(spans, t: _Text, rng: random.Random, n_spans: int, t0_ns: int, user: str,
-                session: str) -> None:
+def _fill_trace(spans, t: _Text, rng: random.Random, n_spans: int, t0_ns: int, user: str, session: str) -> None:
     """Append up to 3 spans (agent root, chat generation, tool) of one trace to `spans`."""
     trace_id = rng.randbytes(16)
     root_id, gen_id, tool_id = rng.randbytes(8), rng.randbytes(8), rng.randbytes(8)
@@ -111,43 +124,75 @@ def _fill_trace(spans, t: _Text, rng: random.Random, n_spans: int, t0_ns: int, u
     dur = rng.randint(400, 9000) * 1_000_000
     kinds = [
         # Root agent span: the user's question in, the final answer out.
-        ("invoke_agent support-agent", Span.SPAN_KIND_INTERNAL, root_id, b"", 0, dur, {
-            "gen_ai.operation.name": "invoke_agent", "gen_ai.agent.name": "support-agent",
-            "gen_ai.agent.id": "agent-7", "gen_ai.request.model": model,
-            "gen_ai.input.messages": json.dumps(_msgs("user", question)),
-            "gen_ai.output.messages": json.dumps(_msgs("assistant", answer)),
-        }),
+        (
+            "invoke_agent support-agent",
+            Span.SPAN_KIND_INTERNAL,
+            root_id,
+            b"",
+            0,
+            dur,
+            {
+                "gen_ai.operation.name": "invoke_agent",
+                "gen_ai.agent.name": "support-agent",
+                "gen_ai.agent.id": "agent-7",
+                "gen_ai.request.model": model,
+                "gen_ai.input.messages": json.dumps(_msgs("user", question)),
+                "gen_ai.output.messages": json.dumps(_msgs("assistant", answer)),
+            },
+        ),
         # Generation span: the 2 KB-ish span the task is about.
-        (f"chat {model}", Span.SPAN_KIND_CLIENT, gen_id, root_id, dur // 10, dur // 2, {
-            "gen_ai.operation.name": "chat", "gen_ai.request.model": model,
-            "gen_ai.response.model": model, "gen_ai.request.temperature": 0.2,
-            "gen_ai.request.max_tokens": 1024,
-            "gen_ai.response.id": "chatcmpl-" + rng.randbytes(12).hex(),
-            "gen_ai.response.finish_reasons": "stop",
-            "gen_ai.usage.input_tokens": rng.randint(200, 4000),
-            "gen_ai.usage.output_tokens": rng.randint(50, 900),
-            "gen_ai.system_instructions": json.dumps(
-                [{"type": "text", "content": t.text(200)}]),
-            "gen_ai.input.messages": json.dumps(_msgs("user", question)),
-            "gen_ai.output.messages": json.dumps(_msgs("assistant", answer)),
-        }),
+        (
+            f"chat {model}",
+            Span.SPAN_KIND_CLIENT,
+            gen_id,
+            root_id,
+            dur // 10,
+            dur // 2,
+            {
+                "gen_ai.operation.name": "chat",
+                "gen_ai.request.model": model,
+                "gen_ai.response.model": model,
+                "gen_ai.request.temperature": 0.2,
+                "gen_ai.request.max_tokens": 1024,
+                "gen_ai.response.id": "chatcmpl-" + rng.randbytes(12).hex(),
+                "gen_ai.response.finish_reasons": "stop",
+                "gen_ai.usage.input_tokens": rng.randint(200, 4000),
+                "gen_ai.usage.output_tokens": rng.randint(50, 900),
+                "gen_ai.system_instructions": json.dumps([{"type": "text", "content": t.text(200)}]),
+                "gen_ai.input.messages": json.dumps(_msgs("user", question)),
+                "gen_ai.output.messages": json.dumps(_msgs("assistant", answer)),
+            },
+        ),
         # Tool span: JSON arguments in, a text result out.
-        (f"execute_tool {tool}", Span.SPAN_KIND_INTERNAL, tool_id, root_id, dur // 2,
-         dur * 9 // 10, {
-            "gen_ai.operation.name": "execute_tool", "gen_ai.tool.name": tool,
-            "gen_ai.tool.call.id": "call_" + rng.randbytes(8).hex(),
-            "gen_ai.tool.call.arguments": json.dumps(
-                {"query": t.text(80), "limit": rng.randint(1, 50)}),
-            "gen_ai.tool.call.result": t.text(rng.randint(1400, 1900)),
-        }),
+        (
+            f"execute_tool {tool}",
+            Span.SPAN_KIND_INTERNAL,
+            tool_id,
+            root_id,
+            dur // 2,
+            dur * 9 // 10,
+            {
+                "gen_ai.operation.name": "execute_tool",
+                "gen_ai.tool.name": tool,
+                "gen_ai.tool.call.id": "call_" + rng.randbytes(8).hex(),
+                "gen_ai.tool.call.arguments": json.dumps({"query": t.text(80), "limit": rng.randint(1, 50)}),
+                "gen_ai.tool.call.result": t.text(rng.randint(1400, 1900)),
+            },
+        ),
     ]
     for name, kind, span_id, parent, start, end, attrs in kinds[:n_spans]:
         attrs = {**common, **attrs}
-        spans.add(trace_id=trace_id, span_id=span_id, parent_span_id=parent, name=name,
-                  kind=kind, start_time_unix_nano=t0_ns + start, end_time_unix_nano=t0_ns + end,
-                  attributes=[(_kv(k, v) if k in _UNIQUE else _kv_const(k, v))
-                              for k, v in attrs.items()],
-                  status=_OK)
+        spans.add(
+            trace_id=trace_id,
+            span_id=span_id,
+            parent_span_id=parent,
+            name=name,
+            kind=kind,
+            start_time_unix_nano=t0_ns + start,
+            end_time_unix_nano=t0_ns + end,
+            attributes=[(_kv(k, v) if k in _UNIQUE else _kv_const(k, v)) for k, v in attrs.items()],
+            status=_OK,
+        )
 
 
 def _build_chunk(args: tuple[int, list[int], int]) -> list[bytes]:
@@ -159,23 +204,35 @@ def _build_chunk(args: tuple[int, list[int], int]) -> list[bytes]:
     for spans_per_request in sizes:
         req = ExportTraceServiceRequest()
         rs = req.resource_spans.add()
-        rs.resource.attributes.extend([_kv("service.name", "bench-agent"),
-                                       _kv("service.version", "1.4.2"),
-                                       _kv("deployment.environment.name", "bench")])
+        rs.resource.attributes.extend(
+            [
+                _kv("service.name", "bench-agent"),
+                _kv("service.version", "1.4.2"),
+                _kv("deployment.environment.name", "bench"),
+            ]
+        )
         ss = rs.scope_spans.add()
         ss.scope.name = "bench.ingest"
         left = spans_per_request
         while left > 0:  # whole traces; the last one may be cut short, as exporters do
             n = min(3, left)
-            _fill_trace(ss.spans, text, rng, n, t0_ns + rng.randint(0, 3_600_000_000_000),
-                        f"user-{rng.randint(1, 5000)}", f"session-{rng.randint(1, 50000)}")
+            _fill_trace(
+                ss.spans,
+                text,
+                rng,
+                n,
+                t0_ns + rng.randint(0, 3_600_000_000_000),
+                f"user-{rng.randint(1, 5000)}",
+                f"session-{rng.randint(1, 50000)}",
+            )
             left -= n
         out.append(req.SerializeToString())
     return out
 
 
-def build_bodies(total_spans: int, spans_per_request: int, seed: int = 1,
-                 workers: int = 2) -> tuple[list[bytes], list[int]]:
+def build_bodies(
+    total_spans: int, spans_per_request: int, seed: int = 1, workers: int = 2
+) -> tuple[list[bytes], list[int]]:
     """Bodies carrying `total_spans` spans in all, each with unique trace/span ids.
 
     Returns (bodies, spans in each body): every body has `spans_per_request` spans but the
@@ -185,8 +242,7 @@ def build_bodies(total_spans: int, spans_per_request: int, seed: int = 1,
     t0_ns = time.time_ns() - 3_600_000_000_000  # the last hour, like a live application
     # A few big chunks per pool worker: each chunk pays for its own sentence pool.
     chunk = max(10, -(-len(sizes) // (workers * 4)))
-    jobs = [(seed * 1_000_003 + i, sizes[i:i + chunk], t0_ns)
-            for i in range(0, len(sizes), chunk)]
+    jobs = [(seed * 1_000_003 + i, sizes[i : i + chunk], t0_ns) for i in range(0, len(sizes), chunk)]
     with ProcessPoolExecutor(max_workers=workers) as pool:
         bodies = [b for part in pool.map(_build_chunk, jobs) for b in part]
     return bodies, sizes

@@ -1,4 +1,5 @@
 """Figures -> a table for people and one JSON line for the README and for scripts."""
+
 from __future__ import annotations
 
 import json
@@ -62,8 +63,9 @@ def table(results: dict, ratio: dict) -> str:
     widths = [max(len(str(r[i])) for r in [head] + lines) for i in range(len(head))]
 
     def fmt_row(r: list) -> str:  # label left-aligned, figures right-aligned
-        return "  ".join(str(c).ljust(w) if i == 0 else str(c).rjust(w)
-                         for i, (c, w) in enumerate(zip(r, widths, strict=True)))
+        return "  ".join(
+            str(c).ljust(w) if i == 0 else str(c).rjust(w) for i, (c, w) in enumerate(zip(r, widths, strict=True))
+        )
 
     sep = "  ".join("-" * w for w in widths)
     return "\n".join([fmt_row(head), sep] + [fmt_row(r) for r in lines])

@@ -1,4 +1,5 @@
 """Start, watch and stop the servers under test; measure their memory and database."""
+
 from __future__ import annotations
 
 import http.client
@@ -27,15 +28,26 @@ def free_port() -> int:
 class ManagedServer:
     """A server subprocess in its own process group, with its output in a log file."""
 
-    def __init__(self, name: str, cmd: list[str], env: dict, workdir: Path, port: int,
-                 health_path: str, db_path: Path, count_sql: str, cwd: Path | None = None):
+    def __init__(
+        self,
+        name: str,
+        cmd: list[str],
+        env: dict,
+        workdir: Path,
+        port: int,
+        health_path: str,
+        db_path: Path,
+        count_sql: str,
+        cwd: Path | None = None,
+    ):
         self.name, self.port, self.health_path = name, port, health_path
         self.db_path, self.count_sql = db_path, count_sql
         self.log_path = workdir / f"{name}.log"
         self._log = open(self.log_path, "wb")
         # New session: the server's own children (workers, if any) stay in one group we own.
-        self.proc = subprocess.Popen(cmd, env=env, cwd=cwd, stdout=self._log,
-                                     stderr=subprocess.STDOUT, start_new_session=True)
+        self.proc = subprocess.Popen(
+            cmd, env=env, cwd=cwd, stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True
+        )
         self._db: sqlite3.Connection | None = None
 
     def wait_ready(self, timeout: float) -> float:
@@ -43,8 +55,7 @@ class ManagedServer:
         t0 = time.monotonic()
         while time.monotonic() - t0 < timeout:
             if self.proc.poll() is not None:
-                raise RuntimeError(f"{self.name} exited with {self.proc.returncode}\n"
-                                   + self.log_tail())
+                raise RuntimeError(f"{self.name} exited with {self.proc.returncode}\n" + self.log_tail())
             try:
                 conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=2)
                 conn.request("GET", self.health_path)
@@ -70,9 +81,9 @@ class ManagedServer:
             return None
         try:
             if self._db is None:
-                self._db = sqlite3.connect(f"file:{self.db_path}?mode=ro", uri=True,
-                                           isolation_level=None, timeout=10,
-                                           check_same_thread=False)
+                self._db = sqlite3.connect(
+                    f"file:{self.db_path}?mode=ro", uri=True, isolation_level=None, timeout=10, check_same_thread=False
+                )
             return self._db.execute(self.count_sql).fetchone()[0]
         except sqlite3.Error:
             if self._db is not None:
@@ -82,8 +93,11 @@ class ManagedServer:
 
     def disk_bytes(self) -> int:
         """Database file + WAL + shared-memory index, as the server leaves them."""
-        return sum(p.stat().st_size for p in (self.db_path, Path(f"{self.db_path}-wal"),
-                                              Path(f"{self.db_path}-shm")) if p.exists())
+        return sum(
+            p.stat().st_size
+            for p in (self.db_path, Path(f"{self.db_path}-wal"), Path(f"{self.db_path}-shm"))
+            if p.exists()
+        )
 
     def stop(self, timeout: float = 30) -> None:
         if self._db is not None:
@@ -173,16 +187,19 @@ def start_theodolite(workdir: Path, cmd_prefix: str | None) -> ManagedServer:
     port = free_port()
     db = workdir / "theodolite.db"
     prefix = shlex.split(cmd_prefix) if cmd_prefix else [sys.executable, "-m", "theodolite"]
-    cmd = prefix + ["serve", "--host", "127.0.0.1", "--port", str(port),
-                    "--database-url", f"sqlite:///{db}"]
-    env = {**os.environ, "THEODOLITE_INIT_PROJECT": "bench",
-           "THEODOLITE_INIT_PUBLIC_KEY": "pk-bench", "THEODOLITE_INIT_SECRET_KEY": "sk-bench",
-           # `python -m theodolite` from the work dir: make the repo's package importable
-           "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO),
-                                                        os.environ.get("PYTHONPATH")]))}
+    cmd = prefix + ["serve", "--host", "127.0.0.1", "--port", str(port), "--database-url", f"sqlite:///{db}"]
+    env = {
+        **os.environ,
+        "THEODOLITE_INIT_PROJECT": "bench",
+        "THEODOLITE_INIT_PUBLIC_KEY": "pk-bench",
+        "THEODOLITE_INIT_SECRET_KEY": "sk-bench",
+        # `python -m theodolite` from the work dir: make the repo's package importable
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])),
+    }
     # cwd stays the caller's, so that a relative --theodolite-cmd works as typed.
-    return ManagedServer("theodolite", cmd, env, workdir, port, "/api/v1/health", db,
-                         "SELECT count(*) FROM observations")
+    return ManagedServer(
+        "theodolite", cmd, env, workdir, port, "/api/v1/health", db, "SELECT count(*) FROM observations"
+    )
 
 
 def ensure_phoenix_venv(venv: Path, spec: str = PHOENIX_SPEC) -> str:
@@ -197,12 +214,10 @@ def ensure_phoenix_venv(venv: Path, spec: str = PHOENIX_SPEC) -> str:
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=300)
     log = venv / "pip-install.log"
     with open(log, "wb") as f:
-        r = subprocess.run([str(py), "-m", "pip", "install", spec], stdout=f,
-                           stderr=subprocess.STDOUT, timeout=1800)
+        r = subprocess.run([str(py), "-m", "pip", "install", spec], stdout=f, stderr=subprocess.STDOUT, timeout=1800)
     if r.returncode != 0:
         raise RuntimeError(f"pip install {spec} failed; see {log}")
-    return subprocess.run(probe, capture_output=True, text=True, check=True,
-                          timeout=120).stdout.strip()
+    return subprocess.run(probe, capture_output=True, text=True, check=True, timeout=120).stdout.strip()
 
 
 def start_phoenix(workdir: Path, venv: Path) -> ManagedServer:
@@ -210,17 +225,29 @@ def start_phoenix(workdir: Path, venv: Path) -> ManagedServer:
     # Drop any Phoenix settings from the caller's environment (a PostgreSQL URL, auth...)
     # so that this is Phoenix's default SQLite set-up in our own working dir.
     env = {k: v for k, v in os.environ.items() if not k.startswith("PHOENIX_")}
-    env.update({
-        "PHOENIX_WORKING_DIR": str(workdir), "PHOENIX_HOST": "127.0.0.1",
-        "PHOENIX_PORT": str(port),
-        # gRPC cannot be switched off; give it a free port so it never clashes (it binds
-        # to all interfaces whatever PHOENIX_HOST says, but nothing is sent to it).
-        "PHOENIX_GRPC_PORT": str(grpc_port),
-        "PHOENIX_TELEMETRY_ENABLED": "false",          # no network here, and no noise
-        "PHOENIX_ALLOW_EXTERNAL_RESOURCES": "false",
-        "PHOENIX_LOG_MIGRATIONS": "false",
-    })
+    env.update(
+        {
+            "PHOENIX_WORKING_DIR": str(workdir),
+            "PHOENIX_HOST": "127.0.0.1",
+            "PHOENIX_PORT": str(port),
+            # gRPC cannot be switched off; give it a free port so it never clashes (it binds
+            # to all interfaces whatever PHOENIX_HOST says, but nothing is sent to it).
+            "PHOENIX_GRPC_PORT": str(grpc_port),
+            "PHOENIX_TELEMETRY_ENABLED": "false",  # no network here, and no noise
+            "PHOENIX_ALLOW_EXTERNAL_RESOURCES": "false",
+            "PHOENIX_LOG_MIGRATIONS": "false",
+        }
+    )
     env.pop("PYTHONPATH", None)
     cmd = [str(venv / "bin" / "python"), "-m", "phoenix.server.main", "serve"]
-    return ManagedServer("phoenix", cmd, env, workdir, port, "/healthz",
-                         workdir / "phoenix.db", "SELECT count(*) FROM spans", cwd=workdir)
+    return ManagedServer(
+        "phoenix",
+        cmd,
+        env,
+        workdir,
+        port,
+        "/healthz",
+        workdir / "phoenix.db",
+        "SELECT count(*) FROM spans",
+        cwd=workdir,
+    )

@@ -18,6 +18,7 @@ from click.testing import CliRunner
 
 from tests.support.server import TheodoliteServer, free_port
 from tests.support.spans import llm_body, post
+from theodolite.alerts.rules import alert_rules
 from theodolite.cli.main import cli
 
 DEADLINE_S = 90
@@ -89,6 +90,16 @@ def test_a_rule_on_derived_metrics_reaches_a_webhook(tmp_path: Path, webhook: Th
             ["prometheus", f"--config.file={tmp_path / 'prometheus.yml'}", f"--storage.tsdb.path={tmp_path / 'tsdb'}",
              f"--web.listen-address=127.0.0.1:{prom_port}"],
             tmp_path / "prometheus.log", f"http://127.0.0.1:{prom_port}/-/ready"))  # fmt: skip
+
+        # Right after a (re)start no generation series exists, yet LLMNoActivity's condition
+        # already holds for the known project: the real scrape carries theodolite_project_info.
+        no_activity = next(rule.expr for rule in alert_rules() if rule.name == "LLMNoActivity")
+        deadline, silent = time.monotonic() + DEADLINE_S, []
+        while time.monotonic() < deadline and not silent:
+            answer = httpx.get(f"http://127.0.0.1:{prom_port}/api/v1/query", params={"query": no_activity}, timeout=10)
+            silent = [sample["metric"] for sample in answer.json()["data"]["result"]]
+            time.sleep(0.2)  # polling Prometheus' query API with a deadline
+        assert silent == [{"project": "test"}], (tmp_path / "prometheus.log").read_text()[-2000:]
 
         assert not webhook.arrived.is_set()
         post(theodolite, llm_body("gpt-4o-mini"))

@@ -62,13 +62,25 @@ def test_report_total_is_the_exact_sum_of_per_call_costs(demo_url: str) -> None:
     calls = per_call(demo_url)
     expected = sum((cost for _, cost in calls if cost is not None), Decimal(0))
     assert expected > 0
-    assert Decimal(total["cost_usd"]) == expected == sum(Decimal(line["cost_usd"]) for line in lines)
+    amounts = [Decimal(line["cost_usd"]) for line in lines if line["cost_usd"]]
+    assert Decimal(total["cost_usd"]) == expected == sum(amounts)
     assert int(total["calls"]) == len(calls) == sum(int(line["calls"]) for line in lines)
     unpriced = sum(status == "unpriced" for status, _ in calls)
     assert unpriced > 0 and int(total["unpriced_calls"]) == unpriced
+    not_billed = sum(status == "not_billed" for status, _ in calls)
+    assert not_billed > 0 and int(total["not_billed_calls"]) == not_billed
+    # the demo's cache hits and fallbacks cost nothing; its cache hits saved what the provider would have charged
+    by_source = {line["source"]: line for line in report(demo_url, "source")}
+    assert {source: Decimal(by_source[source]["cost_usd"]) for source in ("cache", "fallback_template")} == {
+        "cache": 0, "fallback_template": 0}  # fmt: skip
+    assert Decimal(by_source["cache"]["saved_usd"]) > 0 and Decimal(total["saved_usd"]) > 0
     assert {line["project"] for line in lines} == {"default"}
     orbit = [line for line in lines if line["model"] == UNKNOWN_MODEL]
-    assert orbit and all(Decimal(line["cost_usd"]) == 0 and int(line["unpriced_calls"]) > 0 for line in orbit)
+    # its provider calls are all unpriced: no cost (an empty cell), never 0, even beside its $0 cache hits
+    assert orbit and all(line["cost_usd"] == "" and int(line["unpriced_calls"]) > 0 for line in orbit)
+    # every amount has the same 12 decimals (the stored precision), so lines add up to TOTAL digit for digit
+    figures = [line[column] for line in rows for column in ("cost_usd", "saved_usd") if line[column]]
+    assert all(len(figure.split(".")[1]) == 12 for figure in figures)
 
 
 def test_a_new_price_recomputed_prices_the_unknown_model_from_its_date(demo_url: str) -> None:
@@ -127,3 +139,30 @@ def test_bad_arguments_are_clear_errors(demo_url: str) -> None:
     assert result.exit_code == 1 and "cannot group by colour" in result.output
     result = runner.invoke(cli, ["prices", "show", "acme-unknown", "--database-url", demo_url])
     assert result.exit_code == 1 and "its calls are unpriced" in result.output
+
+
+def test_recompute_keeps_cache_hits_and_fallbacks_at_zero_and_reprices_what_they_saved(demo_url: str) -> None:
+    invoke(demo_url, "prices", "set", "gpt-4o-mini*", "--input", "1", "--output", "2")
+    invoke(demo_url, "costs", "recompute", "--since", SINCE)
+    database = open_database(demo_url, migrate=False)
+    try:
+        with database.connect() as conn:
+            rows = conn.execute(select(o).where(o.c.model.like("gpt-4o-mini%"), o.c.type == "generation")).all()
+    finally:
+        database.dispose()
+    cached = [row for row in rows if row.source == "cache"]
+    fallbacks = [row for row in rows if row.source.startswith("fallback")]
+    assert cached and fallbacks and any(row.source == "provider" for row in rows)
+    for row in rows:
+        # the override's rates: $1 per million input tokens, $2 per million output tokens
+        price = (Decimal(row.prompt_tokens or 0) + 2 * Decimal(row.completion_tokens or 0)) / 1_000_000
+        if row.source == "provider":
+            assert (row.cost_status, row.calculated_total_cost, row.saved_cost) == ("priced", price, None)
+        else:
+            assert (row.cost_status, row.calculated_total_cost) == ("not_billed", 0), row.source
+            # a fallback made no call and reports no usage: nothing is known to have been saved
+            assert row.saved_cost == (price if row.prompt_tokens else None), row.source
+    assert " 0 changed" in invoke(demo_url, "costs", "recompute", "--since", SINCE)
+    by_source = {line["source"]: line for line in report(demo_url, "source")}
+    saved = sum(Decimal(str(row.saved_cost)) for row in cached)
+    assert Decimal(by_source["cache"]["cost_usd"]) == 0 and Decimal(by_source["cache"]["saved_usd"]) >= saved > 0

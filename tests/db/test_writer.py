@@ -150,16 +150,3 @@ def test_trace_parts_in_any_order_merge_into_one_trace(database: Database) -> No
     assert row.tags == ["a", "b"]
     assert row.metadata == {"x": 1, "y": 2}
     assert row.created_at == first.created_at
-
-
-def test_a_trace_id_of_another_project_is_rejected_not_merged(database: Database) -> None:
-    mine, _ = get_or_create_project(database, "mine")
-    theirs, _ = get_or_create_project(database, "theirs")
-    batch = trace_batch()
-    write(database, (mine, batch))
-    intruder = trace_batch(trace_id=batch.traces[0].id, name="hijack", user_id="evil")
-    [rejected] = write(database, (theirs, intruder))
-    assert len(rejected) == 2 and "another project" in rejected[0].reason
-    row = trace_row(database, batch.traces[0].id)
-    assert (row.project_id, row.name, row.user_id) == (mine, "handle_question", "u1")
-    assert count_rows(database, "observations") == 2

@@ -18,12 +18,14 @@ from click.testing import CliRunner
 from jsonschema import Draft7Validator
 
 from theodolite.cli.main import cli
-from theodolite.metrics.catalog import find_metric
+from theodolite.metrics.catalog import find_metric, origin
 
 ROOT = Path(__file__).resolve().parents[2]
 SCHEMA = ROOT / ".grafana-schema" / "dashboard.schema.json"
 # What Grafana substitutes before a query reaches Prometheus (template variables and built-ins).
-VARIABLES = {"$interval": "5m", "$model": ".*", "$__rate_interval": "1m", "$__interval": "1m"}
+VARIABLES = {"$interval": "5m", "$model": ".*", "$job": ".*", "$project": ".*", "$__rate_interval": "1m",
+             "$__interval": "1m"}  # fmt: skip
+METRIC_NAME = re.compile(r"\b(?:theodolite|gen_ai|app|process|http_server)_[a-z_]+")
 
 
 @pytest.fixture(scope="module")
@@ -53,7 +55,9 @@ def test_dashboards_validate_against_the_grafana_schema(bundle: Path) -> None:
         assert errors == [], (path.name, errors)
 
 
-def test_every_promql_parses_and_names_catalog_metrics_only(bundle: Path, tmp_path: Path) -> None:
+def test_every_promql_parses_and_names_catalog_metrics_of_one_origin(bundle: Path, tmp_path: Path) -> None:
+    """Each expression reads the server's metrics or an application's (theodolite.metrics), never
+    both: summing the two would count a call the application tracked and traced twice."""
     assert shutil.which("promtool"), "promtool is missing: ./scripts/test installs it"
     rules = []
     for path, dashboard in dashboards(bundle):
@@ -63,9 +67,11 @@ def test_every_promql_parses_and_names_catalog_metrics_only(bundle: Path, tmp_pa
             expr = target["expr"]
             for variable, value in VARIABLES.items():
                 expr = expr.replace(variable, value)
-            names = set(re.findall(r"\b(?:theodolite|gen_ai|process)_[a-z_]+", expr))
+            names = set(METRIC_NAME.findall(expr))
             builtin = "ALERTS{" in expr  # Prometheus' own series of alert states
             assert (names or builtin) and all(find_metric(n) for n in names), (path.name, panel["title"], names)
+            # process_* are on both sides, told apart by the scrape job
+            assert builtin or len({origin(n) for n in names} - {"both"}) <= 1, (path.name, panel["title"], names)
             rules.append({"record": f"check:{len(rules)}", "expr": expr})
     assert rules
     file = tmp_path / "exprs.yml"
@@ -99,10 +105,12 @@ def test_the_prometheus_config_and_its_rules_check(bundle: Path) -> None:
 def test_the_generation_service_dashboard_is_seed_001s(bundle: Path) -> None:
     dashboard = json.loads((bundle / "grafana/dashboards/theodolite-generation-service.json").read_text())
     panels = [panel for panel in dashboard["panels"] if panel["type"] != "row"]
-    assert len(panels) == 14
+    assert len(panels) == 15  # a generation service's 14 panels, and what the cache and the fallbacks saved
     assert dashboard["refresh"] == "30s"
     variables = {variable["name"]: variable for variable in dashboard["templating"]["list"]}
     assert variables["interval"]["type"] == "interval" and variables["model"]["multi"] is True
+    assert variables["interval"]["query"] == "5m,15m,1h,6h,24h"
+    assert [option["value"] for option in variables["interval"]["options"]] == ["5m", "15m", "1h", "6h", "24h"]
     by_title = {panel["title"]: panel for panel in panels}
     steps = by_title["p95 latency"]["fieldConfig"]["defaults"]["thresholds"]["steps"]
     assert [(step["value"], step["color"]) for step in steps] == [(None, "green"), (15, "yellow"), (30, "orange"),
@@ -110,13 +118,23 @@ def test_the_generation_service_dashboard_is_seed_001s(bundle: Path) -> None:
     cost = by_title["Cost, last 24 h"]["fieldConfig"]["defaults"]
     assert cost["unit"] == "currencyUSD" and [s["value"] for s in cost["thresholds"]["steps"]] == [None, 10, 50]
     assert {panel["type"] for panel in panels} == {"timeseries", "stat", "gauge", "piechart", "table"}
+    # cost panels read provider-only cost; latency panels select provider calls (a cache hit's ms are not latency)
+    saved = by_title["Saved by cache and fallbacks, last 24 h"]
+    assert "theodolite_cost_saved_usd_total" in saved["targets"][0]["expr"]
+    provider_latency = 'gen_ai_client_operation_duration_seconds_bucket{model=~"$model",source="provider"}'
+    for title in ("p95 latency", "Generation duration p50 / p95 / p99"):
+        assert all(provider_latency in target["expr"] for target in by_title[title]["targets"]), title
 
 
-def test_the_five_dashboards_and_seed_002s_panels(bundle: Path) -> None:
+def test_the_six_dashboards_and_seed_002s_panels(bundle: Path) -> None:
     titles = {path.name: {p["title"] for p in d["panels"] if p["type"] != "row"} for path, d in dashboards(bundle)}
     assert set(titles) == {"theodolite-overview.json", "theodolite-generation-service.json",
                            "theodolite-executive-summary.json", "theodolite-llm-operations.json",
-                           "theodolite-technical-health.json"}  # fmt: skip
+                           "theodolite-technical-health.json", "theodolite-server.json"}  # fmt: skip
+    server = " ".join(titles["theodolite-server.json"])
+    for words in ("Ingest queue", "Transactions", "Commit duration", "Refused", "by status", "by route",
+                  "Request duration p95", "CPU", "Memory", "Database size"):  # fmt: skip
+        assert words in server, words
     executive = " ".join(titles["theodolite-executive-summary.json"])
     for word in ("cost", "users", "Questions", "Success", "Uptime"):
         assert word in executive, word
@@ -128,3 +146,30 @@ def test_the_five_dashboards_and_seed_002s_panels(bundle: Path) -> None:
         assert word in health, word
     overview = titles["theodolite-overview.json"]
     assert {"Traces (24h)", "Tokens (24h)", "Cost (24h)", "Total traces", "Recent traces"} <= overview
+
+
+def test_an_application_namespace_and_scrape_target(tmp_path: Path) -> None:
+    """A team whose application keeps its own names (LLMMetrics(namespace="acme")) gets the
+    dashboards on those names, and a Prometheus config scraping its application too."""
+    result = CliRunner().invoke(cli, ["grafana", "export", str(tmp_path), "--app-namespace", "acme",
+                                      "--app-target", "app:8000"])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    exprs = " ".join(target["expr"] for path, dashboard in dashboards(tmp_path)
+                     for _, target in targets(dashboard) if "expr" in target)  # fmt: skip
+    assert "acme_http_request_duration_seconds_bucket" in exprs and "acme_llm_active_requests" in exprs
+    assert not re.search(r"\bapp_[a-z]", exprs)
+    config = yaml.safe_load((tmp_path / "prometheus/prometheus.yml").read_text())
+    assert [job["job_name"] for job in config["scrape_configs"]] == ["theodolite", "app"]
+    check = subprocess.run(["promtool", "check", "config", str(tmp_path / "prometheus/prometheus.yml")],
+                           capture_output=True, text=True, timeout=60)  # fmt: skip
+    assert check.returncode == 0, check.stdout + check.stderr
+    bad = CliRunner().invoke(cli, ["grafana", "export", str(tmp_path / "x"), "--app-namespace", "gen_ai"])
+    assert bad.exit_code == 2 and "namespace" in bad.output
+
+
+def test_the_server_dashboard_reads_what_the_server_emits(bundle: Path) -> None:
+    dashboard = json.loads((bundle / "grafana/dashboards/theodolite-server.json").read_text())
+    names = {name for _panel, target in targets(dashboard)
+             for name in re.findall(r"\b(?:theodolite|process|http_server)_[a-z_]+", target["expr"])}  # fmt: skip
+    assert {"http_server_request_duration_seconds_count", "process_cpu_seconds_total"} <= names
+    assert all(find_metric(name).emitted_by != "sdk" for name in names), names

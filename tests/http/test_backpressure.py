@@ -44,3 +44,13 @@ def test_full_queue_gets_429_with_retry_after(server: TheodoliteServer) -> None:
     # Once the queue drains, the same request is accepted.
     accepted = httpx.post(server.base_url + "/v1/traces", content=small_body, headers=HEADERS, timeout=30)
     assert accepted.status_code == 200
+    # The refusal is visible on the server's own /metrics, by route and status.
+    exposition = httpx.get(server.base_url + "/metrics", timeout=30).text
+    refusals = [
+        line
+        for line in exposition.splitlines()
+        if line.startswith("http_server_request_duration_seconds_count{")
+        and 'http_response_status_code="429"' in line
+        and 'http_route="/v1/traces"' in line
+    ]
+    assert refusals and float(refusals[0].rsplit(" ", 1)[1]) == 1.0, exposition

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
+import time
 
 import httpx
 import pytest
@@ -17,6 +19,7 @@ from tests.support.server import PUBLIC_KEY, SECRET_KEY, TheodoliteServer
 
 SERVER_SETTINGS = {"max_body_bytes": str(256 * 1024)}
 PROTOBUF = {"Content-Type": "application/x-protobuf"}
+JSON = {"Content-Type": "application/json"}
 
 
 def post(
@@ -79,16 +82,34 @@ def test_corrupt_gzip_is_400(server: TheodoliteServer) -> None:
 
 
 def test_invalid_json_is_400(server: TheodoliteServer) -> None:
-    response = post(server, b'{"resourceSpans": [', {"Content-Type": "application/json"})
+    response = post(server, b'{"resourceSpans": [', JSON)
     assert response.status_code == 400
     assert "JSON" in message(response)
 
 
-def test_json_with_bad_hex_id_is_400(server: TheodoliteServer) -> None:
-    document = {"resourceSpans": [{"scopeSpans": [{"spans": [{"traceId": "zz", "spanId": "00", "name": "x"}]}]}]}
-    response = post(server, json.dumps(document).encode(), {"Content-Type": "application/json"})
+def test_json_span_with_a_bad_id_is_rejected_alone(server: TheodoliteServer) -> None:
+    trace_id, now = os.urandom(16).hex(), time.time_ns()
+
+    def span(name: str, **fields: str) -> dict:
+        return {"traceId": trace_id, "spanId": os.urandom(8).hex(), "name": name,
+                "startTimeUnixNano": str(now), "endTimeUnixNano": str(now + 1000)} | fields  # fmt: skip
+
+    spans = [span("root"), span("bad", spanId="zz"), span("short", traceId="abcd"), span("child")]
+    document = {"resourceSpans": [{"scopeSpans": [{"spans": spans}]}]}
+    response = post(server, json.dumps(document).encode(), JSON)
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"] == "application/json"
+    partial = response.json()["partialSuccess"]
+    assert int(partial["rejectedSpans"]) == 2
+    assert "spanId 'zz' is not hex" in partial["errorMessage"]
+    assert "traceId 'abcd' must be 32 hex digits" in partial["errorMessage"]
+    assert stored_count(server, trace_id) == 2
+
+
+def test_json_body_of_the_wrong_shape_is_400(server: TheodoliteServer) -> None:
+    response = post(server, json.dumps({"resourceSpans": {"scopeSpans": []}}).encode(), JSON)
     assert response.status_code == 400
-    assert "traceId" in message(response)
+    assert "resourceSpans" in message(response)
 
 
 @pytest.mark.parametrize("secret", [None, "sk-wrong"])

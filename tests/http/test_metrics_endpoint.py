@@ -39,6 +39,7 @@ def representative_ingest(server: TheodoliteServer) -> None:
     send_reference_trace(provider)
     provider.shutdown()
     post(server, llm_body("gpt-4o-mini"))
+    post(server, llm_body("gpt-4o-mini", source="cache"))
     post(server, llm_body("acme-unknown-7b", error=True))
     with server.client() as client:
         trace_id = client.get("/api/v1/traces").json()["data"][0]["id"]
@@ -70,26 +71,27 @@ def test_every_catalog_metric_is_emitted_and_nothing_else(busy: TheodoliteServer
     emitted = {sample.name for family in families for sample in family.samples}
     undocumented = sorted(name for name in emitted if find_metric(name) is None)
     assert undocumented == [], f"emitted but not in theodolite/metrics/catalog.py: {undocumented}"
-    silent = sorted(
-        spec.name for spec in METRICS if spec.emitted_by == "server" and not set(spec.sample_names) & emitted
-    )
+    silent = sorted(spec.name for spec in METRICS if spec.emitted_by != "sdk" and not set(spec.sample_names) & emitted)
     assert silent == [], f"in the catalog but never emitted: {silent}"
 
 
 def test_values_follow_what_was_committed(busy: TheodoliteServer) -> None:
     found = samples(scrape(busy, "scrape-me").text)
-    # 1 reference generation + gpt-4o-mini x5 + the unknown model; the reference's is cached-token 12/5
-    assert total(found, "theodolite_generations_total", project="test") == 7
+    # 1 reference generation + gpt-4o-mini x5 from the provider and x1 from the cache + the unknown model;
+    # the reference's is cached-token 12/5
+    assert total(found, "theodolite_generations_total", project="test") == 8
     assert total(found, "theodolite_generations_total", status="error") == 1
-    assert total(found, "theodolite_tokens_total", token_type="input") == 12 + 6 * 1000
+    assert total(found, "theodolite_tokens_total", token_type="input") == 12 + 7 * 1000
     assert total(found, "theodolite_generations_unpriced_total", model="acme-unknown-7b") == 1
-    # gpt-4o-mini: 1000 x $0.15 + 500 x $0.60 per million = $0.00045 each, x5, + the reference's $0.00000465
+    # gpt-4o-mini: 1000 x $0.15 + 500 x $0.60 per million = $0.00045 each, x5, + the reference's $0.00000465;
+    # the cache hit costs nothing and saves what the provider would have charged
     assert total(found, "theodolite_cost_usd_total") == pytest.approx(5 * 0.00045 + 0.00000465)
-    assert total(found, "gen_ai_client_operation_time_to_first_chunk_seconds_count") == 6
+    assert total(found, "theodolite_cost_saved_usd_total") == pytest.approx(0.00045)
+    assert total(found, "gen_ai_client_operation_time_to_first_chunk_seconds_count") == 7
     assert total(found, "theodolite_errors_total", type="tool") == 1
     assert total(found, "theodolite_scores_total", name="helpful") == 1
     assert total(found, "theodolite_ingest_rejected_items_total") == 1
-    assert total(found, "theodolite_traces_total") == 7
+    assert total(found, "theodolite_traces_total") == 8
     assert total(found, "theodolite_database_size_bytes") > 0
 
 
@@ -98,7 +100,7 @@ def test_labels_are_bounded_by_the_series_budget(busy: TheodoliteServer) -> None
     users = {dict(keys).get("user_id") for (name, keys) in found if name == "theodolite_generations_total"}
     assert "other" in users and len(users) <= 3
     assert total(found, "theodolite_metrics_folded_series_total", metric="theodolite_generations_total") > 0
-    assert total(found, "theodolite_generations_total") == 7  # folded, never lost
+    assert total(found, "theodolite_generations_total") == 8  # folded, never lost
 
 
 def test_a_token_protects_the_endpoint(busy: TheodoliteServer) -> None:

@@ -24,6 +24,19 @@ def add(a, b):
 with theodolite.span("bare") as root:
     add(2, 3)
 assert theodolite.flush(10)
+
+# the in-process metrics, as an application calls them; no price table in a bare install: unpriced
+from theodolite import track_http_request, track_llm_call
+track_llm_call(model="gpt-4o", feature="chat", prompt_tokens=1000, completion_tokens=500, duration=2.5,
+               status="success", trace=False)
+track_http_request(method="POST", endpoint="/chat", status=200, duration=0.5)
+from prometheus_client import generate_latest
+from theodolite.metrics import get_metrics
+text = generate_latest(get_metrics().registry).decode()
+assert 'app_llm_requests_total{feature="chat",model="gpt-4o"' in text and 'status="ok"' in text, text
+assert "app_llm_requests_unpriced_total{" in text and "app_http_requests_total{" in text, text
+heavy = [m for m in ("fastapi", "sqlalchemy", "uvicorn", "pydantic", "genai_prices", "starlette") if m in sys.modules]
+assert not heavy, heavy
 print(root.trace_id)
 """
 

@@ -58,3 +58,22 @@ def expand(sql: str, start: datetime, end: datetime, interval: str = "1m") -> st
         raise ValueError(f'unknown macro "{name}"')
 
     return MACRO.sub(one, sql)
+
+
+def expand_sqlite_plugin(sql: str, start: datetime, end: datetime) -> str:
+    """`sql` as the SQLite datasource plugin (frser-sqlite-datasource, pkg/plugin/variables.go and
+    macros.go) runs it: `$__from`/`$__to` become epoch milliseconds of whole seconds, and
+    `$__unixEpochGroupSeconds(col, n)` becomes `cast((col / n) as int) * n` (its only macro common to
+    all versions). Anything else that looks like a macro would reach SQLite unchanged: an error here."""
+    sql = sql.replace("$__from", str(int(start.timestamp()) * 1000)).replace("$__to", str(int(end.timestamp()) * 1000))
+
+    def one(match: re.Match[str]) -> str:
+        name, args = match.group(1), [a.strip() for a in match.group(2).split(",")]
+        if name == "__unixEpochGroupSeconds" and len(args) in (2, 3):
+            return f"cast(({args[0]} / {int(args[1])}) as int) * {int(args[1])}"
+        raise ValueError(f"the SQLite plugin has no macro {name!r}")
+
+    sql = MACRO.sub(one, sql)
+    if "$__" in sql:
+        raise ValueError(f"unexpanded Grafana variable in {sql!r}")
+    return sql

@@ -32,16 +32,20 @@ def decode_one(attributes: dict[str, Any], *, name: str = "span", resource: dict
     return observation, trace
 
 
-def llm_body(model: str, *, user: str = "u1", ttft_s: float | None = 0.25, error: bool = False) -> bytes:
-    """One generation span, encoded by the real OTel SDK's OTLP encoder."""
+def llm_body(model: str, *, user: str = "u1", ttft_s: float | None = 0.25, error: bool = False,
+             source: str = "provider", session: str | None = None) -> bytes:  # fmt: skip
+    """One generation span (1,000 input and 500 output tokens), encoded by the real OTel SDK's OTLP encoder.
+    `source` is where its answer came from: provider, cache, fallback_<kind>."""
     exporter = InMemorySpanExporter()
     provider = TracerProvider()
     provider.add_span_processor(SimpleSpanProcessor(exporter))
     attributes = {"gen_ai.operation.name": "chat", "gen_ai.provider.name": "openai", "gen_ai.request.model": model,
                   "gen_ai.usage.input_tokens": 1000, "gen_ai.usage.output_tokens": 500, "user.id": user,
-                  "theodolite.generation.source": "provider"}  # fmt: skip
+                  "theodolite.generation.source": source}  # fmt: skip
     if ttft_s is not None:
         attributes["gen_ai.server.time_to_first_token"] = ttft_s
+    if session is not None:
+        attributes["session.id"] = session
     with provider.get_tracer("t").start_as_current_span("summarise", attributes=attributes) as span:
         if error:
             from opentelemetry.trace import Status, StatusCode

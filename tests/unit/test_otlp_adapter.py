@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import orjson
 import pytest
 from google.protobuf import json_format
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
@@ -78,3 +79,25 @@ def test_genai_attributes_map_to_the_model() -> None:
 def test_unreadable_bodies_raise_bad_request(kind: str, body: bytes) -> None:
     with pytest.raises(BadRequestError):
         decode_traces(body, kind)
+
+
+def test_json_spans_that_cannot_be_read_are_rejected_one_by_one() -> None:
+    good = {"traceId": "0af7651916cd43dd8448eb211c80319c", "spanId": "b7ad6b7169203331", "name": "ok",
+            "startTimeUnixNano": "1700000000000000000"}  # fmt: skip
+    spans = [
+        good,
+        good | {"spanId": "zz"},
+        good | {"spanId": "b7ad6b7169203332", "traceId": "abcd"},
+        good | {"spanId": "b7ad6b7169203333", "startTimeUnixNano": "soon"},
+        "not a span",
+        good | {"spanId": "b7ad6b7169203334", "parentSpanId": "b7ad6b71692033", "name": "short parent"},
+        good | {"spanId": "b7ad6b7169203335", "parentSpanId": "b7ad6b7169203331", "name": "child"},
+    ]
+    body = orjson.dumps({"resourceSpans": [{"scopeSpans": [{"spans": spans}]}]})
+    batch = decode_traces(body, "json")
+    assert [obs.name for obs in batch.observations] == ["ok", "child"]
+    assert [r.item_id for r in batch.rejections] == [
+        "zz", "b7ad6b7169203332", "b7ad6b7169203333", None, "b7ad6b7169203334",
+    ]  # fmt: skip
+    assert "startTimeUnixNano" in batch.rejections[2].reason
+    assert "parentSpanId 'b7ad6b71692033' must be 16 hex digits" == batch.rejections[4].reason

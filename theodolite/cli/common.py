@@ -35,6 +35,12 @@ def utc(value: datetime | None) -> datetime | None:
     return None if value is None else value.replace(tzinfo=UTC)
 
 
+def check_range(since: datetime | None, until: datetime | None) -> None:
+    """A usage error (exit 2) when --since is after --until: the range would silently be empty."""
+    if since is not None and until is not None and since > until:
+        raise click.UsageError(f"--since {since:%Y-%m-%d %H:%M:%S} is after --until {until:%Y-%m-%d %H:%M:%S}")
+
+
 def date_option(*decls: str, **kwargs: Any) -> Any:
     kwargs.setdefault("metavar", "DATE")
     return click.option(*decls, type=click.DateTime(DATE_FORMATS), **kwargs)

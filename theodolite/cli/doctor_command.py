@@ -41,20 +41,25 @@ def _get(url: str, token: str | None = None, timeout: float = 5.0) -> tuple[int,
 def check_database(url: str) -> list[Check]:
     from sqlalchemy import func, select
 
+    from theodolite.errors import ConfigurationError
     from theodolite.storage import tables
-    from theodolite.storage.engine import open_database
+    from theodolite.storage.engine import Database
     from theodolite.storage.migrations.runner import current_revision, head_revision
 
     try:
-        database = open_database(url, migrate=False)
+        # Not open_existing_database: an old schema is a finding reported below, not a failure here.
+        database = Database(url, create=False)
         with database.connect() as conn:
             counts = {name: conn.execute(select(func.count()).select_from(getattr(tables, name))).scalar_one()
                       for name in ("projects", "traces", "observations", "scores")}  # fmt: skip
             latest = conn.execute(select(func.max(tables.traces.c.timestamp))).scalar()
         revision, head = current_revision(database.engine), head_revision()
         database.dispose()
+    except ConfigurationError as exc:
+        return [Check("database", FAIL, exc.message)]  # the message says what to do
     except Exception as exc:  # noqa: BLE001 - any failure here is the finding
-        return [Check("database", FAIL, f"{type(exc).__name__}: {exc}".splitlines()[0][:200],
+        reason = str(getattr(exc, "orig", None) or exc).strip()
+        return [Check("database", FAIL, (reason.splitlines() or ["unreachable"])[0][:200],
                       "check --database-url / THEODOLITE_DATABASE_URL, and that the server (PostgreSQL) is up; "
                       "run `theodolite migrate` on a new database")]  # fmt: skip
     summary = (f"reachable; {counts['traces']:,} traces, {counts['observations']:,} observations, "
@@ -84,6 +89,13 @@ def check_metrics(server_url: str, token: str | None) -> Check:
                      "start it with `theodolite serve`, or pass --server-url")  # fmt: skip
     if status == 401:
         return Check("/metrics", FAIL, "401: a token is required", "pass --metrics-token (the metrics_token setting)")
+    if status == 403:
+        return Check(
+            "/metrics",
+            FAIL,
+            "403: without a metrics token the server answers loopback clients only",
+            "run doctor on the server's host, or set THEODOLITE_METRICS_TOKEN there and pass --metrics-token",
+        )
     if status != 200:
         return Check("/metrics", FAIL, f"HTTP {status}", "see the server's log")
     lines = [line for line in body.decode().splitlines() if line and not line.startswith("#")]

@@ -19,6 +19,10 @@ from theodolite.cli.pricing_commands import costs, prices
 
 def _configure_logging(level: str) -> None:
     logging.basicConfig(level=level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if level != "debug":
+        # Alembic narrates every plugin and step at INFO; open_database logs the revisions applied
+        # in one line, so a first start (and the demo's) stays readable.
+        logging.getLogger("alembic").setLevel(logging.WARNING)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -118,12 +122,12 @@ def keys_create(project: str, note: str | None, **values: Any) -> None:
 def keys_list(project: str | None, **values: Any) -> None:
     """List keys (secrets are never shown, only their first and last characters)."""
     from theodolite.query.projects import list_keys
-    from theodolite.storage.engine import open_database
+    from theodolite.storage.engine import open_existing_database
 
     settings = settings_from(values)
 
     def work() -> None:
-        rows = list_keys(open_database(settings.database_url), project)
+        rows = list_keys(open_existing_database(settings.database_url), project)
         if not rows:
             click.echo("no keys")
             return
@@ -144,11 +148,12 @@ def keys_list(project: str | None, **values: Any) -> None:
 def keys_revoke(public_key: str, **values: Any) -> None:
     """Revoke the key with this public key (a running server stops accepting it within
     THEODOLITE_API_KEY_CACHE_S seconds)."""
-    from theodolite.storage.engine import open_database
+    from theodolite.storage.engine import open_existing_database
     from theodolite.storage.projects import revoke_key
 
     settings = settings_from(values)
-    run(lambda: (revoke_key(open_database(settings.database_url), public_key), click.echo(f"revoked {public_key}")))
+    run(lambda: (revoke_key(open_existing_database(settings.database_url, migrate=True), public_key),
+                 click.echo(f"revoked {public_key}")))  # fmt: skip
 
 
 cli.add_command(prices)

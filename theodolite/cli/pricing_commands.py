@@ -10,7 +10,7 @@ from typing import Any
 
 import click
 
-from theodolite.cli.common import DATABASE_OPTIONS, date_option, run, settings_from, utc
+from theodolite.cli.common import DATABASE_OPTIONS, check_range, date_option, run, settings_from, utc
 from theodolite.cli.options import settings_options
 
 
@@ -27,9 +27,17 @@ def _usd(value: str | None) -> Decimal | None:
 
 
 def _open(values: dict[str, Any]):  # type: ignore[no-untyped-def]
+    """The database of a command that creates rows (`prices set`): created and migrated if new."""
     from theodolite.storage.engine import open_database
 
     return open_database(settings_from(values).database_url)
+
+
+def _open_existing(values: dict[str, Any], *, migrate: bool = False):  # type: ignore[no-untyped-def]
+    """The database of a command that reads or re-prices: a mistyped path is an error, not a new file."""
+    from theodolite.storage.engine import open_existing_database
+
+    return open_existing_database(settings_from(values).database_url, migrate=migrate)
 
 
 @click.group()
@@ -76,7 +84,7 @@ def prices_set(model: str, project: str, provider: str | None, effective_from: d
         database = _open(values)
         set_price(database, project_id_named(database, project), override, note)
         click.echo(f"{project}: {model} ({provider or 'any provider'}) from {override.effective_from:%Y-%m-%d}: "
-                   + _rates_text(override.prices()))  # fmt: skip
+                   + _rates_text(override.prices()) + " (USD per 1M tokens)")  # fmt: skip
 
     run(work)
 
@@ -90,7 +98,7 @@ def prices_list(project: str | None, **values: Any) -> None:
     from theodolite.storage.prices import list_prices
 
     def work() -> None:
-        database = _open(values)
+        database = _open_existing(values)
         names = {id_: name for name, id_ in project_ids(database).items()}
         stored = list_prices(database, project_id_named(database, project) if project else None)
         if not stored:
@@ -120,7 +128,7 @@ def prices_show(model: str, provider: str | None, at: datetime | None, project: 
     when = utc(at) or datetime.now(UTC)
 
     def work() -> None:
-        database = _open(values)
+        database = _open_existing(values)
         overrides = load_overrides(database).get(project_id_named(database, project))
         found = price_in_force(model, provider, when, *([overrides] if overrides else []))
         if found is None:
@@ -130,15 +138,28 @@ def prices_show(model: str, provider: str | None, at: datetime | None, project: 
             )
         ref, rates = found
         click.echo(f"{model} ({provider or 'any provider'}) at {when:%Y-%m-%d %H:%M} UTC: {ref}")
-        click.echo("  " + _rates_text(rates))
+        for key, value in rates.items():  # one rate a line, each with its unit
+            click.echo(f"  {_rate_name(key)} {_rate_text(value)} {_rate_unit(key)}")
 
     run(work)
 
 
+def _rate_name(key: str) -> str:
+    return key.removesuffix("_mtok").removesuffix("_kcount").replace("_", " ")
+
+
+def _rate_unit(key: str) -> str:
+    """genai-prices' naming: `*_mtok` is USD per million tokens, `*_kcount` per thousand of the
+    thing named (requests, web searches), anything else per unit."""
+    if key.endswith("_mtok"):
+        return "per 1M tokens"
+    if key.endswith("_kcount"):
+        return f"per 1,000 {_rate_name(key)}"
+    return f"per {_rate_name(key)}"
+
+
 def _rates_text(rates: dict[str, Any]) -> str:
-    return "; ".join(
-        f"{key.removesuffix('_mtok').replace('_', ' ')} {_rate_text(value)}" for key, value in rates.items()
-    )
+    return "; ".join(f"{_rate_name(key)} {_rate_text(value)}" for key, value in rates.items())
 
 
 def _rate_text(value: Any) -> str:
@@ -173,8 +194,10 @@ def costs_recompute(since: datetime, until: datetime | None, project: str | None
     from theodolite.storage.prices import load_overrides
     from theodolite.storage.repricing import count_to_reprice, reprice
 
+    check_range(since, until)
+
     def work() -> None:
-        database = _open(values)
+        database = _open_existing(values, migrate=True)
         project_id = project_id_named(database, project) if project else None
         start, end = utc(since), utc(until)
         total = count_to_reprice(database, start, end, project_id)
@@ -202,29 +225,51 @@ def costs_recompute(since: datetime, until: datetime | None, project: str | None
 def costs_report(since: datetime | None, until: datetime | None, project: str | None, group_by: str, fmt: str,
                  **values: Any) -> None:  # fmt: skip
     """Cost, calls and tokens of generations, grouped. The TOTAL line is the exact sum of the
-    per-call costs (Decimal arithmetic); unpriced calls are counted apart, never as $0."""
+    per-call costs (Decimal arithmetic); unpriced calls are counted apart, never as $0. Cache hits
+    and fallbacks cost $0; what the provider would have charged for them is the saved_usd column."""
     from theodolite.query.costs import cost_report, parse_group_by
+
+    check_range(since, until)
 
     def work() -> None:
         groups = parse_group_by(group_by)
         start = utc(since) or datetime.now(UTC) - timedelta(days=30)
-        report = cost_report(_open(values), groups, start, utc(until), project)
-        header = [*groups, "calls", "unpriced_calls", "partial_calls", "input_tokens", "output_tokens", "cost_usd"]
-        rows = [
-            [*line.key, line.calls, line.unpriced_calls, line.partial_calls, line.input_tokens, line.output_tokens,
-             f"{line.cost:f}"]
-            for line in report.lines
-        ]  # fmt: skip
-        total = report.total
-        rows.append(["TOTAL", *[""] * (len(groups) - 1), total.calls, total.unpriced_calls, total.partial_calls,
-                     total.input_tokens, total.output_tokens, f"{total.cost:f}"])  # fmt: skip
+        report = cost_report(_open_existing(values), groups, start, utc(until), project)
+        header = [*groups, "calls", "unpriced_calls", "partial_calls", "not_billed_calls", "input_tokens",
+                  "output_tokens", "cost_usd", "saved_usd"]  # fmt: skip
+        lines = [(list(line.key), line) for line in report.lines]
+        lines.append((["TOTAL", *[""] * (len(groups) - 1)], report.total))
         if fmt == "csv":
             writer = csv.writer(sys.stdout, lineterminator="\n")
             writer.writerow(header)
-            writer.writerows(rows)
+            writer.writerows([*key, *_counts(line), _usd_cell(line.cost_usd), _usd_cell(line.saved_usd)]
+                             for key, line in lines)  # fmt: skip
             return
-        widths = [max(len(str(row[i])) for row in [header, *rows]) for i in range(len(header))]
-        for row in [header, *rows]:
-            click.echo("  ".join(str(cell).ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())
+        rows = [header] + [
+            [*key, *map(str, _counts(line)), _usd_cell(line.cost_usd, "unpriced" if line.unpriced_calls
+             else "n/a"), _usd_cell(line.saved_usd, "unknown")]
+            for key, line in lines
+        ]  # fmt: skip
+        widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
+        numeric = range(len(groups), len(header))  # right-aligned, so that the decimal points line up
+        for row in rows:
+            cells = (cell.rjust(width) if i in numeric else cell.ljust(width)
+                     for i, (cell, width) in enumerate(zip(row, widths, strict=True)))  # fmt: skip
+            click.echo("  ".join(cells).rstrip())
 
     run(work)
+
+
+# Costs are stored to 12 decimal places (numeric(24,12)): every amount is printed with exactly that
+# many, in every format, so that no figure is rounded and the lines add up to TOTAL digit for digit.
+USD_PLACES = Decimal("1e-12")
+
+
+def _counts(line: Any) -> tuple[int, ...]:
+    return (line.calls, line.unpriced_calls, line.partial_calls, line.not_billed_calls, line.input_tokens,
+            line.output_tokens)  # fmt: skip
+
+
+def _usd_cell(amount: Decimal | None, unknown: str = "") -> str:
+    """A USD amount with a fixed number of decimals; `unknown` (never 0) when there is none."""
+    return unknown if amount is None else f"{amount.quantize(USD_PLACES):f}"

@@ -2,41 +2,71 @@
 with Theodolite's alert rules, and a docker-compose example tying Grafana, Prometheus,
 PostgreSQL and Theodolite together.
 
-    DIR/docker-compose.yml
-    DIR/grafana/provisioning/datasources/theodolite.yaml   Prometheus + PostgreSQL (Theodolite's own DB)
+    DIR/docker-compose.yml                                 (PostgreSQL route)
+    DIR/postgres/initdb/10-grafana-reader.sql              Grafana's read-only login (compose.py)
+    DIR/grafana/provisioning/datasources/theodolite.yaml   Prometheus + PostgreSQL, or + SQLite
     DIR/grafana/provisioning/dashboards/theodolite.yaml    a file provider for DIR/grafana/dashboards
     DIR/grafana/dashboards/*.json                          the dashboards, built by code
-    DIR/prometheus/prometheus.yml, theodolite-alerts.yml   scrape job and alert rules
+    DIR/prometheus/prometheus.yml, theodolite-alerts.yml   scrape job (bearer token) and alert rules
+    DIR/prometheus/metrics-token                           the token Prometheus sends to /metrics
+
+Two routes for the Overview's SQL panels: Theodolite's PostgreSQL through Grafana's built-in
+datasource (the default, and the docker-compose example), or, with `sqlite_path`, the default
+SQLite database file through the SQLite datasource plugin (frser-sqlite-datasource), opened
+read-only. The alert rules and the dashboards' thresholds come from one AlertThresholds.
 """
 
 from __future__ import annotations
 
 import json
+import secrets
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import yaml
 from grafana_foundation_sdk.cog.encoder import JSONEncoder
 
-from theodolite.alerts.rules import rule_file
+from theodolite.alerts.rules import alertmanager_example, rule_file
 from theodolite.alerts.thresholds import AlertThresholds
-from theodolite.grafana import generation_service, overview, seed002
-from theodolite.grafana.panels import POSTGRES_UID, PROMETHEUS_UID
+from theodolite.grafana import generation_service, overview, seed002, server_health
+from theodolite.grafana.compose import (
+    DATABASE,
+    GRAFANA_DASHBOARDS_DIR,
+    INITDB_SCRIPT,
+    METRICS_TOKEN_FILE,
+    READER_ROLE,
+    compose,
+    reader_init_sql,
+    source_checkout,
+)
+from theodolite.grafana.panels import POSTGRES_UID, PROMETHEUS_UID, SQLITE_UID
+from theodolite.metrics.catalog import APP_NAMESPACE
 
+# Dashboards reading an application's metrics too, built for its namespace (LLMMetrics(namespace=)).
+NAMESPACED = frozenset({"theodolite-generation-service.json", "theodolite-executive-summary.json",
+                        "theodolite-llm-operations.json", "theodolite-technical-health.json"})  # fmt: skip
 DASHBOARDS = {
     "theodolite-overview.json": overview.build,
     "theodolite-generation-service.json": generation_service.build,
     "theodolite-executive-summary.json": seed002.executive_summary,
     "theodolite-llm-operations.json": seed002.llm_operations,
     "theodolite-technical-health.json": seed002.technical_health,
+    "theodolite-server.json": server_health.build,
 }
-GRAFANA_DASHBOARDS_DIR = "/var/lib/grafana/dashboards/theodolite"
+# The SQLite route: the Overview in SQLite's dialect instead of PostgreSQL's.
+SQLITE_DASHBOARDS = {
+    ("theodolite-overview-sqlite.json" if name == "theodolite-overview.json" else name):
+    (overview.build_sqlite if build is overview.build else build)
+    for name, build in DASHBOARDS.items()
+}  # fmt: skip
 
 
-def dashboard_json(build: Any) -> dict[str, Any]:
-    """The dashboard as Grafana imports it. The SDK gives every variable `auto*` interval
-    fields; unset ones (auto = false) are dropped, as Grafana's own export does."""
-    document = json.loads(json.dumps(build().build(), cls=JSONEncoder))
+def dashboard_json(build: Any, thresholds: AlertThresholds | None = None) -> dict[str, Any]:
+    """The dashboard as Grafana imports it, its thresholds those of the alert rules (the
+    THEODOLITE_ALERT_* settings). The SDK gives every variable `auto*` interval fields; unset
+    ones (auto = false) are dropped, as Grafana's own export does."""
+    document = json.loads(json.dumps(build(thresholds or AlertThresholds()).build(), cls=JSONEncoder))
     for variable in document.get("templating", {}).get("list", []):
         if not variable.get("auto"):
             for key in ("auto", "auto_count", "auto_min"):
@@ -44,19 +74,43 @@ def dashboard_json(build: Any) -> dict[str, Any]:
     return document
 
 
-def datasources() -> dict[str, Any]:
-    return {
-        "apiVersion": 1,
-        "datasources": [
-            {"name": "Theodolite Prometheus", "uid": PROMETHEUS_UID, "type": "prometheus", "access": "proxy",
-             "url": "http://prometheus:9090", "isDefault": True, "jsonData": {"timeInterval": "15s"}},
-            {"name": "Theodolite PostgreSQL", "uid": POSTGRES_UID, "type": "grafana-postgresql-datasource",
-             "access": "proxy", "url": "postgres:5432", "user": "grafana_reader",
-             "jsonData": {"database": "theodolite", "sslmode": "disable", "postgresVersion": 1500,
-                          "timescaledb": False},
-             "secureJsonData": {"password": "${THEODOLITE_GRAFANA_DB_PASSWORD}"}},
-        ],
-    }  # fmt: skip
+def datasources(sqlite_path: Path | None = None) -> dict[str, Any]:
+    prometheus = {
+        "name": "Theodolite Prometheus",
+        "uid": PROMETHEUS_UID,
+        "type": "prometheus",
+        "access": "proxy",
+        "url": "http://prometheus:9090",
+        "isDefault": True,
+        "jsonData": {"timeInterval": "15s"},
+    }
+    if sqlite_path is not None:
+        # mode=ro: Grafana can never write to Theodolite's database (the server keeps the WAL files
+        # a read-only reader needs).
+        database = {
+            "name": "Theodolite SQLite",
+            "uid": SQLITE_UID,
+            "type": "frser-sqlite-datasource",
+            "access": "proxy",
+            "jsonData": {"path": str(sqlite_path), "pathPrefix": "file:", "pathOptions": "mode=ro"},
+        }
+    else:
+        database = {
+            "name": "Theodolite PostgreSQL",
+            "uid": POSTGRES_UID,
+            "type": "grafana-postgresql-datasource",
+            "access": "proxy",
+            "url": "postgres:5432",
+            "user": READER_ROLE,
+            "jsonData": {
+                "database": DATABASE["name"],
+                "sslmode": "disable",
+                "postgresVersion": 1500,
+                "timescaledb": False,
+            },
+            "secureJsonData": {"password": "${THEODOLITE_GRAFANA_DB_PASSWORD}"},
+        }
+    return {"apiVersion": 1, "datasources": [prometheus, database]}  # fmt: skip
 
 
 def dashboard_provider() -> dict[str, Any]:
@@ -66,57 +120,52 @@ def dashboard_provider() -> dict[str, Any]:
     }]}  # fmt: skip
 
 
-def prometheus_config(theodolite_target: str) -> dict[str, Any]:
-    return {
+def prometheus_config(theodolite_target: str, app_target: str | None = None) -> dict[str, Any]:
+    """Scrape Theodolite and, given its host:port, an application's own /metrics (job `app`)."""
+    config = {
         "global": {"scrape_interval": "15s", "evaluation_interval": "15s"},
         "rule_files": ["theodolite-alerts.yml"],
         "alerting": {"alertmanagers": [{"static_configs": [{"targets": ["alertmanager:9093"]}]}]},
         "scrape_configs": [{"job_name": "theodolite", "metrics_path": "/metrics",
+                            # /metrics answers non-loopback scrapers only with THEODOLITE_METRICS_TOKEN
+                            "authorization": {"type": "Bearer", "credentials_file": METRICS_TOKEN_FILE},
                             "static_configs": [{"targets": [theodolite_target]}]}],
     }  # fmt: skip
+    if app_target:
+        config["scrape_configs"].append({"job_name": "app", "metrics_path": "/metrics",
+                                         "static_configs": [{"targets": [app_target]}]})  # fmt: skip
+    return config
 
 
-COMPOSE = {
-    "services": {
-        "theodolite": {
-            "build": {"context": "REPLACE-WITH-A-THEODOLITE-CHECKOUT", "dockerfile_inline":
-                      "FROM python:3.11-slim\nCOPY . /src\nRUN pip install '/src[server]'\n"
-                      "CMD [\"theodolite\", \"serve\", \"--host\", \"0.0.0.0\"]\n"},
-            "environment": {"THEODOLITE_DATABASE_URL": "postgresql://theodolite:theodolite@postgres:5432/theodolite",
-                            "THEODOLITE_INIT_PROJECT": "default", "THEODOLITE_INIT_PUBLIC_KEY": "pk-th-compose",
-                            "THEODOLITE_INIT_SECRET_KEY": "sk-th-change-me"},
-            "ports": ["4318:4318"], "depends_on": ["postgres"],
-        },
-        "postgres": {"image": "postgres:15", "environment": {"POSTGRES_USER": "theodolite",
-                     "POSTGRES_PASSWORD": "theodolite", "POSTGRES_DB": "theodolite"}},
-        "prometheus": {"image": "prom/prometheus:v2.53.0", "volumes": ["./prometheus:/etc/prometheus:ro"],
-                       "ports": ["9090:9090"]},
-        "alertmanager": {"image": "prom/alertmanager:v0.27.0",
-                         "volumes": ["./prometheus/alertmanager.example.yml:/etc/alertmanager/alertmanager.yml:ro"]},
-        "grafana": {"image": "grafana/grafana:11.6.0", "ports": ["3000:3000"],
-                    "environment": {"THEODOLITE_GRAFANA_DB_PASSWORD": "theodolite"},
-                    "volumes": ["./grafana/provisioning:/etc/grafana/provisioning:ro",
-                                f"./grafana/dashboards:{GRAFANA_DASHBOARDS_DIR}:ro"]},
-    },
-}  # fmt: skip
-
-
-def export(directory: Path, theodolite_target: str = "theodolite:4318") -> list[Path]:
-    """Write the bundle; returns the files written."""
-    from theodolite.alerts.rules import alertmanager_example
-
+def export(directory: Path, theodolite_target: str = "theodolite:4318", *, sqlite_path: Path | None = None,
+           metrics_token: str | None = None, thresholds: AlertThresholds | None = None,
+           app_namespace: str = APP_NAMESPACE, app_target: str | None = None) -> list[Path]:  # fmt: skip
+    """Write the bundle; returns the files written. Without `metrics_token` a new one is made
+    (the docker-compose example gives it to Theodolite; elsewhere set THEODOLITE_METRICS_TOKEN).
+    `app_namespace` is the namespace of an application's own metrics the dashboards read
+    (LLMMetrics(namespace=)); `app_target`, its host:port, adds a Prometheus scrape job `app`."""
+    thresholds = thresholds or AlertThresholds()
+    token = metrics_token or secrets.token_urlsafe(24)
     files: dict[str, str] = {
-        "grafana/provisioning/datasources/theodolite.yaml": yaml.safe_dump(datasources(), sort_keys=False),
+        "grafana/provisioning/datasources/theodolite.yaml": yaml.safe_dump(datasources(sqlite_path), sort_keys=False),
         "grafana/provisioning/dashboards/theodolite.yaml": yaml.safe_dump(dashboard_provider(), sort_keys=False),
-        "prometheus/prometheus.yml": yaml.safe_dump(prometheus_config(theodolite_target), sort_keys=False),
-        "prometheus/theodolite-alerts.yml": rule_file(AlertThresholds()),
+        "prometheus/prometheus.yml": yaml.safe_dump(prometheus_config(theodolite_target, app_target), sort_keys=False),
+        f"prometheus/{METRICS_TOKEN_FILE}": token,  # readable by Prometheus' user in its container
+        "prometheus/theodolite-alerts.yml": rule_file(thresholds),
         "prometheus/alertmanager.example.yml": alertmanager_example(),
-        "docker-compose.yml": "# Grafana + Prometheus + Alertmanager + PostgreSQL + Theodolite (an example: set the\n"
-                              "# build context, passwords and keys). `docker compose up`, then http://localhost:3000\n"
-                              + yaml.safe_dump(COMPOSE, sort_keys=False),
-    }  # fmt: skip
-    for name, build in DASHBOARDS.items():
-        files[f"grafana/dashboards/{name}"] = json.dumps(dashboard_json(build), indent=2) + "\n"
+    }
+    if sqlite_path is None:
+        reader_password = secrets.token_urlsafe(24)
+        files[INITDB_SCRIPT] = reader_init_sql(reader_password)
+        files["docker-compose.yml"] = (
+            "# Grafana + Prometheus + Alertmanager + PostgreSQL + Theodolite. `docker compose up`, then\n"
+            "# http://localhost:3000. Change the project key; keep the secrets of this directory private.\n"
+            + yaml.safe_dump(compose(token, reader_password, source_checkout()), sort_keys=False)
+        )
+    for name, build in (DASHBOARDS if sqlite_path is None else SQLITE_DASHBOARDS).items():
+        if name in NAMESPACED:
+            build = partial(build, namespace=app_namespace)
+        files[f"grafana/dashboards/{name}"] = json.dumps(dashboard_json(build, thresholds), indent=2) + "\n"
     written = []
     for relative, text in files.items():
         path = directory / relative

@@ -12,6 +12,8 @@ PROMETHEUS_UID = "theodolite-prometheus"
 POSTGRES_UID = "theodolite-postgres"
 PROMETHEUS = DataSourceRef(type_val="prometheus", uid=PROMETHEUS_UID)
 POSTGRES = DataSourceRef(type_val="grafana-postgresql-datasource", uid=POSTGRES_UID)
+SQLITE_UID = "theodolite-sqlite"
+SQLITE = DataSourceRef(type_val="frser-sqlite-datasource", uid=SQLITE_UID)
 
 
 class SqlDataquery(cogvariants.Dataquery):
@@ -30,6 +32,29 @@ class Sql(cogbuilder.Builder[SqlDataquery]):
         self._internal = SqlDataquery(" ".join(raw_sql.split()), fmt, ref_id)
 
     def build(self) -> SqlDataquery:
+        return self._internal
+
+
+class SqliteDataquery(cogvariants.Dataquery):
+    """A query of the SQLite datasource plugin (frser-sqlite-datasource): `queryText`, `queryType`
+    ("table" or "time series") and `timeColumns`, the columns it turns into times (unix seconds
+    or RFC 3339 strings)."""
+
+    def __init__(self, query_text: str, query_type: str, time_columns: list[str], ref_id: str) -> None:
+        self.query_text, self.query_type, self.time_columns, self.ref_id = query_text, query_type, time_columns, ref_id
+
+    def to_json(self) -> dict[str, object]:
+        return {"refId": self.ref_id, "datasource": {"type": SQLITE.type_val, "uid": SQLITE.uid},
+                "queryText": self.query_text, "rawQueryText": self.query_text, "queryType": self.query_type,
+                "timeColumns": self.time_columns}  # fmt: skip
+
+
+class SqliteSql(cogbuilder.Builder[SqliteDataquery]):
+    def __init__(self, query_text: str, fmt: str = "table", ref_id: str = "A") -> None:
+        query_type = "time series" if fmt == "time_series" else "table"
+        self._internal = SqliteDataquery(" ".join(query_text.split()), query_type, ["time", "timestamp"], ref_id)
+
+    def build(self) -> SqliteDataquery:
         return self._internal
 
 

@@ -1,61 +1,79 @@
-"""Dashboards 3-5, a team's three over its app-side /metrics: Executive summary, LLM operations, Technical health.
+"""Dashboards 3-5, for an application that exposes its own /metrics through `theodolite.metrics`:
+Executive summary, LLM operations, Technical health.
 
-They read what an application exposes through `theodolite.metrics` (HTTP, database, business
-events, process) and what the server derives from traces (generations, tokens, cost), all
-names from the metric catalog. `$job` picks the scrape job of the application."""
+Each panel reads one origin (docs/metrics.md, "App vs server metrics: the rule"): LLM calls as
+the server derived them from traces (`theodolite_*`, `gen_ai_client_*`, filtered by `$project`),
+or what the application counted itself (`app_*` and `process_*`, filtered by `$job`, the
+application's scrape job): its HTTP, database, business metrics, and its own view of LLM cost
+and errors beside the server's. A team whose metrics have another namespace builds these with
+`namespace=` (LLMMetrics(namespace=...))."""
 
 from __future__ import annotations
 
 from grafana_foundation_sdk.builders import dashboard, stat, table, timeseries
 from grafana_foundation_sdk.models.dashboard import VariableRefresh
 
+from theodolite.alerts.thresholds import AlertThresholds
 from theodolite.grafana.panels import PROMETHEUS, base_dashboard, promql, thresholds
+from theodolite.metrics.catalog import APP_NAMESPACE, app_metric_name
 
 GEN = "theodolite_generations_total"
-HTTP = "theodolite_http_requests_total"
+COST = "theodolite_cost_usd_total"
+J = 'job=~"$job"'  # an application's metrics
+P = 'project=~"$project"'  # the server's
 
 
-def _dashboard(title: str, uid: str) -> dashboard.Dashboard:
+def _variable(name: str, label: str, query: str) -> dashboard.QueryVariable:
+    return (dashboard.QueryVariable(name).label(label).datasource(PROMETHEUS).query(query).multi(True)
+            .include_all(True).all_value(".*").refresh(VariableRefresh.ON_TIME_RANGE_CHANGED))  # fmt: skip
+
+
+def _dashboard(title: str, uid: str, namespace: str) -> dashboard.Dashboard:
     return (
         base_dashboard(title, uid, "now-24h", refresh="1m")
-        .with_variable(dashboard.QueryVariable("job").label("Job").datasource(PROMETHEUS)
-                       .query("label_values(theodolite_build_info, job)").multi(True).include_all(True)
-                       .all_value(".*").refresh(VariableRefresh.ON_TIME_RANGE_CHANGED))
-    )  # fmt: skip
+        .with_variable(_variable("job", "Application job", f"label_values({_app('app_system_info', namespace)}, job)"))
+        .with_variable(_variable("project", "Project", f"label_values({GEN}, project)"))
+    )
+
+
+def _app(catalog_name: str, namespace: str) -> str:
+    return app_metric_name(catalog_name, namespace)
 
 
 def _stat(title: str, expr: str, unit: str = "short", span: int = 6) -> stat.Panel:
     return stat.Panel().title(title).with_target(promql(expr, instant=True)).unit(unit).span(span).height(5)
 
 
-J = 'job=~"$job"'
+PROVIDER = 'source="provider"'  # latency is the provider's: a cache hit's milliseconds are not
 
 
-def executive_summary() -> dashboard.Dashboard:
+def _series(title: str, expr: str, legend: str, unit: str = "short") -> timeseries.Panel:
+    return timeseries.Panel().title(title).unit(unit).span(12).height(8).with_target(promql(expr, legend))
+
+
+def _error_share(metric: str, selector: str, window: str, function: str = "rate") -> str:
+    """Failed calls over all calls: `status="error"` is the one status dashboards select (a call
+    is `ok` or `error` on both sides), and no calls at all reads as no data, not as 0 %."""
+    return (f'(sum({function}({metric}{{{selector},status="error"}}[{window}])) or vector(0)) / '
+            f"sum({function}({metric}{{{selector}}}[{window}]))")  # fmt: skip
+
+
+def executive_summary(t: AlertThresholds | None = None, namespace: str = APP_NAMESPACE) -> dashboard.Dashboard:
+    del t  # no threshold of the alert rules applies to these panels
+    questions, revenue = _app("app_questions_total", namespace), _app("app_revenue_usd_total", namespace)
     return (
-        _dashboard("Executive summary", "theodolite-executive-summary")
+        _dashboard("Executive summary", "theodolite-executive-summary", namespace)
         .with_row(dashboard.Row("This month"))
+        .with_panel(_stat("LLM cost, last 30 days", f"sum(increase({COST}{{{P}}}[30d]))", "currencyUSD"))
+        .with_panel(_stat("Active users", f"max({_app('app_active_users', namespace)}{{{J}}})"))
+        .with_panel(_stat("Questions answered, last 30 days", f"sum(increase({questions}{{{J}}}[30d]))"))
         .with_panel(
-            _stat("LLM cost, last 30 days", f"sum(increase(theodolite_cost_usd_total{{{J}}}[30d]))", "currencyUSD")
-        )  # fmt: skip
-        .with_panel(
-            _stat(
-                "Active users, last 24 h (needs user_id as a label)",
-                f'count(count by (user_id) (increase({GEN}{{{J},user_id!=""}}[24h]) > 0))',
-            )
-        )  # fmt: skip
-        .with_panel(_stat("Questions answered, last 30 days", f"sum(increase({GEN}{{{J}}}[30d]))"))
-        .with_panel(
-            _stat(
-                "Success rate, last 24 h",
-                f'sum(increase({GEN}{{{J},status="ok"}}[24h])) / sum(increase({GEN}{{{J}}}[24h]))',
-                "percentunit",
-            )
+            _stat("Success rate, last 24 h", f"1 - {_error_share(GEN, P, '24h', 'increase')}", "percentunit")
         )  # fmt: skip
         .with_row(dashboard.Row("Service"))
-        .with_panel(_stat("Uptime", f"time() - max(process_start_time_seconds{{{J}}})", "s", 8))
+        .with_panel(_stat("Uptime", f"min({_app('app_uptime_seconds', namespace)}{{{J}}})", "s", 8))
         .with_panel(
-            _stat("Business events, last 24 h", f"sum(increase(theodolite_business_events_total{{{J}}}[24h]))", span=8)
+            _stat("Revenue, last 30 days", f"sum(increase({revenue}{{{J}}}[30d]))", "currencyUSD", 8)
         )  # fmt: skip
         .with_panel(
             timeseries.Panel()
@@ -63,54 +81,63 @@ def executive_summary() -> dashboard.Dashboard:
             .unit("currencyUSD")
             .span(8)
             .height(5)
-            .with_target(promql(f"sum(increase(theodolite_cost_usd_total{{{J}}}[1d]))", "cost"))
+            .with_target(promql(f"sum(increase({COST}{{{P}}}[1d]))", "cost"))
+        )  # fmt: skip
+        .with_row(dashboard.Row("Business"))
+        .with_panel(
+            _series("Questions per day by source", f"sum by (source) (increase({questions}{{{J}}}[1d]))", "{{source}}")
+        )  # fmt: skip
+        .with_panel(
+            _series("Revenue by plan", f"sum by (plan) ({revenue}{{{J}}})", "{{plan}}", "currencyUSD")
         )  # fmt: skip
     )
 
 
-def llm_operations() -> dashboard.Dashboard:
+def llm_operations(t: AlertThresholds | None = None, namespace: str = APP_NAMESPACE) -> dashboard.Dashboard:
+    t = t or AlertThresholds()
+    app_requests = _app("app_llm_requests_total", namespace)
     return (
-        _dashboard("LLM operations", "theodolite-llm-operations")
+        _dashboard("LLM operations", "theodolite-llm-operations", namespace)
+        .with_row(dashboard.Row("From the traces (server)"))
         .with_panel(
-            timeseries.Panel()
-            .title("Cost per hour by model")
-            .unit("currencyUSD")
-            .span(12)
-            .height(8)
-            .with_target(promql(f"sum by (model) (increase(theodolite_cost_usd_total{{{J}}}[1h]))", "{{model}}"))
-        )  # fmt: skip
-        .with_panel(
-            timeseries.Panel()
-            .title("Tokens per minute by type")
-            .unit("short")
-            .span(12)
-            .height(8)
-            .with_target(
-                promql(f"sum by (token_type) (rate(theodolite_tokens_total{{{J}}}[5m])) * 60", "{{token_type}}")
+            _series(
+                "Cost per hour by model", f"sum by (model) (increase({COST}{{{P}}}[1h]))", "{{model}}", "currencyUSD"
             )
         )  # fmt: skip
         .with_panel(
-            timeseries.Panel()
-            .title("Average generation latency by model")
-            .unit("s")
-            .span(12)
-            .height(8)
-            .with_target(
-                promql(
-                    f"sum by (model) (rate(gen_ai_client_operation_duration_seconds_sum{{{J}}}[5m])) / "
-                    f"sum by (model) (rate(gen_ai_client_operation_duration_seconds_count{{{J}}}[5m]))",
-                    "{{model}}",
-                )
+            _series(
+                "Tokens per minute by type",
+                f"sum by (token_type) (rate(theodolite_tokens_total{{{P}}}[5m])) * 60",
+                "{{token_type}}",
             )
         )  # fmt: skip
         .with_panel(
-            timeseries.Panel()
-            .title("Generation error rate")
-            .unit("percentunit")
-            .span(12)
-            .height(8)
-            .thresholds(thresholds((None, "green"), (0.05, "red")))
-            .with_target(promql(f'sum(rate({GEN}{{{J},status="error"}}[5m])) / sum(rate({GEN}{{{J}}}[5m]))', "errors"))
+            _series(
+                "Average generation latency by model",
+                f"sum by (model) (rate(gen_ai_client_operation_duration_seconds_sum{{{P},{PROVIDER}}}[5m])) / "
+                f"sum by (model) (rate(gen_ai_client_operation_duration_seconds_count{{{P},{PROVIDER}}}[5m]))",
+                "{{model}}",
+                "s",
+            )
+        )  # fmt: skip
+        .with_panel(
+            _series("Generation error rate", _error_share(GEN, P, "5m"), "errors", "percentunit").thresholds(
+                thresholds((None, "green"), (t.error_rate, "red"))
+            )
+        )  # fmt: skip
+        .with_row(dashboard.Row("As the application counts them"))
+        .with_panel(
+            _series(
+                "Application's LLM cost per hour by model",
+                f"sum by (model) (increase({_app('app_llm_cost_usd_total', namespace)}{{{J}}}[1h]))",
+                "{{model}}",
+                "currencyUSD",
+            )
+        )  # fmt: skip
+        .with_panel(
+            _series(
+                "Application's LLM error rate", _error_share(app_requests, J, "5m"), "errors", "percentunit"
+            ).thresholds(thresholds((None, "green"), (t.error_rate, "red")))
         )  # fmt: skip
         .with_panel(
             table.Panel()
@@ -119,66 +146,57 @@ def llm_operations() -> dashboard.Dashboard:
             .height(6)
             .with_target(
                 promql(
-                    'ALERTS{alertname=~"LLMDailyCost.*|LLMEntityBudgetExceeded",alertstate="firing"}', instant=True
+                    'ALERTS{alertname=~"LLMDailyCost.*|LLMEntityBudgetExceeded|AppLLMDailyCostHigh",'
+                    'alertstate="firing"}',
+                    instant=True,
                 ).format("table")
             )
         )  # fmt: skip
     )
 
 
-def technical_health() -> dashboard.Dashboard:
+def technical_health(t: AlertThresholds | None = None, namespace: str = APP_NAMESPACE) -> dashboard.Dashboard:
+    del t  # no threshold of the alert rules applies to these panels
+    http = _app("app_http_requests_total", namespace)
     http_p95 = (f"histogram_quantile(0.95, sum by (le, endpoint) "
-                f"(rate(theodolite_http_request_duration_seconds_bucket{{{J}}}[5m])))")  # fmt: skip
-    db_p95 = (f"histogram_quantile(0.95, sum by (le, operation) "
-              f"(rate(theodolite_db_query_duration_seconds_bucket{{{J}}}[5m])))")  # fmt: skip
+                f"(rate({_app('app_http_request_duration_seconds', namespace)}_bucket{{{J}}}[5m])))")  # fmt: skip
+    db_p95 = (f"histogram_quantile(0.95, sum by (le, operation, table) "
+              f"(rate({_app('app_db_query_duration_seconds', namespace)}_bucket{{{J}}}[5m])))")  # fmt: skip
+    errors = _app("app_errors_total", namespace)
     return (
-        _dashboard("Technical health", "theodolite-technical-health")
+        _dashboard("Technical health", "theodolite-technical-health", namespace)
+        .with_panel(_series("CPU (cores)", f"rate(process_cpu_seconds_total{{{J}}}[5m])", "{{instance}}"))
+        .with_panel(_series("Memory (RSS)", f"process_resident_memory_bytes{{{J}}}", "{{instance}}", "bytes"))
+        .with_panel(_series("Database query p95", db_p95, "{{operation}} {{table}}", "s"))
         .with_panel(
-            timeseries.Panel()
-            .title("CPU (cores)")
-            .unit("short")
-            .span(12)
-            .height(8)
-            .with_target(promql(f"rate(process_cpu_seconds_total{{{J}}}[5m])", "{{instance}}"))
+            _series(
+                "Active database connections by pool",
+                f"sum by (pool) ({_app('app_db_connections_active', namespace)}{{{J}}})",
+                "{{pool}}",
+            )
+        )  # fmt: skip
+        .with_panel(_series("API response time p95", http_p95, "{{endpoint}}", "s"))
+        .with_panel(
+            _series(
+                "HTTP 5xx rate",
+                f'sum(rate({http}{{{J},status=~"5.."}}[5m])) / sum(rate({http}{{{J}}}[5m]))',
+                "5xx",
+                "percentunit",
+            ).thresholds(thresholds((None, "green"), (0.05, "red")))
         )  # fmt: skip
         .with_panel(
-            timeseries.Panel()
-            .title("Memory (RSS)")
-            .unit("bytes")
-            .span(12)
-            .height(8)
-            .with_target(promql(f"process_resident_memory_bytes{{{J}}}", "{{instance}}"))
+            _series(
+                "Application errors per minute by type",
+                f"sum by (type, severity) (rate({errors}{{{J}}}[5m])) * 60",
+                "{{type}} ({{severity}})",
+            )
         )  # fmt: skip
         .with_panel(
-            timeseries.Panel()
-            .title("Database query p95")
-            .unit("s")
-            .span(12)
-            .height(8)
-            .with_target(promql(db_p95, "{{operation}}"))
-        )  # fmt: skip
-        .with_panel(
-            timeseries.Panel()
-            .title("API response time p95")
-            .unit("s")
-            .span(12)
-            .height(8)
-            .with_target(promql(http_p95, "{{endpoint}}"))
-        )  # fmt: skip
-        .with_panel(
-            timeseries.Panel()
-            .title("HTTP 5xx rate")
-            .unit("percentunit")
-            .span(12)
-            .height(8)
-            .thresholds(thresholds((None, "green"), (0.05, "red")))
-            .with_target(promql(f'sum(rate({HTTP}{{{J},status=~"5.."}}[5m])) / sum(rate({HTTP}{{{J}}}[5m]))', "5xx"))
-        )  # fmt: skip
-        .with_panel(
-            timeseries.Panel()
-            .title("Application errors per minute by kind")
-            .span(12)
-            .height(8)
-            .with_target(promql(f"sum by (kind) (rate(theodolite_app_errors_total{{{J}}}[5m])) * 60", "{{kind}}"))
+            _series(
+                "Errors per HTTP request",
+                f"sum(rate({errors}{{{J}}}[5m])) / sum(rate({http}{{{J}}}[5m]))",
+                "errors",
+                "percentunit",
+            ).thresholds(thresholds((None, "green"), (0.05, "red")))
         )  # fmt: skip
     )

@@ -3,18 +3,20 @@ one its client reported. Pure; runs in the decode workers, before rows are prepa
 
 from __future__ import annotations
 
-from theodolite.model import GENERATION_LIKE, Batch, Observation
+from theodolite.model import Batch, Observation
 from theodolite.pricing import PriceOverrides
-from theodolite.pricing.engine import price_usage
+from theodolite.pricing.engine import cost_of_call
 
 NO_OVERRIDES = PriceOverrides()
 
 
 def price_observation(observation: Observation, overrides: PriceOverrides = NO_OVERRIDES) -> None:
-    if observation.type not in GENERATION_LIKE and observation.cost.reported_total is None:
-        return
-    priced = price_usage(observation.usage, observation.model, observation.provider, observation.start_time, overrides)
-    observation.cost = priced.apply_to(observation.cost)
+    cost = cost_of_call(
+        observation.type, observation.source, observation.usage, observation.model, observation.provider,
+        observation.start_time, observation.cost, overrides,
+    )  # fmt: skip
+    if cost is not None:
+        observation.cost = cost
 
 
 def price_batch(batch: Batch, overrides: PriceOverrides = NO_OVERRIDES) -> Batch:

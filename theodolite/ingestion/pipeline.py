@@ -144,7 +144,8 @@ class IngestPipeline:
                 results = self._commit(work)
             except TheodoliteError as exc:
                 self.stats.failed_transactions += 1
-                log.error("commit failed; %d requests answered with an error: %s", len(taken), exc)
+                log.error("commit failed; %d requests answered with an error: %s (cause: %s)",
+                          len(taken), exc, exc.__cause__)  # fmt: skip
                 self._release(taken)
                 for pending in taken:
                     pending.future.set_exception(exc)

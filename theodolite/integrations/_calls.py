@@ -85,7 +85,7 @@ class Call:
             self.client.sdk_error("recording a failed provider call")
 
     def _count(self, model: str | None, usage: dict[str, int | None], exc: BaseException | None) -> None:
-        from theodolite.metrics.inprocess import default_metrics
+        from theodolite.metrics.default import default_metrics
 
         metrics = default_metrics()
         if metrics is None or self.record is None:
@@ -94,7 +94,7 @@ class Call:
         metrics.track_llm_call(
             model or str(record.attributes.get("gen_ai.request.model") or ""), record.name,
             usage.get("gen_ai.usage.input_tokens") or 0, usage.get("gen_ai.usage.output_tokens") or 0,
-            duration=(record.end_ns - record.start_ns) / 1e9, status="error" if exc else "success",
+            duration=(record.end_ns - record.start_ns) / 1e9, status="error" if exc else "ok",
             provider=self.provider, trace=False,
         )  # fmt: skip
 

@@ -1,8 +1,11 @@
-"""Every metric Theodolite's /metrics emits: name, type, labels, help, unit, buckets, group.
+"""Every metric Theodolite's /metrics emits, and every metric an application exposes through
+`theodolite.metrics` (`emitted_by="sdk"`, named with the default namespace `app`): name, type,
+labels, help, unit, buckets, group.
 
-This catalog is the one source the collectors, docs/metrics.md, the Grafana dashboards and the
-alert rules are built from; `tests/unit/test_metrics_catalog.py` fails when the server emits a
-metric that is not here, or when a metric here is never emitted after a representative ingest.
+This catalog is the one source the collectors, LLMMetrics, docs/metrics.md, the Grafana
+dashboards and the alert rules are built from; tests fail when the server or LLMMetrics emits a
+metric that is not here, when a metric here is never emitted, and when a dashboard or a rule
+mixes the two origins in one expression (RULE below says why).
 
 Names: the OpenTelemetry GenAI semantic conventions' metric names where they define one
 (`gen_ai.client.operation.duration` -> `gen_ai_client_operation_duration_seconds`, as the OTel
@@ -17,6 +20,7 @@ Metrics marked `allow_listed_labels` also carry the trace attributes allow-liste
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -39,6 +43,8 @@ class MetricGroup(StrEnum):
     INGEST = "ingest"
     STORAGE = "storage"
     SERVER = "server"
+    APPLICATION = "application"  # HTTP, database and process of an application (theodolite.metrics)
+    BUSINESS = "business"  # an application's users, questions and revenue
 
 
 # Buckets the OpenTelemetry GenAI semantic conventions specify (gen-ai-metrics.md,
@@ -54,6 +60,10 @@ TOKEN_USAGE_BUCKETS: tuple[float, ...] = (
 TIME_TO_FIRST_TOKEN_BUCKETS: tuple[float, ...] = (
     0.001, 0.005, 0.01, 0.02, 0.04, 0.06, 0.08, 0.1, 0.25, 0.5, 0.75, 1.0, 2.5, 5.0, 7.5, 10.0,
 )  # fmt: skip
+# http.server.request.duration's boundaries (OpenTelemetry HTTP semantic conventions, http-metrics.md).
+HTTP_SERVER_DURATION_BUCKETS: tuple[float, ...] = (
+    0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1.0, 2.5, 5.0, 7.5, 10.0,
+)  # fmt: skip
 # Not semconv: HTTP and database timings of an application (theodolite.metrics).
 HTTP_BUCKETS: tuple[float, ...] = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 # Not semconv: requests per group-commit transaction and seconds per commit.
@@ -65,20 +75,50 @@ COMMIT_DURATION_BUCKETS: tuple[float, ...] = (
 
 # What each label holds, and the OpenTelemetry attribute it corresponds to where there is one.
 LABELS: dict[str, str] = {
-    "project": "Theodolite project name (from the API key that sent the spans).",
+    "project": "Theodolite project name (from the API key that sent the spans); in app_* metrics LLMMetrics(project=).",
     "model": "Model of the generation: gen_ai.response.model, else gen_ai.request.model; '' if unknown.",
     "provider": "gen_ai.provider.name (gen_ai.system in older conventions); '' if unknown.",
     "name": "Observation name (the feature or operation, e.g. 'summarise'); for traces the root span name.",
-    "source": "Where a generation's answer came from: provider, cache, fallback_template, fallback_hardcoded, ...",
-    "status": "'error' when the span's level is ERROR (OTel status ERROR), else 'ok'.",
-    "type": "Observation type: span, generation, tool, agent, ...",
+    "feature": "app_* metrics: the feature the application named in track_llm_call (the trace's observation name).",
+    "source": "Where a generation's answer came from: provider, cache, fallback_template, fallback_hardcoded, ...; "
+    "in app_questions_total where the question came from (web, mobile, ...).",
+    "status": "'error' when the call failed (a span of level ERROR, or any status but ok/success passed to the SDK), "
+    "else 'ok'; in app_http_requests_total the HTTP status code.",
+    "type": "Observation type: span, generation, tool, agent, ...; in app_llm_tokens_total prompt or completion; in "
+    "app_errors_total the application's error type.",
     "token_type": "input, output (semconv gen_ai.token.type), cache_read, cache_write, reasoning (parts of those).",
+    "result": "hit or miss.",
+    "method": "HTTP method, upper case.",
+    "endpoint": "The route (a template like /users/{id}, never a raw path with ids).",
+    "pool": "Database connection pool name.",
+    "operation": "Database operation: select, insert, ...",
+    "table": "Database table.",
+    "language": "Language of a question (e.g. fr, en).",
+    "plan": "Billing plan.",
+    "severity": "warning, error or critical.",
     "metric": "The metric whose series budget was exceeded.",
     "reason": "Why something was rejected or failed.",
     "version": "Theodolite version.",
+    "app_version": "The application's version (LLMMetrics(version=)).",
+    "theodolite_version": "Theodolite version.",
+    "python_version": "Python version of the application's process.",
+    "http_request_method": "HTTP method (semconv http.request.method); _OTHER for methods HTTP does not define.",
+    "http_route": "The route template that matched (semconv http.route), e.g. /api/v1/traces/{trace_id}; never the "
+    "raw path, so it stays bounded; 'unmatched' when no route matched (404).",
+    "http_response_status_code": "HTTP status code of the response (semconv http.response.status_code).",
 }
 
 DERIVED = ("project", "model", "provider", "name", "source", "status")
+# The labels of an application's LLM metrics: `model` and `feature` (those of the helpers teams
+# wrote by hand), and the project, provider and source of LLMMetrics / track_llm_call.
+APP_LLM = ("project", "model", "provider", "feature", "source")
+# The namespace of an application's metrics when LLMMetrics is given none; the catalog lists them
+# with it (`app_llm_requests_total`), LLMMetrics(namespace="x") exposes `x_llm_requests_total`.
+APP_NAMESPACE = "app"
+# Prefixes a namespace may not take: they are the server's, and sharing them is what made one call
+# count twice when a dashboard summed over every scraped job.
+SERVER_PREFIXES = ("theodolite", "gen_ai")
+_NAMESPACE = re.compile(r"[a-zA-Z_][a-zA-Z0-9_]*")
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,7 +134,9 @@ class MetricSpec:
     buckets: tuple[float, ...] = ()
     semconv: str = ""  # the OpenTelemetry metric it implements, if any
     allow_listed_labels: bool = False  # also carries the metrics_label_attributes labels
-    emitted_by: str = "server"  # "sdk": exposed by applications through theodolite.metrics, not by the server
+    # "server": the server derives it; "sdk": applications expose it through theodolite.metrics, not the
+    # server; "both": prometheus_client's process collector, on the server's registry and an application's.
+    emitted_by: str = "server"
 
     @property
     def family(self) -> str:
@@ -149,13 +191,21 @@ METRICS: tuple[MetricSpec, ...] = (
     ),
     MetricSpec(
         "theodolite_cost_usd_total", C,
-        "Cost in USD of priced generations (Theodolite's calculated cost; unpriced ones are not counted as $0).",
+        "Cost in USD of priced provider calls (Theodolite's calculated cost; unpriced ones are not counted as $0; "
+        "cache hits and fallbacks cost nothing and add nothing).",
+        ("project", "model", "provider", "name", "source"), MetricGroup.COST,
+        unit="usd", allow_listed_labels=True,
+    ),
+    MetricSpec(
+        "theodolite_cost_saved_usd_total", C,
+        "What the provider would have charged, in USD, for generations answered by a cache or a fallback "
+        "(they cost $0: see theodolite_cost_usd_total).",
         ("project", "model", "provider", "name", "source"), MetricGroup.COST,
         unit="usd", allow_listed_labels=True,
     ),
     MetricSpec(
         "theodolite_generations_unpriced_total", C,
-        "Generations with usage but no known price (their cost is missing from theodolite_cost_usd_total).",
+        "Provider calls with usage but no known price (their cost is missing from theodolite_cost_usd_total).",
         ("project", "model", "provider"), MetricGroup.COST,
     ),
     MetricSpec(
@@ -227,58 +277,130 @@ METRICS: tuple[MetricSpec, ...] = (
         (), MetricGroup.STORAGE, unit="bytes",
     ),
     MetricSpec(
+        "http_server_request_duration_seconds", H,
+        "Duration of the HTTP requests the server answered, by method, route template and status (every "
+        "response: 401, 413, 415, 429 and 5xx included); its _count is the request count.",
+        ("http_request_method", "http_route", "http_response_status_code"), MetricGroup.SERVER,
+        unit="seconds", buckets=HTTP_SERVER_DURATION_BUCKETS, semconv="http.server.request.duration",
+    ),
+    MetricSpec(
+        "theodolite_project_info", G,
+        "Always 1, one series per project in the database (re-read every minute), from the server's start: "
+        "alert rules compare it with the generation counters, which have no series until a project's first "
+        "generation after a restart.",
+        ("project",), MetricGroup.SERVER,
+    ),
+    MetricSpec(
         "theodolite_metrics_folded_series_total", C,
         "Label sets folded into 'other' because a metric reached its series budget.",
         ("metric",), MetricGroup.SERVER,
     ),
     MetricSpec(
-        "theodolite_active_generations", G,
-        "Generations in flight in an application (theodolite.metrics.LLMMetrics.active_generation).",
+        "theodolite_build_info", G,
+        "Always 1; the Theodolite version as a label (app_version is empty: an application's is in app_system_info).",
+        ("version", "app_version"), MetricGroup.SERVER,
+    ),
+    # --- exposed by applications through theodolite.metrics (LLMMetrics), never by the server ------
+    # Named `app_*` here: `app` is LLMMetrics' default namespace, and LLMMetrics(namespace="x")
+    # exposes each of these as `x_*` instead. None shares a name with a server metric, so no
+    # dashboard or alert can add an application's count of a call to the server's count of it.
+    MetricSpec(
+        "app_llm_requests_total", C,
+        "LLM calls the application tracked (track_llm_call), by model, feature, source and status (ok, error).",
+        APP_LLM + ("status",), MetricGroup.GENERATIONS, emitted_by="sdk",
+    ),
+    MetricSpec(
+        "app_llm_tokens_total", C,
+        "Tokens of the application's LLM calls, by type: prompt (input) and completion (output).",
+        APP_LLM + ("type",), MetricGroup.TOKENS, unit="tokens", emitted_by="sdk",
+    ),
+    MetricSpec(
+        "app_llm_cost_usd_total", C,
+        "Cost in USD of the application's LLM calls: the cost_usd it passed, else priced from the price table. "
+        "A cache hit or a fallback adds $0; an unknown price adds nothing (see app_llm_requests_unpriced_total).",
+        APP_LLM, MetricGroup.COST, unit="usd", emitted_by="sdk",
+    ),
+    MetricSpec(
+        "app_llm_cost_saved_usd_total", C,
+        "What the provider would have charged for the calls a cache hit or a fallback answered instead (not billed).",
+        APP_LLM, MetricGroup.COST, unit="usd", emitted_by="sdk",
+    ),
+    MetricSpec(
+        "app_llm_requests_unpriced_total", C,
+        "Provider calls of the application with usage but no cost_usd and no known price.",
+        ("project", "model", "provider"), MetricGroup.COST, emitted_by="sdk",
+    ),
+    MetricSpec(
+        "app_llm_request_duration_seconds", H,
+        "Duration of the application's LLM calls (the duration it passed), with the OpenTelemetry GenAI buckets.",
+        APP_LLM, MetricGroup.LATENCY, unit="seconds", buckets=OPERATION_DURATION_BUCKETS, emitted_by="sdk",
+    ),
+    MetricSpec(
+        "app_llm_active_requests", G,
+        "LLM calls in flight in the application (LLMMetrics.active_generation).",
         ("project", "model"), MetricGroup.GENERATIONS, emitted_by="sdk",
     ),
     MetricSpec(
-        "theodolite_build_info", G,
-        "Always 1; the Theodolite version (and, from the SDK, the application's) as labels.",
-        ("version", "app_version"), MetricGroup.SERVER,
-    ),
-    # --- exposed by applications through theodolite.metrics (the helpers teams wrote by hand) ----
-    MetricSpec(
-        "theodolite_cache_lookups_total", C, "Response-cache lookups, by result (hit, miss).",
-        ("project", "name", "result"), MetricGroup.GENERATIONS, emitted_by="sdk",
+        "app_llm_cache_lookups_total", C, "Response-cache lookups of the application, by result (hit, miss).",
+        ("project", "feature", "result"), MetricGroup.GENERATIONS, emitted_by="sdk",
     ),
     MetricSpec(
-        "theodolite_http_requests_total", C, "HTTP requests served by the application.",
-        ("method", "endpoint", "status"), MetricGroup.SERVER, emitted_by="sdk",
+        "app_http_requests_total", C, "HTTP requests the application served, by method, endpoint and status code.",
+        ("method", "endpoint", "status"), MetricGroup.APPLICATION, emitted_by="sdk",
     ),
     MetricSpec(
-        "theodolite_http_request_duration_seconds", H, "HTTP request duration in the application.",
-        ("method", "endpoint"), MetricGroup.LATENCY, unit="seconds", buckets=HTTP_BUCKETS, emitted_by="sdk",
+        "app_http_request_duration_seconds", H, "Duration of the HTTP requests the application served.",
+        ("method", "endpoint"), MetricGroup.APPLICATION, unit="seconds", buckets=HTTP_BUCKETS, emitted_by="sdk",
     ),
     MetricSpec(
-        "theodolite_db_query_duration_seconds", H, "Database query duration in the application.",
-        ("operation", "status"), MetricGroup.STORAGE, unit="seconds", buckets=HTTP_BUCKETS, emitted_by="sdk",
+        "app_db_connections_active", G, "Database connections in use, by pool.",
+        ("pool",), MetricGroup.APPLICATION, emitted_by="sdk",
     ),
     MetricSpec(
-        "theodolite_business_events_total", C, "Business events of the application (signups, documents, ...).",
-        ("event",), MetricGroup.SERVER, emitted_by="sdk",
+        "app_db_query_duration_seconds", H, "Duration of the application's database queries.",
+        ("operation", "table"), MetricGroup.APPLICATION, unit="seconds", buckets=HTTP_BUCKETS, emitted_by="sdk",
     ),
     MetricSpec(
-        "theodolite_app_errors_total", C, "Application errors, by kind.",
-        ("kind",), MetricGroup.ERRORS, emitted_by="sdk",
+        "app_db_queries_total", C, "Database queries of the application, by operation, table and status (ok, error).",
+        ("operation", "table", "status"), MetricGroup.APPLICATION, emitted_by="sdk",
     ),
-    # prometheus_client's process collector (Linux), on the application's registry
-    MetricSpec("process_cpu_seconds_total", C, "CPU seconds of the application's process.",
-               (), MetricGroup.SERVER, unit="seconds", emitted_by="sdk"),
-    MetricSpec("process_resident_memory_bytes", G, "Resident memory of the application's process.",
-               (), MetricGroup.SERVER, unit="bytes", emitted_by="sdk"),
-    MetricSpec("process_virtual_memory_bytes", G, "Virtual memory of the application's process.",
-               (), MetricGroup.SERVER, unit="bytes", emitted_by="sdk"),
-    MetricSpec("process_start_time_seconds", G, "When the application's process started (Unix time).",
-               (), MetricGroup.SERVER, unit="seconds", emitted_by="sdk"),
-    MetricSpec("process_open_fds", G, "Open file descriptors of the application's process.",
-               (), MetricGroup.SERVER, emitted_by="sdk"),
-    MetricSpec("process_max_fds", G, "File descriptor limit of the application's process.",
-               (), MetricGroup.SERVER, emitted_by="sdk"),
+    MetricSpec(
+        "app_active_users", G, "Active users, as the application counts them.",
+        (), MetricGroup.BUSINESS, emitted_by="sdk",
+    ),
+    MetricSpec(
+        "app_questions_total", C, "Questions asked, by source (web, mobile, api, ...) and language.",
+        ("source", "language"), MetricGroup.BUSINESS, emitted_by="sdk",
+    ),
+    MetricSpec(
+        "app_revenue_usd_total", C, "Revenue in USD, by plan.",
+        ("plan",), MetricGroup.BUSINESS, unit="usd", emitted_by="sdk",
+    ),
+    MetricSpec(
+        "app_errors_total", C, "Errors of the application, by type and severity (warning, error, critical).",
+        ("type", "severity"), MetricGroup.ERRORS, emitted_by="sdk",
+    ),
+    MetricSpec(
+        "app_uptime_seconds", G, "Seconds since the application's process started.",
+        (), MetricGroup.APPLICATION, unit="seconds", emitted_by="sdk",
+    ),
+    MetricSpec(
+        "app_system_info", G, "Always 1; the application's version, Theodolite's and Python's as labels.",
+        ("app_version", "theodolite_version", "python_version"), MetricGroup.APPLICATION, emitted_by="sdk",
+    ),
+    # prometheus_client's process collector (Linux), on the server's registry and on an application's
+    MetricSpec("process_cpu_seconds_total", C, "CPU seconds of the process (user + system).",
+               (), MetricGroup.SERVER, unit="seconds", emitted_by="both"),
+    MetricSpec("process_resident_memory_bytes", G, "Resident memory of the process.",
+               (), MetricGroup.SERVER, unit="bytes", emitted_by="both"),
+    MetricSpec("process_virtual_memory_bytes", G, "Virtual memory of the process.",
+               (), MetricGroup.SERVER, unit="bytes", emitted_by="both"),
+    MetricSpec("process_start_time_seconds", G, "When the process started (Unix time).",
+               (), MetricGroup.SERVER, unit="seconds", emitted_by="both"),
+    MetricSpec("process_open_fds", G, "Open file descriptors of the process.",
+               (), MetricGroup.SERVER, emitted_by="both"),
+    MetricSpec("process_max_fds", G, "File descriptor limit of the process.",
+               (), MetricGroup.SERVER, emitted_by="both"),
 )  # fmt: skip
 
 _BY_NAME: dict[str, MetricSpec] = {spec.name: spec for spec in METRICS}
@@ -309,16 +431,69 @@ def list_metrics(group: MetricGroup | None = None) -> tuple[MetricSpec, ...]:
     return METRICS if group is None else tuple(spec for spec in METRICS if spec.group is group)
 
 
+def origin(name: str) -> str | None:
+    """`server`, `sdk` or `both` (process_*, told apart by the scrape job): who exposes the metric or
+    sample `name`; None if it is not in the catalog."""
+    spec = find_metric(name)
+    return spec.emitted_by if spec is not None else None
+
+
+def check_app_namespace(namespace: str) -> str:
+    """`namespace` if an application's metrics may use it, else ValueError: a Prometheus name
+    prefix that is not the server's (sharing a name is what lets a sum count one call twice)."""
+    if not _NAMESPACE.fullmatch(namespace) or namespace.lower().startswith(SERVER_PREFIXES):
+        raise ValueError(
+            f"metric namespace {namespace!r}: letters, digits and _, not starting with a digit, "
+            f"nor with {' or '.join(SERVER_PREFIXES)} (the server's metrics use those names)"
+        )
+    return namespace
+
+
+def app_metric_name(catalog_name: str, namespace: str = APP_NAMESPACE) -> str:
+    """The name an application's metric has under `namespace` (`app_llm_requests_total` with
+    namespace `acme` -> `acme_llm_requests_total`); process_* names are never namespaced."""
+    prefix = APP_NAMESPACE + "_"
+    return namespace + "_" + catalog_name[len(prefix) :] if catalog_name.startswith(prefix) else catalog_name
+
+
+RULE = """## App vs server metrics: the rule
+
+An application that uses `theodolite.metrics` (`track_llm_call`, ...) exposes its own `/metrics`,
+and with tracing on the same call also reaches the server, which derives its metrics from the
+trace. Both are scraped; so that no sum over every job counts one call twice, the two never share
+a name:
+
+- **The server** (`theodolite serve`) exposes `theodolite_*` and the OpenTelemetry GenAI names
+  (`gen_ai_client_*`), derived from the traces it stored and priced with its price table.
+- **An application** exposes `<namespace>_*`, `app_*` by default (`LLMMetrics(namespace="acme")`
+  gives `acme_llm_requests_total`, ...), plus the standard `process_*`. A namespace may not start
+  with `theodolite` or `gen_ai`.
+- Every dashboard expression and alert rule reads metrics of one origin only (tested): a panel
+  shows either what the server derived or what the application counted, never their sum. The
+  server's numbers are the reference for LLM calls (one price table, every instrumentation); the
+  application's are its own view, its HTTP, database and business metrics.
+- Statuses are `ok` or `error` on both sides (`track_llm_call(status="success")` is `ok`, any
+  other word but `ok` is `error`); dashboards and alerts select `status="error"`.
+
+Names below are listed with the default namespace `app`."""
+
+
 def catalog_markdown() -> str:
     """docs/metrics.md: `python -m theodolite.metrics.catalog > docs/metrics.md`."""
     lines = [
-        "# Metrics the server exposes at /metrics",
+        "# Metrics",
         "",
         "Generated from `theodolite/metrics/catalog.py`; a test fails when the server emits a metric",
-        "that is not listed here, or lists one it never emits. Derived from traces at commit time, not",
+        "that is not listed here, or lists one it never emits, and when an application's exposition",
+        "differs from its entries. The server's metrics are derived from traces at commit time, not",
         "by reading the database at scrape. Metrics marked with * also carry the trace attributes named",
-        "by the `metrics_label_attributes` setting. (SDK): exposed by applications through",
-        "`theodolite.metrics`, not by the server.",
+        "by the `metrics_label_attributes` setting. (app): exposed by applications through",
+        "`theodolite.metrics`, not by the server. (server and app): prometheus_client's process collector,",
+        "on the server's /metrics and on an application's.",
+        "",
+        RULE,
+        "",
+        "## Every metric",
         "",
         "| metric | type | labels | unit | help |",
         "|---|---|---|---|---|",
@@ -326,7 +501,9 @@ def catalog_markdown() -> str:
     for spec in METRICS:
         labels = ", ".join(spec.labels) + (" *" if spec.allow_listed_labels else "")
         if spec.emitted_by == "sdk":
-            labels += " (SDK)"
+            labels += " (app)"
+        elif spec.emitted_by == "both":
+            labels += " (server and app)"
         semconv = f" (OTel `{spec.semconv}`)" if spec.semconv else ""
         lines.append(f"| `{spec.name}` | {spec.type.value} | {labels} | {spec.unit} | {spec.help}{semconv} |")
     lines += ["", "## Labels", "", "| label | meaning |", "|---|---|"]

@@ -22,6 +22,7 @@ from typing import Any
 from theodolite.metrics.catalog import METRICS, MetricSpec, MetricType
 
 SERVER_METRICS = tuple(spec for spec in METRICS if spec.emitted_by == "server")
+REQUEST_DURATION = "http_server_request_duration_seconds"
 
 OTHER = "other"
 # Labels whose values are few by nature: kept when a label set is folded.
@@ -109,6 +110,8 @@ class DerivedMetrics:
                     )
         if facts.cost_usd is not None:
             self._inc("theodolite_cost_usd_total", base + extra, facts.cost_usd)
+        elif facts.saved_usd is not None:
+            self._inc("theodolite_cost_saved_usd_total", base + extra, facts.saved_usd)
         elif facts.unpriced:
             self._inc("theodolite_generations_unpriced_total", (project, facts.model, facts.provider))
 
@@ -157,6 +160,11 @@ class DerivedMetrics:
     def observe_health(self, name: str, value: float) -> None:
         with self._lock:
             self._observe(name, (), value)
+
+    def observe_request(self, method: str, route: str, status: int, seconds: float) -> None:
+        """One answered HTTP request (the event loop, after the response was sent)."""
+        with self._lock:
+            self._observe(REQUEST_DURATION, (method, route, str(status)), seconds)
 
     # --- reading (a scrape) --------------------------------------------------------------------
     def snapshot(self) -> tuple[dict, dict, dict]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 
-from prometheus_client import CollectorRegistry, generate_latest
+from prometheus_client import CollectorRegistry, ProcessCollector, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily, Metric
 
 from theodolite.metrics.catalog import MetricType
@@ -68,6 +68,8 @@ class ServerMetrics:
         self.project_name = project_name
         self.registry = CollectorRegistry(auto_describe=False)
         self.registry.register(ServerCollector(derived, health))  # type: ignore[arg-type]
+        # process_cpu_seconds_total, process_resident_memory_bytes, ...: the server's own process (Linux /proc)
+        ProcessCollector(registry=self.registry)
 
     def count_rejections(self, project_id: int, count: int) -> None:
         self.derived.count_rejections(self.project_name(project_id), count)

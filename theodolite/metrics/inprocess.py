@@ -1,9 +1,12 @@
-"""LLMMetrics: the helpers teams write by hand for an app-side /metrics (track_llm_call & co.), on an owned registry."""
+"""LLMMetrics: an application's own Prometheus metrics (LLM calls, HTTP, database, business,
+health) on a registry of its own, under a namespace (`app_*` by default) that no server metric
+uses, so that a dashboard summing every scraped job never counts one call twice."""
 
 from __future__ import annotations
 
 import hmac
 import logging
+import platform
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -22,56 +25,78 @@ from prometheus_client import (
 )
 
 from theodolite import __version__
-from theodolite.metrics.catalog import HTTP_BUCKETS, OPERATION_DURATION_BUCKETS, TOKEN_USAGE_BUCKETS
+from theodolite.metrics.catalog import (
+    APP_NAMESPACE,
+    MetricSpec,
+    MetricType,
+    app_metric_name,
+    check_app_namespace,
+    get_metric,
+)
+from theodolite.model import is_provider_call
 
 log = logging.getLogger("theodolite")
 
-# Bucket boundaries from the catalog (the OpenTelemetry GenAI ones for generations).
-DURATION_BUCKETS = OPERATION_DURATION_BUCKETS
-TOKEN_BUCKETS = TOKEN_USAGE_BUCKETS
-GENERATION_LABELS = ("project", "model", "provider", "name", "source", "status")
+OK, ERROR = "ok", "error"
+# The words that mean a call succeeded: `success`, which many applications write, and the server's
+# `ok`. Any other status (error, failure, timeout, an exception's name...) is an error, so that the
+# label stays bounded and every dashboard and alert selects `status="error"` alone.
+SUCCESS_WORDS = frozenset({"ok", "success"})
+
+
+def normalise_status(status: str | None) -> str:
+    """`ok` for None, `ok`, `success` (any case); `error` for anything else."""
+    return OK if status is None or str(status).strip().lower() in SUCCESS_WORDS else ERROR
 
 
 class LLMMetrics:
-    """Counters, histograms and gauges of an LLM application, on a registry of its own."""
+    """Counters, histograms and gauges of an LLM application, on a registry of its own.
 
-    def __init__(self, *, project: str = "", provider: str = "", version: str = "",
-                 registry: CollectorRegistry | None = None,
+    Every method is thread-safe (prometheus_client's metrics are) and never blocks on I/O;
+    `track_llm_call` may price a call from the price table (a lookup in memory)."""
+
+    def __init__(self, *, namespace: str = APP_NAMESPACE, project: str = "", provider: str = "", version: str = "",
+                 trace: bool = True, registry: CollectorRegistry | None = None,
                  price: Callable[..., Decimal | None] | None = None) -> None:  # fmt: skip
+        self.namespace = check_app_namespace(namespace)
         self.registry = registry or CollectorRegistry(auto_describe=True)
-        self.project, self.provider = project, provider
+        self.project, self.provider, self.trace = project, provider, trace
         self._price = price if price is not None else _price_from_table
-        r = self.registry
-        self.generations = Counter("theodolite_generations", "LLM generations, by model, feature (name), source "
-                                   "and status.", GENERATION_LABELS, registry=r)  # fmt: skip
-        self.tokens = Counter("theodolite_tokens", "Tokens used by generations, by type (input, output).",
-                              (*GENERATION_LABELS[:-1], "token_type"), registry=r)  # fmt: skip
-        self.cost = Counter("theodolite_cost_usd", "Cost in USD of priced generations.", GENERATION_LABELS[:-1],
-                            registry=r)  # fmt: skip
-        self.unpriced = Counter("theodolite_generations_unpriced", "Generations with usage but no known price.",
-                                ("project", "model", "provider"), registry=r)  # fmt: skip
-        self.duration = Histogram("gen_ai_client_operation_duration_seconds", "Duration of generations.",
-                                  GENERATION_LABELS, buckets=DURATION_BUCKETS, registry=r)  # fmt: skip
-        self.token_usage = Histogram("gen_ai_client_token_usage", "Tokens per generation (input and output).",
-                                     ("project", "model", "provider", "token_type"), buckets=TOKEN_BUCKETS,
-                                     registry=r)  # fmt: skip
-        self.active = Gauge("theodolite_active_generations", "Generations in flight.", ("project", "model"),
-                            registry=r)  # fmt: skip
-        self.cache_lookups = Counter("theodolite_cache_lookups", "Response-cache lookups, by result (hit, miss).",
-                                     ("project", "name", "result"), registry=r)  # fmt: skip
-        self.http_requests = Counter("theodolite_http_requests", "HTTP requests served.",
-                                     ("method", "endpoint", "status"), registry=r)  # fmt: skip
-        self.http_duration = Histogram("theodolite_http_request_duration_seconds", "HTTP request duration.",
-                                       ("method", "endpoint"), buckets=HTTP_BUCKETS, registry=r)  # fmt: skip
-        self.db_duration = Histogram("theodolite_db_query_duration_seconds", "Database query duration.",
-                                     ("operation", "status"), buckets=HTTP_BUCKETS, registry=r)  # fmt: skip
-        self.events = Counter("theodolite_business_events", "Business events (signups, documents, ...).",
-                              ("event",), registry=r)  # fmt: skip
-        self.errors = Counter("theodolite_app_errors", "Application errors, by kind.", ("kind",), registry=r)
-        self.build = Gauge("theodolite_build_info", "Always 1; versions as labels.", ("version", "app_version"),
-                           registry=r)  # fmt: skip
-        ProcessCollector(registry=r)  # process_cpu_seconds_total, process_resident_memory_bytes, uptime...
-        self.build.labels(__version__, version).set(1)
+        self.requests = self._metric("app_llm_requests_total")
+        self.tokens = self._metric("app_llm_tokens_total")
+        self.cost = self._metric("app_llm_cost_usd_total")
+        self.cost_saved = self._metric("app_llm_cost_saved_usd_total")
+        self.unpriced = self._metric("app_llm_requests_unpriced_total")
+        self.duration = self._metric("app_llm_request_duration_seconds")
+        self.active = self._metric("app_llm_active_requests")
+        self.cache_lookups = self._metric("app_llm_cache_lookups_total")
+        self.http_requests = self._metric("app_http_requests_total")
+        self.http_duration = self._metric("app_http_request_duration_seconds")
+        self.db_connections = self._metric("app_db_connections_active")
+        self.db_duration = self._metric("app_db_query_duration_seconds")
+        self.db_queries = self._metric("app_db_queries_total")
+        self.active_users = self._metric("app_active_users")
+        self.questions = self._metric("app_questions_total")
+        self.revenue = self._metric("app_revenue_usd_total")
+        self.errors = self._metric("app_errors_total")
+        self.uptime = self._metric("app_uptime_seconds")
+        self.system_info = self._metric("app_system_info")
+        # process_cpu_seconds_total, process_resident_memory_bytes, process_start_time_seconds...
+        ProcessCollector(registry=self.registry)
+        started = _process_start_time()
+        self.uptime.set_function(lambda: time.time() - started)
+        self.system_info.labels(version, __version__, platform.python_version()).set(1)
+
+    def _metric(self, catalog_name: str) -> Any:
+        """The catalog's entry, under this instance's namespace: one source for names, help,
+        labels and buckets (a test compares the exposition with the catalog)."""
+        spec: MetricSpec = get_metric(catalog_name)
+        name = app_metric_name(spec.family, self.namespace)
+        if spec.type is MetricType.COUNTER:
+            return Counter(name, spec.help, spec.labels, registry=self.registry)
+        if spec.type is MetricType.HISTOGRAM:
+            return Histogram(name, spec.help, spec.labels, buckets=spec.buckets, registry=self.registry)
+        return Gauge(name, spec.help, spec.labels, registry=self.registry)
 
     # --- LLM calls ---------------------------------------------------------------------------
     def track_llm_call(
@@ -82,37 +107,53 @@ class LLMMetrics:
         completion_tokens: int = 0,
         cost_usd: float | Decimal | None = None,
         duration: float | None = None,
-        status: str = "success",
+        status: str = OK,
         source: str = "provider",
         *,
         provider: str | None = None,
-        trace: bool = True,
+        trace: bool | None = None,
     ) -> None:
-        """Count one LLM call. Without `cost_usd` the cost comes from the price table (when
-        genai-prices is installed: `pip install "theodolite[prices]"`); an unknown price is
-        counted as unpriced, never as $0. With tracing configured, the call is also recorded
-        as a generation in the current trace (`trace=False` to skip)."""
+        """Count one LLM call (the arguments of the hand-written `track_llm_call` helpers
+        teams already call).
+
+        `status`: `ok` or `success` count as `ok`, anything else as `error` (the word itself goes
+        to the trace). Without `cost_usd` the cost comes from the price table (when genai-prices is
+        installed: `pip install "theodolite[prices]"`); an unknown price is counted as unpriced,
+        never as $0. A call the provider did not bill (`source="cache"` or `"fallback_<kind>"`)
+        adds $0 to the cost and what it would have cost to `<ns>_llm_cost_saved_usd_total`.
+        With tracing configured the call is also recorded as a generation in the current trace
+        (`trace=False`, or `LLMMetrics(trace=False)`, to skip); the server counts it under its own
+        names, never these."""
         provider = provider if provider is not None else self.provider
         labels = (self.project, model, provider, feature, source)
-        self.generations.labels(*labels, status).inc()
-        for token_type, count in (("input", prompt_tokens), ("output", completion_tokens)):
+        outcome = normalise_status(status)
+        self.requests.labels(*labels, outcome).inc()
+        for token_type, count in (("prompt", prompt_tokens), ("completion", completion_tokens)):
             if count:
                 self.tokens.labels(*labels, token_type).inc(count)
-                self.token_usage.labels(self.project, model, provider, token_type).observe(count)
         if duration is not None:
-            self.duration.labels(*labels, status).observe(duration)
-        if cost_usd is None and source == "provider" and (prompt_tokens or completion_tokens):
-            cost_usd = self._price(model, provider, prompt_tokens, completion_tokens)
-            if cost_usd is None:
+            self.duration.labels(*labels).observe(duration)
+        billed = is_provider_call(source)
+        priced = cost_usd
+        if priced is None and (prompt_tokens or completion_tokens):
+            priced = self._price(model, provider, prompt_tokens, completion_tokens)
+            if priced is None and billed:
                 self.unpriced.labels(self.project, model, provider).inc()
-        if cost_usd is not None:
-            self.cost.labels(*labels).inc(float(cost_usd))
-        if trace:
-            _trace_generation(model, provider, feature, prompt_tokens, completion_tokens, duration, status, source)
+        if billed:
+            if priced is not None:
+                self.cost.labels(*labels).inc(float(priced))
+        else:
+            self.cost.labels(*labels).inc(0)  # not billed: $0 by definition, and a series that says so
+            if priced is not None:
+                self.cost_saved.labels(*labels).inc(float(priced))
+        if self.trace if trace is None else trace:
+            reported = cost_usd if billed else None
+            _trace_generation(model, provider, feature, prompt_tokens, completion_tokens, duration, status, outcome,
+                              source, reported)  # fmt: skip
 
     @contextmanager
     def active_generation(self, model: str) -> Iterator[None]:
-        """Count a generation as in flight for the duration of the block."""
+        """Count an LLM call as in flight for the duration of the block."""
         gauge = self.active.labels(self.project, model)
         gauge.inc()
         try:
@@ -123,28 +164,45 @@ class LLMMetrics:
     def track_cache_lookup(self, hit: bool, feature: str = "") -> None:
         self.cache_lookups.labels(self.project, feature, "hit" if hit else "miss").inc()
 
-    # --- the rest of the application ---------------------------------------------------------
+    # --- HTTP and database -------------------------------------------------------------------
     def track_http_request(self, method: str, endpoint: str, status: int | str, duration: float) -> None:
+        """One HTTP request served. `endpoint` should be the route template, not the raw path."""
         self.http_requests.labels(method.upper(), endpoint, str(status)).inc()
         self.http_duration.labels(method.upper(), endpoint).observe(duration)
 
+    def track_db_query(self, operation: str, table: str, duration: float, status: str = OK) -> None:
+        """One database query (`status` as for LLM calls: ok/success, else error)."""
+        self.db_queries.labels(operation, table, normalise_status(status)).inc()
+        self.db_duration.labels(operation, table).observe(duration)
+
     @contextmanager
-    def time_db_query(self, operation: str) -> Iterator[None]:
+    def time_db_query(self, operation: str, table: str = "") -> Iterator[None]:
+        """Time the block as one query; an exception leaving it counts as an error (and propagates)."""
         started = time.perf_counter()
-        status = "ok"
+        status = OK
         try:
             yield
         except BaseException:
-            status = "error"
+            status = ERROR
             raise
         finally:
-            self.db_duration.labels(operation, status).observe(time.perf_counter() - started)
+            self.track_db_query(operation, table, time.perf_counter() - started, status)
 
-    def count_event(self, event: str, amount: float = 1) -> None:
-        self.events.labels(event).inc(amount)
+    def set_db_connections(self, pool: str, active: int) -> None:
+        self.db_connections.labels(pool).set(active)
 
-    def count_error(self, kind: str) -> None:
-        self.errors.labels(kind).inc()
+    # --- business and health -----------------------------------------------------------------
+    def set_active_users(self, count: int) -> None:
+        self.active_users.set(count)
+
+    def track_question(self, source: str, language: str) -> None:
+        self.questions.labels(source, language).inc()
+
+    def track_revenue(self, plan: str, amount_usd: float | Decimal) -> None:
+        self.revenue.labels(plan).inc(float(amount_usd))
+
+    def track_error(self, type: str, severity: str = "error") -> None:  # noqa: A002 (the label's name)
+        self.errors.labels(type, severity).inc()
 
     # --- exposition --------------------------------------------------------------------------
     def asgi_app(self, token: str | None = None) -> Any:
@@ -185,6 +243,18 @@ def _authorised(header: bytes | None, token: str) -> bool:
     return header is not None and hmac.compare_digest(header, expected)
 
 
+def _process_start_time() -> float:
+    """When this process started (Linux: from /proc, as process_start_time_seconds); elsewhere the
+    first time an LLMMetrics was made, the nearest thing the standard library knows."""
+    for metric in ProcessCollector(registry=None).collect():
+        if metric.name == "process_start_time_seconds" and metric.samples:
+            return metric.samples[0].value
+    return _IMPORTED_AT
+
+
+_IMPORTED_AT = time.time()
+
+
 def _price_from_table(model: str, provider: str, prompt_tokens: int, completion_tokens: int) -> Decimal | None:
     try:
         from theodolite.model import Usage
@@ -197,7 +267,8 @@ def _price_from_table(model: str, provider: str, prompt_tokens: int, completion_
 
 
 def _trace_generation(model: str, provider: str, feature: str, prompt_tokens: int, completion_tokens: int,
-                      duration: float | None, status: str, source: str) -> None:  # fmt: skip
+                      duration: float | None, status: str | None, outcome: str, source: str,
+                      reported_cost_usd: float | Decimal | None) -> None:  # fmt: skip
     """Record the call as a generation too, when the SDK's tracing is configured. Never raises."""
     try:
         from theodolite.sdk.client import get_client
@@ -216,22 +287,11 @@ def _trace_generation(model: str, provider: str, feature: str, prompt_tokens: in
         })  # fmt: skip
         if provider:
             attributes["gen_ai.provider.name"] = provider
-        if status not in ("success", "ok"):
-            record.error = status
+        if reported_cost_usd is not None:  # kept by the server as the client's cost, beside its own
+            attributes["gen_ai.usage.cost"] = float(reported_cost_usd)
+        if outcome == ERROR:
+            record.error = str(status)  # the original word (timeout, RateLimitError...), which no label keeps
             attributes["theodolite.observation.level"] = "ERROR"
         end_record(client, record)
     except Exception:  # noqa: BLE001
         log.exception("theodolite: tracing a tracked LLM call failed")
-
-
-_default: LLMMetrics | None = None
-
-
-def set_default_metrics(metrics: LLMMetrics | None) -> None:
-    """Let the provider wrappers count their calls into `metrics` as well."""
-    global _default
-    _default = metrics
-
-
-def default_metrics() -> LLMMetrics | None:
-    return _default

@@ -123,7 +123,11 @@ class Usage:
 
 @dataclass(slots=True)
 class Cost:
-    """Cost in USD. `reported_*` is what the client sent; `calculated_*` is Theodolite's price."""
+    """Cost in USD. `reported_*` is what the client sent; `calculated_*` is Theodolite's price.
+
+    `saved` is set on calls that are not provider calls (status NOT_BILLED: a cache hit, a
+    fallback): what the provider would have charged, while `calculated_*` are a known $0.
+    """
 
     reported_input: Decimal | None = None
     reported_output: Decimal | None = None
@@ -132,6 +136,7 @@ class Cost:
     calculated_output: Decimal | None = None
     calculated_total: Decimal | None = None
     status: CostStatus = CostStatus.NOT_APPLICABLE
+    saved: Decimal | None = None
 
 
 @dataclass(slots=True)

@@ -13,6 +13,10 @@ Rules (docs/pricing.md has them with examples):
   prices that changed over time, are applied as of the call's timestamp.
 - priced: every token type had a rate; partial: some had none (their cost is missing, never
   guessed); unpriced: unknown model; reported: unknown to us, but the client sent a cost.
+- A generation that is not a provider call (a cache hit, a fallback: `is_provider_call`) costs a
+  known $0 and has status not_billed; what the provider would have charged for its usage is kept
+  as its saved amount (None when unknown). `cost_of_call` applies this; ingestion and
+  `costs recompute` both call it, so a stored row and a re-priced one agree.
 """
 
 from __future__ import annotations
@@ -26,7 +30,7 @@ from genai_prices import Usage as PricedUsage
 from genai_prices.data_snapshot import find_provider_by_id, get_snapshot
 from genai_prices.types import ModelInfo, ModelPrice, TieredPrices
 
-from theodolite.model import Cost, CostStatus, Usage
+from theodolite.model import GENERATION_LIKE, Cost, CostStatus, Usage, is_provider_call
 from theodolite.pricing.linear import LinearPrice, leaves, linear_price
 from theodolite.pricing.overrides import PriceOverride, PriceOverrides
 
@@ -42,6 +46,7 @@ _UNITS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
 )
 _LOOKUP_CACHE_MAX = 4096
 _NO_OVERRIDES = PriceOverrides()
+_ZERO = Decimal(0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,8 +59,23 @@ class Priced:
     total: Decimal | None = None
     price_ref: str | None = None
 
-    def apply_to(self, cost: Cost) -> Cost:
-        """`cost` with our computation set beside what the client reported."""
+    def apply_to(self, cost: Cost, *, provider_call: bool = True) -> Cost:
+        """`cost` with our computation set beside what the client reported.
+
+        Not a provider call: a known $0, and our price (what the provider would have charged) as
+        the saved amount. The client's reported costs stay as sent, but no total reads them, since
+        the calculated $0 comes first."""
+        if not provider_call:
+            return Cost(
+                reported_input=cost.reported_input,
+                reported_output=cost.reported_output,
+                reported_total=cost.reported_total,
+                calculated_input=_ZERO,
+                calculated_output=_ZERO,
+                calculated_total=_ZERO,
+                status=CostStatus.NOT_BILLED,
+                saved=self.total,
+            )
         status = self.status
         if status in (CostStatus.UNPRICED, CostStatus.NOT_APPLICABLE) and cost.reported_total is not None:
             status = CostStatus.REPORTED
@@ -170,6 +190,28 @@ def price_usage(
         log.warning("cannot price %s (%s): %s", model, provider, exc)
         return Priced(CostStatus.UNPRICED, price_ref=ref)
     return Priced(status, result["input_price"], result["output_price"], result["total_price"], ref)
+
+
+def cost_of_call(
+    kind: str,
+    source: str | None,
+    usage: Usage,
+    model: str | None,
+    provider: str | None,
+    at: datetime,
+    reported: Cost,
+    overrides: PriceOverrides = _NO_OVERRIDES,
+) -> Cost | None:
+    """The cost to store for one observation of type `kind`, given what its client `reported`;
+    None when the observation is not priced at all (neither a generation nor carrying a cost: an
+    agent span's usage is its children's, pricing it would count them twice).
+
+    The one rule shared by ingestion and `costs recompute`. Pure; safe in any thread."""
+    generation = kind in GENERATION_LIKE
+    if not generation and reported.reported_total is None:
+        return None
+    priced = price_usage(usage, model, provider, at, overrides)
+    return priced.apply_to(reported, provider_call=not generation or is_provider_call(source))
 
 
 def _linear_form(model_price: ModelPrice) -> LinearPrice | None:

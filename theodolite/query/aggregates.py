@@ -9,21 +9,28 @@ from typing import Any
 from sqlalchemy import case, func, select
 from sqlalchemy.engine import Connection
 
+from theodolite.model import CostStatus
 from theodolite.storage import tables
 
 ID_CHUNK = 500
 o = tables.observations
+NOT_BILLED = CostStatus.NOT_BILLED.value
 
 
 def observation_totals_columns() -> list[Any]:
-    """The aggregate columns every summary shares: tokens, cost (priced only), unpriced count."""
+    """The aggregate columns every summary shares: tokens, cost (priced only: a cache hit or a fallback is a
+    known $0), saved (what the provider would have charged for those), unpriced count."""
+    # Provider calls only: a cache hit's known $0 must not make an unpriced trace look free.
+    billed_cost = case((o.c.cost_status != NOT_BILLED, func.coalesce(o.c.calculated_total_cost, o.c.total_cost)))
     return [
         func.count().label("observation_count"),
         func.coalesce(func.sum(o.c.prompt_tokens), 0).label("input_tokens"),
         func.coalesce(func.sum(o.c.completion_tokens), 0).label("output_tokens"),
         func.coalesce(func.sum(o.c.total_tokens), 0).label("total_tokens"),
-        func.sum(func.coalesce(o.c.calculated_total_cost, o.c.total_cost)).label("total_cost"),
+        func.sum(billed_cost).label("total_cost"),
+        func.sum(o.c.saved_cost).label("saved_cost"),
         func.sum(case((o.c.cost_status == "unpriced", 1), else_=0)).label("unpriced_count"),
+        func.sum(case((o.c.cost_status == NOT_BILLED, 1), else_=0)).label("not_billed_count"),
         func.sum(case((o.c.level == "ERROR", 1), else_=0)).label("error_count"),
     ]
 
@@ -35,21 +42,33 @@ def empty_totals() -> dict[str, Any]:
         "output_tokens": 0,
         "total_tokens": 0,
         "total_cost": None,
+        "saved_cost": Decimal(0),
         "unpriced_count": 0,
+        "not_billed_count": 0,
         "error_count": 0,
     }
 
 
 def totals_from_row(row: Any) -> dict[str, Any]:
-    cost = row.total_cost
+    """The API's totals. Cost: None, not 0, when no provider call has a known cost and some are
+    unpriced (an unpriced call must not look free); cache hits and fallbacks alone are a known $0.
+    Saved: 0 when there was no cache hit or fallback, None when none of them could be priced.
+    The same rules as `theodolite costs report` (`query.costs.CostLine`)."""
+    unpriced, not_billed = int(row.unpriced_count or 0), int(row.not_billed_count or 0)
+    cost, saved = row.total_cost, row.saved_cost
+    if cost is None and not_billed and not unpriced:
+        cost = 0
+    if saved is None and not not_billed:
+        saved = 0
     return {
         "observation_count": int(row.observation_count or 0),
         "input_tokens": int(row.input_tokens or 0),
         "output_tokens": int(row.output_tokens or 0),
         "total_tokens": int(row.total_tokens or 0),
-        # None, not 0, when nothing was priced: an unpriced call must not look free.
         "total_cost": None if cost is None else Decimal(str(cost)),
-        "unpriced_count": int(row.unpriced_count or 0),
+        "saved_cost": None if saved is None else Decimal(str(saved)),
+        "unpriced_count": unpriced,
+        "not_billed_count": not_billed,
         "error_count": int(row.error_count or 0),
     }
 

@@ -2,7 +2,9 @@
 provider, project..., summed with Decimal so that the total is the sum of per-call costs exactly.
 
 Per call, the cost is Theodolite's own where it has one, else the one the client reported (the
-same rule as every other total). Unpriced calls are counted, never summed as $0.
+same rule as every other total). A cache hit or a fallback (status not_billed) costs a known $0;
+what the provider would have charged is summed apart as `saved`. Unpriced calls are counted,
+never summed as $0: a group where no call has a known cost has no cost (None), not 0.
 """
 
 from __future__ import annotations
@@ -11,11 +13,12 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
+from typing import NamedTuple
 
 from sqlalchemy import and_, select
 
 from theodolite.errors import BadRequestError
-from theodolite.model import GENERATION_LIKE
+from theodolite.model import GENERATION_LIKE, CostStatus
 from theodolite.storage import tables
 from theodolite.storage.engine import Database
 
@@ -31,26 +34,69 @@ COLUMN_GROUPS = {
     "environment": o.c.environment,
 }
 GROUPS = tuple(TIME_GROUPS) + tuple(COLUMN_GROUPS)
-UNPRICED = ("unpriced",)
 
 
 @dataclass(slots=True)
 class CostLine:
+    """One group: counts, and exact sums of the known amounts. Read the amounts through `cost_usd`
+    and `saved_usd`, which say when a sum is unknown rather than 0."""
+
     key: tuple[str, ...]
     calls: int = 0
     unpriced_calls: int = 0
     partial_calls: int = 0
+    not_billed_calls: int = 0
     input_tokens: int = 0
     output_tokens: int = 0
-    cost: Decimal = field(default_factory=lambda: Decimal(0))
+    cost: Decimal = field(default_factory=Decimal)  # of the calls with a known cost
+    saved: Decimal = field(default_factory=Decimal)  # of the not-billed calls with a known price
+    billed_costed_calls: int = 0  # provider calls with a known cost
+    saved_calls: int = 0  # not-billed calls with a known saved amount
+
+    def add_call(self, call: CallCost) -> None:
+        self.calls += 1
+        self.input_tokens += call.input_tokens
+        self.output_tokens += call.output_tokens
+        if call.status == CostStatus.NOT_BILLED:
+            self.not_billed_calls += 1
+            if call.saved is not None:
+                self.saved_calls += 1
+                self.saved += call.saved
+        elif call.cost is not None:
+            self.billed_costed_calls += 1
+            self.partial_calls += call.status == CostStatus.PARTIAL
+        else:
+            self.unpriced_calls += call.status == CostStatus.UNPRICED
+        if call.cost is not None:
+            self.cost += call.cost
 
     def add(self, other: CostLine) -> None:
-        self.calls += other.calls
-        self.unpriced_calls += other.unpriced_calls
-        self.partial_calls += other.partial_calls
-        self.input_tokens += other.input_tokens
-        self.output_tokens += other.output_tokens
-        self.cost += other.cost
+        for name in ("calls", "unpriced_calls", "partial_calls", "not_billed_calls", "input_tokens", "output_tokens",
+                     "cost", "saved", "billed_costed_calls", "saved_calls"):  # fmt: skip
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+    @property
+    def cost_usd(self) -> Decimal | None:
+        """The cost, or None when it is unknown: no provider call has a known cost and some are
+        unpriced (their $0 cache hits would make it look free), or there is nothing to price."""
+        if self.billed_costed_calls == 0 and (self.unpriced_calls or not self.not_billed_calls):
+            return None
+        return self.cost
+
+    @property
+    def saved_usd(self) -> Decimal | None:
+        """What the provider would have charged for the cache hits and fallbacks: 0 when there were
+        none, None when there were some and none of them could be priced."""
+        return None if self.not_billed_calls and not self.saved_calls else self.saved
+
+
+class CallCost(NamedTuple):
+    groups: dict[str, object]
+    cost: Decimal | None  # Theodolite's, else the client's; 0 for a cache hit or a fallback
+    saved: Decimal | None  # a cache hit or a fallback: what the provider would have charged
+    status: str
+    input_tokens: int
+    output_tokens: int
 
 
 @dataclass(slots=True)
@@ -70,8 +116,8 @@ def parse_group_by(text: str) -> tuple[str, ...]:
 
 def per_call_costs(
     database: Database, since: datetime, until: datetime | None = None, project: str | None = None
-) -> Iterator[tuple[dict[str, object], Decimal | None, str, int, int]]:
-    """Every generation in range: (group values, cost or None, status, input, output tokens). Blocks."""
+) -> Iterator[CallCost]:
+    """Every generation in range, with its group values. Blocks."""
     conditions = [o.c.start_time >= since, o.c.type.in_([t.value for t in GENERATION_LIKE])]
     if until is not None:
         conditions.append(o.c.start_time < until)
@@ -80,7 +126,8 @@ def per_call_costs(
     query = (
         select(
             o.c.start_time, *(column.label(name) for name, column in COLUMN_GROUPS.items()),
-            o.c.calculated_total_cost, o.c.total_cost, o.c.cost_status, o.c.prompt_tokens, o.c.completion_tokens,
+            o.c.calculated_total_cost, o.c.total_cost, o.c.saved_cost, o.c.cost_status,
+            o.c.prompt_tokens, o.c.completion_tokens,
         )
         .join(p, p.c.id == o.c.project_id)
         .where(and_(*conditions))
@@ -90,7 +137,9 @@ def per_call_costs(
             groups: dict[str, object] = {name: getattr(row, name) for name in COLUMN_GROUPS}
             groups["start_time"] = row.start_time
             cost = row.calculated_total_cost if row.calculated_total_cost is not None else row.total_cost
-            yield groups, cost, row.cost_status, row.prompt_tokens or 0, row.completion_tokens or 0
+            yield CallCost(
+                groups, cost, row.saved_cost, row.cost_status, row.prompt_tokens or 0, row.completion_tokens or 0
+            )
 
 
 def cost_report(
@@ -102,19 +151,12 @@ def cost_report(
 ) -> CostReport:
     """Generations in [since, until) grouped by `group_by`, biggest cost first. Blocks."""
     lines: dict[tuple[str, ...], CostLine] = {}
-    for groups, cost, status, input_tokens, output_tokens in per_call_costs(database, since, until, project):
-        key = tuple(_group_value(name, groups) for name in group_by)
+    for call in per_call_costs(database, since, until, project):
+        key = tuple(_group_value(name, call.groups) for name in group_by)
         line = lines.get(key)
         if line is None:
             line = lines[key] = CostLine(key)
-        line.calls += 1
-        line.input_tokens += input_tokens
-        line.output_tokens += output_tokens
-        if cost is None:
-            line.unpriced_calls += status in UNPRICED
-        else:
-            line.cost += cost
-            line.partial_calls += status == "partial"
+        line.add_call(call)
     total = CostLine(("TOTAL",))
     for line in lines.values():
         total.add(line)

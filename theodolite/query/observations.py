@@ -12,6 +12,7 @@ from theodolite.query.pagination import decode_time_cursor, encode_cursor
 from theodolite.query.traces import OBSERVATION_FIELDS, observation_row_to_dict
 from theodolite.storage import tables
 from theodolite.storage.engine import Database
+from theodolite.storage.trace_keys import candidate_keys
 
 o = tables.observations
 
@@ -40,10 +41,11 @@ def list_observations(
         (o.c.type, filters.type),
         (o.c.model, filters.model),
         (o.c.name, filters.name),
-        (o.c.trace_id, filters.trace_id),
     ):
         if value is not None:
             conditions.append(column == value)
+    if filters.trace_id is not None:  # a wire id: its keys within this project (storage.trace_keys)
+        conditions.append(o.c.trace_id.in_(candidate_keys(project_id, filters.trace_id)))
     if filters.level is not None:
         conditions.append(o.c.level == filters.level.upper())
     if cursor is not None:

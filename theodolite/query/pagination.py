@@ -30,6 +30,22 @@ def decode_cursor(cursor: str, arity: int) -> list[Any]:
 def decode_time_cursor(cursor: str) -> tuple[datetime, str]:
     """A (timestamp, id) cursor for newest-first lists."""
     when, ident = decode_cursor(cursor, 2)
+    return _time_and_id(when, ident)
+
+
+def decode_snapshot_cursor(cursor: str) -> tuple[datetime, str, int | None]:
+    """A (timestamp, id, snapshot) cursor; the (timestamp, id) cursor of an older server has no
+    snapshot."""
+    try:
+        when, ident, snapshot = decode_cursor(cursor, 3)
+    except BadRequestError:
+        return (*decode_time_cursor(cursor), None)
+    if not isinstance(snapshot, int) or isinstance(snapshot, bool):
+        raise BadRequestError("cursor is not one this server issued")
+    return (*_time_and_id(when, ident), snapshot)
+
+
+def _time_and_id(when: Any, ident: Any) -> tuple[datetime, str]:
     try:
         return datetime.fromisoformat(when), str(ident)
     except (TypeError, ValueError) as exc:

@@ -21,7 +21,9 @@ from theodolite.server.dictionary_trainer import DictionaryTrainer
 from theodolite.server.errors import install_error_handlers
 from theodolite.server.metrics_hook import HealthReadings, MetricsHook
 from theodolite.server.price_book import PriceBook
+from theodolite.server.request_metrics import RequestMetricsMiddleware
 from theodolite.server.routes import api, health, metrics, otlp, prices, scores
+from theodolite.server.routes.metrics import is_loopback_host
 from theodolite.server.settings import Settings
 from theodolite.server.state import AppState
 from theodolite.storage.dictionaries import load_dictionaries
@@ -33,6 +35,11 @@ log = logging.getLogger("theodolite")
 
 def create_app(settings: Settings) -> FastAPI:
     """The ASGI app. Opening the database, migrating and starting the writer happen at startup."""
+    # Built here, not at startup: the request-metrics middleware records into it from the first request.
+    derived = DerivedMetrics(
+        [a.strip() for a in settings.metrics_label_attributes.split(",") if a.strip()],
+        settings.metrics_series_budget,
+    )
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -50,10 +57,6 @@ def create_app(settings: Settings) -> FastAPI:
         decoder = DecodePool(workers, dictionary=load_dictionaries(database))
         trainer = DictionaryTrainer(database, decoder, settings.payload_dictionary_after_spans)
         writer = database.make_writer()
-        derived = DerivedMetrics(
-            [a.strip() for a in settings.metrics_label_attributes.split(",") if a.strip()],
-            settings.metrics_series_budget,
-        )
         metrics_hook = MetricsHook(derived, database, next_hook=trainer)
         pipeline = IngestPipeline(
             writer.commit,
@@ -83,6 +86,12 @@ def create_app(settings: Settings) -> FastAPI:
             live_demo = LiveDemo(pipeline, writer.codec, project_id, settings.demo_live_interval_s)
             live_demo.start()
         log.info("theodolite %s ready on %s (%s)", __version__, settings.port, database.dialect_name)
+        if not settings.metrics_token and not is_loopback_host(settings.host):
+            log.warning(
+                "listening on %s without THEODOLITE_METRICS_TOKEN: /metrics answers loopback clients only "
+                "(403 to others); set a token to let a remote Prometheus scrape it",
+                settings.host,
+            )
         try:
             yield
         finally:
@@ -101,6 +110,7 @@ def create_app(settings: Settings) -> FastAPI:
         lifespan=lifespan,
     )
     install_error_handlers(app)
+    app.add_middleware(RequestMetricsMiddleware, metrics=derived)
     app.include_router(health.router)
     app.include_router(otlp.router)
     app.include_router(api.router)

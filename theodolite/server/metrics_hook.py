@@ -16,6 +16,7 @@ from theodolite.server.settings import Settings
 from theodolite.storage.engine import Database
 
 DATABASE_SIZE_TTL_S = 60.0
+PROJECTS_TTL_S = 60.0
 
 
 class ProjectNames:
@@ -61,7 +62,17 @@ class HealthReadings:
     def __init__(self, settings: Settings, database: Database, pipeline: IngestPipeline) -> None:
         self.settings, self.database, self.pipeline = settings, database, pipeline
         self._size: tuple[float, float | None] = (float("-inf"), None)
+        self._projects: tuple[float, list[str]] = (float("-inf"), [])
         self._lock = threading.Lock()
+
+    def project_names(self) -> list[str]:
+        """Every project in the database, re-read at most once a minute (a scrape must stay cheap)."""
+        with self._lock:
+            read_at, names = self._projects
+            if time.monotonic() - read_at > PROJECTS_TTL_S:
+                names = sorted(project_ids(self.database))
+                self._projects = (time.monotonic(), names)
+            return names
 
     def database_size(self) -> float | None:
         with self._lock:
@@ -83,6 +94,7 @@ class HealthReadings:
             ],  # fmt: skip
             "theodolite_ingest_overloaded_requests_total": [((), float(stats.rejected_overload))],
             "theodolite_build_info": [((__version__, ""), 1.0)],
+            "theodolite_project_info": [((name,), 1.0) for name in self.project_names()],
         }
         size = self.database_size()
         if size is not None:

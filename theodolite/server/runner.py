@@ -10,6 +10,7 @@ from fastapi import FastAPI
 
 from theodolite.server.app import create_app
 from theodolite.server.settings import Settings
+from theodolite.storage.engine import open_database
 
 log = logging.getLogger("theodolite")
 
@@ -35,7 +36,17 @@ class _Server(uvicorn.Server):
 
 
 def run_server(settings: Settings) -> None:
-    """Blocks until the server stops (SIGINT/SIGTERM); drains the ingest queue before exiting."""
+    """Blocks until the server stops (SIGINT/SIGTERM); drains the ingest queue before exiting.
+
+    Raises StorageError before binding when the database cannot be opened (or migrated), so the
+    CLI prints one line instead of uvicorn's startup traceback.
+    """
+    database = open_database(settings.database_url, sqlite_cache_mib=settings.sqlite_cache_mib,
+                             migrate=settings.auto_migrate)  # fmt: skip
+    try:
+        database.check_connection()
+    finally:
+        database.dispose()
     app = create_app(settings)
     config = uvicorn.Config(
         app,

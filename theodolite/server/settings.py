@@ -81,7 +81,9 @@ class Settings(BaseSettings):
         5.0, ge=0, description="How long a verified API key is cached (a revoked key stops working after this)."
     )
     metrics_token: str | None = Field(
-        None, description="Bearer token /metrics requires (e.g. for a Grafana Cloud scraper); none: open."
+        None,
+        description="Bearer token /metrics requires from every client. Without one, /metrics answers loopback "
+        "clients (127.0.0.0/8, ::1) only and refuses others with 403.",
     )
     metrics_label_attributes: str = Field(
         "",

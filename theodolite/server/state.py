@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Annotated
 
 from anyio import to_thread
+from fastapi import Security
+from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBasic, HTTPBearer
 from starlette.requests import Request
 
 from theodolite.ingestion.pipeline import IngestPipeline
@@ -39,3 +42,35 @@ async def authenticate(request: Request) -> int:
     if project_id is None:
         project_id = await to_thread.run_sync(state.authenticator.project_for, credential)
     return project_id
+
+
+class _LangfuseBasic(HTTPBasic):
+    """Documents `Basic base64(public:secret)`; `credential_from_headers` parses it (FastAPI's
+    HTTPBasic would answer malformed credentials with its own 401 before ours)."""
+
+    async def __call__(self, request: Request) -> None:  # type: ignore[override]
+        return None
+
+
+# The three ways a client sends a project key, as OpenAPI security schemes: /docs' Authorize
+# button fills them, and the schema lists them (any one suffices) on every route that needs a key.
+BEARER = HTTPBearer(
+    scheme_name="bearer", auto_error=False, description="Authorization: Bearer <secret key> (OTLP exporters, SDK)."
+)
+API_KEY = APIKeyHeader(
+    name="x-api-key", scheme_name="apiKey", auto_error=False, description="x-api-key: <secret key> (LangSmith)."
+)
+LANGFUSE_BASIC = _LangfuseBasic(
+    scheme_name="basic", auto_error=False,
+    description="Basic base64(<public key>:<secret key>) (Langfuse): public key as user name, secret as password.",
+)  # fmt: skip
+
+
+async def authenticated_project(
+    request: Request,
+    _bearer: Annotated[HTTPAuthorizationCredentials | None, Security(BEARER)],
+    _api_key: Annotated[str | None, Security(API_KEY)],
+    _basic: Annotated[None, Security(LANGFUSE_BASIC)],
+) -> int:
+    """`authenticate` as a FastAPI dependency that also declares the security schemes."""
+    return await authenticate(request)

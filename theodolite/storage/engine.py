@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import Connection, ExceptionContext, make_url
 
-from theodolite.errors import ConfigurationError, ReadTimeoutError, ShuttingDownError
+from theodolite.errors import ConfigurationError, ReadTimeoutError, ShuttingDownError, StorageError
 
 if TYPE_CHECKING:
     from theodolite.storage.backend import TraceWriter
@@ -60,7 +60,9 @@ class Database:
     new ones (ShuttingDownError): the server calls it on SIGTERM.
     """
 
-    def __init__(self, url: str, *, sqlite_cache_mib: int = 16, read_timeout_s: float | None = None) -> None:
+    def __init__(
+        self, url: str, *, sqlite_cache_mib: int = 16, create: bool = True, read_timeout_s: float | None = None
+    ) -> None:
         self.url = normalise_url(url)
         self.read_timeout_s = read_timeout_s
         self._reads_stopped = threading.Event()
@@ -71,6 +73,8 @@ class Database:
         if self.dialect_name == "sqlite":
             path = make_url(self.url).database
             if path and path != ":memory:":
+                if not create:
+                    _require_sqlite_file(Path(path).expanduser())
                 Path(path).expanduser().parent.mkdir(parents=True, exist_ok=True)
             self.path: Path | None = Path(path) if path and path != ":memory:" else None
             # pysqlite's own transaction handling is off (autocommit); SQLAlchemy's events below
@@ -202,11 +206,28 @@ class Database:
         with self.writer_connection() as conn, conn.begin():
             yield conn
 
+    def check_connection(self) -> None:
+        """Connect once. Raises StorageError (one line) when the database cannot be reached. Blocks."""
+        from sqlalchemy.exc import SQLAlchemyError
+
+        try:
+            with self.connect():
+                pass
+        except SQLAlchemyError as exc:
+            raise _unreachable(self, exc) from exc
+
     def migrate(self) -> list[str]:
-        """Bring the schema to the newest revision; returns the revisions applied. Blocks."""
+        """Bring the schema to the newest revision; returns the revisions applied. Blocks.
+
+        Raises StorageError when the database cannot be reached."""
+        from sqlalchemy.exc import OperationalError
+
         from theodolite.storage.migrations.runner import upgrade_to_head
 
-        return upgrade_to_head(self.engine)
+        try:
+            return upgrade_to_head(self.engine)
+        except OperationalError as exc:  # connection refused, unknown database, bad password, ...
+            raise _unreachable(self, exc) from exc
 
     def size_bytes(self) -> int | None:
         """Bytes on disk (SQLite: the file and its WAL; PostgreSQL: pg_database_size). Blocks."""
@@ -228,15 +249,79 @@ class Database:
         self.engine.dispose()
 
 
-def open_database(
-    url: str, *, sqlite_cache_mib: int = 16, migrate: bool = True, read_timeout_s: float | None = None
-) -> Database:
-    database = Database(url, sqlite_cache_mib=sqlite_cache_mib, read_timeout_s=read_timeout_s)
+def _require_sqlite_file(path: Path) -> None:
+    """A reading command must not leave an empty database behind a mistyped path: SQLite would
+    create the file (and we its directory) on the first connection."""
+    if not path.is_file():
+        raise ConfigurationError(
+            f"no Theodolite database at {path}: check --database-url / THEODOLITE_DATABASE_URL "
+            "(`theodolite serve` or `theodolite migrate` creates one)"
+        )
+
+
+def open_existing_database(url: str, *, migrate: bool = False) -> Database:
+    """An existing database, for commands that read (`keys list`, `costs report`, `doctor`) or
+    change rows of one (`keys revoke`, `costs recompute`): a mistyped path creates nothing.
+
+    Without `migrate` the schema is left as it is, and one older than the code is an error that
+    says to run `theodolite migrate`. Raises ConfigurationError (missing SQLite file, old schema)
+    or StorageError (unreachable server), each a one-line message without driver internals.
+    Blocks: it connects once, so the command fails now rather than half-way.
+    """
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from theodolite.storage.migrations.runner import current_revision, head_revision
+
+    database = Database(url, create=False)
+    try:
+        database.check_connection()
+        revision = current_revision(database.engine)
+    except StorageError:
+        database.dispose()
+        raise
+    except SQLAlchemyError as exc:
+        database.dispose()
+        raise _unreachable(database, exc) from exc
     if migrate:
-        applied = database.migrate()
-        if applied:
-            log.info("applied migrations: %s", ", ".join(applied))
+        database.migrate()
+    elif revision != head_revision():
+        database.dispose()
+        raise ConfigurationError(
+            f"the database schema is at revision {revision or '(none)'}, this Theodolite needs {head_revision()}: "
+            "run `theodolite migrate`"
+        )
     return database
 
 
-__all__ = ["Database", "open_database", "normalise_url"]
+def _unreachable(database: Database, exc: Exception) -> StorageError:
+    """One line for a database that cannot be opened: where (password masked) and the driver's
+    first line of why; not SQLAlchemy's class names and background links."""
+    reason = (str(getattr(exc, "orig", None) or exc).strip().splitlines() or ["unreachable"])[0][:200]
+    url = make_url(database.url)
+    where = url.set(drivername=url.drivername.split("+")[0]).render_as_string(hide_password=True)
+    return StorageError(f"cannot open the database {where}: {reason}")
+
+
+def open_database(
+    url: str, *, sqlite_cache_mib: int = 16, migrate: bool = True, read_timeout_s: float | None = None
+) -> Database:
+    """Open (creating a SQLite file if needed) and migrate. Raises StorageError when the database
+    cannot be reached. Blocks."""
+    database = Database(url, sqlite_cache_mib=sqlite_cache_mib, read_timeout_s=read_timeout_s)
+    if migrate:
+        from theodolite.storage.migrations.runner import base_revision
+
+        try:
+            applied = database.migrate()
+        except StorageError:
+            database.dispose()
+            raise
+        if applied:
+            # Creating a new database's schema is no news (a first start stays quiet); upgrading an
+            # existing one is worth a line.
+            new = applied[0] == base_revision()
+            log.log(logging.DEBUG if new else logging.INFO, "applied migrations: %s", ", ".join(applied))
+    return database
+
+
+__all__ = ["Database", "open_database", "open_existing_database", "normalise_url"]

@@ -5,7 +5,9 @@ observation that has X". Read from `observations` that is either a probe per tra
 common, a scan of every trace when X is rare) or a scan of observations by time (the reverse); a
 tag inside the traces' JSON array has the same problem (a rare tag reads every trace). One row per
 (trace, value) keyed (project, kind, value, trace timestamp, trace id) answers both: the matching
-traces are one index range, already in the list's order. The writer keeps it in the same
+traces are one index range, already in the list's order. The trace id is the storage key
+(`trace_keys.py`), as in `observations.trace_id`: two projects' traces of one wire id have their
+own rows. The writer keeps it in the same
 transaction as the rows it derives from; the key carries the trace's timestamp, so when a later
 span moves a trace's timestamp earlier (a root span arriving after its children) its rows are
 re-keyed.

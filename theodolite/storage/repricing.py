@@ -3,7 +3,9 @@
 Batches of `batch_size` rows in `seq` order, each read and updated in its own short transaction,
 so that an interrupted run has lost nothing and a re-run continues correctly: the result of
 pricing a row depends only on the row and the current prices, so running twice changes nothing
-the second time. Only rows whose cost changed are written.
+the second time. Only rows whose cost changed are written. The rule is ingestion's own
+(`theodolite.pricing.engine.cost_of_call`): a cache hit or a fallback stays a known $0 with its
+saved amount re-priced.
 """
 
 from __future__ import annotations
@@ -14,16 +16,19 @@ from datetime import datetime
 
 from sqlalchemy import and_, bindparam, func, or_, select, update
 
-from theodolite.model import GENERATION_LIKE, Cost, Usage
+from theodolite.model import GENERATION_LIKE, Cost, CostStatus, Usage
 from theodolite.pricing import PriceOverrides
-from theodolite.pricing.engine import price_usage
+from theodolite.pricing.engine import cost_of_call
 from theodolite.storage import tables
 from theodolite.storage.engine import Database
 
 o = tables.observations
-_COST_COLUMNS = ("calculated_input_cost", "calculated_output_cost", "calculated_total_cost", "cost_status")
+_NO_OVERRIDES = PriceOverrides()
+_COST_COLUMNS = (
+    "calculated_input_cost", "calculated_output_cost", "calculated_total_cost", "cost_status", "saved_cost",
+)  # fmt: skip
 _READ = (
-    o.c.seq, o.c.project_id, o.c.type, o.c.model, o.c.provider, o.c.start_time,
+    o.c.seq, o.c.project_id, o.c.type, o.c.source, o.c.model, o.c.provider, o.c.start_time,
     o.c.prompt_tokens, o.c.completion_tokens, o.c.total_tokens,
     o.c.cache_read_tokens, o.c.cache_write_tokens, o.c.reasoning_tokens,
     o.c.input_cost, o.c.output_cost, o.c.total_cost,
@@ -59,10 +64,9 @@ def _new_cost(row, overrides: dict[int, PriceOverrides]) -> Cost:
         row.cache_read_tokens, row.cache_write_tokens, row.reasoning_tokens,
     )  # fmt: skip
     reported = Cost(reported_input=row.input_cost, reported_output=row.output_cost, reported_total=row.total_cost)
-    priced = price_usage(
-        usage, row.model, row.provider, row.start_time, overrides.get(row.project_id, PriceOverrides())
-    )
-    return priced.apply_to(reported)
+    project = overrides.get(row.project_id, _NO_OVERRIDES)
+    cost = cost_of_call(row.type, row.source, usage, row.model, row.provider, row.start_time, reported, project)
+    return Cost(status=CostStatus.NOT_APPLICABLE) if cost is None else cost  # None: outside _scope, never read
 
 
 def reprice(
@@ -94,7 +98,9 @@ def reprice(
             for row in rows:
                 cost = _new_cost(row, overrides)
                 summary.by_status[cost.status.value] = summary.by_status.get(cost.status.value, 0) + 1
-                new = (cost.calculated_input, cost.calculated_output, cost.calculated_total, cost.status.value)
+                new = (
+                    cost.calculated_input, cost.calculated_output, cost.calculated_total, cost.status.value, cost.saved,
+                )  # fmt: skip
                 old = tuple(getattr(row, name) for name in _COST_COLUMNS)
                 if new != old:
                     changes.append({"b_seq": row.seq, **{f"b_{n}": v for n, v in zip(_COST_COLUMNS, new, strict=True)}})

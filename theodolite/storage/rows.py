@@ -48,8 +48,11 @@ def prepare_batch(project_id: int, batch: Batch, codec: ValueCodec, now: datetim
     return prepared
 
 
-def trace_to_row(project_id: int, trace: Trace, codec: ValueCodec, created_at: Any, now: datetime) -> dict[str, Any]:
-    """`created_at` is passed through as stored (already encoded) when the trace existed."""
+def trace_to_row(
+    project_id: int, trace: Trace, codec: ValueCodec, created_at: Any, now: datetime, timestamp_seq: int | None
+) -> dict[str, Any]:
+    """`trace.id` is the storage key (`trace_keys.py`). `created_at` is passed through as stored
+    (already encoded) when the trace existed."""
     return {
         "id": trace.id,
         "project_id": project_id,
@@ -65,6 +68,7 @@ def trace_to_row(project_id: int, trace: Trace, codec: ValueCodec, created_at: A
         "metadata": codec.json(trace.metadata),
         "created_at": created_at if created_at is not None else codec.time(now),
         "updated_at": codec.time(now),
+        "timestamp_seq": timestamp_seq or 0,
     }
 
 
@@ -118,6 +122,7 @@ def observation_to_row(project_id: int, obs: Observation, codec: ValueCodec) -> 
         "calculated_output_cost": money(cost.calculated_output),
         "calculated_total_cost": money(cost.calculated_total),
         "cost_status": cost.status.value,
+        "saved_cost": money(cost.saved),
         "metadata": codec.json(obs.metadata),
         "version": obs.version,
         "environment": obs.environment,

@@ -1,9 +1,31 @@
 """The schema: one declaration for every SQL engine; Alembic migrations are checked against it.
 
-Column names follow Langfuse v2's tables (`traces`, `observations`, `scores`) so that the SQL
-panels teams already wrote over Langfuse run unchanged (tests/data/langfuse_panels.sql). In particular
-`traces.id` is the primary key on its own: PostgreSQL accepts `GROUP BY t.id` with other `t.*`
-columns in the select list only when `id` is the whole primary key.
+Column names follow Langfuse v2's tables (`traces`, `observations`, `scores`) so that the SQL panels
+teams already wrote over Langfuse's PostgreSQL run unchanged (tests/data/langfuse_panels.sql). In
+particular `traces.id` is the primary key on its own: PostgreSQL accepts `GROUP BY t.id` with other
+`t.*` columns in the select list (`... FROM traces t LEFT JOIN observations o ON o.trace_id = t.id
+GROUP BY t.id`) only when `id` is the whole primary key (functional dependency).
+
+Traces are identified within their project all the same (two projects may send one trace id:
+W3C trace context crosses services). `traces.id` is a storage key (`trace_keys.py`): the wire id
+for the first project that stores it, `<wire id>@<project id>` for any other; observations and
+scores of a project carry that key in `trace_id`, so `o.trace_id = t.id` joins each project's
+rows and (trace_id, id) still de-duplicates spans. Considered and rejected:
+- primary key (project_id, id): the natural one, but the panel above fails on PostgreSQL
+  ("t.timestamp must appear in the GROUP BY clause");
+- a surrogate key for every trace (a hash of project and id): SQL users would no longer see the
+  ids their applications log;
+- refusing the second project's spans (the first design): it loses data and tells the sender
+  that another project uses the id.
+Costs of the chosen design: a read by wire id looks up two keys (`trace_keys.candidate_keys`,
+always with the project), the rare second project's rows show a suffixed id in raw SQL, and a
+wire trace id is at most 48 characters (the suffix must fit the 64 of the column). Ingest cost:
+none for the common case (the writer already read the stored traces of each transaction), a
+second lookup only for ids another project holds, and one indexed read of `scores` per new trace
+(scores sent before their trace, `writer.py`).
+
+Scores are identified by (project_id, id): an id is a client's idempotency key, and one project's
+key must not replace another project's score.
 
 Index design (each serves a named read in `theodolite.query`; every index costs ingest speed, and
 an index on a random key, such as a span id, costs most: each insert dirties a random page, which
@@ -11,6 +33,8 @@ the next commit writes to the WAL again):
 - traces (project_id, timestamp): list traces newest first, time-range filters, the trace count
   panels. On SQLite it also holds name, release and environment (`ix_traces_list`), so that the
   list's filters on them are tested in the index, not in the rows.
+  `traces.timestamp_seq` (no index) is the commit that last placed the trace in that order (its
+  creation or an earlier timestamp), which the list's cursor compares with its snapshot.
 - traces (project_id, session_id, timestamp) / (project_id, user_id, timestamp), partial: sessions, users.
 - observations unique (trace_id, id): the tree of one trace, per-trace token/cost sums (the
   recent-traces panel), and the de-duplication of re-sent spans, in one index. Span ids are
@@ -42,6 +66,7 @@ from sqlalchemy import (
     Integer,
     LargeBinary,
     MetaData,
+    PrimaryKeyConstraint,
     Sequence,
     String,
     Table,
@@ -99,6 +124,9 @@ traces = Table(
     Column("metadata", JsonDocument),
     Column("created_at", UtcDateTime, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
+    # The observations.seq watermark of the commit that created the trace or moved its timestamp
+    # earlier (`query/traces.py`: pages after the first leave out traces placed after page 1).
+    Column("timestamp_seq", BigInteger, nullable=False, server_default=text("0")),
     # SQLite: the list's filters on name, release and environment are checked inside this index,
     # so a value no trace has costs a scan of index entries, not of whole rows with their metadata
     # (10-20 ms instead of 50-70 ms on 180,000 traces). PostgreSQL indexes only the key: a B-tree
@@ -157,6 +185,9 @@ observations = Table(
     Column("calculated_output_cost", Money),
     Column("calculated_total_cost", Money),
     Column("cost_status", String(12), nullable=False),
+    # A cache hit or a fallback (status not_billed) costs a known $0; this is what the provider
+    # would have charged for its usage (NULL when that price is unknown, and on provider calls).
+    Column("saved_cost", Money),
     Column("metadata", JsonDocument),
     Column("version", Text),
     Column("environment", Text),
@@ -187,7 +218,7 @@ payload_dictionaries = Table(
 scores = Table(
     "scores",
     metadata,
-    Column("id", String(64), primary_key=True),
+    Column("id", String(64), nullable=False),
     Column("project_id", Integer, nullable=False),
     Column("trace_id", String(64)),
     Column("observation_id", String(64)),
@@ -201,6 +232,7 @@ scores = Table(
     Column("metadata", JsonDocument),
     Column("timestamp", UtcDateTime, nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
+    PrimaryKeyConstraint("project_id", "id", name="pk_scores"),
     Index("ix_scores_project_timestamp", "project_id", "timestamp"),
     Index("ix_scores_trace", "trace_id"),
 )

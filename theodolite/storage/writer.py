@@ -8,10 +8,11 @@ arrive already encoded (`rows.prepare_batch`), so this thread spends its time in
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from theodolite.errors import StorageError
@@ -23,6 +24,7 @@ from theodolite.storage.codec import ValueCodec
 from theodolite.storage.engine import Database
 from theodolite.storage.facets import FacetWriter
 from theodolite.storage.rows import PreparedBatch, row_to_trace, trace_to_row
+from theodolite.storage.trace_keys import TraceKeyPlan, is_plain, qualified_key
 from theodolite.storage.upserts import insert_ignoring_duplicates, insert_replacing
 
 # SQLite allows 32,766 bound parameters per statement; 500 ids stays far below on every engine.
@@ -56,7 +58,7 @@ class SqlWriter:
         self._upsert_traces = bulk(tables.traces, insert_replacing(tables.traces, self.dialect))
         self._upsert_scores = bulk(tables.scores, insert_replacing(tables.scores, self.dialect))
         self._facets = FacetWriter(dialect)
-        # Filled by _write_traces for the transaction in progress (for trace_facets).
+        # Filled by _trace_rows for the transaction in progress (for trace_facets), by storage key.
         self._trace_keys: dict[str, tuple[int, Any]] = {}
         self._trace_tags: dict[str, list[str]] = {}
         self._moved: dict[str, tuple[Any, list[str]]] = {}
@@ -64,113 +66,153 @@ class SqlWriter:
     def commit(self, items: Sequence[PreparedBatch]) -> list[list[Rejection]]:
         """Write every batch in one transaction; blocks until it is committed.
 
-        Returns, per batch, what was rejected while writing (a trace id owned by another project).
+        Returns, per batch, what was rejected while writing: nothing today (a trace id another
+        project also uses is stored apart, `trace_keys.py`), kept for engines that may refuse.
         Raises StorageError if the transaction failed; then nothing of it was stored.
         """
-        rejections: list[list[Rejection]] = [[] for _ in items]
         try:
             with self._conn.begin():
-                owners, existing = self._write_traces(items)
-                stored_spans = self._stored_span_ids(existing)
-                observation_rows: list[dict[str, Any]] = []
-                with_payload: list[tuple[dict[str, Any], Any]] = []
-                score_rows: list[dict[str, Any]] = []
-                for index, batch in enumerate(items):
-                    for row, payload in zip(batch.observation_rows, batch.payloads, strict=True):
-                        key = (row["trace_id"], row["id"])
-                        if owners.get(key[0]) != batch.project_id:
-                            rejections[index].append(
-                                Rejection(row["id"], f"trace id {key[0]} belongs to another project")
-                            )
-                        elif key in stored_spans:
-                            batch.duplicate_ids.add(row["id"])  # a retry: stored once, accepted again
-                        else:
-                            stored_spans.add(key)
-                            observation_rows.append(row)
-                            if payload is not None:
-                                with_payload.append((row, payload))
-                    score_rows.extend(batch.score_rows)
-                self._number(observation_rows)
-                self._insert_observations.execute(self._conn, observation_rows)
-                self._facets.write(self._conn, self._trace_keys, self._trace_tags, self._moved, observation_rows)
-                self._insert_payloads.execute(
-                    self._conn, [{"observation_seq": row["seq"], "payload": payload} for row, payload in with_payload]
-                )
-                self._upsert_scores.execute(self._conn, score_rows)
+                self._write(items)
         except SQLAlchemyError as exc:
-            raise StorageError(f"database write failed: {exc.__class__.__name__}: {exc}") from exc
-        return rejections
+            # The client learns that nothing was stored and may retry; the driver's text (SQL,
+            # parameters, class names) goes to the server log through the exception's cause.
+            raise StorageError("database write failed: the request was not stored; retry later") from exc
+        return [[] for _ in items]
 
-    def _number(self, observation_rows: list[dict[str, Any]]) -> None:
-        """Give each new observation its seq, in commit order."""
-        if not observation_rows:
-            return
+    def _write(self, items: Sequence[PreparedBatch]) -> None:
+        plan, stored = self._plan_keys(items)
+        parts: dict[str, tuple[int, Trace]] = {}
+        for batch in items:
+            for trace in batch.traces:
+                key = plan.key_for_trace(batch.project_id, trace.id)
+                part = trace if key == trace.id else replace(trace, id=key)
+                seen = parts.get(key)
+                parts[key] = (batch.project_id, part if seen is None else merge_trace(seen[1], part))
+        stored.update(self._stored_traces([key for key in parts if not is_plain(key)]))  # rare: ids shared
+        stored_spans = self._stored_span_ids([key for key in parts if key in stored])
+        observation_rows: list[dict[str, Any]] = []
+        with_payload: list[tuple[dict[str, Any], Any]] = []
+        score_rows: list[dict[str, Any]] = []
+        for batch in items:
+            for row, payload in zip(batch.observation_rows, batch.payloads, strict=True):
+                row["trace_id"] = plan.key_for_trace(batch.project_id, row["trace_id"])
+                key = (row["trace_id"], row["id"])
+                if key in stored_spans:
+                    batch.duplicate_ids.add(row["id"])  # a retry: stored once, accepted again
+                else:
+                    stored_spans.add(key)
+                    observation_rows.append(row)
+                    if payload is not None:
+                        with_payload.append((row, payload))
+            for row in batch.score_rows:
+                if row["trace_id"] is not None:
+                    row["trace_id"] = plan.key_for_score(batch.project_id, row["trace_id"])
+                score_rows.append(row)
+        mark = self._number(observation_rows) if parts or observation_rows else None
+        self._upsert_traces.execute(self._conn, self._trace_rows(parts, stored, mark))
+        self._insert_observations.execute(self._conn, observation_rows)
+        self._facets.write(self._conn, self._trace_keys, self._trace_tags, self._moved, observation_rows)
+        self._insert_payloads.execute(
+            self._conn, [{"observation_seq": row["seq"], "payload": payload} for row, payload in with_payload]
+        )
+        self._requalify_waiting_scores(plan)
+        self._upsert_scores.execute(self._conn, score_rows)
+
+    def _plan_keys(self, items: Sequence[PreparedBatch]) -> tuple[TraceKeyPlan, dict[str, Any]]:
+        """Who owns each plain trace id this transaction names (one query, as before tenancy:
+        the common case, a new trace or one of the sender's own, costs nothing more)."""
+        wire_ids: set[str] = set()
+        for batch in items:
+            wire_ids.update(trace.id for trace in batch.traces)
+            wire_ids.update(row["trace_id"] for row in batch.score_rows if row["trace_id"] is not None)
+        stored = self._stored_traces([wire_id for wire_id in wire_ids if is_plain(wire_id)])
+        plan = TraceKeyPlan({key: row.project_id for key, row in stored.items()})
+        return plan, stored
+
+    def _trace_rows(
+        self, parts: dict[str, tuple[int, Trace]], stored: dict[str, Any], mark: int | None
+    ) -> list[dict[str, Any]]:
+        """Merged trace rows. `timestamp_seq` moves to this commit's mark when the trace is new or
+        its timestamp moved earlier: the trace list's cursor leaves such traces out of later pages.
+        The same move re-keys the trace's `trace_facets` rows: this fills, by storage key, what
+        `FacetWriter.write` needs (each (project, storage key) trace has its own facets)."""
+        now = datetime.now(UTC)
+        rows = []
+        self._trace_keys, self._trace_tags, self._moved = {}, {}, {}
+        for key, (project_id, part) in parts.items():
+            existing = stored.get(key)
+            created_at, seq = None, mark
+            if existing is not None:
+                part = merge_trace(row_to_trace(existing), part)
+                created_at = self.codec.time(existing.created_at)
+                if part.timestamp >= existing.timestamp:
+                    seq = existing.timestamp_seq
+                else:
+                    self._moved[key] = (existing.timestamp, list(existing.tags or []))
+            row = trace_to_row(project_id, part, self.codec, created_at, now, seq)
+            self._trace_keys[key] = (project_id, row["timestamp"])
+            self._trace_tags[key] = part.tags
+            rows.append(row)
+        return rows
+
+    def _number(self, observation_rows: list[dict[str, Any]]) -> int:
+        """Give each new observation its seq, in commit order; returns this commit's mark: its
+        first seq (reserved even when there are no rows), above every seq committed before."""
+        count = max(1, len(observation_rows))
         if self.dialect == "postgresql":
-            seqs = self._conn.exec_driver_sql(
-                "SELECT nextval('observation_seq') FROM generate_series(1, %(n)s)", {"n": len(observation_rows)}
-            ).scalars()
+            seqs = list(
+                self._conn.exec_driver_sql(
+                    "SELECT nextval('observation_seq') FROM generate_series(1, %(n)s)", {"n": count}
+                ).scalars()
+            )
         else:
             # The writer holds SQLite's write lock from BEGIN IMMEDIATE, so max(rowid) stays ours.
             last = self._conn.exec_driver_sql("SELECT max(seq) FROM observations").scalar() or 0
-            seqs = iter(range(last + 1, last + 1 + len(observation_rows)))
-        for row, seq in zip(observation_rows, seqs, strict=True):
+            seqs = list(range(last + 1, last + 1 + count))
+        for row, seq in zip(observation_rows, seqs, strict=False):
             row["seq"] = seq
+        return min(seqs)
 
-    def _stored_span_ids(self, trace_ids: list[str]) -> set[tuple[str, str]]:
-        """(trace id, span id) already stored for these traces. Only traces that existed before this
+    def _requalify_waiting_scores(self, plan: TraceKeyPlan) -> None:
+        """Scores sent before their trace wait under the wire id. When a project first stores that
+        id as its plain key, other projects' waiting scores move to their own qualified key, so
+        that `scores.trace_id = traces.id` never joins a score to another project's trace."""
+        table = tables.scores
+        claimed = plan.claimed
+        moves = []
+        for start in range(0, len(claimed), ID_CHUNK):
+            query = select(table.c.project_id, table.c.id, table.c.trace_id).where(
+                table.c.trace_id.in_(claimed[start : start + ID_CHUNK])
+            )
+            for project_id, score_id, trace_id in self._conn.execute(query):
+                if plan.owner(trace_id) != project_id:
+                    moves.append({"p": project_id, "i": score_id, "k": qualified_key(project_id, trace_id)})
+        if moves:
+            self._conn.execute(
+                update(table)
+                .where(table.c.project_id == bindparam("p"), table.c.id == bindparam("i"))
+                .values(trace_id=bindparam("k")),
+                moves,
+            )
+
+    def _stored_span_ids(self, trace_keys: list[str]) -> set[tuple[str, str]]:
+        """(trace key, span id) already stored for these traces. Only traces that existed before this
         transaction can hold them, so the common case (a new trace) costs no query."""
         table = tables.observations
         found: set[tuple[str, str]] = set()
-        for start in range(0, len(trace_ids), ID_CHUNK):
+        for start in range(0, len(trace_keys), ID_CHUNK):
             query = select(table.c.trace_id, table.c.id).where(
-                table.c.trace_id.in_(trace_ids[start : start + ID_CHUNK])
+                table.c.trace_id.in_(trace_keys[start : start + ID_CHUNK])
             )
             found.update((trace_id, span_id) for trace_id, span_id in self._conn.execute(query))
         return found
 
-    def _write_traces(self, items: Sequence[PreparedBatch]) -> tuple[dict[str, int], list[str]]:
-        """Merge this transaction's trace parts with the stored rows; returns trace id -> owner
-        project, and the ids of the traces that were stored before."""
-        parts: dict[str, tuple[int, Trace]] = {}
-        for batch in items:
-            for trace in batch.traces:
-                seen = parts.get(trace.id)
-                if seen is None:
-                    parts[trace.id] = (batch.project_id, trace)
-                elif seen[0] == batch.project_id:
-                    parts[trace.id] = (batch.project_id, merge_trace(seen[1], trace))
-                # else: two projects sent one trace id in one transaction; the first one owns it.
-        owners = {trace_id: project for trace_id, (project, _) in parts.items()}
-        stored = self._stored_traces(list(parts))
-        now = datetime.now(UTC)
-        rows = []
-        self._trace_keys, self._trace_tags, self._moved = {}, {}, {}
-        for trace_id, (project_id, part) in parts.items():
-            existing = stored.get(trace_id)
-            created_at = None
-            if existing is not None:
-                if existing.project_id != project_id:
-                    owners[trace_id] = existing.project_id
-                    # Its owner's spans in this transaction are still stored, under the stored trace.
-                    self._trace_keys[trace_id] = (existing.project_id, self.codec.time(existing.timestamp))
-                    continue
-                part = merge_trace(row_to_trace(existing), part)
-                created_at = self.codec.time(existing.created_at)
-            row = trace_to_row(project_id, part, self.codec, created_at, now)
-            self._trace_keys[trace_id] = (project_id, row["timestamp"])
-            self._trace_tags[trace_id] = part.tags
-            if existing is not None and self.codec.time(existing.timestamp) != row["timestamp"]:
-                self._moved[trace_id] = (existing.timestamp, list(existing.tags or []))
-            rows.append(row)
-        self._upsert_traces.execute(self._conn, rows)
-        return owners, [trace_id for trace_id in stored if owners[trace_id] == stored[trace_id].project_id]
-
-    def _stored_traces(self, ids: list[str]) -> dict[str, Any]:
+    def _stored_traces(self, keys: list[str]) -> dict[str, Any]:
         table = tables.traces
         query = table.select().with_for_update() if self.dialect == "postgresql" else table.select()
         stored: dict[str, Any] = {}
-        for start in range(0, len(ids), ID_CHUNK):
-            for row in self._conn.execute(query.where(table.c.id.in_(ids[start : start + ID_CHUNK]))):
+        for start in range(0, len(keys), ID_CHUNK):
+            for row in self._conn.execute(query.where(table.c.id.in_(keys[start : start + ID_CHUNK]))):
                 stored[row.id] = row
         return stored
 

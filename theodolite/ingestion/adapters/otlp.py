@@ -8,6 +8,7 @@ canonical JSON mapping in one way that matters: trace and span ids are hex, not 
 from __future__ import annotations
 
 import base64
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -51,41 +52,121 @@ def parse_protobuf(body: bytes) -> ExportTraceServiceRequest:
     return request
 
 
+class UnreadableSpanError(ValueError):
+    """One span of an OTLP/JSON body cannot be read; the others can (partial success)."""
+
+
 def _hex_to_base64(value: Any, expected_bytes: int, what: str) -> Any:
     if not isinstance(value, str) or value == "":
         return value
     try:
         raw = bytes.fromhex(value)
     except ValueError as exc:
-        raise BadRequestError(f"{what} {value!r} is not hex (OTLP/JSON encodes ids as hex)") from exc
+        raise UnreadableSpanError(f"{what} {value!r} is not hex (OTLP/JSON encodes ids as hex)") from exc
     if len(raw) != expected_bytes:
-        raise BadRequestError(f"{what} {value!r} must be {expected_bytes * 2} hex digits")
+        raise UnreadableSpanError(f"{what} {value!r} must be {expected_bytes * 2} hex digits")
     return base64.b64encode(raw).decode()
 
 
-def parse_json(body: bytes) -> ExportTraceServiceRequest:
+def _children(document: Any, *names: str) -> tuple[dict[str, Any], list[Any]]:
+    """(the object without its child list, the child list); `names` are the list's JSON name and
+    its proto field name, which protobuf's JSON mapping accepts alike."""
+    if not isinstance(document, dict):
+        raise BadRequestError(f"OTLP/JSON body has the wrong shape: expected an object, got {document!r:.80}")
+    children = next((document[name] for name in names if document.get(name) is not None), [])
+    if not isinstance(children, list):
+        raise BadRequestError(f"OTLP/JSON body has the wrong shape: {names[0]} must be an array")
+    return {key: value for key, value in document.items() if key not in names}, children
+
+
+def _span_with_binary_ids(span: Any) -> dict[str, Any]:
+    """The span object with its hex ids as protobuf's JSON mapping reads bytes (base64)."""
+    if not isinstance(span, dict):
+        raise UnreadableSpanError("span is not a JSON object")
+    span = dict(span)
+    for key, size in (("traceId", 16), ("spanId", 8), ("parentSpanId", 8)):
+        if key in span:
+            span[key] = _hex_to_base64(span[key], size, key)
+    links = span.get("links")
+    if isinstance(links, list):
+        span["links"] = [
+            dict(link, traceId=_hex_to_base64(link.get("traceId"), 16, "links.traceId"),
+                 spanId=_hex_to_base64(link.get("spanId"), 8, "links.spanId"))
+            if isinstance(link, dict) else link
+            for link in links
+        ]  # fmt: skip
+    return span
+
+
+def _parse_span(span: Any, into: Any) -> Rejection | None:
+    """Parse one span object into the repeated field `into`; a Rejection if it cannot be read."""
+    try:
+        converted = _span_with_binary_ids(span)
+        target = into.add()
+        try:
+            json_format.ParseDict(converted, target, ignore_unknown_fields=True)
+        except Exception:
+            del into[-1]
+            raise
+    except (UnreadableSpanError, json_format.ParseError, AttributeError, TypeError, ValueError) as exc:
+        span_id = span.get("spanId") if isinstance(span, dict) else None
+        return Rejection(span_id if isinstance(span_id, str) and span_id else None, _unreadable_reason(exc))
+    return None
+
+
+def _unreadable_reason(exc: Exception) -> str:
+    """What the client is told about a span left out: our own reason, or the field path, never
+    Python's text (`invalid literal for int()`, attribute errors)."""
+    if isinstance(exc, UnreadableSpanError):
+        return str(exc)
+    if isinstance(exc, json_format.ParseError):
+        return _parse_error_message(exc)
+    return "span has the wrong shape: a span is an object of OTLP/JSON fields"
+
+
+def parse_json(body: bytes) -> tuple[ExportTraceServiceRequest, list[Rejection]]:
+    """An OTLP/JSON body -> (request, the spans left out). A span that cannot be read (an id that
+    is not hex or has the wrong length, a field of the wrong type) is left out and reported, as
+    the protobuf path reports a span with a bad id; raises BadRequestError when the body around
+    the spans cannot be read."""
     try:
         document = orjson.loads(body)
     except orjson.JSONDecodeError as exc:
         raise BadRequestError(f"body is not valid JSON: {exc}") from exc
     if not isinstance(document, dict):
         raise BadRequestError("OTLP/JSON body must be an object with a resourceSpans array")
+    request = ExportTraceServiceRequest()
+    rejections: list[Rejection] = []
+    _, resources = _children(document, "resourceSpans", "resource_spans")
     try:
-        for resource_spans in document.get("resourceSpans") or []:
-            for scope_spans in resource_spans.get("scopeSpans") or []:
-                for span in scope_spans.get("spans") or []:
-                    span["traceId"] = _hex_to_base64(span.get("traceId"), 16, "traceId")
-                    span["spanId"] = _hex_to_base64(span.get("spanId"), 8, "spanId")
-                    if "parentSpanId" in span:
-                        span["parentSpanId"] = _hex_to_base64(span["parentSpanId"], 8, "parentSpanId")
-                    for link in span.get("links") or []:
-                        link["traceId"] = _hex_to_base64(link.get("traceId"), 16, "links.traceId")
-                        link["spanId"] = _hex_to_base64(link.get("spanId"), 8, "links.spanId")
-        return json_format.ParseDict(document, ExportTraceServiceRequest(), ignore_unknown_fields=True)
+        for resource_document in resources:
+            resource, scopes = _children(resource_document, "scopeSpans", "scope_spans")
+            resource_spans = request.resource_spans.add()
+            json_format.ParseDict(resource, resource_spans, ignore_unknown_fields=True)
+            for scope_document in scopes:
+                scope, spans = _children(scope_document, "spans")
+                scope_spans = resource_spans.scope_spans.add()
+                json_format.ParseDict(scope, scope_spans, ignore_unknown_fields=True)
+                for span in spans:
+                    problem = _parse_span(span, scope_spans.spans)
+                    if problem is not None:
+                        rejections.append(problem)
     except (AttributeError, TypeError) as exc:
-        raise BadRequestError(f"OTLP/JSON body has the wrong shape: {exc}") from exc
+        raise BadRequestError(
+            "OTLP/JSON body has the wrong shape: resourceSpans, scopeSpans and spans must be arrays of objects"
+        ) from exc
     except json_format.ParseError as exc:
-        raise BadRequestError(f"OTLP/JSON body does not match ExportTraceServiceRequest: {exc}") from exc
+        raise BadRequestError(_parse_error_message(exc)) from exc
+    return request, rejections
+
+
+def _parse_error_message(exc: json_format.ParseError) -> str:
+    """protobuf's message nests 'Failed to parse <field> field:' down to Python's own text
+    (`invalid literal for int() with base 10`); the client gets the field path instead."""
+    fields = re.findall(r"Failed to parse (\w+) field", str(exc))
+    if fields:
+        return f"OTLP/JSON field {'.'.join(fields)} has a value of the wrong type (see the OTLP/JSON encoding)"
+    return "OTLP/JSON body does not match ExportTraceServiceRequest"
 
 
 def any_value(value: AnyValue) -> Any:
@@ -318,8 +399,12 @@ def decode_request(request: ExportTraceServiceRequest, *, max_attributes: int = 
 
 def decode_traces(body: bytes, content_type: str, max_attributes: int = 1000) -> Batch:
     """Body of POST /v1/traces -> Batch. Raises BadRequestError when the body cannot be read."""
-    request = parse_json(body) if content_type == "json" else parse_protobuf(body)
-    return decode_request(request, max_attributes=max_attributes)
+    if content_type != "json":
+        return decode_request(parse_protobuf(body), max_attributes=max_attributes)
+    request, unreadable = parse_json(body)
+    batch = decode_request(request, max_attributes=max_attributes)
+    batch.rejections[:0] = unreadable
+    return batch
 
 
 def encode_response(rejections: list[Rejection], content_type: str) -> bytes:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
+from pydantic import TypeAdapter, ValidationError
 
+from theodolite.errors import BadRequestError
 from theodolite.query.observations import ObservationFilter
 from theodolite.query.traces import TraceFilter
 from theodolite.server.routes.api_models import (
@@ -17,12 +19,27 @@ from theodolite.server.routes.api_models import (
     TracePage,
     UserPage,
 )
-from theodolite.server.state import AppState, authenticate
+from theodolite.server.state import AppState, authenticated_project
 
 ERRORS = {code: {"model": ErrorResponse} for code in (400, 401, 404, 422)}
-router = APIRouter(prefix="/api/v1", tags=["query"], responses=ERRORS)
 
-Project = Annotated[int, Depends(authenticate)]
+
+def check_time_range(request: Request) -> None:
+    """`from` after `to` is a mistake, not an empty page: 400 on every list that takes both. The
+    routes parse the values themselves (and answer 422 when they cannot)."""
+    try:
+        start, end = (_DATETIME.validate_python(request.query_params[k]) for k in ("from", "to"))
+    except (KeyError, ValidationError):
+        return
+    as_utc = [moment if moment.tzinfo else moment.replace(tzinfo=UTC) for moment in (start, end)]
+    if as_utc[0] > as_utc[1]:
+        raise BadRequestError(f"from ({start.isoformat()}) is after to ({end.isoformat()})")
+
+
+_DATETIME = TypeAdapter(datetime)
+router = APIRouter(prefix="/api/v1", tags=["query"], responses=ERRORS, dependencies=[Depends(check_time_range)])
+
+Project = Annotated[int, Depends(authenticated_project)]
 Limit = Annotated[int, Query(ge=1, le=500, description="page size")]
 Cursor = Annotated[str | None, Query(description="next_cursor of the previous page")]
 Start = Annotated[datetime | None, Query(alias="from", description="inclusive lower time bound, ISO-8601")]

@@ -22,8 +22,17 @@ class Totals(BaseModel):
     input_tokens: int
     output_tokens: int
     total_tokens: int
-    total_cost: float | None = Field(description="USD over priced observations; null when none was priced")
+    total_cost: float | None = Field(
+        description="USD over the observations with a known cost; null when no provider call has one and some are "
+        "unpriced (never 0 for unpriced calls). Cache hits and fallbacks cost a known $0: a trace of cache hits only "
+        "has 0"
+    )
+    saved_cost: float | None = Field(
+        description="USD the provider would have charged for the cache hits and fallbacks (not in total_cost): 0 "
+        "when there were none, null when none of them could be priced"
+    )
     unpriced_count: int = Field(description="generations whose model has no price: not counted as $0")
+    not_billed_count: int = Field(description="generations answered by a cache or a fallback: no provider call, $0")
     error_count: int
 
 
@@ -43,7 +52,11 @@ class TraceSummary(Totals):
 
 class TracePage(BaseModel):
     data: list[TraceSummary]
-    next_cursor: str | None = Field(description="pass as `cursor` for the next page; null on the last page")
+    next_cursor: str | None = Field(
+        description="pass as `cursor` for the next page; null on the last page. It carries a snapshot of the "
+        "first page: a trace created or moved earlier (a late span) since then is left out of later pages, "
+        "never returned twice"
+    )
 
 
 class ObservationSummary(BaseModel):
@@ -76,7 +89,9 @@ class ObservationSummary(BaseModel):
     calculated_input_cost: float | None
     calculated_output_cost: float | None
     calculated_total_cost: float | None
-    cost_status: str
+    cost_status: str = Field(description="priced, partial, unpriced, reported, not_billed (a cache hit or a fallback: "
+                             "$0) or n/a")  # fmt: skip
+    saved_cost: float | None = Field(description="not_billed only: what the provider would have charged")
     metadata: dict[str, Any] | None
     version: str | None
     environment: str | None

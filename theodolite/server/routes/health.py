@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from anyio import to_thread
 from fastapi import APIRouter, Request
 from sqlalchemy import text
@@ -10,6 +12,7 @@ from theodolite import __version__
 from theodolite.errors import StorageError
 from theodolite.server.routes.api_models import Health
 
+log = logging.getLogger(__name__)
 router = APIRouter(tags=["health"])
 
 
@@ -24,7 +27,8 @@ async def health(request: Request) -> dict:
     try:
         await to_thread.run_sync(ping)
     except Exception as exc:
-        raise StorageError(f"database unreachable: {exc.__class__.__name__}") from exc
+        log.warning("health check: database unreachable: %s", exc)
+        raise StorageError("database unreachable (the server log has the reason)") from exc
     return {
         "status": "ok",
         "version": __version__,

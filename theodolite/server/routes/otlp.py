@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from anyio import to_thread
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Depends, Request, Response
 
 from theodolite.errors import UnsupportedMediaTypeError
 from theodolite.ingestion.adapters.otlp import encode_response
 from theodolite.server.body import read_body
 from theodolite.server.decoding import decode_otlp_traces
-from theodolite.server.state import AppState, authenticate
+from theodolite.server.state import AppState, authenticated_project
 
 OTLP_TRACE_PATHS = ("/v1/traces", "/api/public/otel/v1/traces", "/otel/v1/traces")
 MEDIA_TYPES = {"protobuf": "application/x-protobuf", "json": "application/json"}
@@ -28,10 +30,9 @@ def body_kind(content_type: str) -> str:
     )
 
 
-async def export_traces(request: Request) -> Response:
+async def export_traces(request: Request, project_id: Annotated[int, Depends(authenticated_project)]) -> Response:
     """Accept an ExportTraceServiceRequest; answer only after its spans are committed."""
     state: AppState = request.app.state.theodolite
-    project_id = await authenticate(request)
     kind = body_kind(request.headers.get("content-type", ""))
     body = await read_body(request, state.settings.max_body_bytes)
     overrides = await state.prices.for_project(project_id)

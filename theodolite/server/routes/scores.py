@@ -1,6 +1,8 @@
 """POST /api/v1/scores: scores (evaluations, user feedback) from our SDK or any HTTP client.
 
-Committed through the same pipeline as spans: the answer comes after the commit.
+Committed through the same pipeline as spans: the answer comes after the commit. Scores belong
+to the key's project: their ids are unique within it, and a score shows only on that project's
+trace of its trace id, also when it arrived before the trace.
 """
 
 from __future__ import annotations
@@ -15,13 +17,16 @@ from pydantic import BaseModel, Field, model_validator
 from theodolite.model import Batch, Score, ScoreDataType
 from theodolite.server.routes.api import ERRORS, Project, State
 from theodolite.storage.rows import prepare_batch
+from theodolite.storage.trace_keys import MAX_WIRE_TRACE_ID_CHARS
 
 router = APIRouter(prefix="/api/v1/scores", tags=["scores"], responses=ERRORS)
 
 
 class ScoreIn(BaseModel):
     id: str | None = Field(None, max_length=64, description="idempotency key; a resent id is stored once")
-    trace_id: str | None = Field(None, max_length=64)
+    trace_id: str | None = Field(
+        None, max_length=MAX_WIRE_TRACE_ID_CHARS, description="may name a trace that has not arrived yet"
+    )
     observation_id: str | None = Field(None, max_length=64)
     session_id: str | None = None
     name: str = Field(min_length=1, max_length=200)

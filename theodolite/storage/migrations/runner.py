@@ -24,6 +24,11 @@ def current_revision(engine: Engine) -> str | None:
         return MigrationContext.configure(conn).get_current_revision()
 
 
+def base_revision() -> str | None:
+    """The first revision: the one a new, empty database starts from."""
+    return ScriptDirectory.from_config(alembic_config()).get_base()
+
+
 def head_revision() -> str | None:
     return ScriptDirectory.from_config(alembic_config()).get_current_head()
 
