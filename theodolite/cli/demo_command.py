@@ -100,7 +100,7 @@ def _describe(summary: DemoSummary) -> str:
         f"in {summary.seconds:.1f} s; new rows stored: {added}."
     )
     if summary.rejected:
-        text += f"\n{summary.rejected:,} items were refused (their trace ids belong to another project)."
+        text += f"\n{summary.rejected:,} items were rejected as invalid (see the server log)."
     if not any(summary.new_rows.values()):
         text += "\nNothing new: this seed was already loaded (use --seed for more traffic)."
     return text
