@@ -100,3 +100,22 @@ def test_default_demo_size_writes_well_under_a_minute_on_sqlite(tmp_path) -> Non
 def test_default_url_is_the_demo_file_in_the_data_directory() -> None:
     url = default_demo_url()
     assert url.startswith("sqlite:///") and url.endswith("/demo.db") and "theodolite" in url
+
+
+def test_demo_leaves_a_user_called_demo_that_it_did_not_make_alone(tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
+    from theodolite.server.accounts import create_user
+
+    url = f"sqlite:///{tmp_path / 'demo.db'}"
+    database = open_database(url)
+    try:
+        create_user(database, "demo@acme.example", name="demo", password="their own password")
+    finally:
+        database.dispose()
+    run_demo(Settings(database_url=url), days=1, traces_per_day=5, seed=1, serve=False)
+    assert "with your own user (a user named 'demo' already exists)" in capsys.readouterr().out
+    database = open_database(url, migrate=False)
+    try:
+        demo = find_user(database, "demo")
+        assert demo is not None and verify_password(demo.password_hash, "their own password") and not demo.is_admin
+    finally:
+        database.dispose()

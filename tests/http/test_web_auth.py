@@ -111,6 +111,20 @@ def test_sign_in_me_and_sign_out(world: World) -> None:
     assert "error" in replay.json()
 
 
+def test_sign_in_reads_json_only_and_ends_the_previous_session(world: World) -> None:
+    # A cross-site HTML form can post text/plain or form data, never application/json.
+    as_form = httpx.post(f"{world.server.base_url}/api/v1/auth/login",
+                         content=f'{{"login": "owner-a", "password": "{PASSWORD}"}}',
+                         headers={"Content-Type": "text/plain"})  # fmt: skip
+    assert as_form.status_code == 422 and "theodolite_session" not in as_form.cookies
+    with sign_in(world.server, "owner-a", PASSWORD) as client:
+        first = dict(client.cookies)
+        again = client.post("/api/v1/auth/login", json={"login": "viewer-a", "password": PASSWORD})
+        assert again.status_code == 200
+        assert client.get("/api/v1/auth/me").json()["user"]["name"] == "viewer-a"
+    assert httpx.get(f"{world.server.base_url}/api/v1/auth/me", cookies=first).status_code == 401
+
+
 def test_user_name_signs_in_too_and_admin_comes_from_the_environment(world: World) -> None:
     assert login(world.server, "member-a", PASSWORD).json()["projects"] == [{"name": "alpha", "role": "member"}]
     admin = login(world.server, ADMIN_EMAIL, ADMIN_PASSWORD).json()
