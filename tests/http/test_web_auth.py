@@ -154,7 +154,7 @@ def test_wrong_password_and_unknown_user_get_the_same_answer_in_similar_time(wor
     }
     # An unknown user is checked against a dummy argon2 hash: without it the answer came ~50x faster.
     fastest_wrong, fastest_unknown = min(t for *_, t in wrong), min(t for *_, t in unknown)
-    assert fastest_unknown > 0.4 * fastest_wrong, (fastest_unknown, fastest_wrong)
+    assert fastest_unknown > 0.25 * fastest_wrong, (fastest_unknown, fastest_wrong)
     assert login(world.server, "owner-b", PASSWORD).status_code == 200  # 3 failures: under the limit of 4
 
 
