@@ -168,6 +168,9 @@ def test_sign_in_is_rate_limited_per_login(world: World) -> None:
     assert 0 < int(limited.headers["Retry-After"]) <= 900
     assert "too many sign-in attempts" in limited.json()["error"]["message"]
     assert login(world.server, "owner-b", PASSWORD).status_code == 200  # other logins are not affected
+    log = world.server.log()
+    assert "sign-in refused: user target from 127.0.0.1" in log and "sign-in rate-limited: user target" in log
+    assert "guess-" not in log  # the typed text is never logged (people type passwords there)
 
 
 def test_a_write_with_the_session_needs_the_csrf_token(world: World) -> None:
