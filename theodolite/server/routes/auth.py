@@ -92,7 +92,7 @@ async def login(request: Request, response: Response, state: State, body: LoginI
     except RateLimitedError:
         log.warning("sign-in rate-limited: %s from %s", f"user {found.name}" if found else "unknown login", address)
         raise
-    user = await to_thread.run_sync(state.sessions.check_password, found, body.password)
+    user = await state.sessions.hashing(state.sessions.check_password, found, body.password)
     if user is None:
         # Never the typed text: people type passwords into the login field.
         log.info("sign-in refused: %s from %s", f"user {found.name}" if found else "unknown login", address)
@@ -137,7 +137,7 @@ async def change_password(request: Request, state: State, body: PasswordChangeIn
     user = session.user
     login_key, address = f"user:{user.id}", _client_address(request)
     attempt = state.login_limiter.attempt(login_key, address)
-    if not await to_thread.run_sync(verify_password, user.password_hash, body.current_password):
+    if not await state.sessions.hashing(verify_password, user.password_hash, body.current_password):
         raise AuthenticationError("the current password is wrong")
     state.login_limiter.forgive(login_key, address, attempt)
     try:
@@ -146,7 +146,7 @@ async def change_password(request: Request, state: State, body: PasswordChangeIn
         raise BadRequestError(exc.message) from exc
     if body.new_password == body.current_password:
         raise BadRequestError("choose a password different from the current one")
-    new_hash = await to_thread.run_sync(hash_password, body.new_password)
+    new_hash = await state.sessions.hashing(hash_password, body.new_password)
     await to_thread.run_sync(lambda: update_password(state.database, user.id, new_hash, must_change_password=False))
     await to_thread.run_sync(lambda: delete_user_sessions(state.database, user.id, keep_token_hash=session.token_hash))
     return Response(status_code=204)
