@@ -380,6 +380,17 @@ def test_reset_password_through_the_cli_ends_the_sessions(world: World) -> None:
     assert signed.status_code == 200 and signed.json()["user"]["must_change_password"] is False
 
 
+def test_deleting_a_user_through_the_cli_ends_their_sessions(world: World) -> None:
+    url = world.server.database_url
+    cli_ok(url, "users", "create", "leaver@example.com", "--project", "alpha", "--role", "member",
+           "--password-stdin", stdin=PASSWORD + "\n")  # fmt: skip
+    with sign_in(world.server, "leaver", PASSWORD) as client:
+        assert client.get("/api/v1/traces").status_code == 200
+        cli_ok(url, "users", "delete", "leaver")
+        assert client.get("/api/v1/traces").status_code == 401
+    assert login(world.server, "leaver", PASSWORD).status_code == 401
+
+
 @pytest.fixture(scope="module")
 def strict_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TheodoliteServer]:
     """A server allowing 3 sign-in attempts per client address."""
