@@ -453,3 +453,12 @@ def test_admins_manage_users_through_the_api(world: World) -> None:
         assert admin.delete("/api/v1/admin/users/ui", headers=csrf(admin)).status_code == 404
         last = admin.patch("/api/v1/admin/users/root", json={"is_admin": False}, headers=csrf(admin))
         assert last.status_code == 409 and "last admin" in last.json()["error"]["message"]
+
+
+def test_header_and_query_naming_two_projects_is_a_bad_request(world: World) -> None:
+    with sign_in(world.server, ADMIN_EMAIL, ADMIN_PASSWORD) as admin:
+        both = admin.get("/api/v1/traces", params={"project": "alpha"}, headers={"X-Theodolite-Project": "beta"})
+        assert both.status_code == 400 and "name different projects" in both.json()["error"]["message"]
+        same = admin.get("/api/v1/traces", params={"project": "beta", "name": "beta-trace"},
+                         headers={"X-Theodolite-Project": "beta"})  # fmt: skip
+        assert [t["id"] for t in same.json()["data"]] == [world.beta_trace]
