@@ -462,3 +462,14 @@ def test_header_and_query_naming_two_projects_is_a_bad_request(world: World) -> 
         same = admin.get("/api/v1/traces", params={"project": "beta", "name": "beta-trace"},
                          headers={"X-Theodolite-Project": "beta"})  # fmt: skip
         assert [t["id"] for t in same.json()["data"]] == [world.beta_trace]
+
+
+def test_an_owner_manages_only_their_own_projects_keys_and_members(world: World) -> None:
+    with sign_in(world.server, "owner-a", PASSWORD) as owner:  # acting in alpha
+        assert owner.delete(f"/api/v1/keys/{world.beta_public}", headers=csrf(owner)).status_code == 404
+        assert world.beta_public not in [k["public_key"] for k in owner.get("/api/v1/keys").json()["data"]]
+        assert "owner-b" not in [m["name"] for m in owner.get("/api/v1/members").json()["data"]]
+        assert owner.delete("/api/v1/members/owner-b", headers=csrf(owner)).status_code == 404  # no role in alpha
+    with world.server.client(world.beta_secret) as keyed:
+        assert keyed.get("/api/v1/traces").status_code == 200  # beta's key was not revoked
+    assert login(world.server, "owner-b", PASSWORD).json()["projects"] == [{"name": "beta", "role": "owner"}]
