@@ -31,13 +31,24 @@ class AuthenticationError(TheodoliteError):
 
 
 class ForbiddenError(TheodoliteError):
-    """The client is known (or needs no key) but may not read this."""
+    """The client is known but may not do this: its role does not allow it, a CSRF token is missing,
+    or the endpoint is not for it."""
 
     http_status = 403
 
 
 class NotFoundError(TheodoliteError):
     http_status = 404
+
+
+class RateLimitedError(TheodoliteError):
+    """Too many attempts (sign-in); the client may try again after `retry_after_s` seconds."""
+
+    http_status = 429
+
+    def __init__(self, message: str, retry_after_s: int) -> None:
+        super().__init__(message)
+        self.retry_after_s = retry_after_s
 
 
 class OverloadedError(TheodoliteError):

@@ -1,4 +1,4 @@
-"""The query API under /api/v1 (JSON, key-authenticated, newest first, cursor pagination)."""
+"""The query API under /api/v1 (JSON; an API key or a signed-in session; newest first, cursor pagination)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from pydantic import TypeAdapter, ValidationError
 from theodolite.errors import BadRequestError
 from theodolite.query.observations import ObservationFilter
 from theodolite.query.traces import TraceFilter
+from theodolite.server.access import Project
 from theodolite.server.routes.api_models import (
     ErrorResponse,
     ObservationPage,
@@ -19,9 +20,9 @@ from theodolite.server.routes.api_models import (
     TracePage,
     UserPage,
 )
-from theodolite.server.state import AppState, authenticated_project
+from theodolite.server.state import AppState
 
-ERRORS = {code: {"model": ErrorResponse} for code in (400, 401, 404, 422)}
+ERRORS = {code: {"model": ErrorResponse} for code in (400, 401, 403, 404, 422)}
 
 
 def check_time_range(request: Request) -> None:
@@ -38,8 +39,6 @@ def check_time_range(request: Request) -> None:
 
 _DATETIME = TypeAdapter(datetime)
 router = APIRouter(prefix="/api/v1", tags=["query"], responses=ERRORS, dependencies=[Depends(check_time_range)])
-
-Project = Annotated[int, Depends(authenticated_project)]
 Limit = Annotated[int, Query(ge=1, le=500, description="page size")]
 Cursor = Annotated[str | None, Query(description="next_cursor of the previous page")]
 Start = Annotated[datetime | None, Query(alias="from", description="inclusive lower time bound, ISO-8601")]
