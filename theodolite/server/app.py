@@ -26,6 +26,7 @@ from theodolite.server.settings import Settings
 from theodolite.server.state import AppState
 from theodolite.storage.dictionaries import load_dictionaries
 from theodolite.storage.engine import open_database
+from theodolite.web import mount_web_ui
 
 log = logging.getLogger("theodolite")
 
@@ -102,4 +103,5 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(prices.router)
     app.include_router(scores.router)
     app.include_router(metrics.router)
+    mount_web_ui(app)  # last: its catch-all answers the UI's routes, after every API route
     return app

@@ -1,0 +1,169 @@
+// The list's filters. Each change is written to the URL (which the list reads), so the browser's
+// back button, a reload and a shared link all reproduce the view.
+import { useEffect, useState, type KeyboardEvent } from "react";
+import { LEVELS, RANGES, TEXT_FILTERS, type Level, type TextFilterKey, type TraceFilters } from "./filters";
+
+interface Props {
+  filters: TraceFilters;
+  onChange: (filters: TraceFilters) => void;
+  busy: boolean;
+}
+
+/** A text filter applied on Enter or when the field loses focus, not on every key. */
+function TextFilter({
+  label,
+  value,
+  onCommit,
+}: {
+  label: string;
+  value: string | null;
+  onCommit: (value: string | null) => void;
+}) {
+  const [draft, setDraft] = useState(value ?? "");
+  useEffect(() => setDraft(value ?? ""), [value]);
+  const commit = () => {
+    const next = draft.trim() || null;
+    if (next !== value) onCommit(next);
+  };
+  return (
+    <label className="filter">
+      <span>{label}</span>
+      <input
+        aria-label={`${label} filter`}
+        value={draft}
+        placeholder="any"
+        onChange={(event) => setDraft(event.target.value)}
+        onBlur={commit}
+        onKeyDown={(event) => {
+          if (event.key === "Enter") commit();
+          if (event.key === "Escape") setDraft(value ?? "");
+        }}
+      />
+    </label>
+  );
+}
+
+/** <input type="datetime-local"> speaks local wall time without a zone; the URL keeps ISO with offset. */
+function toLocalInput(iso: string | null): string {
+  if (!iso) return "";
+  const date = new Date(iso);
+  const local = new Date(date.getTime() - date.getTimezoneOffset() * 60_000);
+  return local.toISOString().slice(0, 16);
+}
+
+function fromLocalInput(value: string): string | null {
+  if (!value) return null;
+  const date = new Date(value); // parsed as local time
+  return Number.isNaN(date.getTime()) ? null : date.toISOString();
+}
+
+export function FilterBar({ filters, onChange, busy }: Props) {
+  const [tagDraft, setTagDraft] = useState("");
+  const custom = filters.from !== null || filters.to !== null;
+  const [showCustom, setShowCustom] = useState(custom);
+  useEffect(() => setShowCustom(custom), [custom]);
+  const set = (patch: Partial<TraceFilters>) => onChange({ ...filters, ...patch });
+
+  const addTag = (event: KeyboardEvent<HTMLInputElement>) => {
+    if (event.key !== "Enter") return;
+    const tag = tagDraft.trim();
+    if (tag && !filters.tags.includes(tag)) set({ tags: [...filters.tags, tag] });
+    setTagDraft("");
+  };
+
+  const rangeValue = showCustom ? "custom" : (filters.range ?? "");
+  return (
+    <section className="filterbar" aria-label="Filters" aria-busy={busy}>
+      <label className="filter">
+        <span>Time</span>
+        <select
+          aria-label="Time range"
+          value={rangeValue}
+          onChange={(event) => {
+            const value = event.target.value;
+            if (value === "custom") {
+              setShowCustom(true);
+              return;
+            }
+            setShowCustom(false);
+            set({ range: value || null, from: null, to: null });
+          }}
+        >
+          <option value="">All time</option>
+          {Object.entries(RANGES).map(([key, { label }]) => (
+            <option key={key} value={key}>
+              {label}
+            </option>
+          ))}
+          <option value="custom">Custom…</option>
+        </select>
+      </label>
+      {showCustom ? (
+        <>
+          <label className="filter">
+            <span>From</span>
+            <input
+              type="datetime-local"
+              aria-label="From"
+              value={toLocalInput(filters.from)}
+              onChange={(event) => set({ range: null, from: fromLocalInput(event.target.value) })}
+            />
+          </label>
+          <label className="filter">
+            <span>To</span>
+            <input
+              type="datetime-local"
+              aria-label="To"
+              value={toLocalInput(filters.to)}
+              onChange={(event) => set({ range: null, to: fromLocalInput(event.target.value) })}
+            />
+          </label>
+        </>
+      ) : null}
+      {TEXT_FILTERS.map(({ key, label }) => (
+        <TextFilter
+          key={key}
+          label={label}
+          value={filters[key as TextFilterKey]}
+          onCommit={(value) => set({ [key]: value } as Partial<TraceFilters>)}
+        />
+      ))}
+      <label className="filter">
+        <span>Level</span>
+        <select
+          aria-label="Level"
+          value={filters.level ?? ""}
+          onChange={(event) => set({ level: (event.target.value || null) as Level | null })}
+        >
+          <option value="">any</option>
+          {LEVELS.map((level) => (
+            <option key={level} value={level}>
+              {level}
+            </option>
+          ))}
+        </select>
+      </label>
+      <label className="filter">
+        <span>Tags</span>
+        <input
+          aria-label="Add tag filter"
+          value={tagDraft}
+          placeholder="tag + Enter"
+          onChange={(event) => setTagDraft(event.target.value)}
+          onKeyDown={addTag}
+        />
+      </label>
+      {filters.tags.map((tag) => (
+        <button
+          key={tag}
+          type="button"
+          className="chip chip-removable"
+          title="Remove this tag filter"
+          onClick={() => set({ tags: filters.tags.filter((t) => t !== tag) })}
+        >
+          {tag} <span aria-hidden="true">×</span>
+        </button>
+      ))}
+    </section>
+  );
+}
