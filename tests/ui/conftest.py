@@ -22,3 +22,67 @@ def built_ui() -> Path:
     assert result.returncode == 0, f"scripts/build-ui failed:\n{result.stdout}\n{result.stderr}"
     assert (STATIC_DIR / "index.html").is_file()
     return STATIC_DIR
+
+
+# --- Browser tests: Playwright driving Debian's chromium (no browser download) ---------------
+
+CHROMIUM = "/usr/bin/chromium"
+ADMIN_EMAIL = "ui-admin@example.com"
+ADMIN_PASSWORD = "correct horse battery staple"
+DEMO_PROJECT = "test"  # TheodoliteServer's bootstrap project: the demo writes into it
+DEMO_DAYS, DEMO_TRACES_PER_DAY = 2, 150
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"the browser tests drive {CHROMIUM}: apt-get install chromium (scripts/test does)")
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(executable_path=CHROMIUM)
+        try:
+            yield instance
+        finally:
+            instance.close()
+
+
+@pytest.fixture(scope="module")
+def demo_server(built_ui: Path, tmp_path_factory: pytest.TempPathFactory):
+    """A real `theodolite serve` on a SQLite file holding `theodolite demo` traffic, with an admin."""
+    import os
+    import sys
+
+    from tests.support.server import TheodoliteServer
+
+    workdir = tmp_path_factory.mktemp("ui-demo")
+    url = f"sqlite:///{workdir / 'theodolite.db'}"
+    fill = subprocess.run(
+        [sys.executable, "-m", "theodolite", "demo", "--no-serve", "--days", str(DEMO_DAYS)]
+        + ["--traces-per-day", str(DEMO_TRACES_PER_DAY), "--database-url", url],
+        env={**os.environ, "THEODOLITE_INIT_PROJECT": DEMO_PROJECT},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert fill.returncode == 0, fill.stdout + fill.stderr
+    instance = TheodoliteServer(url, workdir, init_admin_email=ADMIN_EMAIL, init_admin_password=ADMIN_PASSWORD).start()
+    try:
+        yield instance
+    finally:
+        instance.stop()
+
+
+@pytest.fixture
+def page(browser, demo_server):
+    """A fresh browser context (no cookies) on the demo server; fails the test on a page error."""
+    context = browser.new_context(base_url=demo_server.base_url, viewport={"width": 1400, "height": 900})
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    try:
+        yield page
+    finally:
+        context.close()
+    assert not errors, f"JavaScript errors on the page: {errors}"

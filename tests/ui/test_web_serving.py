@@ -72,3 +72,22 @@ def test_a_server_without_the_built_ui_says_how_to_build_it(tmp_path: Path) -> N
             assert response.status_code == 503
             assert response.headers["content-type"].startswith("text/html")
             assert "scripts/build-ui" in response.text
+
+
+def test_the_package_data_carries_every_built_file(built_ui: Path) -> None:
+    """Wheels and sdists built after scripts/build-ui carry the UI: pyproject's package-data
+    patterns must match every file the build writes (a new sub-folder would need a new pattern)."""
+    import tomllib
+    from pathlib import PurePosixPath
+
+    patterns = tomllib.loads((Path(__file__).resolve().parents[2] / "pyproject.toml").read_text())["tool"][
+        "setuptools"
+    ]["package-data"]["theodolite.web"]
+    built = [p.relative_to(built_ui.parent).as_posix() for p in built_ui.rglob("*") if p.is_file()]
+    # PurePosixPath.match, like setuptools' glob, does not let * cross a /.
+    missed = [
+        f
+        for f in built
+        if not f.split("/")[-1].startswith(".") and not any(PurePosixPath(f).match(p) for p in patterns)
+    ]
+    assert built and not missed, missed

@@ -1,0 +1,165 @@
+"""The web UI in a real browser (Debian's chromium through Playwright) against a real `theodolite
+serve` holding demo traffic: sign-in, the trace list, its URL filters, infinite scroll over the
+cursor API with only the visible rows in the DOM, keyboard navigation, sign-out.
+
+No sleeps: Playwright's locators wait, and expect() polls with a timeout."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.support.server import TheodoliteServer
+from tests.ui.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, DEMO_DAYS, DEMO_TRACES_PER_DAY
+
+TOTAL_TRACES = DEMO_DAYS * DEMO_TRACES_PER_DAY
+PAGE_SIZE = 50  # ui/src/pages/TracesPage.tsx
+
+
+def sign_in(page: Page, login: str = ADMIN_EMAIL, password: str = ADMIN_PASSWORD) -> None:
+    page.get_by_label("Email or user name").fill(login)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+
+
+def rows(page: Page):
+    return page.get_by_test_id("trace-row")
+
+
+def visible_ids(page: Page) -> list[str]:
+    """Trace ids of the rows in the DOM, in list order."""
+    found = rows(page).evaluate_all(
+        "rows => rows.map(r => [Number(r.dataset.index), r.dataset.traceId]).sort((a, b) => a[0] - b[0])"
+    )
+    return [trace_id for _, trace_id in found]
+
+
+def api_ids(server: TheodoliteServer, **params: str) -> list[str]:
+    with server.client() as client:
+        response = client.get("/api/v1/traces", params={"limit": PAGE_SIZE, **params})
+    assert response.status_code == 200, response.text
+    return [item["id"] for item in response.json()["data"]]
+
+
+def test_sign_in_lands_on_the_newest_traces(page: Page, demo_server: TheodoliteServer) -> None:
+    page.goto("/")
+    expect(page).to_have_url(re.compile(r"/login$"))
+    sign_in(page)
+    expect(page).to_have_url(re.compile(r"/traces$"))
+    expect(page.get_by_test_id("user-name")).to_be_visible()
+    expect(page.get_by_test_id("list-status")).to_have_attribute("data-loaded", str(PAGE_SIZE))
+    newest = api_ids(demo_server)
+    assert visible_ids(page) == newest[: len(visible_ids(page))]
+    # Every column is there, and an unpriced trace says so rather than $0.
+    for header in ("Time", "Name", "User", "Session", "Tags", "Latency", "Tokens", "Cost", "Level"):
+        expect(page.get_by_role("columnheader", name=header)).to_be_visible()
+
+
+def test_a_wrong_password_shows_an_error(page: Page) -> None:
+    page.goto("/login")
+    sign_in(page, password="not the password")
+    expect(page.get_by_test_id("login-error")).to_have_text(re.compile("Wrong email, user name or password"))
+    expect(page).to_have_url(re.compile(r"/login$"))
+    expect(page.get_by_label("Password")).to_have_value("")
+
+
+def test_a_model_filter_goes_in_the_url_and_survives_a_reload(page: Page, demo_server: TheodoliteServer) -> None:
+    model = "gpt-4o-mini-2024-07-18"
+    expected = api_ids(demo_server, model=model)
+    assert expected and expected != api_ids(demo_server)[: len(expected)]
+    page.goto("/traces")
+    sign_in(page)
+    expect(page.get_by_test_id("list-status")).to_have_attribute("data-loaded", str(PAGE_SIZE))
+
+    page.get_by_label("Model filter").fill(model)
+    page.get_by_label("Model filter").press("Enter")
+    expect(page).to_have_url(re.compile(r"/traces\?model=gpt-4o-mini-2024-07-18$"))
+    expect(page.locator(f'[data-testid="trace-row"][data-index="0"][data-trace-id="{expected[0]}"]')).to_be_visible()
+    shown = visible_ids(page)
+    assert shown == expected[: len(shown)]
+
+    page.reload()
+    expect(page.get_by_label("Model filter")).to_have_value(model)
+    expect(page.locator(f'[data-testid="trace-row"][data-index="0"][data-trace-id="{expected[0]}"]')).to_be_visible()
+    assert visible_ids(page) == shown
+
+    page.get_by_role("button", name=re.compile(r"Clear 1 filter")).click()
+    expect(page).to_have_url(re.compile(r"/traces$"))
+
+
+def test_scrolling_loads_every_page_but_keeps_only_visible_rows_in_the_dom(page: Page) -> None:
+    fetched: list[str] = []
+    page.on(
+        "response",
+        lambda r: fetched.append(r.url) if urlparse(r.url).path == "/api/v1/traces" and r.status == 200 else None,
+    )
+    page.goto("/traces")
+    sign_in(page)
+    status = page.get_by_test_id("list-status")
+    expect(status).to_have_attribute("data-loaded", str(PAGE_SIZE))
+    scroller = page.get_by_test_id("trace-scroll")
+    for loaded in range(PAGE_SIZE, TOTAL_TRACES, PAGE_SIZE):
+        scroller.evaluate("el => { el.scrollTop = el.scrollHeight; }")
+        expect(status).to_have_attribute("data-loaded", str(min(loaded + PAGE_SIZE, TOTAL_TRACES)))
+    expect(status).to_contain_text("end of the list")
+
+    pages = [parse_qs(urlparse(url).query) for url in fetched]
+    assert len(pages) == TOTAL_TRACES // PAGE_SIZE
+    assert "cursor" not in pages[0] and all("cursor" in p for p in pages[1:])
+    in_dom = rows(page).count()
+    assert 0 < in_dom <= 60, f"{in_dom} rows in the DOM for {TOTAL_TRACES} loaded"
+
+
+def test_j_k_and_enter_open_a_trace(page: Page, demo_server: TheodoliteServer) -> None:
+    page.goto("/traces")
+    sign_in(page)
+    expect(page.get_by_test_id("list-status")).to_have_attribute("data-loaded", str(PAGE_SIZE))
+    expect(rows(page).first).to_have_attribute("aria-selected", "true")
+    page.keyboard.press("j")
+    page.keyboard.press("j")
+    page.keyboard.press("k")
+    selected = page.locator('[data-testid="trace-row"][aria-selected="true"]')
+    expect(selected).to_have_attribute("data-index", "1")
+    trace_id = selected.get_attribute("data-trace-id")
+    assert trace_id == api_ids(demo_server)[1]
+
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(re.compile(rf"/traces/{re.escape(trace_id)}$"))
+    expect(page.get_by_test_id("json-tree")).to_contain_text(trace_id)
+    with demo_server.client() as client:
+        name = client.get(f"/api/v1/traces/{trace_id}").json()["name"]
+    expect(page.get_by_test_id("trace-title")).to_have_text(name)
+
+    page.keyboard.press("Escape")
+    expect(page).to_have_url(re.compile(r"/traces$"))
+    expect(page.locator('[data-testid="trace-row"][aria-selected="true"]')).to_have_attribute("data-index", "1")
+
+
+def test_a_signed_out_deep_link_comes_back_after_sign_in(page: Page) -> None:
+    page.goto("/traces?level=ERROR")
+    expect(page).to_have_url(re.compile(r"/login\?next="))
+    sign_in(page)
+    expect(page).to_have_url(re.compile(r"/traces\?level=ERROR$"))
+    expect(page.get_by_label("Level")).to_have_value("ERROR")
+    expect(rows(page).first.get_by_text("ERROR")).to_be_visible()
+
+
+def test_sign_out_ends_the_session(page: Page) -> None:
+    page.goto("/traces")
+    sign_in(page)
+    expect(page.get_by_test_id("user-name")).to_be_visible()
+    page.get_by_role("button", name="Sign out").click()
+    expect(page).to_have_url(re.compile(r"/login$"))
+    page.goto("/traces")
+    expect(page).to_have_url(re.compile(r"/login\?next="))
+    assert page.context.request.get("/api/v1/auth/me").status == 401
+
+
+@pytest.mark.parametrize("path", ["/traces/no-such-trace"])
+def test_an_unknown_trace_says_so(page: Page, path: str) -> None:
+    page.goto(path)
+    sign_in(page)
+    expect(page.get_by_text("No such trace")).to_be_visible()
