@@ -15,10 +15,11 @@ export function formatUsd(value: number): string {
   if (value === 0) return "$0";
   const sign = value < 0 ? "-" : "";
   const abs = Math.abs(value);
-  if (abs < 0.000001) return `${sign}<$0.000001`;
+  // An embedding of a few tokens costs fractions of a micro-dollar: still shown, not rounded to $0.
+  if (abs < 1e-9) return `${sign}<$0.000000001`;
   if (abs < 1) {
     // Three significant digits without exponent notation, trailing zeros trimmed.
-    const digits = Math.min(8, 2 - Math.floor(Math.log10(abs)));
+    const digits = Math.min(11, 2 - Math.floor(Math.log10(abs)));
     return `${sign}$${trimZeros(abs.toFixed(digits))}`;
   }
   return `${sign}$${abs.toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;

@@ -13,7 +13,7 @@ import { TracesPage } from "./pages/TracesPage";
 function RequireAuth({ children }: { children: React.ReactNode }) {
   const { me, error } = useAuth();
   const location = useLocation();
-  if (error) return <FullPageMessage title="Cannot reach the server" detail={error.message} retry />;
+  if (error) return <FullPageMessage title="Cannot check your session" detail={error.message} retry />;
   if (me === undefined) return <FullPageMessage title="Loading…" busy />;
   if (me === null) {
     const next = location.pathname + location.search;

@@ -35,7 +35,7 @@ export function LoginPage() {
     return () => window.clearInterval(timer);
   }, [retryAt]);
 
-  if (meError) return <FullPageMessage title="Cannot reach the server" detail={meError.message} retry />;
+  if (meError) return <FullPageMessage title="Cannot check your session" detail={meError.message} retry />;
   if (me === undefined) return <FullPageMessage title="Loading…" busy />;
   if (me !== null) return <Navigate to={next} replace />;
 

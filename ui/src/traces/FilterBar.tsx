@@ -1,6 +1,6 @@
 // The list's filters. Each change is written to the URL (which the list reads), so the browser's
 // back button, a reload and a shared link all reproduce the view.
-import { useEffect, useState, type KeyboardEvent } from "react";
+import { useEffect, useRef, useState, type KeyboardEvent } from "react";
 import { LEVELS, RANGES, TEXT_FILTERS, type Level, type TextFilterKey, type TraceFilters } from "./filters";
 
 interface Props {
@@ -20,8 +20,13 @@ function TextFilter({
   onCommit: (value: string | null) => void;
 }) {
   const [draft, setDraft] = useState(value ?? "");
+  const cancelled = useRef(false); // Escape: leave the field without applying what was typed
   useEffect(() => setDraft(value ?? ""), [value]);
   const commit = () => {
+    if (cancelled.current) {
+      cancelled.current = false;
+      return;
+    }
     const next = draft.trim() || null;
     if (next !== value) onCommit(next);
   };
@@ -35,8 +40,13 @@ function TextFilter({
         onChange={(event) => setDraft(event.target.value)}
         onBlur={commit}
         onKeyDown={(event) => {
-          if (event.key === "Enter") commit();
-          if (event.key === "Escape") setDraft(value ?? "");
+          // Enter applies and leaves the field, so j/k move in the list straight away.
+          if (event.key === "Enter") event.currentTarget.blur();
+          if (event.key === "Escape") {
+            cancelled.current = true;
+            setDraft(value ?? "");
+            event.currentTarget.blur();
+          }
         }}
       />
     </label>
