@@ -30,8 +30,24 @@ class AuthenticationError(TheodoliteError):
     http_status = 401
 
 
+class ForbiddenError(TheodoliteError):
+    """Signed in, but the role (or a missing CSRF token) does not allow this request."""
+
+    http_status = 403
+
+
 class NotFoundError(TheodoliteError):
     http_status = 404
+
+
+class RateLimitedError(TheodoliteError):
+    """Too many attempts (sign-in); the client may try again after `retry_after_s` seconds."""
+
+    http_status = 429
+
+    def __init__(self, message: str, retry_after_s: int) -> None:
+        super().__init__(message)
+        self.retry_after_s = retry_after_s
 
 
 class OverloadedError(TheodoliteError):

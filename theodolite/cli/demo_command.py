@@ -20,7 +20,10 @@ import platformdirs
 from theodolite.demo import generate_traffic
 from theodolite.ingestion.costing import NO_OVERRIDES, price_batch
 from theodolite.ingestion.pipeline import IngestPipeline
+from theodolite.query.accounts import find_user
+from theodolite.server.accounts import NewPassword, create_user, reset_password
 from theodolite.server.bootstrap import DEFAULT_PROJECT, bootstrap_projects, describe_new_key
+from theodolite.server.passwords import generate_password
 from theodolite.server.settings import Settings
 from theodolite.storage.engine import Database, open_database
 from theodolite.storage.prices import load_overrides
@@ -120,6 +123,30 @@ def _curl_example(settings: Settings, project: str, new_key: IssuedKey | None) -
 
 
 LIVE_INTERVAL_S = 10.0
+DEMO_USER = "demo"
+DEMO_EMAIL = "demo@example.com"
+
+
+def ensure_demo_user(database: Database) -> NewPassword | None:
+    """The demo's admin `demo`, with a fresh password on every run (it cannot be shown again later:
+    only its hash is stored). None when a user called `demo` exists that the demo did not create
+    (its password is someone's own: left alone). Blocks."""
+    existing = find_user(database, DEMO_USER)
+    if existing is None:
+        return create_user(database, DEMO_EMAIL, name=DEMO_USER, password=generate_password(), is_admin=True)
+    if existing.email != DEMO_EMAIL:
+        return None
+    return reset_password(database, DEMO_USER, generate_password())
+
+
+def describe_sign_in(settings: Settings, demo_user: NewPassword | None) -> str:
+    if demo_user is None:
+        return f"Sign in at {_base_url(settings)}/ with your own user (a user named {DEMO_USER!r} already exists)."
+    return (
+        f"Sign in at {_base_url(settings)}/ as user {demo_user.user.name!r} (or {demo_user.user.email}), "
+        f"password: {demo_user.password}\n"
+        "  (an admin; a new password is set each time the demo starts)"
+    )
 
 
 def run_demo(settings: Settings, *, days: int, traces_per_day: int, seed: int, serve: bool) -> DemoSummary:
@@ -133,6 +160,7 @@ def run_demo(settings: Settings, *, days: int, traces_per_day: int, seed: int, s
         # The project the bootstrap key belongs to, so that key can read what the demo writes.
         project = settings.init_project or DEFAULT_PROJECT
         project_id, _ = get_or_create_project(database, project)
+        demo_user = ensure_demo_user(database)
         click.echo(f"Demo traffic for project {project!r} in {settings.database_url}", err=True)
         summary = write_demo(
             database,
@@ -146,6 +174,7 @@ def run_demo(settings: Settings, *, days: int, traces_per_day: int, seed: int, s
     finally:
         database.dispose()
     click.echo(_describe(summary))
+    click.echo(describe_sign_in(settings, demo_user))
     if serve:
         from theodolite.server.runner import run_server
 

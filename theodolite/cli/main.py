@@ -1,4 +1,4 @@
-"""`theodolite` command: serve, demo, migrate, keys, prices, costs, alerts, doctor, grafana."""
+"""`theodolite` command: serve, demo, migrate, keys, users, prices, costs, alerts, doctor, grafana."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from theodolite.cli.doctor_command import doctor
 from theodolite.cli.grafana_command import grafana
 from theodolite.cli.options import settings_options
 from theodolite.cli.pricing_commands import costs, prices
+from theodolite.cli.users_command import users
 
 
 def _configure_logging(level: str) -> None:
@@ -156,6 +157,7 @@ cli.add_command(costs)
 cli.add_command(alerts)
 cli.add_command(doctor)
 cli.add_command(grafana)
+cli.add_command(users)
 
 
 def main() -> None:

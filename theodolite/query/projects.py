@@ -52,10 +52,12 @@ def get_project_for_secret(database: Database, secret: str, public_key: str | No
     return int(row.project_id)
 
 
-def list_keys(database: Database, project_name: str | None = None) -> list[KeyInfo]:
+def list_keys(database: Database, project_name: str | None = None, *, project_id: int | None = None) -> list[KeyInfo]:
     statement = _key_query().order_by(tables.api_keys.c.created_at)
     if project_name is not None:
         statement = statement.where(tables.projects.c.name == project_name)
+    if project_id is not None:
+        statement = statement.where(tables.api_keys.c.project_id == project_id)
     with database.connect() as conn:
         rows = conn.execute(statement).all()
     return [

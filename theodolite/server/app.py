@@ -15,13 +15,15 @@ from theodolite.metrics.derived import DerivedMetrics
 from theodolite.metrics.exposition import ServerMetrics
 from theodolite.query.backend import queries_for
 from theodolite.server.auth import Authenticator
-from theodolite.server.bootstrap import bootstrap_projects, describe_new_key
+from theodolite.server.bootstrap import bootstrap_admin, bootstrap_projects, describe_new_admin, describe_new_key
 from theodolite.server.decoding import DecodePool, default_worker_count
 from theodolite.server.dictionary_trainer import DictionaryTrainer
 from theodolite.server.errors import install_error_handlers
 from theodolite.server.metrics_hook import HealthReadings, MetricsHook
 from theodolite.server.price_book import PriceBook
-from theodolite.server.routes import api, health, metrics, otlp, prices, scores
+from theodolite.server.rate_limit import LoginRateLimiter
+from theodolite.server.routes import api, auth, health, members, metrics, otlp, prices, scores
+from theodolite.server.sessions import SessionManager
 from theodolite.server.settings import Settings
 from theodolite.server.state import AppState
 from theodolite.storage.dictionaries import load_dictionaries
@@ -65,9 +67,17 @@ def create_app(settings: Settings) -> FastAPI:
         queries = queries_for(database)
         prices = PriceBook(database)
         await to_thread.run_sync(prices.reload)
-        state = AppState(
-            settings, database, pipeline, authenticator, decoder, writer.codec, queries, prices, server_metrics
+        new_admin = bootstrap_admin(database, settings)
+        if new_admin is not None:
+            print(describe_new_admin(new_admin, f"http://{settings.host}:{settings.port}"), flush=True)
+        sessions = SessionManager(database, settings.session_idle_timeout_s, settings.session_absolute_timeout_s)
+        login_limiter = LoginRateLimiter(
+            settings.login_attempts_per_login, settings.login_attempts_per_address, settings.login_window_s
         )
+        state = AppState(
+            settings, database, pipeline, authenticator, decoder, writer.codec, queries, prices, server_metrics,
+            sessions, login_limiter,
+        )  # fmt: skip
         app.state.theodolite = state
         live_demo = None
         if settings.demo_live_interval_s > 0:
@@ -102,6 +112,8 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(api.router)
     app.include_router(prices.router)
     app.include_router(scores.router)
+    app.include_router(auth.router)
+    app.include_router(members.router)
     app.include_router(metrics.router)
     mount_web_ui(app)  # last: its catch-all answers the UI's routes, after every API route
     return app

@@ -9,7 +9,7 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse
 
-from theodolite.errors import OverloadedError, ShuttingDownError, TheodoliteError
+from theodolite.errors import OverloadedError, RateLimitedError, ShuttingDownError, TheodoliteError
 
 log = logging.getLogger(__name__)
 
@@ -22,7 +22,7 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(TheodoliteError)
     async def on_theodolite_error(_request: Request, exc: TheodoliteError) -> JSONResponse:
         headers = None
-        if isinstance(exc, (OverloadedError, ShuttingDownError)):
+        if isinstance(exc, (OverloadedError, RateLimitedError, ShuttingDownError)):
             headers = {"Retry-After": str(exc.retry_after_s)}
         if exc.http_status >= 500:
             log.warning("%s: %s", exc.__class__.__name__, exc.message)

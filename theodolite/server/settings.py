@@ -82,6 +82,27 @@ class Settings(BaseSettings):
     demo_live_interval_s: float = Field(
         0.0, ge=0, description="Seconds between live demo batches while serving (`theodolite demo` sets 10); 0: off."
     )
+    session_idle_timeout_s: int = Field(
+        12 * 3600, gt=0, description="A web UI session unused this long ends (sign in again)."
+    )
+    session_absolute_timeout_s: int = Field(
+        7 * 24 * 3600, gt=0, description="A web UI session ends this long after sign-in, however active."
+    )
+    login_attempts_per_login: int = Field(
+        10, gt=0, description="Sign-in attempts allowed per email/user name within login_window_s (then 429)."
+    )
+    login_attempts_per_address: int = Field(
+        30, gt=0, description="Sign-in attempts allowed per client address within login_window_s (then 429)."
+    )
+    login_window_s: int = Field(
+        900, gt=0, description="The sliding window of the sign-in limits; a successful sign-in is not counted."
+    )
+    init_admin_email: str | None = Field(
+        None, description="Email of the first admin, created on start if missing (with init_admin_password)."
+    )
+    init_admin_password: str | None = Field(
+        None, description="Password of the first admin (only used when it is created; at least 8 characters)."
+    )
     init_project: str | None = Field(None, description="Project created on first start (headless set-up).")
     init_public_key: str | None = Field(None, description="Public key of the first project's key.")
     init_secret_key: str | None = Field(None, description="Secret of the first project's key.")

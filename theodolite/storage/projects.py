@@ -114,12 +114,13 @@ def ensure_key(database: Database, project_name: str, public_key: str, secret_ke
     return True
 
 
-def revoke_key(database: Database, public_key: str) -> None:
+def revoke_key(database: Database, public_key: str, project_id: int | None = None) -> None:
+    """Revoke an active key (of `project_id` only, when given). Raises NotFoundError. Blocks."""
+    k = tables.api_keys
+    statement = update(k).where(k.c.public_key == public_key, k.c.revoked_at.is_(None)).values(revoked_at=_now())
+    if project_id is not None:
+        statement = statement.where(k.c.project_id == project_id)
     with database.write_transaction() as conn:
-        result = conn.execute(
-            update(tables.api_keys)
-            .where(tables.api_keys.c.public_key == public_key, tables.api_keys.c.revoked_at.is_(None))
-            .values(revoked_at=_now())
-        )
+        result = conn.execute(statement)
         if result.rowcount == 0:
             raise NotFoundError(f"no active key with public key {public_key!r}")

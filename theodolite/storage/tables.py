@@ -54,6 +54,7 @@ from __future__ import annotations
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     Column,
     Float,
     Index,
@@ -66,6 +67,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
     text,
 )
 
@@ -245,4 +247,48 @@ model_prices = Table(
     Column("note", Text),
     Column("created_at", UtcDateTime, nullable=False),
     UniqueConstraint("project_id", "model", "provider", "effective_from", name="uq_model_prices_key"),
+)
+
+# People who sign in to the web UI (`theodolite users`, docs/web-auth.md). Email and user name
+# are stored lower-cased: either one signs in, compared exactly, so "Alice" and "alice" are one
+# account. The password is an argon2id hash (its string carries its own parameters and salt).
+users = Table(
+    "users",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("email", Text, nullable=False, unique=True),
+    Column("name", Text, nullable=False, unique=True),
+    Column("password_hash", Text, nullable=False),
+    Column("is_admin", Boolean, nullable=False, server_default=false()),
+    # Set for passwords Theodolite generated and printed (first start, reset-password): until
+    # the user picks their own, a session may only change it.
+    Column("must_change_password", Boolean, nullable=False, server_default=false()),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("password_changed_at", UtcDateTime, nullable=False),
+)
+
+# A user's role in a project: owner, member or viewer (admins need none to see everything).
+project_members = Table(
+    "project_members",
+    metadata,
+    Column("project_id", Integer, nullable=False),
+    Column("user_id", Integer, nullable=False),
+    Column("role", String(8), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    PrimaryKeyConstraint("project_id", "user_id", name="pk_project_members"),
+    Index("ix_project_members_user", "user_id"),
+)
+
+# Signed-in sessions. Only sha256 digests of the cookie's token and of the CSRF token are stored
+# (the tokens are 256-bit random, so a fast digest is enough, as for API keys): a copy of the
+# database does not let anyone act as a signed-in user.
+auth_sessions = Table(
+    "auth_sessions",
+    metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column("user_id", Integer, nullable=False),
+    Column("csrf_hash", String(64), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("last_seen_at", UtcDateTime, nullable=False),
+    Index("ix_auth_sessions_user", "user_id"),
 )

@@ -1,4 +1,4 @@
-"""The query API under /api/v1 (JSON, key-authenticated, newest first, cursor pagination)."""
+"""The query API under /api/v1 (JSON; an API key or a signed-in session; newest first, cursor pagination)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Query, Request
 
 from theodolite.query.observations import ObservationFilter
 from theodolite.query.traces import TraceFilter
+from theodolite.server.access import Project
 from theodolite.server.routes.api_models import (
     ErrorResponse,
     ObservationPage,
@@ -17,12 +18,11 @@ from theodolite.server.routes.api_models import (
     TracePage,
     UserPage,
 )
-from theodolite.server.state import AppState, authenticate
+from theodolite.server.state import AppState
 
-ERRORS = {code: {"model": ErrorResponse} for code in (400, 401, 404, 422)}
+ERRORS = {code: {"model": ErrorResponse} for code in (400, 401, 403, 404, 422)}
 router = APIRouter(prefix="/api/v1", tags=["query"], responses=ERRORS)
 
-Project = Annotated[int, Depends(authenticate)]
 Limit = Annotated[int, Query(ge=1, le=500, description="page size")]
 Cursor = Annotated[str | None, Query(description="next_cursor of the previous page")]
 Start = Annotated[datetime | None, Query(alias="from", description="inclusive lower time bound, ISO-8601")]

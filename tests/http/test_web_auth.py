@@ -1,0 +1,290 @@
+"""Web sign-in through a real server on SQLite and PostgreSQL: sessions, cookies, CSRF, roles, isolation.
+
+Users and roles are made with the real `theodolite users` CLI; data arrives through OTLP.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass
+from http.cookies import SimpleCookie
+
+import httpx
+import pytest
+
+from tests.support.accounts import cli_ok, csrf, login, new_secret, sign_in
+from tests.support.otlp_bodies import request_of, span
+from tests.support.server import SECRET_KEY, TheodoliteServer
+
+ADMIN_EMAIL, ADMIN_PASSWORD = "root@example.com", "root-password-1"
+PASSWORD = "correct horse battery"
+SERVER_SETTINGS = {
+    "init_admin_email": ADMIN_EMAIL,
+    "init_admin_password": ADMIN_PASSWORD,
+    "login_attempts_per_login": "4",
+    "login_attempts_per_address": "10000",  # every test signs in from 127.0.0.1; that limit has its own test
+}
+USERS = (("owner-a", "alpha", "owner"), ("member-a", "alpha", "member"), ("viewer-a", "alpha", "viewer"),
+         ("owner-b", "beta", "owner"))  # fmt: skip
+# Routes under /api/v1 that act in no project (everything else must refuse a project without a role).
+NOT_PROJECT_ROUTES = {"/api/v1/health", "/api/v1/auth/login", "/api/v1/auth/me", "/api/v1/auth/logout",
+                      "/api/v1/auth/password"}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class World:
+    server: TheodoliteServer
+    alpha_secret: str
+    beta_public: str
+    beta_secret: str
+    beta_trace: str
+
+
+def export(server: TheodoliteServer, secret: str, trace_id: bytes, name: str) -> str:
+    body = request_of(span(trace_id, name, time.time_ns()))
+    response = httpx.post(
+        f"{server.base_url}/v1/traces",
+        content=body,
+        headers={"Content-Type": "application/x-protobuf", "Authorization": f"Bearer {secret}"},
+    )
+    assert response.status_code == 200, response.text
+    return trace_id.hex()
+
+
+@pytest.fixture(scope="module")
+def world(server: TheodoliteServer) -> World:
+    url = server.database_url
+    _, alpha_secret = new_secret(url, "alpha")
+    beta_public, beta_secret = new_secret(url, "beta")
+    for name, project, role in USERS:
+        cli_ok(url, "users", "create", f"{name}@example.com", "--project", project, "--role", role,
+               "--password-stdin", stdin=PASSWORD + "\n")  # fmt: skip
+    export(server, alpha_secret, os.urandom(16), "alpha-trace")
+    beta_trace = export(server, beta_secret, os.urandom(16), "beta-trace")
+    return World(server, alpha_secret, beta_public, beta_secret, beta_trace)
+
+
+def set_cookies(response: httpx.Response) -> dict[str, dict[str, str | bool]]:
+    """Every Set-Cookie of a response: name -> its attributes (and value)."""
+    found = {}
+    for header in response.headers.get_list("set-cookie"):
+        cookie = SimpleCookie()
+        cookie.load(header)
+        for name, morsel in cookie.items():
+            lower = header.lower()
+            found[name] = {
+                "value": morsel.value, "httponly": "httponly" in lower, "secure": "; secure" in lower,
+                "samesite": morsel["samesite"].lower(), "path": morsel["path"], "max-age": morsel["max-age"],
+            }  # fmt: skip
+    return found
+
+
+def test_sign_in_me_and_sign_out(world: World) -> None:
+    server = world.server
+    response = login(server, "Owner-A@Example.com", PASSWORD)  # emails in any case
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["user"]["email"] == "owner-a@example.com" and body["user"]["name"] == "owner-a"
+    assert body["user"]["is_admin"] is False and body["user"]["must_change_password"] is False
+    assert body["projects"] == [{"name": "alpha", "role": "owner"}]
+    cookies = set_cookies(response)
+    assert cookies["theodolite_session"] | {"value": ""} == {
+        "value": "", "httponly": True, "secure": False, "samesite": "lax", "path": "/", "max-age": str(7 * 24 * 3600)
+    }  # fmt: skip
+    assert cookies["theodolite_csrf"]["httponly"] is False  # the page reads it
+    assert cookies["theodolite_csrf"]["samesite"] == "lax" and cookies["theodolite_csrf"]["path"] == "/"
+
+    with httpx.Client(base_url=server.base_url, cookies=response.cookies) as client:
+        assert client.get("/api/v1/auth/me").json() == body
+        assert client.get("/api/v1/traces").status_code == 200  # a session is accepted by the data routes
+        assert client.post("/api/v1/auth/logout").status_code == 403  # sign-out changes state: CSRF token
+        out = client.post("/api/v1/auth/logout", headers=csrf(client))
+        assert out.status_code == 204
+        cleared = set_cookies(out)
+        assert cleared["theodolite_session"]["max-age"] == "0" and cleared["theodolite_csrf"]["max-age"] == "0"
+    # The token itself is dead on the server, not only forgotten by the browser.
+    replay = httpx.get(f"{server.base_url}/api/v1/auth/me", cookies=response.cookies)
+    assert replay.status_code == 401
+    assert httpx.get(f"{server.base_url}/api/v1/traces", cookies=response.cookies).status_code == 401
+    assert "error" in replay.json()
+
+
+def test_user_name_signs_in_too_and_admin_comes_from_the_environment(world: World) -> None:
+    assert login(world.server, "member-a", PASSWORD).json()["projects"] == [{"name": "alpha", "role": "member"}]
+    admin = login(world.server, ADMIN_EMAIL, ADMIN_PASSWORD).json()
+    assert admin["user"]["is_admin"] is True and admin["user"]["name"] == "root"
+    names = [p["name"] for p in admin["projects"]]
+    assert {"alpha", "beta", "test"} <= set(names) and names == sorted(names)  # admins: every project
+
+
+def test_cookies_are_secure_under_https(world: World) -> None:
+    # uvicorn takes the scheme from X-Forwarded-Proto when the proxy is trusted (127.0.0.1 by default).
+    response = login(world.server, "viewer-a", PASSWORD, **{"X-Forwarded-Proto": "https"})
+    assert response.status_code == 200
+    cookies = set_cookies(response)
+    assert cookies["theodolite_session"]["secure"] is True and cookies["theodolite_csrf"]["secure"] is True
+
+
+def test_wrong_password_and_unknown_user_get_the_same_answer_in_similar_time(world: World) -> None:
+    def attempt(login_: str) -> tuple[int, dict, float]:
+        started = time.perf_counter()
+        response = login(world.server, login_, "not the password")
+        return response.status_code, response.json(), time.perf_counter() - started
+
+    wrong = [attempt("owner-b") for _ in range(3)]
+    unknown = [attempt(f"nobody-{i}@example.com") for i in range(3)]
+    assert {(code, str(body)) for code, body, _ in wrong + unknown} == {
+        (401, str({"error": {"status": 401, "message": "wrong email, user name or password"}}))
+    }
+    # An unknown user is checked against a dummy argon2 hash: without it the answer came ~50x faster.
+    fastest_wrong, fastest_unknown = min(t for *_, t in wrong), min(t for *_, t in unknown)
+    assert fastest_unknown > 0.4 * fastest_wrong, (fastest_unknown, fastest_wrong)
+    assert login(world.server, "owner-b", PASSWORD).status_code == 200  # 3 failures: under the limit of 4
+
+
+def test_sign_in_is_rate_limited_per_login(world: World) -> None:
+    cli_ok(world.server.database_url, "users", "create", "target@example.com", "--password-stdin",
+           stdin=PASSWORD + "\n")  # fmt: skip
+    codes = [login(world.server, "target", "guess-" + str(i)).status_code for i in range(4)]
+    assert codes == [401] * 4
+    limited = login(world.server, "TARGET@example.com", PASSWORD)  # the right password, any spelling: still limited
+    assert limited.status_code == 429
+    assert 0 < int(limited.headers["Retry-After"]) <= 900
+    assert "too many sign-in attempts" in limited.json()["error"]["message"]
+    assert login(world.server, "owner-b", PASSWORD).status_code == 200  # other logins are not affected
+
+
+def test_a_write_with_the_session_needs_the_csrf_token(world: World) -> None:
+    score = {"scores": [{"trace_id": "a" * 32, "name": "csrf", "value": 1}]}
+    with sign_in(world.server, "member-a", PASSWORD) as client, sign_in(world.server, "owner-a", PASSWORD) as other:
+        assert client.post("/api/v1/scores", json=score).status_code == 403
+        assert client.post("/api/v1/scores", json=score, headers={"X-CSRF-Token": "forged"}).status_code == 403
+        # Another session's token, in both the header and the cookie: bound to its session, refused.
+        stolen = other.cookies["theodolite_csrf"]
+        session = {"theodolite_session": client.cookies["theodolite_session"], "theodolite_csrf": stolen}
+        refused = httpx.post(f"{world.server.base_url}/api/v1/scores", json=score, cookies=session,
+                             headers={"X-CSRF-Token": stolen})  # fmt: skip
+        assert refused.status_code == 403, refused.text
+        ok = client.post("/api/v1/scores", json=score, headers=csrf(client))
+        assert ok.status_code == 200, ok.text
+        assert client.get("/api/v1/traces").status_code == 200  # reads need no token
+    # An API key is no ambient credential: no token needed.
+    with world.server.client(world.alpha_secret) as keyed:
+        assert keyed.post("/api/v1/scores", json=score).status_code == 200
+
+
+def test_roles_viewer_reads_member_writes_owner_manages(world: World) -> None:
+    score = {"scores": [{"trace_id": "b" * 32, "name": "role", "value": 1}]}
+    price = {"model": "acme-role-test", "input_mtok": "1", "output_mtok": "2"}
+    server = world.server
+    with sign_in(server, "viewer-a", PASSWORD) as viewer:
+        assert viewer.get("/api/v1/traces").status_code == 200
+        assert viewer.get("/api/v1/prices").status_code == 200
+        assert viewer.post("/api/v1/scores", json=score, headers=csrf(viewer)).status_code == 403
+        forbidden = viewer.put("/api/v1/prices", json=price, headers=csrf(viewer))
+        assert forbidden.status_code == 403 and "viewer" in forbidden.json()["error"]["message"]
+        assert viewer.get("/api/v1/members").status_code == 403
+    with sign_in(server, "member-a", PASSWORD) as member:
+        assert member.post("/api/v1/scores", json=score, headers=csrf(member)).status_code == 200
+        assert member.put("/api/v1/prices", json=price, headers=csrf(member)).status_code == 200
+        assert member.get("/api/v1/members").status_code == 403
+        assert member.post("/api/v1/keys", json={}, headers=csrf(member)).status_code == 403
+    with sign_in(server, "owner-a", PASSWORD) as owner:
+        members = owner.get("/api/v1/members").json()["data"]
+        assert [(m["name"], m["role"]) for m in members] == [("member-a", "member"), ("owner-a", "owner"),
+                                                             ("viewer-a", "viewer")]  # fmt: skip
+        promoted = owner.put("/api/v1/members/viewer-a", json={"role": "member"}, headers=csrf(owner))
+        assert promoted.status_code == 200 and promoted.json()["role"] == "member"
+        with sign_in(server, "viewer-a", PASSWORD) as now_member:
+            assert now_member.post("/api/v1/scores", json=score, headers=csrf(now_member)).status_code == 200
+        assert owner.put("/api/v1/members/viewer-a", json={"role": "viewer"}, headers=csrf(owner)).status_code == 200
+        last = owner.put("/api/v1/members/owner-a", json={"role": "member"}, headers=csrf(owner))
+        assert last.status_code == 409  # a project keeps an owner
+        added = owner.put("/api/v1/members/target@example.com", json={"role": "viewer"}, headers=csrf(owner))
+        assert added.status_code == 200, added.text
+        assert owner.delete("/api/v1/members/target", headers=csrf(owner)).status_code == 204
+        assert owner.delete("/api/v1/members/target", headers=csrf(owner)).status_code == 404
+        key = owner.post("/api/v1/keys", json={"note": "from the UI"}, headers=csrf(owner))
+        assert key.status_code == 201
+        secret, public = key.json()["secret_key"], key.json()["public_key"]
+        assert public in [k["public_key"] for k in owner.get("/api/v1/keys").json()["data"]]
+    with server.client(secret) as keyed:
+        assert keyed.get("/api/v1/traces", params={"name": "alpha-trace"}).json()["data"] != []  # alpha's key
+        assert keyed.get("/api/v1/members").status_code == 403  # a key never manages keys or members
+        assert keyed.post("/api/v1/keys", json={}).status_code == 403
+
+
+def route_list() -> list[tuple[str, str]]:
+    """Every (method, path) the app serves under /api/v1, from the app itself: a new route is covered."""
+    from theodolite.server.app import create_app
+    from theodolite.server.settings import Settings
+
+    found = []
+    for included in create_app(Settings()).routes:
+        contexts = included.effective_route_contexts() if hasattr(included, "effective_route_contexts") else [included]
+        for context in contexts:
+            for method in getattr(context, "methods", None) or ():
+                if context.path.startswith("/api/v1/") and method != "HEAD":
+                    found.append((method, context.path))
+    return sorted(found)
+
+
+def test_route_list_sees_every_kind_of_route() -> None:
+    routes = route_list()
+    for expected in [("GET", "/api/v1/traces"), ("GET", "/api/v1/traces/{trace_id}"), ("POST", "/api/v1/scores"),
+                     ("PUT", "/api/v1/prices"), ("DELETE", "/api/v1/keys/{public_key}")]:  # fmt: skip
+        assert expected in routes
+    assert len(routes) > 15
+
+
+def fill_path(path: str, world: World) -> str:
+    values = {"trace_id": world.beta_trace, "login": "owner-b", "public_key": world.beta_public}
+    for name, value in values.items():
+        path = path.replace("{" + name + "}", value)
+    assert "{" not in path, f"give the test a value for the parameter of {path}"
+    return path
+
+
+def test_no_route_shows_a_project_to_a_user_without_a_role_in_it(world: World) -> None:
+    """Every /api/v1 route answers 404 for project beta to alpha's owner, alike for a project that does not
+    exist, by header and by query parameter; beta's owner is answered."""
+    routes = [(method, path) for method, path in route_list() if path not in NOT_PROJECT_ROUTES]
+    leaks = []
+    with sign_in(world.server, "owner-a", PASSWORD) as outsider:
+        for method, path in routes:
+            url = fill_path(path, world)
+            for project in ("beta", "no-such-project"):
+                for how in ("header", "query"):
+                    headers = csrf(outsider) | ({"X-Theodolite-Project": project} if how == "header" else {})
+                    params = {"project": project} if how == "query" else {}
+                    body = {} if method in ("POST", "PUT", "PATCH") else None
+                    response = outsider.request(method, url, headers=headers, params=params, json=body)
+                    message = response.json()["error"]["message"] if response.status_code == 404 else ""
+                    if response.status_code != 404 or message != f"no project named {project!r} that you can access":
+                        leaks.append((method, path, project, how, response.status_code, response.text[:200]))
+    assert leaks == []
+    # An API key of another project is refused in the same way.
+    with world.server.client(world.alpha_secret) as keyed:
+        for method, path in routes:
+            response = keyed.request(method, fill_path(path, world), headers={"X-Theodolite-Project": "beta"},
+                                     json={} if method in ("POST", "PUT", "PATCH") else None)  # fmt: skip
+            assert response.status_code == 404, (method, path, response.text)
+    # Without choosing a project, alpha's owner acts in alpha, where beta's trace is not.
+    with sign_in(world.server, "owner-a", PASSWORD) as outsider:
+        assert outsider.get(f"/api/v1/traces/{world.beta_trace}").status_code == 404
+        assert outsider.get("/api/v1/traces", params={"name": "beta-trace"}).json()["data"] == []
+    # The checks above can fail: beta's owner and the admin read beta's trace.
+    for who, password in (("owner-b", PASSWORD), (ADMIN_EMAIL, ADMIN_PASSWORD)):
+        with sign_in(world.server, who, password) as insider:
+            got = insider.get(f"/api/v1/traces/{world.beta_trace}", headers={"X-Theodolite-Project": "beta"})
+            assert got.status_code == 200 and got.json()["name"] == "beta-trace"
+    with sign_in(world.server, "owner-b", PASSWORD) as owner_b:
+        assert owner_b.get("/api/v1/traces", params={"name": "beta-trace"}).json()["data"] != []  # default: beta
+
+
+def test_an_api_key_works_as_before(world: World) -> None:
+    with world.server.client(SECRET_KEY) as keyed:
+        assert keyed.get("/api/v1/traces").status_code == 200
+        assert keyed.get("/api/v1/traces", params={"project": "test"}).status_code == 200  # its own, named
+    assert httpx.get(f"{world.server.base_url}/api/v1/traces").status_code == 401
