@@ -4,6 +4,7 @@ import { createBrowserRouter, Navigate, useLocation } from "react-router";
 import { useAuth } from "./auth/auth";
 import { Layout } from "./components/Layout";
 import { FullPageMessage } from "./components/states";
+import { ChangePasswordPage } from "./pages/ChangePasswordPage";
 import { LoginPage } from "./pages/LoginPage";
 import { NotFoundPage } from "./pages/NotFoundPage";
 import { TraceDetailPage } from "./pages/TraceDetailPage";
@@ -19,6 +20,8 @@ function RequireAuth({ children }: { children: React.ReactNode }) {
     const next = location.pathname + location.search;
     return <Navigate to={`/login${next === "/" ? "" : `?next=${encodeURIComponent(next)}`}`} replace />;
   }
+  // A one-time password: the server refuses every data route until it is changed.
+  if (me.user.must_change_password) return <ChangePasswordPage forced />;
   return <>{children}</>;
 }
 
@@ -34,6 +37,7 @@ export const router = createBrowserRouter([
       { path: "/", element: <Navigate to="/traces" replace /> },
       { path: "/traces", element: <TracesPage /> },
       { path: "/traces/:traceId", element: <TraceDetailPage /> },
+      { path: "/account/password", element: <ChangePasswordPage /> },
       { path: "*", element: <NotFoundPage /> },
     ],
   },

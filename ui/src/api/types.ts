@@ -5,6 +5,8 @@ export interface AuthUser {
   email: string;
   name: string | null;
   is_admin: boolean;
+  /** A one-time password Theodolite generated: every data route answers 403 until it is changed. */
+  must_change_password?: boolean;
 }
 
 export interface ProjectMembership {

@@ -17,6 +17,7 @@ interface AuthContextValue {
   setProject: (name: string) => void;
   signIn: (login: string, password: string) => Promise<AuthInfo>;
   signOut: () => Promise<void>;
+  changePassword: (currentPassword: string, newPassword: string) => Promise<void>;
 }
 
 const AuthContext = createContext<AuthContextValue | null>(null);
@@ -100,10 +101,22 @@ export function AuthProvider({ children }: { children: ReactNode }) {
     }
   }, [queryClient]);
 
+  const changePassword = useCallback(
+    async (currentPassword: string, newPassword: string) => {
+      await apiRequest<void>("/api/v1/auth/password", {
+        method: "POST",
+        body: { current_password: currentPassword, new_password: newPassword },
+        expectUnauthorized: true, // 401 here means a wrong current password, not a lost session
+      });
+      await queryClient.invalidateQueries({ queryKey: ME_QUERY_KEY });
+    },
+    [queryClient],
+  );
+
   const error = meQuery.error instanceof ApiError ? meQuery.error : null;
   const value = useMemo(
-    () => ({ me, error, project, setProject, signIn, signOut }),
-    [me, error, project, setProject, signIn, signOut],
+    () => ({ me, error, project, setProject, signIn, signOut, changePassword }),
+    [me, error, project, setProject, signIn, signOut, changePassword],
   );
   return <AuthContext.Provider value={value}>{children}</AuthContext.Provider>;
 }

@@ -50,9 +50,9 @@ export function Layout() {
               {project}
             </span>
           ) : null}
-          <span className="user" title={me.user.email} data-testid="user-name">
+          <Link to="/account/password" className="user" title={`${me.user.email}: change your password`} data-testid="user-name">
             {me.user.name || me.user.email}
-          </span>
+          </Link>
           <button type="button" className="button button-quiet" onClick={onSignOut}>
             Sign out
           </button>
