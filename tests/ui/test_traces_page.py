@@ -9,11 +9,13 @@ from __future__ import annotations
 import re
 from urllib.parse import parse_qs, urlparse
 
+import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.support.accounts import cli_ok
 from tests.support.server import TheodoliteServer
-from tests.ui.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, DEMO_DAYS, DEMO_TRACES_PER_DAY
+from tests.ui.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, DEMO_DAYS, DEMO_PROJECT, DEMO_TRACES_PER_DAY
 
 TOTAL_TRACES = DEMO_DAYS * DEMO_TRACES_PER_DAY
 PAGE_SIZE = 50  # ui/src/pages/TracesPage.tsx
@@ -163,3 +165,53 @@ def test_an_unknown_trace_says_so(page: Page, path: str) -> None:
     page.goto(path)
     sign_in(page)
     expect(page.get_by_text("No such trace")).to_be_visible()
+
+
+def test_a_rate_limited_sign_in_says_when_to_try_again(page: Page, demo_server: TheodoliteServer) -> None:
+    login = "someone-guessing@example.com"  # the limit counts per typed login: the admin is not locked out
+    for _ in range(10):  # login_attempts_per_login's default
+        response = httpx.post(
+            f"{demo_server.base_url}/api/v1/auth/login", json={"login": login, "password": "guess"}, timeout=30
+        )
+        assert response.status_code == 401
+    page.goto("/login")
+    sign_in(page, login=login, password="one more guess")
+    too_many = re.compile(r"Too many sign-in attempts\. Try again in \d+ s")
+    expect(page.get_by_test_id("login-error")).to_have_text(too_many)
+    expect(page.get_by_role("button", name="Sign in")).to_be_disabled()
+
+
+def test_a_one_time_password_must_be_replaced_first(page: Page, demo_server: TheodoliteServer) -> None:
+    url = demo_server.database_url
+    out = cli_ok(url, "users", "create", "newcomer@example.com", "--project", DEMO_PROJECT, "--role", "viewer")
+    one_time = re.search(r"^password: (\S+)$", out, re.M).group(1)
+    page.goto("/traces")
+    sign_in(page, login="newcomer", password=one_time)
+    expect(page.get_by_role("heading", name="Choose your password")).to_be_visible()
+    page.get_by_label("Current password").fill(one_time)
+    page.get_by_label("New password", exact=True).fill("short")
+    page.get_by_label("New password again").fill("short")
+    page.get_by_role("button", name="Save the password").click()
+    expect(page.get_by_test_id("password-error")).to_contain_text("at least 8 characters")
+    page.get_by_label("New password", exact=True).fill("a password of my own")
+    page.get_by_label("New password again").fill("a password of my own")
+    page.get_by_role("button", name="Save the password").click()
+    expect(page.get_by_test_id("list-status")).to_have_attribute("data-loaded", str(PAGE_SIZE))
+    expect(page).to_have_url(re.compile(r"/traces$"))
+
+
+def test_the_project_switcher_shows_the_other_projects_traces(page: Page, demo_server: TheodoliteServer) -> None:
+    # Named after the demo's project: a fresh browser still opens the first project by name.
+    cli_ok(demo_server.database_url, "keys", "create", "--project", "zz-empty-project")
+    page.goto("/traces")
+    sign_in(page)  # an admin: every project
+    expect(page.get_by_test_id("list-status")).to_have_attribute("data-loaded", str(PAGE_SIZE))
+    switcher = page.get_by_label("Project")
+    expect(switcher).to_have_value(DEMO_PROJECT)
+    switcher.select_option("zz-empty-project")
+    expect(page.get_by_test_id("empty-state")).to_contain_text("No traces yet")
+    page.reload()  # the choice is remembered
+    expect(page.get_by_label("Project")).to_have_value("zz-empty-project")
+    expect(page.get_by_test_id("empty-state")).to_be_visible()
+    page.get_by_label("Project").select_option(DEMO_PROJECT)
+    expect(page.get_by_test_id("list-status")).to_have_attribute("data-loaded", str(PAGE_SIZE))
