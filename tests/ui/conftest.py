@@ -35,7 +35,10 @@ DEMO_DAYS, DEMO_TRACES_PER_DAY = 2, 150
 
 @pytest.fixture(scope="session")
 def browser():
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
+
+    # expect() polls up to this long (5 s by default): the machine may be shared and busy.
+    expect.set_options(timeout=15_000)
 
     if not Path(CHROMIUM).exists():
         pytest.fail(f"the browser tests drive {CHROMIUM}: apt-get install chromium (scripts/test does)")

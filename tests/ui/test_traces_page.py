@@ -215,3 +215,33 @@ def test_the_project_switcher_shows_the_other_projects_traces(page: Page, demo_s
     expect(page.get_by_test_id("empty-state")).to_be_visible()
     page.get_by_label("Project").select_option(DEMO_PROJECT)
     expect(page.get_by_test_id("list-status")).to_have_attribute("data-loaded", str(PAGE_SIZE))
+
+
+def test_a_filter_that_matches_nothing_says_so_and_offers_to_clear(page: Page) -> None:
+    page.goto("/traces?name=no-such-trace-name")
+    sign_in(page)
+    expect(page.get_by_test_id("empty-state")).to_contain_text("No traces match these filters")
+    page.get_by_role("button", name="Clear the filters").click()
+    expect(page).to_have_url(re.compile(r"/traces$"))
+    expect(page.get_by_test_id("list-status")).to_have_attribute("data-loaded", str(PAGE_SIZE))
+
+
+def test_a_server_that_went_away_is_an_error_with_retry(browser, built_ui, tmp_path) -> None:
+    from tests.support.server import TheodoliteServer
+
+    server = TheodoliteServer(
+        f"sqlite:///{tmp_path / 'gone.db'}", tmp_path, init_admin_email=ADMIN_EMAIL, init_admin_password=ADMIN_PASSWORD
+    ).start()
+    context = browser.new_context(base_url=server.base_url)
+    try:
+        page = context.new_page()
+        page.goto("/traces")
+        sign_in(page)
+        expect(page.get_by_test_id("empty-state")).to_contain_text("No traces yet")
+        server.stop()
+        page.get_by_role("button", name="Refresh").click()
+        expect(page.get_by_role("alert")).to_contain_text("Could not load the traces")
+        expect(page.get_by_role("alert").get_by_role("button", name="Retry")).to_be_visible()
+    finally:
+        context.close()
+        server.stop()

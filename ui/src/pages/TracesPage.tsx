@@ -26,8 +26,26 @@ const ROW_HEIGHT_PX = 36;
 /** Ask for the next page when the last rendered row is this close to the end of what is loaded. */
 const PREFETCH_ROWS = 15;
 
-/** Where the user was in a list (per URL), so coming back from a trace lands on the same row. */
-const listPositions = new Map<string, { offset: number; selected: number }>();
+/**
+ * Each list view (project + URL) as the user left it: when its relative range was resolved, the
+ * scroll offset and the selected row. Coming back from a trace then shows the same pages (from the
+ * cache, same query key) at the same row.
+ */
+interface ListView {
+  loadedAt: number;
+  offset: number;
+  selected: number;
+}
+const listViews = new Map<string, ListView>();
+
+function listView(key: string): ListView {
+  let view = listViews.get(key);
+  if (view === undefined) {
+    view = { loadedAt: Date.now(), offset: 0, selected: 0 };
+    listViews.set(key, view);
+  }
+  return view;
+}
 
 export function TracesPage() {
   const { project } = useAuth();
@@ -35,15 +53,22 @@ export function TracesPage() {
   const navigate = useNavigate();
   const filters = useMemo(() => filtersFromSearch(searchParams), [searchParams]);
   const canonical = filtersToSearch(filters).toString();
-  // A relative range ("last 24 hours") is resolved once per view, so every page of one scroll
-  // uses the same bounds; "Refresh" resolves it again.
-  const [refreshedAt, setRefreshedAt] = useState(() => Date.now());
-  const loadedAt = useMemo(() => Date.now(), [canonical, refreshedAt]); // eslint-disable-line react-hooks/exhaustive-deps
-  const apiParams = useMemo(() => filtersToApiParams(filters, loadedAt).toString(), [filters, loadedAt]);
   const positionKey = `${project}|${canonical}`;
+  // A relative range ("last 24 hours") is resolved once per view, so every page of one scroll
+  // uses the same bounds; "Refresh" resolves it again and starts a new list (a new query key).
+  const [, setRefreshes] = useState(0);
+  const view = listView(positionKey);
+  const loadedAt = view.loadedAt;
+  const apiParams = useMemo(() => filtersToApiParams(filters, loadedAt).toString(), [filters, loadedAt]);
+  const refresh = () => {
+    listViews.set(positionKey, { loadedAt: Date.now(), offset: 0, selected: 0 });
+    setSelected(0);
+    scrollRef.current?.scrollTo({ top: 0 });
+    setRefreshes((n) => n + 1);
+  };
 
   const query = useInfiniteQuery({
-    queryKey: ["traces", project, apiParams],
+    queryKey: ["traces", project, apiParams, loadedAt],
     queryFn: ({ pageParam, signal }) => {
       const params = new URLSearchParams(apiParams);
       params.set("limit", String(PAGE_SIZE));
@@ -72,14 +97,13 @@ export function TracesPage() {
   const tableRows = table.getRowModel().rows;
 
   const scrollRef = useRef<HTMLDivElement>(null);
-  const saved = listPositions.get(positionKey);
-  const [selected, setSelected] = useState(saved?.selected ?? 0);
+  const [selected, setSelected] = useState(view.selected);
   const virtualizer = useVirtualizer({
     count: tableRows.length,
     getScrollElement: () => scrollRef.current,
     estimateSize: () => ROW_HEIGHT_PX,
     overscan: 8,
-    initialOffset: saved?.offset ?? 0,
+    initialOffset: view.offset,
   });
   const virtualRows = virtualizer.getVirtualItems();
 
@@ -88,8 +112,9 @@ export function TracesPage() {
   useEffect(() => {
     if (previousKey.current === positionKey) return;
     previousKey.current = positionKey;
-    setSelected(0);
-    scrollRef.current?.scrollTo({ top: 0 });
+    const next = listView(positionKey);
+    setSelected(next.selected);
+    scrollRef.current?.scrollTo({ top: next.offset });
   }, [positionKey]);
 
   // Infinite scroll: the next page once the rows in view near the end of those loaded.
@@ -105,10 +130,10 @@ export function TracesPage() {
     (index: number) => {
       const row = rows[index];
       if (!row) return;
-      listPositions.set(positionKey, { offset: virtualizer.scrollOffset ?? 0, selected: index });
+      listViews.set(positionKey, { loadedAt, offset: virtualizer.scrollOffset ?? 0, selected: index });
       navigate(`/traces/${encodeURIComponent(row.id)}`);
     },
-    [rows, positionKey, virtualizer, navigate],
+    [rows, positionKey, loadedAt, virtualizer, navigate],
   );
 
   // j/k (or the arrows) move, Enter opens; not while typing in a filter.
@@ -153,8 +178,8 @@ export function TracesPage() {
           <button
             type="button"
             className="button"
-            onClick={() => setRefreshedAt(Date.now())}
-            disabled={query.isFetching}
+            onClick={refresh}
+            disabled={query.isFetching && !query.isError}
             title="Load the newest traces"
           >
             Refresh
