@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from http.cookies import SimpleCookie
 
@@ -108,6 +109,20 @@ def test_sign_in_me_and_sign_out(world: World) -> None:
     assert replay.status_code == 401
     assert httpx.get(f"{server.base_url}/api/v1/traces", cookies=response.cookies).status_code == 401
     assert "error" in replay.json()
+
+
+def test_sign_in_reads_json_only_and_ends_the_previous_session(world: World) -> None:
+    # A cross-site HTML form can post text/plain or form data, never application/json.
+    as_form = httpx.post(f"{world.server.base_url}/api/v1/auth/login",
+                         content=f'{{"login": "owner-a", "password": "{PASSWORD}"}}',
+                         headers={"Content-Type": "text/plain"})  # fmt: skip
+    assert as_form.status_code == 422 and "theodolite_session" not in as_form.cookies
+    with sign_in(world.server, "owner-a", PASSWORD) as client:
+        first = dict(client.cookies)
+        again = client.post("/api/v1/auth/login", json={"login": "viewer-a", "password": PASSWORD})
+        assert again.status_code == 200
+        assert client.get("/api/v1/auth/me").json()["user"]["name"] == "viewer-a"
+    assert httpx.get(f"{world.server.base_url}/api/v1/auth/me", cookies=first).status_code == 401
 
 
 def test_user_name_signs_in_too_and_admin_comes_from_the_environment(world: World) -> None:
@@ -288,3 +303,98 @@ def test_an_api_key_works_as_before(world: World) -> None:
         assert keyed.get("/api/v1/traces").status_code == 200
         assert keyed.get("/api/v1/traces", params={"project": "test"}).status_code == 200  # its own, named
     assert httpx.get(f"{world.server.base_url}/api/v1/traces").status_code == 401
+
+
+def session_row_age(world: World, client: httpx.Client, **moved_back_s: int) -> None:
+    """Move the session's created_at / last_seen_at back in the database (the clock cannot be moved)."""
+    import hashlib
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from theodolite.storage import tables
+    from theodolite.storage.engine import open_database
+
+    database = open_database(world.server.database_url, migrate=False)
+    try:
+        token_hash = hashlib.sha256(client.cookies["theodolite_session"].encode()).hexdigest()
+        s = tables.auth_sessions
+        with database.engine.begin() as conn:
+            row = conn.execute(s.select().where(s.c.token_hash == token_hash)).one()
+            values = {column: getattr(row, column) - timedelta(seconds=age) for column, age in moved_back_s.items()}
+            conn.execute(update(s).where(s.c.token_hash == token_hash).values(**values))
+    finally:
+        database.dispose()
+
+
+@pytest.mark.parametrize(
+    "moved_back", [{"last_seen_at": 12 * 3600 + 5}, {"created_at": 7 * 24 * 3600 + 5}], ids=["idle", "absolute"]
+)
+def test_sessions_expire(world: World, moved_back: dict[str, int]) -> None:
+    with sign_in(world.server, "viewer-a", PASSWORD) as client, sign_in(world.server, "viewer-a", PASSWORD) as fresh:
+        assert client.get("/api/v1/traces").status_code == 200
+        session_row_age(world, client, **{k: v - 10 for k, v in moved_back.items()})  # just inside the limit
+        assert client.get("/api/v1/auth/me").status_code == 200
+        # Past it (that request refreshed last_seen_at: an active session does not go idle).
+        session_row_age(world, client, **moved_back)
+        expired = client.get("/api/v1/traces")
+        assert expired.status_code == 401 and "expired" in expired.json()["error"]["message"]
+        assert client.get("/api/v1/auth/me").status_code == 401  # and its row is gone
+        assert fresh.get("/api/v1/auth/me").status_code == 200  # the user's other session lives on
+
+
+def test_a_generated_password_must_be_changed_first(world: World) -> None:
+    url = world.server.database_url
+    out = cli_ok(url, "users", "create", "newcomer@example.com", "--project", "alpha", "--role", "viewer")
+    one_time = next(line.split(": ", 1)[1] for line in out.splitlines() if line.startswith("password:"))
+    response = login(world.server, "newcomer", one_time)
+    assert response.json()["user"]["must_change_password"] is True
+    with httpx.Client(base_url=world.server.base_url, cookies=response.cookies) as client:
+        blocked = client.get("/api/v1/traces")
+        assert blocked.status_code == 403 and "change the password" in blocked.json()["error"]["message"]
+        change = "/api/v1/auth/password"
+        new = {"current_password": one_time, "new_password": "my own passphrase"}
+        assert client.post(change, json=new).status_code == 403  # CSRF token
+        assert client.post(change, json=new | {"current_password": "wrong"}, headers=csrf(client)).status_code == 401
+        assert client.post(change, json=new | {"new_password": "short"}, headers=csrf(client)).status_code == 400
+        assert client.post(change, json=new, headers=csrf(client)).status_code == 204
+        assert client.get("/api/v1/traces").status_code == 200  # the same session goes on
+        assert client.get("/api/v1/auth/me").json()["user"]["must_change_password"] is False
+    assert login(world.server, "newcomer", one_time).status_code == 401
+    assert login(world.server, "newcomer", "my own passphrase").status_code == 200
+
+
+def test_reset_password_through_the_cli_ends_the_sessions(world: World) -> None:
+    url = world.server.database_url
+    cli_ok(url, "users", "create", "forgetful@example.com", "--password-stdin", stdin="first password\n")
+    with sign_in(world.server, "forgetful", "first password") as client:
+        out = cli_ok(url, "users", "reset-password", "FORGETFUL@example.com", "--password-stdin",
+                     stdin="second password\n")  # fmt: skip
+        assert "sessions are ended" in out and "password:" not in out  # chosen, so not printed
+        assert client.get("/api/v1/auth/me").status_code == 401
+    assert login(world.server, "forgetful", "first password").status_code == 401
+    signed = login(world.server, "forgetful", "second password")
+    assert signed.status_code == 200 and signed.json()["user"]["must_change_password"] is False
+
+
+@pytest.fixture(scope="module")
+def strict_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TheodoliteServer]:
+    """A server allowing 3 sign-in attempts per client address."""
+    workdir = tmp_path_factory.mktemp("strict")
+    instance = TheodoliteServer(
+        f"sqlite:///{workdir / 'theodolite.db'}", workdir, init_admin_email=ADMIN_EMAIL,
+        init_admin_password=ADMIN_PASSWORD, login_attempts_per_address="3", login_window_s="600",
+    ).start()  # fmt: skip
+    try:
+        yield instance
+    finally:
+        instance.stop()
+
+
+def test_sign_in_is_rate_limited_per_client_address(strict_server: TheodoliteServer) -> None:
+    for _ in range(5):  # successful sign-ins are not counted
+        assert login(strict_server, ADMIN_EMAIL, ADMIN_PASSWORD).status_code == 200
+    assert [login(strict_server, f"someone-{i}", "guess").status_code for i in range(3)] == [401, 401, 401]
+    limited = login(strict_server, ADMIN_EMAIL, ADMIN_PASSWORD)  # another login, the right password: same address
+    assert limited.status_code == 429
+    assert 590 <= int(limited.headers["Retry-After"]) <= 600

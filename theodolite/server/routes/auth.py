@@ -89,6 +89,9 @@ async def login(request: Request, response: Response, state: State, body: LoginI
     if user is None:
         raise AuthenticationError(WRONG_CREDENTIALS)
     state.login_limiter.forgive(login_key, address, attempt)
+    previous = request.cookies.get(SESSION_COOKIE)
+    if previous:  # signing in again (maybe as someone else) ends the browser's previous session
+        await to_thread.run_sync(state.sessions.close, previous)
     opened = await to_thread.run_sync(state.sessions.open, user)
     set_session_cookies(response, request, opened, state.settings.session_absolute_timeout_s)
     return await _signed_in_body(state, SignedIn(user, "", ""))
