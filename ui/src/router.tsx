@@ -12,11 +12,12 @@ import { TracesPage } from "./pages/TracesPage";
 
 /** Signed out: to the sign-in form, remembering where the user was going. */
 function RequireAuth({ children }: { children: React.ReactNode }) {
-  const { me, error } = useAuth();
+  const { me, error, signedOutOnPurpose } = useAuth();
   const location = useLocation();
   if (error) return <FullPageMessage title="Cannot check your session" detail={error.message} retry />;
   if (me === undefined) return <FullPageMessage title="Loading…" busy />;
   if (me === null) {
+    if (signedOutOnPurpose) return <Navigate to="/login" replace />;
     const next = location.pathname + location.search;
     return <Navigate to={`/login${next === "/" ? "" : `?next=${encodeURIComponent(next)}`}`} replace />;
   }

@@ -14,6 +14,8 @@ interface AuthContextValue {
   /** Set when /auth/me failed for another reason than "not signed in". */
   error: ApiError | null;
   project: string | null;
+  /** True after the user signed out here (not when the session ended by itself): no ?next= then. */
+  signedOutOnPurpose: boolean;
   setProject: (name: string) => void;
   signIn: (login: string, password: string) => Promise<AuthInfo>;
   signOut: () => Promise<void>;
@@ -56,6 +58,7 @@ export function AuthProvider({ children }: { children: ReactNode }) {
     return fromUrl ?? storedProject();
   });
   const project = chooseProject(me, wanted);
+  const [signedOutOnPurpose, setSignedOutOnPurpose] = useState(false);
   // Set synchronously during render so the first query of a page already carries the header.
   setApiProject(project);
 
@@ -86,6 +89,7 @@ export function AuthProvider({ children }: { children: ReactNode }) {
         body: { login, password },
         expectUnauthorized: true,
       });
+      setSignedOutOnPurpose(false);
       queryClient.setQueryData(ME_QUERY_KEY, info);
       return info;
     },
@@ -95,10 +99,15 @@ export function AuthProvider({ children }: { children: ReactNode }) {
   const signOut = useCallback(async () => {
     try {
       await apiRequest<void>("/api/v1/auth/logout", { method: "POST", expectUnauthorized: true });
-    } finally {
-      queryClient.removeQueries({ predicate: (q) => q.queryKey[0] !== ME_QUERY_KEY[0] });
-      queryClient.setQueryData(ME_QUERY_KEY, null);
+    } catch (error) {
+      // 401: the session had already ended, which is what was asked. Anything else (the server
+      // is unreachable): the session may still be valid, so do not pretend it ended.
+      if (!(error instanceof ApiError && error.status === 401)) throw error;
     }
+    // In one render with the "signed out" state, so the redirect to /login carries no ?next=.
+    setSignedOutOnPurpose(true);
+    queryClient.removeQueries({ predicate: (q) => q.queryKey[0] !== ME_QUERY_KEY[0] });
+    queryClient.setQueryData(ME_QUERY_KEY, null);
   }, [queryClient]);
 
   const changePassword = useCallback(
@@ -115,8 +124,8 @@ export function AuthProvider({ children }: { children: ReactNode }) {
 
   const error = meQuery.error instanceof ApiError ? meQuery.error : null;
   const value = useMemo(
-    () => ({ me, error, project, setProject, signIn, signOut, changePassword }),
-    [me, error, project, setProject, signIn, signOut, changePassword],
+    () => ({ me, error, project, signedOutOnPurpose, setProject, signIn, signOut, changePassword }),
+    [me, error, project, signedOutOnPurpose, setProject, signIn, signOut, changePassword],
   );
   return <AuthContext.Provider value={value}>{children}</AuthContext.Provider>;
 }

@@ -10,8 +10,7 @@ export function Layout() {
   if (!me) return null;
   const onSignOut = async () => {
     try {
-      await signOut();
-      navigate("/login", { replace: true });
+      await signOut(); // then RequireAuth sends the page to /login
     } catch (error) {
       setSignOutError(error instanceof Error ? error.message : String(error));
     }

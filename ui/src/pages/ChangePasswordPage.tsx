@@ -67,7 +67,7 @@ export function ChangePasswordPage({ forced = false }: { forced?: boolean }) {
           {submitting ? <Spinner label="Saving…" /> : "Save the password"}
         </button>
         {forced ? (
-          <button type="button" className="button button-quiet" onClick={() => void signOut().then(() => navigate("/login"))}>
+          <button type="button" className="button button-quiet" onClick={() => void signOut()}>
             Sign out
           </button>
         ) : null}

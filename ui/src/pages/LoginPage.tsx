@@ -2,13 +2,9 @@ import { useEffect, useState, type FormEvent } from "react";
 import { Navigate, useNavigate, useSearchParams } from "react-router";
 import { ApiError } from "../api/client";
 import { useAuth } from "../auth/auth";
+import { safeNext } from "../auth/next";
 import { FullPageMessage, Spinner } from "../components/states";
 
-/** Only a path on this site: an open redirect through ?next= would let a link send users elsewhere. */
-export function safeNext(next: string | null): string {
-  if (next && next.startsWith("/") && !next.startsWith("//") && !next.startsWith("/\\")) return next;
-  return "/traces";
-}
 
 export function LoginPage() {
   const { me, error: meError, signIn } = useAuth();
