@@ -76,6 +76,9 @@ def test_a_model_filter_goes_in_the_url_and_survives_a_reload(page: Page, demo_s
     sign_in(page)
     expect(page.get_by_test_id("list-status")).to_have_attribute("data-loaded", str(PAGE_SIZE))
 
+    # Focusing the field fetches its suggestions: the models of the demo traffic.
+    page.get_by_label("Model filter").focus()
+    expect(page.get_by_test_id("filter-model-options").locator(f'option[value="{model}"]')).to_have_count(1)
     page.get_by_label("Model filter").fill(model)
     page.get_by_label("Model filter").press("Enter")
     expect(page).to_have_url(re.compile(r"/traces\?model=gpt-4o-mini-2024-07-18$"))

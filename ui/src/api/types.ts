@@ -73,3 +73,11 @@ export interface TraceDetail extends TraceSummary {
   observations: ObservationNode[];
   scores: Record<string, unknown>[];
 }
+
+export interface TraceFilterOptions {
+  names: string[];
+  models: string[];
+  environments: string[];
+  releases: string[];
+  truncated: string[];
+}

@@ -25,6 +25,7 @@ export const PAGE_SIZE = 50;
 const ROW_HEIGHT_PX = 36;
 /** Ask for the next page when the last rendered row is this close to the end of what is loaded. */
 const PREFETCH_ROWS = 15;
+const SUGGESTIONS_DEFAULT_DAYS = 30;
 
 /**
  * Each list view (project + URL) as the user left it: when its relative range was resolved, the
@@ -60,12 +61,16 @@ export function TracesPage() {
   const view = listView(positionKey);
   const loadedAt = view.loadedAt;
   const apiParams = useMemo(() => filtersToApiParams(filters, loadedAt).toString(), [filters, loadedAt]);
-  const refresh = () => {
-    listViews.set(positionKey, { loadedAt: Date.now(), offset: 0, selected: 0 });
-    setSelected(0);
-    scrollRef.current?.scrollTo({ top: 0 });
-    setRefreshes((n) => n + 1);
-  };
+
+  // Filter suggestions come from the list's own range, else from the last 30 days (a bound on
+  // their cost on a large project).
+  const optionsRange = useMemo(() => {
+    const params = new URLSearchParams(apiParams);
+    return {
+      from: params.get("from") ?? new Date(loadedAt - SUGGESTIONS_DEFAULT_DAYS * 86_400_000).toISOString(),
+      to: params.get("to"),
+    };
+  }, [apiParams, loadedAt]);
 
   const query = useInfiniteQuery({
     queryKey: ["traces", project, apiParams, loadedAt],
@@ -107,7 +112,14 @@ export function TracesPage() {
   });
   const virtualRows = virtualizer.getVirtualItems();
 
-  // A new filter is a new list: back to its top.
+  const refresh = () => {
+    listViews.set(positionKey, { loadedAt: Date.now(), offset: 0, selected: 0 });
+    setSelected(0);
+    scrollRef.current?.scrollTo({ top: 0 });
+    setRefreshes((n) => n + 1);
+  };
+
+  // Another filter is another list: its own row and offset (the top for a new one).
   const previousKey = useRef(positionKey);
   useEffect(() => {
     if (previousKey.current === positionKey) return;
@@ -186,7 +198,13 @@ export function TracesPage() {
           </button>
         </div>
       </div>
-      <FilterBar filters={filters} onChange={setFilters} busy={query.isFetching} />
+      <FilterBar
+        filters={filters}
+        onChange={setFilters}
+        busy={query.isFetching}
+        project={project}
+        optionsRange={optionsRange}
+      />
       <div className={`progress ${query.isFetching ? "progress-active" : ""}`} aria-hidden="true" />
       {query.isError && rows.length === 0 ? (
         <ErrorBanner message={`Could not load the traces: ${query.error.message}`} onRetry={() => void query.refetch()} />

@@ -1,23 +1,43 @@
 // The list's filters. Each change is written to the URL (which the list reads), so the browser's
 // back button, a reload and a shared link all reproduce the view.
+import { useQuery } from "@tanstack/react-query";
 import { useEffect, useRef, useState, type KeyboardEvent } from "react";
+import { apiRequest } from "../api/client";
+import type { TraceFilterOptions } from "../api/types";
 import { LEVELS, RANGES, TEXT_FILTERS, type Level, type TextFilterKey, type TraceFilters } from "./filters";
 
 interface Props {
   filters: TraceFilters;
   onChange: (filters: TraceFilters) => void;
   busy: boolean;
+  project: string | null;
+  /** `from`/`to` for the suggestions: the list's range, else a bounded recent one. */
+  optionsRange: { from: string; to: string | null };
 }
+
+/** Which text filters get suggestions, and from which field of /trace-filter-options. */
+const SUGGESTED: Partial<Record<TextFilterKey, keyof Omit<TraceFilterOptions, "truncated">>> = {
+  name: "names",
+  model: "models",
+  environment: "environments",
+  release: "releases",
+};
 
 /** A text filter applied on Enter or when the field loses focus, not on every key. */
 function TextFilter({
+  id,
   label,
   value,
   onCommit,
+  options,
+  onFocus,
 }: {
+  id: string;
   label: string;
   value: string | null;
   onCommit: (value: string | null) => void;
+  options?: string[];
+  onFocus?: () => void;
 }) {
   const [draft, setDraft] = useState(value ?? "");
   const cancelled = useRef(false); // Escape: leave the field without applying what was typed
@@ -37,6 +57,8 @@ function TextFilter({
         aria-label={`${label} filter`}
         value={draft}
         placeholder="any"
+        list={options ? `${id}-options` : undefined}
+        onFocus={onFocus}
         onChange={(event) => setDraft(event.target.value)}
         onBlur={commit}
         onKeyDown={(event) => {
@@ -49,6 +71,13 @@ function TextFilter({
           }
         }}
       />
+      {options ? (
+        <datalist id={`${id}-options`} data-testid={`${id}-options`}>
+          {options.map((option) => (
+            <option key={option} value={option} />
+          ))}
+        </datalist>
+      ) : null}
     </label>
   );
 }
@@ -67,8 +96,21 @@ function fromLocalInput(value: string): string | null {
   return Number.isNaN(date.getTime()) ? null : date.toISOString();
 }
 
-export function FilterBar({ filters, onChange, busy }: Props) {
+export function FilterBar({ filters, onChange, busy, project, optionsRange }: Props) {
   const [tagDraft, setTagDraft] = useState("");
+  // Suggestions are read when a filter field is first focused, not with every list: they cost a
+  // DISTINCT over the range's rows.
+  const [wantOptions, setWantOptions] = useState(false);
+  const optionsQuery = useQuery({
+    queryKey: ["trace-filter-options", project, optionsRange.from, optionsRange.to],
+    queryFn: ({ signal }) => {
+      const params = new URLSearchParams({ from: optionsRange.from });
+      if (optionsRange.to) params.set("to", optionsRange.to);
+      return apiRequest<TraceFilterOptions>(`/api/v1/trace-filter-options?${params}`, { signal });
+    },
+    enabled: wantOptions && project !== null,
+    staleTime: 5 * 60_000,
+  });
   const custom = filters.from !== null || filters.to !== null;
   const [showCustom, setShowCustom] = useState(custom);
   useEffect(() => setShowCustom(custom), [custom]);
@@ -133,9 +175,12 @@ export function FilterBar({ filters, onChange, busy }: Props) {
       {TEXT_FILTERS.map(({ key, label }) => (
         <TextFilter
           key={key}
+          id={`filter-${key}`}
           label={label}
           value={filters[key as TextFilterKey]}
           onCommit={(value) => set({ [key]: value } as Partial<TraceFilters>)}
+          options={SUGGESTED[key] ? (optionsQuery.data?.[SUGGESTED[key]] ?? []) : undefined}
+          onFocus={SUGGESTED[key] ? () => setWantOptions(true) : undefined}
         />
       ))}
       <label className="filter">
