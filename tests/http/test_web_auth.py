@@ -154,7 +154,7 @@ def test_wrong_password_and_unknown_user_get_the_same_answer_in_similar_time(wor
     }
     # An unknown user is checked against a dummy argon2 hash: without it the answer came ~50x faster.
     fastest_wrong, fastest_unknown = min(t for *_, t in wrong), min(t for *_, t in unknown)
-    assert fastest_unknown > 0.4 * fastest_wrong, (fastest_unknown, fastest_wrong)
+    assert fastest_unknown > 0.25 * fastest_wrong, (fastest_unknown, fastest_wrong)
     assert login(world.server, "owner-b", PASSWORD).status_code == 200  # 3 failures: under the limit of 4
 
 
@@ -168,6 +168,9 @@ def test_sign_in_is_rate_limited_per_login(world: World) -> None:
     assert 0 < int(limited.headers["Retry-After"]) <= 900
     assert "too many sign-in attempts" in limited.json()["error"]["message"]
     assert login(world.server, "owner-b", PASSWORD).status_code == 200  # other logins are not affected
+    log = world.server.log()
+    assert "sign-in refused: user target from 127.0.0.1" in log and "sign-in rate-limited: user target" in log
+    assert "guess-" not in log  # the typed text is never logged (people type passwords there)
 
 
 def test_a_write_with_the_session_needs_the_csrf_token(world: World) -> None:

@@ -7,11 +7,13 @@ and Secure when the request came over https.
 
 from __future__ import annotations
 
+import logging
+
 from anyio import to_thread
 from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, Field
 
-from theodolite.errors import AuthenticationError, BadRequestError, TheodoliteError
+from theodolite.errors import AuthenticationError, BadRequestError, RateLimitedError, TheodoliteError
 from theodolite.query.accounts import list_memberships
 from theodolite.server.access import signed_in
 from theodolite.server.passwords import check_password_policy, hash_password, verify_password
@@ -25,6 +27,7 @@ from theodolite.server.sessions import (
 )
 from theodolite.storage.accounts import delete_user_sessions, normalise_login, update_password
 
+log = logging.getLogger(__name__)
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"], responses=ERRORS | {429: ERRORS[401]})
 
 WRONG_CREDENTIALS = "wrong email, user name or password"
@@ -84,10 +87,17 @@ async def login(request: Request, response: Response, state: State, body: LoginI
     login_key = f"user:{found.id}" if found is not None else f"login:{normalise_login(body.login)}"
     address = _client_address(request)
     # Counted before the (slow) check, so parallel guesses all count; forgiven on success.
-    attempt = state.login_limiter.attempt(login_key, address)
+    try:
+        attempt = state.login_limiter.attempt(login_key, address)
+    except RateLimitedError:
+        log.warning("sign-in rate-limited: %s from %s", f"user {found.name}" if found else "unknown login", address)
+        raise
     user = await to_thread.run_sync(state.sessions.check_password, found, body.password)
     if user is None:
+        # Never the typed text: people type passwords into the login field.
+        log.info("sign-in refused: %s from %s", f"user {found.name}" if found else "unknown login", address)
         raise AuthenticationError(WRONG_CREDENTIALS)
+    log.info("signed in: user %s from %s", user.name, address)
     state.login_limiter.forgive(login_key, address, attempt)
     previous = request.cookies.get(SESSION_COOKIE)
     if previous:  # signing in again (maybe as someone else) ends the browser's previous session
