@@ -248,3 +248,25 @@ def test_a_server_that_went_away_is_an_error_with_retry(browser, built_ui, tmp_p
     finally:
         context.close()
         server.stop()
+
+
+def test_clicking_a_user_or_a_tag_in_the_list_filters_by_it(page: Page, demo_server: TheodoliteServer) -> None:
+    page.goto("/traces")
+    sign_in(page)
+    first_with_user = page.locator('[data-testid="trace-row"]:has(button[title^="Show only user"])').first
+    user = first_with_user.locator('button[title^="Show only user"]').inner_text()
+    first_with_user.locator('button[title^="Show only user"]').click()
+    expect(page).to_have_url(re.compile(rf"/traces\?user={re.escape(user)}$"))
+    expected = api_ids(demo_server, user_id=user)
+    expect(page.get_by_test_id("list-status")).to_have_attribute("data-loaded", str(len(expected)))
+    assert visible_ids(page) == expected[: len(visible_ids(page))]
+
+    tag_button = page.locator('[data-testid="trace-row"] button[title^="Show only tag"]').first
+    tag = tag_button.inner_text()
+    tag_button.click()
+    expect(page).to_have_url(re.compile(rf"/traces\?user={re.escape(user)}&tag={re.escape(tag)}$"))
+    expected = api_ids(demo_server, user_id=user, tags=tag)
+    expect(page.get_by_test_id("list-status")).to_have_attribute("data-loaded", str(len(expected)))
+    assert visible_ids(page) == expected[: len(visible_ids(page))]
+    page.go_back()  # every filter change is a history entry
+    expect(page).to_have_url(re.compile(rf"/traces\?user={re.escape(user)}$"))
