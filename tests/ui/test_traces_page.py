@@ -270,3 +270,36 @@ def test_clicking_a_user_or_a_tag_in_the_list_filters_by_it(page: Page, demo_ser
     assert visible_ids(page) == expected[: len(visible_ids(page))]
     page.go_back()  # every filter change is a history entry
     expect(page).to_have_url(re.compile(rf"/traces\?user={re.escape(user)}$"))
+
+
+def test_a_custom_range_is_entered_in_local_time_and_kept_in_utc(browser, demo_server: TheodoliteServer) -> None:
+    from datetime import datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    newest = api_ids(demo_server)
+    with demo_server.client() as client:
+        tenth = client.get(f"/api/v1/traces/{newest[10]}").json()["timestamp"]
+    # The bound: the minute after the 11th newest trace, typed as Paris wall time.
+    bound = datetime.fromisoformat(tenth).replace(second=0, microsecond=0) + timedelta(minutes=1)
+    paris = bound.astimezone(ZoneInfo("Europe/Paris")).strftime("%Y-%m-%dT%H:%M")
+    utc = bound.astimezone(ZoneInfo("UTC")).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+
+    context = browser.new_context(base_url=demo_server.base_url, timezone_id="Europe/Paris")
+    try:
+        page = context.new_page()
+        page.goto("/traces")
+        sign_in(page)
+        expect(page.get_by_test_id("list-status")).to_have_attribute("data-loaded", str(PAGE_SIZE))
+        page.get_by_label("Time range").select_option("custom")
+        page.get_by_label("To", exact=True).fill(paris)
+        page.get_by_label("To", exact=True).press("Enter")
+        expect(page).to_have_url(re.compile(rf"/traces\?to={re.escape(utc.replace(':', '%3A'))}$"))
+        expected = api_ids(demo_server, to=utc)
+        expect(
+            page.locator(f'[data-testid="trace-row"][data-index="0"][data-trace-id="{expected[0]}"]')
+        ).to_be_visible()
+        assert expected[0] != newest[0]  # the bound left the newest traces out
+        page.reload()
+        expect(page.get_by_label("To", exact=True)).to_have_value(paris)
+    finally:
+        context.close()

@@ -96,6 +96,30 @@ function fromLocalInput(value: string): string | null {
   return Number.isNaN(date.getTime()) ? null : date.toISOString();
 }
 
+/** A date-time bound applied when complete and the field is left (or on Enter), not on every
+ * segment typed: each applied change is a history entry. */
+function DateFilter({ label, value, onCommit }: { label: string; value: string | null; onCommit: (v: string | null) => void }) {
+  const [draft, setDraft] = useState(toLocalInput(value));
+  useEffect(() => setDraft(toLocalInput(value)), [value]);
+  const commit = () => {
+    const next = fromLocalInput(draft);
+    if (next !== value) onCommit(next);
+  };
+  return (
+    <label className="filter">
+      <span>{label}</span>
+      <input
+        type="datetime-local"
+        aria-label={label}
+        value={draft}
+        onChange={(event) => setDraft(event.target.value)}
+        onBlur={commit}
+        onKeyDown={(event) => event.key === "Enter" && event.currentTarget.blur()}
+      />
+    </label>
+  );
+}
+
 export function FilterBar({ filters, onChange, busy, project, optionsRange }: Props) {
   const [tagDraft, setTagDraft] = useState("");
   // Suggestions are read when a filter field is first focused, not with every list: they cost a
@@ -152,24 +176,8 @@ export function FilterBar({ filters, onChange, busy, project, optionsRange }: Pr
       </label>
       {showCustom ? (
         <>
-          <label className="filter">
-            <span>From</span>
-            <input
-              type="datetime-local"
-              aria-label="From"
-              value={toLocalInput(filters.from)}
-              onChange={(event) => set({ range: null, from: fromLocalInput(event.target.value) })}
-            />
-          </label>
-          <label className="filter">
-            <span>To</span>
-            <input
-              type="datetime-local"
-              aria-label="To"
-              value={toLocalInput(filters.to)}
-              onChange={(event) => set({ range: null, to: fromLocalInput(event.target.value) })}
-            />
-          </label>
+          <DateFilter label="From" value={filters.from} onCommit={(from) => set({ range: null, from })} />
+          <DateFilter label="To" value={filters.to} onCommit={(to) => set({ range: null, to })} />
         </>
       ) : null}
       {TEXT_FILTERS.map(({ key, label }) => (
