@@ -22,7 +22,7 @@ def password_works(database_url: str, login: str, password: str) -> bool:
         database.dispose()
 
 
-def test_users_cli_create_list_grant_reset_revoke(database_url: str) -> None:
+def test_users_cli_create_list_grant_reset_revoke_delete(database_url: str) -> None:
     new_secret(database_url, "shop")  # the project
     out = cli_ok(database_url, "users", "create", "Ada@Example.com", "--project", "shop", "--role", "owner")
     assert "user:     ada\nemail:    ada@example.com\nadmin:    False\nrole:     owner in shop" in out
@@ -53,6 +53,14 @@ def test_users_cli_create_list_grant_reset_revoke(database_url: str) -> None:
     finally:
         database.dispose()
     assert roles == {"ada": [], "ops": [("shop", "viewer")]}
+
+    # ops is the only admin: neither deleted nor demoted; ada can be deleted.
+    for args in (["delete", "ops"], ["set-admin", "ops", "--off"]):
+        refused = cli(database_url, "users", *args)
+        assert refused.returncode == 1 and "ops is the last admin" in refused.stderr
+    assert "deleted ada (ada@example.com)" in cli_ok(database_url, "users", "delete", "ADA")
+    assert [line.split()[0] for line in cli_ok(database_url, "users", "list").splitlines()[1:]] == ["ops"]
+    assert "no user with email or name 'ada'" in cli(database_url, "users", "delete", "ada").stderr
 
 
 @pytest.fixture(scope="module")

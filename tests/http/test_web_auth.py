@@ -28,9 +28,11 @@ SERVER_SETTINGS = {
 }
 USERS = (("owner-a", "alpha", "owner"), ("member-a", "alpha", "member"), ("viewer-a", "alpha", "viewer"),
          ("owner-b", "beta", "owner"))  # fmt: skip
-# Routes under /api/v1 that act in no project (everything else must refuse a project without a role).
+# Routes under /api/v1 that act in no project (everything else must refuse a project without a role);
+# those under ADMIN_ROUTES must refuse everyone but admins.
 NOT_PROJECT_ROUTES = {"/api/v1/health", "/api/v1/auth/login", "/api/v1/auth/me", "/api/v1/auth/logout",
                       "/api/v1/auth/password"}  # fmt: skip
+ADMIN_ROUTES = "/api/v1/admin/"
 
 
 @dataclass(frozen=True)
@@ -267,7 +269,7 @@ def fill_path(path: str, world: World) -> str:
 def test_no_route_shows_a_project_to_a_user_without_a_role_in_it(world: World) -> None:
     """Every /api/v1 route answers 404 for project beta to alpha's owner, alike for a project that does not
     exist, by header and by query parameter; beta's owner is answered."""
-    routes = [(method, path) for method, path in route_list() if path not in NOT_PROJECT_ROUTES]
+    routes = [(m, path) for m, path in route_list() if path not in NOT_PROJECT_ROUTES and ADMIN_ROUTES not in path]
     leaks = []
     with sign_in(world.server, "owner-a", PASSWORD) as outsider:
         for method, path in routes:
@@ -380,6 +382,17 @@ def test_reset_password_through_the_cli_ends_the_sessions(world: World) -> None:
     assert signed.status_code == 200 and signed.json()["user"]["must_change_password"] is False
 
 
+def test_deleting_a_user_through_the_cli_ends_their_sessions(world: World) -> None:
+    url = world.server.database_url
+    cli_ok(url, "users", "create", "leaver@example.com", "--project", "alpha", "--role", "member",
+           "--password-stdin", stdin=PASSWORD + "\n")  # fmt: skip
+    with sign_in(world.server, "leaver", PASSWORD) as client:
+        assert client.get("/api/v1/traces").status_code == 200
+        cli_ok(url, "users", "delete", "leaver")
+        assert client.get("/api/v1/traces").status_code == 401
+    assert login(world.server, "leaver", PASSWORD).status_code == 401
+
+
 @pytest.fixture(scope="module")
 def strict_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TheodoliteServer]:
     """A server allowing 3 sign-in attempts per client address."""
@@ -401,3 +414,42 @@ def test_sign_in_is_rate_limited_per_client_address(strict_server: TheodoliteSer
     limited = login(strict_server, ADMIN_EMAIL, ADMIN_PASSWORD)  # another login, the right password: same address
     assert limited.status_code == 429
     assert 590 <= int(limited.headers["Retry-After"]) <= 600
+
+
+def test_admin_routes_refuse_everyone_but_admins(world: World) -> None:
+    routes = [(method, path) for method, path in route_list() if path.startswith(ADMIN_ROUTES)]
+    assert len(routes) >= 5
+    with sign_in(world.server, "owner-a", PASSWORD) as owner, world.server.client(world.alpha_secret) as keyed:
+        for method, path in routes:
+            body = {} if method in ("POST", "PUT", "PATCH") else None
+            for client, headers in ((owner, csrf(owner)), (keyed, {})):
+                response = client.request(method, fill_path(path, world), headers=headers, json=body)
+                assert response.status_code == 403, (method, path, response.text)
+    with httpx.Client(base_url=world.server.base_url) as anonymous:
+        assert anonymous.get("/api/v1/admin/users").status_code == 401
+
+
+def test_admins_manage_users_through_the_api(world: World) -> None:
+    with sign_in(world.server, ADMIN_EMAIL, ADMIN_PASSWORD) as admin:
+        listed = {u["name"]: u for u in admin.get("/api/v1/admin/users").json()["data"]}
+        assert listed["owner-b"]["projects"] == [{"name": "beta", "role": "owner"}] and listed["root"]["is_admin"]
+        assert admin.post("/api/v1/admin/users", json={"email": "ui@example.com"}).status_code == 403  # CSRF
+        made = admin.post("/api/v1/admin/users", json={"email": "UI@example.com"}, headers=csrf(admin))
+        assert made.status_code == 201, made.text
+        one_time = made.json()["password"]
+        assert made.json()["user"]["name"] == "ui" and made.json()["user"]["must_change_password"] is True
+        again = admin.post("/api/v1/admin/users", json={"email": "ui@example.com"}, headers=csrf(admin))
+        assert again.status_code == 409
+        short = admin.post("/api/v1/admin/users", json={"email": "x@example.com", "password": "short"},
+                           headers=csrf(admin))  # fmt: skip
+        assert short.status_code == 400 and "at least 8" in short.json()["error"]["message"]
+        assert login(world.server, "ui", one_time).status_code == 200
+        reset = admin.post("/api/v1/admin/users/ui/password", headers=csrf(admin))
+        assert reset.status_code == 200 and login(world.server, "ui", one_time).status_code == 401
+        assert login(world.server, "ui", reset.json()["password"]).status_code == 200
+        promoted = admin.patch("/api/v1/admin/users/ui", json={"is_admin": True}, headers=csrf(admin))
+        assert promoted.status_code == 200 and promoted.json()["is_admin"] is True
+        assert admin.delete("/api/v1/admin/users/ui", headers=csrf(admin)).status_code == 204
+        assert admin.delete("/api/v1/admin/users/ui", headers=csrf(admin)).status_code == 404
+        last = admin.patch("/api/v1/admin/users/root", json={"is_admin": False}, headers=csrf(admin))
+        assert last.status_code == 409 and "last admin" in last.json()["error"]["message"]

@@ -161,6 +161,22 @@ def users_revoke(login: str, project: str, **values: Any) -> None:
     run(work)
 
 
+@users.command("delete")
+@settings_options(DATABASE_OPTIONS)
+@click.argument("login")
+def users_delete(login: str, **values: Any) -> None:
+    """Delete LOGIN with their roles; their sessions end (not the last admin)."""
+    from theodolite.server.accounts import remove_user
+
+    def work() -> None:
+        database = _database(values)
+        user = remove_user(database, login)
+        click.echo(f"deleted {user.name} ({user.email})")
+        database.dispose()
+
+    run(work)
+
+
 @users.command("set-admin")
 @settings_options(DATABASE_OPTIONS)
 @click.argument("login")

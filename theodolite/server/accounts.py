@@ -9,12 +9,14 @@ import re
 from dataclasses import dataclass
 
 from theodolite.errors import BadRequestError, NotFoundError
-from theodolite.query.accounts import UserRecord, find_user, get_user
+from theodolite.query.accounts import UserRecord, find_user, get_user, list_users
 from theodolite.query.projects import project_id_named
 from theodolite.server.passwords import check_password_policy, generate_password, hash_password
 from theodolite.storage.accounts import (
+    AccountConflictError,
     check_role,
     delete_membership,
+    delete_user,
     delete_user_sessions,
     insert_user,
     normalise_login,
@@ -93,8 +95,25 @@ def reset_password(database: Database, login: str, password: str | None = None) 
     return NewPassword(get_user(database, user.id) or user, password, generated)
 
 
-def make_admin(database: Database, login: str, is_admin: bool = True) -> UserRecord:
+def remove_user(database: Database, login: str) -> UserRecord:
+    """Delete the user, their roles and sessions (signed out at their next request). Refuses to delete
+    the last admin (AccountConflictError): nobody could then manage users from the web UI."""
     user = get_user_by_login(database, login)
+    _refuse_last_admin(database, user)
+    delete_user(database, user.id)
+    return user
+
+
+def _refuse_last_admin(database: Database, user: UserRecord) -> None:
+    if user.is_admin and [u.id for u in list_users(database) if u.is_admin] == [user.id]:
+        raise AccountConflictError(f"{user.name} is the last admin: make another user admin first")
+
+
+def make_admin(database: Database, login: str, is_admin: bool = True) -> UserRecord:
+    """Make the user an admin, or no longer one (not the last admin: AccountConflictError)."""
+    user = get_user_by_login(database, login)
+    if not is_admin:
+        _refuse_last_admin(database, user)
     set_admin(database, user.id, is_admin)
     return get_user(database, user.id) or user
 

@@ -22,7 +22,7 @@ from theodolite.server.errors import install_error_handlers
 from theodolite.server.metrics_hook import HealthReadings, MetricsHook
 from theodolite.server.price_book import PriceBook
 from theodolite.server.rate_limit import LoginRateLimiter
-from theodolite.server.routes import api, auth, health, members, metrics, otlp, prices, scores
+from theodolite.server.routes import admin_users, api, auth, health, members, metrics, otlp, prices, scores
 from theodolite.server.sessions import SessionManager
 from theodolite.server.settings import Settings
 from theodolite.server.state import AppState
@@ -114,6 +114,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(scores.router)
     app.include_router(auth.router)
     app.include_router(members.router)
+    app.include_router(admin_users.router)
     app.include_router(metrics.router)
     mount_web_ui(app)  # last: its catch-all answers the UI's routes, after every API route
     return app

@@ -92,6 +92,15 @@ def rehash_password(database: Database, user_id: int, old_hash: str, new_hash: s
         conn.execute(update(u).where(u.c.id == user_id, u.c.password_hash == old_hash).values(password_hash=new_hash))
 
 
+def delete_user(database: Database, user_id: int) -> None:
+    """Remove a user with their roles and sessions, in one transaction. Blocks."""
+    with database.write_transaction() as conn:
+        conn.execute(delete(tables.auth_sessions).where(tables.auth_sessions.c.user_id == user_id))
+        conn.execute(delete(tables.project_members).where(tables.project_members.c.user_id == user_id))
+        if conn.execute(delete(tables.users).where(tables.users.c.id == user_id)).rowcount == 0:
+            raise NotFoundError(f"no user with id {user_id}")
+
+
 def set_admin(database: Database, user_id: int, is_admin: bool) -> None:
     with database.write_transaction() as conn:
         conn.execute(update(tables.users).where(tables.users.c.id == user_id).values(is_admin=is_admin))

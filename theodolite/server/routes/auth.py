@@ -14,13 +14,12 @@ from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, Field
 
 from theodolite.errors import AuthenticationError, BadRequestError, RateLimitedError, TheodoliteError
-from theodolite.query.accounts import list_memberships
+from theodolite.query.accounts import UserRecord, list_memberships
 from theodolite.server.access import signed_in
 from theodolite.server.passwords import check_password_policy, hash_password, verify_password
 from theodolite.server.routes.api import ERRORS, State
 from theodolite.server.sessions import (
     SESSION_COOKIE,
-    SignedIn,
     check_csrf,
     clear_session_cookies,
     set_session_cookies,
@@ -68,8 +67,7 @@ def _client_address(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
-async def _signed_in_body(state: State, signed: SignedIn) -> dict:
-    user = signed.user
+async def _signed_in_body(state: State, user: UserRecord) -> dict:
     memberships = await to_thread.run_sync(list_memberships, state.database, None if user.is_admin else user.id)
     return {
         "user": {
@@ -92,7 +90,7 @@ async def login(request: Request, response: Response, state: State, body: LoginI
     except RateLimitedError:
         log.warning("sign-in rate-limited: %s from %s", f"user {found.name}" if found else "unknown login", address)
         raise
-    user = await to_thread.run_sync(state.sessions.check_password, found, body.password)
+    user = await state.sessions.hashing(state.sessions.check_password, found, body.password)
     if user is None:
         # Never the typed text: people type passwords into the login field.
         log.info("sign-in refused: %s from %s", f"user {found.name}" if found else "unknown login", address)
@@ -104,12 +102,12 @@ async def login(request: Request, response: Response, state: State, body: LoginI
         await to_thread.run_sync(state.sessions.close, previous)
     opened = await to_thread.run_sync(state.sessions.open, user)
     set_session_cookies(response, request, opened, state.settings.session_absolute_timeout_s)
-    return await _signed_in_body(state, SignedIn(user, "", ""))
+    return await _signed_in_body(state, user)
 
 
 @router.get("/me", response_model=SignedInOut, summary="The signed-in user and their projects (401 if not signed in)")
 async def me(request: Request, state: State) -> dict:
-    return await _signed_in_body(state, await signed_in(request))
+    return await _signed_in_body(state, (await signed_in(request)).user)
 
 
 @router.post("/logout", status_code=204, response_class=Response, summary="Sign out: end the session, clear cookies")
@@ -137,7 +135,7 @@ async def change_password(request: Request, state: State, body: PasswordChangeIn
     user = session.user
     login_key, address = f"user:{user.id}", _client_address(request)
     attempt = state.login_limiter.attempt(login_key, address)
-    if not await to_thread.run_sync(verify_password, user.password_hash, body.current_password):
+    if not await state.sessions.hashing(verify_password, user.password_hash, body.current_password):
         raise AuthenticationError("the current password is wrong")
     state.login_limiter.forgive(login_key, address, attempt)
     try:
@@ -146,7 +144,7 @@ async def change_password(request: Request, state: State, body: PasswordChangeIn
         raise BadRequestError(exc.message) from exc
     if body.new_password == body.current_password:
         raise BadRequestError("choose a password different from the current one")
-    new_hash = await to_thread.run_sync(hash_password, body.new_password)
+    new_hash = await state.sessions.hashing(hash_password, body.new_password)
     await to_thread.run_sync(lambda: update_password(state.database, user.id, new_hash, must_change_password=False))
     await to_thread.run_sync(lambda: delete_user_sessions(state.database, user.id, keep_token_hash=session.token_hash))
     return Response(status_code=204)
