@@ -21,6 +21,13 @@ TOTAL_TRACES = DEMO_DAYS * DEMO_TRACES_PER_DAY
 PAGE_SIZE = 50  # ui/src/pages/TracesPage.tsx
 
 
+def list_url(query: str = "") -> re.Pattern[str]:
+    """The list's URL with `query` (a regex fragment), and the project last when the user has
+    several (an earlier test may have given the admin a second project)."""
+    base = r"/traces" + (r"\?" + query if query else "")
+    return re.compile(base + (r"(?:&" if query else r"(?:\?") + r"project=[^&]+)?$")
+
+
 def sign_in(page: Page, login: str = ADMIN_EMAIL, password: str = ADMIN_PASSWORD) -> None:
     page.get_by_label("Email or user name").fill(login)
     page.get_by_label("Password").fill(password)
@@ -50,7 +57,7 @@ def test_sign_in_lands_on_the_newest_traces(page: Page, demo_server: TheodoliteS
     page.goto("/")
     expect(page).to_have_url(re.compile(r"/login$"))
     sign_in(page)
-    expect(page).to_have_url(re.compile(r"/traces$"))
+    expect(page).to_have_url(list_url())
     expect(page.get_by_test_id("user-name")).to_be_visible()
     expect(page.get_by_test_id("list-status")).to_have_attribute("data-loaded", str(PAGE_SIZE))
     newest = api_ids(demo_server)
@@ -81,7 +88,7 @@ def test_a_model_filter_goes_in_the_url_and_survives_a_reload(page: Page, demo_s
     expect(page.get_by_test_id("filter-model-options").locator(f'option[value="{model}"]')).to_have_count(1)
     page.get_by_label("Model filter").fill(model)
     page.get_by_label("Model filter").press("Enter")
-    expect(page).to_have_url(re.compile(r"/traces\?model=gpt-4o-mini-2024-07-18$"))
+    expect(page).to_have_url(list_url(r"model=gpt-4o-mini-2024-07-18"))
     expect(page.locator(f'[data-testid="trace-row"][data-index="0"][data-trace-id="{expected[0]}"]')).to_be_visible()
     shown = visible_ids(page)
     assert shown == expected[: len(shown)]
@@ -92,7 +99,7 @@ def test_a_model_filter_goes_in_the_url_and_survives_a_reload(page: Page, demo_s
     assert visible_ids(page) == shown
 
     page.get_by_role("button", name=re.compile(r"Clear 1 filter")).click()
-    expect(page).to_have_url(re.compile(r"/traces$"))
+    expect(page).to_have_url(list_url())
 
 
 def test_scrolling_loads_every_page_but_keeps_only_visible_rows_in_the_dom(page: Page) -> None:
@@ -132,14 +139,14 @@ def test_j_k_and_enter_open_a_trace(page: Page, demo_server: TheodoliteServer) -
     assert trace_id == api_ids(demo_server)[1]
 
     page.keyboard.press("Enter")
-    expect(page).to_have_url(re.compile(rf"/traces/{re.escape(trace_id)}$"))
+    expect(page).to_have_url(re.compile(rf"/traces/{re.escape(trace_id)}(?:\?project=[^&]+)?$"))
     expect(page.get_by_test_id("json-tree")).to_contain_text(trace_id)
     with demo_server.client() as client:
         name = client.get(f"/api/v1/traces/{trace_id}").json()["name"]
     expect(page.get_by_test_id("trace-title")).to_have_text(name)
 
     page.keyboard.press("Escape")
-    expect(page).to_have_url(re.compile(r"/traces$"))
+    expect(page).to_have_url(list_url())
     expect(page.locator('[data-testid="trace-row"][aria-selected="true"]')).to_have_attribute("data-index", "1")
 
 
@@ -147,7 +154,7 @@ def test_a_signed_out_deep_link_comes_back_after_sign_in(page: Page) -> None:
     page.goto("/traces?level=ERROR")
     expect(page).to_have_url(re.compile(r"/login\?next="))
     sign_in(page)
-    expect(page).to_have_url(re.compile(r"/traces\?level=ERROR$"))
+    expect(page).to_have_url(list_url(r"level=ERROR"))
     expect(page.get_by_label("Level")).to_have_value("ERROR")
     expect(rows(page).first.get_by_text("ERROR")).to_be_visible()
 
@@ -200,7 +207,7 @@ def test_a_one_time_password_must_be_replaced_first(page: Page, demo_server: The
     page.get_by_label("New password again").fill("a password of my own")
     page.get_by_role("button", name="Save the password").click()
     expect(page.get_by_test_id("list-status")).to_have_attribute("data-loaded", str(PAGE_SIZE))
-    expect(page).to_have_url(re.compile(r"/traces$"))
+    expect(page).to_have_url(list_url())
 
 
 def test_the_project_switcher_shows_the_other_projects_traces(page: Page, demo_server: TheodoliteServer) -> None:
@@ -213,11 +220,18 @@ def test_the_project_switcher_shows_the_other_projects_traces(page: Page, demo_s
     expect(switcher).to_have_value(DEMO_PROJECT)
     switcher.select_option("zz-empty-project")
     expect(page.get_by_test_id("empty-state")).to_contain_text("No traces yet")
-    page.reload()  # the choice is remembered
+    expect(page).to_have_url(re.compile(r"/traces\?project=zz-empty-project$"))
+    page.reload()  # the URL names the project
     expect(page.get_by_label("Project")).to_have_value("zz-empty-project")
     expect(page.get_by_test_id("empty-state")).to_be_visible()
-    page.get_by_label("Project").select_option(DEMO_PROJECT)
-    expect(page.get_by_test_id("list-status")).to_have_attribute("data-loaded", str(PAGE_SIZE))
+    # A link names its project: it opens there, whatever this browser used last.
+    page.goto(f"/traces?level=ERROR&project={DEMO_PROJECT}")
+    expect(page.get_by_label("Project")).to_have_value(DEMO_PROJECT)
+    expect(rows(page).first.get_by_text("ERROR")).to_be_visible()
+    page.get_by_label("Project").select_option("zz-empty-project")
+    page.go_back()
+    expect(page.get_by_label("Project")).to_have_value(DEMO_PROJECT)
+    expect(rows(page).first.get_by_text("ERROR")).to_be_visible()
 
 
 def test_a_filter_that_matches_nothing_says_so_and_offers_to_clear(page: Page) -> None:
@@ -225,7 +239,7 @@ def test_a_filter_that_matches_nothing_says_so_and_offers_to_clear(page: Page) -
     sign_in(page)
     expect(page.get_by_test_id("empty-state")).to_contain_text("No traces match these filters")
     page.get_by_role("button", name="Clear the filters").click()
-    expect(page).to_have_url(re.compile(r"/traces$"))
+    expect(page).to_have_url(list_url())
     expect(page.get_by_test_id("list-status")).to_have_attribute("data-loaded", str(PAGE_SIZE))
 
 
@@ -256,7 +270,7 @@ def test_clicking_a_user_or_a_tag_in_the_list_filters_by_it(page: Page, demo_ser
     first_with_user = page.locator('[data-testid="trace-row"]:has(button[title^="Show only user"])').first
     user = first_with_user.locator('button[title^="Show only user"]').inner_text()
     first_with_user.locator('button[title^="Show only user"]').click()
-    expect(page).to_have_url(re.compile(rf"/traces\?user={re.escape(user)}$"))
+    expect(page).to_have_url(list_url(rf"user={re.escape(user)}"))
     expected = api_ids(demo_server, user_id=user)
     expect(page.get_by_test_id("list-status")).to_have_attribute("data-loaded", str(len(expected)))
     assert visible_ids(page) == expected[: len(visible_ids(page))]
@@ -264,12 +278,12 @@ def test_clicking_a_user_or_a_tag_in_the_list_filters_by_it(page: Page, demo_ser
     tag_button = page.locator('[data-testid="trace-row"] button[title^="Show only tag"]').first
     tag = tag_button.inner_text()
     tag_button.click()
-    expect(page).to_have_url(re.compile(rf"/traces\?user={re.escape(user)}&tag={re.escape(tag)}$"))
+    expect(page).to_have_url(list_url(rf"user={re.escape(user)}&tag={re.escape(tag)}"))
     expected = api_ids(demo_server, user_id=user, tags=tag)
     expect(page.get_by_test_id("list-status")).to_have_attribute("data-loaded", str(len(expected)))
     assert visible_ids(page) == expected[: len(visible_ids(page))]
     page.go_back()  # every filter change is a history entry
-    expect(page).to_have_url(re.compile(rf"/traces\?user={re.escape(user)}$"))
+    expect(page).to_have_url(list_url(rf"user={re.escape(user)}"))
 
 
 def test_a_custom_range_is_entered_in_local_time_and_kept_in_utc(browser, demo_server: TheodoliteServer) -> None:
@@ -293,7 +307,7 @@ def test_a_custom_range_is_entered_in_local_time_and_kept_in_utc(browser, demo_s
         page.get_by_label("Time range").select_option("custom")
         page.get_by_label("To", exact=True).fill(paris)
         page.get_by_label("To", exact=True).press("Enter")
-        expect(page).to_have_url(re.compile(rf"/traces\?to={re.escape(utc.replace(':', '%3A'))}$"))
+        expect(page).to_have_url(list_url(re.escape(f"to={utc.replace(':', '%3A')}")))
         expected = api_ids(demo_server, to=utc)
         expect(
             page.locator(f'[data-testid="trace-row"][data-index="0"][data-trace-id="{expected[0]}"]')

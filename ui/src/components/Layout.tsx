@@ -34,7 +34,7 @@ export function Layout() {
                 value={project ?? ""}
                 onChange={(event) => {
                   setProject(event.target.value);
-                  navigate("/traces");
+                  navigate(`/traces?project=${encodeURIComponent(event.target.value)}`);
                 }}
               >
                 {me.projects.map((p) => (

@@ -6,6 +6,7 @@ import { Link, useNavigate, useParams } from "react-router";
 import { ApiError, apiRequest } from "../api/client";
 import type { TraceDetail } from "../api/types";
 import { useAuth } from "../auth/auth";
+import { useProjectInUrl, useProjectQuery } from "../auth/projectInUrl";
 import { JsonTree } from "../components/JsonTree";
 import { EmptyState, ErrorBanner, Spinner } from "../components/states";
 import { formatCost, formatLatency, formatTimestamp, formatTokens } from "../format";
@@ -17,6 +18,8 @@ export function TraceDetailPage() {
   const { traceId = "" } = useParams();
   const { project } = useAuth();
   const navigate = useNavigate();
+  useProjectInUrl();
+  const projectQuery = useProjectQuery();
   const query = useQuery({
     queryKey: ["trace", project, traceId],
     queryFn: ({ signal }) => apiRequest<TraceDetail>(`/api/v1/traces/${encodeURIComponent(traceId)}`, { signal }),
@@ -36,12 +39,12 @@ export function TraceDetailPage() {
       if (target && ["INPUT", "SELECT", "TEXTAREA"].includes(target.tagName)) return;
       if (event.key === "Escape" || event.key === "u") {
         if (window.history.state?.idx > 0) navigate(-1);
-        else navigate("/traces");
+        else navigate(`/traces${projectQuery}`);
       }
     };
     window.addEventListener("keydown", onKey);
     return () => window.removeEventListener("keydown", onKey);
-  }, [navigate]);
+  }, [navigate, projectQuery]);
 
   const trace = query.data;
   return (
@@ -49,7 +52,7 @@ export function TraceDetailPage() {
       <div className="page-header">
         <div>
           <Link
-            to="/traces"
+            to={`/traces${projectQuery}`}
             onClick={(event) => {
               if (window.history.state?.idx > 0) {
                 event.preventDefault();

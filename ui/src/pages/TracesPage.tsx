@@ -9,6 +9,7 @@ import { useNavigate, useSearchParams } from "react-router";
 import { apiRequest } from "../api/client";
 import type { Page, TraceSummary } from "../api/types";
 import { useAuth } from "../auth/auth";
+import { useProjectInUrl, useProjectQuery } from "../auth/projectInUrl";
 import { EmptyState, ErrorBanner, Spinner } from "../components/states";
 import { FilterBar } from "../traces/FilterBar";
 import { GRID_TEMPLATE, traceColumns } from "../traces/columns";
@@ -49,8 +50,11 @@ function listView(key: string): ListView {
 }
 
 export function TracesPage() {
-  const { project } = useAuth();
+  const { me, project } = useAuth();
   const [searchParams, setSearchParams] = useSearchParams();
+  useProjectInUrl();
+  const projectQuery = useProjectQuery();
+  const severalProjects = (me?.projects.length ?? 0) > 1;
   const navigate = useNavigate();
   const filters = useMemo(() => filtersFromSearch(searchParams), [searchParams]);
   const canonical = filtersToSearch(filters).toString();
@@ -89,11 +93,10 @@ export function TracesPage() {
   const setFilters = useCallback(
     (next: TraceFilters) => {
       const params = filtersToSearch(next);
-      const projectParam = searchParams.get("project");
-      if (projectParam) params.set("project", projectParam);
+      if (severalProjects && project !== null) params.set("project", project);
       setSearchParams(params);
     },
-    [searchParams, setSearchParams],
+    [severalProjects, project, setSearchParams],
   );
   const addFilter = useCallback((patch: Partial<TraceFilters>) => setFilters({ ...filters, ...patch }), [filters, setFilters]);
 
@@ -143,9 +146,9 @@ export function TracesPage() {
       const row = rows[index];
       if (!row) return;
       listViews.set(positionKey, { loadedAt, offset: virtualizer.scrollOffset ?? 0, selected: index });
-      navigate(`/traces/${encodeURIComponent(row.id)}`);
+      navigate(`/traces/${encodeURIComponent(row.id)}${projectQuery}`);
     },
-    [rows, positionKey, loadedAt, virtualizer, navigate],
+    [rows, positionKey, loadedAt, virtualizer, navigate, projectQuery],
   );
 
   // j/k (or the arrows) move, Enter opens; not while typing in a filter.
