@@ -33,7 +33,9 @@ DEMO_PROJECT = "test"  # TheodoliteServer's bootstrap project: the demo writes i
 DEMO_DAYS, DEMO_TRACES_PER_DAY = 2, 150
 
 
-@pytest.fixture(scope="session")
+# Module scope, not session: Playwright's sync API keeps an asyncio loop running in this thread
+# while it is open, and later tests that call asyncio.run() would fail.
+@pytest.fixture(scope="module")
 def browser():
     from playwright.sync_api import expect, sync_playwright
 
