@@ -453,3 +453,23 @@ def test_admins_manage_users_through_the_api(world: World) -> None:
         assert admin.delete("/api/v1/admin/users/ui", headers=csrf(admin)).status_code == 404
         last = admin.patch("/api/v1/admin/users/root", json={"is_admin": False}, headers=csrf(admin))
         assert last.status_code == 409 and "last admin" in last.json()["error"]["message"]
+
+
+def test_header_and_query_naming_two_projects_is_a_bad_request(world: World) -> None:
+    with sign_in(world.server, ADMIN_EMAIL, ADMIN_PASSWORD) as admin:
+        both = admin.get("/api/v1/traces", params={"project": "alpha"}, headers={"X-Theodolite-Project": "beta"})
+        assert both.status_code == 400 and "name different projects" in both.json()["error"]["message"]
+        same = admin.get("/api/v1/traces", params={"project": "beta", "name": "beta-trace"},
+                         headers={"X-Theodolite-Project": "beta"})  # fmt: skip
+        assert [t["id"] for t in same.json()["data"]] == [world.beta_trace]
+
+
+def test_an_owner_manages_only_their_own_projects_keys_and_members(world: World) -> None:
+    with sign_in(world.server, "owner-a", PASSWORD) as owner:  # acting in alpha
+        assert owner.delete(f"/api/v1/keys/{world.beta_public}", headers=csrf(owner)).status_code == 404
+        assert world.beta_public not in [k["public_key"] for k in owner.get("/api/v1/keys").json()["data"]]
+        assert "owner-b" not in [m["name"] for m in owner.get("/api/v1/members").json()["data"]]
+        assert owner.delete("/api/v1/members/owner-b", headers=csrf(owner)).status_code == 404  # no role in alpha
+    with world.server.client(world.beta_secret) as keyed:
+        assert keyed.get("/api/v1/traces").status_code == 200  # beta's key was not revoked
+    assert login(world.server, "owner-b", PASSWORD).json()["projects"] == [{"name": "beta", "role": "owner"}]
