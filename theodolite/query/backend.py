@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-from theodolite.query import groups, observations, traces
+from theodolite.query import filter_options, groups, observations, traces
 from theodolite.query.observations import ObservationFilter
 from theodolite.query.traces import TraceFilter
 from theodolite.storage.engine import Database
@@ -39,6 +39,10 @@ class TraceQueries(Protocol):
         self, project_id: int, *, start: datetime | None, end: datetime | None, limit: int, cursor: str | None
     ) -> Page: ...
 
+    def list_trace_filter_options(
+        self, project_id: int, *, start: datetime | None, end: datetime | None, limit: int
+    ) -> dict[str, Any]: ...
+
 
 @dataclass(frozen=True)
 class SqlTraceQueries:
@@ -64,6 +68,11 @@ class SqlTraceQueries:
         self, project_id: int, *, start: datetime | None, end: datetime | None, limit: int, cursor: str | None
     ) -> Page:
         return groups.list_users(self.database, project_id, start=start, end=end, limit=limit, cursor=cursor)
+
+    def list_trace_filter_options(
+        self, project_id: int, *, start: datetime | None, end: datetime | None, limit: int
+    ) -> dict[str, Any]:
+        return filter_options.list_trace_filter_options(self.database, project_id, start=start, end=end, limit=limit)
 
 
 def queries_for(database: Database) -> TraceQueries:

@@ -31,6 +31,7 @@ from theodolite.server.state import AppState
 from theodolite.storage.dictionaries import load_dictionaries
 from theodolite.storage.engine import open_database
 from theodolite.storage.statistics import PlannerStatistics
+from theodolite.web import mount_web_ui
 
 log = logging.getLogger("theodolite")
 
@@ -130,4 +131,5 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(members.router)
     app.include_router(admin_users.router)
     app.include_router(metrics.router)
+    mount_web_ui(app)  # last: its catch-all answers the UI's routes, after every API route
     return app

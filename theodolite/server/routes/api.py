@@ -17,6 +17,7 @@ from theodolite.server.routes.api_models import (
     ObservationPage,
     SessionPage,
     TraceDetail,
+    TraceFilterOptions,
     TracePage,
     UserPage,
 )
@@ -72,6 +73,21 @@ def traces_list(
     filters = TraceFilter(start, end, name, user_id, session_id, list(tags), model, level, release, environment)
     items, next_cursor = state.queries.list_traces(project, filters, limit=limit, cursor=cursor)
     return {"data": items, "next_cursor": next_cursor}
+
+
+@router.get(
+    "/trace-filter-options",
+    response_model=TraceFilterOptions,
+    summary="Values the trace list's filters can take in a time range (names, models, environments, releases)",
+)
+def trace_filter_options(
+    state: State,
+    project: Project,
+    start: Start = None,
+    end: End = None,
+    limit: Annotated[int, Query(ge=1, le=1000, description="most values per field")] = 200,
+) -> dict:
+    return state.queries.list_trace_filter_options(project, start=start, end=end, limit=limit)
 
 
 @router.get("/traces/{trace_id}", response_model=TraceDetail, summary="One trace with its observation tree")

@@ -59,6 +59,14 @@ class TracePage(BaseModel):
     )
 
 
+class TraceFilterOptions(BaseModel):
+    names: list[str] = Field(description="trace names, alphabetical")
+    models: list[str] = Field(description="models some observation used")
+    environments: list[str]
+    releases: list[str]
+    truncated: list[str] = Field(description="the fields that had more values than `limit`")
+
+
 class ObservationSummary(BaseModel):
     id: str
     trace_id: str

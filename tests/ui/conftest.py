@@ -1,0 +1,98 @@
+"""The web UI's tests need its build: `scripts/build-ui` (a no-op when ui/ has not changed)."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from theodolite.web import STATIC_DIR
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="session")
+def built_ui() -> Path:
+    """The built assets, built now if ui/ changed since the last build."""
+    if shutil.which("npm") is None:
+        pytest.fail("the web UI tests need Node.js 20+ and npm (scripts/test installs them)")
+    result = subprocess.run([str(ROOT / "scripts" / "build-ui")], cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, f"scripts/build-ui failed:\n{result.stdout}\n{result.stderr}"
+    assert (STATIC_DIR / "index.html").is_file()
+    return STATIC_DIR
+
+
+# --- Browser tests: Playwright driving Debian's chromium (no browser download) ---------------
+
+CHROMIUM = "/usr/bin/chromium"
+ADMIN_EMAIL = "ui-admin@example.com"
+ADMIN_PASSWORD = "correct horse battery staple"
+DEMO_PROJECT = "test"  # TheodoliteServer's bootstrap project: the demo writes into it
+DEMO_DAYS, DEMO_TRACES_PER_DAY = 2, 150
+
+
+# Module scope, not session: Playwright's sync API keeps an asyncio loop running in this thread
+# while it is open, and later tests that call asyncio.run() would fail.
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import expect, sync_playwright
+
+    # expect() polls up to this long (5 s by default): the machine may be shared and busy.
+    expect.set_options(timeout=15_000)
+
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"the browser tests drive {CHROMIUM}: apt-get install chromium (scripts/test does)")
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(executable_path=CHROMIUM)
+        try:
+            yield instance
+        finally:
+            instance.close()
+
+
+@pytest.fixture(scope="module")
+def demo_server(built_ui: Path, tmp_path_factory: pytest.TempPathFactory):
+    """A real `theodolite serve` on a SQLite file holding `theodolite demo` traffic, with an admin."""
+    import os
+    import sys
+
+    from tests.support.server import TheodoliteServer
+
+    workdir = tmp_path_factory.mktemp("ui-demo")
+    url = f"sqlite:///{workdir / 'theodolite.db'}"
+    fill = subprocess.run(
+        [sys.executable, "-m", "theodolite", "demo", "--no-serve", "--days", str(DEMO_DAYS)]
+        + ["--traces-per-day", str(DEMO_TRACES_PER_DAY), "--database-url", url],
+        env={**os.environ, "THEODOLITE_INIT_PROJECT": DEMO_PROJECT},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert fill.returncode == 0, fill.stdout + fill.stderr
+    instance = TheodoliteServer(url, workdir, init_admin_email=ADMIN_EMAIL, init_admin_password=ADMIN_PASSWORD).start()
+    try:
+        yield instance
+    finally:
+        instance.stop()
+
+
+@pytest.fixture
+def page(browser, demo_server):
+    """A fresh browser context (no cookies) on the demo server; fails the test on a page error."""
+    context = browser.new_context(base_url=demo_server.base_url, viewport={"width": 1400, "height": 900})
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    # A Content-Security-Policy refusal is only a console message: collect those too.
+    page.on(
+        "console",
+        lambda message: errors.append(message.text) if "Content Security Policy" in message.text else None,
+    )
+    try:
+        yield page
+    finally:
+        context.close()
+    assert not errors, f"JavaScript errors or CSP refusals on the page: {errors}"
