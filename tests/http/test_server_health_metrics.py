@@ -49,7 +49,7 @@ def test_refused_requests_are_counted_by_route_and_status(served: TheodoliteServ
                               headers={"Content-Type": "application/x-protobuf"})  # fmt: skip
         assert too_big.status_code == 413
         assert client.post("/v1/traces", content=b"{}", headers={"Content-Type": "text/plain"}).status_code == 415
-        assert client.get("/no/such/page").status_code == 404
+        assert client.get("/api/v1/no/such/route").status_code == 404  # other paths get the web UI shell
 
     found = samples(scrape(served).text)
     assert requests_counted(found, "/v1/traces", 200) == 1
