@@ -23,6 +23,8 @@ READ_COMMANDS = [
     ["prices", "list"],
     ["prices", "show", "gpt-4o"],
     ["doctor", "--server-url", "http://127.0.0.1:9"],
+    ["users", "list"],
+    ["users", "grant", "nobody", "--project", "p", "--role", "viewer"],
 ]
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
@@ -44,3 +46,30 @@ def check_range(since: datetime | None, until: datetime | None) -> None:
 def date_option(*decls: str, **kwargs: Any) -> Any:
     kwargs.setdefault("metavar", "DATE")
     return click.option(*decls, type=click.DateTime(DATE_FORMATS), **kwargs)
+
+
+def open_from(values: dict[str, Any]):  # type: ignore[no-untyped-def]
+    """The database of a command that creates rows on a new install (`prices set`, `users create`):
+    created and migrated if new."""
+    from theodolite.storage.engine import open_database
+
+    return open_database(settings_from(values).database_url)
+
+
+def open_existing_from(values: dict[str, Any], *, migrate: bool = False):  # type: ignore[no-untyped-def]
+    """The database of a command that reads or changes rows of an existing install: a mistyped
+    path is a one-line error, not a new file (storage.engine.open_existing_database)."""
+    from theodolite.storage.engine import open_existing_database
+
+    return open_existing_database(settings_from(values).database_url, migrate=migrate)
+
+
+@contextmanager
+def database_from(values: dict[str, Any], *, existing: bool = True, migrate: bool = False) -> Iterator[Any]:
+    """`open_existing_from` (or, with existing=False, `open_from`), disposed when the block ends,
+    also when it raises."""
+    database = open_existing_from(values, migrate=migrate) if existing else open_from(values)
+    try:
+        yield database
+    finally:
+        database.dispose()

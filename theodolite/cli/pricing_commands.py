@@ -10,7 +10,15 @@ from typing import Any
 
 import click
 
-from theodolite.cli.common import DATABASE_OPTIONS, check_range, date_option, run, settings_from, utc
+from theodolite.cli.common import (
+    DATABASE_OPTIONS,
+    check_range,
+    date_option,
+    open_existing_from,
+    open_from,
+    run,
+    utc,
+)
 from theodolite.cli.options import settings_options
 
 
@@ -24,20 +32,6 @@ def _usd(value: str | None) -> Decimal | None:
     if not amount.is_finite() or amount < 0:
         raise click.BadParameter(f"{value!r} must be a non-negative number of dollars")
     return amount
-
-
-def _open(values: dict[str, Any]):  # type: ignore[no-untyped-def]
-    """The database of a command that creates rows (`prices set`): created and migrated if new."""
-    from theodolite.storage.engine import open_database
-
-    return open_database(settings_from(values).database_url)
-
-
-def _open_existing(values: dict[str, Any], *, migrate: bool = False):  # type: ignore[no-untyped-def]
-    """The database of a command that reads or re-prices: a mistyped path is an error, not a new file."""
-    from theodolite.storage.engine import open_existing_database
-
-    return open_existing_database(settings_from(values).database_url, migrate=migrate)
 
 
 @click.group()
@@ -81,7 +75,7 @@ def prices_set(model: str, project: str, provider: str | None, effective_from: d
     override = PriceOverride(model, utc(effective_from) or datetime(1970, 1, 1, tzinfo=UTC), provider=provider, **rates)
 
     def work() -> None:
-        database = _open(values)
+        database = open_from(values)
         set_price(database, project_id_named(database, project), override, note)
         click.echo(f"{project}: {model} ({provider or 'any provider'}) from {override.effective_from:%Y-%m-%d}: "
                    + _rates_text(override.prices()) + " (USD per 1M tokens)")  # fmt: skip
@@ -98,7 +92,7 @@ def prices_list(project: str | None, **values: Any) -> None:
     from theodolite.storage.prices import list_prices
 
     def work() -> None:
-        database = _open_existing(values)
+        database = open_existing_from(values)
         names = {id_: name for name, id_ in project_ids(database).items()}
         stored = list_prices(database, project_id_named(database, project) if project else None)
         if not stored:
@@ -128,7 +122,7 @@ def prices_show(model: str, provider: str | None, at: datetime | None, project: 
     when = utc(at) or datetime.now(UTC)
 
     def work() -> None:
-        database = _open_existing(values)
+        database = open_existing_from(values)
         overrides = load_overrides(database).get(project_id_named(database, project))
         found = price_in_force(model, provider, when, *([overrides] if overrides else []))
         if found is None:
@@ -197,7 +191,7 @@ def costs_recompute(since: datetime, until: datetime | None, project: str | None
     check_range(since, until)
 
     def work() -> None:
-        database = _open_existing(values, migrate=True)
+        database = open_existing_from(values, migrate=True)
         project_id = project_id_named(database, project) if project else None
         start, end = utc(since), utc(until)
         total = count_to_reprice(database, start, end, project_id)
@@ -234,7 +228,7 @@ def costs_report(since: datetime | None, until: datetime | None, project: str | 
     def work() -> None:
         groups = parse_group_by(group_by)
         start = utc(since) or datetime.now(UTC) - timedelta(days=30)
-        report = cost_report(_open_existing(values), groups, start, utc(until), project)
+        report = cost_report(open_existing_from(values), groups, start, utc(until), project)
         header = [*groups, "calls", "unpriced_calls", "partial_calls", "not_billed_calls", "input_tokens",
                   "output_tokens", "cost_usd", "saved_usd"]  # fmt: skip
         lines = [(list(line.key), line) for line in report.lines]

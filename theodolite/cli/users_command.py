@@ -7,17 +7,11 @@ from typing import Any
 
 import click
 
-from theodolite.cli.common import DATABASE_OPTIONS, run, settings_from
+from theodolite.cli.common import DATABASE_OPTIONS, database_from, run
 from theodolite.cli.options import settings_options
 from theodolite.storage.accounts import ROLES
 
 ROLE_CHOICE = click.Choice(ROLES)
-
-
-def _database(values: dict[str, Any]):  # type: ignore[no-untyped-def]
-    from theodolite.storage.engine import open_database
-
-    return open_database(settings_from(values).database_url)
 
 
 def _read_password(from_stdin: bool) -> str | None:
@@ -62,18 +56,18 @@ def users_create(
     password = _read_password(password_stdin)
 
     def work() -> None:
-        database = _database(values)
-        if project is not None:
-            project_id_named(database, project)  # before creating: a typo must not leave a user without role
-        created = create_user(database, email, name=name, password=password, is_admin=admin)
-        if project is not None and role is not None:
-            grant_role(database, created.user.name, project, role)
-        click.echo(f"user:     {created.user.name}\nemail:    {created.user.email}\nadmin:    {created.user.is_admin}")
-        if project is not None:
-            click.echo(f"role:     {role} in {project}")
-        if created.generated:
-            _show_generated(created.user.name, created.password)
-        database.dispose()
+        with database_from(values, existing=False) as database:
+            if project is not None:
+                project_id_named(database, project)  # before creating: a typo must not leave a user without role
+            created = create_user(database, email, name=name, password=password, is_admin=admin)
+            if project is not None and role is not None:
+                grant_role(database, created.user.name, project, role)
+            user = created.user
+            click.echo(f"user:     {user.name}\nemail:    {user.email}\nadmin:    {user.is_admin}")
+            if project is not None:
+                click.echo(f"role:     {role} in {project}")
+            if created.generated:
+                _show_generated(created.user.name, created.password)
 
     run(work)
 
@@ -85,20 +79,19 @@ def users_list(**values: Any) -> None:
     from theodolite.query.accounts import list_memberships, list_users
 
     def work() -> None:
-        database = _database(values)
-        rows = list_users(database)
-        if not rows:
-            click.echo("no users")
-        else:
-            click.echo(f"{'NAME':<20} {'EMAIL':<32} {'ADMIN':<6} {'CREATED':<17} ROLES")
-            for user in rows:
-                roles = ", ".join(f"{m.project_name}:{m.role}" for m in list_memberships(database, user.id)) or "-"
-                pending = "  (one-time password not changed yet)" if user.must_change_password else ""
-                click.echo(
-                    f"{user.name:<20} {user.email:<32} {'yes' if user.is_admin else 'no':<6} "
-                    f"{user.created_at:%Y-%m-%d %H:%M}  {roles}{pending}"
-                )
-        database.dispose()
+        with database_from(values) as database:
+            rows = list_users(database)
+            if not rows:
+                click.echo("no users")
+            else:
+                click.echo(f"{'NAME':<20} {'EMAIL':<32} {'ADMIN':<6} {'CREATED':<17} ROLES")
+                for user in rows:
+                    roles = ", ".join(f"{m.project_name}:{m.role}" for m in list_memberships(database, user.id)) or "-"
+                    pending = "  (one-time password not changed yet)" if user.must_change_password else ""
+                    click.echo(
+                        f"{user.name:<20} {user.email:<32} {'yes' if user.is_admin else 'no':<6} "
+                        f"{user.created_at:%Y-%m-%d %H:%M}  {roles}{pending}"
+                    )
 
     run(work)
 
@@ -114,12 +107,11 @@ def users_reset_password(login: str, password_stdin: bool, **values: Any) -> Non
     password = _read_password(password_stdin)
 
     def work() -> None:
-        database = _database(values)
-        result = reset_password(database, login, password)
-        click.echo(f"new password set for {result.user.name}; their sessions are ended")
-        if result.generated:
-            _show_generated(result.user.name, result.password)
-        database.dispose()
+        with database_from(values, migrate=True) as database:
+            result = reset_password(database, login, password)
+            click.echo(f"new password set for {result.user.name}; their sessions are ended")
+            if result.generated:
+                _show_generated(result.user.name, result.password)
 
     run(work)
 
@@ -136,10 +128,9 @@ def users_grant(login: str, project: str, role: str, **values: Any) -> None:
     from theodolite.server.accounts import grant_role
 
     def work() -> None:
-        database = _database(values)
-        user = grant_role(database, login, project, role)
-        click.echo(f"{user.name} is {role} in {project}")
-        database.dispose()
+        with database_from(values, migrate=True) as database:
+            user = grant_role(database, login, project, role)
+            click.echo(f"{user.name} is {role} in {project}")
 
     run(work)
 
@@ -153,10 +144,9 @@ def users_revoke(login: str, project: str, **values: Any) -> None:
     from theodolite.server.accounts import revoke_role
 
     def work() -> None:
-        database = _database(values)
-        revoke_role(database, login, project)
-        click.echo(f"{login} has no role in {project} any more")
-        database.dispose()
+        with database_from(values, migrate=True) as database:
+            revoke_role(database, login, project)
+            click.echo(f"{login} has no role in {project} any more")
 
     run(work)
 
@@ -169,10 +159,9 @@ def users_delete(login: str, **values: Any) -> None:
     from theodolite.server.accounts import remove_user
 
     def work() -> None:
-        database = _database(values)
-        user = remove_user(database, login)
-        click.echo(f"deleted {user.name} ({user.email})")
-        database.dispose()
+        with database_from(values, migrate=True) as database:
+            user = remove_user(database, login)
+            click.echo(f"deleted {user.name} ({user.email})")
 
     run(work)
 
@@ -186,9 +175,8 @@ def users_set_admin(login: str, off: bool, **values: Any) -> None:
     from theodolite.server.accounts import make_admin
 
     def work() -> None:
-        database = _database(values)
-        user = make_admin(database, login, not off)
-        click.echo(f"{user.name} is {'an admin' if user.is_admin else 'not an admin'}")
-        database.dispose()
+        with database_from(values, migrate=True) as database:
+            user = make_admin(database, login, not off)
+            click.echo(f"{user.name} is {'an admin' if user.is_admin else 'not an admin'}")
 
     run(work)
