@@ -149,3 +149,25 @@ def test_facet_filtered_later_pages_leave_out_a_trace_a_late_span_moved(database
     assert [item["name"] for item in page2] == ["t1", "t0"] and cursor2 is None
     fresh, _ = list_traces(database, a, TraceFilter(**filters), limit=10)
     assert [item["name"] for item in fresh] == ["t3", "t2", "t1", "t0", "t4", "t-new"]
+
+
+def test_a_tag_a_later_part_adds_to_a_stored_trace_is_filterable(database: Database) -> None:
+    # Spans of one trace arrive in several commits; only the tags a later part adds get new facet
+    # rows (the stored ones have theirs), and both kinds are found by the tags filter.
+    project, _ = get_or_create_project(database, "p")
+    first = trace_batch(at=T0, tags=["prod"])
+    trace_id = first.traces[0].id
+    later = trace_batch(trace_id=trace_id, at=T0 + timedelta(seconds=5), tags=["prod", "beta"])
+    writer = SqlWriter(database)
+    try:
+        writer.commit([prepared(database, project, first)])
+        writer.commit([prepared(database, project, later)])
+    finally:
+        writer.close()
+    for tag in ("prod", "beta"):
+        items, _ = list_traces(database, project, TraceFilter(tags=[tag]))
+        assert [item["id"] for item in items] == [trace_id], tag
+    assert {(kind, value) for _, kind, value, _, _ in _facets(database) if kind == "tag"} == {
+        ("tag", "prod"),
+        ("tag", "beta"),
+    }

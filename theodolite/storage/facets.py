@@ -20,6 +20,7 @@ the default one, `tag` the trace's tags.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import and_, delete, exists, func, select, tuple_
@@ -55,27 +56,31 @@ def observation_facets(row: dict[str, Any]) -> Iterable[tuple[str, str]]:
             yield kind, value
 
 
+@dataclass(slots=True)
+class TransactionTraces:
+    """What the facets need of one transaction's traces, by storage key; the writer fills it
+    while it merges the trace rows.
+
+    `keys`: (project id, timestamp as written) of every trace of the transaction; `new_tags`: the
+    tags whose facet rows do not exist yet (all of a new or moved trace's, only the ones a merge
+    added to a stored trace's); `moved`: (previous timestamp, previous tags) of stored traces whose
+    timestamp moved earlier (the new one encoded for the engine as the writer writes it, the old
+    one a datetime)."""
+
+    keys: dict[str, tuple[int, Any]] = field(default_factory=dict)
+    new_tags: dict[str, list[str]] = field(default_factory=dict)
+    moved: dict[str, tuple[Any, list[str]]] = field(default_factory=dict)
+
+
 class FacetWriter:
     """Used by the ingest writer inside its transaction. Not thread-safe (one writer thread)."""
 
     def __init__(self, dialect: Dialect) -> None:
         self._insert = BulkInsert(f, insert_ignoring_duplicates(f, dialect.name), dialect)
 
-    def write(
-        self,
-        conn: Connection,
-        trace_keys: dict[str, tuple[int, Any]],
-        tags: dict[str, list[str]],
-        moved: dict[str, tuple[Any, list[str]]],
-        observation_rows: list[dict[str, Any]],
-    ) -> None:
-        """Add the facets of new observations and of the traces' tags; re-key moved traces.
-
-        `trace_keys`: trace id -> (project id, timestamp as written) for every trace of this
-        transaction, `tags` its tags after the merge; `moved`: trace id -> (previous timestamp, previous
-        tags) for stored traces whose timestamp changed (the new one encoded for the engine as the
-        writer writes it, the old one a datetime).
-        """
+    def write(self, conn: Connection, traces: TransactionTraces, observation_rows: list[dict[str, Any]]) -> None:
+        """Add the facets of new observations and of the traces' new tags; re-key moved traces."""
+        trace_keys, moved = traces.keys, traces.moved
         keys: set[tuple[int, str, str, Any, str]] = set()
         if moved:
             old_keys = []
@@ -91,7 +96,7 @@ class FacetWriter:
             columns = tuple_(f.c.project_id, f.c.kind, f.c.value, f.c.timestamp, f.c.trace_id)
             for start in range(0, len(old_keys), ID_CHUNK):
                 conn.execute(delete(f).where(columns.in_(old_keys[start : start + ID_CHUNK])))
-        for trace_id, trace_tags in tags.items():
+        for trace_id, trace_tags in traces.new_tags.items():
             project_id, timestamp = trace_keys[trace_id]
             keys.update((project_id, "tag", tag, timestamp, trace_id) for tag in trace_tags if indexable(tag))
         # observation_facets inlined: this loop runs once per span on the writer thread.

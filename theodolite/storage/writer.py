@@ -22,7 +22,7 @@ from theodolite.storage.bulk import BulkInsert
 from theodolite.storage.checkpointer import WalCheckpointer
 from theodolite.storage.codec import ValueCodec
 from theodolite.storage.engine import Database
-from theodolite.storage.facets import FacetWriter
+from theodolite.storage.facets import FacetWriter, TransactionTraces
 from theodolite.storage.rows import PreparedBatch, row_to_trace, trace_to_row
 from theodolite.storage.trace_keys import TraceKeyPlan, is_plain, qualified_key
 from theodolite.storage.upserts import insert_ignoring_duplicates, insert_replacing
@@ -58,10 +58,6 @@ class SqlWriter:
         self._upsert_traces = bulk(tables.traces, insert_replacing(tables.traces, self.dialect))
         self._upsert_scores = bulk(tables.scores, insert_replacing(tables.scores, self.dialect))
         self._facets = FacetWriter(dialect)
-        # Filled by _trace_rows for the transaction in progress (for trace_facets), by storage key.
-        self._trace_keys: dict[str, tuple[int, Any]] = {}
-        self._trace_tags: dict[str, list[str]] = {}
-        self._moved: dict[str, tuple[Any, list[str]]] = {}
 
     def commit(self, items: Sequence[PreparedBatch]) -> list[list[Rejection]]:
         """Write every batch in one transaction; blocks until it is committed.
@@ -109,9 +105,10 @@ class SqlWriter:
                     row["trace_id"] = plan.key_for_score(batch.project_id, row["trace_id"])
                 score_rows.append(row)
         mark = self._number(observation_rows) if parts or observation_rows else None
-        self._upsert_traces.execute(self._conn, self._trace_rows(parts, stored, mark))
+        trace_rows, traces = self._trace_rows(parts, stored, mark)
+        self._upsert_traces.execute(self._conn, trace_rows)
         self._insert_observations.execute(self._conn, observation_rows)
-        self._facets.write(self._conn, self._trace_keys, self._trace_tags, self._moved, observation_rows)
+        self._facets.write(self._conn, traces, observation_rows)
         self._insert_payloads.execute(
             self._conn, [{"observation_seq": row["seq"], "payload": payload} for row, payload in with_payload]
         )
@@ -131,29 +128,34 @@ class SqlWriter:
 
     def _trace_rows(
         self, parts: dict[str, tuple[int, Trace]], stored: dict[str, Any], mark: int | None
-    ) -> list[dict[str, Any]]:
-        """Merged trace rows. `timestamp_seq` moves to this commit's mark when the trace is new or
-        its timestamp moved earlier: the trace list's cursor leaves such traces out of later pages.
-        The same move re-keys the trace's `trace_facets` rows: this fills, by storage key, what
-        `FacetWriter.write` needs (each (project, storage key) trace has its own facets)."""
+    ) -> tuple[list[dict[str, Any]], TransactionTraces]:
+        """Merged trace rows, and what their `trace_facets` need (by storage key: each (project,
+        storage key) trace has its own facets). `timestamp_seq` moves to this commit's mark when
+        the trace is new or its timestamp moved earlier: the trace list's cursor leaves such traces
+        out of later pages. The same move re-keys the trace's facet rows."""
         now = datetime.now(UTC)
         rows = []
-        self._trace_keys, self._trace_tags, self._moved = {}, {}, {}
+        traces = TransactionTraces()
         for key, (project_id, part) in parts.items():
             existing = stored.get(key)
             created_at, seq = None, mark
+            new_tags = part.tags
             if existing is not None:
                 part = merge_trace(row_to_trace(existing), part)
                 created_at = self.codec.time(existing.created_at)
+                old_tags = list(existing.tags or [])
                 if part.timestamp >= existing.timestamp:
                     seq = existing.timestamp_seq
+                    new_tags = [tag for tag in part.tags if tag not in old_tags]  # the others have rows
                 else:
-                    self._moved[key] = (existing.timestamp, list(existing.tags or []))
+                    traces.moved[key] = (existing.timestamp, old_tags)
+                    new_tags = part.tags
             row = trace_to_row(project_id, part, self.codec, created_at, now, seq)
-            self._trace_keys[key] = (project_id, row["timestamp"])
-            self._trace_tags[key] = part.tags
+            traces.keys[key] = (project_id, row["timestamp"])
+            if new_tags:
+                traces.new_tags[key] = new_tags
             rows.append(row)
-        return rows
+        return rows, traces
 
     def _number(self, observation_rows: list[dict[str, Any]]) -> int:
         """Give each new observation its seq, in commit order; returns this commit's mark: its
