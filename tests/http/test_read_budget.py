@@ -15,11 +15,13 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
 import pytest
+from sqlalchemy import create_engine, text
 
 from tests.conftest import new_postgres_database
 from tests.support.otlp_bodies import request_with_spans
@@ -101,6 +103,31 @@ def _poll(condition: object, what: str, deadline_s: float = 60) -> None:
         time.sleep(0.01)  # polling with a deadline
 
 
+@contextmanager
+def read_held_open(url: str, server: TheodoliteServer) -> Iterator[Callable[[], bool]]:
+    """Yields a check that the users read is running. On PostgreSQL the read is made to wait for
+    as long as the test needs: another connection holds an exclusive lock on `traces` (the read
+    waits on it until cancelled), so a fast machine cannot finish it before SIGTERM. SQLite
+    readers never wait for a lock (WAL), so there the week of traffic makes the read long."""
+    if not url.startswith("postgresql"):
+        yield lambda: httpx.get(server.base_url + "/api/v1/health").json()["reads_in_progress"] > 0
+        return
+    engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://"))
+    waiting = text(
+        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
+    )
+    try:
+        # The observer autocommits: within one transaction pg_stat_activity would stay a snapshot.
+        with engine.connect() as holder, engine.connect().execution_options(isolation_level="AUTOCOMMIT") as observer:
+            holder.execute(text("LOCK TABLE traces IN ACCESS EXCLUSIVE MODE"))  # until the rollback below
+            try:
+                yield lambda: observer.execute(waiting).scalar_one() > 0
+            finally:
+                holder.rollback()
+    finally:
+        engine.dispose()
+
+
 def test_sigterm_during_a_long_read_stops_the_server_at_once(demo_url: str, workdir: Path) -> None:
     server = started(demo_url, workdir, read_timeout_s="120", shutdown_timeout_s="2")
     answers: dict[str, object] = {}
@@ -112,19 +139,20 @@ def test_sigterm_during_a_long_read_stops_the_server_at_once(demo_url: str, work
         except httpx.TransportError as exc:  # also a refusal: nothing was half-answered
             answers["users"] = exc
 
-    reader = threading.Thread(target=read)
-    reader.start()
-    try:
-        _poll(lambda: httpx.get(server.base_url + "/api/v1/health").json()["reads_in_progress"] > 0, "the read")
-        assert reader.is_alive(), "the read finished before SIGTERM: the database is too small to test this"
-        assert server.process is not None
-        sent = time.monotonic()
-        server.process.send_signal(signal.SIGTERM)
-        server.process.wait(timeout=60)
-        took = time.monotonic() - sent
-        reader.join(60)
-    finally:
-        server.stop()
+    with read_held_open(demo_url, server) as read_is_running:
+        reader = threading.Thread(target=read)
+        reader.start()
+        try:
+            _poll(read_is_running, "the read")
+            assert reader.is_alive(), "the read finished before SIGTERM: the database is too small to test this"
+            assert server.process is not None
+            sent = time.monotonic()
+            server.process.send_signal(signal.SIGTERM)
+            server.process.wait(timeout=60)
+            took = time.monotonic() - sent
+            reader.join(60)
+        finally:
+            server.stop()
     assert took < 5, f"SIGTERM took {took:.1f} s to stop the server"
     answer = answers["users"]
     assert isinstance(answer, httpx.Response) and answer.status_code == 503, answer
