@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-from theodolite.query import filter_options, groups, observations, traces
+from theodolite.query import filter_options, group_detail, groups, observations, traces
 from theodolite.query.observations import ObservationFilter
 from theodolite.query.traces import TraceFilter
 from theodolite.storage.engine import Database
@@ -41,6 +41,12 @@ class TraceQueries(Protocol):
 
     def list_trace_filter_options(
         self, project_id: int, *, start: datetime | None, end: datetime | None, limit: int
+    ) -> dict[str, Any]: ...
+
+    def get_session(self, project_id: int, session_id: str, *, limit: int, cursor: str | None) -> dict[str, Any]: ...
+
+    def get_user(
+        self, project_id: int, user_id: str, *, start: datetime | None, end: datetime | None
     ) -> dict[str, Any]: ...
 
 
@@ -73,6 +79,14 @@ class SqlTraceQueries:
         self, project_id: int, *, start: datetime | None, end: datetime | None, limit: int
     ) -> dict[str, Any]:
         return filter_options.list_trace_filter_options(self.database, project_id, start=start, end=end, limit=limit)
+
+    def get_session(self, project_id: int, session_id: str, *, limit: int, cursor: str | None) -> dict[str, Any]:
+        return group_detail.get_session(self.database, project_id, session_id, limit=limit, cursor=cursor)
+
+    def get_user(
+        self, project_id: int, user_id: str, *, start: datetime | None, end: datetime | None
+    ) -> dict[str, Any]:
+        return group_detail.get_user(self.database, project_id, user_id, start=start, end=end)
 
 
 def queries_for(database: Database) -> TraceQueries:

@@ -24,6 +24,7 @@ from theodolite.server.price_book import PriceBook
 from theodolite.server.rate_limit import LoginRateLimiter
 from theodolite.server.request_metrics import RequestMetricsMiddleware
 from theodolite.server.routes import admin_users, api, auth, health, members, metrics, otlp, prices, scores
+from theodolite.server.routes.groups_detail import router as groups_detail_router
 from theodolite.server.routes.metrics import is_loopback_host
 from theodolite.server.sessions import SessionManager
 from theodolite.server.settings import Settings
@@ -131,5 +132,6 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(members.router)
     app.include_router(admin_users.router)
     app.include_router(metrics.router)
+    app.include_router(groups_detail_router)
     mount_web_ui(app)  # last: its catch-all answers the UI's routes, after every API route
     return app

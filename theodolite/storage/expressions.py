@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import and_, exists, func, literal, select, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.sql.elements import ColumnElement
@@ -26,3 +28,11 @@ def json_array_contains(column: ColumnElement, value: str, dialect_name: str) ->
 def json_text_field(column: ColumnElement, key: str, dialect_name: str) -> ColumnElement[str]:
     """`column->>'key'` on both engines (SQLite >= 3.38 has the same operator)."""
     return column.op("->>")(literal(key))
+
+
+def utc_day(column: ColumnElement, dialect_name: str) -> ColumnElement[Any]:
+    """The UTC calendar day of a UtcDateTime column: a date on PostgreSQL (whatever the session's
+    time zone), 'YYYY-MM-DD' text on SQLite (which stores naive UTC text)."""
+    if dialect_name == "postgresql":
+        return func.date(func.timezone("UTC", column))
+    return func.substr(column, 1, 10)

@@ -1,0 +1,252 @@
+"""One session as a thread of turns, and one user's totals and daily activity.
+
+Both read through the traces' partial indexes (project_id, session_id, timestamp) and
+(project_id, user_id, timestamp), then the observations of just those traces by their
+(trace_id, id) key: neither scans a time range of the project. The joins to observations
+deliberately test no `observations.project_id`: a trace's storage key belongs to one project
+(`storage.trace_keys`), so `o.trace_id = t.id` already keeps the project's rows, and given a
+condition on it SQLite's planner preferred (project_id, start_time), reading every observation
+of the project (a user's daily series: 770 ms on 1,000,000 observations instead of 60 ms).
+
+A session's turns are its traces, oldest first (a conversation reads down), keyset-paginated on
+(timestamp, storage key). Each turn's words come from stored payloads, read for the page shown
+only: the root observation's input and output (the trace's), and where that has no message
+(`turn_text`), the first generation's input and the last generation's output.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date, datetime
+from decimal import Decimal
+from types import SimpleNamespace
+from typing import Any
+
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.engine import Connection
+
+from theodolite.errors import NotFoundError
+from theodolite.query import turn_text
+from theodolite.query.aggregates import empty_totals, observation_totals_columns, totals_from_row, trace_totals
+from theodolite.query.pagination import decode_time_cursor, encode_cursor
+from theodolite.query.traces import TraceFilter, list_traces
+from theodolite.storage import tables
+from theodolite.storage.dictionaries import load_dictionaries
+from theodolite.storage.engine import Database
+from theodolite.storage.expressions import utc_day
+from theodolite.storage.payloads import MissingDictionaryError
+from theodolite.storage.trace_keys import wire_trace_id
+
+t = tables.traces
+o = tables.observations
+p = tables.observation_payloads
+
+GENERATION = "generation"
+RECENT_TRACES = 20
+
+
+def get_session(
+    database: Database, project_id: int, session_id: str, *, limit: int = 50, cursor: str | None = None
+) -> dict[str, Any]:
+    """A page of a session's turns (oldest first) and, on the first page, the session's totals.
+
+    Raises NotFoundError when this project has no trace in the session. Blocks."""
+    try:
+        return _get_session(database, project_id, session_id, limit, cursor)
+    except MissingDictionaryError:
+        load_dictionaries(database)  # another process trained one since we loaded ours
+        return _get_session(database, project_id, session_id, limit, cursor)
+
+
+def _get_session(database: Database, project_id: int, session_id: str, limit: int, cursor: str | None) -> dict:
+    conditions = [t.c.project_id == project_id, t.c.session_id == session_id]
+    position = decode_time_cursor(cursor) if cursor is not None else None
+    page_conditions = list(conditions)
+    if position is not None:
+        when, key = position
+        page_conditions.append(or_(t.c.timestamp > when, and_(t.c.timestamp == when, t.c.id > key)))
+    with database.connect() as conn:
+        summary = None
+        if position is None:
+            summary = _session_summary(conn, project_id, conditions)
+            if summary["trace_count"] == 0:
+                raise NotFoundError(f"session {session_id} not found")
+        rows = conn.execute(
+            select(t.c.id, t.c.timestamp, t.c.name, t.c.user_id, t.c.root_observation_id)
+            .where(*page_conditions)
+            .order_by(t.c.timestamp, t.c.id)
+            .limit(limit + 1)
+        ).all()
+        page = rows[:limit]
+        keys = [row.id for row in page]
+        totals = trace_totals(conn, project_id, keys)
+        words = _turn_words(conn, project_id, page)
+    turns = []
+    for row in page:
+        turn: dict[str, Any] = {
+            "trace_id": wire_trace_id(row.id),
+            "timestamp": row.timestamp,
+            "name": row.name,
+            "user_id": row.user_id,
+        }
+        turn.update(totals.get(row.id, empty_totals() | {"latency_s": None}))
+        turn.update(words[row.id])
+        turns.append(turn)
+    next_cursor = encode_cursor(page[-1].timestamp, page[-1].id) if len(rows) > limit else None
+    return {"session_id": session_id, "summary": summary, "turns": turns, "next_cursor": next_cursor}
+
+
+def _session_summary(conn: Connection, project_id: int, conditions: list[Any]) -> dict[str, Any]:
+    span = conn.execute(
+        select(func.count().label("n"), func.min(t.c.timestamp).label("first"), func.max(t.c.timestamp).label("last"))
+        .where(*conditions)
+    ).one()  # fmt: skip
+    if not span.n:
+        return {"trace_count": 0}
+    totals = conn.execute(
+        select(*observation_totals_columns()).select_from(t.join(o, o.c.trace_id == t.c.id)).where(*conditions)
+    ).one()
+    users = conn.execute(
+        select(t.c.user_id).where(*conditions, t.c.user_id.is_not(None)).distinct().limit(11)
+    ).scalars().all()  # fmt: skip
+    return {
+        "trace_count": span.n,
+        "first_seen": span.first,
+        "last_seen": span.last,
+        "user_ids": sorted(users)[:10],
+    } | totals_from_row(totals)
+
+
+def _turn_words(conn: Connection, project_id: int, page: list[Any]) -> dict[str, dict[str, Any]]:
+    """Each trace's user message and answer, reading as few payloads as possible: the roots'
+    first, generations' only for the turns the roots left without words."""
+    words: dict[str, dict[str, Any]] = {row.id: {"input": _no_words(), "output": _no_words()} for row in page}
+    if not page:
+        return words
+    observations = conn.execute(
+        select(o.c.seq, o.c.trace_id, o.c.id, o.c.parent_observation_id, o.c.type, o.c.start_time)
+        .where(o.c.project_id == project_id, o.c.trace_id.in_([row.id for row in page]))
+        .order_by(o.c.trace_id, o.c.start_time, o.c.seq)
+    ).all()
+    by_trace: dict[str, list[Any]] = defaultdict(list)
+    for observation in observations:
+        by_trace[observation.trace_id].append(observation)
+    roots: dict[str, Any] = {}
+    for row in page:
+        spans = by_trace.get(row.id, [])
+        root = next((s for s in spans if s.id == row.root_observation_id), None)
+        roots[row.id] = root or next((s for s in spans if s.parent_observation_id is None), spans[0] if spans else None)
+    payloads = _payloads(conn, [root.seq for root in roots.values() if root is not None])
+    second: dict[str, tuple[Any, Any]] = {}
+    for key, root in roots.items():
+        payload = payloads.get(root.seq) if root is not None else None
+        words[key]["input"] = _words(payload, "input", turn_text.user_text, "root")
+        words[key]["output"] = _words(payload, "output", turn_text.answer_text, "root")
+        if words[key]["input"]["text"] is None or words[key]["output"]["text"] is None:
+            generations = [s for s in by_trace.get(key, []) if s.type == GENERATION and s is not root]
+            if generations:
+                second[key] = (generations[0], generations[-1])
+    if second:
+        more = _payloads(conn, [s.seq for pair in second.values() for s in pair])
+        for key, (first, last) in second.items():
+            sides = (("input", first, turn_text.user_text), ("output", last, turn_text.answer_text))
+            for side, generation, extract in sides:
+                if words[key][side]["text"] is None:
+                    found = _words(more.get(generation.seq), side, extract, "generation")
+                    if found["text"] is not None or words[key][side]["json"] is None:
+                        words[key][side] = found
+    return words
+
+
+def _payloads(conn: Connection, seqs: list[int]) -> dict[int, Any]:
+    if not seqs:
+        return {}
+    rows = conn.execute(select(p.c.observation_seq, p.c.payload).where(p.c.observation_seq.in_(seqs)))
+    return {row.observation_seq: row.payload for row in rows}
+
+
+def _no_words() -> dict[str, Any]:
+    return {"text": None, "json": None, "truncated": False, "source": None}
+
+
+def _words(payload: Any, side: str, extract: Any, source: str) -> dict[str, Any]:
+    """{"text"} when a message shape fits, else {"json"}: the document folded small."""
+    document = payload.get(side) if isinstance(payload, dict) else None
+    if document is None:
+        return _no_words()
+    text = extract(document)
+    if text is not None:
+        text, truncated = turn_text.capped(text)
+        return {"text": text, "json": None, "truncated": truncated, "source": source}
+    value, truncated = turn_text.folded(document)
+    return {"text": None, "json": value, "truncated": truncated, "source": source}
+
+
+def get_user(
+    database: Database, project_id: int, user_id: str, *, start: datetime | None = None, end: datetime | None = None
+) -> dict[str, Any]:
+    """A user's totals and daily series (UTC days) in a time range, with their latest traces.
+
+    Raises NotFoundError when this project has no trace of the user (at any time). Blocks."""
+    conditions = [t.c.project_id == project_id, t.c.user_id == user_id]
+    if start is not None:
+        conditions.append(t.c.timestamp >= start)
+    if end is not None:
+        conditions.append(t.c.timestamp < end)
+    day = utc_day(t.c.timestamp, database.dialect_name).label("day")
+    with database.connect() as conn:
+        known = conn.execute(select(t.c.id).where(t.c.project_id == project_id, t.c.user_id == user_id).limit(1))
+        if known.first() is None:
+            raise NotFoundError(f"user {user_id} not found")
+        traces_by_day = conn.execute(
+            select(day, func.count().label("n"), func.min(t.c.timestamp).label("first"),
+                   func.max(t.c.timestamp).label("last"))
+            .where(*conditions).group_by(day)
+        ).all()  # fmt: skip
+        sums_by_day = conn.execute(
+            select(day, *observation_totals_columns())
+            .select_from(t.join(o, o.c.trace_id == t.c.id))
+            .where(*conditions)
+            .group_by(day)
+        ).all()
+    recent, _ = list_traces(
+        database, project_id, TraceFilter(start=start, end=end, user_id=user_id), limit=RECENT_TRACES
+    )
+    sums = {_day_text(row.day): row for row in sums_by_day}
+    series = []
+    for row in sorted(traces_by_day, key=lambda r: _day_text(r.day)):
+        key = _day_text(row.day)
+        totals = totals_from_row(sums[key]) if key in sums else empty_totals()
+        series.append({"day": key, "trace_count": row.n} | totals)
+    first = min((row.first for row in traces_by_day), default=None)
+    last = max((row.last for row in traces_by_day), default=None)
+    return {
+        "user_id": user_id,
+        "trace_count": sum(row.n for row in traces_by_day),
+        "first_seen": first,
+        "last_seen": last,
+        **totals_from_row(_summed(list(sums.values()))),
+        "daily": series,
+        "recent_traces": recent,
+    }
+
+
+def _day_text(value: Any) -> str:
+    return value.isoformat() if isinstance(value, date) else str(value)[:10]
+
+
+def _summed(rows: list[Any]) -> SimpleNamespace:
+    """The raw aggregate columns of several groups added up, unknowns (None) staying unknown
+    unless some group knows them: what one query over all the groups would have returned."""
+
+    def total(name: str) -> Any:
+        known = [getattr(row, name) for row in rows if getattr(row, name) is not None]
+        return sum((Decimal(str(value)) for value in known), Decimal(0)) if known else None
+
+    counts = ("observation_count", "input_tokens", "output_tokens", "total_tokens", "unpriced_count",
+              "not_billed_count", "error_count")  # fmt: skip
+    return SimpleNamespace(
+        **{name: sum(int(getattr(row, name) or 0) for row in rows) for name in counts},
+        total_cost=total("total_cost"),
+        saved_cost=total("saved_cost"),
+    )
