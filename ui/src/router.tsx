@@ -9,6 +9,10 @@ import { LoginPage } from "./pages/LoginPage";
 import { NotFoundPage } from "./pages/NotFoundPage";
 import { TraceDetailPage } from "./pages/TraceDetailPage";
 import { TracesPage } from "./pages/TracesPage";
+import { SessionPage } from "./sessions/SessionPage";
+import { SessionsPage } from "./sessions/SessionsPage";
+import { UserPage } from "./users/UserPage";
+import { UsersPage } from "./users/UsersPage";
 
 /** Signed out: to the sign-in form, remembering where the user was going. */
 function RequireAuth({ children }: { children: React.ReactNode }) {
@@ -39,6 +43,10 @@ export const router = createBrowserRouter([
       { path: "/traces", element: <TracesPage /> },
       { path: "/traces/:traceId", element: <TraceDetailPage /> },
       { path: "/account/password", element: <ChangePasswordPage /> },
+      { path: "/sessions", element: <SessionsPage /> },
+      { path: "/sessions/:sessionId", element: <SessionPage /> },
+      { path: "/users", element: <UsersPage /> },
+      { path: "/users/:userId", element: <UserPage /> },
       { path: "*", element: <NotFoundPage /> },
     ],
   },

@@ -24,6 +24,8 @@ export function Layout() {
         </Link>
         <nav className="nav">
           <NavLink to="/traces">Traces</NavLink>
+          <NavLink to="/sessions">Sessions</NavLink>
+          <NavLink to="/users">Users</NavLink>
         </nav>
         <div className="topbar-right">
           {me.projects.length > 1 ? (

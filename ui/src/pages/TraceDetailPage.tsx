@@ -91,9 +91,19 @@ export function TraceDetailPage() {
             <dt>Cost</dt>
             <dd title={formatCost(trace).title}>{formatCost(trace).text}</dd>
             <dt>User</dt>
-            <dd>{trace.user_id ?? "—"}</dd>
+            <dd>
+              {trace.user_id ? <Link to={`/users/${encodeURIComponent(trace.user_id)}${projectQuery}`}>{trace.user_id}</Link> : "—"}
+            </dd>
             <dt>Session</dt>
-            <dd>{trace.session_id ?? "—"}</dd>
+            <dd>
+              {trace.session_id ? (
+                <Link to={`/sessions/${encodeURIComponent(trace.session_id)}${projectQuery}`} data-testid="trace-session-link">
+                  {trace.session_id}
+                </Link>
+              ) : (
+                "—"
+              )}
+            </dd>
             <dt>Observations</dt>
             <dd>{trace.observation_count}</dd>
           </dl>
