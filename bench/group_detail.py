@@ -46,7 +46,7 @@ def timed(server: Server, conn: http.client.HTTPConnection, path: str) -> tuple[
     return elapsed, body
 
 
-def every_page(server: Server, conn: http.client.HTTPConnection, path: str, key: str) -> list[dict]:
+def every_page(server: Server, conn: http.client.HTTPConnection, path: str) -> list[dict]:
     items: list[dict] = []
     cursor = None
     for _ in range(100_000):
@@ -93,12 +93,13 @@ def main() -> int:
             raise RuntimeError("no traces: build the database first (bench/list_api.py does)")
         latest = datetime.fromisoformat(newest["data"][0]["timestamp"].replace("Z", "+00:00"))
         # Which sessions and users exist: read through the list endpoints (not timed).
-        sessions = every_page(server, conn, "/api/v1/sessions?limit=500", "session_id")
-        users = every_page(server, conn, "/api/v1/users?limit=500", "user_id")
+        sessions = every_page(server, conn, "/api/v1/sessions?limit=500")
+        users = every_page(server, conn, "/api/v1/users?limit=500")
         rng = random.Random(args.seed)
         longest = sorted(sessions, key=lambda s: -s["trace_count"])[:10]
         sample = longest + rng.sample(sessions, min(len(sessions), max(0, args.sessions - len(longest))))
-        print(f"{len(sessions):,} sessions (longest {longest[0]['trace_count']} traces), {len(users)} users", flush=True)
+        longest_n = longest[0]["trace_count"]
+        print(f"{len(sessions):,} sessions (longest {longest_n} traces), {len(users)} users", flush=True)
         for warm in sample[:2]:  # warm-up, not counted
             timed(server, conn, f"/api/v1/sessions/{quote(warm['session_id'], safe='')}")
         times = []

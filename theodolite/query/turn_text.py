@@ -80,10 +80,7 @@ def _text(document: Any, roles: frozenset[str], keys: tuple[str, ...], depth: in
             found = _text(value, roles, keys, depth + 1)
             if found is not None:
                 return found
-    strings = [value for value in document.values() if isinstance(value, str)]
-    if len(document) == 1 and strings:  # {"anything": "the text"}
-        return strings[0]
-    return None
+    return None  # not {"anything": "..."}: that may as well be an id ({"document_id": "d-4"})
 
 
 def _from_list(items: list[Any], roles: frozenset[str], keys: tuple[str, ...], depth: int) -> str | None:
