@@ -46,9 +46,29 @@ def main() -> None:
                 page.keyboard.press("j")
                 page.screenshot(path=str(IMAGES / "traces.png"))
                 print(f"wrote {IMAGES / 'traces.png'}")
+                shoot_session_and_user(page, server)
                 browser.close()
         finally:
             server.stop()
+
+
+def shoot_session_and_user(page, server: TheodoliteServer) -> None:
+    """docs/images/session.png (the longest recent session's thread) and user.png (a user's page)."""
+    from urllib.parse import quote
+
+    with server.client() as client:
+        sessions = client.get("/api/v1/sessions", params={"limit": 200}).json()["data"]
+        users = client.get("/api/v1/users", params={"limit": 50}).json()["data"]
+    session = max(sessions, key=lambda s: s["trace_count"])
+    page.goto(f"/sessions/{quote(session['session_id'], safe='')}")
+    expect(page.get_by_test_id("session-turn-count")).to_have_text(str(session["trace_count"]))
+    expect(page.get_by_test_id("turn").first).to_be_visible()
+    page.screenshot(path=str(IMAGES / "session.png"))
+    print(f"wrote {IMAGES / 'session.png'}")
+    page.goto(f"/users/{quote(users[0]['user_id'], safe='')}")
+    expect(page.get_by_test_id("activity-chart")).to_have_attribute("data-drawn", "true")
+    page.screenshot(path=str(IMAGES / "user.png"))
+    print(f"wrote {IMAGES / 'user.png'}")
 
 
 if __name__ == "__main__":
