@@ -145,3 +145,30 @@ def test_an_unknown_session_or_user_says_so(page: Page) -> None:
     expect(page.get_by_test_id("empty-state")).to_contain_text("No such session")
     page.goto("/users/no-such-user")
     expect(page.get_by_test_id("empty-state")).to_contain_text("No such user")
+
+
+def test_the_sessions_list_scrolls_on_its_cursor_and_keeps_its_range_in_the_url(
+    page: Page, demo_server: TheodoliteServer
+) -> None:
+    every, cursor = [], None
+    for _ in range(100):
+        body = api(demo_server, "/api/v1/sessions", limit=50, **({"cursor": cursor} if cursor else {}))
+        every += [s["session_id"] for s in body["data"]]
+        cursor = body["next_cursor"]
+        if cursor is None:
+            break
+    assert len(every) > 50, "the demo should hold more than a page of sessions"
+    page.goto("/sessions")
+    sign_in(page)
+    status = page.get_by_test_id("list-status")
+    expect(status).to_have_attribute("data-loaded", "50")
+    scroller = page.get_by_test_id("session-scroll")
+    for loaded in range(50, len(every), 50):
+        scroller.evaluate("el => { el.scrollTop = el.scrollHeight; }")
+        expect(status).to_have_attribute("data-loaded", str(min(loaded + 50, len(every))))
+    expect(status).to_contain_text("end of the list")
+    assert page.get_by_test_id("session-row").count() <= 60
+    page.get_by_label("Time range").select_option("1h")
+    expect(page).to_have_url(re.compile(r"/sessions\?range=1h(&project=[^&]+)?$"))
+    page.reload()
+    expect(page.get_by_label("Time range")).to_have_value("1h")
