@@ -9,7 +9,9 @@ condition on it SQLite's planner preferred (project_id, start_time), reading eve
 of the project (a user's daily series: 770 ms on 1,000,000 observations instead of 60 ms).
 
 A session's turns are its traces, oldest first (a conversation reads down), keyset-paginated on
-(timestamp, storage key). Each turn's words come from stored payloads, read for the page shown
+(timestamp, storage key): turns that arrive during a scroll come at its end, as they should; a
+trace that a late span moves before the pages already read is missing from that scroll (a reload
+shows it), never repeated. Each turn's words come from stored payloads, read for the page shown
 only: the root observation's input and output (the trace's), and where that has no message
 (`turn_text`), the first generation's input and the last generation's output.
 """
