@@ -9,7 +9,7 @@ never summed as $0: a group where no call has a known cost has no cost (None), n
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -21,8 +21,9 @@ from theodolite.errors import BadRequestError
 from theodolite.model import GENERATION_LIKE, CostStatus
 from theodolite.storage import tables
 from theodolite.storage.engine import Database
+from theodolite.storage.expressions import json_text_field
 
-o, p = tables.observations, tables.projects
+o, p, t = tables.observations, tables.projects, tables.traces
 TIME_GROUPS = {"hour": "%Y-%m-%d %H:00", "day": "%Y-%m-%d", "month": "%Y-%m"}
 COLUMN_GROUPS = {
     "model": o.c.model,
@@ -33,7 +34,12 @@ COLUMN_GROUPS = {
     "source": o.c.source,
     "environment": o.c.environment,
 }
-GROUPS = tuple(TIME_GROUPS) + tuple(COLUMN_GROUPS)
+# Groups read from the call's trace: its user, and the `feature` key of its metadata (what the
+# application calls the part of the product that made the call; OTLP: the span attribute
+# `theodolite.trace.metadata.feature`, or `langfuse.trace.metadata.feature`).
+FEATURE_KEY = "feature"
+TRACE_GROUPS = ("user", "feature")
+GROUPS = tuple(TIME_GROUPS) + tuple(COLUMN_GROUPS) + TRACE_GROUPS
 
 
 @dataclass(slots=True)
@@ -115,26 +121,44 @@ def parse_group_by(text: str) -> tuple[str, ...]:
 
 
 def per_call_costs(
-    database: Database, since: datetime, until: datetime | None = None, project: str | None = None
+    database: Database,
+    since: datetime,
+    until: datetime | None = None,
+    project: str | None = None,
+    *,
+    project_ids: Collection[int] | None = None,
+    with_trace: bool = False,
 ) -> Iterator[CallCost]:
-    """Every generation in range, with its group values. Blocks."""
-    conditions = [o.c.start_time >= since, o.c.type.in_([t.value for t in GENERATION_LIKE])]
+    """Every generation in range, with its group values; `project_ids` limits it to those projects,
+    `with_trace` adds the trace's groups (user, feature: a join with traces). Blocks."""
+    conditions = [o.c.start_time >= since, o.c.type.in_([kind.value for kind in GENERATION_LIKE])]
     if until is not None:
         conditions.append(o.c.start_time < until)
     if project is not None:
         conditions.append(p.c.name == project)
+    if project_ids is not None:
+        conditions.append(o.c.project_id.in_(sorted(project_ids)))
+    trace_columns = (
+        [t.c.user_id.label("user"), json_text_field(t.c.metadata, FEATURE_KEY, database.dialect_name).label("feature")]
+        if with_trace
+        else []
+    )
+    joined = o.join(p, p.c.id == o.c.project_id)
+    if with_trace:
+        joined = joined.outerjoin(t, t.c.id == o.c.trace_id)
     query = (
         select(
-            o.c.start_time, *(column.label(name) for name, column in COLUMN_GROUPS.items()),
+            o.c.start_time, *(column.label(name) for name, column in COLUMN_GROUPS.items()), *trace_columns,
             o.c.calculated_total_cost, o.c.total_cost, o.c.saved_cost, o.c.cost_status,
             o.c.prompt_tokens, o.c.completion_tokens,
         )
-        .join(p, p.c.id == o.c.project_id)
+        .select_from(joined)
         .where(and_(*conditions))
     )  # fmt: skip
+    names = tuple(COLUMN_GROUPS) + (TRACE_GROUPS if with_trace else ())
     with database.connect() as conn:
         for row in conn.execution_options(yield_per=5000).execute(query):
-            groups: dict[str, object] = {name: getattr(row, name) for name in COLUMN_GROUPS}
+            groups: dict[str, object] = {name: getattr(row, name) for name in names}
             groups["start_time"] = row.start_time
             cost = row.calculated_total_cost if row.calculated_total_cost is not None else row.total_cost
             yield CallCost(
@@ -150,21 +174,40 @@ def cost_report(
     project: str | None = None,
 ) -> CostReport:
     """Generations in [since, until) grouped by `group_by`, biggest cost first. Blocks."""
-    lines: dict[tuple[str, ...], CostLine] = {}
-    for call in per_call_costs(database, since, until, project):
-        key = tuple(_group_value(name, call.groups) for name in group_by)
-        line = lines.get(key)
-        if line is None:
-            line = lines[key] = CostLine(key)
-        line.add_call(call)
-    total = CostLine(("TOTAL",))
-    for line in lines.values():
-        total.add(line)
-    if group_by[0] in TIME_GROUPS:  # a time series reads in time order
-        ordered = sorted(lines.values(), key=lambda line: line.key)
-    else:
-        ordered = sorted(lines.values(), key=lambda line: (-line.cost, line.key))
-    return CostReport(tuple(group_by), ordered, total)
+    return cost_reports(database, [tuple(group_by)], since, until, project)[tuple(group_by)]
+
+
+def cost_reports(
+    database: Database,
+    groupings: Sequence[tuple[str, ...]],
+    since: datetime,
+    until: datetime | None = None,
+    project: str | None = None,
+    *,
+    project_ids: Collection[int] | None = None,
+) -> dict[tuple[str, ...], CostReport]:
+    """Several groupings of the same calls in one read (the web UI's cost page shows five), each
+    biggest cost first, a time grouping in time order. Every report's total is the same. Blocks."""
+    with_trace = any(name in TRACE_GROUPS for grouping in groupings for name in grouping)
+    lines: dict[tuple[str, ...], dict[tuple[str, ...], CostLine]] = {grouping: {} for grouping in groupings}
+    for call in per_call_costs(database, since, until, project, project_ids=project_ids, with_trace=with_trace):
+        for grouping, by_key in lines.items():
+            key = tuple(_group_value(name, call.groups) for name in grouping)
+            line = by_key.get(key)
+            if line is None:
+                line = by_key[key] = CostLine(key)
+            line.add_call(call)
+    reports = {}
+    for grouping, by_key in lines.items():
+        total = CostLine(("TOTAL",))
+        for line in by_key.values():
+            total.add(line)
+        if grouping[0] in TIME_GROUPS:  # a time series reads in time order
+            ordered = sorted(by_key.values(), key=lambda line: line.key)
+        else:
+            ordered = sorted(by_key.values(), key=lambda line: (-line.cost, line.key))
+        reports[grouping] = CostReport(grouping, ordered, total)
+    return reports
 
 
 def _group_value(name: str, groups: dict[str, object]) -> str:

@@ -24,6 +24,8 @@ from theodolite.server.price_book import PriceBook
 from theodolite.server.rate_limit import LoginRateLimiter
 from theodolite.server.request_metrics import RequestMetricsMiddleware
 from theodolite.server.routes import admin_users, api, auth, health, members, metrics, otlp, prices, scores
+from theodolite.server.routes import costs as costs_routes
+from theodolite.server.routes import live as live_routes
 from theodolite.server.routes.metrics import is_loopback_host
 from theodolite.server.sessions import SessionManager
 from theodolite.server.settings import Settings
@@ -131,5 +133,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(members.router)
     app.include_router(admin_users.router)
     app.include_router(metrics.router)
+    app.include_router(live_routes.router)
+    app.include_router(costs_routes.router)
     mount_web_ui(app)  # last: its catch-all answers the UI's routes, after every API route
     return app

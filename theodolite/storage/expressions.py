@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import and_, exists, func, literal, select, text
+from sqlalchemy import BigInteger, Integer, and_, exists, func, literal, select, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.expression import cast
@@ -26,3 +26,21 @@ def json_array_contains(column: ColumnElement, value: str, dialect_name: str) ->
 def json_text_field(column: ColumnElement, key: str, dialect_name: str) -> ColumnElement[str]:
     """`column->>'key'` on both engines (SQLite >= 3.38 has the same operator)."""
     return column.op("->>")(literal(key))
+
+
+def time_bucket(column: ColumnElement, step_s: int, dialect_name: str) -> ColumnElement[int]:
+    """The time bucket of a timestamp: whole seconds since the epoch divided by `step_s` (an integer,
+    the same on both engines, so that buckets align on multiples of the step in UTC)."""
+    if dialect_name == "postgresql":
+        return cast(func.floor(func.extract("epoch", column) / step_s), BigInteger)
+    # SQLite stores naive UTC text; strftime('%s') reads it as UTC. Integer division rounds down
+    # for the positive epochs we store.
+    return cast(func.strftime("%s", column), Integer) // step_s
+
+
+def duration_seconds(start: ColumnElement, end: ColumnElement, dialect_name: str) -> ColumnElement[float]:
+    """end - start in seconds (NULL when either is NULL)."""
+    if dialect_name == "postgresql":
+        return func.extract("epoch", end - start)
+    # julianday() is a double of days: ~50 µs resolution at today's dates, enough for latencies.
+    return (func.julianday(end) - func.julianday(start)) * 86400.0
