@@ -9,6 +9,8 @@ import { LoginPage } from "./pages/LoginPage";
 import { NotFoundPage } from "./pages/NotFoundPage";
 import { TraceDetailPage } from "./pages/TraceDetailPage";
 import { TracesPage } from "./pages/TracesPage";
+import { LivePage } from "./live/LivePage";
+import { CostsPage } from "./costs/CostsPage";
 
 /** Signed out: to the sign-in form, remembering where the user was going. */
 function RequireAuth({ children }: { children: React.ReactNode }) {
@@ -39,6 +41,8 @@ export const router = createBrowserRouter([
       { path: "/traces", element: <TracesPage /> },
       { path: "/traces/:traceId", element: <TraceDetailPage /> },
       { path: "/account/password", element: <ChangePasswordPage /> },
+      { path: "/live", element: <LivePage /> },
+      { path: "/costs", element: <CostsPage /> },
       { path: "*", element: <NotFoundPage /> },
     ],
   },

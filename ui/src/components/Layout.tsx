@@ -24,6 +24,8 @@ export function Layout() {
         </Link>
         <nav className="nav">
           <NavLink to="/traces">Traces</NavLink>
+          <NavLink to="/live">Live</NavLink>
+          <NavLink to="/costs">Costs</NavLink>
         </nav>
         <div className="topbar-right">
           {me.projects.length > 1 ? (
