@@ -15,7 +15,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import NamedTuple
 
-from sqlalchemy import and_, select
+from sqlalchemy import Text, and_, select, type_coerce
 
 from theodolite.errors import BadRequestError
 from theodolite.model import GENERATION_LIKE, CostStatus
@@ -139,7 +139,10 @@ def per_call_costs(
     if project_ids is not None:
         conditions.append(o.c.project_id.in_(sorted(project_ids)))
     trace_columns = (
-        [t.c.user_id.label("user"), json_text_field(t.c.metadata, FEATURE_KEY, database.dialect_name).label("feature")]
+        [
+            t.c.user_id.label("user"),
+            type_coerce(json_text_field(t.c.metadata, FEATURE_KEY, database.dialect_name), Text).label("feature"),
+        ]
         if with_trace
         else []
     )

@@ -185,6 +185,8 @@ export function CostsPage() {
               testId="costs-daily-chart"
               bars
               timeFormat="{M}/{D}"
+              utc
+              xStepsS={[86_400, 2 * 86_400, 7 * 86_400, 14 * 86_400, 28 * 86_400]}
               height={200}
               series={[
                 { label: "USD", color: "#d97706", format: (v) => (v === null ? "—" : formatUsd(v)), fill: true },

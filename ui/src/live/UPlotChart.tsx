@@ -22,6 +22,8 @@ export function UPlotChart({
   testId,
   bars = false,
   timeFormat = "{HH}:{mm}",
+  xStepsS,
+  utc = false,
 }: {
   title: string;
   series: ChartSeries[];
@@ -30,12 +32,16 @@ export function UPlotChart({
   testId?: string;
   bars?: boolean;
   timeFormat?: string;
+  /** Tick spacings to choose from on the time axis, in seconds (e.g. whole days). */
+  xStepsS?: number[];
+  /** Read the time axis in UTC (days of the cost report), not the browser's zone. */
+  utc?: boolean;
 }) {
   const holder = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | null>(null);
   const dataRef = useRef(data);
   dataRef.current = data;
-  const shape = JSON.stringify([title, series.map((s) => [s.label, s.color, s.scale]), height, bars, timeFormat]);
+  const shape = JSON.stringify([title, series.map((s) => [s.label, s.color, s.scale]), height, bars, timeFormat, xStepsS, utc]);
 
   useEffect(() => {
     const element = holder.current;
@@ -43,14 +49,25 @@ export function UPlotChart({
     const muted = getComputedStyle(document.documentElement).getPropertyValue("--muted").trim() || "#667085";
     const border = getComputedStyle(document.documentElement).getPropertyValue("--border").trim() || "#e3e6eb";
     const axis = { stroke: muted, grid: { stroke: border, width: 1 }, ticks: { stroke: border, width: 1 } };
+    const toDate = (seconds: number) => (utc ? uPlot.tzDate(new Date(seconds * 1000), "Etc/UTC") : new Date(seconds * 1000));
     const options: uPlot.Options = {
+      tzDate: toDate,
       width: Math.max(200, element.clientWidth),
       height,
       legend: { live: true },
       cursor: { drag: { x: false, y: false } },
-      scales: { x: { time: true } },
+      // Every figure here is a count, a rate or an amount: the axes start at 0.
+      scales: {
+        x: { time: true },
+        y: { range: (_u, _min, max) => [0, max > 0 ? max * 1.1 : 1] },
+        count: { range: (_u, _min, max) => [0, max > 0 ? max * 1.1 : 1] },
+      },
       axes: [
-        { ...axis, values: (_u, ticks) => ticks.map((tick) => uPlot.fmtDate(timeFormat)(new Date(tick * 1000))) },
+        {
+          ...axis,
+          incrs: xStepsS,
+          values: (_u, ticks) => ticks.map((tick) => uPlot.fmtDate(timeFormat)(toDate(tick))),
+        },
         { ...axis, size: 56 },
         ...(series.some((s) => s.scale === "count") ? [{ ...axis, scale: "count", side: 1, size: 40, grid: { show: false } }] : []),
       ],
