@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Integer, and_, exists, func, literal, select, text
+from decimal import Decimal
+
+from sqlalchemy import BigInteger, Float, Integer, and_, exists, func, literal, select, text, type_coerce
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.expression import cast
@@ -44,3 +46,28 @@ def duration_seconds(start: ColumnElement, end: ColumnElement, dialect_name: str
         return func.extract("epoch", end - start)
     # julianday() is a double of days: ~50 µs resolution at today's dates, enough for latencies.
     return (func.julianday(end) - func.julianday(start)) * 86400.0
+
+
+MONEY_DECIMALS = 12  # the stored precision: numeric(24,12)
+
+
+def exact_money_sum(value: ColumnElement, dialect_name: str) -> ColumnElement:
+    """A sum of amounts with no rounding error; read it with `money_sum_value`.
+
+    PostgreSQL sums numeric exactly. SQLite stores amounts as REAL (shortest repr round-trips each
+    stored value, see `types.Money`), and a sum of REALs drifts; so each amount is turned into an
+    integer count of 10^-12 dollars, which is exact for amounts under $1,000 per row (the error of
+    x * 10^12 in a double stays below 0.5), and integers sum exactly (up to ~$9.2 million).
+    """
+    if dialect_name == "postgresql":
+        return func.sum(value)
+    return func.sum(cast(func.round(type_coerce(value, Float) * float(10**MONEY_DECIMALS)), Integer))
+
+
+def money_sum_value(value: object, dialect_name: str) -> Decimal | None:
+    """The Decimal of an `exact_money_sum` (None: no amount was summed)."""
+    if value is None:
+        return None
+    if dialect_name == "postgresql":
+        return value if isinstance(value, Decimal) else Decimal(str(value))
+    return Decimal(int(value)).scaleb(-MONEY_DECIMALS)  # type: ignore[call-overload]
