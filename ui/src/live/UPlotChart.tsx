@@ -58,7 +58,17 @@ export function UPlotChart({
       cursor: { drag: { x: false, y: false } },
       // Every figure here is a count, a rate or an amount: the axes start at 0.
       scales: {
-        x: { time: true },
+        // Bars are centred on their time: half a step of room at each end keeps the first and last whole.
+        x: bars
+          ? {
+              time: true,
+              range: (u, min, max) => {
+                const t = u.data[0];
+                const half = t.length > 1 ? ((t[1] as number) - (t[0] as number)) / 2 : 43_200;
+                return [min - half, max + half];
+              },
+            }
+          : { time: true },
         y: { range: (_u, _min, max) => [0, max > 0 ? max * 1.1 : 1] },
         count: { range: (_u, _min, max) => [0, max > 0 ? max * 1.1 : 1] },
       },
