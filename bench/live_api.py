@@ -65,7 +65,16 @@ def main() -> int:
         build_s = list_api.build(url)
     log = HERE / "results" / "live-api-server.log"
     log.parent.mkdir(parents=True, exist_ok=True)
-    server = list_api.Server(url, log, {"THEODOLITE_DEMO_LIVE_INTERVAL_S": str(args.live_interval_s)})
+    live_env = {"THEODOLITE_DEMO_LIVE_INTERVAL_S": str(args.live_interval_s)}
+    if args.database_url is not None:  # PostgreSQL: built when the database has no trace
+        server = list_api.Server(url, log)
+        conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=600)
+        status, newest = server.get(conn, "/api/v1/traces?limit=1")
+        conn.close()
+        server.stop()
+        if status == 200 and not newest["data"]:
+            build_s = list_api.build(url)
+    server = list_api.Server(url, log, live_env)
     results, failed = {}, []
     try:
         conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=600)
