@@ -50,12 +50,13 @@ def free_port() -> int:
 class Server:
     """`theodolite serve` in its own process group, output in a log file."""
 
-    def __init__(self, url: str, log: Path) -> None:
+    def __init__(self, url: str, log: Path, extra_env: dict[str, str] | None = None) -> None:
         self.port = free_port()
         self.log_path = log
         self._log = open(log, "wb")
         command = [sys.executable, "-m", "theodolite", "serve", "--host", "127.0.0.1", "--port", str(self.port)]
-        env = {**os.environ, **ENV, "THEODOLITE_DATABASE_URL": url, "THEODOLITE_DEMO_LIVE_INTERVAL_S": "0"}
+        env = {**os.environ, **ENV, "THEODOLITE_DATABASE_URL": url, "THEODOLITE_DEMO_LIVE_INTERVAL_S": "0",
+               **(extra_env or {})}  # fmt: skip
         self.proc = subprocess.Popen(
             command, env=env, stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True
         )

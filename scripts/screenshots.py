@@ -47,6 +47,7 @@ def main() -> None:
                 page.screenshot(path=str(IMAGES / "traces.png"))
                 print(f"wrote {IMAGES / 'traces.png'}")
                 shoot_session_and_user(page, server)
+                shoot_live_and_costs(page)
                 browser.close()
         finally:
             server.stop()
@@ -69,6 +70,20 @@ def shoot_session_and_user(page, server: TheodoliteServer) -> None:
     expect(page.get_by_test_id("activity-chart")).to_have_attribute("data-drawn", "true")
     page.screenshot(path=str(IMAGES / "user.png"))
     print(f"wrote {IMAGES / 'user.png'}")
+
+
+def shoot_live_and_costs(page) -> None:  # noqa: ANN001 - a Playwright page
+    """/live over 6 hours of the demo's traffic, and /costs over the last 7 days."""
+    page.goto("/live?window=6h")
+    expect(page.get_by_test_id("live-calls-value")).not_to_have_text("0")
+    expect(page.get_by_test_id("chart-models").locator("canvas")).to_be_visible()
+    page.screenshot(path=str(IMAGES / "live.png"), full_page=True)
+    print(f"wrote {IMAGES / 'live.png'}")
+    page.goto("/costs?range=7d")
+    expect(page.get_by_test_id("costs-model").get_by_test_id("cost-row").first).to_be_visible()
+    expect(page.get_by_test_id("costs-daily-chart").locator("canvas")).to_be_visible()
+    page.screenshot(path=str(IMAGES / "costs.png"), full_page=True)
+    print(f"wrote {IMAGES / 'costs.png'}")
 
 
 if __name__ == "__main__":

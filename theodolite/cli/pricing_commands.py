@@ -213,7 +213,8 @@ def costs_recompute(since: datetime, until: datetime | None, project: str | None
     "--group-by",
     default="day,model",
     show_default=True,
-    help="Comma-separated: hour, day, month, model, provider, project, name, type, source, environment.",
+    help="Comma-separated: hour, day, month, model, provider, project, name, type, source, environment, user "
+    "(the trace's), feature (the trace's metadata key `feature`).",
 )
 @click.option("--format", "fmt", type=click.Choice(["table", "csv"]), default="table", show_default=True)
 def costs_report(since: datetime | None, until: datetime | None, project: str | None, group_by: str, fmt: str,

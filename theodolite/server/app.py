@@ -25,6 +25,8 @@ from theodolite.server.rate_limit import LoginRateLimiter
 from theodolite.server.request_metrics import RequestMetricsMiddleware
 from theodolite.server.routes import admin_users, api, auth, health, members, metrics, otlp, prices, scores
 from theodolite.server.routes.groups_detail import router as groups_detail_router
+from theodolite.server.routes import costs as costs_routes
+from theodolite.server.routes import live as live_routes
 from theodolite.server.routes.metrics import is_loopback_host
 from theodolite.server.sessions import SessionManager
 from theodolite.server.settings import Settings
@@ -133,5 +135,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(admin_users.router)
     app.include_router(metrics.router)
     app.include_router(groups_detail_router)
+    app.include_router(live_routes.router)
+    app.include_router(costs_routes.router)
     mount_web_ui(app)  # last: its catch-all answers the UI's routes, after every API route
     return app

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import and_, exists, func, literal, select, text
+from sqlalchemy import BigInteger, Float, Integer, and_, exists, func, literal, select, text, type_coerce
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.expression import cast
@@ -36,3 +37,46 @@ def utc_day(column: ColumnElement, dialect_name: str) -> ColumnElement[Any]:
     if dialect_name == "postgresql":
         return func.date(func.timezone("UTC", column))
     return func.substr(column, 1, 10)
+
+
+def time_bucket(column: ColumnElement, step_s: int, dialect_name: str) -> ColumnElement[int]:
+    """The time bucket of a timestamp: whole seconds since the epoch divided by `step_s` (an integer,
+    the same on both engines, so that buckets align on multiples of the step in UTC)."""
+    if dialect_name == "postgresql":
+        return cast(func.floor(func.extract("epoch", column) / step_s), BigInteger)
+    # SQLite stores naive UTC text; strftime('%s') reads it as UTC. Integer division rounds down
+    # for the positive epochs we store.
+    return cast(func.strftime("%s", column), Integer) // step_s
+
+
+def duration_seconds(start: ColumnElement, end: ColumnElement, dialect_name: str) -> ColumnElement[float]:
+    """end - start in seconds (NULL when either is NULL)."""
+    if dialect_name == "postgresql":
+        return func.extract("epoch", end - start)
+    # julianday() is a double of days: ~50 µs resolution at today's dates, enough for latencies.
+    return (func.julianday(end) - func.julianday(start)) * 86400.0
+
+
+MONEY_DECIMALS = 12  # the stored precision: numeric(24,12)
+
+
+def exact_money_sum(value: ColumnElement, dialect_name: str) -> ColumnElement:
+    """A sum of amounts with no rounding error; read it with `money_sum_value`.
+
+    PostgreSQL sums numeric exactly. SQLite stores amounts as REAL (shortest repr round-trips each
+    stored value, see `types.Money`), and a sum of REALs drifts; so each amount is turned into an
+    integer count of 10^-12 dollars, which is exact for amounts under $1,000 per row (the error of
+    x * 10^12 in a double stays below 0.5), and integers sum exactly (up to ~$9.2 million).
+    """
+    if dialect_name == "postgresql":
+        return func.sum(value)
+    return func.sum(cast(func.round(type_coerce(value, Float) * float(10**MONEY_DECIMALS)), Integer))
+
+
+def money_sum_value(value: object, dialect_name: str) -> Decimal | None:
+    """The Decimal of an `exact_money_sum` (None: no amount was summed)."""
+    if value is None:
+        return None
+    if dialect_name == "postgresql":
+        return value if isinstance(value, Decimal) else Decimal(str(value))
+    return Decimal(int(value)).scaleb(-MONEY_DECIMALS)  # type: ignore[call-overload]

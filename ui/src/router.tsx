@@ -13,6 +13,8 @@ import { SessionPage } from "./sessions/SessionPage";
 import { SessionsPage } from "./sessions/SessionsPage";
 import { UserPage } from "./users/UserPage";
 import { UsersPage } from "./users/UsersPage";
+import { LivePage } from "./live/LivePage";
+import { CostsPage } from "./costs/CostsPage";
 
 /** Signed out: to the sign-in form, remembering where the user was going. */
 function RequireAuth({ children }: { children: React.ReactNode }) {
@@ -47,6 +49,8 @@ export const router = createBrowserRouter([
       { path: "/sessions/:sessionId", element: <SessionPage /> },
       { path: "/users", element: <UsersPage /> },
       { path: "/users/:userId", element: <UserPage /> },
+      { path: "/live", element: <LivePage /> },
+      { path: "/costs", element: <CostsPage /> },
       { path: "*", element: <NotFoundPage /> },
     ],
   },

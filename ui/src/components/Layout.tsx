@@ -26,6 +26,8 @@ export function Layout() {
           <NavLink to="/traces">Traces</NavLink>
           <NavLink to="/sessions">Sessions</NavLink>
           <NavLink to="/users">Users</NavLink>
+          <NavLink to="/live">Live</NavLink>
+          <NavLink to="/costs">Costs</NavLink>
         </nav>
         <div className="topbar-right">
           {me.projects.length > 1 ? (
