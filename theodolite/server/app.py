@@ -24,9 +24,9 @@ from theodolite.server.price_book import PriceBook
 from theodolite.server.rate_limit import LoginRateLimiter
 from theodolite.server.request_metrics import RequestMetricsMiddleware
 from theodolite.server.routes import admin_users, api, auth, health, members, metrics, otlp, prices, scores
-from theodolite.server.routes.groups_detail import router as groups_detail_router
 from theodolite.server.routes import costs as costs_routes
 from theodolite.server.routes import live as live_routes
+from theodolite.server.routes.groups_detail import router as groups_detail_router
 from theodolite.server.routes.metrics import is_loopback_host
 from theodolite.server.sessions import SessionManager
 from theodolite.server.settings import Settings
