@@ -1,6 +1,8 @@
 """/api/v1/members and /api/v1/keys: who has which role in the project, and its API keys.
 
-Owners (and admins) only: a member or viewer gets 403, an API key too (a key never mints keys).
+Changes and the key list are for owners (and admins) only: a member or viewer gets 403, an API key
+too (a key never mints keys). Any signed-in user with a role in the project may read its members
+(the settings page shows the team to everyone, read-only to non-owners).
 The project is chosen as for every /api/v1 route (`X-Theodolite-Project` or `?project=`).
 """
 
@@ -15,7 +17,7 @@ from pydantic import BaseModel, Field
 from theodolite.errors import NotFoundError, TheodoliteError
 from theodolite.query.accounts import list_members
 from theodolite.query.projects import list_keys, project_ids
-from theodolite.server.access import OwnedProject
+from theodolite.server.access import OwnedProject, TeamProject
 from theodolite.server.accounts import get_user_by_login
 from theodolite.server.routes.api import ERRORS, State
 from theodolite.storage.accounts import ROLES, delete_membership, upsert_membership
@@ -77,8 +79,8 @@ def _keep_an_owner(database: Database, project_id: int, user_id: int, new_role: 
         raise LastOwnerError("a project keeps at least one owner: make someone else owner first")
 
 
-@router.get("/members", response_model=MemberList, summary="Who has a role in the project (owners)")
-async def members_list(state: State, access: OwnedProject) -> dict:
+@router.get("/members", response_model=MemberList, summary="Who has a role in the project (signed-in users)")
+async def members_list(state: State, access: TeamProject) -> dict:
     return {"data": await to_thread.run_sync(_members, state.database, access.project_id)}
 
 
