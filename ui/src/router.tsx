@@ -9,6 +9,8 @@ import { LoginPage } from "./pages/LoginPage";
 import { NotFoundPage } from "./pages/NotFoundPage";
 import { TraceDetailPage } from "./pages/TraceDetailPage";
 import { TracesPage } from "./pages/TracesPage";
+import { SettingsPage } from "./settings/SettingsPage";
+import { ComparePage } from "./compare/ComparePage";
 
 /** Signed out: to the sign-in form, remembering where the user was going. */
 function RequireAuth({ children }: { children: React.ReactNode }) {
@@ -39,6 +41,9 @@ export const router = createBrowserRouter([
       { path: "/traces", element: <TracesPage /> },
       { path: "/traces/:traceId", element: <TraceDetailPage /> },
       { path: "/account/password", element: <ChangePasswordPage /> },
+      { path: "/settings", element: <SettingsPage /> },
+      { path: "/settings/:tab", element: <SettingsPage /> },
+      { path: "/compare", element: <ComparePage /> },
       { path: "*", element: <NotFoundPage /> },
     ],
   },

@@ -24,6 +24,7 @@ export function Layout() {
         </Link>
         <nav className="nav">
           <NavLink to="/traces">Traces</NavLink>
+          <NavLink to="/settings">Settings</NavLink>
         </nav>
         <div className="topbar-right">
           {me.projects.length > 1 ? (
