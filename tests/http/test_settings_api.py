@@ -12,6 +12,8 @@ from tests.support.accounts import cli_ok, csrf, sign_in
 from tests.support.server import TheodoliteServer
 
 PASSWORD = "correct horse battery"
+# A long key cache: a key revoked through the API must stop working at once all the same.
+SERVER_SETTINGS = {"api_key_cache_s": "600"}
 USERS = (("own", "owner"), ("mem", "member"), ("view", "viewer"))
 PRICE = {"model": "acme-settings-7b", "provider": "acme", "effective_from": "2026-10-01T00:00:00Z",
          "input_mtok": "1.5", "output_mtok": "6"}  # fmt: skip
@@ -71,3 +73,17 @@ def test_an_override_for_any_provider_is_removed_without_a_provider(team: Theodo
         params = {"model": listed["model"], "effective_from": listed["effective_from"]}
         assert keyed.delete("/api/v1/prices", params=params).status_code == 204
         assert keyed.get("/api/v1/prices").json()["data"] == []
+
+
+def test_a_key_revoked_through_the_api_stops_working_at_once(team: TheodoliteServer) -> None:
+    with sign_in(team, "own", PASSWORD) as owner:
+        made = owner.post("/api/v1/keys", json={"note": "short-lived"}, headers=csrf(owner))
+        assert made.status_code == 201, made.text
+        with team.client(made.json()["secret_key"]) as keyed:
+            assert keyed.get("/api/v1/traces").status_code == 200  # verified, now cached for 600 s
+            revoked = owner.delete(f"/api/v1/keys/{made.json()['public_key']}", headers=csrf(owner))
+            assert revoked.status_code == 204
+            refused = keyed.get("/api/v1/traces")
+            assert refused.status_code == 401 and "revoked" in refused.json()["error"]["message"]
+        with team.client() as other:  # the other keys still work (verified again)
+            assert other.get("/api/v1/traces").status_code == 200

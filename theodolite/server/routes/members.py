@@ -127,4 +127,5 @@ async def keys_create(state: State, access: OwnedProject, body: KeyIn) -> dict:
 @router.delete("/keys/{public_key}", status_code=204, response_class=Response, summary="Revoke an API key (owners)")
 async def keys_revoke(state: State, access: OwnedProject, public_key: str) -> Response:
     await to_thread.run_sync(lambda: revoke_key(state.database, public_key, access.project_id))
+    state.authenticator.forget_all()  # not after api_key_cache_s: at once (a CLI revoke waits for it)
     return Response(status_code=204)
