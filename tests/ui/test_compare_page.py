@@ -29,8 +29,8 @@ def text_attribute(key: str, value: str) -> KeyValue:
 
 
 def send(server: TheodoliteServer, body: bytes) -> None:
-    response = httpx.post(f"{server.base_url}/v1/traces", content=body, timeout=30,
-                          headers={"Content-Type": "application/x-protobuf", "Authorization": f"Bearer {SECRET_KEY}"})  # fmt: skip
+    headers = {"Content-Type": "application/x-protobuf", "Authorization": f"Bearer {SECRET_KEY}"}
+    response = httpx.post(f"{server.base_url}/v1/traces", content=body, headers=headers, timeout=30)
     assert response.status_code == 200, response.text
 
 
