@@ -91,7 +91,7 @@ function PriceLookupPanel({ project }: { project: string }) {
           <p>
             <code>{lookup.data.model}</code>
             {lookup.data.provider ? <> ({lookup.data.provider})</> : null} is priced from{" "}
-            <strong data-testid="price-source">{lookup.data.source}</strong>, USD per million tokens (per thousand for
+            <strong data-testid="price-source">{lookup.data.source}</strong>, USD per million tokens (per thousand for{" "}
             <code>*_kcount</code>):
           </p>
           <dl className="facts">

@@ -6,7 +6,7 @@ import { ApiError } from "../api/client";
 export function ReadOnlyNotice({ children }: { children: React.ReactNode }) {
   return (
     <p className="banner banner-info settings-readonly" data-testid="read-only-notice">
-      {children}
+      <span>{children}</span>
     </p>
   );
 }
