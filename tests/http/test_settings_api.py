@@ -4,11 +4,14 @@ removed again. Users and roles are made with the real `theodolite users` CLI."""
 
 from __future__ import annotations
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 
+import httpx
 import pytest
 
-from tests.support.accounts import cli_ok, csrf, sign_in
+from tests.support.accounts import cli_ok, csrf, new_secret, sign_in
 from tests.support.server import TheodoliteServer
 
 PASSWORD = "correct horse battery"
@@ -87,3 +90,32 @@ def test_a_key_revoked_through_the_api_stops_working_at_once(team: TheodoliteSer
             assert refused.status_code == 401 and "revoked" in refused.json()["error"]["message"]
         with team.client() as other:  # the other keys still work (verified again)
             assert other.get("/api/v1/traces").status_code == 200
+
+
+def demote(client: httpx.Client, other: str, barrier: threading.Barrier) -> int:
+    barrier.wait()
+    return client.put(f"/api/v1/members/{other}", json={"role": "member"}, headers=csrf(client)).status_code
+
+
+def test_two_owners_demoting_each_other_at_once_leave_one_owner(team: TheodoliteServer) -> None:
+    url = team.database_url
+    new_secret(url, "race")  # creates the project
+    for name in ("twin-a", "twin-b"):
+        cli_ok(url, "users", "create", f"{name}@example.com", "--project", "race", "--role", "owner",
+               "--password-stdin", stdin=PASSWORD + "\n")  # fmt: skip
+    with sign_in(team, "twin-a", PASSWORD) as a, sign_in(team, "twin-b", PASSWORD) as b:
+        pairs = ((a, "twin-b"), (b, "twin-a"))
+        for _ in range(25):  # each round a real race: both checks may run before either write
+            barrier = threading.Barrier(2, timeout=30)
+
+            with ThreadPoolExecutor(2) as pool:
+                futures = [pool.submit(demote, client, other, barrier) for client, other in pairs]
+                statuses = sorted(future.result() for future in futures)
+            owners = [m["name"] for m in a.get("/api/v1/members").json()["data"] if m["role"] == "owner"]
+            assert owners, f"both owners demoted each other: {statuses}"
+            # One won (200); the other was refused: 409 (last owner) or 403 (no longer owner when it was checked).
+            assert statuses[0] == 200 and statuses[1] in (403, 409), statuses
+            winner = a if owners[0] == "twin-a" else b
+            loser = "twin-b" if owners[0] == "twin-a" else "twin-a"
+            restored = winner.put(f"/api/v1/members/{loser}", json={"role": "owner"}, headers=csrf(winner))
+            assert restored.status_code == 200, restored.text
