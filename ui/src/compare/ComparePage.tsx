@@ -222,6 +222,9 @@ export function ComparePage() {
                 <span role="columnheader">A</span>
                 <span role="columnheader" />
                 <span role="columnheader">B</span>
+                <span role="columnheader" className="numeric" title="B's latency minus A's">
+                  Δ latency
+                </span>
               </div>
               {compared.rows.map((row) => {
                 const state = rowState(row);
@@ -245,6 +248,9 @@ export function ComparePage() {
                     </span>
                     <span role="cell" style={{ paddingLeft: row.depth * 14 }}>
                       <NodeCell node={row.b} />
+                    </span>
+                    <span role="cell" className="numeric muted">
+                      {row.a && row.b ? formatDelta(observationMetrics(row.a, row.b)[0]!, false) : ""}
                     </span>
                   </div>
                 );

@@ -19,6 +19,7 @@ describe("traceMetrics", () => {
     expect(formatDelta(by["Total tokens"]!)).toBe("−30 (−20%)");
     expect(formatDelta(by["Cost"]!)).toBe("+$0.01 (+100%)");
     expect(formatDelta(by["Observations"]!)).toBe("=");
+    expect(formatDelta(by["Latency"]!, false)).toBe("+500 ms");
   });
   it("never turns an unpriced cost into $0 or a difference", () => {
     const rows = traceMetrics(trace({}), trace({ total_cost: null, unpriced_count: 2 }));

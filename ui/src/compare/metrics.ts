@@ -52,13 +52,13 @@ export function observationMetrics(a: ObservationNode | null, b: ObservationNode
 }
 
 /** "+1.2 s (+40%)", "−$0.003", "=" or "—" (unknown). */
-export function formatDelta(metric: MetricRow): string {
+export function formatDelta(metric: MetricRow, withPercent = true): string {
   const { a, delta } = metric;
   if (delta === null) return "—";
   if (delta === 0) return "=";
   const sign = delta > 0 ? "+" : "−";
   const text = `${sign}${metric.format(Math.abs(delta))}`;
-  if (a === null || a === 0) return text;
+  if (!withPercent || a === null || a === 0) return text;
   const pct = (delta / Math.abs(a)) * 100;
   return `${text} (${sign}${Math.abs(pct) >= 10 ? Math.round(Math.abs(pct)) : Math.abs(pct).toFixed(1)}%)`;
 }
