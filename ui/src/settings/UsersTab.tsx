@@ -2,7 +2,7 @@
 // one-time password, shown once; the user chooses their own at sign-in.
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
-import { useAuth } from "../auth/auth";
+import { ME_QUERY_KEY, useAuth } from "../auth/auth";
 import { Spinner } from "../components/states";
 import { settingsApi } from "./api";
 import { ActionError, ConfirmButton, formatDate, SecretOnce } from "./parts";
@@ -31,7 +31,10 @@ export function UsersTab() {
   });
   const admin = useMutation({
     mutationFn: ({ who, on }: { who: string; on: boolean }) => settingsApi.setAdmin(who, on),
-    onSettled: refresh,
+    onSettled: () => {
+      refresh();
+      void queryClient.invalidateQueries({ queryKey: ME_QUERY_KEY }); // one's own admin right may have changed
+    },
   });
   const remove = useMutation({ mutationFn: settingsApi.deleteUser, onSettled: refresh });
   const onCreate = (event: FormEvent) => {
