@@ -48,6 +48,8 @@ def main() -> None:
                 print(f"wrote {IMAGES / 'traces.png'}")
                 shoot_session_and_user(page, server)
                 shoot_live_and_costs(page)
+                settings_shot(page)
+                compare_shot(page, server)
                 browser.close()
         finally:
             server.stop()
@@ -84,6 +86,34 @@ def shoot_live_and_costs(page) -> None:  # noqa: ANN001 - a Playwright page
     expect(page.get_by_test_id("costs-daily-chart").locator("canvas")).to_be_visible()
     page.screenshot(path=str(IMAGES / "costs.png"), full_page=True)
     print(f"wrote {IMAGES / 'costs.png'}")
+
+
+def settings_shot(page) -> None:
+    """/settings/keys just after creating a key: its secret shown once."""
+    page.goto("/settings/keys")
+    page.get_by_label("Key note").fill("checkout service")
+    page.get_by_role("button", name="Create a key").click()
+    expect(page.get_by_test_id("new-key-secret")).to_be_visible()
+    page.screenshot(path=str(IMAGES / "settings.png"))
+    print(f"wrote {IMAGES / 'settings.png'}")
+
+
+def compare_shot(page, server: TheodoliteServer) -> None:
+    """/compare of two demo traces of the same agent whose token counts differ."""
+    with server.client() as client:
+        traces = client.get("/api/v1/traces", params={"limit": 200}).json()["data"]
+    by_name: dict[str, list[dict]] = {}
+    for trace in traces:
+        if trace["observation_count"] >= 3 and trace["total_cost"] is not None:
+            by_name.setdefault(trace["name"], []).append(trace)
+    a, b = next(
+        (x, y) for group in by_name.values() for x in group for y in group
+        if x["total_tokens"] != y["total_tokens"] and x["observation_count"] == y["observation_count"]
+    )  # fmt: skip
+    page.goto(f"/compare?a={a['id']}&b={b['id']}")
+    expect(page.get_by_test_id("compare-detail")).to_be_visible()
+    page.screenshot(path=str(IMAGES / "compare.png"))
+    print(f"wrote {IMAGES / 'compare.png'}")
 
 
 if __name__ == "__main__":

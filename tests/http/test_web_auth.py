@@ -204,11 +204,13 @@ def test_roles_viewer_reads_member_writes_owner_manages(world: World) -> None:
         assert viewer.post("/api/v1/scores", json=score, headers=csrf(viewer)).status_code == 403
         forbidden = viewer.put("/api/v1/prices", json=price, headers=csrf(viewer))
         assert forbidden.status_code == 403 and "viewer" in forbidden.json()["error"]["message"]
-        assert viewer.get("/api/v1/members").status_code == 403
+        assert viewer.get("/api/v1/members").status_code == 200  # reads the team; changes nothing
+        assert viewer.put("/api/v1/members/viewer-a", json={"role": "owner"}, headers=csrf(viewer)).status_code == 403
     with sign_in(server, "member-a", PASSWORD) as member:
         assert member.post("/api/v1/scores", json=score, headers=csrf(member)).status_code == 200
         assert member.put("/api/v1/prices", json=price, headers=csrf(member)).status_code == 200
-        assert member.get("/api/v1/members").status_code == 403
+        assert member.put("/api/v1/members/member-a", json={"role": "owner"}, headers=csrf(member)).status_code == 403
+        assert member.get("/api/v1/keys").status_code == 403
         assert member.post("/api/v1/keys", json={}, headers=csrf(member)).status_code == 403
     with sign_in(server, "owner-a", PASSWORD) as owner:
         members = owner.get("/api/v1/members").json()["data"]

@@ -138,5 +138,17 @@ async def owner_access(request: Request, _bearer: Bearer, _api_key: ApiKey, _bas
     return await resolve_access(request, chosen_name(header, param), "owner")
 
 
+async def team_access(request: Request, _bearer: Bearer, _api_key: ApiKey, _basic: Basic,
+                      header: ProjectHeader = None, param: ProjectParam = None) -> Access:  # fmt: skip
+    """For reading who has a role in the project: any signed-in user with a role there (the settings
+    page shows the team, read-only, to viewers and members). Not an API key: a key reads data, not
+    the users' emails."""
+    access = await resolve_access(request, chosen_name(header, param), role_for_method(request.method))
+    if access.user is None:  # after the project check: another project's key gets its 404 like everywhere
+        raise ForbiddenError("an API key cannot list the project's members: sign in")
+    return access
+
+
 Project = Annotated[int, Depends(project_access)]
 OwnedProject = Annotated[Access, Depends(owner_access)]
+TeamProject = Annotated[Access, Depends(team_access)]

@@ -59,6 +59,13 @@ class Authenticator:
             return hit[0]
         return None
 
+    def forget_all(self) -> None:
+        """Drop every cached key: a key revoked through this server stops working at once (the cache
+        holds secrets, not public keys, so it cannot drop one key alone). The next request of each key
+        verifies it again, one indexed read."""
+        with self._lock:
+            self._cache.clear()
+
     def project_for(self, credential: Credential) -> int:
         hit = self.cached(credential)
         if hit is not None:

@@ -78,7 +78,10 @@ class Settings(BaseSettings):
         "cancelling them; then queued ingest is committed and the server exits.",
     )
     api_key_cache_s: float = Field(
-        5.0, ge=0, description="How long a verified API key is cached (a revoked key stops working after this)."
+        5.0,
+        ge=0,
+        description="How long a verified API key is cached (a key revoked with the CLI stops working after this; "
+        "one revoked through the API, at once).",
     )
     metrics_token: str | None = Field(
         None,

@@ -23,6 +23,10 @@ class AccountConflictError(TheodoliteError):
     http_status = 409
 
 
+class LastOwnerError(TheodoliteError):
+    http_status = 409
+
+
 def normalise_login(login: str) -> str:
     """The form emails and user names are stored and compared in."""
     return login.strip().lower()
@@ -114,6 +118,30 @@ def upsert_membership(database: Database, project_id: int, user_id: int, role: s
     with database.write_transaction() as conn:
         if conn.execute(update(m).where(where).values(role=role)).rowcount == 0:
             conn.execute(m.insert().values(project_id=project_id, user_id=user_id, role=role, created_at=_now()))
+
+
+def change_membership_keeping_an_owner(database: Database, project_id: int, user_id: int, role: str | None) -> bool:
+    """Give the user `role` in the project, or remove their role (`role=None`), unless that would leave
+    the project without an owner (raises LastOwnerError). Returns False when removing a role the user
+    did not have. Blocks.
+
+    The check and the change are one transaction holding the project's row lock (SQLite's write
+    transaction holds the database's write lock already): two owners demoting each other at the same
+    time cannot both see the other still owner and both succeed."""
+    if role is not None:
+        check_role(role)
+    p, m = tables.projects, tables.project_members
+    where = (m.c.project_id == project_id) & (m.c.user_id == user_id)
+    with database.write_transaction() as conn:
+        conn.execute(select(p.c.id).where(p.c.id == project_id).with_for_update())
+        owners = conn.execute(select(m.c.user_id).where(m.c.project_id == project_id, m.c.role == "owner")).scalars()
+        if list(owners) == [user_id] and role != "owner":
+            raise LastOwnerError("a project keeps at least one owner: make someone else owner first")
+        if role is None:
+            return conn.execute(delete(m).where(where)).rowcount > 0
+        if conn.execute(update(m).where(where).values(role=role)).rowcount == 0:
+            conn.execute(m.insert().values(project_id=project_id, user_id=user_id, role=role, created_at=_now()))
+        return True
 
 
 def delete_membership(database: Database, project_id: int, user_id: int) -> bool:

@@ -6,7 +6,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from theodolite.pricing import PriceOverride, PriceOverrides
 from theodolite.pricing.overrides import PRICE_KEYS
@@ -40,6 +40,21 @@ def set_price(database: Database, project_id: int, override: PriceOverride, note
             tables.model_prices, conn.dialect.name, on=("project_id", "model", "provider", "effective_from")
         )
         conn.execute(statement, [row])
+
+
+def delete_price(
+    database: Database, project_id: int, model: str, provider: str | None, effective_from: datetime
+) -> bool:
+    """Remove the override (model, provider, effective_from) of the project; False if there was none. Blocks."""
+    t = tables.model_prices
+    statement = delete(t).where(
+        t.c.project_id == project_id,
+        t.c.model == model,
+        t.c.provider == (provider or ""),
+        t.c.effective_from == effective_from,
+    )
+    with database.write_transaction() as conn:
+        return conn.execute(statement).rowcount > 0
 
 
 def list_prices(database: Database, project_id: int | None = None) -> list[StoredPrice]:

@@ -15,6 +15,8 @@ import { UserPage } from "./users/UserPage";
 import { UsersPage } from "./users/UsersPage";
 import { LivePage } from "./live/LivePage";
 import { CostsPage } from "./costs/CostsPage";
+import { SettingsPage } from "./settings/SettingsPage";
+import { ComparePage } from "./compare/ComparePage";
 
 /** Signed out: to the sign-in form, remembering where the user was going. */
 function RequireAuth({ children }: { children: React.ReactNode }) {
@@ -51,6 +53,9 @@ export const router = createBrowserRouter([
       { path: "/users/:userId", element: <UserPage /> },
       { path: "/live", element: <LivePage /> },
       { path: "/costs", element: <CostsPage /> },
+      { path: "/settings", element: <SettingsPage /> },
+      { path: "/settings/:tab", element: <SettingsPage /> },
+      { path: "/compare", element: <ComparePage /> },
       { path: "*", element: <NotFoundPage /> },
     ],
   },

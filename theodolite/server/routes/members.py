@@ -1,6 +1,8 @@
 """/api/v1/members and /api/v1/keys: who has which role in the project, and its API keys.
 
-Owners (and admins) only: a member or viewer gets 403, an API key too (a key never mints keys).
+Changes and the key list are for owners (and admins) only: a member or viewer gets 403, an API key
+too (a key never mints keys). Any signed-in user with a role in the project may read its members
+(the settings page shows the team to everyone, read-only to non-owners).
 The project is chosen as for every /api/v1 route (`X-Theodolite-Project` or `?project=`).
 """
 
@@ -12,21 +14,17 @@ from anyio import to_thread
 from fastapi import APIRouter, Response
 from pydantic import BaseModel, Field
 
-from theodolite.errors import NotFoundError, TheodoliteError
+from theodolite.errors import NotFoundError
 from theodolite.query.accounts import list_members
 from theodolite.query.projects import list_keys, project_ids
-from theodolite.server.access import OwnedProject
+from theodolite.server.access import OwnedProject, TeamProject
 from theodolite.server.accounts import get_user_by_login
 from theodolite.server.routes.api import ERRORS, State
-from theodolite.storage.accounts import ROLES, delete_membership, upsert_membership
+from theodolite.storage.accounts import ROLES, change_membership_keeping_an_owner
 from theodolite.storage.engine import Database
 from theodolite.storage.projects import create_key, revoke_key
 
 router = APIRouter(prefix="/api/v1", tags=["members and keys"], responses=ERRORS)
-
-
-class LastOwnerError(TheodoliteError):
-    http_status = 409
 
 
 class MemberOut(BaseModel):
@@ -70,15 +68,8 @@ def _members(database: Database, project_id: int) -> list[dict]:
     return [{"id": m.user_id, "email": m.email, "name": m.name, "role": m.role} for m in members]
 
 
-def _keep_an_owner(database: Database, project_id: int, user_id: int, new_role: str | None) -> None:
-    """Raises LastOwnerError when the change would leave the project without an owner."""
-    owners = [m.user_id for m in list_members(database, project_id) if m.role == "owner"]
-    if owners == [user_id] and new_role != "owner":
-        raise LastOwnerError("a project keeps at least one owner: make someone else owner first")
-
-
-@router.get("/members", response_model=MemberList, summary="Who has a role in the project (owners)")
-async def members_list(state: State, access: OwnedProject) -> dict:
+@router.get("/members", response_model=MemberList, summary="Who has a role in the project (signed-in users)")
+async def members_list(state: State, access: TeamProject) -> dict:
     return {"data": await to_thread.run_sync(_members, state.database, access.project_id)}
 
 
@@ -86,8 +77,7 @@ async def members_list(state: State, access: OwnedProject) -> dict:
 async def members_set(state: State, access: OwnedProject, login: str, body: RoleIn) -> dict:
     def work() -> dict:
         user = get_user_by_login(state.database, login)
-        _keep_an_owner(state.database, access.project_id, user.id, body.role)
-        upsert_membership(state.database, access.project_id, user.id, body.role)
+        change_membership_keeping_an_owner(state.database, access.project_id, user.id, body.role)
         return {"id": user.id, "email": user.email, "name": user.name, "role": body.role}
 
     return await to_thread.run_sync(work)
@@ -97,8 +87,7 @@ async def members_set(state: State, access: OwnedProject, login: str, body: Role
 async def members_remove(state: State, access: OwnedProject, login: str) -> Response:
     def work() -> None:
         user = get_user_by_login(state.database, login)
-        _keep_an_owner(state.database, access.project_id, user.id, None)
-        if not delete_membership(state.database, access.project_id, user.id):
+        if not change_membership_keeping_an_owner(state.database, access.project_id, user.id, None):
             raise NotFoundError(f"{user.name} has no role in this project")
 
     await to_thread.run_sync(work)
@@ -125,4 +114,5 @@ async def keys_create(state: State, access: OwnedProject, body: KeyIn) -> dict:
 @router.delete("/keys/{public_key}", status_code=204, response_class=Response, summary="Revoke an API key (owners)")
 async def keys_revoke(state: State, access: OwnedProject, public_key: str) -> Response:
     await to_thread.run_sync(lambda: revoke_key(state.database, public_key, access.project_id))
+    state.authenticator.forget_all()  # not after api_key_cache_s: at once (a CLI revoke waits for it)
     return Response(status_code=204)

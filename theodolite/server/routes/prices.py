@@ -6,13 +6,13 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, Field, model_validator
 
 from theodolite.errors import NotFoundError
 from theodolite.pricing import PriceOverride, PriceOverrides
 from theodolite.server.routes.api import ERRORS, Project, State
-from theodolite.storage.prices import list_prices, set_price
+from theodolite.storage.prices import delete_price, list_prices, set_price
 
 router = APIRouter(prefix="/api/v1/prices", tags=["prices"], responses=ERRORS)
 Rate = Annotated[Decimal | None, Field(ge=0, description="USD per million tokens")]
@@ -82,6 +82,21 @@ def prices_set(state: State, project: Project, price: PriceIn) -> PriceOut:
     set_price(state.database, project, override, price.note)
     state.prices.invalidate()
     return _out(override, price.note, None)
+
+
+@router.delete("", status_code=204, response_class=Response, summary="Remove a price override")
+def prices_delete(
+    state: State,
+    project: Project,
+    model: Annotated[str, Query(min_length=1)],
+    effective_from: Annotated[datetime, Query(description="the override's date, as listed")],
+    provider: Annotated[str | None, Query(description="the override's provider; omit for 'any'")] = None,
+) -> Response:
+    when = effective_from if effective_from.tzinfo else effective_from.replace(tzinfo=UTC)
+    if not delete_price(state.database, project, model, provider or None, when):
+        raise NotFoundError(f"no price override for {model!r} ({provider or 'any provider'}) from {when.isoformat()}")
+    state.prices.invalidate()
+    return Response(status_code=204)
 
 
 @router.get("/lookup", response_model=PriceLookup, summary="The price Theodolite applies to a model at a time")

@@ -28,6 +28,7 @@ export function Layout() {
           <NavLink to="/users">Users</NavLink>
           <NavLink to="/live">Live</NavLink>
           <NavLink to="/costs">Costs</NavLink>
+          <NavLink to="/settings">Settings</NavLink>
         </nav>
         <div className="topbar-right">
           {me.projects.length > 1 ? (

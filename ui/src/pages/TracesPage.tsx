@@ -11,6 +11,7 @@ import type { Page, TraceSummary } from "../api/types";
 import { useAuth } from "../auth/auth";
 import { useProjectInUrl, useProjectQuery } from "../auth/projectInUrl";
 import { EmptyState, ErrorBanner, Spinner } from "../components/states";
+import { CompareButton, compareColumn, SELECT_COLUMN_WIDTH, useCompareSelection } from "../compare/selection";
 import { FilterBar } from "../traces/FilterBar";
 import { GRID_TEMPLATE, traceColumns } from "../traces/columns";
 import {
@@ -100,7 +101,12 @@ export function TracesPage() {
   );
   const addFilter = useCallback((patch: Partial<TraceFilters>) => setFilters({ ...filters, ...patch }), [filters, setFilters]);
 
-  const columns = useMemo(() => traceColumns(addFilter, filters), [addFilter, filters]);
+  const comparing = useCompareSelection();
+  const columns = useMemo(
+    () => [compareColumn(comparing.chosen, comparing.toggle), ...traceColumns(addFilter, filters)],
+    [addFilter, filters, comparing.chosen, comparing.toggle],
+  );
+  const gridTemplate = `${SELECT_COLUMN_WIDTH} ${GRID_TEMPLATE}`;
   const table = useReactTable({ data: rows, columns, getCoreRowModel: getCoreRowModel(), getRowId: (row) => row.id });
   const tableRows = table.getRowModel().rows;
 
@@ -185,6 +191,7 @@ export function TracesPage() {
         <h1>Traces</h1>
         <div className="page-actions">
           {refreshing ? <Spinner label="Updating…" /> : null}
+          <CompareButton chosen={comparing.chosen} projectQuery={projectQuery} onClear={comparing.clear} />
           {filterCount > 0 ? (
             <button type="button" className="button button-quiet" onClick={() => setFilters(EMPTY_FILTERS)}>
               Clear {filterCount} {filterCount === 1 ? "filter" : "filters"}
@@ -213,7 +220,7 @@ export function TracesPage() {
         <ErrorBanner message={`Could not load the traces: ${query.error.message}`} onRetry={() => void query.refetch()} />
       ) : null}
       <div className="table" role="table" aria-label="Traces" aria-rowcount={rows.length} aria-busy={query.isFetching}>
-        <div className="table-head" role="row" style={{ gridTemplateColumns: GRID_TEMPLATE }}>
+        <div className="table-head" role="row" style={{ gridTemplateColumns: gridTemplate }}>
           {table.getFlatHeaders().map((header) => (
             <div
               key={header.id}
@@ -258,7 +265,7 @@ export function TracesPage() {
                   aria-selected={isSelected}
                   className={`table-row ${isSelected ? "selected" : ""}`}
                   style={{
-                    gridTemplateColumns: GRID_TEMPLATE,
+                    gridTemplateColumns: gridTemplate,
                     height: ROW_HEIGHT_PX,
                     transform: `translateY(${virtualRow.start}px)`,
                   }}
