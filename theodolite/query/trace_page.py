@@ -14,10 +14,10 @@ Trace ids are read within the caller's project, as in `traces.py`.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import DateTime, Float, func, select, type_coerce
 from sqlalchemy.engine import Connection
 
 from theodolite.errors import NotFoundError
@@ -33,22 +33,34 @@ o = tables.observations
 p = tables.observation_payloads
 s = tables.scores
 
-# The skeleton's columns, in the order of the SELECT (the arrays of the answer follow it).
+# The skeleton's columns, in the order of the SELECT (the arrays of the answer follow it). Times
+# and costs are read without the TypeDecorators' per-value processing (UtcDateTime, Money): the
+# offsets only need differences, the costs floats, and 10,000 rows x 3 values of processing
+# cost more than the query itself.
 _SKELETON_COLUMNS = (
     o.c.id,
     o.c.parent_observation_id,
     o.c.type,
     o.c.name,
-    o.c.start_time,
-    o.c.end_time,
+    type_coerce(o.c.start_time, DateTime()).label("start_time"),
+    type_coerce(o.c.end_time, DateTime()).label("end_time"),
     o.c.level,
     o.c.model,
     o.c.prompt_tokens,
     o.c.completion_tokens,
     o.c.total_tokens,
-    func.coalesce(o.c.calculated_total_cost, o.c.total_cost).label("cost"),
+    type_coerce(func.coalesce(o.c.calculated_total_cost, o.c.total_cost), Float()).label("cost"),
     o.c.cost_status,
 )
+_MICROSECOND = timedelta(microseconds=1)
+
+
+def _same_project(project_id: int) -> Any:
+    """`project_id = ?` that no index can serve. With `ORDER BY start_time`, SQLite (without
+    statistics) prefers (project_id, start_time), which reads the project's every observation in
+    time order to find one trace's: seconds on a big database. This leaves it the (trace_id, id)
+    index and a sort of the trace's rows."""
+    return o.c.project_id + 0 == project_id
 
 
 def _retrying(read: Any, *args: Any) -> Any:
@@ -84,7 +96,7 @@ def trace_skeleton(database: Any, project_id: int, trace_id: str, *, max_observa
         totals = trace_totals(conn, project_id, [row.id]).get(row.id, empty_totals() | {"latency_s": None})
         rows = conn.execute(
             select(*_SKELETON_COLUMNS)
-            .where(o.c.trace_id == row.id, o.c.project_id == project_id)
+            .where(o.c.trace_id == row.id, _same_project(project_id))
             .order_by(o.c.start_time, o.c.id)
             .limit(max_observations)
         ).all()
@@ -104,50 +116,49 @@ def trace_skeleton(database: Any, project_id: int, trace_id: str, *, max_observa
         "total": total,
         "truncated": len(rows) < total,
         "max_observations": max_observations,
-        "trace_start": rows[0].start_time if rows else row.timestamp,
+        "trace_start": _as_utc(rows[0].start_time) if rows else row.timestamp,
         "observations": _columns(rows),
     }
 
 
+def _as_utc(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment  # SQLite: naive UTC
+
+
 def _columns(rows: list[Any]) -> dict[str, list[Any]]:
-    """Rows -> one list per field (see `trace_skeleton`). One pass, plain lists: 10,000 rows in a few ms."""
-    index_of = {r.id: i for i, r in enumerate(rows)}
-    first: datetime | None = rows[0].start_time if rows else None
-    ids, parents, types, names, starts, durations, levels, models = [], [], [], [], [], [], [], []
-    input_tokens, output_tokens, tokens, costs, statuses, errors = [], [], [], [], [], []
-    for r in rows:
-        ids.append(r.id)
-        parents.append(index_of.get(r.parent_observation_id, -1) if r.parent_observation_id else -1)
-        types.append(r.type)
-        names.append(r.name)
-        starts.append(round((r.start_time - first).total_seconds() * 1000, 3))  # type: ignore[operator]
-        durations.append(
-            round((r.end_time - r.start_time).total_seconds() * 1000, 3) if r.end_time is not None else None
-        )
-        levels.append(r.level)
-        models.append(r.model)
-        input_tokens.append(r.prompt_tokens)
-        output_tokens.append(r.completion_tokens)
-        tokens.append(r.total_tokens)
-        costs.append(float(r.cost) if r.cost is not None else None)
-        statuses.append(r.cost_status)
-        errors.append(r.level == "ERROR")
+    """Rows -> one list per field (see `trace_skeleton`): transposed in C (zip), then one list
+    comprehension per field; 10,000 rows in a few ms."""
+    if not rows:
+        return {name: [] for name in _FIELDS}
+    ids, parents, types, names, starts, ends, levels, models, inputs, outputs, totals, costs, statuses = (
+        list(column) for column in zip(*rows, strict=True)
+    )
+    index_of = {ident: i for i, ident in enumerate(ids)}
+    first = starts[0]
     return {
         "id": ids,
-        "parent": parents,
+        "parent": [index_of.get(parent, -1) if parent is not None else -1 for parent in parents],
         "type": types,
         "name": names,
-        "start_ms": starts,
-        "duration_ms": durations,
+        # Whole microseconds, then milliseconds: 10.0, not 9.999000000000001.
+        "start_ms": [((start - first) // _MICROSECOND) / 1000 for start in starts],
+        "duration_ms": [
+            ((end - start) // _MICROSECOND) / 1000 if end is not None else None
+            for start, end in zip(starts, ends, strict=True)
+        ],
         "level": levels,
         "model": models,
-        "input_tokens": input_tokens,
-        "output_tokens": output_tokens,
-        "tokens": tokens,
+        "input_tokens": inputs,
+        "output_tokens": outputs,
+        "tokens": totals,
         "cost": costs,
         "cost_status": statuses,
-        "error": errors,
+        "error": [level == "ERROR" for level in levels],
     }
+
+
+_FIELDS = ("id", "parent", "type", "name", "start_ms", "duration_ms", "level", "model", "input_tokens",
+           "output_tokens", "tokens", "cost", "cost_status", "error")  # fmt: skip
 
 
 def observation_detail(database: Any, project_id: int, trace_id: str, observation_id: str) -> dict[str, Any]:
@@ -200,7 +211,7 @@ def _search_trace(database: Any, project_id: int, trace_id: str, text: str, max_
         result = conn.execution_options(yield_per=500).execute(
             select(o.c.id, o.c.name, p.c.payload)
             .outerjoin(p, p.c.observation_seq == o.c.seq)
-            .where(o.c.trace_id == row.id, o.c.project_id == project_id)
+            .where(o.c.trace_id == row.id, _same_project(project_id))
             .order_by(o.c.start_time, o.c.id)
             .limit(max_observations)
         )

@@ -7,8 +7,8 @@ import { FullPageMessage } from "./components/states";
 import { ChangePasswordPage } from "./pages/ChangePasswordPage";
 import { LoginPage } from "./pages/LoginPage";
 import { NotFoundPage } from "./pages/NotFoundPage";
-import { TraceDetailPage } from "./pages/TraceDetailPage";
 import { TracesPage } from "./pages/TracesPage";
+import { TracePage } from "./trace/TracePage";
 
 /** Signed out: to the sign-in form, remembering where the user was going. */
 function RequireAuth({ children }: { children: React.ReactNode }) {
@@ -37,7 +37,7 @@ export const router = createBrowserRouter([
     children: [
       { path: "/", element: <Navigate to="/traces" replace /> },
       { path: "/traces", element: <TracesPage /> },
-      { path: "/traces/:traceId", element: <TraceDetailPage /> },
+      { path: "/traces/:traceId", element: <TracePage /> },
       { path: "/account/password", element: <ChangePasswordPage /> },
       { path: "*", element: <NotFoundPage /> },
     ],
