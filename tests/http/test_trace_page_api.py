@@ -199,3 +199,13 @@ def test_a_signed_in_viewer_reads_the_trace_page(world: World) -> None:
     assert skeleton.status_code == 200 and detail.status_code == 200 and search.status_code == 200
     assert search.json()["ids"] == [world.generation_id]
     assert other.status_code == 404
+
+
+def test_the_skeletons_totals_are_the_lists(world: World) -> None:
+    """A whole trace's totals are summed from the skeleton's rows, a truncated one's in SQL: both
+    must say what the trace list says (tokens, cost, errors, latency)."""
+    with world.server.client() as client:
+        listed = {item["id"]: item for item in client.get("/api/v1/traces", params={"limit": 50}).json()["data"]}
+        for trace_id in (world.trace_id, world.big_trace_id):
+            trace = client.get(f"/api/v1/traces/{trace_id}/skeleton").json()["trace"]
+            assert {k: trace[k] for k in listed[trace_id]} == listed[trace_id]

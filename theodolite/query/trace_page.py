@@ -15,13 +15,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import DateTime, Float, func, select, type_coerce
 from sqlalchemy.engine import Connection
 
 from theodolite.errors import NotFoundError
-from theodolite.query.aggregates import empty_totals, trace_totals
+from theodolite.query.aggregates import NOT_BILLED, empty_totals, totals_from_row, trace_totals
 from theodolite.query.traces import OBSERVATION_FIELDS, TRACE_FIELDS, observation_row_to_dict
 from theodolite.storage import tables
 from theodolite.storage.dictionaries import load_dictionaries
@@ -38,19 +39,20 @@ s = tables.scores
 # offsets only need differences, the costs floats, and 10,000 rows x 3 values of processing
 # cost more than the query itself.
 _SKELETON_COLUMNS = (
-    o.c.id,
-    o.c.parent_observation_id,
-    o.c.type,
-    o.c.name,
-    type_coerce(o.c.start_time, DateTime()).label("start_time"),
-    type_coerce(o.c.end_time, DateTime()).label("end_time"),
-    o.c.level,
-    o.c.model,
-    o.c.prompt_tokens,
-    o.c.completion_tokens,
-    o.c.total_tokens,
+    o.c.id.label("id"),
+    o.c.parent_observation_id.label("parent"),
+    o.c.type.label("type"),
+    o.c.name.label("name"),
+    type_coerce(o.c.start_time, DateTime()).label("start"),
+    type_coerce(o.c.end_time, DateTime()).label("end"),
+    o.c.level.label("level"),
+    o.c.model.label("model"),
+    o.c.prompt_tokens.label("input_tokens"),
+    o.c.completion_tokens.label("output_tokens"),
+    o.c.total_tokens.label("tokens"),
     type_coerce(func.coalesce(o.c.calculated_total_cost, o.c.total_cost), Float()).label("cost"),
-    o.c.cost_status,
+    o.c.cost_status.label("cost_status"),
+    type_coerce(o.c.saved_cost, Float()).label("saved"),  # for the totals, not a column of the answer
 )
 _MICROSECOND = timedelta(microseconds=1)
 
@@ -93,13 +95,17 @@ def trace_skeleton(database: Any, project_id: int, trace_id: str, *, max_observa
     """
     with database.connect() as conn:
         row = _trace_row(conn, project_id, trace_id)
-        totals = trace_totals(conn, project_id, [row.id]).get(row.id, empty_totals() | {"latency_s": None})
         rows = conn.execute(
             select(*_SKELETON_COLUMNS)
             .where(o.c.trace_id == row.id, _same_project(project_id))
             .order_by(o.c.start_time, o.c.id)
             .limit(max_observations)
         ).all()
+        raw = _transpose(rows)
+        if len(rows) < max_observations:  # the whole trace: its totals without reading it again
+            totals = _totals(raw)
+        else:
+            totals = trace_totals(conn, project_id, [row.id]).get(row.id, empty_totals() | {"latency_s": None})
         score_count = conn.execute(
             select(func.count())
             .select_from(s)
@@ -116,43 +122,79 @@ def trace_skeleton(database: Any, project_id: int, trace_id: str, *, max_observa
         "total": total,
         "truncated": len(rows) < total,
         "max_observations": max_observations,
-        "trace_start": _as_utc(rows[0].start_time) if rows else row.timestamp,
-        "observations": _columns(rows),
+        "trace_start": _as_utc(raw["start"][0]) if rows else row.timestamp,
+        "observations": _columns(raw),
     }
+
+
+def _totals(columns: dict[str, list[Any]]) -> dict[str, Any]:
+    """`aggregates.trace_totals` of a whole trace, from its skeleton's columns (the same rules: a
+    cache hit or a fallback is not billed, an unpriced call is counted, never summed as $0)."""
+    ids = columns["id"]
+    if not ids:
+        return empty_totals() | {"latency_s": None}
+
+    def total(values: Any) -> Any:  # SQL SUM: NULL when every value is NULL
+        present = [value for value in values if value is not None]
+        return sum(present) if present else None
+
+    statuses = columns["cost_status"]
+    billed = [cost for cost, status in zip(columns["cost"], statuses, strict=True) if status != NOT_BILLED]
+    sums = SimpleNamespace(
+        observation_count=len(ids),
+        input_tokens=total(columns["input_tokens"]),
+        output_tokens=total(columns["output_tokens"]),
+        total_tokens=total(columns["tokens"]),
+        total_cost=total(billed),
+        saved_cost=total(columns["saved"]),
+        unpriced_count=statuses.count("unpriced"),
+        not_billed_count=statuses.count(NOT_BILLED),
+        error_count=columns["level"].count("ERROR"),
+    )
+    totals = totals_from_row(sums)
+    ends = [end for end in columns["end"] if end is not None]
+    totals["latency_s"] = (max(ends) - columns["start"][0]).total_seconds() if ends else None
+    return totals
 
 
 def _as_utc(moment: datetime) -> datetime:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment  # SQLite: naive UTC
 
 
-def _columns(rows: list[Any]) -> dict[str, list[Any]]:
-    """Rows -> one list per field (see `trace_skeleton`): transposed in C (zip), then one list
-    comprehension per field; 10,000 rows in a few ms."""
+def _transpose(rows: list[Any]) -> dict[str, list[Any]]:
+    """Rows -> one list per selected column, transposed in C (zip)."""
+    names = [column.name for column in _SKELETON_COLUMNS]
     if not rows:
+        return {name: [] for name in names}
+    return dict(zip(names, (list(column) for column in zip(*rows, strict=True)), strict=True))
+
+
+def _columns(raw: dict[str, list[Any]]) -> dict[str, list[Any]]:
+    """The answer's columns (see `trace_skeleton`): one list comprehension per field; 10,000 rows in
+    a few ms."""
+    ids, starts, levels = raw["id"], raw["start"], raw["level"]
+    if not ids:
         return {name: [] for name in _FIELDS}
-    ids, parents, types, names, starts, ends, levels, models, inputs, outputs, totals, costs, statuses = (
-        list(column) for column in zip(*rows, strict=True)
-    )
     index_of = {ident: i for i, ident in enumerate(ids)}
     first = starts[0]
     return {
         "id": ids,
-        "parent": [index_of.get(parent, -1) if parent is not None else -1 for parent in parents],
-        "type": types,
-        "name": names,
+        "parent": [index_of.get(parent, -1) if parent is not None else -1 for parent in raw["parent"]],
+        "type": raw["type"],
+        "name": raw["name"],
         # Whole microseconds, then milliseconds: 10.0, not 9.999000000000001.
         "start_ms": [((start - first) // _MICROSECOND) / 1000 for start in starts],
         "duration_ms": [
             ((end - start) // _MICROSECOND) / 1000 if end is not None else None
-            for start, end in zip(starts, ends, strict=True)
+            for start, end in zip(starts, raw["end"], strict=True)
         ],
         "level": levels,
-        "model": models,
-        "input_tokens": inputs,
-        "output_tokens": outputs,
-        "tokens": totals,
-        "cost": costs,
-        "cost_status": statuses,
+        "model": raw["model"],
+        "input_tokens": raw["input_tokens"],
+        "output_tokens": raw["output_tokens"],
+        "tokens": raw["tokens"],
+        "cost": raw["cost"],
+        "cost_status": raw["cost_status"],
         "error": [level == "ERROR" for level in levels],
     }
 
