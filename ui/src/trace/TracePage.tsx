@@ -38,8 +38,13 @@ function usePageKeys(handler: (event: KeyboardEvent) => void) {
   }, []);
 }
 
+/** One view per trace: another trace (a link, back/forward) starts with its own tree state. */
 export function TracePage() {
   const { traceId = "" } = useParams();
+  return <TraceView key={traceId} traceId={traceId} />;
+}
+
+function TraceView({ traceId }: { traceId: string }) {
   const { project } = useAuth();
   const navigate = useNavigate();
   const [searchParams, setSearchParams] = useSearchParams();
