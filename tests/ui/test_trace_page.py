@@ -7,16 +7,20 @@ No sleeps: Playwright's locators wait, and expect() polls with a timeout."""
 
 from __future__ import annotations
 
+import json
+import os
 import re
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
+from opentelemetry.proto.common.v1.common_pb2 import AnyValue, KeyValue
 from playwright.sync_api import Page, expect
 
 from tests.support.accounts import cli_ok, new_secret
-from tests.support.otlp_bodies import request_with_spans
+from tests.support.otlp_bodies import request_of, request_with_spans, span
 from tests.support.server import SECRET_KEY, TheodoliteServer
 from tests.ui.conftest import ADMIN_EMAIL, ADMIN_PASSWORD
 from tests.ui.test_traces_page import rows as trace_rows
@@ -184,9 +188,10 @@ def small_server(built_ui: Path, tmp_path_factory: pytest.TempPathFactory) -> It
     ).start()  # fmt: skip
     try:
         big, big_id = request_with_spans(BIG_TRACE_SPANS)
+        heavy, heavy_id = heavy_request()
         _, beta_secret = new_secret(url, "beta")
         other, other_id = request_with_spans(3)
-        for body, secret in ((big, SECRET_KEY), (other, beta_secret)):
+        for body, secret in ((big, SECRET_KEY), (other, beta_secret), (heavy, SECRET_KEY)):
             response = httpx.post(
                 f"{server.base_url}/v1/traces",
                 content=body,
@@ -195,9 +200,24 @@ def small_server(built_ui: Path, tmp_path_factory: pytest.TempPathFactory) -> It
             assert response.status_code == 200, response.text
         cli_ok(url, "users", "create", VIEWER, "--project", "test", "--role", "viewer", "--password-stdin",
                stdin=VIEWER_PASSWORD + "\n")  # fmt: skip
-        yield {"server": server, "big": big_id, "other": other_id, "beta_secret": beta_secret}
+        yield {"server": server, "big": big_id, "other": other_id, "beta_secret": beta_secret, "heavy": heavy_id}
     finally:
         server.stop()
+
+
+LONG_TEXT = "Les données de Zürich. " * 15_000  # ~345,000 characters: parsed in the worker
+IMAGE = "data:image/png;base64," + "iVBORw0KGgo" + "A" * 40_000
+
+
+def heavy_request() -> tuple[bytes, str]:
+    """One generation whose input (a long text and an image) is over the worker's threshold."""
+    trace_id, span_id = os.urandom(16), os.urandom(8)
+    messages = [{"role": "user", "content": [{"type": "text", "text": LONG_TEXT},
+                                             {"type": "image_url", "image_url": {"url": IMAGE}}]}]  # fmt: skip
+    item = span(trace_id, "heavy-call", time.time_ns(), span_id=span_id, tokens=(10, 2))
+    value = AnyValue(string_value=json.dumps(messages))
+    item.attributes.append(KeyValue(key="theodolite.observation.input", value=value))
+    return request_of(item), trace_id.hex()
 
 
 @pytest.fixture
@@ -225,6 +245,22 @@ def test_a_trace_over_the_cap_shows_the_first_observations_and_a_banner(small_pa
     last = small_page.locator(f'[data-testid="span-row"][data-index="{CAP - 1}"]')
     last.click()
     expect(last).to_have_attribute("aria-selected", "true")
+
+
+def test_a_big_input_is_parsed_off_the_main_thread_and_its_image_is_a_placeholder(
+    small_page: Page, small_server: dict
+) -> None:
+    small_page.goto(f"/traces/{small_server['heavy']}")
+    sign_in(small_page, VIEWER, VIEWER_PASSWORD)
+    chat = small_page.get_by_test_id("detail-input")
+    expect(chat.get_by_test_id("chat-role")).to_have_text("user")
+    expect(chat).to_contain_text("Les données de Zürich.")
+    expect(chat.get_by_role("button", name=re.compile(r"show all 345,000 characters"))).to_be_visible()
+    expect(chat.get_by_test_id("chat-binary")).to_contain_text("image/png, 29.3 KB")
+    assert "AAAAAAAAAA" not in chat.inner_text()  # the base64 is never text on the page
+    # The document went through the worker (its script loaded from this server, under the CSP).
+    loaded = "() => performance.getEntriesByType('resource').some(e => e.name.includes('/assets/parse.worker'))"
+    assert small_page.evaluate(loaded)
 
 
 def test_another_projects_trace_is_not_found(small_page: Page, small_server: dict) -> None:
