@@ -50,6 +50,7 @@ def main() -> None:
                 shoot_live_and_costs(page)
                 settings_shot(page)
                 compare_shot(page, server)
+                trace_shot(page, server)
                 browser.close()
         finally:
             server.stop()
@@ -114,6 +115,18 @@ def compare_shot(page, server: TheodoliteServer) -> None:
     expect(page.get_by_test_id("compare-detail")).to_be_visible()
     page.screenshot(path=str(IMAGES / "compare.png"))
     print(f"wrote {IMAGES / 'compare.png'}")
+
+
+def trace_shot(page, server: TheodoliteServer) -> None:  # noqa: ANN001 - a Playwright page
+    """docs/images/trace.png: a support chat's trace with its generation selected."""
+    with server.client() as client:
+        trace_id = client.get("/api/v1/traces", params={"name": "support-chat", "limit": 1}).json()["data"][0]["id"]
+        columns = client.get(f"/api/v1/traces/{trace_id}/skeleton").json()["observations"]
+    generation = columns["id"][columns["type"].index("generation")]
+    page.goto(f"/traces/{trace_id}?observation={generation}")
+    expect(page.get_by_test_id("detail-input").get_by_test_id("chat-message").first).to_be_visible()
+    page.screenshot(path=str(IMAGES / "trace.png"))
+    print(f"wrote {IMAGES / 'trace.png'}")
 
 
 if __name__ == "__main__":

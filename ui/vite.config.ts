@@ -20,6 +20,8 @@ export default defineConfig({
           groups: [
             { name: "react", test: /node_modules[\\/](react|react-dom|react-router|scheduler|cookie|set-cookie-parser)[\\/]/ },
             { name: "tanstack", test: /node_modules[\\/]@tanstack[\\/]/ },
+            // Every other library (react-markdown and its unified/micromark parsers...): the first match wins.
+            { name: "libs", test: /node_modules[\\/]/ },
           ],
         },
       },

@@ -140,7 +140,8 @@ def test_j_k_and_enter_open_a_trace(page: Page, demo_server: TheodoliteServer) -
 
     page.keyboard.press("Enter")
     expect(page).to_have_url(re.compile(rf"/traces/{re.escape(trace_id)}(?:\?project=[^&]+)?$"))
-    expect(page.get_by_test_id("json-tree")).to_contain_text(trace_id)
+    expect(page.get_by_test_id("trace-id")).to_have_text(trace_id)
+    expect(page.get_by_test_id("span-row").first).to_be_visible()
     with demo_server.client() as client:
         name = client.get(f"/api/v1/traces/{trace_id}").json()["name"]
     expect(page.get_by_test_id("trace-title")).to_have_text(name)

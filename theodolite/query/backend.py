@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-from theodolite.query import filter_options, group_detail, groups, observations, traces
+from theodolite.query import filter_options, group_detail, groups, observations, trace_page, traces
 from theodolite.query.observations import ObservationFilter
 from theodolite.query.traces import TraceFilter
 from theodolite.storage.engine import Database
@@ -48,6 +48,13 @@ class TraceQueries(Protocol):
     def get_user(
         self, project_id: int, user_id: str, *, start: datetime | None, end: datetime | None
     ) -> dict[str, Any]: ...
+
+    # The web UI's trace page (`query/trace_page.py`).
+    def trace_skeleton(self, project_id: int, trace_id: str, *, max_observations: int) -> dict[str, Any]: ...
+
+    def observation_detail(self, project_id: int, trace_id: str, observation_id: str) -> dict[str, Any]: ...
+
+    def search_trace(self, project_id: int, trace_id: str, text: str, *, max_observations: int) -> dict[str, Any]: ...
 
 
 @dataclass(frozen=True)
@@ -87,6 +94,15 @@ class SqlTraceQueries:
         self, project_id: int, user_id: str, *, start: datetime | None, end: datetime | None
     ) -> dict[str, Any]:
         return group_detail.get_user(self.database, project_id, user_id, start=start, end=end)
+
+    def trace_skeleton(self, project_id: int, trace_id: str, *, max_observations: int) -> dict[str, Any]:
+        return trace_page.trace_skeleton(self.database, project_id, trace_id, max_observations=max_observations)
+
+    def observation_detail(self, project_id: int, trace_id: str, observation_id: str) -> dict[str, Any]:
+        return trace_page.observation_detail(self.database, project_id, trace_id, observation_id)
+
+    def search_trace(self, project_id: int, trace_id: str, text: str, *, max_observations: int) -> dict[str, Any]:
+        return trace_page.search_trace(self.database, project_id, trace_id, text, max_observations=max_observations)
 
 
 def queries_for(database: Database) -> TraceQueries:

@@ -26,6 +26,7 @@ from theodolite.server.request_metrics import RequestMetricsMiddleware
 from theodolite.server.routes import admin_users, api, auth, health, members, metrics, otlp, prices, scores
 from theodolite.server.routes import costs as costs_routes
 from theodolite.server.routes import live as live_routes
+from theodolite.server.routes import trace_page as trace_page_routes
 from theodolite.server.routes.groups_detail import router as groups_detail_router
 from theodolite.server.routes.metrics import is_loopback_host
 from theodolite.server.sessions import SessionManager
@@ -128,6 +129,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(health.router)
     app.include_router(otlp.router)
     app.include_router(api.router)
+    app.include_router(trace_page_routes.router)
     app.include_router(prices.router)
     app.include_router(scores.router)
     app.include_router(auth.router)

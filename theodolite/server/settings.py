@@ -71,6 +71,13 @@ class Settings(BaseSettings):
         description="Time budget of one read (an API request's queries; on PostgreSQL each statement): over it the "
         "read is stopped and answered 503 with Retry-After.",
     )
+    trace_page_max_observations: int = Field(
+        50_000,
+        gt=0,
+        description="The web UI's trace page (and its in-trace search) reads at most this many observations of a "
+        "trace, the first in start order, and says the trace was cut: a bigger trace opens with a banner, not a "
+        "frozen tab.",
+    )
     shutdown_timeout_s: int = Field(
         10,
         ge=0,

@@ -7,7 +7,6 @@ import { FullPageMessage } from "./components/states";
 import { ChangePasswordPage } from "./pages/ChangePasswordPage";
 import { LoginPage } from "./pages/LoginPage";
 import { NotFoundPage } from "./pages/NotFoundPage";
-import { TraceDetailPage } from "./pages/TraceDetailPage";
 import { TracesPage } from "./pages/TracesPage";
 import { SessionPage } from "./sessions/SessionPage";
 import { SessionsPage } from "./sessions/SessionsPage";
@@ -17,6 +16,7 @@ import { LivePage } from "./live/LivePage";
 import { CostsPage } from "./costs/CostsPage";
 import { SettingsPage } from "./settings/SettingsPage";
 import { ComparePage } from "./compare/ComparePage";
+import { TracePage } from "./trace/TracePage";
 
 /** Signed out: to the sign-in form, remembering where the user was going. */
 function RequireAuth({ children }: { children: React.ReactNode }) {
@@ -45,7 +45,7 @@ export const router = createBrowserRouter([
     children: [
       { path: "/", element: <Navigate to="/traces" replace /> },
       { path: "/traces", element: <TracesPage /> },
-      { path: "/traces/:traceId", element: <TraceDetailPage /> },
+      { path: "/traces/:traceId", element: <TracePage /> },
       { path: "/account/password", element: <ChangePasswordPage /> },
       { path: "/sessions", element: <SessionsPage /> },
       { path: "/sessions/:sessionId", element: <SessionPage /> },

@@ -65,6 +65,8 @@ export interface RequestOptions {
   signal?: AbortSignal;
   /** Do not treat 401 as "signed out" (the sign-in and who-am-I calls handle it themselves). */
   expectUnauthorized?: boolean;
+  /** Answer the body as text, unparsed (the trace page parses big documents in a worker). */
+  asText?: boolean;
 }
 
 export async function apiRequest<T>(path: string, options: RequestOptions = {}): Promise<T> {
@@ -94,5 +96,6 @@ export async function apiRequest<T>(path: string, options: RequestOptions = {}):
     throw await errorFrom(response);
   }
   if (response.status === 204) return undefined as T;
+  if (options.asText) return (await response.text()) as T;
   return (await response.json()) as T;
 }
