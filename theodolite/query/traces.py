@@ -23,7 +23,7 @@ from typing import Any
 from sqlalchemy import Select, and_, exists, func, or_, select
 from sqlalchemy.engine import Connection
 
-from theodolite.errors import NotFoundError
+from theodolite.errors import BadRequestError, NotFoundError
 from theodolite.query.aggregates import empty_totals, trace_totals
 from theodolite.query.pagination import decode_snapshot_cursor, encode_cursor
 from theodolite.storage import tables
@@ -32,6 +32,8 @@ from theodolite.storage.engine import Database
 from theodolite.storage.expressions import json_array_contains
 from theodolite.storage.facets import UNINDEXED_LEVEL, facet_condition, facet_rows_counted, indexable
 from theodolite.storage.payloads import MissingDictionaryError
+from theodolite.storage.search import matching_traces, search_condition
+from theodolite.storage.search_text import SearchQuery, SearchQueryError, parse_query
 from theodolite.storage.trace_keys import candidate_keys, wire_trace_id
 
 t = tables.traces
@@ -65,6 +67,14 @@ class TraceFilter:
     level: str | None = None  # some observation has this level
     release: str | None = None
     environment: str | None = None
+    search: str | None = None  # full-text, in inputs and outputs (storage/search_text.py)
+
+
+# A search matching at most this many of the project's observations is "rare": their traces are
+# read from the index and sorted (a few ms); above it, the list reads traces newest first as without
+# a search and checks each one's documents, and enough match early. Measured on 1,000,000 demo
+# observations (bench/list_api.py).
+RARE_SEARCH_ROWS = 10_000
 
 
 def list_traces(
@@ -85,14 +95,19 @@ def list_traces(
     facets = [(kind, value) for kind, value in facets if indexable(value)]  # the rest: read the rows
     position = decode_snapshot_cursor(cursor) if cursor is not None else None
     snapshot = position[2] if position is not None else None
+    search = _parse_search(filters.search)
     with database.connect() as conn:
         if snapshot is None:
             # Before the page: a commit between the two reads is then above the snapshot, and
             # its traces are left out of later pages rather than shown twice.
             snapshot = conn.execute(select(func.coalesce(func.max(o.c.seq), 0))).scalar_one()
-        driving = _driving_facet(conn, project_id, filters, facets)
+        searched = None
+        if search is not None:
+            searched = _search_plan(conn, database.dialect_name, project_id, search)
+        # Traces that a rare search names are few: they drive the list, every facet is a lookup.
+        driving = _driving_facet(conn, project_id, filters, facets) if not isinstance(searched, list) else None
         probed = [facet for facet in facets if facet != driving]
-        statement = _list_statement(database, project_id, filters, driving, probed, limit, position)
+        statement = _list_statement(database, project_id, filters, driving, probed, limit, position, searched)
         rows = conn.execute(statement).all()
         page = rows[:limit]
         totals = trace_totals(conn, project_id, [row.id for row in page])
@@ -104,6 +119,24 @@ def list_traces(
         items.append(item)
     next_cursor = encode_cursor(page[-1].timestamp, page[-1].id, snapshot) if len(rows) > limit else None
     return items, next_cursor
+
+
+def _parse_search(text: str | None) -> SearchQuery | None:
+    if text is None or not text.strip():
+        return None
+    try:
+        return parse_query(text)
+    except SearchQueryError as exc:
+        raise BadRequestError(f"search: {exc}") from exc
+
+
+def _search_plan(conn: Connection, dialect: str, project_id: int, search: SearchQuery) -> Any:
+    """The storage keys of the matching traces when the search is rare, else the condition that
+    checks a trace's documents (one bounded read of the index decides)."""
+    keys = conn.execute(matching_traces(dialect, project_id, search, RARE_SEARCH_ROWS + 1)).scalars().all()
+    if len(keys) <= RARE_SEARCH_ROWS:
+        return sorted(set(keys))
+    return search_condition(dialect, project_id, search, t.c.id)
 
 
 # A facet with at least this many rows is "common": when trace columns are filtered too, scanning
@@ -140,9 +173,11 @@ def _list_statement(
     probed: list[tuple[str, str]],
     limit: int,
     position: tuple[datetime, str, int | None] | None,
+    searched: Any = None,
 ) -> Select[Any]:
     """`position`: the decoded cursor (timestamp, storage key, snapshot) of a later page, the
-    snapshot None for an older server's cursor."""
+    snapshot None for an older server's cursor. `searched`: None, the storage keys of the traces
+    a search matches, or the condition a trace's documents must meet (`_search_plan`)."""
     level = filters.level.upper() if filters.level is not None else None
     driver = tables.trace_facets.alias("driver") if driving is not None else None
     when_column, id_column = (driver.c.timestamp, driver.c.trace_id) if driver is not None else (t.c.timestamp, t.c.id)
@@ -176,6 +211,10 @@ def _list_statement(
         )
     for kind, value in probed:
         conditions.append(facet_condition(kind, value, project_id, when_column, id_column))
+    if isinstance(searched, list):
+        conditions.append(t.c.id.in_(searched))
+    elif searched is not None:
+        conditions.append(searched)
     if level == UNINDEXED_LEVEL:  # nearly every trace has one: the first traces probed answer
         conditions.append(exists().where(o.c.trace_id == t.c.id, o.c.project_id == project_id, o.c.level == level))
     if position is not None:
