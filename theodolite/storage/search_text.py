@@ -3,12 +3,14 @@
 Both engines index the same tokens, made here (in the decode workers at ingest, off the writer
 thread), so a query means the same on SQLite and PostgreSQL whatever the database's locale:
 
-- Text: every string value inside the observation's input and output (JSON keys, numbers and
-  booleans are not text), in document order, the first `MAX_INDEXED_CHARS` characters of it. A
-  string an earlier observation of the same trace in the same request already had (a generation
-  repeating its agent's question) is not indexed twice.
+- Text: every string value inside the observation's input and output (JSON keys, numbers,
+  booleans and the values of `role` and `type` keys are not text), in document order, the first
+  `MAX_INDEXED_CHARS` characters of it. A string that an earlier observation of the same trace
+  in the same request already had (a generation repeating its agent's question) is not indexed
+  twice.
 - Normalised: Unicode NFKC (full-width Latin and half-width kana fold to their usual forms), then
-  case-folded (any script with case: Latin, Cyrillic, Greek, Armenian, ...).
+  lower-cased (any script with case: Latin, Cyrillic, Greek, Armenian, ...). Accents are kept:
+  "café" does not find "cafe".
 - Words: runs of letters, digits and combining marks; everything else separates.
 - Scripts written without spaces (Han, Hiragana, Katakana, Hangul, Thai, Lao, Khmer, Myanmar):
   each run becomes its overlapping character pairs plus its last character alone
@@ -35,6 +37,9 @@ from typing import Any
 MAX_INDEXED_CHARS = 4_000
 MIN_PREFIX_CHARS = 3
 MAX_QUERY_CHARS = 200
+# Values that describe a message's shape, not its text ({"role": "user", "type": "text", ...}):
+# indexed, every trace would match "user".
+STRUCTURE_KEYS = frozenset({"role", "type"})
 MAX_QUERY_TOKENS = 32
 
 # Scripts written without spaces between words: indexed as character pairs.
@@ -97,7 +102,7 @@ def _strings(value: Any) -> Iterator[str]:
             if item:
                 yield item
         elif isinstance(item, dict):
-            stack.extend(reversed(list(item.values())))
+            stack.extend(reversed([v for k, v in item.items() if k not in STRUCTURE_KEYS or not isinstance(v, str)]))
         elif isinstance(item, list | tuple):
             stack.extend(reversed(item))
 
