@@ -10,6 +10,7 @@ from alembic import command
 
 from theodolite.cli.demo_command import run_demo
 from theodolite.query.traces import TraceFilter, list_traces
+from theodolite.server.bootstrap import warn_if_search_incomplete
 from theodolite.server.settings import Settings
 from theodolite.storage.engine import open_database
 from theodolite.storage.migrations.runner import alembic_config
@@ -35,7 +36,7 @@ def _reindex(url: str) -> subprocess.CompletedProcess[str]:
     )  # fmt: skip
 
 
-def test_reindex_indexes_what_was_stored_before_the_index(database_url: str) -> None:
+def test_reindex_indexes_what_was_stored_before_the_index(database_url: str, caplog) -> None:  # type: ignore[no-untyped-def]
     run_demo(Settings(database_url=database_url), days=2, traces_per_day=150, seed=7, serve=False)
     database = open_database(database_url)
     try:
@@ -50,6 +51,8 @@ def test_reindex_indexes_what_was_stored_before_the_index(database_url: str) -> 
         database.migrate()
         assert {search: _found(database, search) for search in SEARCHES} == {search: [] for search in SEARCHES}
         assert backfill_remaining(database) > 0
+        warn_if_search_incomplete(database)  # what the server says at start until then
+        assert "run `theodolite search reindex`" in caplog.text
     finally:
         database.dispose()
 
