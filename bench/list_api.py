@@ -135,7 +135,7 @@ def filters(newest: datetime) -> dict[str, dict]:
         # Full-text search of inputs and outputs (storage/search.py): common, rare, absent, other scripts.
         "search (common word)": {"search": "password"},
         "search (phrase, prefix)": {"search": "refund pol"},
-        "search (rare: a ticket number)": {"search": "T-42424"},
+        "search (rare: a ticket number)": {"search": "T-92726"},
         "search (absent)": {"search": "xyzzy"},
         "search (Japanese)": {"search": "パスワード"},
         "search (Chinese)": {"search": "退款"},

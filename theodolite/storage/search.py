@@ -100,7 +100,17 @@ def matching_traces(dialect: str, project_id: int, query: SearchQuery, at_most: 
 
 def search_condition(dialect: str, project_id: int, query: SearchQuery, trace_id: Any) -> Any:
     """True where the trace (`trace_id`: a column of the outer query) has an observation whose
-    document matches: its observations by the (trace_id, id) index, each document by its key."""
+    document matches; its observations are read by the (trace_id, id) index.
+
+    SQLite: the matching seqs are read from the index once per statement (an uncorrelated IN,
+    which SQLite evaluates once into a temporary index) and each trace's observations looked up
+    in them: ~13 ms for 38,000 matches. Asking FTS5 per observation instead (MATCH with rowid =)
+    re-reads a prefix's or a phrase's postings at every probe: 3.6 s for the same list.
+    PostgreSQL: each observation's tsvector is tested in its row (`@@`), no index read."""
+    if dialect == "sqlite":
+        _, condition = _matches(dialect, query)
+        seqs = select(fts.c.rowid).where(condition)
+        return exists().where(o.c.trace_id == trace_id, o.c.project_id == project_id, o.c.seq.in_(seqs))
     source, condition = _matches(dialect, query)
     return (
         exists()
