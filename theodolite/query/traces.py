@@ -102,11 +102,11 @@ def list_traces(
             # Before the page: a commit between the two reads is then above the snapshot, and
             # its traces are left out of later pages rather than shown twice.
             snapshot = conn.execute(select(func.coalesce(func.max(o.c.seq), 0))).scalar_one()
-        searched = None
-        if search is not None:
-            searched = _search_plan(conn, database.dialect_name, project_id, search)
+        searched, rare = (
+            (None, False) if search is None else _search_plan(conn, database.dialect_name, project_id, search)
+        )
         # Traces that a rare search names are few: they drive the list, every facet is a lookup.
-        driving = _driving_facet(conn, project_id, filters, facets) if not isinstance(searched, list) else None
+        driving = None if rare else _driving_facet(conn, project_id, filters, facets)
         probed = [facet for facet in facets if facet != driving]
         statement = _list_statement(database, project_id, filters, driving, probed, limit, position, searched)
         rows = conn.execute(statement).all()
@@ -131,13 +131,14 @@ def _parse_search(text: str | None) -> SearchQuery | None:
         raise BadRequestError(f"search: {exc}") from exc
 
 
-def _search_plan(conn: Connection, dialect: str, project_id: int, search: SearchQuery) -> Any:
-    """The storage keys of the matching traces when the search is rare, else the condition that
-    checks a trace's documents (one bounded read of the index decides)."""
-    keys = conn.execute(matching_traces(dialect, project_id, search, RARE_SEARCH_ROWS + 1)).scalars().all()
-    if len(keys) <= RARE_SEARCH_ROWS:
-        return sorted(set(keys))
-    return search_condition(dialect, project_id, search, t.c.id)
+def _search_plan(conn: Connection, dialect: str, project_id: int, search: SearchQuery) -> tuple[Any, bool]:
+    """(the condition a listed trace meets, whether the search is rare). Rare: the trace is one of
+    those the index names (SQLite reads them once, then each trace by its key); common: the
+    trace's own documents match. One bounded count over the index decides."""
+    first = matching_traces(dialect, project_id, search, RARE_SEARCH_ROWS + 1).subquery()
+    if conn.execute(select(func.count()).select_from(first)).scalar_one() <= RARE_SEARCH_ROWS:
+        return t.c.id.in_(matching_traces(dialect, project_id, search, None)), True
+    return search_condition(dialect, project_id, search, t.c.id), False
 
 
 # A facet with at least this many rows is "common": when trace columns are filtered too, scanning
@@ -177,8 +178,8 @@ def _list_statement(
     searched: Any = None,
 ) -> Select[Any]:
     """`position`: the decoded cursor (timestamp, storage key, snapshot) of a later page, the
-    snapshot None for an older server's cursor. `searched`: None, the storage keys of the traces
-    a search matches, or the condition a trace's documents must meet (`_search_plan`)."""
+    snapshot None for an older server's cursor. `searched`: the condition of a search, if any
+    (`_search_plan`)."""
     level = filters.level.upper() if filters.level is not None else None
     driver = tables.trace_facets.alias("driver") if driving is not None else None
     when_column, id_column = (driver.c.timestamp, driver.c.trace_id) if driver is not None else (t.c.timestamp, t.c.id)
@@ -212,9 +213,7 @@ def _list_statement(
         )
     for kind, value in probed:
         conditions.append(facet_condition(kind, value, project_id, when_column, id_column))
-    if isinstance(searched, list):
-        conditions.append(t.c.id.in_(searched))
-    elif searched is not None:
+    if searched is not None:
         conditions.append(searched)
     if level == UNINDEXED_LEVEL:  # nearly every trace has one: the first traces probed answer
         conditions.append(exists().where(o.c.trace_id == t.c.id, o.c.project_id == project_id, o.c.level == level))
