@@ -46,6 +46,11 @@ def main() -> None:
                 page.keyboard.press("j")
                 page.screenshot(path=str(IMAGES / "traces.png"))
                 print(f"wrote {IMAGES / 'traces.png'}")
+                # Full-text search in another script (docs/web-ui.md, "Search").
+                page.goto("/traces?search=%E3%83%91%E3%82%B9%E3%83%AF%E3%83%BC%E3%83%89")
+                expect(page.get_by_test_id("trace-row").first).to_be_visible()
+                page.screenshot(path=str(IMAGES / "traces-search.png"))
+                print(f"wrote {IMAGES / 'traces-search.png'}")
                 browser.close()
         finally:
             server.stop()
