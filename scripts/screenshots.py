@@ -46,8 +46,8 @@ def main() -> None:
                 page.keyboard.press("j")
                 page.screenshot(path=str(IMAGES / "traces.png"))
                 print(f"wrote {IMAGES / 'traces.png'}")
-                # Full-text search in another script (docs/web-ui.md, "Search").
-                page.goto("/traces?search=%E3%83%91%E3%82%B9%E3%83%AF%E3%83%BC%E3%83%89")
+                # Full-text search (docs/web-ui.md, "Search"), in Russian: this browser has no Japanese font.
+                page.goto("/traces?search=%D1%8D%D0%BA%D1%81%D0%BF%D0%BE%D1%80%D1%82")  # экспорт
                 expect(page.get_by_test_id("trace-row").first).to_be_visible()
                 page.screenshot(path=str(IMAGES / "traces-search.png"))
                 print(f"wrote {IMAGES / 'traces-search.png'}")
