@@ -133,6 +133,21 @@ def filters(newest: datetime) -> dict[str, dict]:
         "level=ERROR + time range": {"level": "ERROR", **day},
         "model (absent) + time range": {"model": "no-such-model", **day},
         "name + tag + release": {"name": "support-chat", "tags": "eval", "release": "v1.5.0"},
+        # Full-text search of inputs and outputs (storage/search.py): common, rare, absent, other scripts.
+        "search (common word)": {"search": "password"},
+        "search (phrase, prefix)": {"search": "refund pol"},
+        "search (rare: a ticket number)": {"search": "T-92726"},
+        "search (absent)": {"search": "xyzzy"},
+        "search (Japanese)": {"search": "パスワード"},
+        "search (Chinese)": {"search": "退款"},
+        "search (one CJK character)": {"search": "款"},
+        "search (Russian)": {"search": "экспорт"},
+        "search + model": {"search": "password", "model": "gpt-4o-mini"},
+        "search + user": {"search": "password", "user_id": "user-040"},
+        "search + level=ERROR": {"search": "password", "level": "ERROR"},
+        "search + time range (1 hour)": {"search": "password", **hour},
+        "search (absent) + time range": {"search": "xyzzy", **day},
+        "search (Russian) + name": {"search": "экспорт", "name": "support-chat"},
     }
 
 

@@ -51,6 +51,11 @@ def main() -> None:
                 settings_shot(page)
                 compare_shot(page, server)
                 trace_shot(page, server)
+                # Full-text search (docs/web-ui.md, "Search"), in Russian: this browser has no Japanese font.
+                page.goto("/traces?search=%D1%8D%D0%BA%D1%81%D0%BF%D0%BE%D1%80%D1%82")  # экспорт
+                expect(page.get_by_test_id("trace-row").first).to_be_visible()
+                page.screenshot(path=str(IMAGES / "traces-search.png"))
+                print(f"wrote {IMAGES / 'traces-search.png'}")
                 browser.close()
         finally:
             server.stop()

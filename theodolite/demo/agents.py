@@ -227,6 +227,8 @@ class Conversation:
 def _support(b: TraceBuilder, conv: Conversation) -> Observation:
     rng = b.rng
     question, article, answer = conv.pick(text.SUPPORT)
+    if int(conv.topic * 1_000) % 10 == 0:  # one conversation in ten; no draw, so ids stay the same
+        question, answer = text.TRANSLATED_SUPPORT[int(conv.topic * 100_000) % len(text.TRANSLATED_SUPPORT)]
     if conv.history:
         question, answer = rng.choice(text.FOLLOW_UPS)
     root = b.open(T.AGENT, "support-chat", None, input=[{"role": "user", "content": question}])

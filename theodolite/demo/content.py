@@ -37,6 +37,21 @@ SUPPORT = (
      "Yes; the downgrade takes effect at the next billing date and you keep your current features until then."),
 )  # fmt: skip
 
+# Some users write in their own language (the support agent answers in it): (question, answer).
+TRANSLATED_SUPPORT = (
+    ("パスワードをリセットするにはどうすればいいですか？",
+     "設定 > セキュリティ で「パスワードをリセット」を選び、"
+     "メールで届くリンクを開いてください。リンクは30分間有効です。"),
+    ("請問年度方案的退款政策是什麼？", "年度方案在購買後30天內可按比例退款；之後您可以使用到續約日。"),
+    ("Как экспортировать мои данные в CSV?",
+     "Откройте проект, нажмите «Экспорт» в правом верхнем меню и выберите CSV. Большие выгрузки приходят на почту."),
+    ("هل تدعمون تسجيل الدخول الموحد؟", "نعم، يتوفر SAML 2.0 و OpenID Connect في خطة الأعمال ضمن الإعدادات > الأمان."),
+    ("Мобильное приложение постоянно выходит из аккаунта.",
+     "Обновите приложение до версии 4.2, в ней исправлена ошибка обновления токена, затем войдите снова."),
+    ("ワークスペースにチームメイトを追加する方法は？",
+     "管理者は 設定 > メンバー > 招待 から招待できます。選んだ役割で参加します。"),
+)  # fmt: skip
+
 # (user's next message, assistant's answer) for the later turns of a support session
 FOLLOW_UPS = (
     ("Thanks! Will that affect my teammates?", "No, the change only applies to your own account."),

@@ -23,7 +23,7 @@ from typing import Any
 from sqlalchemy import Select, and_, exists, func, or_, select
 from sqlalchemy.engine import Connection
 
-from theodolite.errors import NotFoundError
+from theodolite.errors import BadRequestError, NotFoundError
 from theodolite.query.aggregates import empty_totals, trace_totals
 from theodolite.query.pagination import decode_snapshot_cursor, encode_cursor
 from theodolite.storage import tables
@@ -32,6 +32,8 @@ from theodolite.storage.engine import Database
 from theodolite.storage.expressions import json_array_contains
 from theodolite.storage.facets import UNINDEXED_LEVEL, facet_condition, facet_rows_counted, indexable
 from theodolite.storage.payloads import MissingDictionaryError
+from theodolite.storage.search import matching_traces, search_condition
+from theodolite.storage.search_text import SearchQuery, SearchQueryError, parse_query
 from theodolite.storage.trace_keys import candidate_keys, wire_trace_id
 
 t = tables.traces
@@ -65,6 +67,15 @@ class TraceFilter:
     level: str | None = None  # some observation has this level
     release: str | None = None
     environment: str | None = None
+    search: str | None = None  # full-text, in inputs and outputs (storage/search_text.py)
+
+
+# A search matching at most this many of the project's observations is "rare": their traces are
+# read from the index and sorted (a few ms); above it, the list reads traces newest first as without
+# a search and checks each one's documents, and enough match early (at least 1 observation in 500
+# matches). Reading the first 2,000 matches to decide costs ~6 ms on 1,000,000 demo observations
+# (bench/list_api.py); 10,000 cost 29 ms, paid by every common search.
+RARE_SEARCH_ROWS = 2_000
 
 
 def list_traces(
@@ -85,14 +96,19 @@ def list_traces(
     facets = [(kind, value) for kind, value in facets if indexable(value)]  # the rest: read the rows
     position = decode_snapshot_cursor(cursor) if cursor is not None else None
     snapshot = position[2] if position is not None else None
+    search = _parse_search(filters.search)
     with database.connect() as conn:
         if snapshot is None:
             # Before the page: a commit between the two reads is then above the snapshot, and
             # its traces are left out of later pages rather than shown twice.
             snapshot = conn.execute(select(func.coalesce(func.max(o.c.seq), 0))).scalar_one()
-        driving = _driving_facet(conn, project_id, filters, facets)
+        searched, rare = (
+            (None, False) if search is None else _search_plan(conn, database.dialect_name, project_id, search)
+        )
+        # Traces that a rare search names are few: they drive the list, every facet is a lookup.
+        driving = None if rare else _driving_facet(conn, project_id, filters, facets)
         probed = [facet for facet in facets if facet != driving]
-        statement = _list_statement(database, project_id, filters, driving, probed, limit, position)
+        statement = _list_statement(database, project_id, filters, driving, probed, limit, position, searched)
         rows = conn.execute(statement).all()
         page = rows[:limit]
         totals = trace_totals(conn, project_id, [row.id for row in page])
@@ -104,6 +120,25 @@ def list_traces(
         items.append(item)
     next_cursor = encode_cursor(page[-1].timestamp, page[-1].id, snapshot) if len(rows) > limit else None
     return items, next_cursor
+
+
+def _parse_search(text: str | None) -> SearchQuery | None:
+    if text is None or not text.strip():
+        return None
+    try:
+        return parse_query(text)
+    except SearchQueryError as exc:
+        raise BadRequestError(f"search: {exc}") from exc
+
+
+def _search_plan(conn: Connection, dialect: str, project_id: int, search: SearchQuery) -> tuple[Any, bool]:
+    """(the condition a listed trace meets, whether the search is rare). Rare: the trace is one of
+    those the index names (SQLite reads them once, then each trace by its key); common: the
+    trace's own documents match. One bounded count over the index decides."""
+    first = matching_traces(dialect, project_id, search, RARE_SEARCH_ROWS + 1).subquery()
+    if conn.execute(select(func.count()).select_from(first)).scalar_one() <= RARE_SEARCH_ROWS:
+        return t.c.id.in_(matching_traces(dialect, project_id, search, None)), True
+    return search_condition(dialect, project_id, search, t.c.id), False
 
 
 # A facet with at least this many rows is "common": when trace columns are filtered too, scanning
@@ -140,9 +175,11 @@ def _list_statement(
     probed: list[tuple[str, str]],
     limit: int,
     position: tuple[datetime, str, int | None] | None,
+    searched: Any = None,
 ) -> Select[Any]:
     """`position`: the decoded cursor (timestamp, storage key, snapshot) of a later page, the
-    snapshot None for an older server's cursor."""
+    snapshot None for an older server's cursor. `searched`: the condition of a search, if any
+    (`_search_plan`)."""
     level = filters.level.upper() if filters.level is not None else None
     driver = tables.trace_facets.alias("driver") if driving is not None else None
     when_column, id_column = (driver.c.timestamp, driver.c.trace_id) if driver is not None else (t.c.timestamp, t.c.id)
@@ -176,6 +213,8 @@ def _list_statement(
         )
     for kind, value in probed:
         conditions.append(facet_condition(kind, value, project_id, when_column, id_column))
+    if searched is not None:
+        conditions.append(searched)
     if level == UNINDEXED_LEVEL:  # nearly every trace has one: the first traces probed answer
         conditions.append(exists().where(o.c.trace_id == t.c.id, o.c.project_id == project_id, o.c.level == level))
     if position is not None:

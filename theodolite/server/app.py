@@ -15,7 +15,13 @@ from theodolite.metrics.derived import DerivedMetrics
 from theodolite.metrics.exposition import ServerMetrics
 from theodolite.query.backend import queries_for
 from theodolite.server.auth import Authenticator
-from theodolite.server.bootstrap import bootstrap_admin, bootstrap_projects, describe_new_admin, describe_new_key
+from theodolite.server.bootstrap import (
+    bootstrap_admin,
+    bootstrap_projects,
+    describe_new_admin,
+    describe_new_key,
+    warn_if_search_incomplete,
+)
 from theodolite.server.decoding import DecodePool, default_worker_count
 from theodolite.server.dictionary_trainer import DictionaryTrainer
 from theodolite.server.errors import install_error_handlers
@@ -101,6 +107,7 @@ def create_app(settings: Settings) -> FastAPI:
             live_demo = LiveDemo(pipeline, writer.codec, project_id, settings.demo_live_interval_s)
             live_demo.start()
         log.info("theodolite %s ready on %s (%s)", __version__, settings.port, database.dialect_name)
+        warn_if_search_incomplete(database)
         if not settings.metrics_token and not is_loopback_host(settings.host):
             log.warning(
                 "listening on %s without THEODOLITE_METRICS_TOKEN: /metrics answers loopback clients only "

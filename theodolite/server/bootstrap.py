@@ -83,3 +83,17 @@ def describe_new_admin(new: NewPassword, base_url: str) -> str:
         f"    password: {new.password}\n\n"
         f"  Sign in at {base_url}/ (or POST {base_url}/api/v1/auth/login).\n"
     )
+
+
+def warn_if_search_incomplete(database: Database) -> None:
+    """Observations stored before the search index existed are not searchable until `theodolite
+    search reindex` ran: say so at every start until then."""
+    from theodolite.storage.search import backfill_remaining
+
+    remaining = backfill_remaining(database)
+    if remaining:
+        log.warning(
+            "search: up to %d observations stored before the search index are not searchable yet; "
+            "run `theodolite search reindex` (safe while the server runs)",
+            remaining,
+        )

@@ -14,6 +14,7 @@ from typing import Any
 from theodolite.model import Batch, Observation, Rejection, Score, Trace
 from theodolite.model.facts import ObservationFacts, observation_facts
 from theodolite.storage.codec import ValueCodec
+from theodolite.storage.search_text import extract_text, sqlite_document, tsvector
 
 
 @dataclass(slots=True)
@@ -25,6 +26,8 @@ class PreparedBatch:
     traces: list[Trace] = field(default_factory=list)
     observation_rows: list[dict[str, Any]] = field(default_factory=list)  # without "seq": the writer assigns it
     payloads: list[Any] = field(default_factory=list)  # one per observation row, None when it has none
+    # One per observation row: its full-text search document (`search_document`), None for none.
+    search_documents: list[str | None] = field(default_factory=list)
     score_rows: list[dict[str, Any]] = field(default_factory=list)
     rejections: list[Rejection] = field(default_factory=list)
     # One per observation row: what /metrics counts once the batch is committed.
@@ -40,9 +43,12 @@ class PreparedBatch:
 def prepare_batch(project_id: int, batch: Batch, codec: ValueCodec, now: datetime) -> PreparedBatch:
     """Encode a batch's observations and scores for `codec`'s engine. Pure, CPU-bound."""
     prepared = PreparedBatch(project_id, traces=batch.traces, rejections=list(batch.rejections))
+    seen: dict[str, set[str]] = {}  # per trace, the strings already indexed for this request
     for obs in batch.observations:
         prepared.observation_rows.append(observation_to_row(project_id, obs, codec))
         prepared.payloads.append(encode_payload(obs, codec))
+        strings = seen.setdefault(obs.trace_id, set())
+        prepared.search_documents.append(search_document(obs.input, obs.output, codec, strings))
         prepared.facts.append(observation_facts(obs))
     prepared.score_rows = [score_to_row(project_id, score, codec, now) for score in batch.scores]
     return prepared
@@ -134,6 +140,19 @@ def encode_payload(obs: Observation, codec: ValueCodec) -> Any:
     if obs.input is None and obs.output is None and not obs.attributes:
         return None
     return codec.payload({"input": obs.input, "output": obs.output, "attributes": obs.attributes or None})
+
+
+def search_document(input: Any, output: Any, codec: ValueCodec, seen: set[str] | None = None) -> str | None:
+    """The observation's full-text document for `codec`'s engine (`storage/search.py`), or None
+    when its input and output hold no text (or only strings in `seen`)."""
+    if input is None and output is None:
+        return None
+    found = extract_text(input, output, seen=seen)
+    if not found:
+        return None
+    if codec.dialect_name == "sqlite":
+        return sqlite_document(found)
+    return tsvector(found) or None
 
 
 def score_to_row(project_id: int, score: Score, codec: ValueCodec, now: datetime) -> dict[str, Any]:

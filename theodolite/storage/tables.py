@@ -206,6 +206,16 @@ observation_payloads = Table(
     Column("payload", Payload, nullable=False),
 )
 
+# The observations stored before the full-text index existed (migration 0007), which `theodolite
+# search reindex` indexes: seqs from next_seq (its progress) to end_seq (exclusive). One row.
+search_backfill = Table(
+    "search_backfill",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("next_seq", BigInteger, nullable=False),
+    Column("end_seq", BigInteger, nullable=False),
+)
+
 # Trained zstd dictionaries for SQLite payloads (`payloads.py`); `id` is zstd's own dictionary id,
 # which every compressed frame carries.
 payload_dictionaries = Table(
@@ -276,11 +286,22 @@ trace_facets = Table(
 )
 
 
+# The full-text index (`search.py`): an FTS5 table (and its shadow tables) on SQLite, a table with a
+# GIN index on PostgreSQL, created by migration 0007; SQLAlchemy has no virtual tables.
+SEARCH_TABLES = ("search_fts", "search_documents")
+
+
+def is_search_table(name: str) -> bool:
+    return name in SEARCH_TABLES or name.startswith("search_fts_")
+
+
 def declared_for(dialect_name: str) -> Callable[..., bool]:
     """An Alembic `include_object` hook: skips what `ddl_if` declares for another engine only (the
     schema comparison does not apply ddl_if itself)."""
 
-    def include(item: Any, _name: Any, type_: str, reflected: bool, _compare_to: Any) -> bool:
+    def include(item: Any, name: Any, type_: str, reflected: bool, _compare_to: Any) -> bool:
+        if type_ == "table" and isinstance(name, str) and is_search_table(name):
+            return False  # the full-text index: engine-specific, created by its migration (`search.py`)
         condition = getattr(item, "_ddl_if", None)
         return reflected or type_ != "index" or condition is None or condition.dialect in (None, dialect_name)
 

@@ -24,6 +24,7 @@ from theodolite.storage.codec import ValueCodec
 from theodolite.storage.engine import Database
 from theodolite.storage.facets import FacetWriter, TransactionTraces
 from theodolite.storage.rows import PreparedBatch, row_to_trace, trace_to_row
+from theodolite.storage.search import SearchWriter
 from theodolite.storage.trace_keys import TraceKeyPlan, is_plain, qualified_key
 from theodolite.storage.upserts import insert_ignoring_duplicates, insert_replacing
 
@@ -58,6 +59,7 @@ class SqlWriter:
         self._upsert_traces = bulk(tables.traces, insert_replacing(tables.traces, self.dialect))
         self._upsert_scores = bulk(tables.scores, insert_replacing(tables.scores, self.dialect))
         self._facets = FacetWriter(dialect)
+        self._search = SearchWriter(self.dialect)
 
     def commit(self, items: Sequence[PreparedBatch]) -> list[list[Rejection]]:
         """Write every batch in one transaction; blocks until it is committed.
@@ -88,9 +90,13 @@ class SqlWriter:
         stored_spans = self._stored_span_ids([key for key in parts if key in stored])
         observation_rows: list[dict[str, Any]] = []
         with_payload: list[tuple[dict[str, Any], Any]] = []
+        with_document: list[tuple[dict[str, Any], str]] = []
         score_rows: list[dict[str, Any]] = []
         for batch in items:
-            for row, payload in zip(batch.observation_rows, batch.payloads, strict=True):
+            documents = batch.search_documents
+            if len(documents) != len(batch.observation_rows):  # a batch made without documents
+                documents = [None] * len(batch.observation_rows)
+            for row, payload, document in zip(batch.observation_rows, batch.payloads, documents, strict=True):
                 row["trace_id"] = plan.key_for_trace(batch.project_id, row["trace_id"])
                 key = (row["trace_id"], row["id"])
                 if key in stored_spans:
@@ -100,6 +106,8 @@ class SqlWriter:
                     observation_rows.append(row)
                     if payload is not None:
                         with_payload.append((row, payload))
+                    if document is not None:
+                        with_document.append((row, document))
             for row in batch.score_rows:
                 if row["trace_id"] is not None:
                     row["trace_id"] = plan.key_for_score(batch.project_id, row["trace_id"])
@@ -112,6 +120,8 @@ class SqlWriter:
         self._insert_payloads.execute(
             self._conn, [{"observation_seq": row["seq"], "payload": payload} for row, payload in with_payload]
         )
+        # In this transaction, like the facets: a search never misses an acknowledged span.
+        self._search.write(self._conn, [{"s": row["seq"], "d": document} for row, document in with_document])
         self._requalify_waiting_scores(plan)
         self._upsert_scores.execute(self._conn, score_rows)
 

@@ -69,8 +69,12 @@ def traces_list(
     environment: str | None = None,
     limit: Limit = 50,
     cursor: Cursor = None,
+    search: Annotated[
+        str | None, Query(description="text in the inputs or outputs: words, the last one a prefix (docs/web-ui.md)")
+    ] = None,
 ) -> dict:
     filters = TraceFilter(start, end, name, user_id, session_id, list(tags), model, level, release, environment)
+    filters.search = search
     items, next_cursor = state.queries.list_traces(project, filters, limit=limit, cursor=cursor)
     return {"data": items, "next_cursor": next_cursor}
 

@@ -5,6 +5,7 @@ import { useEffect, useRef, useState, type KeyboardEvent } from "react";
 import { apiRequest } from "../api/client";
 import type { TraceFilterOptions } from "../api/types";
 import { LEVELS, RANGES, TEXT_FILTERS, type Level, type TextFilterKey, type TraceFilters } from "./filters";
+import { SearchBox } from "./SearchBox";
 
 interface Props {
   filters: TraceFilters;
@@ -150,6 +151,7 @@ export function FilterBar({ filters, onChange, busy, project, optionsRange }: Pr
   const rangeValue = showCustom ? "custom" : (filters.range ?? "");
   return (
     <section className="filterbar" aria-label="Filters" aria-busy={busy}>
+      <SearchBox value={filters.search} onCommit={(search) => set({ search })} />
       <label className="filter">
         <span>Time</span>
         <select

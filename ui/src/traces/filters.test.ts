@@ -66,3 +66,17 @@ describe("filters -> API", () => {
     expect(params.get("to")).toBe("2026-11-02T00:00:00.000Z");
   });
 });
+
+describe("search", () => {
+  it("goes to the URL as `search` and to the API as `search`, any script", () => {
+    const filters = filtersFromSearch("search=%E3%83%91%E3%82%B9%E3%83%AF%E3%83%BC%E3%83%89&model=m");
+    expect(filters.search).toBe("パスワード");
+    expect(filtersToSearch(filters).toString()).toBe("model=m&search=%E3%83%91%E3%82%B9%E3%83%AF%E3%83%BC%E3%83%89");
+    expect(filtersToApiParams(filters, 0).get("search")).toBe("パスワード");
+    expect(activeFilterCount(filters)).toBe(2);
+  });
+  it("ignores a blank search", () => {
+    expect(filtersFromSearch("search=++").search).toBeNull();
+    expect(filtersToSearch({ ...EMPTY_FILTERS, search: "  " }).toString()).toBe("");
+  });
+});

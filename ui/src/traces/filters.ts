@@ -28,6 +28,8 @@ export interface TraceFilters {
   level: Level | null;
   release: string | null;
   environment: string | null;
+  /** Full-text search of inputs and outputs (words, the last one a prefix; see docs/web-ui.md). */
+  search: string | null;
 }
 
 /** The text filters: URL key = field name, API parameter alongside. */
@@ -54,6 +56,7 @@ export const EMPTY_FILTERS: TraceFilters = {
   level: null,
   release: null,
   environment: null,
+  search: null,
 };
 
 function text(value: string | null): string | null {
@@ -84,6 +87,7 @@ export function filtersFromSearch(search: URLSearchParams | string): TraceFilter
     to: isoOrNull(params.get("to")),
     tags,
     level: (LEVELS as readonly string[]).includes(level ?? "") ? (level as Level) : null,
+    search: text(params.get("search")),
   };
   for (const { key } of TEXT_FILTERS) filters[key] = text(params.get(key));
   if (filters.from !== null || filters.to !== null) filters.range = null;
@@ -105,6 +109,7 @@ export function filtersToSearch(filters: TraceFilters): URLSearchParams {
   }
   for (const tag of filters.tags) params.append("tag", tag);
   if (filters.level !== null) params.set("level", filters.level);
+  if (text(filters.search) !== null) params.set("search", text(filters.search) as string);
   return params;
 }
 
@@ -124,6 +129,7 @@ export function filtersToApiParams(filters: TraceFilters, now: number): URLSearc
   }
   for (const tag of filters.tags) params.append("tags", tag);
   if (filters.level !== null) params.set("level", filters.level);
+  if (text(filters.search) !== null) params.set("search", text(filters.search) as string);
   return params;
 }
 
