@@ -1,7 +1,7 @@
 // /users/{id}: one user's cost, tokens and traces in a time range (in the URL), their activity by
 // UTC day (uPlot), and their latest traces; from GET /api/v1/users/{id}.
 import { useQuery } from "@tanstack/react-query";
-import { useMemo, useState } from "react";
+import { lazy, Suspense, useMemo, useState } from "react";
 import { Link, useNavigate, useParams, useSearchParams } from "react-router";
 import { ApiError, apiRequest } from "../api/client";
 import { useAuth } from "../auth/auth";
@@ -11,8 +11,10 @@ import { formatAge, formatCost, formatLatency, formatTimestamp, formatTokens } f
 import { RangeSelect } from "../sessions/RangeSelect";
 import { rangeFromSearch, rangeToApi, rangeToSearch, type TimeRange, tracesPath, withRange } from "../sessions/range";
 import type { UserDetail } from "../sessions/types";
-import { ActivityChart } from "./ActivityChart";
 import { dailyColumns } from "./series";
+
+// uPlot (~20 KB gzipped) is loaded with the first user page, not with the trace list.
+const ActivityChart = lazy(() => import("./ActivityChart").then((module) => ({ default: module.ActivityChart })));
 
 export function UserPage() {
   const { userId = "" } = useParams();
@@ -110,7 +112,9 @@ export function UserPage() {
           <section className="panel">
             <h2>Activity by day (UTC)</h2>
             {columns.days.length > 0 ? (
-              <ActivityChart columns={columns} />
+              <Suspense fallback={<Spinner label="Drawing the chart…" />}>
+                <ActivityChart columns={columns} />
+              </Suspense>
             ) : (
               <p className="muted">No traces in this time range.</p>
             )}
