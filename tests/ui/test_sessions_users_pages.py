@@ -77,7 +77,7 @@ def test_follow_a_session_from_a_trace(page: Page, demo_server: TheodoliteServer
     trace = next(t for t in api(demo_server, "/api/v1/traces", limit=100)["data"] if t["session_id"])
     page.goto(f"/traces/{trace['id']}")
     sign_in(page)
-    link = page.get_by_test_id("trace-session-link")
+    link = page.get_by_test_id("trace-session")
     expect(link).to_have_text(trace["session_id"])
     link.click()
     expect(page).to_have_url(re.compile(rf"/sessions/{re.escape(quote(trace['session_id']))}(\?project=[^&]+)?$"))
