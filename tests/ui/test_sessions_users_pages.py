@@ -135,7 +135,7 @@ def test_the_users_list_to_a_users_page_with_the_chart_drawn(page: Page, demo_se
     # On to their traces in the list, filtered by the user (and the range).
     page.get_by_test_id("user-traces-link").click()
     expect(page).to_have_url(re.compile(rf"/traces\?range=24h&user={re.escape(first['user_id'])}"))
-    users_shown = page.get_by_test_id("trace-row").locator("[role=cell]:nth-child(3)")
+    users_shown = page.get_by_test_id("trace-row").locator("[data-column=user_id]")
     expect(users_shown.first).to_have_text(first["user_id"])
 
 

@@ -71,7 +71,7 @@ def test_a_trace_opens_from_the_list_with_its_tree(page: Page, demo_server: Theo
     expect(page.get_by_test_id("list-status")).to_have_attribute("data-loaded", "50")
     first = trace_rows(page).first
     trace_id = first.get_attribute("data-trace-id")
-    first.get_by_role("cell").first.click()
+    first.locator("[data-column=name]").click()
     expect(page).to_have_url(re.compile(rf"/traces/{re.escape(trace_id)}(?:\?.*)?$"))
     body = skeleton(demo_server, trace_id)
     expect(page.get_by_test_id("trace-title")).to_have_text(body["trace"]["name"])

@@ -278,6 +278,7 @@ export function TracesPage() {
                     <div
                       key={cell.id}
                       role="cell"
+                      data-column={cell.column.id}
                       className={(cell.column.columnDef.meta as { numeric?: boolean } | undefined)?.numeric ? "numeric" : ""}
                     >
                       {flexRender(cell.column.columnDef.cell, cell.getContext())}
