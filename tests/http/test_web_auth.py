@@ -259,7 +259,8 @@ def test_route_list_sees_every_kind_of_route() -> None:
 
 
 def fill_path(path: str, world: World) -> str:
-    values = {"trace_id": world.beta_trace, "login": "owner-b", "public_key": world.beta_public}
+    values = {"trace_id": world.beta_trace, "login": "owner-b", "public_key": world.beta_public,
+              "observation_id": "0" * 16}  # fmt: skip
     for name, value in values.items():
         path = path.replace("{" + name + "}", value)
     assert "{" not in path, f"give the test a value for the parameter of {path}"
