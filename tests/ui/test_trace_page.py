@@ -106,6 +106,10 @@ def test_collapse_and_expand_hide_and_show_children(page: Page, demo_server: The
     page.keyboard.press("j")
     selected = page.locator('[data-testid="span-row"][aria-selected="true"]')
     expect(selected).to_have_attribute("data-index", "1")
+    # Closing the selection's parent hides it, and selects the parent instead.
+    root.get_by_test_id("span-toggle").click()
+    expect(tree).to_have_attribute("data-rows", str(roots))
+    expect(selected).to_have_attribute("data-index", "0")
     page.get_by_role("button", name="Expand all").click()
     expect(tree).to_have_attribute("data-rows", str(total))
 

@@ -16,7 +16,7 @@ import { formatCost, formatLatency, formatTimestamp, formatTokens } from "../for
 import { formatMs } from "./format";
 import { ObservationPanel } from "./ObservationPanel";
 import { SpanRow } from "./SpanRow";
-import { allParents, buildTree, hasChildren, indexById, revealed, visibleRows, withAncestors } from "./tree";
+import { allParents, buildTree, hasChildren, indexById, isAncestor, revealed, visibleRows, withAncestors } from "./tree";
 import type { TraceSearchResult, TraceSkeleton } from "./types";
 import "./trace.css";
 
@@ -139,8 +139,11 @@ function TraceView({ traceId }: { traceId: string }) {
       if (isOpen) next.add(node);
       else next.delete(node);
       setCollapsed(next);
+      // Closing an ancestor of the selection selects it: the selection must stay visible (else
+      // the ancestor would be reopened to show it).
+      if (isOpen && tree && selected !== null && isAncestor(tree, node, selected)) select(node);
     },
-    [shownCollapsed],
+    [shownCollapsed, tree, selected, select],
   );
 
   const goBack = () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { allParents, buildTree, indexById, revealed, visibleRows, withAncestors } from "./tree";
+import { allParents, buildTree, indexById, isAncestor, revealed, visibleRows, withAncestors } from "./tree";
 
 /** root(0) -> a(1) -> a1(3); root -> b(2) -> b1(4), b2(5); orphan(6) whose parent is not in the skeleton. */
 const columns = {
@@ -61,6 +61,13 @@ describe("revealed", () => {
     const collapsed = new Set([0, 1, 2]);
     expect(Array.from(revealed(tree, collapsed, 4)).sort()).toEqual([1]);
     expect(revealed(tree, new Set([1]), 4)).toEqual(new Set([1])); // unchanged: the same set
+  });
+
+  it("knows ancestors", () => {
+    expect(isAncestor(tree, 0, 4)).toBe(true);
+    expect(isAncestor(tree, 2, 4)).toBe(true);
+    expect(isAncestor(tree, 1, 4)).toBe(false);
+    expect(isAncestor(tree, 4, 4)).toBe(false);
   });
 
   it("maps ids to indexes", () => {

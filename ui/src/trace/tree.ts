@@ -144,3 +144,9 @@ export function indexById(ids: readonly string[]): Map<string, number> {
   ids.forEach((id, i) => map.set(id, i));
   return map;
 }
+
+/** Whether `ancestor` is a proper ancestor of `node`. */
+export function isAncestor(tree: TraceTree, ancestor: number, node: number): boolean {
+  for (let a = tree.parent[node]!; a !== -1; a = tree.parent[a]!) if (a === ancestor) return true;
+  return false;
+}
