@@ -18,14 +18,24 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Select, and_, exists, func, or_, select
+from sqlalchemy import Select, and_, exists, func, or_, select, tuple_
 from sqlalchemy.engine import Connection
 
 from theodolite.errors import NotFoundError
-from theodolite.query.aggregates import empty_totals, trace_totals
+from theodolite.query.aggregates import empty_totals, totals_from_row, trace_totals
 from theodolite.query.pagination import decode_snapshot_cursor, encode_cursor
+from theodolite.query.trace_sorts import (
+    ScoreFilter,
+    Sort,
+    decode_sorted_cursor,
+    encode_sorted_cursor,
+    page_keys,
+    segment_statement,
+    segments,
+)
 from theodolite.storage import tables
 from theodolite.storage.dictionaries import load_dictionaries
 from theodolite.storage.engine import Database
@@ -38,6 +48,8 @@ t = tables.traces
 o = tables.observations
 p = tables.observation_payloads
 s = tables.scores
+tt = tables.trace_totals
+sc = tables.trace_scores
 
 TRACE_FIELDS = (
     "id",
@@ -65,6 +77,17 @@ class TraceFilter:
     level: str | None = None  # some observation has this level
     release: str | None = None
     environment: str | None = None
+    sort: Sort = field(default_factory=Sort)
+    cost_min: Decimal | None = None  # USD, inclusive; a trace without a known cost never matches
+    cost_max: Decimal | None = None
+    latency_min: float | None = None  # seconds, inclusive
+    latency_max: float | None = None
+    scores: list[ScoreFilter] = field(default_factory=list)  # all must hold
+
+    def on_totals(self) -> bool:
+        """Whether the list must read `trace_totals` / `trace_scores` (another order, a totals filter)."""
+        ranges = (self.cost_min, self.cost_max, self.latency_min, self.latency_max)
+        return not self.sort.is_default or bool(self.scores) or any(bound is not None for bound in ranges)
 
 
 def list_traces(
@@ -76,7 +99,10 @@ def list_traces(
     are keyed by the trace's (timestamp, id). Either one facet's rows drive the query (one index range, already
     in the list's order) and every other filter is checked per row, or the traces' own indexes
     drive it and each facet is a lookup of its whole key per trace: `_driving_facet` chooses.
+    Another order, or a filter on cost, latency or scores, reads `trace_totals` (`trace_sorts.py`).
     """
+    if filters.on_totals():
+        return _list_sorted(database, project_id, filters, limit, cursor)
     level = filters.level.upper() if filters.level is not None else None
     facets = [(kind, value) for kind, value in (("model", filters.model), ("level", level)) if value is not None]
     if level == UNINDEXED_LEVEL:
@@ -89,21 +115,113 @@ def list_traces(
         if snapshot is None:
             # Before the page: a commit between the two reads is then above the snapshot, and
             # its traces are left out of later pages rather than shown twice.
-            snapshot = conn.execute(select(func.coalesce(func.max(o.c.seq), 0))).scalar_one()
+            snapshot = current_mark(conn)
         driving = _driving_facet(conn, project_id, filters, facets)
         probed = [facet for facet in facets if facet != driving]
         statement = _list_statement(database, project_id, filters, driving, probed, limit, position)
         rows = conn.execute(statement).all()
         page = rows[:limit]
-        totals = trace_totals(conn, project_id, [row.id for row in page])
-    items = []
-    for row in page:
-        item = {name: getattr(row, name) for name in TRACE_FIELDS}
-        item["id"] = wire_trace_id(row.id)
-        item.update(totals.get(row.id, empty_totals() | {"latency_s": None}))
-        items.append(item)
+        totals = _stored_totals(conn, project_id, [(row.timestamp, row.id) for row in page])
+        scores = _score_values(conn, project_id, [row.id for row in page])
+    items = [_item(row, totals.get(row.id), scores.get(row.id, {})) for row in page]
     next_cursor = encode_cursor(page[-1].timestamp, page[-1].id, snapshot) if len(rows) > limit else None
     return items, next_cursor
+
+
+TOTALS_FIELDS = ("latency_s", *(name for name in empty_totals() if name != "saved_cost"), "saved_cost")
+
+
+def _item(row: Any, totals: Any, scores: dict[str, float]) -> dict[str, Any]:
+    """The API's trace summary from a `traces` row and its `trace_totals` row."""
+    item = {name: getattr(row, name) for name in TRACE_FIELDS}
+    item["id"] = wire_trace_id(row.id)
+    item.update(totals_from_row(totals) if totals is not None else empty_totals())
+    item["latency_s"] = totals.latency_s if totals is not None else None
+    item["scores"] = scores
+    return item
+
+
+def _stored_totals(conn: Connection, project_id: int, keys: list[tuple[datetime, str]]) -> dict[str, Any]:
+    """The `trace_totals` rows of a page of traces: one primary-key lookup each."""
+    if not keys:
+        return {}
+    query = select(tt).where(tuple_(tt.c.project_id, tt.c.timestamp, tt.c.trace_id).in_(
+        [(project_id, when, key) for when, key in keys]
+    ))  # fmt: skip
+    return {row.trace_id: row for row in conn.execute(query)}
+
+
+def _score_values(conn: Connection, project_id: int, keys: list[str]) -> dict[str, dict[str, float]]:
+    """{trace key: {score name: mean value}} for a page of traces."""
+    found: dict[str, dict[str, float]] = {}
+    if keys:
+        query = select(sc.c.trace_id, sc.c.name, sc.c.value).where(
+            sc.c.project_id == project_id, sc.c.trace_id.in_(keys)
+        )
+        for trace_id, name, value in conn.execute(query):
+            found.setdefault(trace_id, {})[name] = value
+    return found
+
+
+def _list_sorted(
+    database: Database, project_id: int, filters: TraceFilter, limit: int, cursor: str | None
+) -> tuple[list[dict[str, Any]], str | None]:
+    """Any order, any filter, through `trace_totals` (see `trace_sorts.py`)."""
+    sort = filters.sort
+    position = decode_sorted_cursor(cursor, sort) if cursor is not None else None
+    segment, after, snapshot = position if position is not None else (0, None, None)
+    conditions = _conditions(database, project_id, filters, tt.c.timestamp, tt.c.trace_id, _facets(filters))
+    for column, bound, above in (
+        (tt.c.total_cost, filters.cost_min, True),
+        (tt.c.total_cost, filters.cost_max, False),
+        (tt.c.latency_s, filters.latency_min, True),
+        (tt.c.latency_s, filters.latency_max, False),
+    ):
+        if bound is not None:
+            conditions.append(column >= bound if above else column <= bound)
+    conditions += [score.condition(project_id, tt.c.trace_id) for score in filters.scores]
+    columns = [*(t.c[name] for name in TRACE_FIELDS), *(tt.c[name] for name in TOTALS_FIELDS)]
+    rows: list[Any] = []
+    with database.connect() as conn:
+        if snapshot is None:
+            snapshot = current_mark(conn)
+        for current in segments(sort):
+            if current < segment:
+                continue
+            keyset = after if current == segment else None
+            statement = segment_statement(
+                sort, current, project_id, conditions, columns, keyset, snapshot if position else None,
+                limit + 1 - len(rows),
+            )  # fmt: skip
+            rows += [(current, row) for row in conn.execute(statement)]
+            if len(rows) > limit:
+                break
+        page = rows[:limit]
+        scores = _score_values(conn, project_id, [row.id for _, row in page])
+    items = [_item(row, row, scores.get(row.id, {})) for _, row in page]
+    next_cursor = None
+    if len(rows) > limit:
+        last_segment, last = page[-1]
+        next_cursor = encode_sorted_cursor(sort, last_segment, page_keys(last, sort, last_segment), snapshot)
+    return items, next_cursor
+
+
+def current_mark(conn: Connection) -> int:
+    """The snapshot of a list's first page: the highest commit mark stored (an observation's seq, or
+    the mark of a commit of scores only)."""
+    observed = conn.execute(select(func.coalesce(func.max(o.c.seq), 0))).scalar_one()
+    scored = conn.execute(select(func.coalesce(func.max(sc.c.changed_seq), 0))).scalar_one()
+    return max(observed, scored)
+
+
+def _facets(filters: TraceFilter) -> list[tuple[str, str]]:
+    """The indexed facets (`trace_facets`) of the filters: model, level (not the default one), tags."""
+    level = filters.level.upper() if filters.level is not None else None
+    facets = [(kind, value) for kind, value in (("model", filters.model), ("level", level)) if value is not None]
+    if level == UNINDEXED_LEVEL:
+        facets.pop()
+    facets += [("tag", tag) for tag in filters.tags]
+    return [(kind, value) for kind, value in facets if indexable(value)]
 
 
 # A facet with at least this many rows is "common": when trace columns are filtered too, scanning
@@ -132,23 +250,17 @@ def _driving_facet(
     return rarest
 
 
-def _list_statement(
+def _conditions(
     database: Database,
     project_id: int,
     filters: TraceFilter,
-    driving: tuple[str, str] | None,
+    when_column: Any,
+    id_column: Any,
     probed: list[tuple[str, str]],
-    limit: int,
-    position: tuple[datetime, str, int | None] | None,
-) -> Select[Any]:
-    """`position`: the decoded cursor (timestamp, storage key, snapshot) of a later page, the
-    snapshot None for an older server's cursor."""
+) -> list[Any]:
+    """The filters but the driving facet's, on a query whose trace timestamp and key are these columns."""
     level = filters.level.upper() if filters.level is not None else None
-    driver = tables.trace_facets.alias("driver") if driving is not None else None
-    when_column, id_column = (driver.c.timestamp, driver.c.trace_id) if driver is not None else (t.c.timestamp, t.c.id)
-    conditions = [t.c.project_id == project_id]
-    if driver is not None and driving is not None:
-        conditions += [driver.c.project_id == project_id, driver.c.kind == driving[0], driver.c.value == driving[1]]
+    conditions = []
     if filters.start is not None:
         conditions.append(when_column >= filters.start)
     if filters.end is not None:
@@ -169,7 +281,7 @@ def _list_statement(
         model = filters.model
         conditions.append(
             exists().where(
-                o.c.trace_id == t.c.id,
+                o.c.trace_id == id_column,
                 o.c.project_id == project_id,
                 or_(o.c.model == model, o.c.request_model == model),
             )
@@ -177,7 +289,27 @@ def _list_statement(
     for kind, value in probed:
         conditions.append(facet_condition(kind, value, project_id, when_column, id_column))
     if level == UNINDEXED_LEVEL:  # nearly every trace has one: the first traces probed answer
-        conditions.append(exists().where(o.c.trace_id == t.c.id, o.c.project_id == project_id, o.c.level == level))
+        conditions.append(exists().where(o.c.trace_id == id_column, o.c.project_id == project_id, o.c.level == level))
+    return conditions
+
+
+def _list_statement(
+    database: Database,
+    project_id: int,
+    filters: TraceFilter,
+    driving: tuple[str, str] | None,
+    probed: list[tuple[str, str]],
+    limit: int,
+    position: tuple[datetime, str, int | None] | None,
+) -> Select[Any]:
+    """`position`: the decoded cursor (timestamp, storage key, snapshot) of a later page, the
+    snapshot None for an older server's cursor."""
+    driver = tables.trace_facets.alias("driver") if driving is not None else None
+    when_column, id_column = (driver.c.timestamp, driver.c.trace_id) if driver is not None else (t.c.timestamp, t.c.id)
+    conditions = [t.c.project_id == project_id]
+    if driver is not None and driving is not None:
+        conditions += [driver.c.project_id == project_id, driver.c.kind == driving[0], driver.c.value == driving[1]]
+    conditions += _conditions(database, project_id, filters, when_column, id_column, probed)
     if position is not None:
         when, ident, snapshot = position
         conditions.append(or_(when_column < when, and_(when_column == when, id_column < ident)))

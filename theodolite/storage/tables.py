@@ -385,6 +385,9 @@ trace_scores = Table(
     Column("score_count", Integer, nullable=False),
     Column("changed_seq", BigInteger, nullable=False),
     Index("ix_trace_scores_value", "project_id", "name", "value", "trace_id"),
+    # A commit of scores only stores no observation: its mark is above max(observations.seq) and
+    # max(changed_seq), and a list's snapshot reads both (`writer._number`, `query/trace_sorts.py`).
+    Index("ix_trace_scores_changed", "changed_seq"),
 )
 
 # One row per session and per user (`kind`): all-time figures summed from their traces' totals, so

@@ -176,8 +176,12 @@ class SqlWriter:
                 ).scalars()
             )
         else:
-            # The writer holds SQLite's write lock from BEGIN IMMEDIATE, so max(rowid) stays ours.
-            last = self._conn.exec_driver_sql("SELECT max(seq) FROM observations").scalar() or 0
+            # The writer holds SQLite's write lock from BEGIN IMMEDIATE, so max(rowid) stays ours. A
+            # commit of scores only used the mark after it too (`trace_scores.changed_seq`).
+            last = max(
+                self._conn.exec_driver_sql("SELECT max(seq) FROM observations").scalar() or 0,
+                self._conn.exec_driver_sql("SELECT max(changed_seq) FROM trace_scores").scalar() or 0,
+            )
             seqs = list(range(last + 1, last + 1 + count))
         for row, seq in zip(observation_rows, seqs, strict=False):
             row["seq"] = seq

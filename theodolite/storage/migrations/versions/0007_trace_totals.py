@@ -156,6 +156,7 @@ def upgrade() -> None:
     ):
         op.create_index(f"ix_trace_totals_{name}", "trace_totals", ["project_id", column, "timestamp", "trace_id"])
     op.create_index("ix_trace_scores_value", "trace_scores", ["project_id", "name", "value", "trace_id"])
+    op.create_index("ix_trace_scores_changed", "trace_scores", ["changed_seq"])
     op.create_index(
         "ix_group_rollups_recent", "group_rollups", ["project_id", "kind", "last_seen", "key", "first_seen"]
     )
