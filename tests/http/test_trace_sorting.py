@@ -55,10 +55,9 @@ class Sender:
         session: str | None = None,
         tags: list[str] | None = None,
         error: bool = False,
-        root_last: bool = False,
     ) -> str:
-        """A root span and one child per call (model, input tokens, output tokens, seconds). With
-        `root_last` the children are committed before the root, whose earlier start then moves the
+        """A root span and one child per call (model, input tokens, output tokens, seconds), each
+        committed when it ends: the children first, then the root, whose earlier start moves the
         stored trace's timestamp (and re-keys its totals)."""
         from opentelemetry.trace import Status, StatusCode
 
@@ -90,8 +89,6 @@ class Sender:
                 child.set_status(Status(StatusCode.ERROR, "overloaded"))
             child.end(end_time=_ns(start + timedelta(seconds=offset + seconds)))
             offset += seconds
-            if not root_last:
-                pass
         root.end(end_time=_ns(start + timedelta(seconds=duration_s)))
         return format(root.get_span_context().trace_id, "032x")
 
@@ -123,15 +120,20 @@ def _ids(items: list[dict[str, Any]]) -> list[str]:
     return [item["id"] for item in items]
 
 
+TOTALS = (
+    "input_tokens", "output_tokens", "total_tokens", "total_cost", "unpriced_count", "error_count", "latency_s",
+    "observation_count",
+)  # fmt: skip
+
+
 def _detail_totals(server: TheodoliteServer, trace_id: str) -> dict[str, Any]:
+    """The trace's totals as the detail endpoint sums them from its observations."""
     detail = _get(server, f"/api/v1/traces/{trace_id}")
-    return {key: detail[key] for key in ("input_tokens", "output_tokens", "total_tokens", "total_cost",
-                                          "unpriced_count", "error_count", "latency_s", "observation_count")}  # fmt: skip
+    return {key: detail[key] for key in TOTALS}
 
 
 def _list_totals(item: dict[str, Any]) -> dict[str, Any]:
-    return {key: item[key] for key in ("input_tokens", "output_tokens", "total_tokens", "total_cost",
-                                       "unpriced_count", "error_count", "latency_s", "observation_count")}  # fmt: skip
+    return {key: item[key] for key in TOTALS}
 
 
 def _same_totals(listed: dict[str, Any], direct: dict[str, Any]) -> None:
@@ -303,11 +305,13 @@ def test_parts_in_several_batches_and_a_root_that_moves_the_trace(server: Theodo
     )
     context = set_span_in_context(root)
     for index, tokens in enumerate((100, 250)):
-        child = tracer.start_span("llm", context=context, start_time=_ns(start + timedelta(seconds=10 + index)), attributes={
+        attributes = {
             "gen_ai.operation.name": "chat", "gen_ai.provider.name": "openai", "gen_ai.request.model": PRICED,
             "gen_ai.usage.input_tokens": tokens, "gen_ai.usage.output_tokens": 5,
             "user.id": "u-late", "session.id": "s-late",
-        })  # fmt: skip
+        }  # fmt: skip
+        when = _ns(start + timedelta(seconds=10 + index))
+        child = tracer.start_span("llm", context=context, start_time=when, attributes=attributes)
         child.end(end_time=_ns(start + timedelta(seconds=12 + index)))  # committed on its own
     mid = _get(server, "/api/v1/traces", **_day(2))["data"]
     assert [item["timestamp"] for item in mid] == [(start + timedelta(seconds=10)).isoformat().replace("+00:00", "Z")]
@@ -411,6 +415,9 @@ def _groups_equal_direct_sums(server: TheodoliteServer, traces: list[dict[str, A
 def test_sessions_and_users_page_by_latest_activity_with_direct_sums(
     server: TheodoliteServer, day0: dict[str, str]
 ) -> None:
+    sender = Sender(server)  # session s-3 and user u-a of day 0 come back on day 6
+    sender.trace(BASE + timedelta(days=6), "again", calls=[(PRICED, 7, 7, 0.1)], user="u-a", session="s-3")
+    sender.close()
     everything = _all(server, "/api/v1/traces", limit=100)
     for kind in ("session", "user"):
         column = f"{kind}_id"
@@ -430,4 +437,5 @@ def test_sessions_and_users_page_by_latest_activity_with_direct_sums(
                 "+00:00", "Z"
             )
             assert row == next(r for r in paged if r[column] == row[column])
-
+    [session] = [row for row in _all(server, "/api/v1/sessions", **_day(0)) if row["session_id"] == "s-3"]
+    assert session["trace_count"] == 3 and session["last_seen"].startswith("2026-10-07")  # the whole session

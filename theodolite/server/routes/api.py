@@ -131,7 +131,11 @@ def observations_list(
     return {"data": items, "next_cursor": next_cursor}
 
 
-@router.get("/sessions", response_model=SessionPage, summary="Sessions with trace counts, tokens and cost")
+@router.get(
+    "/sessions",
+    response_model=SessionPage,
+    summary="Sessions by latest activity, with all-time trace counts, tokens and cost; from/to: those active then",
+)
 def sessions_list(
     state: State, project: Project, start: Start = None, end: End = None, limit: Limit = 50, cursor: Cursor = None
 ) -> dict:
@@ -139,7 +143,11 @@ def sessions_list(
     return {"data": items, "next_cursor": next_cursor}
 
 
-@router.get("/users", response_model=UserPage, summary="Users with trace counts, tokens and cost")
+@router.get(
+    "/users",
+    response_model=UserPage,
+    summary="Users by latest activity, with all-time trace counts, tokens and cost; from/to: those active then",
+)
 def users_list(
     state: State, project: Project, start: Start = None, end: End = None, limit: Limit = 50, cursor: Cursor = None
 ) -> dict:
