@@ -161,6 +161,8 @@ def segments(sort: Sort) -> tuple[int, ...]:
 
 def source(sort: Sort, segment: int, project_id: int) -> Any:
     """FROM: trace_totals joined to traces by the trace's key; a score's rows first for its segment 0."""
+    if by_trace_index(sort):
+        return t
     joined = tt.join(t, and_(t.c.id == tt.c.trace_id, t.c.project_id == project_id))
     if sort.score_name is not None and segment == 0:
         return sc.join(
@@ -169,24 +171,48 @@ def source(sort: Sort, segment: int, project_id: int) -> Any:
     return joined
 
 
+def by_trace_index(sort: Sort) -> bool:
+    """Whether the sort reads the traces' own index (user, session): then `trace_totals` is only
+    probed (EXISTS), since SQLite would otherwise drive the join from it and sort every trace."""
+    return sort.name in ("user", "session")
+
+
 def segment_statement(
     sort: Sort,
     segment: int,
     project_id: int,
     conditions: list[Any],
+    totals_conditions: list[Any],
     columns: list[Any],
     after: list[Any] | None,
     snapshot: int | None,
     limit: int,
 ) -> Any:
+    """`conditions` hold on traces (and on the trace's timestamp and key as `trace_columns` gives
+    them), `totals_conditions` on `trace_totals`."""
     order = ordering(sort, segment)
-    where = [tt.c.project_id == project_id, *conditions]
+    totals_conditions = list(totals_conditions)
+    if snapshot is not None and order.snapshot_column.table is tt:
+        totals_conditions.append(order.snapshot_column <= snapshot)
+    elif snapshot is not None:
+        conditions = [*conditions, order.snapshot_column <= snapshot]
+    if by_trace_index(sort):
+        where = [t.c.project_id == project_id, *conditions]
+        if totals_conditions:
+            where.append(
+                exists().where(
+                    tt.c.project_id == project_id,
+                    tt.c.timestamp == t.c.timestamp,
+                    tt.c.trace_id == t.c.id,
+                    *totals_conditions,
+                )
+            )
+    else:
+        where = [tt.c.project_id == project_id, *conditions, *totals_conditions]
     if order.condition is not None:
         where.append(order.condition)
     if after is not None:
         where.append(order.after(after))
-    if snapshot is not None:
-        where.append(order.snapshot_column <= snapshot)
     return (
         select(*columns, *(column.label(f"k{i}") for i, column in enumerate(order.columns)))
         .select_from(source(sort, segment, project_id))
@@ -194,6 +220,11 @@ def segment_statement(
         .order_by(*order.order_by())
         .limit(limit)
     )
+
+
+def trace_columns(sort: Sort) -> tuple[Any, Any]:
+    """The trace's timestamp and key in the sort's query."""
+    return (t.c.timestamp, t.c.id) if by_trace_index(sort) else (tt.c.timestamp, tt.c.trace_id)
 
 
 def page_keys(row: Any, sort: Sort, segment: int) -> list[Any]:

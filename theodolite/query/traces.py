@@ -21,7 +21,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Select, and_, exists, func, or_, select, tuple_
+from sqlalchemy import Select, and_, exists, func, or_, select
 from sqlalchemy.engine import Connection
 
 from theodolite.errors import NotFoundError
@@ -30,11 +30,13 @@ from theodolite.query.pagination import decode_snapshot_cursor, encode_cursor
 from theodolite.query.trace_sorts import (
     ScoreFilter,
     Sort,
+    by_trace_index,
     decode_sorted_cursor,
     encode_sorted_cursor,
     page_keys,
     segment_statement,
     segments,
+    trace_columns,
 )
 from theodolite.storage import tables
 from theodolite.storage.dictionaries import load_dictionaries
@@ -145,9 +147,13 @@ def _stored_totals(conn: Connection, project_id: int, keys: list[tuple[datetime,
     """The `trace_totals` rows of a page of traces: one primary-key lookup each."""
     if not keys:
         return {}
-    query = select(tt).where(tuple_(tt.c.project_id, tt.c.timestamp, tt.c.trace_id).in_(
-        [(project_id, when, key) for when, key in keys]
-    ))  # fmt: skip
+    # Two IN lists, not one IN of (timestamp, key) pairs, which SQLite answers with a scan. A key is
+    # one trace, with one timestamp, so the cross product matches no other row.
+    query = select(tt).where(
+        tt.c.project_id == project_id,
+        tt.c.timestamp.in_({when for when, _ in keys}),
+        tt.c.trace_id.in_([key for _, key in keys]),
+    )
     return {row.trace_id: row for row in conn.execute(query)}
 
 
@@ -170,7 +176,9 @@ def _list_sorted(
     sort = filters.sort
     position = decode_sorted_cursor(cursor, sort) if cursor is not None else None
     segment, after, snapshot = position if position is not None else (0, None, None)
-    conditions = _conditions(database, project_id, filters, tt.c.timestamp, tt.c.trace_id, _facets(filters))
+    when_column, id_column = trace_columns(sort)
+    conditions = _conditions(database, project_id, filters, when_column, id_column, _facets(filters))
+    totals_conditions = []
     for column, bound, above in (
         (tt.c.total_cost, filters.cost_min, True),
         (tt.c.total_cost, filters.cost_max, False),
@@ -178,9 +186,10 @@ def _list_sorted(
         (tt.c.latency_s, filters.latency_max, False),
     ):
         if bound is not None:
-            conditions.append(column >= bound if above else column <= bound)
-    conditions += [score.condition(project_id, tt.c.trace_id) for score in filters.scores]
-    columns = [*(t.c[name] for name in TRACE_FIELDS), *(tt.c[name] for name in TOTALS_FIELDS)]
+            totals_conditions.append(column >= bound if above else column <= bound)
+    conditions += [score.condition(project_id, id_column) for score in filters.scores]
+    joined = not by_trace_index(sort)
+    columns = [*(t.c[name] for name in TRACE_FIELDS), *((tt.c[name] for name in TOTALS_FIELDS) if joined else ())]
     rows: list[Any] = []
     with database.connect() as conn:
         if snapshot is None:
@@ -190,15 +199,16 @@ def _list_sorted(
                 continue
             keyset = after if current == segment else None
             statement = segment_statement(
-                sort, current, project_id, conditions, columns, keyset, snapshot if position else None,
-                limit + 1 - len(rows),
+                sort, current, project_id, conditions, totals_conditions, columns, keyset,
+                snapshot if position else None, limit + 1 - len(rows),
             )  # fmt: skip
             rows += [(current, row) for row in conn.execute(statement)]
             if len(rows) > limit:
                 break
         page = rows[:limit]
+        totals = {} if joined else _stored_totals(conn, project_id, [(row.timestamp, row.id) for _, row in page])
         scores = _score_values(conn, project_id, [row.id for _, row in page])
-    items = [_item(row, row, scores.get(row.id, {})) for _, row in page]
+    items = [_item(row, row if joined else totals.get(row.id), scores.get(row.id, {})) for _, row in page]
     next_cursor = None
     if len(rows) > limit:
         last_segment, last = page[-1]

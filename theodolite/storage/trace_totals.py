@@ -248,8 +248,8 @@ class TotalsWriter:
                 if old_group is not None and old_group != new_group:
                     deltas.recount.add((project_id, kind, old_group))
         moved = [(traces.keys[key][0], old_timestamp, key) for key, (old_timestamp, _) in traces.moved.items()]
-        for start in range(0, len(moved), ID_CHUNK):
-            conn.execute(delete(tt).where(_totals_key().in_(moved[start : start + ID_CHUNK])))
+        for chunk in _by_project(moved):
+            conn.execute(delete(tt).where(_totals_keys(chunk)))
         self._upsert.execute(conn, rows)
         self._add.execute(conn, list(deltas.rows.values()))
         rebound(conn, deltas.rebound - deltas.recount)
@@ -259,15 +259,31 @@ class TotalsWriter:
         """The stored totals of the traces that existed before this transaction."""
         keys = [(traces.keys[key][0], row.timestamp, key) for key, row in traces.stored.items()]
         found: dict[str, Sums] = {}
-        for start in range(0, len(keys), ID_CHUNK):
-            query = select(tt).where(_totals_key().in_(keys[start : start + ID_CHUNK]))
+        for chunk in _by_project(keys):
+            query = select(tt).where(_totals_keys(chunk))
             for row in conn.execute(query):
                 found[row.trace_id] = Sums.from_row(row, self.codec)
         return found
 
 
-def _totals_key() -> Any:
-    return tuple_(tt.c.project_id, tt.c.timestamp, tt.c.trace_id)
+def _by_project(keys: list[tuple[int, Any, str]]) -> Iterable[list[tuple[int, Any, str]]]:
+    """(project, timestamp, key) triples in chunks of one project each."""
+    projects: dict[int, list[tuple[int, Any, str]]] = {}
+    for key in keys:
+        projects.setdefault(key[0], []).append(key)
+    for triples in projects.values():
+        for start in range(0, len(triples), ID_CHUNK):
+            yield triples[start : start + ID_CHUNK]
+
+
+def _totals_keys(chunk: list[tuple[int, Any, str]]) -> Any:
+    """These rows of one project: two IN lists, not an IN of (timestamp, key) pairs, which SQLite
+    answers with a scan. A key is one trace with one row, so the cross product matches no other."""
+    return and_(
+        tt.c.project_id == chunk[0][0],
+        tt.c.timestamp.in_({when for _, when, _ in chunk}),
+        tt.c.trace_id.in_([key for _, _, key in chunk]),
+    )
 
 
 def group_adding(dialect_name: str) -> Any:
@@ -346,7 +362,9 @@ def write_scores(
     keys = sorted(affected)
     for start in range(0, len(keys), ID_CHUNK):
         chunk = keys[start : start + ID_CHUNK]
-        conn.execute(delete(ts).where(tuple_(ts.c.project_id, ts.c.trace_id).in_(chunk)))
+        for project_id in {project_id for project_id, _ in chunk}:
+            mine = [key for project, key in chunk if project == project_id]
+            conn.execute(delete(ts).where(ts.c.project_id == project_id, ts.c.trace_id.in_(mine)))
         values = (
             select(s.c.project_id, s.c.trace_id, s.c.name, func.avg(s.c.value), func.count(s.c.value), literal(mark))
             .where(s.c.trace_id.in_({key for _, key in chunk}), tuple_(s.c.project_id, s.c.trace_id).in_(chunk))
