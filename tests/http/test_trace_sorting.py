@@ -439,3 +439,13 @@ def test_sessions_and_users_page_by_latest_activity_with_direct_sums(
             assert row == next(r for r in paged if r[column] == row[column])
     [session] = [row for row in _all(server, "/api/v1/sessions", **_day(0)) if row["session_id"] == "s-3"]
     assert session["trace_count"] == 3 and session["last_seen"].startswith("2026-10-07")  # the whole session
+
+
+@pytest.mark.parametrize("sort", list(SORT_KEYS))
+def test_each_sort_without_a_range_reads_the_sort_index(
+    server: TheodoliteServer, day0: dict[str, str], sort: str
+) -> None:
+    """Without a narrow filter the sort's own index drives the query (with one, its few traces are sorted)."""
+    everything = _all(server, "/api/v1/traces", limit=100)
+    expected = _expected_order(everything, SORT_KEYS[sort], True)
+    assert _ids(_all(server, "/api/v1/traces", limit=3, sort=sort)) == expected

@@ -27,11 +27,12 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from sqlalchemy import and_, exists, select, tuple_
+from sqlalchemy import and_, exists, func, select, tuple_
 
 from theodolite.errors import BadRequestError
 from theodolite.query.pagination import decode_cursor, encode_cursor
 from theodolite.storage import tables
+from theodolite.storage.expressions import ordered_join
 
 t = tables.traces
 tt = tables.trace_totals
@@ -95,11 +96,12 @@ class ScoreFilter:
             )
         return cls(match["name"].strip(), match["op"], float(match["value"]))
 
+    def matches(self) -> Any:
+        """On `trace_scores` rows."""
+        return and_(sc.c.name == self.name, getattr(sc.c.value, COMPARISONS[self.op])(self.value))
+
     def condition(self, project_id: int, trace_id: Any) -> Any:
-        compare = getattr(sc.c.value, COMPARISONS[self.op])
-        return exists().where(
-            sc.c.project_id == project_id, sc.c.trace_id == trace_id, sc.c.name == self.name, compare(self.value)
-        )
+        return exists().where(sc.c.project_id == project_id, sc.c.trace_id == trace_id, self.matches())
 
 
 def parse_money(value: str | None, name: str) -> Decimal | None:
@@ -127,8 +129,11 @@ class Ordering:
         keys, bounds = tuple_(*self.columns), tuple_(*values)
         return keys < bounds if self.descending else keys > bounds
 
-    def order_by(self) -> list[Any]:
-        return [column.desc() if self.descending else column.asc() for column in self.columns]
+    def order_by(self, by_index: bool = True) -> list[Any]:
+        """`by_index=False` hides the columns from the planner (coalesce(x, x) is x): the rows come from
+        a small set and sorting them beats walking an index in order (which SQLite prefers)."""
+        columns = self.columns if by_index else [func.coalesce(column, column) for column in self.columns]
+        return [column.desc() if self.descending else column.asc() for column in columns]
 
 
 def ordering(sort: Sort, segment: int) -> Ordering:
@@ -159,8 +164,16 @@ def segments(sort: Sort) -> tuple[int, ...]:
     return (0, 1) if SORTS[sort.name][1] else (0,)
 
 
-def source(sort: Sort, segment: int, project_id: int) -> Any:
-    """FROM: trace_totals joined to traces by the trace's key; a score's rows first for its segment 0."""
+def source(sort: Sort, segment: int, project_id: int, driver: Any | None) -> Any:
+    """FROM: trace_totals joined to traces by the trace's key; a score's rows first for its segment 0.
+    With a `driver` (the few trace keys a rare filter matches) traces come first."""
+    if driver is not None:
+        joined = ordered_join(
+            t, tt, and_(tt.c.project_id == project_id, tt.c.timestamp == t.c.timestamp, tt.c.trace_id == t.c.id)
+        )
+        if sort.score_name is not None and segment == 0:
+            joined = joined.join(sc, and_(sc.c.project_id == project_id, sc.c.trace_id == t.c.id))
+        return joined
     if by_trace_index(sort):
         return t
     joined = tt.join(t, and_(t.c.id == tt.c.trace_id, t.c.project_id == project_id))
@@ -169,6 +182,18 @@ def source(sort: Sort, segment: int, project_id: int) -> Any:
             tt, and_(tt.c.project_id == project_id, tt.c.trace_id == sc.c.trace_id, sc.c.project_id == project_id)
         ).join(t, and_(t.c.id == sc.c.trace_id, t.c.project_id == project_id, t.c.timestamp == tt.c.timestamp))
     return joined
+
+
+# SQLite: the index whose order is the sort's, named, since with a time range on trace_totals'
+# primary key (its first columns after the project) the planner reads the range and sorts it.
+SORT_INDEXES = {
+    "name": "ix_trace_totals_name",
+    "tags": "ix_trace_totals_tags",
+    "latency": "ix_trace_totals_latency",
+    "tokens": "ix_trace_totals_tokens",
+    "cost": "ix_trace_totals_cost",
+    "level": "ix_trace_totals_level",
+}
 
 
 def by_trace_index(sort: Sort) -> bool:
@@ -187,16 +212,19 @@ def segment_statement(
     after: list[Any] | None,
     snapshot: int | None,
     limit: int,
+    driver: Any | None = None,
 ) -> Any:
     """`conditions` hold on traces (and on the trace's timestamp and key as `trace_columns` gives
-    them), `totals_conditions` on `trace_totals`."""
+    them), `totals_conditions` on `trace_totals`. `driver`: see `source`."""
     order = ordering(sort, segment)
     totals_conditions = list(totals_conditions)
     if snapshot is not None and order.snapshot_column.table is tt:
         totals_conditions.append(order.snapshot_column <= snapshot)
     elif snapshot is not None:
         conditions = [*conditions, order.snapshot_column <= snapshot]
-    if by_trace_index(sort):
+    if driver is not None:
+        where = [t.c.project_id == project_id, t.c.id.in_(driver), *conditions, *totals_conditions]
+    elif by_trace_index(sort):
         where = [t.c.project_id == project_id, *conditions]
         if totals_conditions:
             where.append(
@@ -213,18 +241,41 @@ def segment_statement(
         where.append(order.condition)
     if after is not None:
         where.append(order.after(after))
-    return (
+    statement = (
         select(*columns, *(column.label(f"k{i}") for i, column in enumerate(order.columns)))
-        .select_from(source(sort, segment, project_id))
+        .select_from(source(sort, segment, project_id, driver))
         .where(*where)
-        .order_by(*order.order_by())
+        .order_by(*order.order_by(by_index=driver is None))
         .limit(limit)
     )
+    if driver is None and sort.name in SORT_INDEXES:
+        statement = statement.with_hint(tt, f"INDEXED BY {SORT_INDEXES[sort.name]}", "sqlite")
+    elif driver is None and sort.score_name is not None and segment == 0:
+        statement = statement.with_hint(sc, "INDEXED BY ix_trace_scores_value", "sqlite")
+    return statement
 
 
-def trace_columns(sort: Sort) -> tuple[Any, Any]:
+def trace_columns(sort: Sort, driver: Any | None) -> tuple[Any, Any]:
     """The trace's timestamp and key in the sort's query."""
-    return (t.c.timestamp, t.c.id) if by_trace_index(sort) else (tt.c.timestamp, tt.c.trace_id)
+    return (t.c.timestamp, t.c.id) if by_trace_index(sort) or driver is not None else (tt.c.timestamp, tt.c.trace_id)
+
+
+# A filter matching fewer traces than this drives the query: its traces are read and sorted (a
+# bounded sort), instead of walking the sort's index until enough of them pass (which, for a rare
+# value, means every trace). Above it, the sort's index finds a page within a few thousand rows.
+SMALL_SET = 5_000
+
+
+def small_set(conn: Any, candidates: list[Any]) -> list[str] | None:
+    """The trace keys of the candidate (a SELECT of `trace_id`) matching the fewest traces, when that
+    is under SMALL_SET; each is read up to SMALL_SET keys only (a bounded index range). The keys go
+    to the query as an IN list: as a subquery, SQLite joined it last, after walking the sort's index."""
+    best: list[str] | None = None
+    for candidate in candidates:
+        keys = list(conn.execute(candidate.limit(SMALL_SET)).scalars())
+        if len(keys) < SMALL_SET and (best is None or len(keys) < len(best)):
+            best = keys
+    return best
 
 
 def page_keys(row: Any, sort: Sort, segment: int) -> list[Any]:

@@ -36,6 +36,7 @@ from theodolite.query.trace_sorts import (
     page_keys,
     segment_statement,
     segments,
+    small_set,
     trace_columns,
 )
 from theodolite.storage import tables
@@ -176,7 +177,11 @@ def _list_sorted(
     sort = filters.sort
     position = decode_sorted_cursor(cursor, sort) if cursor is not None else None
     segment, after, snapshot = position if position is not None else (0, None, None)
-    when_column, id_column = trace_columns(sort)
+    with database.connect() as conn:
+        driver = small_set(conn, _candidates(project_id, filters))
+    if driver == []:
+        return [], None  # a filter no trace matches
+    when_column, id_column = trace_columns(sort, driver)
     conditions = _conditions(database, project_id, filters, when_column, id_column, _facets(filters))
     totals_conditions = []
     for column, bound, above in (
@@ -188,7 +193,7 @@ def _list_sorted(
         if bound is not None:
             totals_conditions.append(column >= bound if above else column <= bound)
     conditions += [score.condition(project_id, id_column) for score in filters.scores]
-    joined = not by_trace_index(sort)
+    joined = not by_trace_index(sort) or driver is not None
     columns = [*(t.c[name] for name in TRACE_FIELDS), *((tt.c[name] for name in TOTALS_FIELDS) if joined else ())]
     rows: list[Any] = []
     with database.connect() as conn:
@@ -200,7 +205,7 @@ def _list_sorted(
             keyset = after if current == segment else None
             statement = segment_statement(
                 sort, current, project_id, conditions, totals_conditions, columns, keyset,
-                snapshot if position else None, limit + 1 - len(rows),
+                snapshot if position else None, limit + 1 - len(rows), driver,
             )  # fmt: skip
             rows += [(current, row) for row in conn.execute(statement)]
             if len(rows) > limit:
@@ -214,6 +219,35 @@ def _list_sorted(
         last_segment, last = page[-1]
         next_cursor = encode_sorted_cursor(sort, last_segment, page_keys(last, sort, last_segment), snapshot)
     return items, next_cursor
+
+
+def _candidates(project_id: int, filters: TraceFilter) -> list[Any]:
+    """A SELECT of the matching trace keys for each filter with an index of its own."""
+    candidates = []
+    for kind, value in _facets(filters):
+        f = tables.trace_facets
+        candidates.append(
+            select(f.c.trace_id).where(f.c.project_id == project_id, f.c.kind == kind, f.c.value == value)
+        )
+    for column, value in ((t.c.user_id, filters.user_id), (t.c.session_id, filters.session_id)):
+        if value is not None:
+            candidates.append(select(t.c.id.label("trace_id")).where(t.c.project_id == project_id, column == value))
+    if filters.start is not None or filters.end is not None:
+        span = [tt.c.project_id == project_id]
+        span += [tt.c.timestamp >= filters.start] if filters.start is not None else []
+        span += [tt.c.timestamp < filters.end] if filters.end is not None else []
+        candidates.append(select(tt.c.trace_id).where(*span))
+    for column, low, high in (
+        (tt.c.total_cost, filters.cost_min, filters.cost_max),
+        (tt.c.latency_s, filters.latency_min, filters.latency_max),
+    ):
+        if low is not None or high is not None:
+            bounds = [column >= low] if low is not None else []
+            bounds += [column <= high] if high is not None else []
+            candidates.append(select(tt.c.trace_id).where(tt.c.project_id == project_id, *bounds))
+    for score in filters.scores:
+        candidates.append(select(sc.c.trace_id).where(sc.c.project_id == project_id, score.matches()))
+    return candidates
 
 
 def current_mark(conn: Connection) -> int:

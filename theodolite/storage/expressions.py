@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import and_, exists, func, literal, select, text
 from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.expression import cast
+from sqlalchemy.sql.selectable import Join
 
 from theodolite.storage.codec import dumps_json
 
@@ -26,3 +30,22 @@ def json_array_contains(column: ColumnElement, value: str, dialect_name: str) ->
 def json_text_field(column: ColumnElement, key: str, dialect_name: str) -> ColumnElement[str]:
     """`column->>'key'` on both engines (SQLite >= 3.38 has the same operator)."""
     return column.op("->>")(literal(key))
+
+
+class OrderedJoin(Join):
+    """An inner join that SQLite must run in the written order (`CROSS JOIN`); other engines get a
+    plain JOIN and plan it themselves."""
+
+    inherit_cache = True
+
+
+@compiles(OrderedJoin, "sqlite")
+def _ordered_join_sqlite(element: OrderedJoin, compiler: Any, **kw: Any) -> str:
+    # SQLite's planner never reorders the tables of a CROSS JOIN (an inner join for everything else).
+    return compiler.visit_join(element, **kw).replace(" JOIN ", " CROSS JOIN ")
+
+
+def ordered_join(left: Any, right: Any, onclause: Any) -> OrderedJoin:
+    """`left` JOIN `right` ON `onclause`, `left` read first: for a few keys of `left` known to be
+    selective, where SQLite's estimate would walk `right`'s index instead (`query/trace_sorts.py`)."""
+    return OrderedJoin(left, right, onclause)
