@@ -32,7 +32,7 @@ from sqlalchemy import and_, exists, func, select, tuple_
 from theodolite.errors import BadRequestError
 from theodolite.query.pagination import decode_cursor, encode_cursor
 from theodolite.storage import tables
-from theodolite.storage.expressions import ordered_join
+from theodolite.storage.expressions import ordered_join, string_list
 
 t = tables.traces
 tt = tables.trace_totals
@@ -164,12 +164,17 @@ def segments(sort: Sort) -> tuple[int, ...]:
     return (0, 1) if SORTS[sort.name][1] else (0,)
 
 
-def source(sort: Sort, segment: int, project_id: int, driver: Any | None) -> Any:
+def source(sort: Sort, segment: int, project_id: int, driver: list[str] | None, dialect_name: str) -> Any:
     """FROM: trace_totals joined to traces by the trace's key; a score's rows first for its segment 0.
     With a `driver` (the few trace keys a rare filter matches) traces come first."""
     if driver is not None:
+        # The small set's keys are the first table: as `traces.id IN (...)` SQLite still preferred to
+        # scan an index of every trace.
+        rows = string_list(driver, dialect_name)
         joined = ordered_join(
-            t, tt, and_(tt.c.project_id == project_id, tt.c.timestamp == t.c.timestamp, tt.c.trace_id == t.c.id)
+            ordered_join(rows, t, and_(t.c.id == rows.c.value, t.c.project_id == project_id)),
+            tt,
+            and_(tt.c.project_id == project_id, tt.c.timestamp == t.c.timestamp, tt.c.trace_id == t.c.id),
         )
         if sort.score_name is not None and segment == 0:
             joined = joined.join(sc, and_(sc.c.project_id == project_id, sc.c.trace_id == t.c.id))
@@ -182,18 +187,6 @@ def source(sort: Sort, segment: int, project_id: int, driver: Any | None) -> Any
             tt, and_(tt.c.project_id == project_id, tt.c.trace_id == sc.c.trace_id, sc.c.project_id == project_id)
         ).join(t, and_(t.c.id == sc.c.trace_id, t.c.project_id == project_id, t.c.timestamp == tt.c.timestamp))
     return joined
-
-
-# SQLite: the index whose order is the sort's, named, since with a time range on trace_totals'
-# primary key (its first columns after the project) the planner reads the range and sorts it.
-SORT_INDEXES = {
-    "name": "ix_trace_totals_name",
-    "tags": "ix_trace_totals_tags",
-    "latency": "ix_trace_totals_latency",
-    "tokens": "ix_trace_totals_tokens",
-    "cost": "ix_trace_totals_cost",
-    "level": "ix_trace_totals_level",
-}
 
 
 def by_trace_index(sort: Sort) -> bool:
@@ -212,7 +205,8 @@ def segment_statement(
     after: list[Any] | None,
     snapshot: int | None,
     limit: int,
-    driver: Any | None = None,
+    driver: list[str] | None,
+    dialect_name: str,
 ) -> Any:
     """`conditions` hold on traces (and on the trace's timestamp and key as `trace_columns` gives
     them), `totals_conditions` on `trace_totals`. `driver`: see `source`."""
@@ -223,7 +217,7 @@ def segment_statement(
     elif snapshot is not None:
         conditions = [*conditions, order.snapshot_column <= snapshot]
     if driver is not None:
-        where = [t.c.project_id == project_id, t.c.id.in_(driver), *conditions, *totals_conditions]
+        where = [t.c.project_id == project_id, *conditions, *totals_conditions]
     elif by_trace_index(sort):
         where = [t.c.project_id == project_id, *conditions]
         if totals_conditions:
@@ -243,15 +237,11 @@ def segment_statement(
         where.append(order.after(after))
     statement = (
         select(*columns, *(column.label(f"k{i}") for i, column in enumerate(order.columns)))
-        .select_from(source(sort, segment, project_id, driver))
+        .select_from(source(sort, segment, project_id, driver, dialect_name))
         .where(*where)
         .order_by(*order.order_by(by_index=driver is None))
         .limit(limit)
     )
-    if driver is None and sort.name in SORT_INDEXES:
-        statement = statement.with_hint(tt, f"INDEXED BY {SORT_INDEXES[sort.name]}", "sqlite")
-    elif driver is None and sort.score_name is not None and segment == 0:
-        statement = statement.with_hint(sc, "INDEXED BY ix_trace_scores_value", "sqlite")
     return statement
 
 
@@ -263,19 +253,22 @@ def trace_columns(sort: Sort, driver: Any | None) -> tuple[Any, Any]:
 # A filter matching fewer traces than this drives the query: its traces are read and sorted (a
 # bounded sort), instead of walking the sort's index until enough of them pass (which, for a rare
 # value, means every trace). Above it, the sort's index finds a page within a few thousand rows.
-SMALL_SET = 5_000
+SMALL_SET = 10_000
 
 
-def small_set(conn: Any, candidates: list[Any]) -> list[str] | None:
-    """The trace keys of the candidate (a SELECT of `trace_id`) matching the fewest traces, when that
-    is under SMALL_SET; each is read up to SMALL_SET keys only (a bounded index range). The keys go
-    to the query as an IN list: as a subquery, SQLite joined it last, after walking the sort's index."""
-    best: list[str] | None = None
+def small_set(conn: Any, candidates: list[tuple[Any, Any]]) -> tuple[list[str] | None, Any]:
+    """(keys, tag) of the candidate matching the fewest traces, when that is under SMALL_SET, else
+    (None, None). A candidate is (tag, a SELECT of `trace_id`); each is counted up to SMALL_SET only
+    (a bounded index range)."""
+    best, fewest = None, SMALL_SET
     for candidate in candidates:
-        keys = list(conn.execute(candidate.limit(SMALL_SET)).scalars())
-        if len(keys) < SMALL_SET and (best is None or len(keys) < len(best)):
-            best = keys
-    return best
+        bounded = candidate[1].limit(SMALL_SET).subquery()
+        count = conn.execute(select(func.count()).select_from(bounded)).scalar_one()
+        if count < fewest:
+            best, fewest = candidate, count
+    if best is None:
+        return None, None
+    return list(conn.execute(best[1].limit(SMALL_SET)).scalars()), best[0]
 
 
 def page_keys(row: Any, sort: Sort, segment: int) -> list[Any]:

@@ -178,11 +178,20 @@ def _list_sorted(
     position = decode_sorted_cursor(cursor, sort) if cursor is not None else None
     segment, after, snapshot = position if position is not None else (0, None, None)
     with database.connect() as conn:
-        driver = small_set(conn, _candidates(project_id, filters))
+        driver, driving = small_set(conn, _candidates(project_id, filters))
     if driver == []:
         return [], None  # a filter no trace matches
     when_column, id_column = trace_columns(sort, driver)
-    conditions = _conditions(database, project_id, filters, when_column, id_column, _facets(filters))
+    probed = [facet for facet in _facets(filters) if facet != driving]  # the driver's own: all match
+
+    def hidden(column: Any) -> Any:
+        """Without a small set the sort's index must drive; SQLite would rather use an index that one
+        of the other conditions can search (then sort everything it finds): coalesce(x, x) is x to
+        any reader, and searchable by no index."""
+        return column if driver is not None else func.coalesce(column, column)
+
+    range_column = when_column if sort.name == "time" else hidden(when_column)
+    conditions = _conditions(database, project_id, filters, when_column, id_column, probed, range_column=range_column)
     totals_conditions = []
     for column, bound, above in (
         (tt.c.total_cost, filters.cost_min, True),
@@ -191,7 +200,7 @@ def _list_sorted(
         (tt.c.latency_s, filters.latency_max, False),
     ):
         if bound is not None:
-            totals_conditions.append(column >= bound if above else column <= bound)
+            totals_conditions.append(hidden(column) >= bound if above else hidden(column) <= bound)
     conditions += [score.condition(project_id, id_column) for score in filters.scores]
     joined = not by_trace_index(sort) or driver is not None
     columns = [*(t.c[name] for name in TRACE_FIELDS), *((tt.c[name] for name in TOTALS_FIELDS) if joined else ())]
@@ -205,7 +214,7 @@ def _list_sorted(
             keyset = after if current == segment else None
             statement = segment_statement(
                 sort, current, project_id, conditions, totals_conditions, columns, keyset,
-                snapshot if position else None, limit + 1 - len(rows), driver,
+                snapshot if position else None, limit + 1 - len(rows), driver, database.dialect_name,
             )  # fmt: skip
             rows += [(current, row) for row in conn.execute(statement)]
             if len(rows) > limit:
@@ -231,12 +240,14 @@ def _candidates(project_id: int, filters: TraceFilter) -> list[Any]:
         )
     for column, value in ((t.c.user_id, filters.user_id), (t.c.session_id, filters.session_id)):
         if value is not None:
-            candidates.append(select(t.c.id.label("trace_id")).where(t.c.project_id == project_id, column == value))
+            candidates.append(
+                (None, select(t.c.id.label("trace_id")).where(t.c.project_id == project_id, column == value))
+            )
     if filters.start is not None or filters.end is not None:
         span = [tt.c.project_id == project_id]
         span += [tt.c.timestamp >= filters.start] if filters.start is not None else []
         span += [tt.c.timestamp < filters.end] if filters.end is not None else []
-        candidates.append(select(tt.c.trace_id).where(*span))
+        candidates.append((None, select(tt.c.trace_id).where(*span)))
     for column, low, high in (
         (tt.c.total_cost, filters.cost_min, filters.cost_max),
         (tt.c.latency_s, filters.latency_min, filters.latency_max),
@@ -244,9 +255,9 @@ def _candidates(project_id: int, filters: TraceFilter) -> list[Any]:
         if low is not None or high is not None:
             bounds = [column >= low] if low is not None else []
             bounds += [column <= high] if high is not None else []
-            candidates.append(select(tt.c.trace_id).where(tt.c.project_id == project_id, *bounds))
+            candidates.append((None, select(tt.c.trace_id).where(tt.c.project_id == project_id, *bounds)))
     for score in filters.scores:
-        candidates.append(select(sc.c.trace_id).where(sc.c.project_id == project_id, score.matches()))
+        candidates.append((None, select(sc.c.trace_id).where(sc.c.project_id == project_id, score.matches())))
     return candidates
 
 
@@ -301,14 +312,17 @@ def _conditions(
     when_column: Any,
     id_column: Any,
     probed: list[tuple[str, str]],
+    range_column: Any = None,
 ) -> list[Any]:
-    """The filters but the driving facet's, on a query whose trace timestamp and key are these columns."""
+    """The filters but the driving facet's, on a query whose trace timestamp and key are these columns
+    (the time range on `range_column`, the timestamp as it should be searched)."""
     level = filters.level.upper() if filters.level is not None else None
     conditions = []
+    range_column = when_column if range_column is None else range_column
     if filters.start is not None:
-        conditions.append(when_column >= filters.start)
+        conditions.append(range_column >= filters.start)
     if filters.end is not None:
-        conditions.append(when_column < filters.end)
+        conditions.append(range_column < filters.end)
     for column, value in (
         (t.c.name, filters.name),
         (t.c.user_id, filters.user_id),
