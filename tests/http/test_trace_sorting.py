@@ -255,6 +255,9 @@ def test_cost_latency_and_score_filters(server: TheodoliteServer, day0: dict[str
     assert names(score=["helpfulness>0.5", "helpfulness!=1"]) == {"alpha", "foxtrot"}
     assert names(score="helpfulness>0.5", cost_min=str(threshold), sort="cost") == {"alpha", "foxtrot", "golf"}
     assert names(score="nothing>0") == set()
+    for sort in ("score:helpfulness", "time", "cost"):  # with the small set driving, and without one
+        assert names(score="helpfulness>0.5", sort=sort) == {"alpha", "foxtrot", "golf"}
+        assert {i["name"] for i in _all(server, "/api/v1/traces", score="helpfulness>0.5", sort=sort)} >= {"alpha"}
     # with a sort, the filters keep the sort's order
     by_cost = _all(server, "/api/v1/traces", limit=1, sort="cost", order="asc", latency_min=1, **_day(0))
     assert _ids(by_cost) == _expected_order(

@@ -96,12 +96,15 @@ class ScoreFilter:
             )
         return cls(match["name"].strip(), match["op"], float(match["value"]))
 
-    def matches(self) -> Any:
+    def matches(self, scores: Any = sc) -> Any:
         """On `trace_scores` rows."""
-        return and_(sc.c.name == self.name, getattr(sc.c.value, COMPARISONS[self.op])(self.value))
+        return and_(scores.c.name == self.name, getattr(scores.c.value, COMPARISONS[self.op])(self.value))
 
     def condition(self, project_id: int, trace_id: Any) -> Any:
-        return exists().where(sc.c.project_id == project_id, sc.c.trace_id == trace_id, self.matches())
+        # An alias: a score sort has trace_scores in the outer query, which the EXISTS would
+        # otherwise correlate to (and lose its own FROM).
+        scores = sc.alias("score_filter")
+        return exists().where(scores.c.project_id == project_id, scores.c.trace_id == trace_id, self.matches(scores))
 
 
 def parse_money(value: str | None, name: str) -> Decimal | None:
