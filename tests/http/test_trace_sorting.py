@@ -265,35 +265,51 @@ def test_cost_latency_and_score_filters(server: TheodoliteServer, day0: dict[str
     )
 
 
-def test_keyset_pages_stay_exact_while_traces_arrive(server: TheodoliteServer) -> None:
-    """A scroll sorted by cost: traces arriving between pages (new ones, and a late span of a trace
-    already stored) never make a trace appear twice, and every unchanged trace is returned in order."""
+def _late_span(server: TheodoliteServer, trace_id: str, when: datetime, input_tokens: int) -> None:
+    """One more priced call in a stored trace, sent as its own request (committed on its own)."""
+    from tests.support.otlp_bodies import request_of, span
+
+    body = request_of(span(bytes.fromhex(trace_id), "late-call", _ns(when), tokens=(input_tokens, 1)))
+    headers = {"Content-Type": "application/x-protobuf", "Authorization": f"Bearer {SECRET_KEY}"}
+    response = httpx.post(f"{server.base_url}/v1/traces", content=body, headers=headers, timeout=30)
+    assert response.status_code == 200, response.text
+
+
+@pytest.mark.parametrize("order", ["desc", "asc"])
+def test_keyset_pages_stay_exact_while_traces_arrive(server: TheodoliteServer, order: str) -> None:
+    """A scroll sorted by cost while traces arrive between its pages: new ones (costlier and cheaper
+    than all), and a late call in the trace the first page showed first, which moves it past the
+    cursor. No trace comes twice, and every trace that did not change comes, in order."""
     sender = Sender(server)
-    start = BASE + timedelta(days=1, hours=2)
-    # The older a trace, the costlier: the cost order is the reverse of the default one.
+    day_number = 1 if order == "desc" else 5
+    start = BASE + timedelta(days=day_number, hours=2)
+    # The older a trace, the costlier: the cost order is not the default one.
     before = [
         sender.trace(start + timedelta(minutes=i), f"t{i}", calls=[(PRICED, 100 * (8 - i), 10, 0.1)]) for i in range(8)
     ]
-    day = _day(1)
+    day = _day(day_number)
     with server.client() as client:
-        response = client.get("/api/v1/traces", params={"sort": "cost", "limit": 3, **day}).json()
+        response = client.get("/api/v1/traces", params={"sort": "cost", "order": order, "limit": 3, **day}).json()
         seen = _ids(response["data"])
         cursor = response["next_cursor"]
+        moved = seen[0]
+        _late_span(server, moved, start + timedelta(minutes=20), 900_000)  # now the costliest of all
         arrivals = 0
         for _ in range(20):
-            # A new trace costlier than all, one cheaper than all, and a late span of a stored trace.
             sender.trace(start + timedelta(minutes=30 + arrivals), "new-big", calls=[(PRICED, 90000, 10, 0.1)])
             sender.trace(start + timedelta(minutes=40 + arrivals), "new-small", calls=[(PRICED, 1, 1, 0.1)])
             arrivals += 1
             if cursor is None:
                 break
-            response = client.get("/api/v1/traces", params={"sort": "cost", "limit": 3, "cursor": cursor, **day})
+            params = {"sort": "cost", "order": order, "limit": 3, "cursor": cursor, **day}
+            response = client.get("/api/v1/traces", params=params)
             assert response.status_code == 200, response.text
             seen += _ids(response.json()["data"])
             cursor = response.json()["next_cursor"]
     sender.close()
     assert len(seen) == len(set(seen))  # nothing twice
-    assert [trace for trace in seen if trace in before] == before  # every one, by cost, descending
+    expected = before if order == "desc" else before[::-1]
+    assert [trace for trace in seen if trace in before] == expected  # every one, in the order of the first page
 
 
 def test_parts_in_several_batches_and_a_root_that_moves_the_trace(server: TheodoliteServer) -> None:
