@@ -46,6 +46,11 @@ def main() -> None:
                 page.keyboard.press("j")
                 page.screenshot(path=str(IMAGES / "traces.png"))
                 print(f"wrote {IMAGES / 'traces.png'}")
+                # Sorted by cost, the slow ones only (a header click and a filter, both in the URL).
+                page.goto("/traces?latency_min=5&sort=cost&order=desc")
+                expect(page.get_by_test_id("list-status")).to_contain_text("trace")
+                page.screenshot(path=str(IMAGES / "traces-sorted.png"))
+                print(f"wrote {IMAGES / 'traces-sorted.png'}")
                 browser.close()
         finally:
             server.stop()
