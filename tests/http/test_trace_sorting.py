@@ -258,6 +258,13 @@ def test_cost_latency_and_score_filters(server: TheodoliteServer, day0: dict[str
     for sort in ("score:helpfulness", "time", "cost"):  # with the small set driving, and without one
         assert names(score="helpfulness>0.5", sort=sort) == {"alpha", "foxtrot", "golf"}
         assert {i["name"] for i in _all(server, "/api/v1/traces", score="helpfulness>0.5", sort=sort)} >= {"alpha"}
+    # the model, level and tag filters (trace_facets) with another order
+    models = {"alpha", "bravo", "delta", "foxtrot", "golf"}  # a call of the priced model
+    assert names(model=PRICED, sort="latency") == models
+    assert names(tags="b", sort="cost", order="asc") == {"alpha", "foxtrot", "golf"}
+    assert names(level="ERROR", sort="tokens") == {"bravo"}
+    assert names(model=PRICED, tags="x", sort="name") == {"alpha", "golf"}
+    assert {i["name"] for i in _all(server, "/api/v1/traces", model=PRICED, sort="cost")} >= models
     # with a sort, the filters keep the sort's order
     by_cost = _all(server, "/api/v1/traces", limit=1, sort="cost", order="asc", latency_min=1, **_day(0))
     assert _ids(by_cost) == _expected_order(

@@ -185,10 +185,11 @@ def source(sort: Sort, segment: int, project_id: int, driver: list[str] | None, 
     if by_trace_index(sort):
         return t
     joined = tt.join(t, and_(t.c.id == tt.c.trace_id, t.c.project_id == project_id))
-    if sort.score_name is not None and segment == 0:
-        return sc.join(
-            tt, and_(tt.c.project_id == project_id, tt.c.trace_id == sc.c.trace_id, sc.c.project_id == project_id)
-        ).join(t, and_(t.c.id == sc.c.trace_id, t.c.project_id == project_id, t.c.timestamp == tt.c.timestamp))
+    if sort.score_name is not None and segment == 0:  # score rows, their traces, the traces' totals
+        on = and_(sc.c.project_id == project_id, t.c.id == sc.c.trace_id, t.c.project_id == project_id)
+        return sc.join(t, on).join(
+            tt, and_(tt.c.project_id == project_id, tt.c.timestamp == t.c.timestamp, tt.c.trace_id == t.c.id)
+        )
     return joined
 
 

@@ -21,7 +21,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Select, and_, exists, func, or_, select
+from sqlalchemy import Select, and_, exists, func, or_, select, tuple_
 from sqlalchemy.engine import Connection
 
 from theodolite.errors import NotFoundError
@@ -148,13 +148,18 @@ def _stored_totals(conn: Connection, project_id: int, keys: list[tuple[datetime,
     """The `trace_totals` rows of a page of traces: one primary-key lookup each."""
     if not keys:
         return {}
-    # Two IN lists, not one IN of (timestamp, key) pairs, which SQLite answers with a scan. A key is
-    # one trace, with one timestamp, so the cross product matches no other row.
-    query = select(tt).where(
-        tt.c.project_id == project_id,
-        tt.c.timestamp.in_({when for when, _ in keys}),
-        tt.c.trace_id.in_([key for _, key in keys]),
-    )
+    if conn.dialect.name == "postgresql":  # one index probe per (timestamp, key) pair
+        query = select(tt).where(
+            tuple_(tt.c.project_id, tt.c.timestamp, tt.c.trace_id).in_([(project_id, w, k) for w, k in keys])
+        )
+    else:
+        # Two IN lists: SQLite answers an IN of (timestamp, key) pairs with a scan. A key is one
+        # trace, with one timestamp, so the cross product matches no other row.
+        query = select(tt).where(
+            tt.c.project_id == project_id,
+            tt.c.timestamp.in_({when for when, _ in keys}),
+            tt.c.trace_id.in_([key for _, key in keys]),
+        )
     return {row.trace_id: row for row in conn.execute(query)}
 
 
@@ -230,14 +235,14 @@ def _list_sorted(
     return items, next_cursor
 
 
-def _candidates(project_id: int, filters: TraceFilter) -> list[Any]:
-    """A SELECT of the matching trace keys for each filter with an index of its own."""
-    candidates = []
+def _candidates(project_id: int, filters: TraceFilter) -> list[tuple[Any, Any]]:
+    """(tag, a SELECT of the matching trace keys) for each filter with an index of its own; a facet's
+    tag is the facet (its own probe is then left out)."""
+    candidates: list[tuple[Any, Any]] = []
+    f = tables.trace_facets
     for kind, value in _facets(filters):
-        f = tables.trace_facets
-        candidates.append(
-            select(f.c.trace_id).where(f.c.project_id == project_id, f.c.kind == kind, f.c.value == value)
-        )
+        keys = select(f.c.trace_id).where(f.c.project_id == project_id, f.c.kind == kind, f.c.value == value)
+        candidates.append(((kind, value), keys))
     for column, value in ((t.c.user_id, filters.user_id), (t.c.session_id, filters.session_id)):
         if value is not None:
             candidates.append(
