@@ -185,12 +185,17 @@ def source(sort: Sort, segment: int, project_id: int, driver: list[str] | None, 
     if by_trace_index(sort):
         return t
     joined = tt.join(t, and_(t.c.id == tt.c.trace_id, t.c.project_id == project_id))
-    if sort.score_name is not None and segment == 0:  # score rows, their traces, the traces' totals
-        on = and_(sc.c.project_id == project_id, t.c.id == sc.c.trace_id, t.c.project_id == project_id)
-        return sc.join(t, on).join(
-            tt, and_(tt.c.project_id == project_id, tt.c.timestamp == t.c.timestamp, tt.c.trace_id == t.c.id)
-        )
+    if sort.score_name is not None and segment == 0:  # score rows, then their traces
+        return sc.join(t, and_(sc.c.project_id == project_id, t.c.id == sc.c.trace_id, t.c.project_id == project_id))
     return joined
+
+
+def probes_totals(sort: Sort, segment: int, driver: list[str] | None) -> bool:
+    """Whether `trace_totals` is only probed (EXISTS) rather than joined: when another index drives
+    (the traces' own for user and session, trace_scores' for a score). Joined, SQLite would drive
+    from it and sort every trace, and PostgreSQL, misjudging the join on (timestamp, key) as one
+    row, hashed every score."""
+    return driver is None and (by_trace_index(sort) or (sort.score_name is not None and segment == 0))
 
 
 def by_trace_index(sort: Sort) -> bool:
@@ -222,7 +227,7 @@ def segment_statement(
         conditions = [*conditions, order.snapshot_column <= snapshot]
     if driver is not None:
         where = [t.c.project_id == project_id, *conditions, *totals_conditions]
-    elif by_trace_index(sort):
+    elif probes_totals(sort, segment, driver):
         where = [t.c.project_id == project_id, *conditions]
         if totals_conditions:
             where.append(
@@ -251,7 +256,8 @@ def segment_statement(
 
 def trace_columns(sort: Sort, driver: Any | None) -> tuple[Any, Any]:
     """The trace's timestamp and key in the sort's query."""
-    return (t.c.timestamp, t.c.id) if by_trace_index(sort) or driver is not None else (tt.c.timestamp, tt.c.trace_id)
+    on_traces = by_trace_index(sort) or sort.score_name is not None or driver is not None
+    return (t.c.timestamp, t.c.id) if on_traces else (tt.c.timestamp, tt.c.trace_id)
 
 
 # A filter matching fewer traces than this drives the query: its traces are read and sorted (a

@@ -30,7 +30,6 @@ from theodolite.query.pagination import decode_snapshot_cursor, encode_cursor
 from theodolite.query.trace_sorts import (
     ScoreFilter,
     Sort,
-    by_trace_index,
     decode_sorted_cursor,
     encode_sorted_cursor,
     page_keys,
@@ -131,7 +130,6 @@ def list_traces(
     return items, next_cursor
 
 
-TOTALS_FIELDS = ("latency_s", *(name for name in empty_totals() if name != "saved_cost"), "saved_cost")
 
 
 def _item(row: Any, totals: Any, scores: dict[str, float]) -> dict[str, Any]:
@@ -207,8 +205,7 @@ def _list_sorted(
         if bound is not None:
             totals_conditions.append(hidden(column) >= bound if above else hidden(column) <= bound)
     conditions += [score.condition(project_id, id_column) for score in filters.scores]
-    joined = not by_trace_index(sort) or driver is not None
-    columns = [*(t.c[name] for name in TRACE_FIELDS), *((tt.c[name] for name in TOTALS_FIELDS) if joined else ())]
+    columns = [t.c[name] for name in TRACE_FIELDS]  # the page's totals are read after, by key
     rows: list[Any] = []
     with database.connect() as conn:
         if snapshot is None:
@@ -225,9 +222,9 @@ def _list_sorted(
             if len(rows) > limit:
                 break
         page = rows[:limit]
-        totals = {} if joined else _stored_totals(conn, project_id, [(row.timestamp, row.id) for _, row in page])
+        totals = _stored_totals(conn, project_id, [(row.timestamp, row.id) for _, row in page])
         scores = _score_values(conn, project_id, [row.id for _, row in page])
-    items = [_item(row, row if joined else totals.get(row.id), scores.get(row.id, {})) for _, row in page]
+    items = [_item(row, totals.get(row.id), scores.get(row.id, {})) for _, row in page]
     next_cursor = None
     if len(rows) > limit:
         last_segment, last = page[-1]
