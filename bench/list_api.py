@@ -1,4 +1,4 @@
-"""bench/list_api.py — GET /api/v1/traces with each filter on a 1,000,000-observation database.
+"""bench/list_api.py — the trace list's filters and sorts, sessions and users on 1,000,000 observations.
 
     .venv/bin/python bench/list_api.py                       # SQLite; builds the database on first use (~2 min)
     .venv/bin/python bench/list_api.py --runs 50
@@ -7,8 +7,9 @@
 The database is the demo's: `theodolite demo --days 7 --traces-per-day 25700 --no-serve`, about
 180,000 traces and 1,000,000 observations, built once and reused (SQLite: `--db PATH`, default
 bench/results/list-api-demo.db, git-ignored; PostgreSQL: built when the database has no trace).
-Then a real `theodolite serve` runs on it, and each filter of the trace list (common and rare
-values, and combinations) is requested `--runs` times over one keep-alive connection after two
+Then a real `theodolite serve` runs on it, and each filter and sort of the trace list (common and
+rare values, and combinations), and the sessions and users lists, are requested `--runs` times over
+one keep-alive connection after two
 warm-up requests. Printed per filter: traces returned, p50 / p95 / max milliseconds, and PASS or
 FAIL against `--target-ms` at p95 (100). The last line is JSON. Exit status 1 if any filter fails.
 """
@@ -148,12 +149,50 @@ def filters(newest: datetime) -> dict[str, dict]:
         "search + time range (1 hour)": {"search": "password", **hour},
         "search (absent) + time range": {"search": "xyzzy", **day},
         "search (Russian) + name": {"search": "экспорт", "name": "support-chat"},
+        # Other orders (trace_totals, trace_scores, the traces' user and session indexes).
+        **{f"sort={sort}": {"sort": sort} for sort in SORTS},
+        **{f"sort={sort} asc": {"sort": sort, "order": "asc"} for sort in SORTS},
+        "sort=cost, page 2": {"sort": "cost", NEXT_PAGE: True},
+        "sort=score, page 2": {"sort": "score:relevance", NEXT_PAGE: True},
+        "sort=cost + time range": {"sort": "cost", **day},
+        "sort=latency + level=ERROR": {"sort": "latency", "level": "ERROR"},
+        "sort=cost + model": {"sort": "cost", "model": "gpt-4o-mini"},
+        "sort=tokens + user": {"sort": "tokens", "user_id": "user-040"},
+        "sort=cost + model (absent)": {"sort": "cost", "model": "no-such-model"},
+        # Filters on the totals and scores.
+        "cost_min": {"cost_min": "0.01"},
+        "cost_min (absent)": {"cost_min": "1000000"},
+        "cost range + time range": {"cost_min": "0.001", "cost_max": "0.01", **day},
+        "latency_min": {"latency_min": "5"},
+        "latency_min (absent)": {"latency_min": "100000"},
+        "score": {"score": "relevance>=0.8"},
+        "score (absent)": {"score": "relevance>2"},
+        "score + cost + sort=latency": {"score": "user-feedback>0.5", "cost_min": "0.001", "sort": "latency"},
+        # Sessions and users (group_rollups).
+        "sessions": {PATH: "/api/v1/sessions"},
+        "sessions, page 2": {PATH: "/api/v1/sessions", NEXT_PAGE: True},
+        "sessions + time range": {PATH: "/api/v1/sessions", **day},
+        "sessions + last 24 h": {PATH: "/api/v1/sessions", "from": (newest - timedelta(days=1)).isoformat()},
+        "users": {PATH: "/api/v1/users"},
+        "users + time range": {PATH: "/api/v1/users", **day},
+        "users + last 24 h": {PATH: "/api/v1/users", "from": (newest - timedelta(days=1)).isoformat()},
     }
+
+
+PATH, NEXT_PAGE = "_path", "_next_page"  # a case's list, and whether to measure its second page
+SORTS = ("name", "user", "session", "tags", "latency", "tokens", "cost", "level", "score:relevance")
 
 
 def measure(server: Server, params: dict, runs: int, limit: int) -> dict:
     conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=600)
-    path = "/api/v1/traces?" + urlencode({**params, "limit": limit}, doseq=True)
+    params = dict(params)
+    endpoint, next_page = params.pop(PATH, "/api/v1/traces"), params.pop(NEXT_PAGE, False)
+    path = endpoint + "?" + urlencode({**params, "limit": limit}, doseq=True)
+    if next_page:
+        status, body = server.get(conn, path)
+        if status != 200 or not body.get("next_cursor"):
+            raise RuntimeError(f"{path}: no second page (HTTP {status})")
+        path += "&" + urlencode({"cursor": body["next_cursor"]})
     times, returned = [], 0
     for index in range(runs + 2):  # two warm-up requests, not counted
         started = time.perf_counter()
@@ -181,6 +220,7 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=30)
     parser.add_argument("--limit", type=int, default=50, help="page size")
     parser.add_argument("--target-ms", type=float, default=100.0)
+    parser.add_argument("--only", help="only the cases whose name contains this text")
     args = parser.parse_args()
     url = args.database_url or f"sqlite:///{args.db.resolve()}"
     build_s = None
@@ -204,8 +244,10 @@ def main() -> int:
             raise RuntimeError(f"no traces to list (HTTP {status})")
         latest = datetime.fromisoformat(newest["data"][0]["timestamp"].replace("Z", "+00:00"))
         results, failed = {}, []
-        print(f"{'filter':32} {'traces':>6} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8}  verdict")
+        print(f"{'case':32} {'rows':>6} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8}  verdict")
         for name, params in filters(latest).items():
+            if args.only and args.only not in name:
+                continue
             result = measure(server, params, args.runs, args.limit)
             result["pass"] = result["p95_ms"] <= args.target_ms
             results[name] = result

@@ -56,6 +56,11 @@ def main() -> None:
                 expect(page.get_by_test_id("trace-row").first).to_be_visible()
                 page.screenshot(path=str(IMAGES / "traces-search.png"))
                 print(f"wrote {IMAGES / 'traces-search.png'}")
+                # Sorted by cost, the slow ones only (a header click and a filter, both in the URL).
+                page.goto("/traces?latency_min=5&sort=cost&order=desc")
+                expect(page.get_by_test_id("list-status")).to_contain_text("trace")
+                page.screenshot(path=str(IMAGES / "traces-sorted.png"))
+                print(f"wrote {IMAGES / 'traces-sorted.png'}")
                 browser.close()
         finally:
             server.stop()

@@ -121,3 +121,58 @@ def test_0003_converts_stored_cache_hits_and_fallbacks(database_url: str) -> Non
         assert reprice(database, {}, since=at - timedelta(days=1)).changed == 0
     finally:
         database.dispose()
+
+
+def test_0008_backfills_the_totals_the_writer_keeps(database_url: str) -> None:
+    """Traces stored before 0008 get the per-trace totals, score means and session/user rollups that
+    the writer would have kept: written at head, the three tables are dropped (downgrade to 0007)
+    and rebuilt by the upgrade's backfill, which must give the same rows."""
+    from tests.support.builders import prepared, trace_batch
+    from theodolite.model import Batch, Score, ScoreDataType
+    from theodolite.storage.projects import get_or_create_project
+    from theodolite.storage.writer import SqlWriter
+
+    database = open_database(database_url)
+    try:
+        project, _ = get_or_create_project(database, "p")
+        at = datetime(2026, 11, 2, tzinfo=UTC)
+        batches = [
+            trace_batch(at=at, user_id="u1", session_id="s1", tags=["b", "a"], tokens=(10, 5)),
+            trace_batch(at=at + timedelta(minutes=1), user_id="u1", session_id="s2", cost=None),  # unpriced
+            trace_batch(at=at + timedelta(minutes=2), user_id=None, session_id=None, name="x" * 300),
+        ]
+        scored = batches[0].traces[0].id
+        scores = [
+            Score(id=f"s{i}", trace_id=scored, name="q", timestamp=at, value=v, data_type=ScoreDataType.NUMERIC)
+            for i, v in enumerate((0.5, 1.0))
+        ]
+        writer = SqlWriter(database)
+        try:
+            writer.commit([prepared(database, project, batch) for batch in batches])
+            writer.commit([prepared(database, project, Batch(scores=scores))])
+        finally:
+            writer.close()
+
+        def snapshot() -> dict[str, list[tuple]]:
+            found = {}
+            with database.connect() as conn:
+                for table, key in ((tables.trace_totals, "trace_id"), (tables.trace_scores, "trace_id"),
+                                   (tables.group_rollups, "key")):  # fmt: skip
+                    rows = conn.execute(select(table).order_by(table.c[key])).all()
+                    skip = {"changed_seq", "latency_s"}
+                    found[table.name] = [tuple(v for c, v in row._mapping.items() if c not in skip) for row in rows]
+                    found[table.name + ".latency"] = [
+                        round(row.latency_s, 3) for row in rows if "latency_s" in row._fields and row.latency_s
+                    ]
+            return found
+
+        written = snapshot()
+        assert len(written["trace_totals"]) == 3 and len(written["group_rollups"]) == 3  # s1, s2, u1
+        config = alembic_config()
+        with database.engine.begin() as conn:
+            config.attributes["connection"] = conn
+            command.downgrade(config, "0007")
+        assert database.migrate() == ["0008"]
+        assert snapshot() == written
+    finally:
+        database.dispose()

@@ -1,73 +1,97 @@
-"""Sessions and users: traces grouped by `session_id` / `user_id`, with counts, tokens and cost."""
+"""Sessions and users: their traces' counts, first and last timestamps, tokens and cost.
+
+Read from `group_rollups`, one row per session and per user that the writer keeps with all-time sums
+of their traces' totals (`storage/trace_totals.py`), so a page is one range of the index (project,
+kind, last seen), not a GROUP BY over every trace.
+
+Order: latest activity first (last seen, then key, both descending), with a keyset cursor. As in the
+trace list, the cursor carries a snapshot: a group that changed after the first page (a new trace, a
+new span) is left out of later pages, never returned twice.
+
+A time range (`from`, `to`) lists the groups active during it: first seen before `to` and last seen
+at or after `from`. Their figures are still all-time (the whole session, everything the user did),
+so a row reads the same whatever the range; summing only a range's part of each group would mean
+grouping that range's traces again at every read.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
+from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select, tuple_
 
-from theodolite.query.aggregates import empty_totals, observation_totals_columns, totals_from_row
+from theodolite.errors import BadRequestError
+from theodolite.query.aggregates import totals_from_row
 from theodolite.query.pagination import decode_cursor, encode_cursor
+from theodolite.query.traces import current_mark
 from theodolite.storage import tables
 from theodolite.storage.engine import Database
 
-t = tables.traces
-o = tables.observations
+g = tables.group_rollups
 
 
 def _list_groups(
     database: Database,
     project_id: int,
-    key: str,
+    kind: str,
+    key_name: str,
     *,
     start: datetime | None,
     end: datetime | None,
     limit: int,
     cursor: str | None,
 ) -> tuple[list[dict[str, Any]], str | None]:
-    group_column = t.c[key]
-    conditions = [t.c.project_id == project_id, group_column.is_not(None)]
+    conditions = [g.c.project_id == project_id, g.c.kind == kind]
     if start is not None:
-        conditions.append(t.c.timestamp >= start)
+        conditions.append(g.c.last_seen >= start)
     if end is not None:
-        conditions.append(t.c.timestamp < end)
-    offset = int(decode_cursor(cursor, 1)[0]) if cursor else 0
-    # Step 1: the page of groups, ordered by latest activity (reads traces only, via the index).
-    groups = (
-        select(
-            group_column.label("key"),
-            func.count().label("trace_count"),
-            func.min(t.c.timestamp).label("first_seen"),
-            func.max(t.c.timestamp).label("last_seen"),
-        )
-        .where(*conditions)
-        .group_by(group_column)
-        .order_by(func.max(t.c.timestamp).desc(), group_column)
-        .limit(limit + 1)
-        .offset(offset)
-    )
+        conditions.append(g.c.first_seen < end)
+    snapshot = None
+    if cursor is not None:
+        last_seen, key, snapshot = _decode(cursor)
+        conditions += [tuple_(g.c.last_seen, g.c.key) < tuple_(last_seen, key), g.c.changed_seq <= snapshot]
+    query = select(g).where(*conditions).order_by(g.c.last_seen.desc(), g.c.key.desc()).limit(limit + 1)
     with database.connect() as conn:
-        rows = conn.execute(groups).all()
-        page = rows[:limit]
-        keys = [row.key for row in page]
-        # Step 2: totals for just those groups.
-        totals: dict[str, dict[str, Any]] = {}
-        if keys:
-            statement = (
-                select(group_column.label("key"), *observation_totals_columns())
-                .select_from(t.join(o, o.c.trace_id == t.c.id))
-                .where(*conditions, group_column.in_(keys), o.c.project_id == project_id)
-                .group_by(group_column)
-            )
-            totals = {row.key: totals_from_row(row) for row in conn.execute(statement)}
+        if snapshot is None:
+            snapshot = current_mark(conn)
+        rows = conn.execute(query).all()
+    page = rows[:limit]
     items = []
     for row in page:
-        item = {key: row.key, "trace_count": row.trace_count, "first_seen": row.first_seen, "last_seen": row.last_seen}
-        item.update(totals.get(row.key) or empty_totals())
+        item = {key_name: row.key, "trace_count": row.trace_count, "first_seen": row.first_seen}
+        item["last_seen"] = row.last_seen
+        item.update(totals_from_row(_totals(row)))
         items.append(item)
-    next_cursor = encode_cursor(offset + limit) if len(rows) > limit else None
+    next_cursor = encode_cursor(page[-1].last_seen, page[-1].key, snapshot) if len(rows) > limit else None
     return items, next_cursor
+
+
+def _totals(row: Any) -> Any:
+    """The rollup's sums as `totals_from_row` reads them: a cost only when some call had one."""
+    return SimpleNamespace(
+        observation_count=row.observation_count,
+        input_tokens=row.input_tokens,
+        output_tokens=row.output_tokens,
+        total_tokens=row.total_tokens,
+        total_cost=row.cost_sum if row.priced_count else None,
+        saved_cost=row.saved_sum if row.saved_count else None,
+        unpriced_count=row.unpriced_count,
+        not_billed_count=row.not_billed_count,
+        error_count=row.error_count,
+    )
+
+
+def _decode(cursor: str) -> tuple[datetime, str, int]:
+    last_seen, key, snapshot = decode_cursor(cursor, 3)
+    try:
+        when = datetime.fromisoformat(last_seen)
+    except (TypeError, ValueError) as exc:
+        raise BadRequestError("cursor is not one this server issued") from exc
+    if not isinstance(key, str) or not isinstance(snapshot, int):
+        raise BadRequestError("cursor is not one this server issued")
+    return when, key, snapshot
 
 
 def list_sessions(
@@ -80,7 +104,7 @@ def list_sessions(
     cursor: str | None = None,
 ) -> tuple[list[dict[str, Any]], str | None]:
     """Sessions by latest activity, with trace count, tokens and cost. Blocks."""
-    return _list_groups(database, project_id, "session_id", start=start, end=end, limit=limit, cursor=cursor)
+    return _list_groups(database, project_id, "session", "session_id", start=start, end=end, limit=limit, cursor=cursor)
 
 
 def list_users(
@@ -93,4 +117,4 @@ def list_users(
     cursor: str | None = None,
 ) -> tuple[list[dict[str, Any]], str | None]:
     """Users by latest activity, with trace count, tokens and cost. Blocks."""
-    return _list_groups(database, project_id, "user_id", start=start, end=end, limit=limit, cursor=cursor)
+    return _list_groups(database, project_id, "user", "user_id", start=start, end=end, limit=limit, cursor=cursor)

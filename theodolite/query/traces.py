@@ -18,14 +18,26 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Select, and_, exists, func, or_, select
+from sqlalchemy import Select, and_, exists, func, or_, select, tuple_
 from sqlalchemy.engine import Connection
 
 from theodolite.errors import BadRequestError, NotFoundError
-from theodolite.query.aggregates import empty_totals, trace_totals
+from theodolite.query.aggregates import empty_totals, totals_from_row, trace_totals
 from theodolite.query.pagination import decode_snapshot_cursor, encode_cursor
+from theodolite.query.trace_sorts import (
+    ScoreFilter,
+    Sort,
+    decode_sorted_cursor,
+    encode_sorted_cursor,
+    page_keys,
+    segment_statement,
+    segments,
+    small_set,
+    trace_columns,
+)
 from theodolite.storage import tables
 from theodolite.storage.dictionaries import load_dictionaries
 from theodolite.storage.engine import Database
@@ -40,6 +52,8 @@ t = tables.traces
 o = tables.observations
 p = tables.observation_payloads
 s = tables.scores
+tt = tables.trace_totals
+sc = tables.trace_scores
 
 TRACE_FIELDS = (
     "id",
@@ -68,14 +82,17 @@ class TraceFilter:
     release: str | None = None
     environment: str | None = None
     search: str | None = None  # full-text, in inputs and outputs (storage/search_text.py)
+    sort: Sort = field(default_factory=Sort)
+    cost_min: Decimal | None = None  # USD, inclusive; a trace without a known cost never matches
+    cost_max: Decimal | None = None
+    latency_min: float | None = None  # seconds, inclusive
+    latency_max: float | None = None
+    scores: list[ScoreFilter] = field(default_factory=list)  # all must hold
 
-
-# A search matching at most this many of the project's observations is "rare": their traces are
-# read from the index and sorted (a few ms); above it, the list reads traces newest first as without
-# a search and checks each one's documents, and enough match early (at least 1 observation in 500
-# matches). Reading the first 2,000 matches to decide costs ~6 ms on 1,000,000 demo observations
-# (bench/list_api.py); 10,000 cost 29 ms, paid by every common search.
-RARE_SEARCH_ROWS = 2_000
+    def on_totals(self) -> bool:
+        """Whether the list must read `trace_totals` / `trace_scores` (another order, a totals filter)."""
+        ranges = (self.cost_min, self.cost_max, self.latency_min, self.latency_max)
+        return not self.sort.is_default or bool(self.scores) or any(bound is not None for bound in ranges)
 
 
 def list_traces(
@@ -87,21 +104,19 @@ def list_traces(
     are keyed by the trace's (timestamp, id). Either one facet's rows drive the query (one index range, already
     in the list's order) and every other filter is checked per row, or the traces' own indexes
     drive it and each facet is a lookup of its whole key per trace: `_driving_facet` chooses.
+    Another order, or a filter on cost, latency or scores, reads `trace_totals` (`trace_sorts.py`).
     """
-    level = filters.level.upper() if filters.level is not None else None
-    facets = [(kind, value) for kind, value in (("model", filters.model), ("level", level)) if value is not None]
-    if level == UNINDEXED_LEVEL:
-        facets.pop()
-    facets += [("tag", tag) for tag in filters.tags]
-    facets = [(kind, value) for kind, value in facets if indexable(value)]  # the rest: read the rows
+    search = _parse_search(filters.search)
+    if filters.on_totals():
+        return _list_sorted(database, project_id, filters, search, limit, cursor)
+    facets = _facets(filters)  # the rest: read the rows
     position = decode_snapshot_cursor(cursor) if cursor is not None else None
     snapshot = position[2] if position is not None else None
-    search = _parse_search(filters.search)
     with database.connect() as conn:
         if snapshot is None:
             # Before the page: a commit between the two reads is then above the snapshot, and
             # its traces are left out of later pages rather than shown twice.
-            snapshot = conn.execute(select(func.coalesce(func.max(o.c.seq), 0))).scalar_one()
+            snapshot = current_mark(conn)
         searched, rare = (
             (None, False) if search is None else _search_plan(conn, database.dialect_name, project_id, search)
         )
@@ -111,13 +126,9 @@ def list_traces(
         statement = _list_statement(database, project_id, filters, driving, probed, limit, position, searched)
         rows = conn.execute(statement).all()
         page = rows[:limit]
-        totals = trace_totals(conn, project_id, [row.id for row in page])
-    items = []
-    for row in page:
-        item = {name: getattr(row, name) for name in TRACE_FIELDS}
-        item["id"] = wire_trace_id(row.id)
-        item.update(totals.get(row.id, empty_totals() | {"latency_s": None}))
-        items.append(item)
+        totals = _stored_totals(conn, project_id, [(row.timestamp, row.id) for row in page])
+        scores = _score_values(conn, project_id, [row.id for row in page])
+    items = [_item(row, totals.get(row.id), scores.get(row.id, {})) for row in page]
     next_cursor = encode_cursor(page[-1].timestamp, page[-1].id, snapshot) if len(rows) > limit else None
     return items, next_cursor
 
@@ -131,14 +142,190 @@ def _parse_search(text: str | None) -> SearchQuery | None:
         raise BadRequestError(f"search: {exc}") from exc
 
 
+# A search matching at most this many of the project's observations is "rare": their traces are
+# read from the index and sorted (a few ms); above it, the list reads traces newest first as without
+# a search and checks each one's documents, and enough match early (at least 1 observation in 500
+# matches). Reading the first 2,000 matches to decide costs ~6 ms on 1,000,000 demo observations
+# (bench/list_api.py); 10,000 cost 29 ms, paid by every common search.
+RARE_SEARCH_ROWS = 2_000
+
+
 def _search_plan(conn: Connection, dialect: str, project_id: int, search: SearchQuery) -> tuple[Any, bool]:
     """(the condition a listed trace meets, whether the search is rare). Rare: the trace is one of
-    those the index names (SQLite reads them once, then each trace by its key); common: the
-    trace's own documents match. One bounded count over the index decides."""
-    first = matching_traces(dialect, project_id, search, RARE_SEARCH_ROWS + 1).subquery()
-    if conn.execute(select(func.count()).select_from(first)).scalar_one() <= RARE_SEARCH_ROWS:
-        return t.c.id.in_(matching_traces(dialect, project_id, search, None)), True
+    those the index names, each then read by its key; common: the trace's own documents match.
+    One bounded read of the index decides."""
+    first = matching_traces(dialect, project_id, search, RARE_SEARCH_ROWS + 1)
+    if dialect == "sqlite":  # SQLite reads the index again inside the list, cheaply: count here
+        if conn.execute(select(func.count()).select_from(first.subquery())).scalar_one() <= RARE_SEARCH_ROWS:
+            return t.c.id.in_(matching_traces(dialect, project_id, search, None)), True
+    else:
+        # PostgreSQL: the keys themselves, so the list reads those traces by primary key; with the
+        # index's query inside the list it planned a scan (300-460 ms for 1,500 matches).
+        keys = conn.execute(first).scalars().all()
+        if len(keys) <= RARE_SEARCH_ROWS:
+            return t.c.id.in_(sorted(set(keys))), True
     return search_condition(dialect, project_id, search, t.c.id), False
+
+
+def _item(row: Any, totals: Any, scores: dict[str, float]) -> dict[str, Any]:
+    """The API's trace summary from a `traces` row and its `trace_totals` row."""
+    item = {name: getattr(row, name) for name in TRACE_FIELDS}
+    item["id"] = wire_trace_id(row.id)
+    item.update(totals_from_row(totals) if totals is not None else empty_totals())
+    item["latency_s"] = totals.latency_s if totals is not None else None
+    item["scores"] = scores
+    return item
+
+
+def _stored_totals(conn: Connection, project_id: int, keys: list[tuple[datetime, str]]) -> dict[str, Any]:
+    """The `trace_totals` rows of a page of traces: one primary-key lookup each."""
+    if not keys:
+        return {}
+    if conn.dialect.name == "postgresql":  # one index probe per (timestamp, key) pair
+        query = select(tt).where(
+            tuple_(tt.c.project_id, tt.c.timestamp, tt.c.trace_id).in_([(project_id, w, k) for w, k in keys])
+        )
+    else:
+        # Two IN lists: SQLite answers an IN of (timestamp, key) pairs with a scan. A key is one
+        # trace, with one timestamp, so the cross product matches no other row.
+        query = select(tt).where(
+            tt.c.project_id == project_id,
+            tt.c.timestamp.in_({when for when, _ in keys}),
+            tt.c.trace_id.in_([key for _, key in keys]),
+        )
+    return {row.trace_id: row for row in conn.execute(query)}
+
+
+def _score_values(conn: Connection, project_id: int, keys: list[str]) -> dict[str, dict[str, float]]:
+    """{trace key: {score name: mean value}} for a page of traces."""
+    found: dict[str, dict[str, float]] = {}
+    if keys:
+        query = select(sc.c.trace_id, sc.c.name, sc.c.value).where(
+            sc.c.project_id == project_id, sc.c.trace_id.in_(keys)
+        )
+        for trace_id, name, value in conn.execute(query):
+            found.setdefault(trace_id, {})[name] = value
+    return found
+
+
+def _list_sorted(
+    database: Database,
+    project_id: int,
+    filters: TraceFilter,
+    search: SearchQuery | None,
+    limit: int,
+    cursor: str | None,
+) -> tuple[list[dict[str, Any]], str | None]:
+    """Any order, any filter, through `trace_totals` (see `trace_sorts.py`). A search is one more
+    candidate set: a rare one drives like a small filter; the search's condition holds either way."""
+    sort = filters.sort
+    position = decode_sorted_cursor(cursor, sort) if cursor is not None else None
+    segment, after, snapshot = position if position is not None else (0, None, None)
+    with database.connect() as conn:
+        driver, driving = small_set(conn, _candidates(database.dialect_name, project_id, filters, search))
+    if driver == []:
+        return [], None  # a filter no trace matches
+    when_column, id_column = trace_columns(sort, driver)
+    probed = [facet for facet in _facets(filters) if facet != driving]  # the driver's own: all match
+
+    def hidden(column: Any) -> Any:
+        """Without a small set the sort's index must drive; SQLite would rather use an index that one
+        of the other conditions can search (then sort everything it finds): coalesce(x, x) is x to
+        any reader, and searchable by no index."""
+        return column if driver is not None else func.coalesce(column, column)
+
+    range_column = when_column if sort.name == "time" else hidden(when_column)
+    conditions = _conditions(database, project_id, filters, when_column, id_column, probed, range_column=range_column)
+    if search is not None:
+        conditions.append(search_condition(database.dialect_name, project_id, search, id_column))
+    totals_conditions = []
+    for column, bound, above in (
+        (tt.c.total_cost, filters.cost_min, True),
+        (tt.c.total_cost, filters.cost_max, False),
+        (tt.c.latency_s, filters.latency_min, True),
+        (tt.c.latency_s, filters.latency_max, False),
+    ):
+        if bound is not None:
+            totals_conditions.append(hidden(column) >= bound if above else hidden(column) <= bound)
+    conditions += [score.condition(project_id, id_column) for score in filters.scores]
+    columns = [t.c[name] for name in TRACE_FIELDS]  # the page's totals are read after, by key
+    rows: list[Any] = []
+    with database.connect() as conn:
+        if snapshot is None:
+            snapshot = current_mark(conn)
+        for current in segments(sort):
+            if current < segment:
+                continue
+            keyset = after if current == segment else None
+            statement = segment_statement(
+                sort, current, project_id, conditions, totals_conditions, columns, keyset,
+                snapshot if position else None, limit + 1 - len(rows), driver, database.dialect_name,
+            )  # fmt: skip
+            rows += [(current, row) for row in conn.execute(statement)]
+            if len(rows) > limit:
+                break
+        page = rows[:limit]
+        totals = _stored_totals(conn, project_id, [(row.timestamp, row.id) for _, row in page])
+        scores = _score_values(conn, project_id, [row.id for _, row in page])
+    items = [_item(row, totals.get(row.id), scores.get(row.id, {})) for _, row in page]
+    next_cursor = None
+    if len(rows) > limit:
+        last_segment, last = page[-1]
+        next_cursor = encode_sorted_cursor(sort, last_segment, page_keys(last, sort, last_segment), snapshot)
+    return items, next_cursor
+
+
+def _candidates(
+    dialect: str, project_id: int, filters: TraceFilter, search: SearchQuery | None
+) -> list[tuple[Any, Any]]:
+    """(tag, a SELECT of the matching trace keys) for each filter with an index of its own; a facet's
+    tag is the facet (its own probe is then left out)."""
+    candidates: list[tuple[Any, Any]] = []
+    if search is not None:  # one row per matching observation: DISTINCT, or a key would drive twice
+        candidates.append((None, matching_traces(dialect, project_id, search, None).distinct()))
+    f = tables.trace_facets
+    for kind, value in _facets(filters):
+        keys = select(f.c.trace_id).where(f.c.project_id == project_id, f.c.kind == kind, f.c.value == value)
+        candidates.append(((kind, value), keys))
+    for column, value in ((t.c.user_id, filters.user_id), (t.c.session_id, filters.session_id)):
+        if value is not None:
+            candidates.append(
+                (None, select(t.c.id.label("trace_id")).where(t.c.project_id == project_id, column == value))
+            )
+    if filters.start is not None or filters.end is not None:
+        span = [tt.c.project_id == project_id]
+        span += [tt.c.timestamp >= filters.start] if filters.start is not None else []
+        span += [tt.c.timestamp < filters.end] if filters.end is not None else []
+        candidates.append((None, select(tt.c.trace_id).where(*span)))
+    for column, low, high in (
+        (tt.c.total_cost, filters.cost_min, filters.cost_max),
+        (tt.c.latency_s, filters.latency_min, filters.latency_max),
+    ):
+        if low is not None or high is not None:
+            bounds = [column >= low] if low is not None else []
+            bounds += [column <= high] if high is not None else []
+            candidates.append((None, select(tt.c.trace_id).where(tt.c.project_id == project_id, *bounds)))
+    for score in filters.scores:
+        candidates.append((None, select(sc.c.trace_id).where(sc.c.project_id == project_id, score.matches())))
+    return candidates
+
+
+def current_mark(conn: Connection) -> int:
+    """The snapshot of a list's first page: the highest commit mark stored (an observation's seq, or
+    the mark of a commit of scores only)."""
+    observed = conn.execute(select(func.coalesce(func.max(o.c.seq), 0))).scalar_one()
+    scored = conn.execute(select(func.coalesce(func.max(sc.c.changed_seq), 0))).scalar_one()
+    return max(observed, scored)
+
+
+def _facets(filters: TraceFilter) -> list[tuple[str, str]]:
+    """The indexed facets (`trace_facets`) of the filters: model, level (not the default one), tags."""
+    level = filters.level.upper() if filters.level is not None else None
+    facets = [(kind, value) for kind, value in (("model", filters.model), ("level", level)) if value is not None]
+    if level == UNINDEXED_LEVEL:
+        facets.pop()
+    facets += [("tag", tag) for tag in filters.tags]
+    return [(kind, value) for kind, value in facets if indexable(value)]
 
 
 # A facet with at least this many rows is "common": when trace columns are filtered too, scanning
@@ -167,29 +354,24 @@ def _driving_facet(
     return rarest
 
 
-def _list_statement(
+def _conditions(
     database: Database,
     project_id: int,
     filters: TraceFilter,
-    driving: tuple[str, str] | None,
+    when_column: Any,
+    id_column: Any,
     probed: list[tuple[str, str]],
-    limit: int,
-    position: tuple[datetime, str, int | None] | None,
-    searched: Any = None,
-) -> Select[Any]:
-    """`position`: the decoded cursor (timestamp, storage key, snapshot) of a later page, the
-    snapshot None for an older server's cursor. `searched`: the condition of a search, if any
-    (`_search_plan`)."""
+    range_column: Any = None,
+) -> list[Any]:
+    """The filters but the driving facet's, on a query whose trace timestamp and key are these columns
+    (the time range on `range_column`, the timestamp as it should be searched)."""
     level = filters.level.upper() if filters.level is not None else None
-    driver = tables.trace_facets.alias("driver") if driving is not None else None
-    when_column, id_column = (driver.c.timestamp, driver.c.trace_id) if driver is not None else (t.c.timestamp, t.c.id)
-    conditions = [t.c.project_id == project_id]
-    if driver is not None and driving is not None:
-        conditions += [driver.c.project_id == project_id, driver.c.kind == driving[0], driver.c.value == driving[1]]
+    conditions = []
+    range_column = when_column if range_column is None else range_column
     if filters.start is not None:
-        conditions.append(when_column >= filters.start)
+        conditions.append(range_column >= filters.start)
     if filters.end is not None:
-        conditions.append(when_column < filters.end)
+        conditions.append(range_column < filters.end)
     for column, value in (
         (t.c.name, filters.name),
         (t.c.user_id, filters.user_id),
@@ -206,17 +388,39 @@ def _list_statement(
         model = filters.model
         conditions.append(
             exists().where(
-                o.c.trace_id == t.c.id,
+                o.c.trace_id == id_column,
                 o.c.project_id == project_id,
                 or_(o.c.model == model, o.c.request_model == model),
             )
         )
     for kind, value in probed:
         conditions.append(facet_condition(kind, value, project_id, when_column, id_column))
+    if level == UNINDEXED_LEVEL:  # nearly every trace has one: the first traces probed answer
+        conditions.append(exists().where(o.c.trace_id == id_column, o.c.project_id == project_id, o.c.level == level))
+    return conditions
+
+
+def _list_statement(
+    database: Database,
+    project_id: int,
+    filters: TraceFilter,
+    driving: tuple[str, str] | None,
+    probed: list[tuple[str, str]],
+    limit: int,
+    position: tuple[datetime, str, int | None] | None,
+    searched: Any = None,
+) -> Select[Any]:
+    """`position`: the decoded cursor (timestamp, storage key, snapshot) of a later page, the
+    snapshot None for an older server's cursor. `searched`: the condition of a search, if any
+    (`_search_plan`)."""
+    driver = tables.trace_facets.alias("driver") if driving is not None else None
+    when_column, id_column = (driver.c.timestamp, driver.c.trace_id) if driver is not None else (t.c.timestamp, t.c.id)
+    conditions = [t.c.project_id == project_id]
+    if driver is not None and driving is not None:
+        conditions += [driver.c.project_id == project_id, driver.c.kind == driving[0], driver.c.value == driving[1]]
+    conditions += _conditions(database, project_id, filters, when_column, id_column, probed)
     if searched is not None:
         conditions.append(searched)
-    if level == UNINDEXED_LEVEL:  # nearly every trace has one: the first traces probed answer
-        conditions.append(exists().where(o.c.trace_id == t.c.id, o.c.project_id == project_id, o.c.level == level))
     if position is not None:
         when, ident, snapshot = position
         conditions.append(or_(when_column < when, and_(when_column == when, id_column < ident)))

@@ -65,11 +65,14 @@ class TransactionTraces:
     tags whose facet rows do not exist yet (all of a new or moved trace's, only the ones a merge
     added to a stored trace's); `moved`: (previous timestamp, previous tags) of stored traces whose
     timestamp moved earlier (the new one encoded for the engine as the writer writes it, the old
-    one a datetime)."""
+    one a datetime). `merged`: each trace as merged in this transaction; `stored`: the `traces`
+    row of those that existed before it (what `trace_totals.py` needs too)."""
 
     keys: dict[str, tuple[int, Any]] = field(default_factory=dict)
     new_tags: dict[str, list[str]] = field(default_factory=dict)
     moved: dict[str, tuple[Any, list[str]]] = field(default_factory=dict)
+    merged: dict[str, Any] = field(default_factory=dict)
+    stored: dict[str, Any] = field(default_factory=dict)
 
 
 class FacetWriter:

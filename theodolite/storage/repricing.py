@@ -5,7 +5,8 @@ so that an interrupted run has lost nothing and a re-run continues correctly: th
 pricing a row depends only on the row and the current prices, so running twice changes nothing
 the second time. Only rows whose cost changed are written. The rule is ingestion's own
 (`theodolite.pricing.engine.cost_of_call`): a cache hit or a fallback stays a known $0 with its
-saved amount re-priced.
+saved amount re-priced. The per-trace, per-session and per-user totals of the re-priced calls
+are updated in the same transaction as the calls (`trace_totals.refresh_costs`).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from theodolite.pricing import PriceOverrides
 from theodolite.pricing.engine import cost_of_call
 from theodolite.storage import tables
 from theodolite.storage.engine import Database
+from theodolite.storage.trace_totals import refresh_costs
 
 o = tables.observations
 _NO_OVERRIDES = PriceOverrides()
@@ -28,7 +30,7 @@ _COST_COLUMNS = (
     "calculated_input_cost", "calculated_output_cost", "calculated_total_cost", "cost_status", "saved_cost",
 )  # fmt: skip
 _READ = (
-    o.c.seq, o.c.project_id, o.c.type, o.c.source, o.c.model, o.c.provider, o.c.start_time,
+    o.c.seq, o.c.trace_id, o.c.project_id, o.c.type, o.c.source, o.c.model, o.c.provider, o.c.start_time,
     o.c.prompt_tokens, o.c.completion_tokens, o.c.total_tokens,
     o.c.cache_read_tokens, o.c.cache_write_tokens, o.c.reasoning_tokens,
     o.c.input_cost, o.c.output_cost, o.c.total_cost,
@@ -94,7 +96,7 @@ def reprice(
             rows = conn.execute(query).all()
             if not rows:
                 return summary
-            changes = []
+            changes, traces = [], set()
             for row in rows:
                 cost = _new_cost(row, overrides)
                 summary.by_status[cost.status.value] = summary.by_status.get(cost.status.value, 0) + 1
@@ -104,8 +106,10 @@ def reprice(
                 old = tuple(getattr(row, name) for name in _COST_COLUMNS)
                 if new != old:
                     changes.append({"b_seq": row.seq, **{f"b_{n}": v for n, v in zip(_COST_COLUMNS, new, strict=True)}})
+                    traces.add(row.trace_id)
             if changes:
                 conn.execute(statement, changes)
+                refresh_costs(conn, database.engine.dialect, traces)  # their traces', sessions' and users' totals
         summary.scanned += len(rows)
         summary.changed += len(changes)
         after = rows[-1].seq

@@ -351,3 +351,90 @@ auth_sessions = Table(
     Column("last_seen_at", UtcDateTime, nullable=False),
     Index("ix_auth_sessions_user", "user_id"),
 )
+
+# Per-trace totals over its observations (`storage/trace_totals.py` says how the writer keeps them):
+# the trace list's sorts and its cost and latency filters read one index range of this. Keyed like
+# `trace_facets` by the trace's (timestamp, id), so a new trace appends and its row is re-keyed when
+# a late span moves the trace earlier. Sort keys are nullable where a trace may lack the value
+# (no name, no tags, no end time, no known cost): the list puts those last, newest first.
+trace_totals = Table(
+    "trace_totals",
+    metadata,
+    Column("project_id", Integer, primary_key=True),
+    Column("timestamp", UtcDateTime, primary_key=True),  # the trace's
+    Column("trace_id", String(64), primary_key=True),
+    # The observations.seq mark of the last commit that changed this trace (a span, a merged part):
+    # later pages of a sorted list leave out traces changed since their first page.
+    Column("changed_seq", BigInteger, nullable=False),
+    Column("name_key", Text),  # the trace's name, first 200 characters (sort key)
+    Column("tags_key", Text),  # its tags joined by ", ", first 200 characters; NULL without tags
+    Column("first_start", UtcDateTime),
+    Column("last_end", UtcDateTime),
+    Column("latency_s", Float),  # last end - first start
+    Column("observation_count", Integer, nullable=False),
+    Column("input_tokens", BigInteger, nullable=False),
+    Column("output_tokens", BigInteger, nullable=False),
+    Column("total_tokens", BigInteger, nullable=False),
+    # USD of the provider calls with a known cost; NULL when none has one (unpriced is not $0).
+    Column("total_cost", Money),
+    Column("priced_count", Integer, nullable=False),  # observations counted in total_cost
+    Column("saved_cost", Money),  # what cache hits and fallbacks saved; NULL when none was priced
+    Column("saved_count", Integer, nullable=False),
+    Column("unpriced_count", Integer, nullable=False),
+    Column("not_billed_count", Integer, nullable=False),
+    Column("error_count", Integer, nullable=False),
+    Column("level_rank", Integer, nullable=False),  # worst level: 0 DEBUG, 1 DEFAULT, 2 WARNING, 3 ERROR
+    Index("ix_trace_totals_name", "project_id", "name_key", "timestamp", "trace_id"),
+    Index("ix_trace_totals_tags", "project_id", "tags_key", "timestamp", "trace_id"),
+    Index("ix_trace_totals_latency", "project_id", "latency_s", "timestamp", "trace_id"),
+    Index("ix_trace_totals_tokens", "project_id", "total_tokens", "timestamp", "trace_id"),
+    Index("ix_trace_totals_cost", "project_id", "total_cost", "timestamp", "trace_id"),
+    Index("ix_trace_totals_level", "project_id", "level_rank", "timestamp", "trace_id"),
+    sqlite_with_rowid=False,
+)
+
+# Per (trace, score name): the mean of its numeric and boolean scores (categorical ones have no
+# value), for the list's `sort=score:NAME` and score filters. Kept by the writer when scores arrive
+# (they may arrive before their trace, under the key they wait with).
+trace_scores = Table(
+    "trace_scores",
+    metadata,
+    Column("project_id", Integer, primary_key=True),
+    Column("trace_id", String(64), primary_key=True),
+    Column("name", Text, primary_key=True),
+    Column("value", Float, nullable=False),
+    Column("score_count", Integer, nullable=False),
+    Column("changed_seq", BigInteger, nullable=False),
+    Index("ix_trace_scores_value", "project_id", "name", "value", "trace_id"),
+    # A commit of scores only stores no observation: its mark is above max(observations.seq) and
+    # max(changed_seq), and a list's snapshot reads both (`writer._number`, `query/trace_sorts.py`).
+    Index("ix_trace_scores_changed", "changed_seq"),
+)
+
+# One row per session and per user (`kind`): all-time figures summed from their traces' totals, so
+# that the sessions and users lists read a page of rows instead of grouping traces. Sums are plain
+# sums (a trace that moves to another session or user is subtracted), and `priced_count` /
+# `saved_count` say whether a cost is known, so subtracting never turns "unpriced" into $0.
+group_rollups = Table(
+    "group_rollups",
+    metadata,
+    Column("project_id", Integer, primary_key=True),
+    Column("kind", String(8), primary_key=True),  # "session" or "user"
+    Column("key", Text, primary_key=True),
+    Column("first_seen", UtcDateTime, nullable=False),  # earliest trace timestamp
+    Column("last_seen", UtcDateTime, nullable=False),  # latest trace timestamp
+    Column("changed_seq", BigInteger, nullable=False),
+    Column("trace_count", Integer, nullable=False),
+    Column("observation_count", BigInteger, nullable=False),
+    Column("input_tokens", BigInteger, nullable=False),
+    Column("output_tokens", BigInteger, nullable=False),
+    Column("total_tokens", BigInteger, nullable=False),
+    Column("cost_sum", Money, nullable=False),
+    Column("priced_count", BigInteger, nullable=False),
+    Column("saved_sum", Money, nullable=False),
+    Column("saved_count", BigInteger, nullable=False),
+    Column("unpriced_count", BigInteger, nullable=False),
+    Column("not_billed_count", BigInteger, nullable=False),
+    Column("error_count", BigInteger, nullable=False),
+    Index("ix_group_rollups_recent", "project_id", "kind", "last_seen", "key", "first_seen"),
+)

@@ -26,6 +26,7 @@ from theodolite.storage.facets import FacetWriter, TransactionTraces
 from theodolite.storage.rows import PreparedBatch, row_to_trace, trace_to_row
 from theodolite.storage.search import SearchWriter
 from theodolite.storage.trace_keys import TraceKeyPlan, is_plain, qualified_key
+from theodolite.storage.trace_totals import TotalsWriter, write_scores
 from theodolite.storage.upserts import insert_ignoring_duplicates, insert_replacing
 
 # SQLite allows 32,766 bound parameters per statement; 500 ids stays far below on every engine.
@@ -60,6 +61,7 @@ class SqlWriter:
         self._upsert_scores = bulk(tables.scores, insert_replacing(tables.scores, self.dialect))
         self._facets = FacetWriter(dialect)
         self._search = SearchWriter(self.dialect)
+        self._totals = TotalsWriter(dialect)
 
     def commit(self, items: Sequence[PreparedBatch]) -> list[list[Rejection]]:
         """Write every batch in one transaction; blocks until it is committed.
@@ -112,18 +114,22 @@ class SqlWriter:
                 if row["trace_id"] is not None:
                     row["trace_id"] = plan.key_for_score(batch.project_id, row["trace_id"])
                 score_rows.append(row)
-        mark = self._number(observation_rows) if parts or observation_rows else None
+        mark = self._number(observation_rows) if parts or observation_rows or score_rows else None
         trace_rows, traces = self._trace_rows(parts, stored, mark)
         self._upsert_traces.execute(self._conn, trace_rows)
         self._insert_observations.execute(self._conn, observation_rows)
         self._facets.write(self._conn, traces, observation_rows)
+        self._totals.write(self._conn, traces, observation_rows, mark)
         self._insert_payloads.execute(
             self._conn, [{"observation_seq": row["seq"], "payload": payload} for row, payload in with_payload]
         )
         # In this transaction, like the facets: a search never misses an acknowledged span.
         self._search.write(self._conn, [{"s": row["seq"], "d": document} for row, document in with_document])
-        self._requalify_waiting_scores(plan)
+        moved_scores = self._requalify_waiting_scores(plan)
         self._upsert_scores.execute(self._conn, score_rows)
+        if score_rows or moved_scores:
+            assert mark is not None
+            write_scores(self._conn, score_rows, moved_scores, mark)
 
     def _plan_keys(self, items: Sequence[PreparedBatch]) -> tuple[TraceKeyPlan, dict[str, Any]]:
         """Who owns each plain trace id this transaction names (one query, as before tenancy:
@@ -151,6 +157,7 @@ class SqlWriter:
             created_at, seq = None, mark
             new_tags = part.tags
             if existing is not None:
+                traces.stored[key] = existing
                 part = merge_trace(row_to_trace(existing), part)
                 created_at = self.codec.time(existing.created_at)
                 old_tags = list(existing.tags or [])
@@ -162,6 +169,7 @@ class SqlWriter:
                     new_tags = part.tags
             row = trace_to_row(project_id, part, self.codec, created_at, now, seq)
             traces.keys[key] = (project_id, row["timestamp"])
+            traces.merged[key] = part
             if new_tags:
                 traces.new_tags[key] = new_tags
             rows.append(row)
@@ -178,20 +186,26 @@ class SqlWriter:
                 ).scalars()
             )
         else:
-            # The writer holds SQLite's write lock from BEGIN IMMEDIATE, so max(rowid) stays ours.
-            last = self._conn.exec_driver_sql("SELECT max(seq) FROM observations").scalar() or 0
+            # The writer holds SQLite's write lock from BEGIN IMMEDIATE, so max(rowid) stays ours. A
+            # commit of scores only used the mark after it too (`trace_scores.changed_seq`).
+            last = max(
+                self._conn.exec_driver_sql("SELECT max(seq) FROM observations").scalar() or 0,
+                self._conn.exec_driver_sql("SELECT max(changed_seq) FROM trace_scores").scalar() or 0,
+            )
             seqs = list(range(last + 1, last + 1 + count))
         for row, seq in zip(observation_rows, seqs, strict=False):
             row["seq"] = seq
         return min(seqs)
 
-    def _requalify_waiting_scores(self, plan: TraceKeyPlan) -> None:
+    def _requalify_waiting_scores(self, plan: TraceKeyPlan) -> list[tuple[int, str, str]]:
         """Scores sent before their trace wait under the wire id. When a project first stores that
         id as its plain key, other projects' waiting scores move to their own qualified key, so
-        that `scores.trace_id = traces.id` never joins a score to another project's trace."""
+        that `scores.trace_id = traces.id` never joins a score to another project's trace.
+        Returns the moves: (project id, old key, new key)."""
         table = tables.scores
         claimed = plan.claimed
-        moves = []
+        moves: list[dict[str, Any]] = []
+        moved_from: list[str] = []
         for start in range(0, len(claimed), ID_CHUNK):
             query = select(table.c.project_id, table.c.id, table.c.trace_id).where(
                 table.c.trace_id.in_(claimed[start : start + ID_CHUNK])
@@ -199,6 +213,7 @@ class SqlWriter:
             for project_id, score_id, trace_id in self._conn.execute(query):
                 if plan.owner(trace_id) != project_id:
                     moves.append({"p": project_id, "i": score_id, "k": qualified_key(project_id, trace_id)})
+                    moved_from.append(trace_id)
         if moves:
             self._conn.execute(
                 update(table)
@@ -206,6 +221,7 @@ class SqlWriter:
                 .values(trace_id=bindparam("k")),
                 moves,
             )
+        return sorted({(move["p"], wire_id, move["k"]) for move, wire_id in zip(moves, moved_from, strict=True)})
 
     def _stored_span_ids(self, trace_keys: list[str]) -> set[tuple[str, str]]:
         """(trace key, span id) already stored for these traces. Only traces that existed before this

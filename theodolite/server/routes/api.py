@@ -10,6 +10,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from theodolite.errors import BadRequestError
 from theodolite.query.observations import ObservationFilter
+from theodolite.query.trace_sorts import ScoreFilter, Sort, parse_money
 from theodolite.query.traces import TraceFilter
 from theodolite.server.access import Project
 from theodolite.server.routes.api_models import (
@@ -53,7 +54,7 @@ def state_of(request: Request) -> AppState:
 State = Annotated[AppState, Depends(state_of)]
 
 
-@router.get("/traces", response_model=TracePage, summary="List traces, newest first")
+@router.get("/traces", response_model=TracePage, summary="List traces, newest first or in another order")
 def traces_list(
     state: State,
     project: Project,
@@ -67,6 +68,18 @@ def traces_list(
     level: Annotated[str | None, Query(pattern="^(?i)(debug|default|warning|error)$")] = None,
     release: str | None = None,
     environment: str | None = None,
+    sort: Annotated[
+        str | None,
+        Query(description="time (default), name, user, session, tags, latency, tokens, cost, level, or score:NAME"),
+    ] = None,
+    order: Annotated[str | None, Query(pattern="^(asc|desc)$", description="desc (default) or asc")] = None,
+    cost_min: Annotated[str | None, Query(description="USD, inclusive; unpriced traces never match")] = None,
+    cost_max: Annotated[str | None, Query(description="USD, inclusive")] = None,
+    latency_min: Annotated[float | None, Query(ge=0, description="seconds, inclusive")] = None,
+    latency_max: Annotated[float | None, Query(ge=0, description="seconds, inclusive")] = None,
+    score: Annotated[
+        list[str], Query(description="NAME<op>NUMBER, op one of >= <= > < = != (repeat; all must hold)")
+    ] = [],  # noqa: B006
     limit: Limit = 50,
     cursor: Cursor = None,
     search: Annotated[
@@ -75,6 +88,10 @@ def traces_list(
 ) -> dict:
     filters = TraceFilter(start, end, name, user_id, session_id, list(tags), model, level, release, environment)
     filters.search = search
+    filters.sort = Sort.parse(sort, order)
+    filters.cost_min, filters.cost_max = parse_money(cost_min, "cost_min"), parse_money(cost_max, "cost_max")
+    filters.latency_min, filters.latency_max = latency_min, latency_max
+    filters.scores = [ScoreFilter.parse(text) for text in score]
     items, next_cursor = state.queries.list_traces(project, filters, limit=limit, cursor=cursor)
     return {"data": items, "next_cursor": next_cursor}
 
@@ -118,7 +135,11 @@ def observations_list(
     return {"data": items, "next_cursor": next_cursor}
 
 
-@router.get("/sessions", response_model=SessionPage, summary="Sessions with trace counts, tokens and cost")
+@router.get(
+    "/sessions",
+    response_model=SessionPage,
+    summary="Sessions by latest activity, with all-time trace counts, tokens and cost; from/to: those active then",
+)
 def sessions_list(
     state: State, project: Project, start: Start = None, end: End = None, limit: Limit = 50, cursor: Cursor = None
 ) -> dict:
@@ -126,7 +147,11 @@ def sessions_list(
     return {"data": items, "next_cursor": next_cursor}
 
 
-@router.get("/users", response_model=UserPage, summary="Users with trace counts, tokens and cost")
+@router.get(
+    "/users",
+    response_model=UserPage,
+    summary="Users by latest activity, with all-time trace counts, tokens and cost; from/to: those active then",
+)
 def users_list(
     state: State, project: Project, start: Start = None, end: End = None, limit: Limit = 50, cursor: Cursor = None
 ) -> dict:

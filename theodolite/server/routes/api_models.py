@@ -48,6 +48,9 @@ class TraceSummary(Totals):
     tags: list[str]
     metadata: dict[str, Any] | None
     latency_s: float | None
+    scores: dict[str, float] = Field(
+        default_factory=dict, description="per score name, the mean of its numeric and boolean scores on the trace"
+    )
 
 
 class TracePage(BaseModel):

@@ -44,6 +44,8 @@ export interface TraceSummary extends Totals {
   tags: string[];
   metadata: Record<string, unknown> | null;
   latency_s: number | null;
+  /** Per score name, the mean of its numeric and boolean scores on the trace. */
+  scores?: Record<string, number>;
 }
 
 export interface Page<T> {
@@ -68,7 +70,7 @@ export interface ObservationNode {
   [field: string]: unknown;
 }
 
-export interface TraceDetail extends TraceSummary {
+export interface TraceDetail extends Omit<TraceSummary, "scores"> {
   root_observation_id: string | null;
   observations: ObservationNode[];
   scores: Record<string, unknown>[];

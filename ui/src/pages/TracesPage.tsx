@@ -16,7 +16,7 @@ import { FilterBar } from "../traces/FilterBar";
 import { GRID_TEMPLATE, traceColumns } from "../traces/columns";
 import {
   activeFilterCount,
-  EMPTY_FILTERS,
+  clearedFilters,
   filtersFromSearch,
   filtersToApiParams,
   filtersToSearch,
@@ -193,7 +193,7 @@ export function TracesPage() {
           {refreshing ? <Spinner label="Updating…" /> : null}
           <CompareButton chosen={comparing.chosen} projectQuery={projectQuery} onClear={comparing.clear} />
           {filterCount > 0 ? (
-            <button type="button" className="button button-quiet" onClick={() => setFilters(EMPTY_FILTERS)}>
+            <button type="button" className="button button-quiet" onClick={() => setFilters(clearedFilters(filters))}>
               Clear {filterCount} {filterCount === 1 ? "filter" : "filters"}
             </button>
           ) : null}
@@ -240,7 +240,7 @@ export function TracesPage() {
           {!firstLoad && !query.isError && rows.length === 0 ? (
             <EmptyState title={filterCount > 0 ? "No traces match these filters" : "No traces yet"}>
               {filterCount > 0 ? (
-                <button type="button" className="button" onClick={() => setFilters(EMPTY_FILTERS)}>
+                <button type="button" className="button" onClick={() => setFilters(clearedFilters(filters))}>
                   Clear the filters
                 </button>
               ) : (

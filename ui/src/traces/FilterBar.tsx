@@ -4,7 +4,16 @@ import { useQuery } from "@tanstack/react-query";
 import { useEffect, useRef, useState, type KeyboardEvent } from "react";
 import { apiRequest } from "../api/client";
 import type { TraceFilterOptions } from "../api/types";
-import { LEVELS, RANGES, TEXT_FILTERS, type Level, type TextFilterKey, type TraceFilters } from "./filters";
+import {
+  LEVELS,
+  NUMBER_FILTERS,
+  RANGES,
+  TEXT_FILTERS,
+  scoreOrNull,
+  type Level,
+  type TextFilterKey,
+  type TraceFilters,
+} from "./filters";
 import { SearchBox } from "./SearchBox";
 
 interface Props {
@@ -32,6 +41,9 @@ function TextFilter({
   onCommit,
   options,
   onFocus,
+  placeholder = "any",
+  inputMode,
+  className,
 }: {
   id: string;
   label: string;
@@ -39,6 +51,9 @@ function TextFilter({
   onCommit: (value: string | null) => void;
   options?: string[];
   onFocus?: () => void;
+  placeholder?: string;
+  inputMode?: "decimal";
+  className?: string;
 }) {
   const [draft, setDraft] = useState(value ?? "");
   const cancelled = useRef(false); // Escape: leave the field without applying what was typed
@@ -57,7 +72,9 @@ function TextFilter({
       <input
         aria-label={`${label} filter`}
         value={draft}
-        placeholder="any"
+        placeholder={placeholder}
+        inputMode={inputMode}
+        className={className}
         list={options ? `${id}-options` : undefined}
         onFocus={onFocus}
         onChange={(event) => setDraft(event.target.value)}
@@ -208,6 +225,26 @@ export function FilterBar({ filters, onChange, busy, project, optionsRange }: Pr
           ))}
         </select>
       </label>
+      {/* The totals filters (API cost_min/max, latency_min/max, score): applied on Enter or blur. */}
+      {NUMBER_FILTERS.map(({ key, label }) => (
+        <TextFilter
+          key={key}
+          id={`filter-${key}`}
+          label={label}
+          value={filters[key]}
+          placeholder="any"
+          inputMode="decimal"
+          className="filter-number"
+          onCommit={(value) => set({ [key]: value !== null && /^\d+(\.\d*)?$|^\.\d+$/.test(value) ? value : null })}
+        />
+      ))}
+      <TextFilter
+        id="filter-score"
+        label="Score"
+        value={filters.score}
+        placeholder="name>=0.8"
+        onCommit={(value) => set({ score: scoreOrNull(value) })}
+      />
       <label className="filter">
         <span>Tags</span>
         <input

@@ -2,7 +2,7 @@
 import { createColumnHelper } from "@tanstack/react-table";
 import type { TraceSummary } from "../api/types";
 import { formatAge, formatCost, formatLatency, formatTimestamp, formatTokens, traceLevel } from "../format";
-import type { TraceFilters } from "./filters";
+import { nextSort, type TraceFilters } from "./filters";
 
 const column = createColumnHelper<TraceSummary>();
 
@@ -24,28 +24,56 @@ function FilterLink({ value, label, onClick }: { value: string; label: string; o
   );
 }
 
+/** A header that orders the list by its column (the API's `sort`): descending first, then ascending. */
+function SortHeader({ label, sort, filters, addFilter }: { label: string; sort: string; filters: TraceFilters; addFilter: AddFilter }) {
+  const active = (filters.sort ?? "time") === sort;
+  const ascending = active && filters.order === "asc";
+  return (
+    <button
+      type="button"
+      className={`sort-header ${active ? "sorted" : ""}`}
+      data-sort={sort}
+      data-order={active ? (ascending ? "asc" : "desc") : undefined}
+      title={active && !ascending ? `Sort by ${label.toLowerCase()}, ascending` : `Sort by ${label.toLowerCase()}, descending`}
+      onClick={() => addFilter(nextSort(filters, sort))}
+    >
+      {label}
+      {active ? <span aria-hidden="true">{ascending ? " ↑" : " ↓"}</span> : null}
+    </button>
+  );
+}
+
+function scoreText(value: number): string {
+  return Number.isInteger(value) ? String(value) : value.toFixed(2);
+}
+
 /** Column widths for the CSS grid both the header and the virtual rows use. */
-export const GRID_TEMPLATE = "11rem minmax(10rem, 2fr) minmax(7rem, 1fr) minmax(7rem, 1fr) minmax(8rem, 1.3fr) 6rem 6.5rem 8rem 5.5rem";
+export const GRID_TEMPLATE =
+  "11rem minmax(10rem, 2fr) minmax(7rem, 1fr) minmax(7rem, 1fr) minmax(8rem, 1.3fr) 6rem 6.5rem 8rem 5.5rem minmax(7rem, 1fr)";
 
 export function traceColumns(addFilter: AddFilter, filters: TraceFilters) {
+  const sortable = (label: string, sort: string) => () => (
+    <SortHeader label={label} sort={sort} filters={filters} addFilter={addFilter} />
+  );
+  const scoreSort = filters.sort?.startsWith("score:") ? filters.sort.slice(6) : null;
   return [
     column.accessor("timestamp", {
-      header: "Time",
+      header: sortable("Time", "time"),
       cell: (info) => <span title={formatAge(info.getValue())}>{formatTimestamp(info.getValue())}</span>,
     }),
     column.accessor("name", {
-      header: "Name",
+      header: sortable("Name", "name"),
       cell: (info) => <span className="strong">{info.getValue() ?? <span className="muted">(unnamed)</span>}</span>,
     }),
     column.accessor("user_id", {
-      header: "User",
+      header: sortable("User", "user"),
       cell: (info) => {
         const value = info.getValue();
         return value ? <FilterLink value={value} label="user" onClick={() => addFilter({ user: value })} /> : null;
       },
     }),
     column.accessor("session_id", {
-      header: "Session",
+      header: sortable("Session", "session"),
       cell: (info) => {
         const value = info.getValue();
         return value ? (
@@ -54,7 +82,7 @@ export function traceColumns(addFilter: AddFilter, filters: TraceFilters) {
       },
     }),
     column.accessor("tags", {
-      header: "Tags",
+      header: sortable("Tags", "tags"),
       cell: (info) => (
         <span className="tags">
           {info.getValue().map((tag) => (
@@ -69,12 +97,12 @@ export function traceColumns(addFilter: AddFilter, filters: TraceFilters) {
       ),
     }),
     column.accessor("latency_s", {
-      header: "Latency",
+      header: sortable("Latency", "latency"),
       meta: { numeric: true },
       cell: (info) => formatLatency(info.getValue()),
     }),
     column.accessor("total_tokens", {
-      header: "Tokens",
+      header: sortable("Tokens", "tokens"),
       meta: { numeric: true },
       cell: (info) => {
         const row = info.row.original;
@@ -86,7 +114,7 @@ export function traceColumns(addFilter: AddFilter, filters: TraceFilters) {
       },
     }),
     column.accessor("total_cost", {
-      header: "Cost",
+      header: sortable("Cost", "cost"),
       meta: { numeric: true },
       cell: (info) => {
         const cost = formatCost(info.row.original);
@@ -98,7 +126,7 @@ export function traceColumns(addFilter: AddFilter, filters: TraceFilters) {
       },
     }),
     column.accessor("error_count", {
-      header: "Level",
+      header: sortable("Level", "level"),
       cell: (info) => {
         const level = traceLevel(info.row.original);
         const errors = info.getValue();
@@ -111,6 +139,33 @@ export function traceColumns(addFilter: AddFilter, filters: TraceFilters) {
           </span>
         );
       },
+    }),
+    column.accessor("scores", {
+      // Sorted by the score chosen in a cell (`sort=score:<name>`); the header then flips its order.
+      header: () =>
+        scoreSort !== null ? (
+          <SortHeader label={`Scores: ${scoreSort}`} sort={`score:${scoreSort}`} filters={filters} addFilter={addFilter} />
+        ) : (
+          "Scores"
+        ),
+      cell: (info) => (
+        <span className="scores">
+          {Object.entries(info.getValue() ?? {}).map(([name, value]) => (
+            <button
+              key={name}
+              type="button"
+              className="cell-link"
+              title={`Sort by ${name}, highest first`}
+              onClick={(event) => {
+                event.stopPropagation(); // the row's own click opens the trace
+                addFilter({ sort: `score:${name}`, order: null });
+              }}
+            >
+              {name} {scoreText(value)}
+            </button>
+          ))}
+        </span>
+      ),
     }),
   ];
 }

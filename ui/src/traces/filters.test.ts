@@ -1,5 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { EMPTY_FILTERS, activeFilterCount, filtersFromSearch, filtersToApiParams, filtersToSearch } from "./filters";
+import {
+  EMPTY_FILTERS,
+  activeFilterCount,
+  filtersFromSearch,
+  filtersToApiParams,
+  filtersToSearch,
+  nextSort,
+} from "./filters";
 
 describe("URL -> filters", () => {
   it("reads every filter", () => {
@@ -78,5 +85,36 @@ describe("search", () => {
   it("ignores a blank search", () => {
     expect(filtersFromSearch("search=++").search).toBeNull();
     expect(filtersToSearch({ ...EMPTY_FILTERS, search: "  " }).toString()).toBe("");
+  });
+});
+
+describe("sort and totals filters in the URL", () => {
+  it("reads and writes the order and the cost, latency and score filters", () => {
+    const search = "cost_min=0.01&cost_max=2&latency_min=1.5&score=helpfulness%3E%3D0.8&sort=cost&order=asc";
+    const filters = filtersFromSearch(search);
+    expect(filters).toMatchObject({
+      sort: "cost", order: "asc", costMin: "0.01", costMax: "2", latencyMin: "1.5", score: "helpfulness>=0.8",
+    });
+    expect(filtersToSearch(filters).toString()).toBe(search);
+    expect(filtersToApiParams(filters, 0).toString()).toBe(search);
+    expect(activeFilterCount(filters)).toBe(4); // the order is not a filter
+  });
+  it("ignores invalid values and writes nothing for the default order", () => {
+    const filters = filtersFromSearch("sort=colour&order=sideways&cost_min=cheap&latency_max=-1&score=good");
+    expect(filters).toEqual(EMPTY_FILTERS);
+    expect(filtersFromSearch("sort=time&order=desc")).toEqual(EMPTY_FILTERS);
+    expect(filtersFromSearch("sort=score:relevance").sort).toBe("score:relevance");
+  });
+  it("a header click sorts by its column descending, then ascending, then back", () => {
+    let filters = { ...EMPTY_FILTERS, ...nextSort(EMPTY_FILTERS, "cost") };
+    expect(filtersToSearch(filters).toString()).toBe("sort=cost&order=desc");
+    filters = { ...filters, ...nextSort(filters, "cost") };
+    expect(filtersToSearch(filters).toString()).toBe("sort=cost&order=asc");
+    filters = { ...filters, ...nextSort(filters, "cost") };
+    expect(filtersToSearch(filters).toString()).toBe("sort=cost&order=desc");
+    filters = { ...filters, ...nextSort(filters, "time") };
+    expect(filtersToSearch(filters).toString()).toBe("");
+    filters = { ...filters, ...nextSort(filters, "time") };
+    expect(filtersToSearch(filters).toString()).toBe("sort=time&order=asc");
   });
 });

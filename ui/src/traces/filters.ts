@@ -30,6 +30,44 @@ export interface TraceFilters {
   environment: string | null;
   /** Full-text search of inputs and outputs (words, the last one a prefix; see docs/web-ui.md). */
   search: string | null;
+  /** The order: a key of SORTS or "score:<name>"; null for the default, newest first. */
+  sort: string | null;
+  order: "asc" | "desc" | null; // null: desc
+  costMin: string | null; // USD, inclusive
+  costMax: string | null;
+  latencyMin: string | null; // seconds, inclusive
+  latencyMax: string | null;
+  score: string | null; // NAME<op>NUMBER, e.g. helpfulness>=0.8
+}
+
+/** The orders the list's column headers offer (besides a score's, "score:<name>"). */
+export const SORTS = ["time", "name", "user", "session", "tags", "latency", "tokens", "cost", "level"] as const;
+
+/** The number filters: URL key = API parameter. */
+export const NUMBER_FILTERS = [
+  { key: "costMin", url: "cost_min", label: "Cost ≥ $" },
+  { key: "costMax", url: "cost_max", label: "Cost ≤ $" },
+  { key: "latencyMin", url: "latency_min", label: "Latency ≥ s" },
+  { key: "latencyMax", url: "latency_max", label: "Latency ≤ s" },
+] as const;
+export type NumberFilterKey = (typeof NUMBER_FILTERS)[number]["key"];
+
+const SCORE_FILTER = /^(.+?)\s*(>=|<=|!=|=|>|<)\s*([-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?)$/;
+
+function sortOrNull(value: string | null): string | null {
+  if (value === null) return null;
+  if ((SORTS as readonly string[]).includes(value)) return value;
+  return value.startsWith("score:") && value.length > 6 ? value : null;
+}
+
+function numberOrNull(value: string | null): string | null {
+  return value !== null && /^\d+(\.\d*)?$|^\.\d+$/.test(value) ? value : null;
+}
+
+/** The score filter as the API wants it, or null when it is not NAME<op>NUMBER. */
+export function scoreOrNull(value: string | null): string | null {
+  const match = value === null ? null : SCORE_FILTER.exec(value);
+  return match ? `${match[1]!.trim()}${match[2]}${match[3]}` : null;
 }
 
 /** The text filters: URL key = field name, API parameter alongside. */
@@ -57,6 +95,13 @@ export const EMPTY_FILTERS: TraceFilters = {
   release: null,
   environment: null,
   search: null,
+  sort: null,
+  order: null,
+  costMin: null,
+  costMax: null,
+  latencyMin: null,
+  latencyMax: null,
+  score: null,
 };
 
 function text(value: string | null): string | null {
@@ -91,6 +136,12 @@ export function filtersFromSearch(search: URLSearchParams | string): TraceFilter
   };
   for (const { key } of TEXT_FILTERS) filters[key] = text(params.get(key));
   if (filters.from !== null || filters.to !== null) filters.range = null;
+  // The default order (time, newest first) has no key: sort=time&order=desc reads as no sort.
+  filters.order = text(params.get("order")) === "asc" ? "asc" : null;
+  filters.sort = sortOrNull(text(params.get("sort"))) ?? (filters.order === "asc" ? "time" : null);
+  if (filters.sort === "time" && filters.order === null) filters.sort = null;
+  for (const { key, url } of NUMBER_FILTERS) filters[key] = numberOrNull(text(params.get(url)));
+  filters.score = scoreOrNull(text(params.get("score")));
   return filters;
 }
 
@@ -110,7 +161,23 @@ export function filtersToSearch(filters: TraceFilters): URLSearchParams {
   for (const tag of filters.tags) params.append("tag", tag);
   if (filters.level !== null) params.set("level", filters.level);
   if (text(filters.search) !== null) params.set("search", text(filters.search) as string);
+  appendTotals(filters, params);
   return params;
+}
+
+/** The sort and the cost, latency and score filters: the same keys in the URL and the API. */
+function appendTotals(filters: TraceFilters, params: URLSearchParams): void {
+  for (const { key, url } of NUMBER_FILTERS) {
+    const value = numberOrNull(text(filters[key]));
+    if (value !== null) params.set(url, value);
+  }
+  const score = scoreOrNull(text(filters.score));
+  if (score !== null) params.set("score", score);
+  const sort = sortOrNull(filters.sort);
+  if (sort !== null) {
+    params.set("sort", sort);
+    params.set("order", filters.order ?? "desc");
+  }
 }
 
 /** The GET /api/v1/traces parameters; a relative range is resolved against `now` (ms). */
@@ -130,9 +197,23 @@ export function filtersToApiParams(filters: TraceFilters, now: number): URLSearc
   for (const tag of filters.tags) params.append("tags", tag);
   if (filters.level !== null) params.set("level", filters.level);
   if (text(filters.search) !== null) params.set("search", text(filters.search) as string);
+  appendTotals(filters, params);
   return params;
 }
 
+/** Filters set (the order is not a filter). */
 export function activeFilterCount(filters: TraceFilters): number {
-  return [...filtersToSearch(filters).keys()].length;
+  return [...filtersToSearch(filters).keys()].filter((key) => key !== "sort" && key !== "order").length;
+}
+
+/** The filters cleared, the order kept. */
+export function clearedFilters(filters: TraceFilters): TraceFilters {
+  return { ...EMPTY_FILTERS, sort: filters.sort, order: filters.order };
+}
+
+/** The order after a click on a column's header: that column descending, or its other direction. */
+export function nextSort(filters: TraceFilters, sort: string): Pick<TraceFilters, "sort" | "order"> {
+  const descending = { sort: sort === "time" ? null : sort, order: null };
+  if ((filters.sort ?? "time") !== sort || filters.order === "asc") return descending;
+  return { sort, order: "asc" };
 }
