@@ -198,3 +198,25 @@ def test_another_projects_traces_never_match(server: TheodoliteServer, sent: dic
     assert found(server, "theirs", other_secret) == [sent["latin"]]  # their own trace, under the shared id
     assert found(server, "zebra", other_secret) != []
     assert found(server, "plans", other_secret) == []
+
+
+def test_a_search_in_another_order_pages_only_its_matches(server: TheodoliteServer) -> None:
+    """A search with a sort (the list through the per-trace totals): the matches alone, in that order,
+    page by page without repeats; with a latency filter too."""
+    start = BASE + timedelta(hours=5)
+    names = ["ledger-c", "ledger-a", "ledger-d", "ledger-b"]
+    ids = {name: send(server, SECRET_KEY, name, start + timedelta(minutes=i), f"ledger entry {i}", None)
+           for i, name in enumerate(names)}  # fmt: skip
+    send(server, SECRET_KEY, "ledger-0", start + timedelta(minutes=9), "a different question", None)
+    seen, cursor = [], None
+    for _ in range(10):  # bounded: 4 traces, 3 a page
+        params = {"search": "ledger entry", "sort": "name", "order": "asc", "limit": 3}
+        page = listed(server, **params, **({"cursor": cursor} if cursor else {}))
+        seen += [item["id"] for item in page["data"]]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    assert seen == [ids[name] for name in sorted(names)]
+    assert found(server, "ledger entry", sort="latency", latency_min=2.5) == [ids["ledger-b"], ids["ledger-d"],
+                                                                          ids["ledger-a"], ids["ledger-c"]]  # fmt: skip
+    assert found(server, "ledger entry", sort="cost", latency_max=1) == []
