@@ -14,6 +14,14 @@ adds its own observations' documents, and a trace of another project is another 
 (`trace_keys.py`) whose observations carry their project. A search reads the matching documents'
 observations (`observations.seq` is the key on both engines) and their traces from there.
 
+Nothing deletes observations today. Whatever does must delete their documents in the same
+transaction: on PostgreSQL by key; on SQLite (3.40: no `contentless_delete`) FTS5 removes a
+contentless row only given its exact original text, which the payload alone does not rebuild (a
+document leaves out strings an earlier observation of its request had), so there the simple
+correct way is to empty the index ('delete-all') and index everything again (`search_backfill`
+over the whole seq range). Left alone, a deleted observation's document would match nothing (the
+search joins `observations`) until SQLite reused its seq (`max(seq) + 1` after deleting the newest).
+
 Both tables are created by migration 0007 and are not in `tables.metadata`: SQLAlchemy has no
 virtual tables and the engines' tables differ (`tables.declared_for` leaves them out of the
 schema comparison). Observations stored before the migration are indexed by `theodolite search
