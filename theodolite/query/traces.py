@@ -133,11 +133,18 @@ def _parse_search(text: str | None) -> SearchQuery | None:
 
 def _search_plan(conn: Connection, dialect: str, project_id: int, search: SearchQuery) -> tuple[Any, bool]:
     """(the condition a listed trace meets, whether the search is rare). Rare: the trace is one of
-    those the index names (SQLite reads them once, then each trace by its key); common: the
-    trace's own documents match. One bounded count over the index decides."""
-    first = matching_traces(dialect, project_id, search, RARE_SEARCH_ROWS + 1).subquery()
-    if conn.execute(select(func.count()).select_from(first)).scalar_one() <= RARE_SEARCH_ROWS:
-        return t.c.id.in_(matching_traces(dialect, project_id, search, None)), True
+    those the index names, each then read by its key; common: the trace's own documents match.
+    One bounded read of the index decides."""
+    first = matching_traces(dialect, project_id, search, RARE_SEARCH_ROWS + 1)
+    if dialect == "sqlite":  # SQLite reads the index again inside the list, cheaply: count here
+        if conn.execute(select(func.count()).select_from(first.subquery())).scalar_one() <= RARE_SEARCH_ROWS:
+            return t.c.id.in_(matching_traces(dialect, project_id, search, None)), True
+    else:
+        # PostgreSQL: the keys themselves, so the list reads those traces by primary key; with the
+        # index's query inside the list it planned a scan (300-460 ms for 1,500 matches).
+        keys = conn.execute(first).scalars().all()
+        if len(keys) <= RARE_SEARCH_ROWS:
+            return t.c.id.in_(sorted(set(keys))), True
     return search_condition(dialect, project_id, search, t.c.id), False
 
 
