@@ -8,10 +8,8 @@ import sys
 
 from alembic import command
 
-from theodolite.cli.demo_command import run_demo
 from theodolite.query.traces import TraceFilter, list_traces
 from theodolite.server.bootstrap import warn_if_search_incomplete
-from theodolite.server.settings import Settings
 from theodolite.storage.engine import open_database
 from theodolite.storage.migrations.runner import alembic_config
 from theodolite.storage.search import backfill_remaining
@@ -37,7 +35,14 @@ def _reindex(url: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_reindex_indexes_what_was_stored_before_the_index(database_url: str, caplog) -> None:  # type: ignore[no-untyped-def]
-    run_demo(Settings(database_url=database_url), days=2, traces_per_day=150, seed=7, serve=False)
+    # In its own process, as a user runs it: payloads are compressed with this database's own
+    # zstd dictionaries, never with one another test installed in this process.
+    demo = subprocess.run(
+        [sys.executable, "-m", "theodolite", "demo", "--no-serve", "--days", "2", "--traces-per-day", "150",
+         "--seed", "7", "--database-url", database_url],
+        capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert demo.returncode == 0, demo.stderr
     database = open_database(database_url)
     try:
         indexed_at_ingest = {search: _found(database, search) for search in SEARCHES}

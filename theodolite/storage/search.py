@@ -14,6 +14,14 @@ adds its own observations' documents, and a trace of another project is another 
 (`trace_keys.py`) whose observations carry their project. A search reads the matching documents'
 observations (`observations.seq` is the key on both engines) and their traces from there.
 
+Nothing deletes observations today. Whatever does must delete their documents in the same
+transaction: on PostgreSQL by key; on SQLite (3.40: no `contentless_delete`) FTS5 removes a
+contentless row only given its exact original text, which the payload alone does not rebuild (a
+document leaves out strings an earlier observation of its request had), so there the simple
+correct way is to empty the index ('delete-all') and index everything again (`search_backfill`
+over the whole seq range). Left alone, a deleted observation's document would match nothing (the
+search joins `observations`) until SQLite reused its seq (`max(seq) + 1` after deleting the newest).
+
 Both tables are created by migration 0007 and are not in `tables.metadata`: SQLAlchemy has no
 virtual tables and the engines' tables differ (`tables.declared_for` leaves them out of the
 schema comparison). Observations stored before the migration are indexed by `theodolite search
@@ -90,13 +98,16 @@ def matching_traces(dialect: str, project_id: int, query: SearchQuery, at_most: 
     """SELECT the storage keys of the project's traces with a matching observation, one row per
     matching observation, no more than `at_most` rows (None: all)."""
     source, condition = _matches(dialect, query)
-    # `+ 0`: no index on the project's observations may drive this; the index's matches do (each
-    # observation by its key). Without statistics SQLite otherwise read the project's observations
-    # and asked FTS5 about each one: 5 s on 3,000 traces.
+    # SQLite: `+ 0`, so that no index on the project's observations drives this; the index's
+    # matches do (each observation by its key). Without statistics SQLite otherwise read the
+    # project's observations and asked FTS5 about each one: 5 s on 3,000 traces. PostgreSQL
+    # estimates `@@` from the tsvector's statistics and plans well by itself (with `+ 0` it
+    # misjudged the project's share and scanned every observation).
+    project = o.c.project_id + 0 if dialect == "sqlite" else o.c.project_id
     statement = (
         select(o.c.trace_id)
         .select_from(source.join(o, o.c.seq == _seq(dialect)))
-        .where(condition, o.c.project_id + 0 == project_id)
+        .where(condition, project == project_id)
     )
     return statement if at_most is None else statement.limit(at_most)
 
