@@ -24,7 +24,7 @@ from sqlalchemy.engine import Connection
 
 from theodolite.errors import NotFoundError
 from theodolite.query.aggregates import NOT_BILLED, empty_totals, totals_from_row, trace_totals
-from theodolite.query.traces import OBSERVATION_FIELDS, TRACE_FIELDS, observation_row_to_dict
+from theodolite.query.traces import OBSERVATION_FIELDS, TRACE_FIELDS, observation_row_to_dict, score_means
 from theodolite.storage import tables
 from theodolite.storage.dictionaries import load_dictionaries
 from theodolite.storage.payloads import MissingDictionaryError
@@ -118,10 +118,12 @@ def trace_skeleton(database: Any, project_id: int, trace_id: str, *, max_observa
             .select_from(s)
             .where(s.c.trace_id.in_(candidate_keys(project_id, trace_id)), s.c.project_id == project_id)
         ).scalar_one()
+        means = score_means(conn, project_id, [row.id])
     trace = {name: getattr(row, name) for name in TRACE_FIELDS}
     trace["id"] = wire_trace_id(row.id)
     trace["root_observation_id"] = row.root_observation_id
     trace["score_count"] = score_count
+    trace["scores"] = means.get(row.id, {})  # each score name's mean, as the list shows them
     trace.update(totals)
     total = totals["observation_count"]  # the same count, read with the totals
     return {

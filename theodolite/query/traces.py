@@ -127,7 +127,7 @@ def list_traces(
         rows = conn.execute(statement).all()
         page = rows[:limit]
         totals = _stored_totals(conn, project_id, [(row.timestamp, row.id) for row in page])
-        scores = _score_values(conn, project_id, [row.id for row in page])
+        scores = score_means(conn, project_id, [row.id for row in page])
     items = [_item(row, totals.get(row.id), scores.get(row.id, {})) for row in page]
     next_cursor = encode_cursor(page[-1].timestamp, page[-1].id, snapshot) if len(rows) > limit else None
     return items, next_cursor
@@ -196,7 +196,7 @@ def _stored_totals(conn: Connection, project_id: int, keys: list[tuple[datetime,
     return {row.trace_id: row for row in conn.execute(query)}
 
 
-def _score_values(conn: Connection, project_id: int, keys: list[str]) -> dict[str, dict[str, float]]:
+def score_means(conn: Connection, project_id: int, keys: list[str]) -> dict[str, dict[str, float]]:
     """{trace key: {score name: mean value}} for a page of traces."""
     found: dict[str, dict[str, float]] = {}
     if keys:
@@ -266,7 +266,7 @@ def _list_sorted(
                 break
         page = rows[:limit]
         totals = _stored_totals(conn, project_id, [(row.timestamp, row.id) for _, row in page])
-        scores = _score_values(conn, project_id, [row.id for _, row in page])
+        scores = score_means(conn, project_id, [row.id for _, row in page])
     items = [_item(row, totals.get(row.id), scores.get(row.id, {})) for _, row in page]
     next_cursor = None
     if len(rows) > limit:
