@@ -19,18 +19,20 @@ from __future__ import annotations
 
 import argparse
 import http.client
-import json
-import os
-import platform
 import random
 import statistics
 import sys
-import time
 from datetime import datetime, timedelta
 from pathlib import Path
 from urllib.parse import quote, urlencode
 
-from list_api import HERE, Server, build  # the same database and server as the trace-list benchmark
+from list_api import (  # the same database and server as the trace-list benchmark
+    HERE,
+    Server,
+    demo_database,
+    print_summary,
+    timed,
+)
 
 SESSION_PAGES = 10  # x 500: the sessions sampled are among the 5,000 most recent
 
@@ -38,15 +40,6 @@ SESSION_PAGES = 10  # x 500: the sessions sampled are among the 5,000 most recen
 def percentile(times: list[float], share: float) -> float:
     ordered = sorted(times)
     return ordered[max(0, int(len(ordered) * share + 0.5) - 1)]
-
-
-def timed(server: Server, conn: http.client.HTTPConnection, path: str) -> tuple[float, dict]:
-    started = time.perf_counter()
-    status, body = server.get(conn, path)
-    elapsed = (time.perf_counter() - started) * 1000
-    if status != 200:
-        raise RuntimeError(f"{path}: HTTP {status} {body}")
-    return elapsed, body
 
 
 def every_page(server: Server, conn: http.client.HTTPConnection, path: str, pages: int = 100_000) -> list[dict]:
@@ -80,13 +73,7 @@ def main() -> int:
     parser.add_argument("--target-ms", type=float, default=100.0)
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
-    url = args.database_url or f"sqlite:///{args.db.resolve()}"
-    build_s = None
-    if args.database_url is None and not args.db.exists():
-        args.db.parent.mkdir(parents=True, exist_ok=True)
-        build_s = build(url)
-    log = HERE / "results" / "group-detail-server.log"
-    log.parent.mkdir(parents=True, exist_ok=True)
+    url, build_s, log = demo_database(args, "group-detail-server.log")
     server = Server(url, log)
     results: dict[str, dict] = {}
     try:
@@ -133,21 +120,8 @@ def main() -> int:
             f"{name:42} {result['requests']:>5} {result['p50_ms']:>8.1f} {result['p95_ms']:>8.1f} "
             f"{result['max_ms']:>8.1f}  {verdict}"
         )
-    engine = "postgresql" if url.startswith("postgres") else "sqlite"
-    print(
-        json.dumps(
-            {
-                "benchmark": "group_detail",
-                "when": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-                "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
-                "engine": engine,
-                "target_ms": args.target_ms,
-                "build_s": None if build_s is None else round(build_s, 1),
-                "results": results,
-            },
-            separators=(",", ":"),
-        )
-    )
+    print_summary("group_detail", url, build_s, results, target_ms=args.target_ms)
+
     return 0 if all(result["pass"] for result in results.values()) else 1
 
 

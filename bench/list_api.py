@@ -183,6 +183,43 @@ PATH, NEXT_PAGE = "_path", "_next_page"  # a case's list, and whether to measure
 SORTS = ("name", "user", "session", "tags", "latency", "tokens", "cost", "level", "score:relevance")
 
 
+def demo_database(args: argparse.Namespace, log_name: str) -> tuple[str, float | None, Path]:
+    """(database URL, seconds taken to build it or None, server log path) of a benchmark's arguments
+    `--db` / `--database-url`: the SQLite demo file is built when missing."""
+    url = args.database_url or f"sqlite:///{args.db.resolve()}"
+    build_s = None
+    if args.database_url is None and not args.db.exists():
+        args.db.parent.mkdir(parents=True, exist_ok=True)
+        build_s = build(url)
+    log = HERE / "results" / log_name
+    log.parent.mkdir(parents=True, exist_ok=True)
+    return url, build_s, log
+
+
+def timed(server: Server, conn: http.client.HTTPConnection, path: str) -> tuple[float, dict]:
+    """(milliseconds, body) of one GET; an answer other than 200 stops the benchmark."""
+    started = time.perf_counter()
+    status, body = server.get(conn, path)
+    elapsed = (time.perf_counter() - started) * 1000
+    if status != 200:
+        raise RuntimeError(f"{path}: HTTP {status} {body}")
+    return elapsed, body
+
+
+def print_summary(benchmark: str, url: str, build_s: float | None, results: dict, **settings: object) -> None:
+    """The benchmark's last line: its figures as JSON, with the machine and the settings."""
+    summary = {
+        "benchmark": benchmark,
+        "when": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
+        "engine": "postgresql" if url.startswith("postgres") else "sqlite",
+        **settings,
+        "build_s": None if build_s is None else round(build_s, 1),
+        "results": results,
+    }
+    print(json.dumps(summary, separators=(",", ":")))
+
+
 def measure(server: Server, params: dict, runs: int, limit: int) -> dict:
     conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=600)
     params = dict(params)
@@ -195,11 +232,7 @@ def measure(server: Server, params: dict, runs: int, limit: int) -> dict:
         path += "&" + urlencode({"cursor": body["next_cursor"]})
     times, returned = [], 0
     for index in range(runs + 2):  # two warm-up requests, not counted
-        started = time.perf_counter()
-        status, body = server.get(conn, path)
-        elapsed = (time.perf_counter() - started) * 1000
-        if status != 200:
-            raise RuntimeError(f"{path}: HTTP {status} {body}")
+        elapsed, body = timed(server, conn, path)
         returned = len(body["data"])
         if index >= 2:
             times.append(elapsed)
@@ -222,13 +255,7 @@ def main() -> int:
     parser.add_argument("--target-ms", type=float, default=100.0)
     parser.add_argument("--only", help="only the cases whose name contains this text")
     args = parser.parse_args()
-    url = args.database_url or f"sqlite:///{args.db.resolve()}"
-    build_s = None
-    if args.database_url is None and not args.db.exists():
-        args.db.parent.mkdir(parents=True, exist_ok=True)
-        build_s = build(url)
-    log = HERE / "results" / "list-api-server.log"
-    log.parent.mkdir(parents=True, exist_ok=True)
+    url, build_s, log = demo_database(args, "list-api-server.log")
     server = Server(url, log)
     try:
         conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=600)
@@ -263,18 +290,7 @@ def main() -> int:
         server.stop()
     engine = "postgresql" if url.startswith("postgres") else "sqlite"
     print(f"{len(results) - len(failed)}/{len(results)} filters at p95 <= {args.target_ms:g} ms ({engine})")
-    summary = {
-        "benchmark": "list_api",
-        "when": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-        "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
-        "engine": engine,
-        "runs": args.runs,
-        "limit": args.limit,
-        "target_ms": args.target_ms,
-        "build_s": None if build_s is None else round(build_s, 1),
-        "results": results,
-    }
-    print(json.dumps(summary, separators=(",", ":")))
+    print_summary("list_api", url, build_s, results, runs=args.runs, limit=args.limit, target_ms=args.target_ms)
     return 1 if failed else 0
 
 

@@ -19,9 +19,6 @@ from __future__ import annotations
 
 import argparse
 import http.client
-import json
-import os
-import platform
 import statistics
 import sys
 import time
@@ -33,15 +30,6 @@ sys.path.insert(0, str(HERE))
 import list_api  # noqa: E402  (the same database and server harness)
 
 WINDOWS = ("15m", "1h", "6h", "24h")
-
-
-def timed(server: list_api.Server, conn: http.client.HTTPConnection, path: str) -> tuple[float, dict]:
-    started = time.perf_counter()
-    status, body = server.get(conn, path)
-    elapsed = (time.perf_counter() - started) * 1000
-    if status != 200:
-        raise RuntimeError(f"{path}: HTTP {status} {body}")
-    return elapsed, body
 
 
 def percentile(times: list[float], q: float) -> float:
@@ -58,13 +46,7 @@ def main() -> int:
     parser.add_argument("--live-interval-s", type=float, default=0.2, help="the demo's live traffic: a trace every ...")
     parser.add_argument("--target-ms", type=float, default=100.0)
     args = parser.parse_args()
-    url = args.database_url or f"sqlite:///{args.db.resolve()}"
-    build_s = None
-    if args.database_url is None and not args.db.exists():
-        args.db.parent.mkdir(parents=True, exist_ok=True)
-        build_s = list_api.build(url)
-    log = HERE / "results" / "live-api-server.log"
-    log.parent.mkdir(parents=True, exist_ok=True)
+    url, build_s, log = list_api.demo_database(args, "live-api-server.log")
     live_env = {"THEODOLITE_DEMO_LIVE_INTERVAL_S": str(args.live_interval_s)}
     if args.database_url is not None:  # PostgreSQL: built when the database has no trace
         server = list_api.Server(url, log)
@@ -80,11 +62,11 @@ def main() -> int:
         conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=600)
         print(f"{'window':8} {'calls':>7} {'first ms':>9} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8}  verdict")
         for window in WINDOWS:
-            first_ms, body = timed(server, conn, f"/api/v1/live?window={window}")
+            first_ms, body = list_api.timed(server, conn, f"/api/v1/live?window={window}")
             times = []
             for _ in range(args.polls):
                 time.sleep(args.poll_interval_s)  # the pace of a polling page, not a synchronisation
-                elapsed, body = timed(server, conn, f"/api/v1/live?window={window}")
+                elapsed, body = list_api.timed(server, conn, f"/api/v1/live?window={window}")
                 times.append(elapsed)
             result = {
                 "calls": body["totals"]["calls"],
@@ -100,26 +82,16 @@ def main() -> int:
             print(f"{window:8} {result['calls']:>7} {result['first_ms']:>9.1f} {result['p50_ms']:>8.1f} "
                   f"{result['p95_ms']:>8.1f} {result['max_ms']:>8.1f}  {'PASS' if result['pass'] else 'FAIL'}",
                   flush=True)  # fmt: skip
-        past = [timed(server, conn, f"/api/v1/live?window=24h&to={body['now']}")[0] for _ in range(5)]
+        past = [list_api.timed(server, conn, f"/api/v1/live?window=24h&to={body['now']}")[0] for _ in range(5)]
         results["24h past view (to=, no kept buckets)"] = {"p50_ms": round(statistics.median(past), 1)}
         print(f"24h past view (to=, read afresh): p50 {statistics.median(past):.1f} ms", flush=True)
         conn.close()
     finally:
         server.stop()
-    engine = "postgresql" if url.startswith("postgres") else "sqlite"
-    summary = {
-        "benchmark": "live_api",
-        "when": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-        "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
-        "engine": engine,
-        "polls": args.polls,
-        "poll_interval_s": args.poll_interval_s,
-        "live_interval_s": args.live_interval_s,
-        "target_ms": args.target_ms,
-        "build_s": None if build_s is None else round(build_s, 1),
-        "results": results,
-    }
-    print(json.dumps(summary, separators=(",", ":")))
+    list_api.print_summary(
+        "live_api", url, build_s, results, polls=args.polls, poll_interval_s=args.poll_interval_s,
+        live_interval_s=args.live_interval_s, target_ms=args.target_ms,
+    )  # fmt: skip
     return 1 if failed else 0
 
 
