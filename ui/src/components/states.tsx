@@ -57,3 +57,57 @@ export function FullPageMessage({
     </main>
   );
 }
+
+/** What an infinite-scroll query exposes to its foot. */
+interface MoreQuery {
+  isFetchingNextPage: boolean;
+  isError: boolean;
+  error: Error | null;
+  hasNextPage: boolean;
+  fetchNextPage: () => unknown;
+}
+
+/** The foot of an infinite list: how many rows are loaded, "loading more", a failed next page with
+ * Retry, or the end. One place, so every list says it the same way. */
+export function ScrollFoot({
+  query,
+  count,
+  singular,
+  plural,
+  end,
+  className,
+  testId,
+  textClassName,
+  hint,
+}: {
+  query: MoreQuery;
+  count: number;
+  singular: string;
+  plural: string;
+  end: string; // ", end of the list"
+  className: string;
+  testId: string;
+  textClassName?: string;
+  hint?: ReactNode;
+}) {
+  return (
+    <div className={className} role="status" data-testid={testId} data-loaded={count}>
+      {query.isFetchingNextPage ? (
+        <Spinner label={`${count} ${plural} loaded, loading more…`} />
+      ) : query.isError && count > 0 ? (
+        <span className="error-text">
+          Could not load more: {query.error?.message}{" "}
+          <button type="button" className="button button-quiet" onClick={() => void query.fetchNextPage()}>
+            Retry
+          </button>
+        </span>
+      ) : count > 0 ? (
+        <span className={textClassName}>
+          {count} {count === 1 ? singular : plural}
+          {query.hasNextPage ? " loaded, scroll for more" : end}
+          {hint}
+        </span>
+      ) : null}
+    </div>
+  );
+}

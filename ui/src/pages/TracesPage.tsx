@@ -10,7 +10,7 @@ import { apiRequest } from "../api/client";
 import type { Page, TraceSummary } from "../api/types";
 import { useAuth } from "../auth/auth";
 import { useProjectInUrl, useProjectQuery } from "../auth/projectInUrl";
-import { EmptyState, ErrorBanner, Spinner } from "../components/states";
+import { EmptyState, ErrorBanner, ScrollFoot, Spinner } from "../components/states";
 import { CompareButton, compareColumn, SELECT_COLUMN_WIDTH, useCompareSelection } from "../compare/selection";
 import { FilterBar } from "../traces/FilterBar";
 import { GRID_TEMPLATE, traceColumns } from "../traces/columns";
@@ -289,27 +289,21 @@ export function TracesPage() {
             })}
           </div>
         </div>
-        <div className="table-foot" role="status" data-testid="list-status" data-loaded={rows.length}>
-          {query.isFetchingNextPage ? (
-            <Spinner label={`${rows.length} traces loaded, loading more…`} />
-          ) : query.isError && rows.length > 0 ? (
-            <span className="error-text">
-              Could not load more: {query.error.message}{" "}
-              <button type="button" className="button button-quiet" onClick={() => void query.fetchNextPage()}>
-                Retry
-              </button>
+        <ScrollFoot
+          query={query}
+          count={rows.length}
+          singular="trace"
+          plural="traces"
+          end=", end of the list"
+          className="table-foot"
+          testId="list-status"
+          hint={
+            <span className="muted keys-hint">
+              {" "}
+              · <kbd>j</kbd>/<kbd>k</kbd> move, <kbd>Enter</kbd> opens
             </span>
-          ) : rows.length > 0 ? (
-            <span>
-              {rows.length} {rows.length === 1 ? "trace" : "traces"}
-              {query.hasNextPage ? " loaded, scroll for more" : ", end of the list"}
-              <span className="muted keys-hint">
-                {" "}
-                · <kbd>j</kbd>/<kbd>k</kbd> move, <kbd>Enter</kbd> opens
-              </span>
-            </span>
-          ) : null}
-        </div>
+          }
+        />
       </div>
     </main>
   );

@@ -9,7 +9,7 @@ import { apiRequest } from "../api/client";
 import type { Page } from "../api/types";
 import { useAuth } from "../auth/auth";
 import { useProjectInUrl, useProjectQuery } from "../auth/projectInUrl";
-import { EmptyState, ErrorBanner, Spinner } from "../components/states";
+import { EmptyState, ErrorBanner, ScrollFoot, Spinner } from "../components/states";
 import { formatAge, formatCost, formatTimestamp, formatTokens } from "../format";
 import { RangeSelect } from "./RangeSelect";
 import { rangeFromSearch, rangeToApi, rangeToSearch, type TimeRange } from "./range";
@@ -183,23 +183,15 @@ export function GroupList({ kind, title, idField, idLabel, detailPath }: GroupLi
             })}
           </div>
         </div>
-        <div className="table-foot" role="status" data-testid="list-status" data-loaded={rows.length}>
-          {query.isFetchingNextPage ? (
-            <Spinner label={`${rows.length} ${kind} loaded, loading more…`} />
-          ) : query.isError && rows.length > 0 ? (
-            <span className="error-text">
-              Could not load more: {query.error.message}{" "}
-              <button type="button" className="button button-quiet" onClick={() => void query.fetchNextPage()}>
-                Retry
-              </button>
-            </span>
-          ) : rows.length > 0 ? (
-            <span>
-              {rows.length} {rows.length === 1 ? noun : kind}
-              {query.hasNextPage ? " loaded, scroll for more" : ", end of the list"}
-            </span>
-          ) : null}
-        </div>
+        <ScrollFoot
+          query={query}
+          count={rows.length}
+          singular={noun}
+          plural={kind}
+          end=", end of the list"
+          className="table-foot"
+          testId="list-status"
+        />
       </div>
     </main>
   );

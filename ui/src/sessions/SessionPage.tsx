@@ -11,7 +11,7 @@ import { ApiError, apiRequest } from "../api/client";
 import { useAuth } from "../auth/auth";
 import { useProjectInUrl, useProjectQuery } from "../auth/projectInUrl";
 import { JsonTree } from "../components/JsonTree";
-import { EmptyState, ErrorBanner, Spinner } from "../components/states";
+import { EmptyState, ErrorBanner, ScrollFoot, Spinner } from "../components/states";
 import { formatAge, formatCost, formatLatency, formatTimestamp, formatTokens } from "../format";
 import { tracesPath } from "./range";
 import { wordsView } from "./turnView";
@@ -141,23 +141,16 @@ export function SessionPage() {
             </div>
           ))}
         </div>
-        <div className="thread-foot" role="status" data-testid="thread-status" data-loaded={turns.length}>
-          {query.isFetchingNextPage ? (
-            <Spinner label={`${turns.length} turns loaded, loading more…`} />
-          ) : query.isError && turns.length > 0 ? (
-            <span className="error-text">
-              Could not load more: {query.error.message}{" "}
-              <button type="button" className="button button-quiet" onClick={() => void query.fetchNextPage()}>
-                Retry
-              </button>
-            </span>
-          ) : turns.length > 0 ? (
-            <span className="muted">
-              {turns.length} {turns.length === 1 ? "turn" : "turns"}
-              {query.hasNextPage ? " loaded, scroll for more" : ", end of the session"}
-            </span>
-          ) : null}
-        </div>
+        <ScrollFoot
+          query={query}
+          count={turns.length}
+          singular="turn"
+          plural="turns"
+          end=", end of the session"
+          className="thread-foot"
+          testId="thread-status"
+          textClassName="muted"
+        />
       </div>
     </main>
   );
