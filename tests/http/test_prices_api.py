@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import re
-import subprocess
-import sys
 from datetime import UTC, datetime
 from decimal import Decimal
 
 import httpx
 
+from tests.support.accounts import new_secret
 from tests.support.otel import protobuf_exporter, provider_with
 from tests.support.server import SECRET_KEY, TheodoliteServer
 
@@ -84,12 +82,7 @@ def test_bad_prices_are_refused_with_a_reason(server: TheodoliteServer) -> None:
 
 def test_another_project_does_not_see_or_use_the_price(server: TheodoliteServer) -> None:
     call(server, "PUT", "/api/v1/prices", json=PRICE)
-    created = subprocess.run(
-        [sys.executable, "-m", "theodolite", "keys", "create", "--project", "other", "--database-url",
-         server.database_url],
-        capture_output=True, text=True, timeout=60, check=True,
-    ).stdout  # fmt: skip
-    other = re.search(r"secret key: (\S+)", created).group(1)
+    other = new_secret(server.database_url, "other")[1]
     assert call(server, "GET", "/api/v1/prices", secret=other).json() == {"data": []}
     lookup = call(server, "GET", "/api/v1/prices/lookup", secret=other, params={"model": "acme-llm-v2"})
     assert lookup.status_code == 404

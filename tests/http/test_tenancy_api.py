@@ -8,8 +8,6 @@ answered may depend on the other's existence.
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 import time
 import uuid
 from datetime import UTC, datetime
@@ -18,6 +16,7 @@ import httpx
 import pytest
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceResponse
 
+from tests.support.accounts import new_secret
 from tests.support.otlp_bodies import request_of, span
 from tests.support.server import SECRET_KEY, TheodoliteServer
 
@@ -27,13 +26,7 @@ PROTOBUF = {"Content-Type": "application/x-protobuf"}
 @pytest.fixture(scope="module")
 def other_secret(server: TheodoliteServer) -> str:
     """The secret key of a second project on the same server."""
-    result = subprocess.run(
-        [sys.executable, "-m", "theodolite", "keys", "create", "--project", "other",
-         "--database-url", server.database_url],
-        capture_output=True, text=True, timeout=60,
-    )  # fmt: skip
-    assert result.returncode == 0, result.stderr
-    return next(line.split(": ", 1)[1] for line in result.stdout.splitlines() if line.startswith("secret key"))
+    return new_secret(server.database_url, "other")[1]
 
 
 def export(server: TheodoliteServer, secret: str, body: bytes) -> bytes:

@@ -9,13 +9,12 @@ of Japanese or Chinese characters.
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from opentelemetry.trace import NonRecordingSpan, SpanContext, TraceFlags, set_span_in_context
 
+from tests.support.accounts import new_secret
 from tests.support.otel import protobuf_exporter, provider_with
 from tests.support.server import SECRET_KEY, TheodoliteServer
 
@@ -63,13 +62,7 @@ def send(server: TheodoliteServer, secret: str, name: str, start: datetime, ques
 
 @pytest.fixture(scope="module")
 def other_secret(server: TheodoliteServer) -> str:
-    result = subprocess.run(
-        [sys.executable, "-m", "theodolite", "keys", "create", "--project", "other",
-         "--database-url", server.database_url],
-        capture_output=True, text=True, timeout=60,
-    )  # fmt: skip
-    assert result.returncode == 0, result.stderr
-    return next(line.split(": ", 1)[1] for line in result.stdout.splitlines() if line.startswith("secret key"))
+    return new_secret(server.database_url, "other")[1]
 
 
 @pytest.fixture(scope="module")
