@@ -3,8 +3,8 @@
 // in the DOM. The time range is in the URL; a row opens the session or the user.
 import { useInfiniteQuery } from "@tanstack/react-query";
 import { useVirtualizer } from "@tanstack/react-virtual";
-import { useEffect, useMemo, useRef, useState } from "react";
-import { useNavigate, useSearchParams } from "react-router";
+import { useEffect, useMemo, useRef } from "react";
+import { useNavigate } from "react-router";
 import { apiRequest } from "../api/client";
 import type { Page } from "../api/types";
 import { useAuth } from "../auth/auth";
@@ -12,7 +12,8 @@ import { useProjectInUrl, useProjectQuery } from "../auth/projectInUrl";
 import { EmptyState, ErrorBanner, ScrollFoot, Spinner } from "../components/states";
 import { formatAge, formatCost, formatTimestamp, formatTokens } from "../format";
 import { RangeSelect } from "./RangeSelect";
-import { rangeFromSearch, rangeToApi, rangeToSearch, type TimeRange } from "./range";
+import type { TimeRange } from "./range";
+import { useUrlRange } from "./useUrlRange";
 import type { GroupSummary } from "./types";
 
 const PAGE_SIZE = 50;
@@ -35,14 +36,8 @@ export function GroupList({ kind, title, idField, idLabel, detailPath }: GroupLi
   useProjectInUrl();
   const projectQuery = useProjectQuery();
   const navigate = useNavigate();
-  const [searchParams, setSearchParams] = useSearchParams();
-  const range = useMemo(() => rangeFromSearch(searchParams), [searchParams]);
-  // A relative range is resolved once per view (every page of a scroll has the same bounds).
-  const rangeKey = rangeToSearch(range);
-  const [refreshes, setRefreshes] = useState(0);
-  // A new range, or Refresh: resolved again now.
-  const loadedAt = useMemo(() => Date.now(), [rangeKey, refreshes]);
-  const apiParams = useMemo(() => rangeToApi(range, loadedAt).toString(), [range, loadedAt]);
+  const { range, rangeKey, setRange, refresh, ...resolved } = useUrlRange(projectQuery);
+  const apiParams = resolved.apiParams.toString();
 
   const query = useInfiniteQuery({
     queryKey: [kind, project, apiParams],
@@ -74,12 +69,6 @@ export function GroupList({ kind, title, idField, idLabel, detailPath }: GroupLi
     }
   }, [lastVisible, rows.length, hasNextPage, isFetchingNextPage, isError, fetchNextPage]);
 
-  const setRange = (next: TimeRange) => {
-    const params = new URLSearchParams(rangeToSearch(next));
-    const projectName = new URLSearchParams(projectQuery).get("project");
-    if (projectName !== null) params.set("project", projectName);
-    setSearchParams(params);
-  };
   const open = (id: string) => navigate(detailPath(id, range, projectQuery));
   const firstLoad = query.isPending && project !== null;
   const noun = kind === "sessions" ? "session" : "user";
@@ -93,7 +82,7 @@ export function GroupList({ kind, title, idField, idLabel, detailPath }: GroupLi
           <button
             type="button"
             className="button"
-            onClick={() => setRefreshes((n) => n + 1)}
+            onClick={refresh}
             disabled={query.isFetching && !query.isError}
           >
             Refresh

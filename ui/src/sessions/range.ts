@@ -25,12 +25,17 @@ export function rangeToApi(range: TimeRange, now: number): URLSearchParams {
   return filtersToApiParams({ ...EMPTY_FILTERS, ...range }, now);
 }
 
-/** A page's query string: the range first, then the project when the user has several. */
-export function withRange(path: string, range: TimeRange, projectQuery: string): string {
+/** A page's URL keys: the range first, then the project when the user has several. */
+export function rangeSearchParams(range: TimeRange, projectQuery: string): URLSearchParams {
   const params = new URLSearchParams(rangeToSearch(range));
   const project = new URLSearchParams(projectQuery).get("project");
   if (project !== null) params.set("project", project);
-  const query = params.toString();
+  return params;
+}
+
+/** A page's path with its query string (`rangeSearchParams`). */
+export function withRange(path: string, range: TimeRange, projectQuery: string): string {
+  const query = rangeSearchParams(range, projectQuery).toString();
   return query ? `${path}?${query}` : path;
 }
 

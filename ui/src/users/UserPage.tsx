@@ -1,15 +1,16 @@
 // /users/{id}: one user's cost, tokens and traces in a time range (in the URL), their activity by
 // UTC day (uPlot), and their latest traces; from GET /api/v1/users/{id}.
 import { useQuery } from "@tanstack/react-query";
-import { lazy, Suspense, useMemo, useState } from "react";
-import { Link, useNavigate, useParams, useSearchParams } from "react-router";
+import { lazy, Suspense, useMemo } from "react";
+import { Link, useNavigate, useParams } from "react-router";
 import { ApiError, apiRequest } from "../api/client";
 import { useAuth } from "../auth/auth";
 import { useProjectInUrl, useProjectQuery } from "../auth/projectInUrl";
 import { EmptyState, ErrorBanner, Spinner } from "../components/states";
 import { formatAge, formatCost, formatLatency, formatTimestamp, formatTokens } from "../format";
 import { RangeSelect } from "../sessions/RangeSelect";
-import { rangeFromSearch, rangeToApi, rangeToSearch, type TimeRange, tracesPath, withRange } from "../sessions/range";
+import { tracesPath, withRange } from "../sessions/range";
+import { useUrlRange } from "../sessions/useUrlRange";
 import type { UserDetail } from "../sessions/types";
 import { dailyColumns } from "./series";
 
@@ -22,13 +23,7 @@ export function UserPage() {
   useProjectInUrl();
   const projectQuery = useProjectQuery();
   const navigate = useNavigate();
-  const [searchParams, setSearchParams] = useSearchParams();
-  const range = useMemo(() => rangeFromSearch(searchParams), [searchParams]);
-  const rangeKey = rangeToSearch(range);
-  const [refreshes, setRefreshes] = useState(0);
-  // A relative range is resolved when the view opens (and on Refresh).
-  const loadedAt = useMemo(() => Date.now(), [rangeKey, refreshes]);
-  const apiParams = useMemo(() => rangeToApi(range, loadedAt), [range, loadedAt]);
+  const { range, loadedAt, apiParams, setRange, refresh } = useUrlRange(projectQuery);
   const query = useQuery({
     queryKey: ["user", project, userId, apiParams.toString()],
     queryFn: ({ signal }) =>
@@ -41,12 +36,6 @@ export function UserPage() {
     () => dailyColumns(user?.daily ?? [], apiParams.get("from"), chartTo),
     [user, apiParams, chartTo],
   );
-  const setRange = (next: TimeRange) => {
-    const params = new URLSearchParams(rangeToSearch(next));
-    const projectName = new URLSearchParams(projectQuery).get("project");
-    if (projectName !== null) params.set("project", projectName);
-    setSearchParams(params);
-  };
   const tracesOfUser = tracesPath(range, { user: userId }, projectQuery);
   const notFound = query.isError && query.error instanceof ApiError && query.error.status === 404;
   const cost = user ? formatCost(user) : null;
@@ -61,7 +50,7 @@ export function UserPage() {
         <div className="page-actions">
           {query.isFetching && user ? <Spinner label="Updating…" /> : null}
           <RangeSelect value={range} onChange={setRange} />
-          <button type="button" className="button" onClick={() => setRefreshes((n) => n + 1)}>
+          <button type="button" className="button" onClick={refresh}>
             Refresh
           </button>
           <Link className="button" to={tracesOfUser} data-testid="user-traces-link">
