@@ -93,10 +93,18 @@ def assert_indexed(plans: list[tuple[str, list[str]]], driving_index: str) -> No
             assert driving_index in plan[0] and "sqlite_autoindex_observations_1 (trace_id=?)" in joined, (sql, plan)
 
 
-def test_a_users_series_reads_the_users_traces_then_their_observations(sqlite_database: Database) -> None:
+def test_a_users_series_reads_the_users_traces_then_their_totals(sqlite_database: Database) -> None:
     project = 1
+    detail = group_detail.get_user(sqlite_database, project, "u1")
+    assert detail["trace_count"] == 8 and detail["observation_count"] == 16 and detail["input_tokens"] == 8 * 12
     plans = plans_of(sqlite_database, lambda: group_detail.get_user(sqlite_database, project, "u1"))
-    assert any("JOIN observations" in sql for sql, _ in plans)
+    series = [(sql, plan) for sql, plan in plans if "JOIN trace_totals" in sql]
+    assert series, "the daily series reads trace_totals"
+    for sql, plan in series:
+        joined = " | ".join(plan)
+        # The user's traces by their index, then each one's totals row by its whole key.
+        assert "ix_traces_project_user" in plan[0] and "SCAN trace_totals" not in joined, (sql, plan)
+        assert "trace_totals USING PRIMARY KEY (project_id=? AND timestamp=? AND trace_id=?)" in joined, (sql, plan)
     assert_indexed(plans, "ix_traces_project_user")
 
 

@@ -1,8 +1,9 @@
 """One session as a thread of turns, and one user's totals and daily activity.
 
 Both read through the traces' partial indexes (project_id, session_id, timestamp) and
-(project_id, user_id, timestamp), then the observations of just those traces by their
-(trace_id, id) key: neither scans a time range of the project. The joins to observations
+(project_id, user_id, timestamp), then, for a session, the observations of just those traces by
+their (trace_id, id) key and, for a user's daily series, each trace's `trace_totals` row by its
+key: neither scans a time range of the project. The joins to observations
 deliberately test no `observations.project_id`: a trace's storage key belongs to one project
 (`storage.trace_keys`), so `o.trace_id = t.id` already keeps the project's rows, and given a
 condition on it SQLite's planner preferred (project_id, start_time), reading every observation
@@ -35,13 +36,14 @@ from theodolite.query.traces import TraceFilter, list_traces
 from theodolite.storage import tables
 from theodolite.storage.dictionaries import load_dictionaries
 from theodolite.storage.engine import Database
-from theodolite.storage.expressions import utc_day
+from theodolite.storage.expressions import ordered_join, utc_day
 from theodolite.storage.payloads import MissingDictionaryError
 from theodolite.storage.trace_keys import wire_trace_id
 
 t = tables.traces
 o = tables.observations
 p = tables.observation_payloads
+tt = tables.trace_totals
 
 GENERATION = "generation"
 RECENT_TRACES = 20
@@ -200,44 +202,54 @@ def get_user(
         known = conn.execute(select(t.c.id).where(t.c.project_id == project_id, t.c.user_id == user_id).limit(1))
         if known.first() is None:
             raise NotFoundError(f"user {user_id} not found")
-        traces_by_day = conn.execute(
+        # Per-trace totals (`trace_totals`, one row per trace), not the observations: a user with
+        # 4,500 traces in a week has ~25,000 observations; reading them took 230 ms p95.
+        per_day = conn.execute(
             select(day, func.count().label("n"), func.min(t.c.timestamp).label("first"),
-                   func.max(t.c.timestamp).label("last"))
+                   func.max(t.c.timestamp).label("last"), *_summed_totals())
+            # In this order: given no statistics of trace_totals SQLite drove from it (every trace).
+            .select_from(ordered_join(t, tt, and_(tt.c.project_id == t.c.project_id,
+                                                  tt.c.timestamp == t.c.timestamp, tt.c.trace_id == t.c.id)))
             .where(*conditions).group_by(day)
         ).all()  # fmt: skip
-        sums_by_day = conn.execute(
-            select(day, *observation_totals_columns())
-            .select_from(t.join(o, o.c.trace_id == t.c.id))
-            .where(*conditions)
-            .group_by(day)
-        ).all()
     recent, _ = list_traces(
         database, project_id, TraceFilter(start=start, end=end, user_id=user_id), limit=RECENT_TRACES
     )
-    sums = {_day_text(row.day): row for row in sums_by_day}
     series = []
-    for row in sorted(traces_by_day, key=lambda r: _day_text(r.day)):
-        key = _day_text(row.day)
-        totals = totals_from_row(sums[key]) if key in sums else empty_totals()
-        series.append({"day": key, "trace_count": row.n} | totals)
-    first = min((row.first for row in traces_by_day), default=None)
-    last = max((row.last for row in traces_by_day), default=None)
+    for row in sorted(per_day, key=lambda r: _day_text(r.day)):
+        series.append({"day": _day_text(row.day), "trace_count": row.n} | totals_from_row(row))
+    first = min((row.first for row in per_day), default=None)
+    last = max((row.last for row in per_day), default=None)
     return {
         "user_id": user_id,
-        "trace_count": sum(row.n for row in traces_by_day),
+        "trace_count": sum(row.n for row in per_day),
         "first_seen": first,
         "last_seen": last,
-        **totals_from_row(_summed(list(sums.values()))),
+        **totals_from_row(_summed(per_day)),
         "daily": series,
         "recent_traces": recent,
     }
+
+
+def _summed_totals() -> list[Any]:
+    """The columns `totals_from_row` reads, summed over traces' `trace_totals` rows (a cost stays
+    NULL unless some trace has a known one, as over observations)."""
+    return [
+        *(func.coalesce(func.sum(tt.c[name]), 0).label(name) for name in _COUNTS),
+        func.sum(tt.c.total_cost).label("total_cost"),
+        func.sum(tt.c.saved_cost).label("saved_cost"),
+    ]
+
+
+_COUNTS = ("observation_count", "input_tokens", "output_tokens", "total_tokens", "unpriced_count", "not_billed_count",
+           "error_count")  # fmt: skip
 
 
 def _day_text(value: Any) -> str:
     return value.isoformat() if isinstance(value, date) else str(value)[:10]
 
 
-def _summed(rows: list[Any]) -> SimpleNamespace:
+def _summed(rows: Any) -> SimpleNamespace:
     """The raw aggregate columns of several groups added up, unknowns (None) staying unknown
     unless some group knows them: what one query over all the groups would have returned."""
 
@@ -245,10 +257,8 @@ def _summed(rows: list[Any]) -> SimpleNamespace:
         known = [getattr(row, name) for row in rows if getattr(row, name) is not None]
         return sum((Decimal(str(value)) for value in known), Decimal(0)) if known else None
 
-    counts = ("observation_count", "input_tokens", "output_tokens", "total_tokens", "unpriced_count",
-              "not_billed_count", "error_count")  # fmt: skip
     return SimpleNamespace(
-        **{name: sum(int(getattr(row, name) or 0) for row in rows) for name in counts},
+        **{name: sum(int(getattr(row, name) or 0) for row in rows) for name in _COUNTS},
         total_cost=total("total_cost"),
         saved_cost=total("saved_cost"),
     )
