@@ -233,6 +233,16 @@ def test_the_project_switcher_shows_the_other_projects_traces(page: Page, demo_s
     page.go_back()
     expect(page.get_by_label("Project")).to_have_value(DEMO_PROJECT)
     expect(rows(page).first.get_by_text("ERROR")).to_be_visible()
+    # Switching stays in the section: a list page stays itself, one trace becomes the trace list.
+    page.goto(f"/sessions?project={DEMO_PROJECT}")
+    page.get_by_label("Project").select_option("zz-empty-project")
+    expect(page).to_have_url(re.compile(r"/sessions\?project=zz-empty-project$"))
+    trace_id = api_ids(demo_server)[0]
+    page.goto(f"/traces/{trace_id}?project={DEMO_PROJECT}")
+    expect(page.get_by_test_id("trace-id")).to_have_text(trace_id)
+    page.get_by_label("Project").select_option("zz-empty-project")
+    expect(page).to_have_url(re.compile(r"/traces\?project=zz-empty-project$"))
+    expect(page.get_by_test_id("empty-state")).to_contain_text("No traces yet")
 
 
 def test_a_filter_that_matches_nothing_says_so_and_offers_to_clear(page: Page) -> None:

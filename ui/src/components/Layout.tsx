@@ -1,11 +1,13 @@
 import { useState } from "react";
-import { Link, NavLink, Outlet, useNavigate } from "react-router";
+import { Link, NavLink, Outlet, useLocation, useNavigate } from "react-router";
 import { useAuth } from "../auth/auth";
+import { sectionPath } from "./sectionPath";
 import { ErrorBanner } from "./states";
 
 export function Layout() {
   const { me, project, setProject, signOut } = useAuth();
   const navigate = useNavigate();
+  const location = useLocation();
   const [signOutError, setSignOutError] = useState<string | null>(null);
   if (!me) return null;
   const onSignOut = async () => {
@@ -39,7 +41,8 @@ export function Layout() {
                 value={project ?? ""}
                 onChange={(event) => {
                   setProject(event.target.value);
-                  navigate(`/traces?project=${encodeURIComponent(event.target.value)}`);
+                  // The same section of the other project; a page's own filters are left behind.
+                  navigate(`${sectionPath(location.pathname)}?project=${encodeURIComponent(event.target.value)}`);
                 }}
               >
                 {me.projects.map((p) => (
