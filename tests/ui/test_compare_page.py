@@ -105,6 +105,13 @@ def test_two_traces_chosen_in_the_list_are_compared_and_the_url_reproduces_it(
     expect(page.get_by_test_id("diff-input-summary")).to_have_text("+1 line")
     expect(page.get_by_test_id("diff-input").locator(".diff-added")).to_contain_text("capital of Italy")
     chosen_url = page.url
+    # j/k move through the aligned rows, as in a trace.
+    selected = page.locator('[data-testid="compare-row"][aria-selected="true"]')
+    page.keyboard.press("k")
+    expect(selected).to_have_attribute("data-row", page.get_by_test_id("compare-row").nth(1).get_attribute("data-row"))
+    page.keyboard.press("j")
+    expect(page).to_have_url(chosen_url)
+    expect(selected).to_have_count(1)
     page.goto(compare_url)
     check_view()
     page.goto(chosen_url)

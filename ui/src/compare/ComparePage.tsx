@@ -9,6 +9,7 @@ import type { ObservationNode, TraceDetail } from "../api/types";
 import { useAuth } from "../auth/auth";
 import { useProjectInUrl, useProjectQuery } from "../auth/projectInUrl";
 import { ErrorBanner, Spinner } from "../components/states";
+import { usePageKeys } from "../components/usePageKeys";
 import { formatTimestamp } from "../format";
 import { alignTrees, countNodes, firstObservations, type AlignedRow } from "./align";
 import { DiffView } from "./DiffView";
@@ -146,7 +147,7 @@ export function ComparePage() {
     );
   }, [compared, wantedRow]);
 
-  const setParam = (patch: Record<string, string | null>) => {
+  const setParam = (patch: Record<string, string | null>, replace = false) => {
     const next = new URLSearchParams(params);
     for (const [key, value] of Object.entries(patch)) {
       if (value === null) next.delete(key);
@@ -155,8 +156,20 @@ export function ComparePage() {
     const chosen = next.get("project");
     next.delete("project");
     if (chosen) next.set("project", chosen); // the project stays last
-    setParams(next);
+    setParams(next, { replace });
   };
+
+  // j/k (or the arrows) move through the aligned rows, as in a trace; not while typing.
+  usePageKeys((event) => {
+    if (!compared || compared.rows.length === 0) return;
+    const step = event.key === "j" || event.key === "ArrowDown" ? 1 : event.key === "k" || event.key === "ArrowUp" ? -1 : 0;
+    if (step === 0) return;
+    event.preventDefault();
+    const here = selected ? compared.rows.indexOf(selected) : -1;
+    const row = compared.rows[Math.max(0, Math.min(compared.rows.length - 1, here + step))]!;
+    setParam({ row: row.key }, true);
+    document.querySelector(`[data-testid="compare-row"][data-row="${CSS.escape(row.key)}"]`)?.scrollIntoView({ block: "nearest" });
+  });
 
   if (a === "" || b === "") {
     return (
@@ -234,6 +247,7 @@ export function ComparePage() {
                     role="row"
                     tabIndex={0}
                     data-testid="compare-row"
+                    data-row={row.key}
                     data-state={state}
                     aria-selected={row === selected}
                     className={`compare-row compare-${state} ${row === selected ? "selected" : ""}`}

@@ -11,6 +11,7 @@ import type { Page, TraceSummary } from "../api/types";
 import { useAuth } from "../auth/auth";
 import { useProjectInUrl, useProjectQuery } from "../auth/projectInUrl";
 import { EmptyState, ErrorBanner, ScrollFoot, Spinner } from "../components/states";
+import { usePageKeys } from "../components/usePageKeys";
 import { CompareButton, compareColumn, SELECT_COLUMN_WIDTH, useCompareSelection } from "../compare/selection";
 import { FilterBar } from "../traces/FilterBar";
 import { GRID_TEMPLATE, traceColumns } from "../traces/columns";
@@ -158,28 +159,22 @@ export function TracesPage() {
   );
 
   // j/k (or the arrows) move, Enter opens; not while typing in a filter.
-  useEffect(() => {
-    const onKey = (event: KeyboardEvent) => {
-      const target = event.target as HTMLElement | null;
-      if (target && (target.isContentEditable || ["INPUT", "SELECT", "TEXTAREA"].includes(target.tagName))) return;
-      if (event.metaKey || event.ctrlKey || event.altKey) return;
-      if (rows.length === 0) return;
-      let next: number | null = null;
-      if (event.key === "j" || event.key === "ArrowDown") next = Math.min(selected + 1, rows.length - 1);
-      else if (event.key === "k" || event.key === "ArrowUp") next = Math.max(selected - 1, 0);
-      else if (event.key === "Enter" && !(target instanceof HTMLButtonElement || target instanceof HTMLAnchorElement)) {
-        event.preventDefault();
-        open(selected);
-        return;
-      }
-      if (next === null) return;
+  usePageKeys((event) => {
+    if (rows.length === 0) return;
+    const target = event.target as HTMLElement | null;
+    let next: number | null = null;
+    if (event.key === "j" || event.key === "ArrowDown") next = Math.min(selected + 1, rows.length - 1);
+    else if (event.key === "k" || event.key === "ArrowUp") next = Math.max(selected - 1, 0);
+    else if (event.key === "Enter" && !(target instanceof HTMLButtonElement || target instanceof HTMLAnchorElement)) {
       event.preventDefault();
-      setSelected(next);
-      virtualizer.scrollToIndex(next, { align: "auto" });
-    };
-    window.addEventListener("keydown", onKey);
-    return () => window.removeEventListener("keydown", onKey);
-  }, [rows.length, selected, open, virtualizer]);
+      open(selected);
+      return;
+    }
+    if (next === null) return;
+    event.preventDefault();
+    setSelected(next);
+    virtualizer.scrollToIndex(next, { align: "auto" });
+  });
 
   const filterCount = activeFilterCount(filters);
   const firstLoad = query.isPending && project !== null;

@@ -17,26 +17,12 @@ import { formatMs } from "./format";
 import { ObservationPanel } from "./ObservationPanel";
 import { SpanRow } from "./SpanRow";
 import { allParents, buildTree, hasChildren, indexById, isAncestor, revealed, visibleRows, withAncestors } from "./tree";
+import { usePageKeys } from "../components/usePageKeys";
 import type { TraceSearchResult, TraceSkeleton } from "./types";
 import "./trace.css";
 
 export const ROW_HEIGHT_PX = 28;
 const EMPTY: ReadonlySet<number> = new Set();
-
-function usePageKeys(handler: (event: KeyboardEvent) => void) {
-  const latest = useRef(handler);
-  latest.current = handler;
-  useEffect(() => {
-    const onKey = (event: KeyboardEvent) => {
-      const target = event.target as HTMLElement | null;
-      if (target && (["INPUT", "SELECT", "TEXTAREA"].includes(target.tagName) || target.isContentEditable)) return;
-      if (event.metaKey || event.ctrlKey || event.altKey) return;
-      latest.current(event);
-    };
-    window.addEventListener("keydown", onKey);
-    return () => window.removeEventListener("keydown", onKey);
-  }, []);
-}
 
 /** One view per trace: another trace (a link, back/forward) starts with its own tree state. */
 export function TracePage() {
