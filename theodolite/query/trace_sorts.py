@@ -1,10 +1,11 @@
 """The trace list in any order but the default: by name, user, session, tags, latency, tokens, cost,
 level or a named score, and the filters on cost, latency and scores.
 
-Each order reads one index range, already in its order: `trace_totals`' indexes (project, value,
-timestamp, trace id) for the values summed from observations, the traces' (project, user or
-session, timestamp) indexes, `trace_scores`' (project, name, value, trace id) for a score
-(`storage/trace_totals.py` says how the writer keeps them). Ties are broken by timestamp then id,
+An order on a value summed from observations (name, tags, latency, tokens, cost, level) reads
+chunks of `trace_totals` sorted with a LIMIT (`sorted_chunks.py`: no index per order, which cost
+the ingest writer a random insert per trace); user and session read the traces' (project, user or
+session, timestamp) indexes, a score `trace_scores`' (project, name, value, trace id), each
+already in its order; a filter matching few traces drives any order (`small_set`, below). Ties are broken by timestamp then id,
 in the same direction (a score's by trace id), so that the cursor is a keyset: the last row's
 (value, timestamp, id), and the next page is the rows after it in the index.
 

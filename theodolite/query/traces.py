@@ -16,7 +16,7 @@ PostgreSQL can commit seqs out of order, and a moved trace could then repeat.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -27,6 +27,7 @@ from sqlalchemy.engine import Connection
 from theodolite.errors import BadRequestError, NotFoundError
 from theodolite.query.aggregates import empty_totals, totals_from_row, trace_totals
 from theodolite.query.pagination import decode_snapshot_cursor, encode_cursor
+from theodolite.query.sorted_chunks import read_segment, reads_chunks, with_traces
 from theodolite.query.trace_sorts import (
     ScoreFilter,
     Sort,
@@ -225,45 +226,19 @@ def _list_sorted(
         driver, driving = small_set(conn, _candidates(database.dialect_name, project_id, filters, search))
     if driver == []:
         return [], None  # a filter no trace matches
-    when_column, id_column = trace_columns(sort, driver)
     probed = [facet for facet in _facets(filters) if facet != driving]  # the driver's own: all match
-
-    def hidden(column: Any) -> Any:
-        """Without a small set the sort's index must drive; SQLite would rather use an index that one
-        of the other conditions can search (then sort everything it finds): coalesce(x, x) is x to
-        any reader, and searchable by no index."""
-        return column if driver is not None else func.coalesce(column, column)
-
-    range_column = when_column if sort.name == "time" else hidden(when_column)
-    conditions = _conditions(database, project_id, filters, when_column, id_column, probed, range_column=range_column)
-    if search is not None:
-        conditions.append(search_condition(database.dialect_name, project_id, search, id_column))
-    totals_conditions = []
-    for column, bound, above in (
-        (tt.c.total_cost, filters.cost_min, True),
-        (tt.c.total_cost, filters.cost_max, False),
-        (tt.c.latency_s, filters.latency_min, True),
-        (tt.c.latency_s, filters.latency_max, False),
-    ):
-        if bound is not None:
-            totals_conditions.append(hidden(column) >= bound if above else hidden(column) <= bound)
-    conditions += [score.condition(project_id, id_column) for score in filters.scores]
+    totals_conditions = _totals_conditions(filters, hidden=driver is None)
     columns = [t.c[name] for name in TRACE_FIELDS]  # the page's totals are read after, by key
     rows: list[Any] = []
     with database.connect() as conn:
         if snapshot is None:
             snapshot = current_mark(conn)
-        for current in segments(sort):
-            if current < segment:
-                continue
-            keyset = after if current == segment else None
-            statement = segment_statement(
-                sort, current, project_id, conditions, totals_conditions, columns, keyset,
-                snapshot if position else None, limit + 1 - len(rows), driver, database.dialect_name,
-            )  # fmt: skip
-            rows += [(current, row) for row in conn.execute(statement)]
-            if len(rows) > limit:
-                break
+        if reads_chunks(sort, driver):
+            rows = _chunked_rows(conn, database, project_id, filters, search, probed, totals_conditions, columns,
+                                 segment, after, snapshot if position else None, limit)  # fmt: skip
+        else:
+            rows = _statement_rows(conn, database, project_id, filters, search, probed, totals_conditions, columns,
+                                   driver, segment, after, snapshot if position else None, limit)  # fmt: skip
         page = rows[:limit]
         totals = _stored_totals(conn, project_id, [(row.timestamp, row.id) for _, row in page])
         scores = score_means(conn, project_id, [row.id for _, row in page])
@@ -273,6 +248,118 @@ def _list_sorted(
         last_segment, last = page[-1]
         next_cursor = encode_sorted_cursor(sort, last_segment, page_keys(last, sort, last_segment), snapshot)
     return items, next_cursor
+
+
+def _totals_conditions(filters: TraceFilter, *, hidden: bool) -> list[Any]:
+    """The cost and latency bounds, on `trace_totals`. `hidden`: without a small set the sort's own
+    order must drive; SQLite would rather use an index that a bound can search (then sort all it
+    finds): coalesce(x, x) is x to any reader, and searchable by no index."""
+    conditions = []
+    for column, bound, above in (
+        (tt.c.total_cost, filters.cost_min, True),
+        (tt.c.total_cost, filters.cost_max, False),
+        (tt.c.latency_s, filters.latency_min, True),
+        (tt.c.latency_s, filters.latency_max, False),
+    ):
+        if bound is not None:
+            value = func.coalesce(column, column) if hidden else column
+            conditions.append(value >= bound if above else value <= bound)
+    return conditions
+
+
+def _statement_rows(
+    conn: Connection,
+    database: Database,
+    project_id: int,
+    filters: TraceFilter,
+    search: SearchQuery | None,
+    probed: list[tuple[str, str]],
+    totals_conditions: list[Any],
+    columns: list[Any],
+    driver: list[str] | None,
+    segment: int,
+    after: list[Any] | None,
+    snapshot: int | None,
+    limit: int,
+) -> list[tuple[int, Any]]:
+    """(segment, row) pairs of the page and one more, each order's segments read by one statement
+    (`trace_sorts.segment_statement`): time, user, session and score orders, and small sets."""
+    sort = filters.sort
+    when_column, id_column = trace_columns(sort, driver)
+    # Without a small set the order's index must drive: the range is hidden from the planner too.
+    range_column = when_column if sort.name == "time" or driver is not None else func.coalesce(when_column, when_column)
+    conditions = _conditions(database, project_id, filters, when_column, id_column, probed, range_column=range_column)
+    if search is not None:
+        conditions.append(search_condition(database.dialect_name, project_id, search, id_column))
+    conditions += [score.condition(project_id, id_column) for score in filters.scores]
+    rows: list[tuple[int, Any]] = []
+    for current in segments(sort):
+        if current < segment:
+            continue
+        keyset = after if current == segment else None
+        statement = segment_statement(
+            sort, current, project_id, conditions, totals_conditions, columns, keyset, snapshot,
+            limit + 1 - len(rows), driver, database.dialect_name,
+        )  # fmt: skip
+        rows += [(current, row) for row in conn.execute(statement)]
+        if len(rows) > limit:
+            break
+    return rows
+
+
+def _chunked_rows(
+    conn: Connection,
+    database: Database,
+    project_id: int,
+    filters: TraceFilter,
+    search: SearchQuery | None,
+    probed: list[tuple[str, str]],
+    totals_conditions: list[Any],
+    columns: list[Any],
+    segment: int,
+    after: list[Any] | None,
+    snapshot: int | None,
+    limit: int,
+) -> list[tuple[int, Any]]:
+    """The same pairs for an order on a `trace_totals` value, read in chunks (`sorted_chunks.py`).
+    On `trace_totals` itself: the time range, the bounds, and each filter with an index of its own
+    as a set of keys (`trace_id IN (SELECT ...)`: read once per statement, so a filter that the
+    order's first rows rarely meet, such as a cheap model under `sort=cost`, costs one pass, not a
+    chunk after chunk). The filters on the traces' own columns are checked on each chunk's traces."""
+    sort = filters.sort
+    dialect = database.dialect_name
+    on_totals = [tt.c.timestamp >= filters.start] if filters.start is not None else []
+    on_totals += [tt.c.timestamp < filters.end] if filters.end is not None else []
+    on_totals += totals_conditions
+    for candidate in _key_sets(dialect, project_id, filters, search):
+        on_totals.append(tt.c.trace_id.in_(candidate))
+    rest = replace(filters, start=None, end=None, user_id=None, session_id=None)
+    conditions = _conditions(database, project_id, rest, t.c.timestamp, t.c.id, [])
+
+    def passing(chunk_conn: Connection, keys: list[str]) -> set[str]:
+        # No `project_id` test: a storage key is one project's (`trace_keys.py`), and with one
+        # SQLite read the project's traces by that index and tested each against the keys.
+        query = select(t.c.id).where(t.c.id.in_(keys), *conditions)
+        return set(chunk_conn.execute(query).scalars())
+
+    rows: list[tuple[int, Any]] = []
+    for current in segments(sort):
+        if current < segment:
+            continue
+        keyset = after if current == segment else None
+        check = passing if conditions else None
+        found = read_segment(conn, sort, current, project_id, on_totals, check, keyset, snapshot, limit + 1 - len(rows))
+        rows += [(current, row) for row in found]
+        if len(rows) > limit:
+            break
+    return with_traces(conn, project_id, rows, columns)
+
+
+def _key_sets(dialect: str, project_id: int, filters: TraceFilter, search: SearchQuery | None) -> list[Any]:
+    """A SELECT of the matching trace keys for each filter with an index of its own, but the time
+    range and the cost and latency bounds (which hold on `trace_totals` itself)."""
+    on_traces = replace(filters, start=None, end=None, cost_min=None, cost_max=None, latency_min=None, latency_max=None)
+    return [query for _tag, query in _candidates(dialect, project_id, on_traces, search)]
 
 
 def _candidates(
@@ -362,15 +449,17 @@ def _conditions(
     id_column: Any,
     probed: list[tuple[str, str]],
     range_column: Any = None,
+    *,
+    with_range: bool = True,
 ) -> list[Any]:
     """The filters but the driving facet's, on a query whose trace timestamp and key are these columns
     (the time range on `range_column`, the timestamp as it should be searched)."""
     level = filters.level.upper() if filters.level is not None else None
     conditions = []
     range_column = when_column if range_column is None else range_column
-    if filters.start is not None:
+    if filters.start is not None and with_range:
         conditions.append(range_column >= filters.start)
-    if filters.end is not None:
+    if filters.end is not None and with_range:
         conditions.append(range_column < filters.end)
     for column, value in (
         (t.c.name, filters.name),

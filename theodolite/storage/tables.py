@@ -353,7 +353,8 @@ auth_sessions = Table(
 )
 
 # Per-trace totals over its observations (`storage/trace_totals.py` says how the writer keeps them):
-# the trace list's sorts and its cost and latency filters read one index range of this. Keyed like
+# the trace list's sorts read a time range of it with a LIMIT, no index per order
+# (`query/sorted_chunks.py`; an index per order cost the writer a random insert per trace). Keyed like
 # `trace_facets` by the trace's (timestamp, id), so a new trace appends and its row is re-keyed when
 # a late span moves the trace earlier. Sort keys are nullable where a trace may lack the value
 # (no name, no tags, no end time, no known cost): the list puts those last, newest first.
@@ -384,12 +385,6 @@ trace_totals = Table(
     Column("not_billed_count", Integer, nullable=False),
     Column("error_count", Integer, nullable=False),
     Column("level_rank", Integer, nullable=False),  # worst level: 0 DEBUG, 1 DEFAULT, 2 WARNING, 3 ERROR
-    Index("ix_trace_totals_name", "project_id", "name_key", "timestamp", "trace_id"),
-    Index("ix_trace_totals_tags", "project_id", "tags_key", "timestamp", "trace_id"),
-    Index("ix_trace_totals_latency", "project_id", "latency_s", "timestamp", "trace_id"),
-    Index("ix_trace_totals_tokens", "project_id", "total_tokens", "timestamp", "trace_id"),
-    Index("ix_trace_totals_cost", "project_id", "total_cost", "timestamp", "trace_id"),
-    Index("ix_trace_totals_level", "project_id", "level_rank", "timestamp", "trace_id"),
     sqlite_with_rowid=False,
 )
 
