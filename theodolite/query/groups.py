@@ -1,17 +1,25 @@
 """Sessions and users: their traces' counts, first and last timestamps, tokens and cost.
 
-Read from `group_rollups`, one row per session and per user that the writer keeps with all-time sums
-of their traces' totals (`storage/trace_totals.py`), so a page is one range of the index (project,
-kind, last seen), not a GROUP BY over every trace.
+Users are read from `group_rollups`, one row per user that the writer keeps with all-time sums of
+their traces' totals (`storage/trace_totals.py`), so a page is one range of the index (project,
+kind, last seen), not a GROUP BY over every trace: a user has thousands of traces.
+
+Sessions are short (the demo's have 3.4 traces on average), so they keep no row of their own, which
+cost the ingest writer two random-order inserts per new session: a page walks the project's traces
+in the time range newest first (`ix_traces_list`), takes each session the first time it comes up,
+reads its latest timestamps in the (project, session, timestamp) index, and sums the page's
+sessions from their traces' `trace_totals` rows. With an end to the range, a session that goes on
+after it is placed by its last trace before the end (its row still shows all of it).
 
 Order: latest activity first (last seen, then key, both descending), with a keyset cursor. As in the
-trace list, the cursor carries a snapshot: a group that changed after the first page (a new trace, a
-new span) is left out of later pages, never returned twice.
+trace list, the cursor carries a snapshot: a user that changed after the first page (a new trace, a
+new span) is left out of later pages, never returned twice; a session with a new trace since is
+newer than the cursor, so it is left out too.
 
-A time range (`from`, `to`) lists the groups active during it: first seen before `to` and last seen
-at or after `from`. Their figures are still all-time (the whole session, everything the user did),
-so a row reads the same whatever the range; summing only a range's part of each group would mean
-grouping that range's traces again at every read.
+A time range (`from`, `to`) lists the users active during it (first seen before `to`, last seen at
+or after `from`) and the sessions with a trace in it. Their figures are still all-time (the whole
+session, everything the user did), so a row reads the same whatever the range; summing only a
+range's part of each group would mean grouping that range's traces again at every read.
 """
 
 from __future__ import annotations
@@ -20,7 +28,7 @@ from datetime import datetime
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import select, tuple_
+from sqlalchemy import and_, case, func, select, tuple_
 
 from theodolite.errors import BadRequestError
 from theodolite.query.aggregates import totals_from_row
@@ -28,8 +36,12 @@ from theodolite.query.pagination import decode_cursor, encode_cursor
 from theodolite.query.traces import current_mark
 from theodolite.storage import tables
 from theodolite.storage.engine import Database
+from theodolite.storage.expressions import ordered_join
 
 g = tables.group_rollups
+t = tables.traces
+tt = tables.trace_totals
+WALK_CHUNK = 500  # traces read per step of a sessions page's walk
 
 
 def _list_groups(
@@ -104,7 +116,105 @@ def list_sessions(
     cursor: str | None = None,
 ) -> tuple[list[dict[str, Any]], str | None]:
     """Sessions by latest activity, with trace count, tokens and cost. Blocks."""
-    return _list_groups(database, project_id, "session", "session_id", start=start, end=end, limit=limit, cursor=cursor)
+    bound = None
+    if cursor is not None:
+        last_seen, key, _snapshot = _decode(cursor)
+        bound = (last_seen, key)
+    with database.connect() as conn:
+        snapshot = current_mark(conn)
+        found = _latest_sessions(conn, project_id, start, end, limit + 1, bound)
+        page = found[:limit]
+        sums = _session_sums(conn, project_id, [key for _, key, _ in page])
+    items = []
+    for _, key, last_seen in page:
+        row = sums[key]
+        item = {"session_id": key, "trace_count": row.trace_count, "first_seen": row.first_seen}
+        item["last_seen"] = last_seen
+        item.update(totals_from_row(row))
+        items.append(item)
+    next_cursor = encode_cursor(page[-1][0], page[-1][1], snapshot) if len(found) > limit else None
+    return items, next_cursor
+
+
+def _latest_sessions(
+    conn: Any, project_id: int, start: datetime | None, end: datetime | None, wanted: int,
+    bound: tuple[datetime, str] | None,
+) -> list[tuple[datetime, str, datetime]]:  # fmt: skip
+    """(latest activity in [start, end), session, last seen) of the `wanted` sessions with a trace
+    in [start, end) that come after `bound` in the order (latest activity in the range, session)
+    descending. Without `end` that activity is the session's last seen; with one, a session that
+    goes on after `end` is placed by its last trace before it (a walk of the range alone finds it
+    there; placing it by its last seen would mean reading every trace after `end` first)."""
+    walk = [t.c.project_id == project_id, t.c.session_id.is_not(None)]
+    if start is not None:
+        walk.append(t.c.timestamp >= start)
+    if end is not None:
+        walk.append(t.c.timestamp < end)
+    if bound is not None:
+        walk.append(t.c.timestamp <= bound[0])
+    found: list[tuple[datetime, str, datetime]] = []
+    looked: set[str] = set()
+    after: tuple[datetime, str] | None = None
+    while True:
+        step = walk if after is None else [*walk, tuple_(t.c.timestamp, t.c.id) < tuple_(*after)]
+        rows = conn.execute(
+            select(t.c.timestamp, t.c.id, t.c.session_id)
+            .where(*step)
+            .order_by(t.c.timestamp.desc(), t.c.id.desc())
+            .limit(WALK_CHUNK)
+        ).all()
+        new = list(dict.fromkeys(row.session_id for row in rows if row.session_id not in looked))
+        looked.update(new)
+        for key, (latest, last_seen) in _latest(conn, project_id, new, end).items():
+            if bound is not None and (latest, key) >= bound:
+                continue  # listed on an earlier page, or active since it
+            found.append((latest, key, last_seen))
+        found.sort(reverse=True)
+        # Every session not met yet was last active before the walk's position: once `wanted` are
+        # found after it, no later step can change the page.
+        if len(rows) < WALK_CHUNK or (len(found) >= wanted and found[wanted - 1][0] > rows[-1].timestamp):
+            return found[:wanted]
+        after = (rows[-1].timestamp, rows[-1].id)
+
+
+def _latest(conn: Any, project_id: int, keys: list[str], end: datetime | None) -> dict[str, tuple[datetime, datetime]]:
+    """{session: (its last trace before `end`, its last trace)} from the (project, session,
+    timestamp) index."""
+    if not keys:
+        return {}
+    last = func.max(t.c.timestamp)
+    before_end = last if end is None else func.max(case((t.c.timestamp < end, t.c.timestamp)))
+    rows = conn.execute(
+        select(t.c.session_id, before_end, last)
+        .where(t.c.project_id == project_id, t.c.session_id.in_(keys))
+        .group_by(t.c.session_id)
+    )
+    return {key: (latest, last_seen) for key, latest, last_seen in rows}
+
+
+def _session_sums(conn: Any, project_id: int, keys: list[str]) -> dict[str, Any]:
+    """The page's sessions' all-time figures, summed from their traces' `trace_totals` rows."""
+    if not keys:
+        return {}
+    on = and_(tt.c.project_id == t.c.project_id, tt.c.timestamp == t.c.timestamp, tt.c.trace_id == t.c.id)
+    rows = conn.execute(
+        select(
+            t.c.session_id,
+            func.count().label("trace_count"),
+            func.min(t.c.timestamp).label("first_seen"),
+            *(func.coalesce(func.sum(tt.c[name]), 0).label(name) for name in SUMMED),
+            func.sum(tt.c.total_cost).label("total_cost"),
+            func.sum(tt.c.saved_cost).label("saved_cost"),
+        )
+        .select_from(ordered_join(t, tt, on))  # the sessions' traces first, then each one's totals
+        .where(t.c.project_id == project_id, t.c.session_id.in_(keys))
+        .group_by(t.c.session_id)
+    )
+    return {row.session_id: row for row in rows}
+
+
+SUMMED = ("observation_count", "input_tokens", "output_tokens", "total_tokens", "unpriced_count", "not_billed_count",
+          "error_count")  # fmt: skip
 
 
 def list_users(

@@ -15,11 +15,11 @@ same transaction:
 - `trace_scores`: per (trace, score name) the mean of its numeric and boolean scores, rebuilt from
   `scores` for each trace a commit's scores name (scores may arrive before their trace: the row
   waits under the key the score waits under, and follows it when `writer.py` re-qualifies it).
-- `group_rollups`: per session and per user, all-time sums of their traces' totals, kept by adding
-  each commit's deltas in one upsert. A trace that leaves a group (its session or user changed)
-  makes the writer recount that group from `trace_totals`; a trace whose timestamp moved earlier
-  makes it re-read the group's first and last timestamps from the traces' (project, session /
-  user, timestamp) index (two index lookups).
+- `group_rollups`: per user, all-time sums of their traces' totals, kept by adding
+  each commit's deltas in one upsert. A trace that leaves a user (its user changed) makes the
+  writer recount that user from `trace_totals`; a trace whose timestamp moved earlier makes it
+  re-read the user's first and last timestamps from the traces' (project, user, timestamp) index
+  (two index lookups). Sessions have no row: their list sums their few traces when shown.
 
 `costs recompute` changes costs of stored observations: `refresh_costs` recomputes the totals of
 the traces it touched and adds the differences to their groups.
@@ -52,7 +52,9 @@ SORT_KEY_CHARS = 200  # name and tags sort keys: a PostgreSQL B-tree entry must 
 LEVEL_RANK = {"DEBUG": 0, "DEFAULT": 1, "WARNING": 2, "ERROR": 3}
 NOT_BILLED = "not_billed"
 UNPRICED = "unpriced"
-GROUPS = (("session", "session_id"), ("user", "user_id"))
+# Users only: a session is short, and its list sums its few traces when shown (`query/groups.py`);
+# a row per session cost the writer two random-order inserts per new session.
+GROUPS = (("user", "user_id"),)
 # Sums that add up across observations, traces and groups.
 COUNTS = (
     "observation_count", "input_tokens", "output_tokens", "total_tokens", "priced_count", "saved_count",
