@@ -16,6 +16,7 @@ PostgreSQL can commit seqs out of order, and a moved trace could then repeat.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal
@@ -229,16 +230,26 @@ def _list_sorted(
     probed = [facet for facet in _facets(filters) if facet != driving]  # the driver's own: all match
     totals_conditions = _totals_conditions(filters, hidden=driver is None)
     columns = [t.c[name] for name in TRACE_FIELDS]  # the page's totals are read after, by key
-    rows: list[Any] = []
     with database.connect() as conn:
         if snapshot is None:
             snapshot = current_mark(conn)
+        later = snapshot if position else None  # a first page takes every trace, a later one its snapshot's
         if reads_chunks(sort, driver):
-            rows = _chunked_rows(conn, database, project_id, filters, search, probed, totals_conditions, columns,
-                                 segment, after, snapshot if position else None, limit)  # fmt: skip
+            read = _chunk_reader(conn, database, project_id, filters, search, totals_conditions, later)
         else:
-            rows = _statement_rows(conn, database, project_id, filters, search, probed, totals_conditions, columns,
-                                   driver, segment, after, snapshot if position else None, limit)  # fmt: skip
+            read = _statement_reader(conn, database, project_id, filters, search, probed, totals_conditions,
+                                     columns, driver, later)  # fmt: skip
+        rows: list[tuple[int, Any]] = []
+        for current in segments(sort):  # from the cursor's segment on: those with the value, then without
+            if current < segment:
+                continue
+            rows += [
+                (current, row) for row in read(current, after if current == segment else None, limit + 1 - len(rows))
+            ]
+            if len(rows) > limit:
+                break
+        if reads_chunks(sort, driver):
+            rows = with_traces(conn, project_id, rows, columns)
         page = rows[:limit]
         totals = _stored_totals(conn, project_id, [(row.timestamp, row.id) for _, row in page])
         scores = score_means(conn, project_id, [row.id for _, row in page])
@@ -267,7 +278,10 @@ def _totals_conditions(filters: TraceFilter, *, hidden: bool) -> list[Any]:
     return conditions
 
 
-def _statement_rows(
+SegmentReader = Callable[[int, "list[Any] | None", int], list[Any]]
+
+
+def _statement_reader(
     conn: Connection,
     database: Database,
     project_id: int,
@@ -277,12 +291,9 @@ def _statement_rows(
     totals_conditions: list[Any],
     columns: list[Any],
     driver: list[str] | None,
-    segment: int,
-    after: list[Any] | None,
     snapshot: int | None,
-    limit: int,
-) -> list[tuple[int, Any]]:
-    """(segment, row) pairs of the page and one more, each order's segments read by one statement
+) -> SegmentReader:
+    """(segment, keyset, wanted) -> rows, each segment of the order read by one statement
     (`trace_sorts.segment_statement`): time, user, session and score orders, and small sets."""
     sort = filters.sort
     when_column, id_column = trace_columns(sort, driver)
@@ -292,46 +303,37 @@ def _statement_rows(
     if search is not None:
         conditions.append(search_condition(database.dialect_name, project_id, search, id_column))
     conditions += [score.condition(project_id, id_column) for score in filters.scores]
-    rows: list[tuple[int, Any]] = []
-    for current in segments(sort):
-        if current < segment:
-            continue
-        keyset = after if current == segment else None
+
+    def read(segment: int, keyset: list[Any] | None, wanted: int) -> list[Any]:
         statement = segment_statement(
-            sort, current, project_id, conditions, totals_conditions, columns, keyset, snapshot,
-            limit + 1 - len(rows), driver, database.dialect_name,
+            sort, segment, project_id, conditions, totals_conditions, columns, keyset, snapshot, wanted, driver,
+            database.dialect_name,
         )  # fmt: skip
-        rows += [(current, row) for row in conn.execute(statement)]
-        if len(rows) > limit:
-            break
-    return rows
+        return list(conn.execute(statement))
+
+    return read
 
 
-def _chunked_rows(
+def _chunk_reader(
     conn: Connection,
     database: Database,
     project_id: int,
     filters: TraceFilter,
     search: SearchQuery | None,
-    probed: list[tuple[str, str]],
     totals_conditions: list[Any],
-    columns: list[Any],
-    segment: int,
-    after: list[Any] | None,
     snapshot: int | None,
-    limit: int,
-) -> list[tuple[int, Any]]:
-    """The same pairs for an order on a `trace_totals` value, read in chunks (`sorted_chunks.py`).
-    On `trace_totals` itself: the time range, the bounds, and each filter with an index of its own
-    as a set of keys (`trace_id IN (SELECT ...)`: read once per statement, so a filter that the
-    order's first rows rarely meet, such as a cheap model under `sort=cost`, costs one pass, not a
-    chunk after chunk). The filters on the traces' own columns are checked on each chunk's traces."""
+) -> SegmentReader:
+    """The same for an order on a `trace_totals` value, read in chunks (`sorted_chunks.py`); its
+    rows carry the trace key, not the trace (`with_traces` adds it). On `trace_totals` itself: the
+    time range, the bounds, and each filter with an index of its own as a set of keys (`trace_id IN
+    (SELECT ...)`: read once per statement, so a filter that the order's first rows rarely meet,
+    such as a cheap model under `sort=cost`, costs one pass, not chunk after chunk). The filters on
+    the traces' own columns are checked on each chunk's traces."""
     sort = filters.sort
-    dialect = database.dialect_name
     on_totals = [tt.c.timestamp >= filters.start] if filters.start is not None else []
     on_totals += [tt.c.timestamp < filters.end] if filters.end is not None else []
     on_totals += totals_conditions
-    for candidate in _key_sets(dialect, project_id, filters, search):
+    for candidate in _key_sets(database.dialect_name, project_id, filters, search):
         on_totals.append(tt.c.trace_id.in_(candidate))
     rest = replace(filters, start=None, end=None, user_id=None, session_id=None)
     conditions = _conditions(database, project_id, rest, t.c.timestamp, t.c.id, [])
@@ -342,17 +344,12 @@ def _chunked_rows(
         query = select(t.c.id).where(t.c.id.in_(keys), *conditions)
         return set(chunk_conn.execute(query).scalars())
 
-    rows: list[tuple[int, Any]] = []
-    for current in segments(sort):
-        if current < segment:
-            continue
-        keyset = after if current == segment else None
-        check = passing if conditions else None
-        found = read_segment(conn, sort, current, project_id, on_totals, check, keyset, snapshot, limit + 1 - len(rows))
-        rows += [(current, row) for row in found]
-        if len(rows) > limit:
-            break
-    return with_traces(conn, project_id, rows, columns)
+    check = passing if conditions else None
+
+    def read(segment: int, keyset: list[Any] | None, wanted: int) -> list[Any]:
+        return read_segment(conn, sort, segment, project_id, on_totals, check, keyset, snapshot, wanted)
+
+    return read
 
 
 def _key_sets(dialect: str, project_id: int, filters: TraceFilter, search: SearchQuery | None) -> list[Any]:
