@@ -5,9 +5,9 @@ An order on a value summed from observations (name, tags, latency, tokens, cost,
 chunks of `trace_totals` sorted with a LIMIT (`sorted_chunks.py`: no index per order, which cost
 the ingest writer a random insert per trace); user and session read the traces' (project, user or
 session, timestamp) indexes, a score `trace_scores`' (project, name, value, trace id), each
-already in its order; a filter matching few traces drives any order (`small_set`, below). Ties are broken by timestamp then id,
-in the same direction (a score's by trace id), so that the cursor is a keyset: the last row's
-(value, timestamp, id), and the next page is the rows after it in the index.
+already in its order; a filter matching few traces drives any order (`small_set`, below). Ties are
+broken by timestamp then id, in the same direction (a score's by trace id), so that the cursor is a
+keyset: the last row's (value, timestamp, id), and the next page is the rows after it in the order.
 
 A trace without the value (no name, no tags, no end time, no known cost, no such score, no user or
 session) comes after every trace with one, in both directions, newest first: the list is two
