@@ -49,8 +49,9 @@ CALLS = [
     Call(PRICED, 95, 2.5, error=True),
     Call(PRICED, 96, 0.05, source="cache"),
     Call(PRICED, 97, 0.01, source="fallback_template", feature="chat"),
-    Call(UNKNOWN, 150, 3.0, user="u2"),
-    Call(UNKNOWN, 151, 0.02, source="cache", feature=None),
+    # Each group of calls starts over 60 s after the previous one: at least four minute buckets.
+    Call(UNKNOWN, 160, 3.0, user="u2"),
+    Call(UNKNOWN, 160.5, 0.02, source="cache", feature=None),
     Call(PRICED, 400, 0.9, input_tokens=20, output_tokens=7),
 ]
 OTHER_CALLS = [Call(PRICED, 60, 5.0, input_tokens=99_999, output_tokens=1), Call(UNKNOWN, 61, 7.0)]
@@ -204,7 +205,7 @@ def test_a_bucket_of_cache_hits_only_is_a_known_zero_and_unpriced_only_is_unknow
     live = get_live(world.server, window="15m")
     b = live["buckets"]
     index = {t: i for i, t in enumerate(b["t"])}
-    unknown_bucket = index[int((world.now - timedelta(seconds=150)).timestamp()) // 60 * 60]
+    unknown_bucket = index[int((world.now - timedelta(seconds=160)).timestamp()) // 60 * 60]
     if b["calls"][unknown_bucket] == 2:  # the unknown model's provider call and its cache hit only
         assert b["cost"][unknown_bucket] is None and b["cost_per_hour"][unknown_bucket] is None
     assert all(cost is None or cost >= 0 for cost in b["cost"])
