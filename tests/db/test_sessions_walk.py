@@ -1,7 +1,8 @@
 """The sessions list, walked from the traces (`query/groups.py`), pages exactly like the order it
 promises, on both engines: latest activity first (in a range with an end, the last trace before
 it), ties by session id, the sessions with a trace in the range only, every session once, each with
-the sums and first and last timestamps of all its traces. Steps of 3 traces and pages of 2,
+the sums and first and last timestamps of all its traces; by a walk of the traces and by grouping
+the project's few traces in sessions alike. Steps of 3 traces and pages of 2,
 so that pages, steps and equal timestamps all cross."""
 
 from __future__ import annotations
@@ -55,12 +56,15 @@ def _expected(traces: list[tuple], start=None, end=None) -> list[tuple]:
     return [row[1:] for row in sorted(rows, reverse=True)]
 
 
+@pytest.mark.parametrize("walked", [True, False], ids=["walked", "grouped"])
 @pytest.mark.parametrize(
     "window", [(None, None), (3, None), (None, 6), (4, 8)], ids=["all", "since", "until", "between"]
 )
 def test_sessions_page_in_order_with_their_sums(
-    database: Database, stored: tuple[int, list[tuple]], monkeypatch: pytest.MonkeyPatch, window: tuple
+    database: Database, stored: tuple[int, list[tuple]], monkeypatch: pytest.MonkeyPatch, window: tuple, walked: bool
 ) -> None:
+    # A project with many traces in sessions walks its traces; one with few groups them all.
+    monkeypatch.setattr(groups, "FEW_SESSION_TRACES", 0 if walked else 1_000)
     monkeypatch.setattr(groups, "WALK_CHUNK", 3)
     project, traces = stored
     start, end = (T0 + timedelta(minutes=m) if m is not None else None for m in window)
