@@ -10,8 +10,8 @@ in the time range newest first (`ix_traces_list`), takes each session the first 
 reads its latest timestamps in the (project, session, timestamp) index, and sums the page's
 sessions from their traces' `trace_totals` rows. With an end to the range, a session that goes on
 after it is placed by its last trace before the end (its row still shows all of it). A project
-with few traces in sessions (`FEW_SESSION_TRACES`) groups them all instead: the walk would read
-nearly every trace to find a page.
+with few traces in sessions (`FEW_SESSION_TRACES`) groups them all instead, which is quicker when
+sessions are sparse among its traces.
 
 Order: latest activity first (last seen, then key, both descending), with a keyset cursor. As in the
 trace list, the cursor carries a snapshot: a user that changed after the first page (a new trace, a
@@ -184,9 +184,8 @@ def _latest_sessions(
 
 def _few_session_traces(conn: Any, project_id: int) -> bool:
     """Whether the project has at most `FEW_SESSION_TRACES` traces in a session (counted in the
-    partial (project, session, timestamp) index, no further). Then the walk could read nearly every
-    trace to find a page of sessions (0.5 s on the 180,000-trace demo for a project without any),
-    while grouping those few is quick."""
+    partial (project, session, timestamp) index, no further). Then grouping them is quicker than
+    the walk: on the 180,000-trace demo with 1,039 traces left in sessions, 6-7 ms against 34-47."""
     counted = select(t.c.session_id).where(t.c.project_id == project_id, t.c.session_id.is_not(None))
     found = conn.execute(select(func.count()).select_from(counted.limit(FEW_SESSION_TRACES + 1).subquery()))
     return found.scalar_one() <= FEW_SESSION_TRACES
