@@ -14,7 +14,11 @@ from theodolite.storage import tables
 
 ID_CHUNK = 500
 o = tables.observations
+tt = tables.trace_totals
 NOT_BILLED = CostStatus.NOT_BILLED.value
+# The counts `totals_from_row` reads, as `trace_totals` stores them per trace.
+TOTALS_COUNTS = ("observation_count", "input_tokens", "output_tokens", "total_tokens", "unpriced_count",
+                 "not_billed_count", "error_count")  # fmt: skip
 
 
 def observation_totals_columns() -> list[Any]:
@@ -32,6 +36,16 @@ def observation_totals_columns() -> list[Any]:
         func.sum(case((o.c.cost_status == "unpriced", 1), else_=0)).label("unpriced_count"),
         func.sum(case((o.c.cost_status == NOT_BILLED, 1), else_=0)).label("not_billed_count"),
         func.sum(case((o.c.level == "ERROR", 1), else_=0)).label("error_count"),
+    ]
+
+
+def summed_trace_totals() -> list[Any]:
+    """The columns `totals_from_row` reads, summed over `trace_totals` rows (several traces): a cost
+    stays NULL unless some trace has a known one, as over observations."""
+    return [
+        *(func.coalesce(func.sum(tt.c[name]), 0).label(name) for name in TOTALS_COUNTS),
+        func.sum(tt.c.total_cost).label("total_cost"),
+        func.sum(tt.c.saved_cost).label("saved_cost"),
     ]
 
 

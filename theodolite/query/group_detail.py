@@ -30,7 +30,14 @@ from sqlalchemy.engine import Connection
 
 from theodolite.errors import NotFoundError
 from theodolite.query import turn_text
-from theodolite.query.aggregates import empty_totals, observation_totals_columns, totals_from_row, trace_totals
+from theodolite.query.aggregates import (
+    TOTALS_COUNTS,
+    empty_totals,
+    observation_totals_columns,
+    summed_trace_totals,
+    totals_from_row,
+    trace_totals,
+)
 from theodolite.query.pagination import decode_time_cursor, encode_cursor
 from theodolite.query.traces import TraceFilter, list_traces
 from theodolite.storage import tables
@@ -206,7 +213,7 @@ def get_user(
         # 4,500 traces in a week has ~25,000 observations; reading them took 230 ms p95.
         per_day = conn.execute(
             select(day, func.count().label("n"), func.min(t.c.timestamp).label("first"),
-                   func.max(t.c.timestamp).label("last"), *_summed_totals())
+                   func.max(t.c.timestamp).label("last"), *summed_trace_totals())
             # In this order: given no statistics of trace_totals SQLite drove from it (every trace).
             .select_from(ordered_join(t, tt, and_(tt.c.project_id == t.c.project_id,
                                                   tt.c.timestamp == t.c.timestamp, tt.c.trace_id == t.c.id)))
@@ -231,20 +238,6 @@ def get_user(
     }
 
 
-def _summed_totals() -> list[Any]:
-    """The columns `totals_from_row` reads, summed over traces' `trace_totals` rows (a cost stays
-    NULL unless some trace has a known one, as over observations)."""
-    return [
-        *(func.coalesce(func.sum(tt.c[name]), 0).label(name) for name in _COUNTS),
-        func.sum(tt.c.total_cost).label("total_cost"),
-        func.sum(tt.c.saved_cost).label("saved_cost"),
-    ]
-
-
-_COUNTS = ("observation_count", "input_tokens", "output_tokens", "total_tokens", "unpriced_count", "not_billed_count",
-           "error_count")  # fmt: skip
-
-
 def _day_text(value: Any) -> str:
     return value.isoformat() if isinstance(value, date) else str(value)[:10]
 
@@ -258,7 +251,7 @@ def _summed(rows: Any) -> SimpleNamespace:
         return sum((Decimal(str(value)) for value in known), Decimal(0)) if known else None
 
     return SimpleNamespace(
-        **{name: sum(int(getattr(row, name) or 0) for row in rows) for name in _COUNTS},
+        **{name: sum(int(getattr(row, name) or 0) for row in rows) for name in TOTALS_COUNTS},
         total_cost=total("total_cost"),
         saved_cost=total("saved_cost"),
     )

@@ -33,7 +33,7 @@ from typing import Any
 from sqlalchemy import and_, case, func, select, tuple_
 
 from theodolite.errors import BadRequestError
-from theodolite.query.aggregates import totals_from_row
+from theodolite.query.aggregates import summed_trace_totals, totals_from_row
 from theodolite.query.pagination import decode_cursor, encode_cursor
 from theodolite.query.traces import current_mark
 from theodolite.storage import tables
@@ -124,7 +124,6 @@ def list_sessions(
         last_seen, key, _snapshot = _decode(cursor)
         bound = (last_seen, key)
     with database.connect() as conn:
-        snapshot = current_mark(conn)
         found = _latest_sessions(conn, project_id, start, end, limit + 1, bound)
         page = found[:limit]
         sums = _session_sums(conn, project_id, [key for _, key, _ in page])
@@ -135,7 +134,9 @@ def list_sessions(
         item["last_seen"] = last_seen
         item.update(totals_from_row(row))
         items.append(item)
-    next_cursor = encode_cursor(page[-1][0], page[-1][1], snapshot) if len(found) > limit else None
+    # The cursor has the users' shape; a session needs no snapshot (one changed since is newer
+    # than the cursor), so its place holds 0 and is not read.
+    next_cursor = encode_cursor(page[-1][0], page[-1][1], 0) if len(found) > limit else None
     return items, next_cursor
 
 
@@ -198,10 +199,9 @@ def _latest_sessions_grouped(
     """`_latest_sessions` for a project with few traces in sessions: all of them grouped at once."""
     inside = [t.c.timestamp >= start] if start is not None else []
     inside += [t.c.timestamp < end] if end is not None else []
-    before_end = func.max(case((t.c.timestamp < end, t.c.timestamp))) if end is not None else func.max(t.c.timestamp)
     in_range = func.max(case((and_(*inside), 1))) if inside else func.max(1)
     rows = conn.execute(
-        select(t.c.session_id, before_end, func.max(t.c.timestamp), in_range)
+        select(t.c.session_id, _last_before(end), func.max(t.c.timestamp), in_range)
         .where(t.c.project_id == project_id, t.c.session_id.is_not(None))
         .group_by(t.c.session_id)
     ).all()
@@ -216,14 +216,17 @@ def _latest(conn: Any, project_id: int, keys: list[str], end: datetime | None) -
     timestamp) index."""
     if not keys:
         return {}
-    last = func.max(t.c.timestamp)
-    before_end = last if end is None else func.max(case((t.c.timestamp < end, t.c.timestamp)))
     rows = conn.execute(
-        select(t.c.session_id, before_end, last)
+        select(t.c.session_id, _last_before(end), func.max(t.c.timestamp))
         .where(t.c.project_id == project_id, t.c.session_id.in_(keys))
         .group_by(t.c.session_id)
     )
     return {key: (latest, last_seen) for key, latest, last_seen in rows}
+
+
+def _last_before(end: datetime | None) -> Any:
+    """The aggregate of a session's last trace before `end` (its last trace, without one)."""
+    return func.max(t.c.timestamp) if end is None else func.max(case((t.c.timestamp < end, t.c.timestamp)))
 
 
 def _session_sums(conn: Any, project_id: int, keys: list[str]) -> dict[str, Any]:
@@ -236,19 +239,13 @@ def _session_sums(conn: Any, project_id: int, keys: list[str]) -> dict[str, Any]
             t.c.session_id,
             func.count().label("trace_count"),
             func.min(t.c.timestamp).label("first_seen"),
-            *(func.coalesce(func.sum(tt.c[name]), 0).label(name) for name in SUMMED),
-            func.sum(tt.c.total_cost).label("total_cost"),
-            func.sum(tt.c.saved_cost).label("saved_cost"),
+            *summed_trace_totals(),
         )
         .select_from(ordered_join(t, tt, on))  # the sessions' traces first, then each one's totals
         .where(t.c.project_id == project_id, t.c.session_id.in_(keys))
         .group_by(t.c.session_id)
     )
     return {row.session_id: row for row in rows}
-
-
-SUMMED = ("observation_count", "input_tokens", "output_tokens", "total_tokens", "unpriced_count", "not_billed_count",
-          "error_count")  # fmt: skip
 
 
 def list_users(

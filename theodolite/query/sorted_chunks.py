@@ -9,9 +9,10 @@ what the totals added to it. What made an index-less sort slow (170-230 ms) was 
 candidate row to `traces` for the filters before sorting; here the join is done on a chunk:
 
 1. read the next `CHUNK` rows of the order from `trace_totals` alone (range, cost and latency
-   bounds, the keyset after the cursor or the previous chunk, the snapshot);
-2. keep those whose trace passes the other filters (one query over the chunk's keys: the traces'
-   columns, facets, search, scores);
+   bounds, the filters with an index of its own as conditions on its rows, the keyset after the
+   cursor or the previous chunk, the snapshot);
+2. keep those whose trace passes the filters on the traces' own columns (one query over the
+   chunk's keys; with none, the first rows are the page);
 3. stop when the page is full or the order has no more rows.
 
 A filter matching fewer than `SMALL_SET` traces never comes here: its traces drive (`trace_sorts`).

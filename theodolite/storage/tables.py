@@ -406,8 +406,9 @@ trace_scores = Table(
     Index("ix_trace_scores_changed", "changed_seq"),
 )
 
-# One row per session and per user (`kind`): all-time figures summed from their traces' totals, so
-# that the sessions and users lists read a page of rows instead of grouping traces. Sums are plain
+# One row per user (`kind` "user"; sessions keep none since migration 0010, `query/groups.py`):
+# all-time figures summed from their traces' totals, so that the users list reads a page of rows
+# instead of grouping traces. Sums are plain
 # sums (a trace that moves to another session or user is subtracted), and `priced_count` /
 # `saved_count` say whether a cost is known, so subtracting never turns "unpriced" into $0.
 group_rollups = Table(
