@@ -234,7 +234,8 @@ def _list_sorted(
         if snapshot is None:
             snapshot = current_mark(conn)
         later = snapshot if position else None  # a first page takes every trace, a later one its snapshot's
-        if reads_chunks(sort, driver):
+        chunked = reads_chunks(sort, driver)
+        if chunked:
             read = _chunk_reader(conn, database, project_id, filters, search, totals_conditions, later)
         else:
             read = _statement_reader(conn, database, project_id, filters, search, probed, totals_conditions,
@@ -248,7 +249,7 @@ def _list_sorted(
             ]
             if len(rows) > limit:
                 break
-        if reads_chunks(sort, driver):
+        if chunked:
             rows = with_traces(conn, project_id, rows, columns)
         page = rows[:limit]
         totals = _stored_totals(conn, project_id, [(row.timestamp, row.id) for _, row in page])
@@ -453,17 +454,15 @@ def _conditions(
     id_column: Any,
     probed: list[tuple[str, str]],
     range_column: Any = None,
-    *,
-    with_range: bool = True,
 ) -> list[Any]:
     """The filters but the driving facet's, on a query whose trace timestamp and key are these columns
     (the time range on `range_column`, the timestamp as it should be searched)."""
     level = filters.level.upper() if filters.level is not None else None
     conditions = []
     range_column = when_column if range_column is None else range_column
-    if filters.start is not None and with_range:
+    if filters.start is not None:
         conditions.append(range_column >= filters.start)
-    if filters.end is not None and with_range:
+    if filters.end is not None:
         conditions.append(range_column < filters.end)
     for column, value in (
         (t.c.name, filters.name),
