@@ -54,6 +54,7 @@ def project(database: Database) -> int:
     writer = SqlWriter(database)
     try:
         writer.commit([prepared(database, project_id, batch) for batch in batches])
+        writer.catch_up()  # SQLite's search index follows the commit
     finally:
         writer.close()
     return project_id

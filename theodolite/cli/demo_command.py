@@ -25,6 +25,7 @@ from theodolite.server.accounts import NewPassword, create_user, reset_password
 from theodolite.server.bootstrap import DEFAULT_PROJECT, bootstrap_projects, describe_new_key
 from theodolite.server.passwords import generate_password
 from theodolite.server.settings import Settings
+from theodolite.storage.backend import TraceWriter
 from theodolite.storage.engine import Database, open_database
 from theodolite.storage.prices import load_overrides
 from theodolite.storage.projects import IssuedKey, get_or_create_project
@@ -74,6 +75,9 @@ def write_demo(
         writer.commit,
         max_queue_items=settings.ingest_queue_max_spans,
         max_transaction_items=settings.writer_batch_max_spans,
+        follower=writer,
+        follow_idle_s=settings.search_index_idle_s,
+        follow_max_lag_s=settings.search_index_max_lag_s,
     )
     pipeline.start()
     overrides = load_overrides(database).get(project_id, NO_OVERRIDES)
@@ -90,10 +94,23 @@ def write_demo(
                 bar.update(len(batch.traces))
     finally:
         pipeline.stop()
-        writer.close()
+        try:
+            _finish_search_index(writer)
+        finally:
+            writer.close()
     after = _counts(database)
     new_rows = {table: after[table] - before[table] for table in COUNTED_TABLES}
     return DemoSummary(project_id, traces, observations, scores, new_rows, rejected, time.perf_counter() - started)
+
+
+def _finish_search_index(writer: TraceWriter) -> None:
+    """SQLite indexes after the commit (`storage/search.py`): leave the demo's data searchable."""
+    behind = writer.committed() - writer.followed()
+    if behind <= 0:
+        return
+    with click.progressbar(length=behind, label="indexing for search", file=sys.stderr) as bar:
+        while writer.followed() < writer.committed():
+            bar.update(writer.step())
 
 
 def _describe(summary: DemoSummary) -> str:

@@ -5,6 +5,12 @@ that arrive while the writer is busy wait together and are committed in one tran
 commit), which is what makes per-request durability affordable. The queue is bounded in spans:
 when it is full, `submit` raises OverloadedError at once (the route answers 429 + Retry-After),
 so memory stays bounded however fast clients send.
+
+Work that follows the commits without being part of them (SQLite's search index: a `Follower`)
+runs on the same thread, after the commits it follows and never before an acknowledgment: when
+the writer has been idle for `follow_idle_s`, when a reader waits for it (`wait_followed`), or
+when it has been behind for `follow_max_lag_s` under sustained load. Each step is bounded, so a
+commit waits for at most one step.
 """
 
 from __future__ import annotations
@@ -29,6 +35,20 @@ class Work(Protocol):
     """What the pipeline queues: anything that knows its size in items (spans, scores, traces)."""
 
     def size(self) -> int: ...
+
+
+class Follower(Protocol):
+    """Work derived from committed data, done after the commit. Positions only grow."""
+
+    def committed(self) -> int: ...  # the position that covers everything committed so far
+
+    def followed(self) -> int: ...  # how far the follower got (== committed when caught up)
+
+    def step(self) -> int: ...  # follow a bounded part more; raises TheodoliteError on failure
+
+
+_FOLLOW = object()  # what `_next` returns when a follower's step comes first
+FOLLOW_RETRY_S = 5.0  # after a failed step; the commits go on meanwhile
 
 
 CommitFunction = Callable[[Sequence[Any]], list[list[Rejection]]]
@@ -66,8 +86,18 @@ class IngestPipeline:
         max_transaction_items: int,
         retry_after_s: int = 1,
         on_committed: CommittedHook | None = None,
+        follower: Follower | None = None,
+        follow_idle_s: float = 0.2,
+        follow_max_lag_s: float = 30.0,
     ) -> None:
         self._commit = commit
+        self._follower = follower
+        self._follow_idle_s = follow_idle_s
+        self._follow_max_lag_s = follow_max_lag_s
+        self._last_commit = 0.0  # monotonic
+        self._behind_since: float | None = None  # when the follower last fell behind
+        self._follow_retry_at = 0.0
+        self._readers_waiting = 0
         self._max_queue_items = max_queue_items
         self._max_transaction_items = max_transaction_items
         self._retry_after_s = retry_after_s
@@ -104,7 +134,7 @@ class IngestPipeline:
                 )
             self._pending.append(_Pending(work, size, future))
             self._pending_items += size
-            self._cond.notify()
+            self._cond.notify_all()  # readers waiting for the follower share the condition
         return future
 
     async def submit(self, work: Work) -> list[Rejection]:
@@ -115,29 +145,96 @@ class IngestPipeline:
         """For the CLI and the demo: queue work and block the calling thread until committed."""
         return self.submit_nowait(work).result(timeout=timeout_s)
 
-    def _take(self) -> list[_Pending] | None:
+    def wait_followed(self, timeout_s: float) -> int:
+        """Block until the follower has followed everything committed before this call, at most
+        `timeout_s` (the writer steps for it between commits). Returns how far it is still behind
+        that point: 0 when it got there. Call it off the event loop."""
+        follower = self._follower
+        if follower is None:
+            return 0
+        deadline = time.monotonic() + timeout_s
         with self._cond:
-            while not self._pending and not self._stopping:
-                self._cond.wait()
-            if not self._pending:
-                return None
-            taken: list[_Pending] = []
-            items = 0
-            while self._pending and (not taken or items + self._pending[0].size <= self._max_transaction_items):
-                pending = self._pending.popleft()
-                taken.append(pending)
-                items += pending.size
-            return taken
+            target = follower.committed()
+            self._readers_waiting += 1
+            self._cond.notify_all()
+            try:
+                while (behind := target - follower.followed()) > 0 and not self._stopping:
+                    left = deadline - time.monotonic()
+                    if left <= 0:
+                        break
+                    self._cond.wait(left)
+            finally:
+                self._readers_waiting -= 1
+        return max(0, behind)
+
+    def _follow_due(self, now: float) -> bool:
+        """Whether a follower's step should come before any queued work."""
+        follower = self._follower
+        if follower is None or now < self._follow_retry_at or follower.followed() >= follower.committed():
+            return False
+        lagging = self._behind_since is not None and now - self._behind_since >= self._follow_max_lag_s
+        return lagging or self._readers_waiting > 0
+
+    def _next(self) -> list[_Pending] | object | None:
+        """The next work for the writer thread: queued requests, `_FOLLOW`, or None to stop."""
+        with self._cond:
+            while True:
+                now = time.monotonic()
+                if self._follow_due(now):
+                    return _FOLLOW
+                if self._pending:
+                    return self._take_locked()
+                if self._stopping:
+                    return None
+                follower = self._follower
+                if follower is None or follower.followed() >= follower.committed():
+                    self._cond.wait()
+                    continue
+                wake = max(self._last_commit + self._follow_idle_s, self._follow_retry_at)
+                if now >= wake:
+                    return _FOLLOW
+                self._cond.wait(wake - now)
+
+    def _take_locked(self) -> list[_Pending]:
+        taken: list[_Pending] = []
+        items = 0
+        while self._pending and (not taken or items + self._pending[0].size <= self._max_transaction_items):
+            pending = self._pending.popleft()
+            taken.append(pending)
+            items += pending.size
+        return taken
 
     def _release(self, taken: list[_Pending]) -> None:
         with self._cond:
             self._pending_items -= sum(p.size for p in taken)
 
+    def _follow(self) -> None:
+        assert self._follower is not None
+        try:
+            self._follower.step()
+        except Exception:  # never let the writer thread die; the commits go on without it
+            log.exception("follower step failed; retrying in %.0f s", FOLLOW_RETRY_S)
+            self._follow_retry_at = time.monotonic() + FOLLOW_RETRY_S
+        with self._cond:
+            if self._follower.followed() >= self._follower.committed():
+                self._behind_since = None
+            self._cond.notify_all()
+
+    def _committed(self) -> None:
+        now = self._last_commit = time.monotonic()
+        follower = self._follower
+        if follower is not None and self._behind_since is None and follower.followed() < follower.committed():
+            self._behind_since = now
+
     def _run(self) -> None:
         while True:
-            taken = self._take()
+            taken = self._next()
             if taken is None:
                 return
+            if taken is _FOLLOW:
+                self._follow()
+                continue
+            assert isinstance(taken, list)
             work = [p.work for p in taken]
             started = time.perf_counter()
             try:
@@ -158,6 +255,7 @@ class IngestPipeline:
                     pending.future.set_exception(exc)
                 continue
             elapsed = time.perf_counter() - started
+            self._committed()
             self._release(taken)
             stats = self.stats
             stats.committed_transactions += 1

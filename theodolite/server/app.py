@@ -77,6 +77,9 @@ def create_app(settings: Settings) -> FastAPI:
             max_transaction_items=settings.writer_batch_max_spans,
             retry_after_s=settings.retry_after_s,
             on_committed=metrics_hook,
+            follower=writer,
+            follow_idle_s=settings.search_index_idle_s,
+            follow_max_lag_s=settings.search_index_max_lag_s,
         )
         metrics_hook.pipeline = pipeline
         server_metrics = ServerMetrics(derived, HealthReadings(settings, database, pipeline), metrics_hook.names)

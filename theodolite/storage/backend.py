@@ -25,6 +25,16 @@ class TraceWriter(Protocol):
         refused while writing. Raises StorageError when nothing of the transaction was stored."""
         ...
 
+    # Work that follows the commits (the search index on SQLite): `ingestion.pipeline.Follower`.
+    # Positions only grow; an engine that derives nothing after the commit keeps them equal.
+    def committed(self) -> int: ...
+
+    def followed(self) -> int: ...
+
+    def step(self) -> int:
+        """Follow a bounded part of what is committed; returns how much it covered."""
+        ...
+
     def close(self) -> None:
         """Release the connection (and background helpers such as the WAL checkpointer)."""
         ...

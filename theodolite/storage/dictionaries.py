@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 
 import zstandard
 from sqlalchemy import LargeBinary, func, insert, select, type_coerce
+from sqlalchemy.engine import Connection
 
 from theodolite.storage import tables
 from theodolite.storage.engine import Database
@@ -26,9 +27,14 @@ def load_dictionaries(database: Database) -> bytes | None:
     """Install every stored dictionary in this process, the newest active; returns its bytes. Blocks."""
     if database.dialect_name != "sqlite":
         return None
-    table = tables.payload_dictionaries
     with database.connect() as conn:
-        rows = conn.execute(select(table.c.id, table.c.data).order_by(table.c.created_at)).all()
+        return install_stored_dictionaries(conn)
+
+
+def install_stored_dictionaries(conn: Connection) -> bytes | None:
+    """`load_dictionaries` on an open SQLite connection (a migration's)."""
+    table = tables.payload_dictionaries
+    rows = conn.execute(select(table.c.id, table.c.data).order_by(table.c.created_at)).all()
     for row in rows:
         install_dictionary(row.data, activate=True)
     return rows[-1].data if rows else None

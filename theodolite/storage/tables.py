@@ -216,6 +216,16 @@ search_backfill = Table(
     Column("end_seq", BigInteger, nullable=False),
 )
 
+# SQLite only (PostgreSQL indexes in the ingest transaction; the row is unused there): every
+# observation with seq < indexed_below has its document in `search_fts`, apart from search_backfill's
+# range. The writer indexes after the commit, off the ingest path (`storage/search.py`). One row.
+search_progress = Table(
+    "search_progress",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("indexed_below", BigInteger, nullable=False),
+)
+
 # Trained zstd dictionaries for SQLite payloads (`payloads.py`); `id` is zstd's own dictionary id,
 # which every compressed frame carries.
 payload_dictionaries = Table(

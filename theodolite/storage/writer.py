@@ -24,7 +24,7 @@ from theodolite.storage.codec import ValueCodec
 from theodolite.storage.engine import Database
 from theodolite.storage.facets import FacetWriter, TransactionTraces
 from theodolite.storage.rows import PreparedBatch, row_to_trace, trace_to_row
-from theodolite.storage.search import SearchWriter
+from theodolite.storage.search import FOLLOW_CHUNK, SearchWriter, index_committed, indexed_below
 from theodolite.storage.trace_keys import TraceKeyPlan, is_plain, qualified_key
 from theodolite.storage.trace_totals import TotalsWriter, write_scores
 from theodolite.storage.upserts import insert_ignoring_duplicates, insert_replacing
@@ -62,6 +62,13 @@ class SqlWriter:
         self._facets = FacetWriter(dialect)
         self._search = SearchWriter(self.dialect)
         self._totals = TotalsWriter(dialect)
+        # SQLite's search index follows the commits (`search.py`): seqs below `_indexed_below` are
+        # indexed, seqs below `_committed_below` committed. PostgreSQL indexes in the transaction.
+        self._indexed_below = self._committed_below = self._numbered_below = 0
+        if self.dialect == "sqlite":
+            with self._conn.begin():
+                self._indexed_below = indexed_below(self._conn)
+                self._committed_below = self._numbered_below = self._next_seq()
 
     def commit(self, items: Sequence[PreparedBatch]) -> list[list[Rejection]]:
         """Write every batch in one transaction; blocks until it is committed.
@@ -70,6 +77,7 @@ class SqlWriter:
         project also uses is stored apart, `trace_keys.py`), kept for engines that may refuse.
         Raises StorageError if the transaction failed; then nothing of it was stored.
         """
+        self._numbered_below = self._committed_below  # a failed transaction's seqs are free again
         try:
             with self._conn.begin():
                 self._write(items)
@@ -77,7 +85,31 @@ class SqlWriter:
             # The client learns that nothing was stored and may retry; the driver's text (SQL,
             # parameters, class names) goes to the server log through the exception's cause.
             raise StorageError("database write failed: the request was not stored; retry later") from exc
+        self._committed_below = max(self._committed_below, self._numbered_below)
         return [[] for _ in items]
+
+    # The search index's follower (`ingestion/pipeline.Follower`): positions are seqs.
+
+    def committed(self) -> int:
+        return self._committed_below
+
+    def followed(self) -> int:
+        return self._indexed_below if self.dialect == "sqlite" else self._committed_below
+
+    def step(self, max_seqs: int = FOLLOW_CHUNK) -> int:
+        """Index the next committed observations (at most `max_seqs` seqs) in a transaction of
+        their own, with the mark. Returns the seqs covered. SQLite only; 0 elsewhere."""
+        start = self._indexed_below
+        stop = min(self._committed_below, start + max_seqs)
+        if self.dialect != "sqlite" or stop <= start:
+            return 0
+        try:
+            with self._conn.begin():
+                index_committed(self._conn, self.codec, self._search, start, stop)
+        except SQLAlchemyError as exc:
+            raise StorageError("search indexing failed; it is retried") from exc
+        self._indexed_below = stop
+        return stop - start
 
     def _write(self, items: Sequence[PreparedBatch]) -> None:
         plan, stored = self._plan_keys(items)
@@ -123,7 +155,7 @@ class SqlWriter:
         self._insert_payloads.execute(
             self._conn, [{"observation_seq": row["seq"], "payload": payload} for row, payload in with_payload]
         )
-        # In this transaction, like the facets: a search never misses an acknowledged span.
+        # PostgreSQL only (SQLite's batches carry no documents: it indexes after the commit).
         self._search.write(self._conn, [{"s": row["seq"], "d": document} for row, document in with_document])
         moved_scores = self._requalify_waiting_scores(plan)
         self._upsert_scores.execute(self._conn, score_rows)
@@ -186,16 +218,28 @@ class SqlWriter:
                 ).scalars()
             )
         else:
-            # The writer holds SQLite's write lock from BEGIN IMMEDIATE, so max(rowid) stays ours. A
-            # commit of scores only used the mark after it too (`trace_scores.changed_seq`).
-            last = max(
-                self._conn.exec_driver_sql("SELECT max(seq) FROM observations").scalar() or 0,
-                self._conn.exec_driver_sql("SELECT max(changed_seq) FROM trace_scores").scalar() or 0,
-            )
-            seqs = list(range(last + 1, last + 1 + count))
+            first = self._next_seq()
+            seqs = list(range(first, first + count))
+            self._numbered_below = first + count
         for row, seq in zip(observation_rows, seqs, strict=False):
             row["seq"] = seq
         return min(seqs)
+
+    def _next_seq(self) -> int:
+        """SQLite: the writer holds the write lock from BEGIN IMMEDIATE, so max(rowid) stays ours.
+        A commit of scores only used the mark after it too (`trace_scores.changed_seq`)."""
+        last = max(
+            self._conn.exec_driver_sql("SELECT max(seq) FROM observations").scalar() or 0,
+            self._conn.exec_driver_sql("SELECT max(changed_seq) FROM trace_scores").scalar() or 0,
+        )
+        return last + 1
+
+    def catch_up(self) -> int:
+        """Follow everything committed (the demo's end, tests). Returns the seqs covered."""
+        covered = 0
+        while self.followed() < self.committed():
+            covered += self.step()
+        return covered
 
     def _requalify_waiting_scores(self, plan: TraceKeyPlan) -> list[tuple[int, str, str]]:
         """Scores sent before their trace wait under the wire id. When a project first stores that

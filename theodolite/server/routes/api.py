@@ -92,8 +92,11 @@ def traces_list(
     filters.cost_min, filters.cost_max = parse_money(cost_min, "cost_min"), parse_money(cost_max, "cost_max")
     filters.latency_min, filters.latency_max = latency_min, latency_max
     filters.scores = [ScoreFilter.parse(text) for text in score]
+    # Read your writes: SQLite indexes after the commit, so a search first lets the index catch up
+    # with what was committed before it (bounded; the writer steps for it between commits).
+    pending = state.pipeline.wait_followed(state.settings.search_wait_s) if search else 0
     items, next_cursor = state.queries.list_traces(project, filters, limit=limit, cursor=cursor)
-    return {"data": items, "next_cursor": next_cursor}
+    return {"data": items, "next_cursor": next_cursor, "search_pending_spans": pending}
 
 
 @router.get(

@@ -60,6 +60,11 @@ class TracePage(BaseModel):
         "first page: a trace created or moved earlier (a late span) since then is left out of later pages, "
         "never returned twice"
     )
+    search_pending_spans: int = Field(
+        0,
+        description="with `search`: spans committed before this request that the search index did not cover yet "
+        "(SQLite indexes after the commit; the request waited up to search_wait_s for it). 0 normally",
+    )
 
 
 class TraceFilterOptions(BaseModel):

@@ -1,0 +1,108 @@
+"""SQLite's search index is written after the ingest commit, by the writer thread (`storage/search.py`,
+`ingestion/pipeline.py`): when the writer is idle, when a search waits for it, when it has been
+behind too long under load, and after a crash from the recorded mark. Real SQLite files."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.support.builders import prepared, trace_batch
+from theodolite.ingestion.pipeline import IngestPipeline
+from theodolite.query.traces import TraceFilter, list_traces
+from theodolite.storage.engine import Database, open_database
+from theodolite.storage.projects import get_or_create_project
+from theodolite.storage.writer import SqlWriter
+
+NEVER = 3600.0  # an idle delay or a lag bound that does not come within a test
+
+
+@pytest.fixture
+def database(tmp_path: Path) -> Iterator[Database]:
+    db = open_database(f"sqlite:///{tmp_path / 'theodolite.db'}")
+    try:
+        yield db
+    finally:
+        db.dispose()
+
+
+def _found(database: Database, project_id: int) -> list[str]:
+    page, _ = list_traces(database, project_id, TraceFilter(search="hello"), limit=50)
+    return sorted(item["id"] for item in page)
+
+
+def _until(condition, seconds: float = 10.0) -> None:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "not reached before the deadline"
+        time.sleep(0.01)  # polling with a deadline, not synchronising on time
+
+
+def _run(database: Database, *, idle_s: float, max_lag_s: float, traces: int = 3):  # type: ignore[no-untyped-def]
+    project_id, _ = get_or_create_project(database, "follow")
+    writer = SqlWriter(database)
+    pipeline = IngestPipeline(
+        writer.commit, max_queue_items=10_000, max_transaction_items=1_000, follower=writer,
+        follow_idle_s=idle_s, follow_max_lag_s=max_lag_s,
+    )  # fmt: skip
+    pipeline.start()
+    batches = [trace_batch() for _ in range(traces)]
+    for batch in batches:
+        pipeline.submit_blocking(prepared(database, project_id, batch), timeout_s=10)
+    return project_id, writer, pipeline, sorted(batch.traces[0].id for batch in batches)
+
+
+def test_a_search_waits_for_the_index_to_cover_what_was_committed(database: Database) -> None:
+    project_id, writer, pipeline, ids = _run(database, idle_s=NEVER, max_lag_s=NEVER)
+    try:
+        assert writer.followed() < writer.committed()  # acknowledged, not indexed: nothing ran the step
+        assert _found(database, project_id) == []
+        assert pipeline.wait_followed(timeout_s=10) == 0  # the writer stepped for the waiting reader
+        assert _found(database, project_id) == ids
+    finally:
+        pipeline.stop()
+        writer.close()
+
+
+def test_the_index_follows_once_the_writer_is_idle(database: Database) -> None:
+    project_id, writer, pipeline, ids = _run(database, idle_s=0.05, max_lag_s=NEVER)
+    try:
+        _until(lambda: writer.followed() >= writer.committed())
+        assert _found(database, project_id) == ids
+    finally:
+        pipeline.stop()
+        writer.close()
+
+
+def test_under_load_the_index_follows_once_it_has_been_behind_too_long(database: Database) -> None:
+    # Never idle long enough; a lag bound of 0 makes the step due at the next turn of the writer.
+    project_id, writer, pipeline, ids = _run(database, idle_s=NEVER, max_lag_s=0.0)
+    try:
+        _until(lambda: writer.followed() >= writer.committed())
+        assert _found(database, project_id) == ids
+    finally:
+        pipeline.stop()
+        writer.close()
+
+
+def test_after_a_crash_indexing_goes_on_from_the_recorded_mark(database: Database) -> None:
+    project_id, writer, pipeline, first = _run(database, idle_s=0.05, max_lag_s=NEVER)
+    _until(lambda: writer.followed() >= writer.committed())
+    pipeline.stop()
+    # Committed, then the process died before the index step: only the commit is on disk.
+    later = [trace_batch() for _ in range(2)]
+    writer.commit([prepared(database, project_id, batch) for batch in later])
+    writer.close()
+    assert _found(database, project_id) == first
+
+    restarted = SqlWriter(database)  # reads the mark and the newest seq from the file
+    try:
+        assert restarted.followed() < restarted.committed()
+        assert restarted.catch_up() > 0
+        assert _found(database, project_id) == sorted(first + [batch.traces[0].id for batch in later])
+        assert restarted.catch_up() == 0  # nothing indexed twice
+    finally:
+        restarted.close()
