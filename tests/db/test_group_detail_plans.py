@@ -43,6 +43,7 @@ def sqlite_database(tmp_path: Path) -> Iterator[Database]:
         trace_batch(at=T0 + timedelta(minutes=i), user_id=f"u{i % 3}", session_id=f"s{i % 4}") for i in range(24)
     ]
     writer.commit([prepared(database, project, batch) for batch in batches])
+    writer.catch_up()
     writer.close()
     raw = database.engine.raw_connection()
     try:

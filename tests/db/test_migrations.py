@@ -149,7 +149,9 @@ def test_0008_backfills_the_totals_the_writer_keeps(database_url: str) -> None:
         writer = SqlWriter(database)
         try:
             writer.commit([prepared(database, project, batch) for batch in batches])
+            writer.catch_up()
             writer.commit([prepared(database, project, Batch(scores=scores))])
+            writer.catch_up()
         finally:
             writer.close()
 

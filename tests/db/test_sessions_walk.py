@@ -35,8 +35,10 @@ def stored(database: Database) -> tuple[int, list[tuple]]:
     writer = SqlWriter(database)
     try:
         writer.commit([prepared(database, project, batch) for batch in batches])
+        writer.catch_up()
         # Another project's sessions of the same names never show.
         writer.commit([prepared(database, other, trace_batch(at=T0 + timedelta(hours=1), session_id="s1"))])
+        writer.catch_up()
     finally:
         writer.close()
     return project, traces

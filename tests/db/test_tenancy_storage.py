@@ -21,7 +21,9 @@ from theodolite.storage.writer import SqlWriter
 def commit(database: Database, *items: tuple[int, Batch]) -> list:
     writer = SqlWriter(database)
     try:
-        return writer.commit([prepared(database, project, batch) for project, batch in items])
+        result = writer.commit([prepared(database, project, batch) for project, batch in items])
+        writer.catch_up()  # SQLite derives totals and the search index after the commit
+        return result
     finally:
         writer.close()
 

@@ -38,7 +38,9 @@ def test_the_migration_backfills_what_the_writer_writes(database: Database) -> N
     shared = trace_batch(trace_id=batches[0].traces[0].id, at=T0 - timedelta(minutes=1), tags=["prod"])
     writer = SqlWriter(database)
     writer.commit([prepared(database, project, batch) for batch in batches])
+    writer.catch_up()
     writer.commit([prepared(database, other, shared)])
+    writer.catch_up()
     writer.close()
     written = _facets(database)
     assert {(p, kind, value) for p, kind, value, _, _ in written if p == other} == {
@@ -78,10 +80,13 @@ def test_two_projects_with_one_trace_id_each_get_their_own_facets(
     try:
         if one_commit:
             writer.commit([prepared(database, project, batch) for project, batch in order])
+            writer.catch_up()
         else:
             for project, batch in order:
                 writer.commit([prepared(database, project, batch)])
+                writer.catch_up()
         writer.commit([prepared(database, b, late_root)])
+        writer.catch_up()
     finally:
         writer.close()
 
@@ -133,7 +138,9 @@ def test_facet_filtered_later_pages_leave_out_a_trace_a_late_span_moved(database
     writer = SqlWriter(database)
     try:
         writer.commit([prepared(database, b, trace_batch(trace_id=batch.traces[0].id)) for batch in batches])
+        writer.catch_up()
         writer.commit([prepared(database, a, batch) for batch in batches])
+        writer.catch_up()
         page1, cursor = list_traces(database, a, TraceFilter(**filters), limit=3)
         assert [item["name"] for item in page1] == ["t4", "t3", "t2"]
         assert [item["id"] for item in page1] == [batch.traces[0].id for batch in batches[4:1:-1]]
@@ -143,6 +150,7 @@ def test_facet_filtered_later_pages_leave_out_a_trace_a_late_span_moved(database
         # A new trace placed below the cursor after page 1 is left out too.
         new = trace_batch(at=base - timedelta(hours=2), name="t-new", tags=["prod"], level=Level.ERROR)
         writer.commit([prepared(database, a, late), prepared(database, a, new)])
+        writer.catch_up()
     finally:
         writer.close()
     page2, cursor2 = list_traces(database, a, TraceFilter(**filters), limit=3, cursor=cursor)
@@ -161,7 +169,9 @@ def test_a_tag_a_later_part_adds_to_a_stored_trace_is_filterable(database: Datab
     writer = SqlWriter(database)
     try:
         writer.commit([prepared(database, project, first)])
+        writer.catch_up()
         writer.commit([prepared(database, project, later)])
+        writer.catch_up()
     finally:
         writer.close()
     for tag in ("prod", "beta"):

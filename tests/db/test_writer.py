@@ -18,7 +18,9 @@ from theodolite.storage.writer import SqlWriter, count_rows
 def write(database: Database, *items: tuple[int, Batch]) -> list:
     writer = SqlWriter(database)
     try:
-        return writer.commit([prepared(database, project, batch) for project, batch in items])
+        result = writer.commit([prepared(database, project, batch) for project, batch in items])
+        writer.catch_up()  # SQLite derives totals and the search index after the commit
+        return result
     finally:
         writer.close()
 
@@ -81,6 +83,7 @@ def test_duplicate_spans_within_one_new_trace_are_stored_once(database: Database
     second = prepared(database, project, batch)  # the same request twice in one transaction
     writer = SqlWriter(database)
     writer.commit([first, second])
+    writer.catch_up()
     writer.close()
     assert (first.duplicate_ids, second.duplicate_ids) == (set(), {o.id for o in batch.observations})
     assert count_rows(database, "observations") == 2 and count_rows(database, "observation_payloads") == 2

@@ -125,7 +125,7 @@ def test_selecting_a_generation_shows_its_chat(page: Page, demo_server: Theodoli
     panel = page.get_by_test_id("observation-panel")
     expect(panel).to_have_attribute("data-observation-id", generation_id)
     chat = panel.get_by_test_id("detail-input")
-    user = next(m for m in detail["input"] if m["role"] == "user")
+    user = [m for m in detail["input"] if m["role"] == "user"][-1]  # a multi-turn chat has several
     user_message = chat.get_by_test_id("chat-message").filter(has=page.get_by_test_id("chat-role").get_by_text("user"))
     expect(user_message.last).to_contain_text(user["content"][:40])
     expect(chat.get_by_test_id("chat-role").first).to_have_text(detail["input"][0]["role"])

@@ -76,8 +76,8 @@ def write_demo(
         max_queue_items=settings.ingest_queue_max_spans,
         max_transaction_items=settings.writer_batch_max_spans,
         follower=writer,
-        follow_idle_s=settings.search_index_idle_s,
-        follow_max_lag_s=settings.search_index_max_lag_s,
+        follow_idle_s=settings.derive_idle_s,
+        follow_max_lag_s=settings.derive_max_lag_s,
     )
     pipeline.start()
     overrides = load_overrides(database).get(project_id, NO_OVERRIDES)

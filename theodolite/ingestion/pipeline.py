@@ -145,6 +145,11 @@ class IngestPipeline:
         """For the CLI and the demo: queue work and block the calling thread until committed."""
         return self.submit_nowait(work).result(timeout=timeout_s)
 
+    def underived(self) -> int:
+        """How far the follower is behind the commits (0 without one)."""
+        follower = self._follower
+        return 0 if follower is None else max(0, follower.committed() - follower.followed())
+
     def wait_followed(self, timeout_s: float) -> int:
         """Block until the follower has followed everything committed before this call, at most
         `timeout_s` (the writer steps for it between commits). Returns how far it is still behind

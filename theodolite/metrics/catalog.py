@@ -237,6 +237,12 @@ METRICS: tuple[MetricSpec, ...] = (
         (), MetricGroup.INGEST, unit="spans",
     ),
     MetricSpec(
+        "theodolite_ingest_underived_spans", G,
+        "SQLite: spans committed whose search documents and trace totals are not derived yet (the writer "
+        "derives them after the commit; 0 when idle, bounded by derive_max_lag_s under load).",
+        (), MetricGroup.INGEST, unit="spans",
+    ),
+    MetricSpec(
         "theodolite_ingest_committed_spans_total", C,
         "Items (spans, scores, trace parts) committed by the writer.",
         (), MetricGroup.INGEST,

@@ -78,12 +78,18 @@ def create_app(settings: Settings) -> FastAPI:
             retry_after_s=settings.retry_after_s,
             on_committed=metrics_hook,
             follower=writer,
-            follow_idle_s=settings.search_index_idle_s,
-            follow_max_lag_s=settings.search_index_max_lag_s,
+            follow_idle_s=settings.derive_idle_s,
+            follow_max_lag_s=settings.derive_max_lag_s,
         )
         metrics_hook.pipeline = pipeline
         server_metrics = ServerMetrics(derived, HealthReadings(settings, database, pipeline), metrics_hook.names)
         pipeline.start()
+        if pipeline.underived():
+            log.info(
+                "deriving the search index and trace totals of %d spans committed before the last stop "
+                "(in the background; the lists wait for it)",
+                pipeline.underived(),
+            )
         authenticator = Authenticator(database, settings.api_key_cache_s)
         queries = queries_for(database)
         prices = PriceBook(database)

@@ -87,6 +87,7 @@ class HealthReadings:
         readings = {
             "theodolite_ingest_queue_spans": [((), float(self.pipeline.queued_items))],
             "theodolite_ingest_queue_capacity_spans": [((), float(self.settings.ingest_queue_max_spans))],
+            "theodolite_ingest_underived_spans": [((), float(self.pipeline.underived()))],
             "theodolite_ingest_committed_spans_total": [((), float(stats.committed_items))],
             "theodolite_ingest_transactions_total": [
                 (("committed",), float(stats.committed_transactions)),

@@ -45,23 +45,24 @@ class Settings(BaseSettings):
         5_000, gt=0, description="Most spans committed in one transaction (group commit)."
     )
     retry_after_s: int = Field(1, ge=1, description="Retry-After sent with 429/503.")
-    search_index_idle_s: float = Field(
+    derive_idle_s: float = Field(
         0.2,
         gt=0,
-        description="SQLite: the search index is written after the ingest commit, once the writer has been idle "
-        "this long (a search waits for it; see search_index_max_lag_s under sustained load).",
+        description="SQLite: the search index and the per-trace totals are derived after the ingest commit, once "
+        "the writer has been idle this long, or at once for a read that needs them (see derive_wait_s).",
     )
-    search_index_max_lag_s: float = Field(
+    derive_max_lag_s: float = Field(
         30.0,
         gt=0,
-        description="SQLite: under sustained ingest, the search index is brought up to date between commits once it "
-        "has been behind this long.",
+        description="SQLite: under sustained ingest, the search index and the totals are brought up to date between "
+        "commits once they have been behind this long.",
     )
-    search_wait_s: float = Field(
+    derive_wait_s: float = Field(
         2.0,
         ge=0,
-        description="SQLite: a search waits up to this long for the index to cover what was committed before it; "
-        "past that it answers from what is indexed and says how many spans are not searchable yet.",
+        description="SQLite: a read of the trace, session or user lists (search, sums, sorts) first waits up to this "
+        "long for the derived data to cover what was committed before it; past that it answers from what is derived "
+        "and says how many spans it left out (pending_spans).",
     )
     decode_workers: int | None = Field(
         None,

@@ -36,12 +36,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import TextClause, and_, bindparam, column, exists, func, literal_column, select, table, text, update
+from sqlalchemy import TextClause, and_, bindparam, column, exists, literal_column, select, table, text, update
 from sqlalchemy.engine import Connection
 
 from theodolite.storage import tables
 from theodolite.storage.codec import ValueCodec
-from theodolite.storage.dictionaries import install_stored_dictionaries, load_dictionaries
+from theodolite.storage.dictionaries import load_dictionaries
 from theodolite.storage.engine import Database
 from theodolite.storage.rows import search_document
 from theodolite.storage.search_text import SearchQuery
@@ -201,13 +201,14 @@ def _documents(conn: Connection, codec: ValueCodec, start: int, stop: int) -> li
 # -- SQLite: indexing after the ingest commit --------------------------------------------------
 #
 # FTS5's work (tokenising, writing postings, merging segments) and making the documents cost the
-# ingest path about a quarter of its throughput when done in the ingest transaction. So on SQLite
-# the writer thread indexes committed observations afterwards, in steps of FOLLOW_CHUNK seqs, when
-# it is idle, when a search waits for it, or when it has fallen too far behind
-# (`ingestion/pipeline.py`). Each step records its progress (`search_progress`) in its own
-# transaction, so a crash loses no document: the next start carries on from the mark. PostgreSQL
-# keeps indexing in the ingest transaction: several servers may write one database, and a mark
-# over a sequence shared by concurrent transactions could pass a seq committed later.
+# ingest path about a sixth of its throughput when done in the ingest transaction. So on SQLite the
+# writer thread indexes committed observations afterwards, with the traces' totals, in steps of
+# about FOLLOW_CHUNK seqs (`SqlWriter.step`), when it is idle, when a read waits for it, or when it
+# has fallen too far behind (`ingestion/pipeline.py`). Each step records its progress
+# (`search_progress`) in its own transaction, so a crash loses no document: the next start carries
+# on from the mark. PostgreSQL keeps indexing in the ingest transaction: several servers may write
+# one database, and a mark over a sequence shared by concurrent transactions could pass a seq
+# committed later.
 
 FOLLOW_CHUNK = 5_000  # seqs per step: ~0.15 s of the writer's time at 3 spans per trace
 
@@ -227,14 +228,3 @@ def index_committed(conn: Connection, codec: ValueCodec, writer: SearchWriter, s
     if conn.execute(update(progress).values(indexed_below=stop)).rowcount == 0:
         conn.execute(progress.insert().values(id=1, indexed_below=stop))
     return len(documents)
-
-
-def follow_to_end(conn: Connection) -> int:
-    """Index everything committed above the mark, in `conn`'s transaction (a migration's)."""
-    install_stored_dictionaries(conn)
-    last = conn.execute(select(func.max(o.c.seq))).scalar()
-    start = indexed_below(conn)
-    stop = (last or 0) + 1
-    if stop <= start:
-        return 0
-    return index_committed(conn, ValueCodec("sqlite"), SearchWriter("sqlite"), start, stop)

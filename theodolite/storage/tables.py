@@ -129,6 +129,9 @@ traces = Table(
     # The observations.seq watermark of the commit that created the trace or moved its timestamp
     # earlier (`query/traces.py`: pages after the first leave out traces placed after page 1).
     Column("timestamp_seq", BigInteger, nullable=False, server_default=text("0")),
+    # The mark of the last commit that wrote the trace: what a SQLite writer restarted after a crash
+    # re-derives the totals of (`trace_totals.recover`). No index: read by that rare scan only.
+    Column("changed_seq", BigInteger, nullable=False, server_default=text("0")),
     # SQLite: the list's filters on name, release and environment are checked inside this index,
     # so a value no trace has costs a scan of index entries, not of whole rows with their metadata
     # (10-20 ms instead of 50-70 ms on 180,000 traces). PostgreSQL indexes only the key: a B-tree
@@ -377,6 +380,9 @@ trace_totals = Table(
     # The observations.seq mark of the last commit that changed this trace (a span, a merged part):
     # later pages of a sorted list leave out traces changed since their first page.
     Column("changed_seq", BigInteger, nullable=False),
+    # The trace's user when these totals were derived: on SQLite they are derived after the commit,
+    # and the user's rollup must lose what it was given if the trace's user changed since.
+    Column("user_id", Text),
     Column("name_key", Text),  # the trace's name, first 200 characters (sort key)
     Column("tags_key", Text),  # its tags joined by ", ", first 200 characters; NULL without tags
     Column("first_start", UtcDateTime),

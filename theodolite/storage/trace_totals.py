@@ -31,13 +31,14 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, bindparam, case, delete, func, insert, literal, select, tuple_, update
+from sqlalchemy import and_, bindparam, case, delete, func, insert, literal, select, text, tuple_, update
 from sqlalchemy.engine import Connection, Dialect
 
 from theodolite.storage import tables
 from theodolite.storage.bulk import BulkInsert
 from theodolite.storage.codec import ValueCodec
 from theodolite.storage.facets import TransactionTraces
+from theodolite.storage.search import indexed_below
 from theodolite.storage.upserts import insert_adding, insert_replacing
 
 tt = tables.trace_totals
@@ -164,6 +165,7 @@ def totals_row(project_id: int, timestamp: Any, key: str, sums: Sums, trace: Any
         "timestamp": timestamp,
         "trace_id": key,
         "changed_seq": mark,
+        "user_id": trace.user_id,
         "name_key": sort_key(trace.name),
         "tags_key": tags_key(trace.tags),
         "first_start": sums.first_start,
@@ -266,6 +268,86 @@ class TotalsWriter:
             for row in conn.execute(query):
                 found[row.trace_id] = Sums.from_row(row, self.codec)
         return found
+
+    # -- SQLite: derived after the ingest commit (`writer.py`, `search.py`) ----------------------
+
+    def derive(
+        self, conn: Connection, touched: dict[str, tuple[int, set[Any]]], start: int, stop: int, mark: int
+    ) -> None:
+        """The totals of the commits with seqs in [start, stop): `touched` holds each trace they
+        wrote, with its project and the timestamps its `trace_totals` row may be stored under (it
+        was derived, if at all, while the trace had one of them). What a trace was before is its
+        stored totals row (sums, user, timestamp); what it is now, its `traces` row; what the
+        commits added, their observations (a range of seqs). Then as in the ingest transaction."""
+        traces = TransactionTraces()
+        keys = sorted(touched)
+        current = self._current_traces(conn, keys)
+        derived = self._derived_rows(conn, {key: touched[key] for key in keys})
+        for key in keys:
+            row = current[key]
+            traces.keys[key] = (row.project_id, self.codec.time(row.timestamp))
+            traces.merged[key] = row
+            before = derived.get(key)
+            if before is not None:
+                traces.stored[key] = before
+                if before.timestamp != row.timestamp:
+                    traces.moved[key] = (before.timestamp, [])
+        rows = [dict(r._mapping) for r in conn.execute(_SUMMED_OBSERVATIONS, {"start": start, "stop": stop})]
+        self.write(conn, traces, rows, mark)
+
+    def _derived_rows(self, conn: Connection, touched: dict[str, tuple[int, set[Any]]]) -> dict[str, Any]:
+        """The stored `trace_totals` rows of these traces (key, timestamp, user): two IN lists per
+        project, as `_totals_keys`."""
+        triples = [(project_id, when, key) for key, (project_id, whens) in touched.items() for when in whens]
+        found: dict[str, Any] = {}
+        for chunk in _by_project(triples):
+            query = select(tt.c.trace_id, tt.c.timestamp, tt.c.user_id).where(_totals_keys(chunk))
+            for row in conn.execute(query):
+                found[row.trace_id] = row
+        return found
+
+    def recover(self, conn: Connection, start: int, stop: int, mark: int) -> None:
+        """After a crash: the commits with seqs in [start, stop) are stored, their totals maybe not,
+        and what their traces were before them is gone. So their traces' totals are recomputed from
+        all their observations and the projects' users recounted from the totals. Rare, slow (it
+        scans `traces` and `trace_totals`)."""
+        keys = [key for (key,) in conn.execute(select(t.c.id).where(t.c.changed_seq >= start))]
+        current = self._current_traces(conn, keys)
+        traces = TransactionTraces()
+        rows: list[dict[str, Any]] = []
+        for chunk_start in range(0, len(keys), ID_CHUNK):
+            chunk = keys[chunk_start : chunk_start + ID_CHUNK]
+            conn.execute(delete(tt).where(tt.c.trace_id.in_(chunk)))
+            found = conn.execute(_OBSERVATIONS_OF.bindparams(bindparam("keys", expanding=True)), {"keys": chunk})
+            rows += [dict(r._mapping) for r in found]
+        for key in keys:
+            row = current[key]
+            traces.keys[key] = (row.project_id, self.codec.time(row.timestamp))
+            traces.merged[key] = row
+        self.write(conn, traces, rows, mark)
+        for project_id in {row.project_id for row in current.values()}:
+            for kind, column in GROUPS:
+                conn.execute(delete(g).where(g.c.project_id == project_id, g.c.kind == kind))
+                query = group_sums_select(kind, column, mark).where(t.c.project_id == project_id)
+                conn.execute(insert(g).from_select(GROUP_COLUMNS, query))
+
+    def _current_traces(self, conn: Connection, keys: list[str]) -> dict[str, Any]:
+        found: dict[str, Any] = {}
+        columns = (t.c.id, t.c.project_id, t.c.timestamp, t.c.name, t.c.tags, t.c.user_id)
+        for chunk_start in range(0, len(keys), ID_CHUNK):
+            for row in conn.execute(select(*columns).where(t.c.id.in_(keys[chunk_start : chunk_start + ID_CHUNK]))):
+                found[row.id] = row
+        return found
+
+
+# The observation columns `Sums.add_observation` reads, as stored (SQLite: times as text, costs as
+# floats: what the writer wrote), by a range of the seq (the rowid) or by trace.
+_SUMMED = (
+    "trace_id, prompt_tokens, completion_tokens, total_tokens, cost_status, calculated_total_cost, total_cost, "
+    "saved_cost, level, start_time, end_time"
+)
+_SUMMED_OBSERVATIONS = text(f"SELECT {_SUMMED} FROM observations WHERE seq >= :start AND seq < :stop")
+_OBSERVATIONS_OF = text(f"SELECT {_SUMMED} FROM observations WHERE trace_id IN :keys")
 
 
 def _by_project(keys: list[tuple[int, Any, str]]) -> Iterable[list[tuple[int, Any, str]]]:
@@ -386,6 +468,9 @@ def refresh_costs(conn: Connection, dialect: Dialect, trace_keys: Iterable[str])
     codec = ValueCodec(dialect.name)
     keys = sorted(set(trace_keys))
     billed = func.coalesce(o.c.calculated_total_cost, o.c.total_cost)
+    # SQLite derives totals after the commit: observations above the mark are not in them yet, and
+    # the step that derives them adds their (re-priced) costs itself.
+    derived = [o.c.seq < indexed_below(conn)] if dialect.name == "sqlite" else []
     for start in range(0, len(keys), ID_CHUNK):
         chunk = keys[start : start + ID_CHUNK]
         joined = tt.join(
@@ -407,7 +492,7 @@ def refresh_costs(conn: Connection, dialect: Dialect, trace_keys: Iterable[str])
                 func.sum(_is(o.c.cost_status, UNPRICED)).label("unpriced_count"),
                 func.sum(_is(o.c.cost_status, NOT_BILLED)).label("not_billed_count"),
             )
-            .where(o.c.trace_id.in_(chunk))
+            .where(o.c.trace_id.in_(chunk), *derived)
             .group_by(o.c.trace_id)
         ).all()
         updates, deltas = [], []

@@ -7,12 +7,14 @@ arrive already encoded (`rows.prepare_batch`), so this thread spends its time in
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy.engine import Connection
 from sqlalchemy.exc import SQLAlchemyError
 
 from theodolite.errors import StorageError
@@ -21,6 +23,7 @@ from theodolite.storage import tables
 from theodolite.storage.bulk import BulkInsert
 from theodolite.storage.checkpointer import WalCheckpointer
 from theodolite.storage.codec import ValueCodec
+from theodolite.storage.dictionaries import install_stored_dictionaries
 from theodolite.storage.engine import Database
 from theodolite.storage.facets import FacetWriter, TransactionTraces
 from theodolite.storage.rows import PreparedBatch, row_to_trace, trace_to_row
@@ -31,6 +34,40 @@ from theodolite.storage.upserts import insert_ignoring_duplicates, insert_replac
 
 # SQLite allows 32,766 bound parameters per statement; 500 ids stays far below on every engine.
 ID_CHUNK = 500
+
+
+@dataclass(slots=True)
+class _Committed:
+    """A committed transaction whose totals are not derived yet (SQLite): its mark, the seq above
+    its own (set at commit), and per trace it wrote its project and its timestamps before and
+    after it (its totals row, if derived, is under one of a window's timestamps)."""
+
+    mark: int
+    touched: dict[str, tuple[int, set[Any]]]
+    below: int = 0
+
+
+def _touched(traces: TransactionTraces) -> dict[str, tuple[int, set[Any]]]:
+    touched = {}
+    for key, (project_id, _) in traces.keys.items():
+        whens = {traces.merged[key].timestamp}
+        stored = traces.stored.get(key)
+        if stored is not None:
+            whens.add(stored.timestamp)
+        touched[key] = (project_id, whens)
+    return touched
+
+
+def _first_states(commits: list[_Committed]) -> dict[str, tuple[int, set[Any]]]:
+    """Per trace, its project and every timestamp these commits saw it with."""
+    states: dict[str, tuple[int, set[Any]]] = {}
+    for commit in commits:
+        for key, (project_id, whens) in commit.touched.items():
+            if key in states:
+                states[key][1].update(whens)
+            else:
+                states[key] = (project_id, set(whens))
+    return states
 
 
 class SqlWriter:
@@ -62,13 +99,18 @@ class SqlWriter:
         self._facets = FacetWriter(dialect)
         self._search = SearchWriter(self.dialect)
         self._totals = TotalsWriter(dialect)
-        # SQLite's search index follows the commits (`search.py`): seqs below `_indexed_below` are
-        # indexed, seqs below `_committed_below` committed. PostgreSQL indexes in the transaction.
-        self._indexed_below = self._committed_below = self._numbered_below = 0
+        # On SQLite the search index and the per-trace totals follow the commits, off the ingest
+        # path (`step`): seqs below `_followed_below` are derived, seqs below `_committed_below`
+        # committed; `_window` holds what each commit not derived yet touched. After a crash the
+        # commits between the two marks are recovered from the database (`_recover_below`).
+        # PostgreSQL derives both in the ingest transaction.
+        self._followed_below = self._committed_below = self._numbered_below = self._recover_below = 0
+        self._window: deque[_Committed] = deque()
+        self._touched: _Committed | None = None  # the commit in progress
         if self.dialect == "sqlite":
             with self._conn.begin():
-                self._indexed_below = indexed_below(self._conn)
-                self._committed_below = self._numbered_below = self._next_seq()
+                self._followed_below = indexed_below(self._conn)
+                self._committed_below = self._numbered_below = self._recover_below = self._next_seq()
 
     def commit(self, items: Sequence[PreparedBatch]) -> list[list[Rejection]]:
         """Write every batch in one transaction; blocks until it is committed.
@@ -78,6 +120,7 @@ class SqlWriter:
         Raises StorageError if the transaction failed; then nothing of it was stored.
         """
         self._numbered_below = self._committed_below  # a failed transaction's seqs are free again
+        self._touched = None
         try:
             with self._conn.begin():
                 self._write(items)
@@ -85,7 +128,11 @@ class SqlWriter:
             # The client learns that nothing was stored and may retry; the driver's text (SQL,
             # parameters, class names) goes to the server log through the exception's cause.
             raise StorageError("database write failed: the request was not stored; retry later") from exc
-        self._committed_below = max(self._committed_below, self._numbered_below)
+        if self._numbered_below > self._committed_below:
+            self._committed_below = self._numbered_below
+            if self._touched is not None:
+                self._touched.below = self._numbered_below
+                self._window.append(self._touched)
         return [[] for _ in items]
 
     # The search index's follower (`ingestion/pipeline.Follower`): positions are seqs.
@@ -94,21 +141,35 @@ class SqlWriter:
         return self._committed_below
 
     def followed(self) -> int:
-        return self._indexed_below if self.dialect == "sqlite" else self._committed_below
+        return self._followed_below if self.dialect == "sqlite" else self._committed_below
 
     def step(self, max_seqs: int = FOLLOW_CHUNK) -> int:
-        """Index the next committed observations (at most `max_seqs` seqs) in a transaction of
-        their own, with the mark. Returns the seqs covered. SQLite only; 0 elsewhere."""
-        start = self._indexed_below
-        stop = min(self._committed_below, start + max_seqs)
-        if self.dialect != "sqlite" or stop <= start:
+        """Derive what the next commits stored (whole commits, about `max_seqs` seqs; all of a
+        crash's leftover at once): their search documents and their traces' totals, in one
+        transaction with the mark. Returns the seqs covered. SQLite only; 0 elsewhere."""
+        start = self._followed_below
+        if self.dialect != "sqlite" or start >= self._committed_below:
             return 0
+        taken = 0
+        if start < self._recover_below:
+            stop = self._recover_below
+        else:
+            while taken < len(self._window) and (not taken or self._window[taken].below - start <= max_seqs):
+                taken += 1
+            stop = self._window[taken - 1].below
         try:
             with self._conn.begin():
                 index_committed(self._conn, self.codec, self._search, start, stop)
+                if not taken:
+                    self._totals.recover(self._conn, start, stop, stop - 1)
+                else:
+                    commits = [self._window[i] for i in range(taken)]
+                    self._totals.derive(self._conn, _first_states(commits), start, stop, commits[-1].mark)
         except SQLAlchemyError as exc:
-            raise StorageError("search indexing failed; it is retried") from exc
-        self._indexed_below = stop
+            raise StorageError("deriving the search index and totals failed; it is retried") from exc
+        for _ in range(taken):
+            self._window.popleft()
+        self._followed_below = stop
         return stop - start
 
     def _write(self, items: Sequence[PreparedBatch]) -> None:
@@ -151,7 +212,11 @@ class SqlWriter:
         self._upsert_traces.execute(self._conn, trace_rows)
         self._insert_observations.execute(self._conn, observation_rows)
         self._facets.write(self._conn, traces, observation_rows)
-        self._totals.write(self._conn, traces, observation_rows, mark)
+        if self.dialect == "sqlite":  # derived after the commit (`step`)
+            if mark is not None:
+                self._touched = _Committed(mark, _touched(traces))
+        else:
+            self._totals.write(self._conn, traces, observation_rows, mark)
         self._insert_payloads.execute(
             self._conn, [{"observation_seq": row["seq"], "payload": payload} for row, payload in with_payload]
         )
@@ -200,6 +265,7 @@ class SqlWriter:
                     traces.moved[key] = (existing.timestamp, old_tags)
                     new_tags = part.tags
             row = trace_to_row(project_id, part, self.codec, created_at, now, seq)
+            row["changed_seq"] = mark or 0  # what a recovery after a crash finds (`trace_totals.recover`)
             traces.keys[key] = (project_id, row["timestamp"])
             traces.merged[key] = part
             if new_tags:
@@ -305,3 +371,14 @@ def count_rows(database: Database, table_name: str) -> int:
     table = tables.metadata.tables[table_name]
     with database.connect() as conn:
         return int(conn.execute(select(func.count()).select_from(table)).scalar_one())
+
+
+def derive_to_end(conn: Connection) -> None:
+    """Derive everything committed above the mark, in `conn`'s transaction (a migration's): what a
+    writer restarted after a crash does first (SQLite)."""
+    install_stored_dictionaries(conn)
+    start = indexed_below(conn)
+    stop = (conn.execute(select(func.max(tables.observations.c.seq))).scalar() or 0) + 1
+    if stop > start:
+        index_committed(conn, ValueCodec("sqlite"), SearchWriter("sqlite"), start, stop)
+        TotalsWriter(conn.dialect).recover(conn, start, stop, stop - 1)

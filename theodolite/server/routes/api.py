@@ -54,10 +54,23 @@ def state_of(request: Request) -> AppState:
 State = Annotated[AppState, Depends(state_of)]
 
 
+def derived_caught_up(request: Request) -> int:
+    """Read your writes: SQLite derives the search index and the per-trace totals after the commit
+    (`storage/writer.py`), so a read of them first waits, bounded, until they cover what was
+    committed before it (the writer steps for it between commits). Returns the spans still left
+    out: 0 normally. Sync, so FastAPI runs it in its thread pool, off the event loop."""
+    state = state_of(request)
+    return state.pipeline.wait_followed(state.settings.derive_wait_s)
+
+
+Derived = Annotated[int, Depends(derived_caught_up)]
+
+
 @router.get("/traces", response_model=TracePage, summary="List traces, newest first or in another order")
 def traces_list(
     state: State,
     project: Project,
+    pending: Derived,
     start: Start = None,
     end: End = None,
     name: str | None = None,
@@ -92,11 +105,8 @@ def traces_list(
     filters.cost_min, filters.cost_max = parse_money(cost_min, "cost_min"), parse_money(cost_max, "cost_max")
     filters.latency_min, filters.latency_max = latency_min, latency_max
     filters.scores = [ScoreFilter.parse(text) for text in score]
-    # Read your writes: SQLite indexes after the commit, so a search first lets the index catch up
-    # with what was committed before it (bounded; the writer steps for it between commits).
-    pending = state.pipeline.wait_followed(state.settings.search_wait_s) if search else 0
     items, next_cursor = state.queries.list_traces(project, filters, limit=limit, cursor=cursor)
-    return {"data": items, "next_cursor": next_cursor, "search_pending_spans": pending}
+    return {"data": items, "next_cursor": next_cursor, "pending_spans": pending}
 
 
 @router.get(
@@ -144,10 +154,11 @@ def observations_list(
     summary="Sessions by latest activity, with all-time trace counts, tokens and cost; from/to: those active then",
 )
 def sessions_list(
-    state: State, project: Project, start: Start = None, end: End = None, limit: Limit = 50, cursor: Cursor = None
-) -> dict:
+    state: State, project: Project, pending: Derived, start: Start = None, end: End = None, limit: Limit = 50,
+    cursor: Cursor = None,
+) -> dict:  # fmt: skip
     items, next_cursor = state.queries.list_sessions(project, start=start, end=end, limit=limit, cursor=cursor)
-    return {"data": items, "next_cursor": next_cursor}
+    return {"data": items, "next_cursor": next_cursor, "pending_spans": pending}
 
 
 @router.get(
@@ -156,7 +167,8 @@ def sessions_list(
     summary="Users by latest activity, with all-time trace counts, tokens and cost; from/to: those active then",
 )
 def users_list(
-    state: State, project: Project, start: Start = None, end: End = None, limit: Limit = 50, cursor: Cursor = None
-) -> dict:
+    state: State, project: Project, pending: Derived, start: Start = None, end: End = None, limit: Limit = 50,
+    cursor: Cursor = None,
+) -> dict:  # fmt: skip
     items, next_cursor = state.queries.list_users(project, start=start, end=end, limit=limit, cursor=cursor)
-    return {"data": items, "next_cursor": next_cursor}
+    return {"data": items, "next_cursor": next_cursor, "pending_spans": pending}

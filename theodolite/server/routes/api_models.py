@@ -53,17 +53,22 @@ class TraceSummary(Totals):
     )
 
 
-class TracePage(BaseModel):
+class Pending(BaseModel):
+    """A list read from what SQLite derives after the commit (`routes/api.derived_caught_up`)."""
+
+    pending_spans: int = Field(
+        0,
+        description="spans committed before this request that the search index and the totals did not cover yet "
+        "(SQLite derives them after the commit; the request waited up to derive_wait_s for them). 0 normally",
+    )
+
+
+class TracePage(Pending):
     data: list[TraceSummary]
     next_cursor: str | None = Field(
         description="pass as `cursor` for the next page; null on the last page. It carries a snapshot of the "
         "first page: a trace created or moved earlier (a late span) since then is left out of later pages, "
         "never returned twice"
-    )
-    search_pending_spans: int = Field(
-        0,
-        description="with `search`: spans committed before this request that the search index did not cover yet "
-        "(SQLite indexes after the commit; the request waited up to search_wait_s for it). 0 normally",
     )
 
 
@@ -153,7 +158,7 @@ class SessionSummary(Totals):
     last_seen: datetime
 
 
-class SessionPage(BaseModel):
+class SessionPage(Pending):
     data: list[SessionSummary]
     next_cursor: str | None
 
@@ -165,7 +170,7 @@ class UserSummary(Totals):
     last_seen: datetime
 
 
-class UserPage(BaseModel):
+class UserPage(Pending):
     data: list[UserSummary]
     next_cursor: str | None
 

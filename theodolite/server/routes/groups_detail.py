@@ -13,7 +13,7 @@ from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, Field
 
 from theodolite.server.access import Project
-from theodolite.server.routes.api import ERRORS, Cursor, End, Start, State, check_time_range
+from theodolite.server.routes.api import ERRORS, Cursor, Derived, End, Start, State, check_time_range
 from theodolite.server.routes.api_models import Totals, TraceSummary
 
 router = APIRouter(prefix="/api/v1", tags=["query"], responses=ERRORS, dependencies=[Depends(check_time_range)])
@@ -85,7 +85,7 @@ TurnLimit = Annotated[int, Query(ge=1, le=200, description="turns per page")]
     summary="One session as a thread of turns (one per trace, oldest first) with its totals",
 )
 def session_detail(
-    state: State, project: Project, session_id: str, limit: TurnLimit = 50, cursor: Cursor = None
+    state: State, project: Project, _derived: Derived, session_id: str, limit: TurnLimit = 50, cursor: Cursor = None
 ) -> dict:
     return state.queries.get_session(project, session_id, limit=limit, cursor=cursor)
 
@@ -95,5 +95,7 @@ def session_detail(
     response_model=UserDetail,
     summary="One user's cost, tokens and traces in a time range, by UTC day, with their latest traces",
 )
-def user_detail(state: State, project: Project, user_id: str, start: Start = None, end: End = None) -> dict:
+def user_detail(
+    state: State, project: Project, _derived: Derived, user_id: str, start: Start = None, end: End = None
+) -> dict:
     return state.queries.get_user(project, user_id, start=start, end=end)
