@@ -167,8 +167,9 @@ def main(argv: list[str] | None = None) -> int:
             figures = results[side][per_commit]
             print(f"{per_commit:>15} {side:>6} " + " ".join(f"{figures[name]:>22}" for name in FIGURES))
         if "other" in sides:
-            ratio = {name: results["this"][per_commit][name] / results["other"][per_commit][name] for name in FIGURES}
-            print(f"{per_commit:>15} {'ratio':>6} " + " ".join(f"{ratio[name]:>22.2f}" for name in FIGURES))
+            this, other = results["this"][per_commit], results["other"][per_commit]
+            ratio = {name: f"{this[name] / other[name]:.2f}" if other[name] else "-" for name in FIGURES}
+            print(f"{per_commit:>15} {'ratio':>6} " + " ".join(f"{ratio[name]:>22}" for name in FIGURES))
     print(json.dumps({"spans": args.spans, "repeat": args.repeat, "results": results}))
     return 0
 

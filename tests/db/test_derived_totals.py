@@ -137,3 +137,43 @@ def test_a_scores_only_commit_and_an_empty_one_keep_the_marks_in_order(tmp_path:
         assert len(_tables(database)["trace_totals"]) == 3
     finally:
         database.dispose()
+
+
+def test_costs_recompute_while_commits_wait_is_summed_from_the_repriced_observations(tmp_path: Path) -> None:
+    from datetime import timedelta as days
+
+    from sqlalchemy import func
+
+    from theodolite.storage.repricing import reprice
+
+    database = open_database(f"sqlite:///{tmp_path / 'reprice.db'}")
+    try:
+        project, _ = get_or_create_project(database, "reprice")
+        writer = SqlWriter(database)
+        try:
+            writer.commit(_commits(project, database)[0])
+            writer.catch_up()  # A derived at the ingest price, $0.001
+            for commit in _commits(project, database)[1:]:
+                writer.commit(commit)  # acknowledged, not derived: the writer keeps their sums
+            summary = reprice(database, {}, since=T0 - days(days=1))  # genai-prices' gpt-4o-mini rates
+            assert summary.changed > 0
+            writer.catch_up()
+        finally:
+            writer.close()
+        o, tt = tables.observations, tables.trace_totals
+        with database.connect() as conn:
+            stored = {row[0]: row[1] for row in conn.execute(select(tt.c.trace_id, tt.c.total_cost))}
+            summed = {
+                row[0]: row[1]
+                for row in conn.execute(
+                    select(o.c.trace_id, func.sum(o.c.calculated_total_cost))
+                    .where(o.c.cost_status != "unpriced")
+                    .group_by(o.c.trace_id)
+                )
+            }
+        assert stored.keys() == {A, B, C}
+        assert {key: round(float(value), 12) for key, value in stored.items() if value is not None} == {
+            key: round(float(value), 12) for key, value in summed.items() if value is not None
+        }
+    finally:
+        database.dispose()

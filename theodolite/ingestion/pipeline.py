@@ -98,6 +98,7 @@ class IngestPipeline:
         self._behind_since: float | None = None  # when the follower last fell behind
         self._follow_retry_at = 0.0
         self._readers_waiting = 0
+        self._stepped_last = False
         self._max_queue_items = max_queue_items
         self._max_transaction_items = max_transaction_items
         self._retry_after_s = retry_after_s
@@ -185,9 +186,13 @@ class IngestPipeline:
         with self._cond:
             while True:
                 now = time.monotonic()
-                if self._follow_due(now):
+                # A due step goes first, but never twice in a row while requests wait: under
+                # sustained load, commits and steps alternate.
+                if self._follow_due(now) and not (self._pending and self._stepped_last):
+                    self._stepped_last = True
                     return _FOLLOW
                 if self._pending:
+                    self._stepped_last = False
                     return self._take_locked()
                 if self._stopping:
                     return None
@@ -197,6 +202,7 @@ class IngestPipeline:
                     continue
                 wake = max(self._last_commit + self._follow_idle_s, self._follow_retry_at)
                 if now >= wake:
+                    self._stepped_last = True
                     return _FOLLOW
                 self._cond.wait(wake - now)
 

@@ -224,7 +224,22 @@ def index_committed(conn: Connection, codec: ValueCodec, writer: SearchWriter, s
     and move the mark to `stop`. Returns the number of documents written."""
     documents = _documents(conn, codec, start, stop)
     writer.write(conn, documents)
-    progress = tables.search_progress
-    if conn.execute(update(progress).values(indexed_below=stop)).rowcount == 0:
-        conn.execute(progress.insert().values(id=1, indexed_below=stop))
+    record_indexed(conn, stop)
     return len(documents)
+
+
+def repricing_count(conn: Connection) -> int:
+    """How many times `costs recompute` changed stored costs (SQLite; `trace_totals.refresh_costs`)."""
+    value = conn.execute(select(tables.search_progress.c.repricings)).scalar()
+    return int(value or 0)
+
+
+def count_repricing(conn: Connection) -> None:
+    conn.execute(update(tables.search_progress).values(repricings=tables.search_progress.c.repricings + 1))
+
+
+def record_indexed(conn: Connection, below: int) -> None:
+    """Move the mark, in `conn`'s transaction (the one that wrote the documents below it)."""
+    progress = tables.search_progress
+    if conn.execute(update(progress).values(indexed_below=below)).rowcount == 0:
+        conn.execute(progress.insert().values(id=1, indexed_below=below))

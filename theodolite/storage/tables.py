@@ -227,6 +227,8 @@ search_progress = Table(
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=False),
     Column("indexed_below", BigInteger, nullable=False),
+    # `costs recompute` runs that changed costs: the writer then reads back the sums it kept.
+    Column("repricings", BigInteger, nullable=False, server_default=text("0")),
 )
 
 # Trained zstd dictionaries for SQLite payloads (`payloads.py`); `id` is zstd's own dictionary id,

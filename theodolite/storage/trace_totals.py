@@ -28,6 +28,7 @@ the traces it touched and adds the differences to their groups.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -38,7 +39,7 @@ from theodolite.storage import tables
 from theodolite.storage.bulk import BulkInsert
 from theodolite.storage.codec import ValueCodec
 from theodolite.storage.facets import TransactionTraces
-from theodolite.storage.search import indexed_below
+from theodolite.storage.search import count_repricing, indexed_below
 from theodolite.storage.upserts import insert_adding, insert_replacing
 
 tt = tables.trace_totals
@@ -208,6 +209,39 @@ class GroupDeltas:
             row["saved_sum"] += sums.saved
 
 
+def sum_parts(observation_rows: Iterable[dict[str, Any]]) -> dict[str, Sums]:
+    """Per trace key, the sums of these observation rows (as the writer inserts them)."""
+    parts: dict[str, Sums] = {}
+    for row in observation_rows:
+        sums = parts.get(row["trace_id"])
+        if sums is None:
+            sums = parts[row["trace_id"]] = Sums()
+        sums.add_observation(row)
+    return parts
+
+
+@dataclass(slots=True)
+class Touched:
+    """A trace as commits not derived yet wrote it (SQLite, `writer.py`): its project, every
+    timestamp they saw it with, whether it existed before the first of them (only then can it have
+    a totals row), its merged state after the last of them and the sums of their observations."""
+
+    project_id: int
+    whens: set[Any]
+    existed: bool
+    trace: Any
+    sums: Sums
+
+    def copy(self) -> Touched:
+        return Touched(self.project_id, set(self.whens), self.existed, self.trace, self.sums)
+
+    def then(self, later: Touched) -> None:
+        """Add what a later commit did to the trace."""
+        self.whens |= later.whens
+        self.trace = later.trace
+        self.sums = self.sums.merged(later.sums)
+
+
 class TotalsWriter:
     """Used by the ingest writer inside its transaction. Not thread-safe (one writer thread)."""
 
@@ -222,13 +256,14 @@ class TotalsWriter:
         if not traces.keys:
             return
         assert mark is not None  # the writer numbers every transaction that has traces
-        parts: dict[str, Sums] = {}
-        for row in observation_rows:
-            sums = parts.get(row["trace_id"])
-            if sums is None:
-                sums = parts[row["trace_id"]] = Sums()
-            sums.add_observation(row)
         before = self._stored(conn, traces) if traces.stored else {}
+        self._write_sums(conn, traces, sum_parts(observation_rows), before, mark)
+
+    def _write_sums(
+        self, conn: Connection, traces: TransactionTraces, parts: dict[str, Sums], before: dict[str, Sums], mark: int
+    ) -> None:
+        """`parts`: what the new observations add per trace; `before`: the stored totals of the
+        traces in `traces.stored`."""
         deltas = GroupDeltas(mark)
         rows = []
         for key, (project_id, timestamp) in traces.keys.items():
@@ -271,38 +306,36 @@ class TotalsWriter:
 
     # -- SQLite: derived after the ingest commit (`writer.py`, `search.py`) ----------------------
 
-    def derive(
-        self, conn: Connection, touched: dict[str, tuple[int, set[Any]]], start: int, stop: int, mark: int
-    ) -> None:
-        """The totals of the commits with seqs in [start, stop): `touched` holds each trace they
-        wrote, with its project and the timestamps its `trace_totals` row may be stored under (it
-        was derived, if at all, while the trace had one of them). What a trace was before is its
-        stored totals row (sums, user, timestamp); what it is now, its `traces` row; what the
-        commits added, their observations (a range of seqs). Then as in the ingest transaction."""
+    def derive(self, conn: Connection, touched: dict[str, Touched], mark: int) -> None:
+        """The totals of some commits: `touched` holds what they did to each trace they wrote, as
+        the writer kept it at commit (`Touched`). What a trace was before is its stored totals row
+        (sums, user, timestamp: it was derived, if at all, while the trace had one of the timestamps
+        the commits saw). Then as in the ingest transaction."""
         traces = TransactionTraces()
         keys = sorted(touched)
-        current = self._current_traces(conn, keys)
-        derived = self._derived_rows(conn, {key: touched[key] for key in keys})
+        current = {key: touched[key].trace for key in keys}
+        derived = self._derived_rows(conn, {key: touched[key] for key in keys if touched[key].existed})
+        before: dict[str, Sums] = {}
         for key in keys:
-            row = current[key]
-            traces.keys[key] = (row.project_id, self.codec.time(row.timestamp))
-            traces.merged[key] = row
-            before = derived.get(key)
-            if before is not None:
-                traces.stored[key] = before
-                if before.timestamp != row.timestamp:
-                    traces.moved[key] = (before.timestamp, [])
-        rows = [dict(r._mapping) for r in conn.execute(_SUMMED_OBSERVATIONS, {"start": start, "stop": stop})]
-        self.write(conn, traces, rows, mark)
+            trace = current[key]
+            traces.keys[key] = (touched[key].project_id, self.codec.time(trace.timestamp))
+            traces.merged[key] = trace
+            stored = derived.get(key)
+            if stored is not None:
+                traces.stored[key] = stored
+                before[key] = Sums.from_row(stored, self.codec)
+                if stored.timestamp != trace.timestamp:
+                    traces.moved[key] = (stored.timestamp, [])
+        self._write_sums(conn, traces, {key: touched[key].sums for key in keys}, before, mark)
 
-    def _derived_rows(self, conn: Connection, touched: dict[str, tuple[int, set[Any]]]) -> dict[str, Any]:
-        """The stored `trace_totals` rows of these traces (key, timestamp, user): two IN lists per
-        project, as `_totals_keys`."""
-        triples = [(project_id, when, key) for key, (project_id, whens) in touched.items() for when in whens]
+    def _derived_rows(self, conn: Connection, touched: dict[str, Touched]) -> dict[str, Any]:
+        """The stored `trace_totals` rows of these traces: two IN lists per project, as
+        `_totals_keys`."""
+        triples = [(state.project_id, when, key) for key, state in touched.items() for when in state.whens]
         found: dict[str, Any] = {}
-        for chunk in _by_project(triples):
-            query = select(tt.c.trace_id, tt.c.timestamp, tt.c.user_id).where(_totals_keys(chunk))
-            for row in conn.execute(query):
+        # Small chunks: SQLite probes every (timestamp, key) pair of the two IN lists.
+        for chunk in _by_project(triples, DERIVED_CHUNK):
+            for row in conn.execute(select(tt).where(_totals_keys(chunk))):
                 found[row.trace_id] = row
         return found
 
@@ -312,6 +345,12 @@ class TotalsWriter:
         all their observations and the projects' users recounted from the totals. Rare, slow (it
         scans `traces` and `trace_totals`)."""
         keys = [key for (key,) in conn.execute(select(t.c.id).where(t.c.changed_seq >= start))]
+        self.recompute(conn, keys, mark)
+
+    def recompute(self, conn: Connection, keys: list[str], mark: int) -> None:
+        """These traces' totals from all their observations, and their projects' users from the
+        totals: after a crash, and for commits `costs recompute` re-priced before they were
+        derived (the prices of earlier parts changed too, under a timestamp it may not have found)."""
         current = self._current_traces(conn, keys)
         traces = TransactionTraces()
         rows: list[dict[str, Any]] = []
@@ -341,23 +380,23 @@ class TotalsWriter:
 
 
 # The observation columns `Sums.add_observation` reads, as stored (SQLite: times as text, costs as
-# floats: what the writer wrote), by a range of the seq (the rowid) or by trace.
+# floats: what the writer wrote), by trace.
 _SUMMED = (
-    "trace_id, prompt_tokens, completion_tokens, total_tokens, cost_status, calculated_total_cost, total_cost, "
-    "saved_cost, level, start_time, end_time"
-)
-_SUMMED_OBSERVATIONS = text(f"SELECT {_SUMMED} FROM observations WHERE seq >= :start AND seq < :stop")
-_OBSERVATIONS_OF = text(f"SELECT {_SUMMED} FROM observations WHERE trace_id IN :keys")
+    "trace_id", "prompt_tokens", "completion_tokens", "total_tokens", "cost_status", "calculated_total_cost",
+    "total_cost", "saved_cost", "level", "start_time", "end_time",
+)  # fmt: skip
+_OBSERVATIONS_OF = text(f"SELECT {', '.join(_SUMMED)} FROM observations WHERE trace_id IN :keys")
+DERIVED_CHUNK = 50
 
 
-def _by_project(keys: list[tuple[int, Any, str]]) -> Iterable[list[tuple[int, Any, str]]]:
+def _by_project(keys: list[tuple[int, Any, str]], size: int = ID_CHUNK) -> Iterable[list[tuple[int, Any, str]]]:
     """(project, timestamp, key) triples in chunks of one project each."""
     projects: dict[int, list[tuple[int, Any, str]]] = {}
     for key in keys:
         projects.setdefault(key[0], []).append(key)
     for triples in projects.values():
-        for start in range(0, len(triples), ID_CHUNK):
-            yield triples[start : start + ID_CHUNK]
+        for start in range(0, len(triples), size):
+            yield triples[start : start + size]
 
 
 def _totals_keys(chunk: list[tuple[int, Any, str]]) -> Any:
@@ -471,6 +510,8 @@ def refresh_costs(conn: Connection, dialect: Dialect, trace_keys: Iterable[str])
     # SQLite derives totals after the commit: observations above the mark are not in them yet, and
     # the step that derives them adds their (re-priced) costs itself.
     derived = [o.c.seq < indexed_below(conn)] if dialect.name == "sqlite" else []
+    if dialect.name == "sqlite":
+        count_repricing(conn)  # the writer's kept sums of later observations are stale now
     for start in range(0, len(keys), ID_CHUNK):
         chunk = keys[start : start + ID_CHUNK]
         joined = tt.join(

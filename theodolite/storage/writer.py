@@ -27,46 +27,62 @@ from theodolite.storage.dictionaries import install_stored_dictionaries
 from theodolite.storage.engine import Database
 from theodolite.storage.facets import FacetWriter, TransactionTraces
 from theodolite.storage.rows import PreparedBatch, row_to_trace, trace_to_row
-from theodolite.storage.search import FOLLOW_CHUNK, SearchWriter, index_committed, indexed_below
+from theodolite.storage.search import (
+    FOLLOW_CHUNK,
+    SearchWriter,
+    index_committed,
+    indexed_below,
+    record_indexed,
+    repricing_count,
+)
 from theodolite.storage.trace_keys import TraceKeyPlan, is_plain, qualified_key
-from theodolite.storage.trace_totals import TotalsWriter, write_scores
+from theodolite.storage.trace_totals import Sums, TotalsWriter, Touched, sum_parts, write_scores
 from theodolite.storage.upserts import insert_ignoring_duplicates, insert_replacing
 
 # SQLite allows 32,766 bound parameters per statement; 500 ids stays far below on every engine.
 ID_CHUNK = 500
 
 
+# Search documents of commits not derived yet are kept in memory up to this many characters; past
+# it a commit keeps none and the step makes them again from the stored payloads (slower).
+DOCUMENT_CHARS_IN_MEMORY = 32 * 1024 * 1024
+
+
 @dataclass(slots=True)
 class _Committed:
-    """A committed transaction whose totals are not derived yet (SQLite): its mark, the seq above
-    its own (set at commit), and per trace it wrote its project and its timestamps before and
-    after it (its totals row, if derived, is under one of a window's timestamps)."""
+    """A committed transaction not derived yet (SQLite): its mark (its first seq), the seq above
+    its own (set at commit), what it did to each trace it wrote (`Touched`), its search documents
+    (None when they were not kept), and whether `costs recompute` ran since (`stale`: its sums are
+    read back from the observations)."""
 
     mark: int
-    touched: dict[str, tuple[int, set[Any]]]
+    touched: dict[str, Touched]
+    documents: list[dict[str, Any]] | None
+    chars: int = 0
     below: int = 0
+    stale: bool = False
 
 
-def _touched(traces: TransactionTraces) -> dict[str, tuple[int, set[Any]]]:
+def _touched(traces: TransactionTraces, parts: dict[str, Sums]) -> dict[str, Touched]:
     touched = {}
     for key, (project_id, _) in traces.keys.items():
-        whens = {traces.merged[key].timestamp}
+        merged = traces.merged[key]
         stored = traces.stored.get(key)
-        if stored is not None:
-            whens.add(stored.timestamp)
-        touched[key] = (project_id, whens)
+        whens = {merged.timestamp} if stored is None else {merged.timestamp, stored.timestamp}
+        touched[key] = Touched(project_id, whens, stored is not None, merged, parts.get(key) or Sums())
     return touched
 
 
-def _first_states(commits: list[_Committed]) -> dict[str, tuple[int, set[Any]]]:
-    """Per trace, its project and every timestamp these commits saw it with."""
-    states: dict[str, tuple[int, set[Any]]] = {}
+def _first_states(commits: list[_Committed]) -> dict[str, Touched]:
+    """Per trace, what these commits did to it, the first of them first."""
+    states: dict[str, Touched] = {}
     for commit in commits:
-        for key, (project_id, whens) in commit.touched.items():
-            if key in states:
-                states[key][1].update(whens)
+        for key, touched in commit.touched.items():
+            state = states.get(key)
+            if state is None:
+                states[key] = touched.copy()  # the commit's own stays as it is: a failed step is retried
             else:
-                states[key] = (project_id, set(whens))
+                state.then(touched)
     return states
 
 
@@ -105,11 +121,14 @@ class SqlWriter:
         # commits between the two marks are recovered from the database (`_recover_below`).
         # PostgreSQL derives both in the ingest transaction.
         self._followed_below = self._committed_below = self._numbered_below = self._recover_below = 0
+        self._repricings = 0
         self._window: deque[_Committed] = deque()
+        self._window_chars = 0  # of the documents the window holds
         self._touched: _Committed | None = None  # the commit in progress
         if self.dialect == "sqlite":
             with self._conn.begin():
                 self._followed_below = indexed_below(self._conn)
+                self._repricings = repricing_count(self._conn)
                 self._committed_below = self._numbered_below = self._recover_below = self._next_seq()
 
     def commit(self, items: Sequence[PreparedBatch]) -> list[list[Rejection]]:
@@ -133,6 +152,7 @@ class SqlWriter:
             if self._touched is not None:
                 self._touched.below = self._numbered_below
                 self._window.append(self._touched)
+                self._window_chars += self._touched.chars
         return [[] for _ in items]
 
     # The search index's follower (`ingestion/pipeline.Follower`): positions are seqs.
@@ -157,18 +177,30 @@ class SqlWriter:
             while taken < len(self._window) and (not taken or self._window[taken].below - start <= max_seqs):
                 taken += 1
             stop = self._window[taken - 1].below
+        commits = [self._window[i] for i in range(taken)]
         try:
             with self._conn.begin():
-                index_committed(self._conn, self.codec, self._search, start, stop)
-                if not taken:
+                if not commits:
+                    index_committed(self._conn, self.codec, self._search, start, stop)
                     self._totals.recover(self._conn, start, stop, stop - 1)
                 else:
-                    commits = [self._window[i] for i in range(taken)]
-                    self._totals.derive(self._conn, _first_states(commits), start, stop, commits[-1].mark)
+                    for commit in commits:
+                        if commit.documents is None:  # not kept: made again from the payloads
+                            index_committed(self._conn, self.codec, self._search, commit.mark, commit.below)
+                        else:
+                            self._search.write(self._conn, commit.documents)
+                    record_indexed(self._conn, stop)
+                    self._notice_repricing()
+                    states = _first_states(commits)
+                    if any(commit.stale for commit in commits):  # the sums kept are priced as before
+                        self._totals.recompute(self._conn, sorted(states), commits[-1].mark)
+                    else:
+                        self._totals.derive(self._conn, states, commits[-1].mark)
         except SQLAlchemyError as exc:
             raise StorageError("deriving the search index and totals failed; it is retried") from exc
-        for _ in range(taken):
+        for commit in commits:
             self._window.popleft()
+            self._window_chars -= commit.chars
         self._followed_below = stop
         return stop - start
 
@@ -212,16 +244,19 @@ class SqlWriter:
         self._upsert_traces.execute(self._conn, trace_rows)
         self._insert_observations.execute(self._conn, observation_rows)
         self._facets.write(self._conn, traces, observation_rows)
+        documents = [{"s": row["seq"], "d": document} for row, document in with_document]
         if self.dialect == "sqlite":  # derived after the commit (`step`)
             if mark is not None:
-                self._touched = _Committed(mark, _touched(traces))
+                chars = sum(len(document["d"]) for document in documents)
+                kept = self._window_chars + chars <= DOCUMENT_CHARS_IN_MEMORY
+                touched = _touched(traces, sum_parts(observation_rows))
+                self._touched = _Committed(mark, touched, documents if kept else None, chars if kept else 0)
         else:
             self._totals.write(self._conn, traces, observation_rows, mark)
+            self._search.write(self._conn, documents)
         self._insert_payloads.execute(
             self._conn, [{"observation_seq": row["seq"], "payload": payload} for row, payload in with_payload]
         )
-        # PostgreSQL only (SQLite's batches carry no documents: it indexes after the commit).
-        self._search.write(self._conn, [{"s": row["seq"], "d": document} for row, document in with_document])
         moved_scores = self._requalify_waiting_scores(plan)
         self._upsert_scores.execute(self._conn, score_rows)
         if score_rows or moved_scores:
@@ -299,6 +334,15 @@ class SqlWriter:
             self._conn.exec_driver_sql("SELECT max(changed_seq) FROM trace_scores").scalar() or 0,
         )
         return last + 1
+
+    def _notice_repricing(self) -> None:
+        """`costs recompute` (any process) counts its runs in `search_progress`: the sums the
+        window's commits kept were priced before it, so they are read back instead."""
+        repricings = repricing_count(self._conn)
+        if repricings != self._repricings:
+            self._repricings = repricings
+            for commit in self._window:
+                commit.stale = True
 
     def catch_up(self) -> int:
         """Follow everything committed (the demo's end, tests). Returns the seqs covered."""

@@ -32,6 +32,7 @@ def upgrade() -> None:
         "search_progress",
         sa.Column("id", sa.Integer(), autoincrement=False, nullable=False),
         sa.Column("indexed_below", sa.BigInteger(), nullable=False),
+        sa.Column("repricings", sa.BigInteger(), server_default=sa.text("0"), nullable=False),
         sa.PrimaryKeyConstraint("id"),
     )
     bind = op.get_bind()
