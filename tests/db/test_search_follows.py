@@ -107,18 +107,3 @@ def test_after_a_crash_indexing_goes_on_from_the_recorded_mark(database: Databas
     finally:
         restarted.close()
 
-
-def test_documents_past_the_memory_bound_are_made_again_from_the_payloads(
-    database: Database, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    from theodolite.storage import writer as writer_module
-
-    monkeypatch.setattr(writer_module, "DOCUMENT_CHARS_IN_MEMORY", 0)  # no commit keeps its documents
-    project_id, writer, pipeline, ids = _run(database, idle_s=NEVER, max_lag_s=NEVER)
-    try:
-        assert all(commit.documents is None for commit in writer._window)
-        assert pipeline.wait_followed(timeout_s=10) == 0
-        assert _found(database, project_id) == ids
-    finally:
-        pipeline.stop()
-        writer.close()

@@ -26,9 +26,8 @@ class PreparedBatch:
     traces: list[Trace] = field(default_factory=list)
     observation_rows: list[dict[str, Any]] = field(default_factory=list)  # without "seq": the writer assigns it
     payloads: list[Any] = field(default_factory=list)  # one per observation row, None when it has none
-    # One per observation row: its full-text search document (`search_document`), None for none.
-    # Made here, in the decode workers, off the writer's process; on SQLite the writer indexes them
-    # after the commit (`writer.py`).
+    # PostgreSQL: one per observation row, its full-text search document (`search_document`), None
+    # for none. SQLite: empty (made after the commit from the payloads).
     search_documents: list[str | None] = field(default_factory=list)
     score_rows: list[dict[str, Any]] = field(default_factory=list)
     rejections: list[Rejection] = field(default_factory=list)
@@ -46,11 +45,15 @@ def prepare_batch(project_id: int, batch: Batch, codec: ValueCodec, now: datetim
     """Encode a batch's observations and scores for `codec`'s engine. Pure, CPU-bound."""
     prepared = PreparedBatch(project_id, traces=batch.traces, rejections=list(batch.rejections))
     seen: dict[str, set[str]] = {}  # per trace, the strings already indexed for this request
+    # SQLite makes documents after the commit, from the stored payloads (`writer.py`): a document
+    # made here would cost the decode worker, on the ingest path, ~15% more per span.
+    documents = codec.dialect_name != "sqlite"
     for obs in batch.observations:
         prepared.observation_rows.append(observation_to_row(project_id, obs, codec))
         prepared.payloads.append(encode_payload(obs, codec))
-        strings = seen.setdefault(obs.trace_id, set())
-        prepared.search_documents.append(search_document(obs.input, obs.output, codec, strings))
+        if documents:
+            strings = seen.setdefault(obs.trace_id, set())
+            prepared.search_documents.append(search_document(obs.input, obs.output, codec, strings))
         prepared.facts.append(observation_facts(obs))
     prepared.score_rows = [score_to_row(project_id, score, codec, now) for score in batch.scores]
     return prepared

@@ -30,7 +30,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import and_, bindparam, case, delete, func, insert, literal, select, text, tuple_, update
 from sqlalchemy.engine import Connection, Dialect
@@ -218,6 +218,15 @@ def sum_parts(observation_rows: Iterable[dict[str, Any]]) -> dict[str, Sums]:
             sums = parts[row["trace_id"]] = Sums()
         sums.add_observation(row)
     return parts
+
+
+class TraceState(NamedTuple):
+    """What the totals keep of a trace (`totals_row`): less to hold than the whole model."""
+
+    timestamp: Any
+    name: str | None
+    tags: list[str]
+    user_id: str | None
 
 
 @dataclass(slots=True)

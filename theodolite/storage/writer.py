@@ -7,9 +7,10 @@ arrive already encoded (`rows.prepare_batch`), so this thread spends its time in
 
 from __future__ import annotations
 
+import time
 from collections import deque
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -32,35 +33,27 @@ from theodolite.storage.search import (
     SearchWriter,
     index_committed,
     indexed_below,
-    record_indexed,
     repricing_count,
 )
 from theodolite.storage.trace_keys import TraceKeyPlan, is_plain, qualified_key
-from theodolite.storage.trace_totals import Sums, TotalsWriter, Touched, sum_parts, write_scores
+from theodolite.storage.trace_totals import Sums, TotalsWriter, Touched, TraceState, sum_parts, write_scores
 from theodolite.storage.upserts import insert_ignoring_duplicates, insert_replacing
 
 # SQLite allows 32,766 bound parameters per statement; 500 ids stays far below on every engine.
 ID_CHUNK = 500
 
 
-# Search documents of commits not derived yet are kept in memory up to this many characters; past
-# it a commit keeps none and the step makes them again from the stored payloads (slower).
-DOCUMENT_CHARS_IN_MEMORY = 32 * 1024 * 1024
-
-
 @dataclass(slots=True)
 class _Committed:
     """A committed transaction not derived yet (SQLite): its mark (its first seq), the seq above
-    its own (set at commit), what it did to each trace it wrote (`Touched`), its search documents
-    (None when they were not kept), and whether `costs recompute` ran since (`stale`: its sums are
-    read back from the observations)."""
+    its own (set at commit), what it did to each trace it wrote (`Touched`), and whether `costs
+    recompute` ran since (`stale`: its traces are then recomputed from their observations)."""
 
     mark: int
     touched: dict[str, Touched]
-    documents: list[dict[str, Any]] | None
-    chars: int = 0
     below: int = 0
     stale: bool = False
+    at: float = field(default_factory=time.monotonic)
 
 
 def _touched(traces: TransactionTraces, parts: dict[str, Sums]) -> dict[str, Touched]:
@@ -69,7 +62,8 @@ def _touched(traces: TransactionTraces, parts: dict[str, Sums]) -> dict[str, Tou
         merged = traces.merged[key]
         stored = traces.stored.get(key)
         whens = {merged.timestamp} if stored is None else {merged.timestamp, stored.timestamp}
-        touched[key] = Touched(project_id, whens, stored is not None, merged, parts.get(key) or Sums())
+        state = TraceState(merged.timestamp, merged.name, merged.tags, merged.user_id)
+        touched[key] = Touched(project_id, whens, stored is not None, state, parts.get(key) or Sums())
     return touched
 
 
@@ -122,8 +116,8 @@ class SqlWriter:
         # PostgreSQL derives both in the ingest transaction.
         self._followed_below = self._committed_below = self._numbered_below = self._recover_below = 0
         self._repricings = 0
+        self._started = time.monotonic()
         self._window: deque[_Committed] = deque()
-        self._window_chars = 0  # of the documents the window holds
         self._touched: _Committed | None = None  # the commit in progress
         if self.dialect == "sqlite":
             with self._conn.begin():
@@ -152,7 +146,6 @@ class SqlWriter:
             if self._touched is not None:
                 self._touched.below = self._numbered_below
                 self._window.append(self._touched)
-                self._window_chars += self._touched.chars
         return [[] for _ in items]
 
     # The search index's follower (`ingestion/pipeline.Follower`): positions are seqs.
@@ -184,12 +177,7 @@ class SqlWriter:
                     index_committed(self._conn, self.codec, self._search, start, stop)
                     self._totals.recover(self._conn, start, stop, stop - 1)
                 else:
-                    for commit in commits:
-                        if commit.documents is None:  # not kept: made again from the payloads
-                            index_committed(self._conn, self.codec, self._search, commit.mark, commit.below)
-                        else:
-                            self._search.write(self._conn, commit.documents)
-                    record_indexed(self._conn, stop)
+                    index_committed(self._conn, self.codec, self._search, start, stop)
                     self._notice_repricing()
                     states = _first_states(commits)
                     if any(commit.stale for commit in commits):  # the sums kept are priced as before
@@ -198,9 +186,8 @@ class SqlWriter:
                         self._totals.derive(self._conn, states, commits[-1].mark)
         except SQLAlchemyError as exc:
             raise StorageError("deriving the search index and totals failed; it is retried") from exc
-        for commit in commits:
+        for _ in commits:
             self._window.popleft()
-            self._window_chars -= commit.chars
         self._followed_below = stop
         return stop - start
 
@@ -244,16 +231,12 @@ class SqlWriter:
         self._upsert_traces.execute(self._conn, trace_rows)
         self._insert_observations.execute(self._conn, observation_rows)
         self._facets.write(self._conn, traces, observation_rows)
-        documents = [{"s": row["seq"], "d": document} for row, document in with_document]
         if self.dialect == "sqlite":  # derived after the commit (`step`)
             if mark is not None:
-                chars = sum(len(document["d"]) for document in documents)
-                kept = self._window_chars + chars <= DOCUMENT_CHARS_IN_MEMORY
-                touched = _touched(traces, sum_parts(observation_rows))
-                self._touched = _Committed(mark, touched, documents if kept else None, chars if kept else 0)
+                self._touched = _Committed(mark, _touched(traces, sum_parts(observation_rows)))
         else:
             self._totals.write(self._conn, traces, observation_rows, mark)
-            self._search.write(self._conn, documents)
+            self._search.write(self._conn, [{"s": row["seq"], "d": document} for row, document in with_document])
         self._insert_payloads.execute(
             self._conn, [{"observation_seq": row["seq"], "payload": payload} for row, payload in with_payload]
         )
@@ -334,6 +317,11 @@ class SqlWriter:
             self._conn.exec_driver_sql("SELECT max(changed_seq) FROM trace_scores").scalar() or 0,
         )
         return last + 1
+
+    def oldest_unfollowed(self) -> float | None:
+        if self._followed_below < self._recover_below:
+            return self._started  # left by the previous process
+        return self._window[0].at if self._window else None
 
     def _notice_repricing(self) -> None:
         """`costs recompute` (any process) counts its runs in `search_progress`: the sums the
