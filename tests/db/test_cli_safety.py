@@ -91,3 +91,20 @@ def test_prices_show_states_the_unit_of_each_rate(tmp_path: Path) -> None:
     rates = public.output.splitlines()[1:]
     assert any(line.startswith("  input $") and line.endswith(" per 1M tokens") for line in rates), public.output
     assert all(" per 1M tokens" in line or " per 1,000 " in line for line in rates), public.output
+
+
+def test_a_second_server_or_demo_on_a_written_sqlite_file_is_a_clear_error(tmp_path: Path) -> None:
+    from theodolite.storage.writer import SqlWriter
+
+    url = f"sqlite:///{tmp_path / 'busy.db'}"
+    database = open_database(url)
+    writer = SqlWriter(database)  # this process writes the file, as a running server would
+    try:
+        for command in (["serve", "--port", "0"], ["demo", "--no-serve", "--days", "1", "--traces-per-day", "5"]):
+            result = theodolite(*command, "--database-url", url)
+            assert result.returncode == 1, (command, result.stderr)
+            assert f"pid {os.getpid()}) is writing to" in result.stderr, result.stderr
+            assert "Traceback" not in result.stderr
+    finally:
+        writer.close()
+        database.dispose()

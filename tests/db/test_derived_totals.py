@@ -75,6 +75,7 @@ def _after_a_crash(writer: SqlWriter, commits: list[list[Any]], database: Databa
     writer.catch_up()
     for commit in commits[1:]:
         writer.commit(commit)  # committed; the process dies before any step
+    writer.close()  # its memory is gone, and its lease (one writer per SQLite file: writer_lease.py)
     restarted = SqlWriter(database)
     try:
         assert restarted.followed() < restarted.committed()
@@ -86,6 +87,20 @@ def _after_a_crash(writer: SqlWriter, commits: list[list[Any]], database: Databa
 WAYS: dict[str, Callable[..., None]] = {
     "each commit": _each_commit, "one step": _one_step, "small steps": _small_steps, "after a crash": _after_a_crash,
 }  # fmt: skip
+
+
+def test_a_second_writer_on_the_same_sqlite_file_is_refused(tmp_path: Path) -> None:
+    from theodolite.errors import StorageError
+
+    database = open_database(f"sqlite:///{tmp_path / 'one-writer.db'}")
+    try:
+        first = SqlWriter(database)
+        with pytest.raises(StorageError, match="another Theodolite process .* is writing to"):
+            SqlWriter(database)
+        first.close()
+        SqlWriter(database).close()  # free again once the first one is gone
+    finally:
+        database.dispose()
 
 
 def _run(tmp_path: Path, way: str) -> dict[str, list[tuple[Any, ...]]]:

@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from theodolite.server.app import create_app
 from theodolite.server.settings import Settings
 from theodolite.storage.engine import open_database
+from theodolite.storage.writer_lease import WriterLease
 
 log = logging.getLogger("theodolite")
 
@@ -45,6 +46,8 @@ def run_server(settings: Settings) -> None:
                              migrate=settings.auto_migrate)  # fmt: skip
     try:
         database.check_connection()
+        if database.path is not None:  # SQLite: refused now if another process writes it
+            WriterLease(database.path).release()
     finally:
         database.dispose()
     app = create_app(settings)

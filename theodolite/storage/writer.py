@@ -38,6 +38,7 @@ from theodolite.storage.search import (
 from theodolite.storage.trace_keys import TraceKeyPlan, is_plain, qualified_key
 from theodolite.storage.trace_totals import Sums, TotalsWriter, Touched, TraceState, sum_parts, write_scores
 from theodolite.storage.upserts import insert_ignoring_duplicates, insert_replacing
+from theodolite.storage.writer_lease import WriterLease
 
 # SQLite allows 32,766 bound parameters per statement; 500 ids stays far below on every engine.
 ID_CHUNK = 500
@@ -87,6 +88,7 @@ class SqlWriter:
         self.database = database
         self.dialect = database.dialect_name
         self.codec = ValueCodec(self.dialect)
+        self._lease = WriterLease(database.path) if self.dialect == "sqlite" and database.path is not None else None
         self._conn = database.writer_connection()
         self._checkpointer: WalCheckpointer | None = None
         if self.dialect == "sqlite":
@@ -391,11 +393,15 @@ class SqlWriter:
         self._conn.connection.dbapi_connection.execute(f"PRAGMA {setting}")  # type: ignore[union-attr]
 
     def close(self) -> None:
+        if self._conn.closed:
+            return
         if self.dialect == "sqlite":
             self._pragma("wal_autocheckpoint=1000")  # the pooled connection lives on
         self._conn.close()
         if self._checkpointer is not None:
             self._checkpointer.stop()
+        if self._lease is not None:
+            self._lease.release()
 
 
 def count_rows(database: Database, table_name: str) -> int:
