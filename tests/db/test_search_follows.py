@@ -67,19 +67,15 @@ def test_a_search_waits_for_the_index_to_cover_what_was_committed(database: Data
         writer.close()
 
 
-def test_the_index_follows_once_the_writer_is_idle(database: Database) -> None:
-    project_id, writer, pipeline, ids = _run(database, idle_s=0.05, max_lag_s=NEVER)
-    try:
-        _until(lambda: writer.followed() >= writer.committed())
-        assert _found(database, project_id) == ids
-    finally:
-        pipeline.stop()
-        writer.close()
-
-
-def test_under_load_the_index_follows_once_it_has_been_behind_too_long(database: Database) -> None:
-    # Never idle long enough; a lag bound of 0 makes the step due at the next turn of the writer.
-    project_id, writer, pipeline, ids = _run(database, idle_s=NEVER, max_lag_s=0.0)
+@pytest.mark.parametrize(
+    ("idle_s", "max_lag_s"),
+    # Idle: the step comes 50 ms after the last commit. Under load (never idle long enough): a lag
+    # bound of 0 makes every commit's step due at the writer's next turn.
+    [(0.05, NEVER), (NEVER, 0.0)],
+    ids=["once the writer is idle", "under load, once behind too long"],
+)
+def test_the_index_follows_the_commits(database: Database, idle_s: float, max_lag_s: float) -> None:
+    project_id, writer, pipeline, ids = _run(database, idle_s=idle_s, max_lag_s=max_lag_s)
     try:
         _until(lambda: writer.followed() >= writer.committed())
         assert _found(database, project_id) == ids
