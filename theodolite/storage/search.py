@@ -210,7 +210,7 @@ def _documents(conn: Connection, codec: ValueCodec, start: int, stop: int) -> li
 # one database, and a mark over a sequence shared by concurrent transactions could pass a seq
 # committed later.
 
-FOLLOW_CHUNK = 5_000  # seqs per step: ~0.3 s of the writer's time on `bench/ingest.py`'s spans (a commit waits at most one)
+FOLLOW_CHUNK = 5_000  # seqs per step: ~0.3 s of the writer on `bench/ingest.py`'s spans; a commit waits at most one
 
 
 def indexed_below(conn: Connection) -> int:
