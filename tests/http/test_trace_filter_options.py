@@ -12,6 +12,19 @@ from tests.support.server import TheodoliteServer
 
 
 def fill_with_demo(server: TheodoliteServer) -> None:
+    # One process writes a SQLite file at a time (storage/writer_lease.py): the server stops while
+    # the demo writes. PostgreSQL takes both at once.
+    sqlite = server.database_url.startswith("sqlite")
+    if sqlite:
+        server.stop()
+    try:
+        _run_demo(server)
+    finally:
+        if sqlite:
+            server.start()
+
+
+def _run_demo(server: TheodoliteServer) -> None:
     result = subprocess.run(
         [sys.executable, "-m", "theodolite", "demo", "--no-serve", "--days", "1", "--traces-per-day", "120"]
         + ["--database-url", server.database_url],

@@ -403,6 +403,9 @@ trace_totals = Table(
     Column("not_billed_count", Integer, nullable=False),
     Column("error_count", Integer, nullable=False),
     Column("level_rank", Integer, nullable=False),  # worst level: 0 DEBUG, 1 DEFAULT, 2 WARNING, 3 ERROR
+    # Its observations' response and requested models, "|a|b|" sorted (NULL: none): on SQLite a sort
+    # on a value here with a model filter tests each row's string instead of probing trace_facets.
+    Column("models", Text),
     sqlite_with_rowid=False,
 )
 

@@ -68,7 +68,7 @@ class Sums:
     """Totals of some observations, values encoded for one engine (`ValueCodec`): costs are floats
     on SQLite and Decimals on PostgreSQL, times text on SQLite (in time order) and datetimes."""
 
-    __slots__ = (*COUNTS, "cost", "saved", "first_start", "last_end", "level_rank")
+    __slots__ = (*COUNTS, "cost", "saved", "first_start", "last_end", "level_rank", "models")
 
     def __init__(self) -> None:
         for name in COUNTS:
@@ -78,6 +78,7 @@ class Sums:
         self.first_start: Any = None
         self.last_end: Any = None
         self.level_rank = 0
+        self.models: frozenset[str] = frozenset()  # response and requested models
 
     def add_observation(self, row: dict[str, Any]) -> None:
         """One observation row as the writer inserts it. Runs once per span on the writer thread."""
@@ -107,6 +108,9 @@ class Sums:
         rank = LEVEL_RANK.get(level, 1)
         if rank > self.level_rank:
             self.level_rank = rank
+        model, requested = row["model"], row["request_model"]
+        if model is not None or requested is not None:
+            self.models = self.models.union(value for value in (model, requested) if value is not None)
         start, end = row["start_time"], row["end_time"]
         if self.first_start is None or start < self.first_start:
             self.first_start = start
@@ -122,6 +126,7 @@ class Sums:
         result.first_start = _extreme(min, self.first_start, other.first_start)
         result.last_end = _extreme(max, self.last_end, other.last_end)
         result.level_rank = max(self.level_rank, other.level_rank)
+        result.models = self.models | other.models
         return result
 
     def latency_s(self) -> float | None:
@@ -141,6 +146,7 @@ class Sums:
         sums.cost, sums.saved = codec.money(row.total_cost), codec.money(row.saved_cost)
         sums.first_start, sums.last_end = codec.time(row.first_start), codec.time(row.last_end)
         sums.level_rank = row.level_rank
+        sums.models = frozenset(row.models.strip("|").split("|")) if row.models else frozenset()
         return sums
 
 
@@ -150,6 +156,11 @@ def _plus(a: Any, b: Any) -> Any:
 
 def _extreme(pick: Any, a: Any, b: Any) -> Any:
     return b if a is None else a if b is None else pick(a, b)
+
+
+def models_key(models: frozenset[str]) -> str | None:
+    """`trace_totals.models`: "|a|b|", sorted, so that a filter is one substring test per row."""
+    return "|" + "|".join(sorted(models)) + "|" if models else None
 
 
 def sort_key(value: str | None) -> str | None:
@@ -176,6 +187,7 @@ def totals_row(project_id: int, timestamp: Any, key: str, sums: Sums, trace: Any
         "total_cost": sums.cost,
         "saved_cost": sums.saved,
         "level_rank": sums.level_rank,
+        "models": models_key(sums.models),
     }
 
 
@@ -392,7 +404,7 @@ class TotalsWriter:
 # floats: what the writer wrote), by trace.
 _SUMMED = (
     "trace_id", "prompt_tokens", "completion_tokens", "total_tokens", "cost_status", "calculated_total_cost",
-    "total_cost", "saved_cost", "level", "start_time", "end_time",
+    "total_cost", "saved_cost", "level", "start_time", "end_time", "model", "request_model",
 )  # fmt: skip
 _OBSERVATIONS_OF = text(f"SELECT {', '.join(_SUMMED)} FROM observations WHERE trace_id IN :keys")
 DERIVED_CHUNK = 50
