@@ -48,6 +48,9 @@ class DemoSummary:
     seconds: float
 
 
+DEMO_DERIVE_LAG_S = 2.0
+
+
 def default_demo_url() -> str:
     """The demo's own SQLite file, next to (never instead of) the default database."""
     data_dir = Path(platformdirs.user_data_dir("theodolite", appauthor=False))
@@ -75,9 +78,10 @@ def write_demo(
         writer.commit,
         max_queue_items=settings.ingest_queue_max_spans,
         max_transaction_items=settings.writer_batch_max_spans,
+        # A batch job: derive as it goes (what waits is held in memory), documents made here.
         follower=writer,
         follow_idle_s=settings.derive_idle_s,
-        follow_max_lag_s=settings.derive_max_lag_s,
+        follow_max_lag_s=DEMO_DERIVE_LAG_S,
     )
     pipeline.start()
     overrides = load_overrides(database).get(project_id, NO_OVERRIDES)
@@ -86,7 +90,7 @@ def write_demo(
         label = f"writing {days} days x {traces_per_day} traces"
         with click.progressbar(length=days * traces_per_day, label=label, file=sys.stderr) as bar:
             for batch in generate_traffic(now, random.Random(seed), days=days, traces_per_day=traces_per_day):
-                prepared = prepare_batch(project_id, price_batch(batch, overrides), writer.codec, now)
+                prepared = prepare_batch(project_id, price_batch(batch, overrides), writer.codec, now, documents=True)
                 rejected += len(pipeline.submit_blocking(prepared))
                 traces += len(batch.traces)
                 observations += len(batch.observations)

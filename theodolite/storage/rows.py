@@ -41,13 +41,18 @@ class PreparedBatch:
         return len(self.observation_rows) + len(self.score_rows) + len(self.traces)
 
 
-def prepare_batch(project_id: int, batch: Batch, codec: ValueCodec, now: datetime) -> PreparedBatch:
-    """Encode a batch's observations and scores for `codec`'s engine. Pure, CPU-bound."""
+def prepare_batch(
+    project_id: int, batch: Batch, codec: ValueCodec, now: datetime, *, documents: bool | None = None
+) -> PreparedBatch:
+    """Encode a batch's observations and scores for `codec`'s engine. Pure, CPU-bound. Search
+    documents are made for PostgreSQL, or when `documents` says so (the demo, which has no decode
+    workers and would otherwise have the writer make them again from the payloads)."""
     prepared = PreparedBatch(project_id, traces=batch.traces, rejections=list(batch.rejections))
     seen: dict[str, set[str]] = {}  # per trace, the strings already indexed for this request
     # SQLite makes documents after the commit, from the stored payloads (`writer.py`): a document
     # made here would cost the decode worker, on the ingest path, ~15% more per span.
-    documents = codec.dialect_name != "sqlite"
+    if documents is None:
+        documents = codec.dialect_name != "sqlite"
     for obs in batch.observations:
         prepared.observation_rows.append(observation_to_row(project_id, obs, codec))
         prepared.payloads.append(encode_payload(obs, codec))

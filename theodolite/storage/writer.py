@@ -33,6 +33,7 @@ from theodolite.storage.search import (
     SearchWriter,
     index_committed,
     indexed_below,
+    record_indexed,
     repricing_count,
 )
 from theodolite.storage.trace_keys import TraceKeyPlan, is_plain, qualified_key
@@ -52,6 +53,7 @@ class _Committed:
 
     mark: int
     touched: dict[str, Touched]
+    documents: list[dict[str, Any]] | None = None  # made before the commit (the demo), else None
     below: int = 0
     stale: bool = False
     at: float = field(default_factory=time.monotonic)
@@ -179,7 +181,12 @@ class SqlWriter:
                     index_committed(self._conn, self.codec, self._search, start, stop)
                     self._totals.recover(self._conn, start, stop, stop - 1)
                 else:
-                    index_committed(self._conn, self.codec, self._search, start, stop)
+                    if all(commit.documents is not None for commit in commits):  # made before the commit
+                        for commit in commits:
+                            self._search.write(self._conn, commit.documents or [])
+                        record_indexed(self._conn, stop)
+                    else:
+                        index_committed(self._conn, self.codec, self._search, start, stop)
                     self._notice_repricing()
                     states = _first_states(commits)
                     if any(commit.stale for commit in commits):  # the sums kept are priced as before
@@ -235,7 +242,8 @@ class SqlWriter:
         self._facets.write(self._conn, traces, observation_rows)
         if self.dialect == "sqlite":  # derived after the commit (`step`)
             if mark is not None:
-                self._touched = _Committed(mark, _touched(traces, sum_parts(observation_rows)))
+                documents = [{"s": row["seq"], "d": document} for row, document in with_document] or None
+                self._touched = _Committed(mark, _touched(traces, sum_parts(observation_rows)), documents)
         else:
             self._totals.write(self._conn, traces, observation_rows, mark)
             self._search.write(self._conn, [{"s": row["seq"], "d": document} for row, document in with_document])
