@@ -108,13 +108,12 @@ def write_demo(
 
 
 def _finish_search_index(writer: TraceWriter) -> None:
-    """SQLite indexes after the commit (`storage/search.py`): leave the demo's data searchable."""
+    """SQLite derives after the commit (`storage/writer.py`): leave the demo's data searchable."""
     behind = writer.committed() - writer.followed()
     if behind <= 0:
         return
     with click.progressbar(length=behind, label="indexing for search", file=sys.stderr) as bar:
-        while writer.followed() < writer.committed():
-            bar.update(writer.step())
+        writer.catch_up(on_step=bar.update)
 
 
 def _describe(summary: DemoSummary) -> str:

@@ -8,9 +8,9 @@ so memory stays bounded however fast clients send.
 
 Work that follows the commits without being part of them (SQLite's search index: a `Follower`)
 runs on the same thread, after the commits it follows and never before an acknowledgment: when
-the writer has been idle for `follow_idle_s`, when a reader waits for it (`wait_followed`), or
-when it has been behind for `follow_max_lag_s` under sustained load. Each step is bounded, so a
-commit waits for at most one step.
+the writer has been idle for `follow_idle_s`, when a reader waits for it (`wait_followed`), or,
+under sustained load, for the commits older than `follow_max_lag_s`. Each step is bounded and
+commits alternate with due steps, so a commit waits for at most one step.
 """
 
 from __future__ import annotations

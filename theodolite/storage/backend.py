@@ -7,7 +7,7 @@ DDL; the pipeline, the decode workers and the server see only this protocol.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Protocol
 
 from theodolite.model import Rejection
@@ -36,6 +36,10 @@ class TraceWriter(Protocol):
         ...
 
     def oldest_unfollowed(self) -> float | None: ...
+
+    def catch_up(self, on_step: Callable[[int], None] | None = None) -> int:
+        """Follow everything committed, step after step (`on_step` gets each step's size)."""
+        ...
 
     def close(self) -> None:
         """Release the connection (and background helpers such as the WAL checkpointer)."""

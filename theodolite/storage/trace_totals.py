@@ -334,11 +334,10 @@ class TotalsWriter:
         the commits saw). Then as in the ingest transaction."""
         traces = TransactionTraces()
         keys = sorted(touched)
-        current = {key: touched[key].trace for key in keys}
         derived = self._derived_rows(conn, {key: touched[key] for key in keys if touched[key].existed})
         before: dict[str, Sums] = {}
         for key in keys:
-            trace = current[key]
+            trace = touched[key].trace
             traces.keys[key] = (touched[key].project_id, self.codec.time(trace.timestamp))
             traces.merged[key] = trace
             stored = derived.get(key)
@@ -360,8 +359,8 @@ class TotalsWriter:
                 found[row.trace_id] = row
         return found
 
-    def recover(self, conn: Connection, start: int, stop: int, mark: int) -> None:
-        """After a crash: the commits with seqs in [start, stop) are stored, their totals maybe not,
+    def recover(self, conn: Connection, start: int, mark: int) -> None:
+        """After a crash: the commits with seqs from `start` on are stored, their totals maybe not,
         and what their traces were before them is gone. So their traces' totals are recomputed from
         all their observations and the projects' users recounted from the totals. Rare, slow (it
         scans `traces` and `trace_totals`)."""
@@ -530,8 +529,9 @@ def refresh_costs(conn: Connection, dialect: Dialect, trace_keys: Iterable[str])
     billed = func.coalesce(o.c.calculated_total_cost, o.c.total_cost)
     # SQLite derives totals after the commit: observations above the mark are not in them yet, and
     # the step that derives them adds their (re-priced) costs itself.
-    derived = [o.c.seq < indexed_below(conn)] if dialect.name == "sqlite" else []
+    derived = []
     if dialect.name == "sqlite":
+        derived.append(o.c.seq < indexed_below(conn))
         count_repricing(conn)  # the writer's kept sums of later observations are stale now
     for start in range(0, len(keys), ID_CHUNK):
         chunk = keys[start : start + ID_CHUNK]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
@@ -179,7 +179,7 @@ class SqlWriter:
             with self._conn.begin():
                 if not commits:
                     index_committed(self._conn, self.codec, self._search, start, stop)
-                    self._totals.recover(self._conn, start, stop, stop - 1)
+                    self._totals.recover(self._conn, start, stop - 1)
                 else:
                     if all(commit.documents is not None for commit in commits):  # made before the commit
                         for commit in commits:
@@ -240,13 +240,13 @@ class SqlWriter:
         self._upsert_traces.execute(self._conn, trace_rows)
         self._insert_observations.execute(self._conn, observation_rows)
         self._facets.write(self._conn, traces, observation_rows)
+        documents = [{"s": row["seq"], "d": document} for row, document in with_document]
         if self.dialect == "sqlite":  # derived after the commit (`step`)
             if mark is not None:
-                documents = [{"s": row["seq"], "d": document} for row, document in with_document] or None
-                self._touched = _Committed(mark, _touched(traces, sum_parts(observation_rows)), documents)
+                self._touched = _Committed(mark, _touched(traces, sum_parts(observation_rows)), documents or None)
         else:
             self._totals.write(self._conn, traces, observation_rows, mark)
-            self._search.write(self._conn, [{"s": row["seq"], "d": document} for row, document in with_document])
+            self._search.write(self._conn, documents)
         self._insert_payloads.execute(
             self._conn, [{"observation_seq": row["seq"], "payload": payload} for row, payload in with_payload]
         )
@@ -342,11 +342,15 @@ class SqlWriter:
             for commit in self._window:
                 commit.stale = True
 
-    def catch_up(self) -> int:
-        """Follow everything committed (the demo's end, tests). Returns the seqs covered."""
+    def catch_up(self, on_step: Callable[[int], None] | None = None) -> int:
+        """Follow everything committed (the demo's end, tests); `on_step` gets each step's seqs.
+        Returns the seqs covered."""
         covered = 0
         while self.followed() < self.committed():
-            covered += self.step()
+            stepped = self.step()
+            covered += stepped
+            if on_step is not None:
+                on_step(stepped)
         return covered
 
     def _requalify_waiting_scores(self, plan: TraceKeyPlan) -> list[tuple[int, str, str]]:
@@ -427,4 +431,4 @@ def derive_to_end(conn: Connection) -> None:
     stop = (conn.execute(select(func.max(tables.observations.c.seq))).scalar() or 0) + 1
     if stop > start:
         index_committed(conn, ValueCodec("sqlite"), SearchWriter("sqlite"), start, stop)
-        TotalsWriter(conn.dialect).recover(conn, start, stop, stop - 1)
+        TotalsWriter(conn.dialect).recover(conn, start, stop - 1)
