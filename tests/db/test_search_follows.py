@@ -102,4 +102,3 @@ def test_after_a_crash_indexing_goes_on_from_the_recorded_mark(database: Databas
         assert restarted.catch_up() == 0  # nothing indexed twice
     finally:
         restarted.close()
-

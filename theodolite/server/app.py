@@ -22,6 +22,7 @@ from theodolite.server.bootstrap import (
     describe_new_key,
     warn_if_search_incomplete,
 )
+from theodolite.server.collector import tune_collector
 from theodolite.server.decoding import DecodePool, default_worker_count
 from theodolite.server.dictionary_trainer import DictionaryTrainer
 from theodolite.server.errors import install_error_handlers
@@ -117,6 +118,7 @@ def create_app(settings: Settings) -> FastAPI:
             live_demo.start()
         log.info("theodolite %s ready on %s (%s)", __version__, settings.port, database.dialect_name)
         warn_if_search_incomplete(database)
+        untune_collector = tune_collector(settings.gc_gen0_threshold)  # last: what start-up made is frozen
         if not settings.metrics_token and not is_loopback_host(settings.host):
             log.warning(
                 "listening on %s without THEODOLITE_METRICS_TOKEN: /metrics answers loopback clients only "
@@ -126,6 +128,7 @@ def create_app(settings: Settings) -> FastAPI:
         try:
             yield
         finally:
+            untune_collector()
             if live_demo is not None:
                 live_demo.stop()
             decoder.close()
