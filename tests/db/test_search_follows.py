@@ -13,6 +13,7 @@ import pytest
 from tests.support.builders import prepared, trace_batch
 from theodolite.ingestion.pipeline import IngestPipeline
 from theodolite.query.traces import TraceFilter, list_traces
+from theodolite.storage import search
 from theodolite.storage.engine import Database, open_database
 from theodolite.storage.projects import get_or_create_project
 from theodolite.storage.writer import SqlWriter
@@ -102,3 +103,58 @@ def test_after_a_crash_indexing_goes_on_from_the_recorded_mark(database: Databas
         assert restarted.catch_up() == 0  # nothing indexed twice
     finally:
         restarted.close()
+
+
+def _commit_traces(writer: SqlWriter, database: Database, project_id: int, traces: int) -> list[str]:
+    batches = [trace_batch() for _ in range(traces)]  # two spans each
+    writer.commit([prepared(database, project_id, batch) for batch in batches])
+    return [batch.traces[0].id for batch in batches]
+
+
+def test_a_process_of_its_own_makes_the_documents_ahead_of_the_step(
+    database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project_id, _ = get_or_create_project(database, "follow")
+    # Made in this process, a document would fail the step: the worker process has its own module.
+    monkeypatch.setattr(search, "make_documents", _refuse)
+    writer = SqlWriter(database, document_worker=True)
+    try:
+        worker = writer._documents
+        assert worker is not None
+        ids: list[str] = []
+        for _ in range(5):  # 2,000 seqs per commit: steps of FOLLOW_CHUNK (5,000) take two commits
+            ids += _commit_traces(writer, database, project_id, 1_000)
+        # Asked for as soon as complete: commits 1-2 and 3-4; commit 5 may still grow.
+        assert sorted(worker._asked) == [(1, 4_001), (4_001, 8_001)]
+        assert writer.catch_up() == 10_000
+        assert (worker.taken_ahead, worker.made_on_demand, worker.failures) == (2, 1, 0)
+        page, _ = list_traces(database, project_id, TraceFilter(search="hello"), limit=10_000)
+        assert sorted(item["id"] for item in page) == sorted(ids)
+    finally:
+        writer.close()
+
+
+def test_when_the_document_process_dies_the_step_makes_them_and_it_restarts(database: Database) -> None:
+    project_id, _ = get_or_create_project(database, "follow")
+    writer = SqlWriter(database, document_worker=True)
+    try:
+        worker = writer._documents
+        assert worker is not None and worker._executor is not None
+        first = _commit_traces(writer, database, project_id, 3)
+        assert writer.catch_up() > 0  # the process is up, with its own connection
+        for process in list(worker._executor._processes.values()):
+            process.kill()
+            process.join(10)
+        later = _commit_traces(writer, database, project_id, 3)
+        assert writer.catch_up() > 0
+        assert worker.failures == 1
+        again = _commit_traces(writer, database, project_id, 3)
+        assert writer.catch_up() > 0
+        assert worker.failures == 1  # the restarted process made them
+        assert _found(database, project_id) == sorted(first + later + again)
+    finally:
+        writer.close()
+
+
+def _refuse(*args: object) -> list[dict[str, object]]:
+    raise AssertionError("documents made on the writer's thread")

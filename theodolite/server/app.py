@@ -70,7 +70,7 @@ def create_app(settings: Settings) -> FastAPI:
         workers = settings.decode_workers if settings.decode_workers is not None else default_worker_count()
         decoder = DecodePool(workers, dictionary=load_dictionaries(database))
         trainer = DictionaryTrainer(database, decoder, settings.payload_dictionary_after_spans)
-        writer = database.make_writer()
+        writer = database.make_writer(document_worker=workers > 0)  # as decoding: in processes unless 0
         metrics_hook = MetricsHook(derived, database, next_hook=trainer)
         pipeline = IngestPipeline(
             writer.commit,

@@ -166,7 +166,7 @@ def backfill_search(database: Database, on_chunk: Callable[[int], None] | None =
                 return written
             start, end = found
             stop = min(end, start + BACKFILL_CHUNK)
-            documents = _documents(conn, codec, start, stop)
+            documents = make_documents(conn, codec, start, stop)
             writer.write(conn, documents)
             conn.execute(tables.search_backfill.update().values(next_seq=stop))
         written += len(documents)
@@ -187,7 +187,8 @@ _PAYLOADS = (
 )
 
 
-def _documents(conn: Connection, codec: ValueCodec, start: int, stop: int) -> list[dict[str, Any]]:
+def make_documents(conn: Connection, codec: ValueCodec, start: int, stop: int) -> list[dict[str, Any]]:
+    """The documents of the stored observations with seqs in [start, stop) (`rows.search_document`)."""
     if codec.dialect_name == "sqlite":
         # The driver's rows, each blob decompressed and parsed as it is used: the column type's
         # per-row processing cost as much as the decompression, and parsing every payload first
@@ -234,10 +235,19 @@ def indexed_below(conn: Connection) -> int:
     return int(value) if value is not None else 0
 
 
-def index_committed(conn: Connection, codec: ValueCodec, writer: SearchWriter, start: int, stop: int) -> int:
+def index_committed(
+    conn: Connection,
+    codec: ValueCodec,
+    writer: SearchWriter,
+    start: int,
+    stop: int,
+    documents: list[dict[str, Any]] | None = None,
+) -> int:
     """In `conn`'s transaction: index the observations with seqs in [start, stop), all committed,
-    and move the mark to `stop`. Returns the number of documents written."""
-    documents = _documents(conn, codec, start, stop)
+    and move the mark to `stop`. `documents`: theirs, made elsewhere (`document_worker.py`); None:
+    made here. Returns the number of documents written."""
+    if documents is None:
+        documents = make_documents(conn, codec, start, stop)
     writer.write(conn, documents)
     record_indexed(conn, stop)
     return len(documents)

@@ -25,6 +25,7 @@ from theodolite.storage.bulk import BulkInsert
 from theodolite.storage.checkpointer import WalCheckpointer
 from theodolite.storage.codec import ValueCodec
 from theodolite.storage.dictionaries import install_stored_dictionaries
+from theodolite.storage.document_worker import DocumentWorker
 from theodolite.storage.engine import Database
 from theodolite.storage.facets import FacetWriter, TransactionTraces
 from theodolite.storage.rows import PreparedBatch, row_to_trace, trace_to_row
@@ -70,6 +71,15 @@ def _touched(traces: TransactionTraces, parts: dict[str, Sums]) -> dict[str, Tou
     return touched
 
 
+def _step_size(window: deque[_Committed], first: int, start: int, max_seqs: int) -> int:
+    """How many commits from `window[first]` on (the first of them starting at seq `start`) one
+    step takes: whole commits up to `max_seqs` seqs, at least one."""
+    taken = 0
+    while first + taken < len(window) and (not taken or window[first + taken].below - start <= max_seqs):
+        taken += 1
+    return taken
+
+
 def _first_states(commits: list[_Committed]) -> dict[str, Touched]:
     """Per trace, what these commits did to it, the first of them first."""
     states: dict[str, Touched] = {}
@@ -86,7 +96,9 @@ def _first_states(commits: list[_Committed]) -> dict[str, Touched]:
 class SqlWriter:
     """Writes PreparedBatches to a SQL database. Not thread-safe: one writer thread owns it."""
 
-    def __init__(self, database: Database) -> None:
+    def __init__(self, database: Database, *, document_worker: bool = False) -> None:
+        """`document_worker`: on SQLite, make the search documents in a process of their own
+        (`document_worker.py`), not on this thread."""
         self.database = database
         self.dialect = database.dialect_name
         self.codec = ValueCodec(self.dialect)
@@ -123,6 +135,9 @@ class SqlWriter:
         self._started = time.monotonic()
         self._window: deque[_Committed] = deque()
         self._touched: _Committed | None = None  # the commit in progress
+        self._documents: DocumentWorker | None = None
+        if document_worker and self.dialect == "sqlite" and database.path is not None:  # a file another process opens
+            self._documents = DocumentWorker(str(database.engine.url))
         if self.dialect == "sqlite":
             with self._conn.begin():
                 self._followed_below = indexed_below(self._conn)
@@ -150,6 +165,7 @@ class SqlWriter:
             if self._touched is not None:
                 self._touched.below = self._numbered_below
                 self._window.append(self._touched)
+                self._prefetch()
         return [[] for _ in items]
 
     # The search index's follower (`ingestion/pipeline.Follower`): positions are seqs.
@@ -171,22 +187,25 @@ class SqlWriter:
         if start < self._recover_below:
             stop = self._recover_below
         else:
-            while taken < len(self._window) and (not taken or self._window[taken].below - start <= max_seqs):
-                taken += 1
+            taken = _step_size(self._window, 0, start, max_seqs)
             stop = self._window[taken - 1].below
         commits = [self._window[i] for i in range(taken)]
+        made_before = bool(commits) and all(commit.documents is not None for commit in commits)  # the demo
+        documents = None
+        if self._documents is not None and not made_before:
+            documents = self._documents.take(start, stop)
         try:
             with self._conn.begin():
                 if not commits:
-                    index_committed(self._conn, self.codec, self._search, start, stop)
+                    index_committed(self._conn, self.codec, self._search, start, stop, documents)
                     self._totals.recover(self._conn, start, stop - 1)
                 else:
-                    if all(commit.documents is not None for commit in commits):  # made before the commit
+                    if made_before:
                         for commit in commits:
                             self._search.write(self._conn, commit.documents or [])
                         record_indexed(self._conn, stop)
                     else:
-                        index_committed(self._conn, self.codec, self._search, start, stop)
+                        index_committed(self._conn, self.codec, self._search, start, stop, documents)
                     self._notice_repricing()
                     states = _first_states(commits)
                     if any(commit.stale for commit in commits):  # the sums kept are priced as before
@@ -198,7 +217,35 @@ class SqlWriter:
         for _ in commits:
             self._window.popleft()
         self._followed_below = stop
+        self._prefetch(max_seqs)
         return stop - start
+
+    def _prefetch(self, max_seqs: int = FOLLOW_CHUNK) -> None:
+        """Ask the document worker for the next steps' ranges that are complete: the commit after
+        each is committed, so the step will take exactly that range (`_step_size`)."""
+        worker = self._documents
+        if worker is None or self._followed_below < self._recover_below:
+            return
+        start, first = self._followed_below, 0
+        while True:
+            taken = _step_size(self._window, first, start, max_seqs)
+            if taken == 0 or first + taken >= len(self._window):
+                return  # no commit, or the range may still grow
+            stop = self._window[first + taken - 1].below
+            if not self._documents_asked(worker, start, stop, first, taken):
+                return
+            start, first = stop, first + taken
+
+    def _documents_asked(self, worker: DocumentWorker, start: int, stop: int, first: int, taken: int) -> bool:
+        """Ask for [start, stop) unless it is asked already or made before the commit; False when
+        the worker takes no more."""
+        if worker.asked(start, stop):
+            return True
+        if not worker.wants():
+            return False
+        if all(self._window[i].documents is None for i in range(first, first + taken)):
+            worker.prefetch(start, stop)
+        return True
 
     def _write(self, items: Sequence[PreparedBatch]) -> None:
         plan, stored = self._plan_keys(items)
@@ -410,6 +457,8 @@ class SqlWriter:
         if self.dialect == "sqlite":
             self._pragma("wal_autocheckpoint=1000")  # the pooled connection lives on
         self._conn.close()
+        if self._documents is not None:
+            self._documents.close()
         if self._checkpointer is not None:
             self._checkpointer.stop()
         if self._lease is not None:
