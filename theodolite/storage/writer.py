@@ -65,7 +65,11 @@ def _touched(traces: TransactionTraces, parts: dict[str, Sums]) -> dict[str, Tou
     for key, (project_id, _) in traces.keys.items():
         merged = traces.merged[key]
         stored = traces.stored.get(key)
-        whens = {merged.timestamp} if stored is None else {merged.timestamp, stored.timestamp}
+        whens = (
+            (merged.timestamp,)
+            if stored is None or stored.timestamp == merged.timestamp
+            else (merged.timestamp, stored.timestamp)
+        )
         state = TraceState(merged.timestamp, merged.name, merged.tags, merged.user_id)
         touched[key] = Touched(project_id, whens, stored is not None, state, parts.get(key) or Sums())
     return touched
