@@ -13,7 +13,7 @@ import pytest
 from tests.support.builders import prepared, trace_batch
 from theodolite.ingestion.pipeline import IngestPipeline
 from theodolite.query.traces import TraceFilter, list_traces
-from theodolite.storage import search
+from theodolite.storage import payloads, search
 from theodolite.storage.engine import Database, open_database
 from theodolite.storage.projects import get_or_create_project
 from theodolite.storage.writer import SqlWriter
@@ -105,6 +105,13 @@ def test_after_a_crash_indexing_goes_on_from_the_recorded_mark(database: Databas
         restarted.close()
 
 
+@pytest.fixture
+def no_dictionary(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Payloads compressed without a dictionary: an earlier test of this process may have made
+    one active that this database does not store, and the document process reads the database's."""
+    monkeypatch.setattr(payloads, "_active_id", 0)
+
+
 def _commit_traces(writer: SqlWriter, database: Database, project_id: int, traces: int) -> list[str]:
     batches = [trace_batch() for _ in range(traces)]  # two spans each
     writer.commit([prepared(database, project_id, batch) for batch in batches])
@@ -112,7 +119,7 @@ def _commit_traces(writer: SqlWriter, database: Database, project_id: int, trace
 
 
 def test_a_process_of_its_own_makes_the_documents_ahead_of_the_step(
-    database: Database, monkeypatch: pytest.MonkeyPatch
+    database: Database, monkeypatch: pytest.MonkeyPatch, no_dictionary: None
 ) -> None:
     project_id, _ = get_or_create_project(database, "follow")
     # Made in this process, a document would fail the step: the worker process has its own module.
@@ -134,7 +141,9 @@ def test_a_process_of_its_own_makes_the_documents_ahead_of_the_step(
         writer.close()
 
 
-def test_when_the_document_process_dies_the_step_makes_them_and_it_restarts(database: Database) -> None:
+def test_when_the_document_process_dies_the_step_makes_them_and_it_restarts(
+    database: Database, no_dictionary: None
+) -> None:
     project_id, _ = get_or_create_project(database, "follow")
     writer = SqlWriter(database, document_worker=True)
     try:
