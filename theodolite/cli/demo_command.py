@@ -23,6 +23,7 @@ from theodolite.ingestion.pipeline import IngestPipeline
 from theodolite.query.accounts import find_user
 from theodolite.server.accounts import NewPassword, create_user, reset_password
 from theodolite.server.bootstrap import DEFAULT_PROJECT, bootstrap_projects, describe_new_key
+from theodolite.server.collector import tune_collector
 from theodolite.server.passwords import generate_password
 from theodolite.server.settings import Settings
 from theodolite.storage.backend import TraceWriter
@@ -182,15 +183,19 @@ def run_demo(settings: Settings, *, days: int, traces_per_day: int, seed: int, s
         project_id, _ = get_or_create_project(database, project)
         demo_user = ensure_demo_user(database)
         click.echo(f"Demo traffic for project {project!r} in {settings.database_url}", err=True)
-        summary = write_demo(
-            database,
-            project_id,
-            now=now,
-            days=days,
-            traces_per_day=traces_per_day,
-            seed=seed,
-            settings=settings,
-        )
+        untune_collector = tune_collector(settings.gc_gen0_threshold)  # the same heap as the server's writer
+        try:
+            summary = write_demo(
+                database,
+                project_id,
+                now=now,
+                days=days,
+                traces_per_day=traces_per_day,
+                seed=seed,
+                settings=settings,
+            )
+        finally:
+            untune_collector()
     finally:
         database.dispose()
     click.echo(_describe(summary))
