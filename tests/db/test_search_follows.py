@@ -124,19 +124,33 @@ def test_a_process_of_its_own_makes_the_documents_ahead_of_the_step(
     project_id, _ = get_or_create_project(database, "follow")
     # Made in this process, a document would fail the step: the worker process has its own module.
     monkeypatch.setattr(search, "make_documents", _refuse)
-    writer = SqlWriter(database, document_worker=True)
+    writer = SqlWriter(database, document_worker_after_s=0.0)
     try:
         worker = writer._documents
         assert worker is not None
-        ids: list[str] = []
-        for _ in range(5):  # 2,000 seqs per commit: steps of FOLLOW_CHUNK (5,000) take two commits
-            ids += _commit_traces(writer, database, project_id, 1_000)
+        ids = _commit_ranges(writer, database, project_id, 5)
         # Asked for as soon as complete: commits 1-2 and 3-4; commit 5 may still grow.
         assert sorted(worker._asked) == [(1, 4_001), (4_001, 8_001)]
         assert writer.catch_up() == 10_000
         assert (worker.taken_ahead, worker.made_on_demand, worker.failures) == (2, 1, 0)
+        assert not worker.running()  # caught up: the process is stopped
         page, _ = list_traces(database, project_id, TraceFilter(search="hello"), limit=10_000)
         assert sorted(item["id"] for item in page) == sorted(ids)
+    finally:
+        writer.close()
+
+
+def test_a_burst_shorter_than_the_wait_is_derived_on_the_writers_thread(database: Database) -> None:
+    project_id, _ = get_or_create_project(database, "follow")
+    writer = SqlWriter(database, document_worker_after_s=NEVER)
+    try:
+        worker = writer._documents
+        assert worker is not None
+        _commit_ranges(writer, database, project_id, 5)
+        assert not worker.running() and not worker._asked  # no second process for a short burst
+        assert writer.catch_up() == 10_000
+        assert (worker.taken_ahead, worker.made_on_demand, worker.failures) == (0, 0, 0)
+        assert not worker.running()
     finally:
         writer.close()
 
@@ -145,24 +159,32 @@ def test_when_the_document_process_dies_the_step_makes_them_and_it_restarts(
     database: Database, no_dictionary: None
 ) -> None:
     project_id, _ = get_or_create_project(database, "follow")
-    writer = SqlWriter(database, document_worker=True)
+    writer = SqlWriter(database, document_worker_after_s=0.0)
     try:
         worker = writer._documents
-        assert worker is not None and worker._executor is not None
-        first = _commit_traces(writer, database, project_id, 3)
-        assert writer.catch_up() > 0  # the process is up, with its own connection
+        assert worker is not None
+        ids = _commit_ranges(writer, database, project_id, 3)  # the first range is asked for
+        assert worker._executor is not None
         for process in list(worker._executor._processes.values()):
             process.kill()
             process.join(10)
-        later = _commit_traces(writer, database, project_id, 3)
-        assert writer.catch_up() > 0
-        assert worker.failures == 1
-        again = _commit_traces(writer, database, project_id, 3)
-        assert writer.catch_up() > 0
-        assert worker.failures == 1  # the restarted process made them
-        assert _found(database, project_id) == sorted(first + later + again)
+        assert writer.catch_up() == 6_000
+        assert worker.failures == 1  # made on the writer's thread instead
+        ids += _commit_ranges(writer, database, project_id, 3)
+        assert writer.catch_up() == 6_000
+        assert worker.failures == 1 and worker.taken_ahead == 1  # a new process made them
+        page, _ = list_traces(database, project_id, TraceFilter(search="hello"), limit=10_000)
+        assert sorted(item["id"] for item in page) == sorted(ids)
     finally:
         writer.close()
+
+
+def _commit_ranges(writer: SqlWriter, database: Database, project_id: int, commits: int) -> list[str]:
+    """`commits` commits of 2,000 seqs: a step of FOLLOW_CHUNK (5,000) takes two."""
+    ids: list[str] = []
+    for _ in range(commits):
+        ids += _commit_traces(writer, database, project_id, 1_000)
+    return ids
 
 
 def _refuse(*args: object) -> list[dict[str, object]]:

@@ -44,6 +44,7 @@ from theodolite.storage.engine import open_database
 from theodolite.storage.statistics import PlannerStatistics
 from theodolite.web import mount_web_ui
 
+DOCUMENT_WORKER_LEAD_S = 10.0
 log = logging.getLogger("theodolite")
 
 
@@ -70,7 +71,10 @@ def create_app(settings: Settings) -> FastAPI:
         workers = settings.decode_workers if settings.decode_workers is not None else default_worker_count()
         decoder = DecodePool(workers, dictionary=load_dictionaries(database))
         trainer = DictionaryTrainer(database, decoder, settings.payload_dictionary_after_spans)
-        writer = database.make_writer(document_worker=workers > 0)  # as decoding: in processes unless 0
+        # Search documents in a process of their own (as decoding, unless 0), from 10 s before the
+        # lag bound makes the writer derive between commits.
+        after_s = max(0.0, settings.derive_max_lag_s - DOCUMENT_WORKER_LEAD_S) if workers > 0 else None
+        writer = database.make_writer(document_worker_after_s=after_s)
         metrics_hook = MetricsHook(derived, database, next_hook=trainer)
         pipeline = IngestPipeline(
             writer.commit,

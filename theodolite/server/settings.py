@@ -68,7 +68,8 @@ class Settings(BaseSettings):
         None,
         ge=0,
         description="Processes that decode and encode request bodies (0 = in the server process; "
-        "default: CPU count - 1, at most 4). On SQLite, unless 0, one more process makes the search documents.",
+        "default: CPU count - 1, at most 4). On SQLite, unless 0, one more process makes the search documents "
+        "while the writer is behind under sustained load.",
     )
     gc_gen0_threshold: int = Field(
         50_000,

@@ -7,8 +7,13 @@ for once the writer derives between commits (sustained load, `derive_max_lag_s`)
 process of its own makes them while the writer commits: the writer asks for a step's range once
 every commit of it is committed (`prefetch`), and at the step takes the finished list (`take`)
 and only inserts it. A range the step takes without having asked (a step for a waiting read,
-after an idle moment) is made there and then, in the same process: the writer thread waits
-without holding the server's GIL.
+after an idle moment) is made there and then, in the same process if it runs: the writer thread
+waits without holding the server's GIL.
+
+The process (~65 MiB: a second Python with SQLAlchemy) runs only while the writer is behind: the
+writer starts it with its first request, once commits have waited for their step for most of
+`derive_max_lag_s` (a burst shorter than that is derived after it, on the writer's thread), and
+stops it when it has caught up.
 
 Nothing here is needed for correctness: `take` returns None when the process failed (it is
 restarted), and the step then makes the documents itself, in its transaction.
@@ -58,7 +63,10 @@ class DocumentWorker:
         self._url = url
         self._asked: dict[tuple[int, int], Future[list[dict[str, Any]]]] = {}
         self.taken_ahead = self.made_on_demand = self.failures = 0  # ranges, for tests and logs
-        self._executor: ProcessPoolExecutor | None = self._new_executor()
+        self._executor: ProcessPoolExecutor | None = None  # started by the first `prefetch`
+
+    def running(self) -> bool:
+        return self._executor is not None
 
     def _new_executor(self) -> ProcessPoolExecutor:
         # spawn, not fork: the server process has threads by now.
@@ -67,31 +75,38 @@ class DocumentWorker:
 
     def wants(self) -> bool:
         """Whether another range may be asked for now."""
-        return self._executor is not None and len(self._asked) < AHEAD
+        return len(self._asked) < AHEAD
 
     def asked(self, start: int, stop: int) -> bool:
         return (start, stop) in self._asked
 
     def prefetch(self, start: int, stop: int) -> None:
-        """Start making the documents of the committed seqs [start, stop)."""
-        if self._executor is not None and (start, stop) not in self._asked:
-            self._asked[(start, stop)] = self._executor.submit(_make, start, stop)
+        """Start making the documents of the committed seqs [start, stop) (and the process)."""
+        if (start, stop) in self._asked:
+            return
+        if self._executor is None:
+            self._executor = self._new_executor()
+        self._asked[(start, stop)] = self._executor.submit(_make, start, stop)
 
     def take(self, start: int, stop: int) -> list[dict[str, Any]] | None:
         """The documents of [start, stop), made now if they were not asked for; None when the
-        process failed (then the caller makes them). Forgets every range that starts below `stop`."""
+        process is not running or failed (then the caller makes them). Forgets every range that
+        starts below `stop`."""
         future = self._asked.pop((start, stop), None)
         for key in [key for key in self._asked if key[0] < stop]:
             self._asked.pop(key).cancel()
         if self._executor is None:
             return None
         try:
+            ahead = future is not None
             if future is None:
-                self.made_on_demand += 1
                 future = self._executor.submit(_make, start, stop)
-            else:
+            documents = future.result()
+            if ahead:
                 self.taken_ahead += 1
-            return future.result()
+            else:
+                self.made_on_demand += 1
+            return documents
         except Exception:
             self.failures += 1
             log.exception("the search document worker failed; the writer makes the documents and restarts it")
@@ -99,13 +114,17 @@ class DocumentWorker:
             return None
 
     def _restart(self) -> None:
-        old, self._executor = self._executor, None
+        self.stop_process()
+        self._executor = self._new_executor()
+
+    def stop_process(self) -> None:
+        """Forget what was asked and let the process end (it finishes what it is making)."""
+        executor, self._executor = self._executor, None
         for future in self._asked.values():
             future.cancel()
         self._asked.clear()
-        if old is not None:
-            old.shutdown(wait=False, cancel_futures=True)
-        self._executor = self._new_executor()
+        if executor is not None:
+            executor.shutdown(wait=False, cancel_futures=True)
 
     def close(self) -> None:
         executor, self._executor = self._executor, None

@@ -112,12 +112,12 @@ class Database:
         def on_begin(conn: Connection) -> None:
             conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.info.get("writer") else "BEGIN")
 
-    def make_writer(self, *, document_worker: bool = False) -> TraceWriter:
+    def make_writer(self, *, document_worker_after_s: float | None = None) -> TraceWriter:
         """The writer for this engine family; owned by one thread (the ingest pipeline's).
-        `document_worker`: SQLite's search documents are made in a process of their own."""
+        `document_worker_after_s`: see `SqlWriter`."""
         from theodolite.storage.writer import SqlWriter
 
-        return SqlWriter(self, document_worker=document_worker)
+        return SqlWriter(self, document_worker_after_s=document_worker_after_s)
 
     def connect(self) -> Connection:
         """A pooled connection for reading, within the read budget. Blocks; call from a worker

@@ -100,9 +100,10 @@ def _first_states(commits: list[_Committed]) -> dict[str, Touched]:
 class SqlWriter:
     """Writes PreparedBatches to a SQL database. Not thread-safe: one writer thread owns it."""
 
-    def __init__(self, database: Database, *, document_worker: bool = False) -> None:
-        """`document_worker`: on SQLite, make the search documents in a process of their own
-        (`document_worker.py`), not on this thread."""
+    def __init__(self, database: Database, *, document_worker_after_s: float | None = None) -> None:
+        """`document_worker_after_s`: on SQLite, once commits have waited this long for their
+        step (sustained load), make the search documents in a process of their own
+        (`document_worker.py`) until the writer has caught up; None: always on this thread."""
         self.database = database
         self.dialect = database.dialect_name
         self.codec = ValueCodec(self.dialect)
@@ -140,8 +141,9 @@ class SqlWriter:
         self._window: deque[_Committed] = deque()
         self._touched: _Committed | None = None  # the commit in progress
         self._documents: DocumentWorker | None = None
-        if document_worker and self.dialect == "sqlite" and database.path is not None:  # a file another process opens
-            self._documents = DocumentWorker(str(database.engine.url))
+        self._documents_after_s = document_worker_after_s or 0.0
+        if document_worker_after_s is not None and self.dialect == "sqlite" and database.path is not None:
+            self._documents = DocumentWorker(str(database.engine.url))  # a file another process can open
         if self.dialect == "sqlite":
             with self._conn.begin():
                 self._followed_below = indexed_below(self._conn)
@@ -221,15 +223,21 @@ class SqlWriter:
         for _ in commits:
             self._window.popleft()
         self._followed_below = stop
-        self._prefetch(max_seqs)
+        if self._documents is not None:
+            if stop >= self._committed_below:
+                self._documents.stop_process()  # caught up: its memory back until the next long burst
+            else:
+                self._prefetch(max_seqs)
         return stop - start
 
     def _prefetch(self, max_seqs: int = FOLLOW_CHUNK) -> None:
         """Ask the document worker for the next steps' ranges that are complete: the commit after
         each is committed, so the step will take exactly that range (`_step_size`)."""
         worker = self._documents
-        if worker is None or self._followed_below < self._recover_below:
+        if worker is None or self._followed_below < self._recover_below or not self._window:
             return
+        if time.monotonic() - self._window[0].at < self._documents_after_s and not worker.running():
+            return  # a short burst: its steps come after it, on this thread
         start, first = self._followed_below, 0
         while True:
             taken = _step_size(self._window, first, start, max_seqs)
