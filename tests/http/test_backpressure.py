@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-import time
 
 import httpx
 
@@ -16,34 +15,26 @@ HEADERS = {"Content-Type": "application/x-protobuf", "Authorization": f"Bearer {
 
 
 def test_full_queue_gets_429_with_retry_after(server: TheodoliteServer) -> None:
-    # The big batch waits in the queue only until its commit; on a loaded machine the health poll can
-    # miss that window, so a few bounded attempts (each with new traces) are allowed before failing.
-    for _attempt in range(5):
-        big_body, big_trace = request_with_spans(50_000, attributes=1, pad_bytes=50)  # a long commit: the window
-        small_body, small_trace = request_with_spans(1)  # a new one: an earlier attempt's may be stored
-        results: dict[str, httpx.Response] = {}
+    # While a big batch is decoded, queued and committed, small requests (each a new trace) are sent
+    # one after another: those decoded after the big one find it waiting and are refused. No health
+    # poll: its round trip could outlast a commit on a loaded machine. Bounded by the big request.
+    big_body, big_trace = request_with_spans(50_000, attributes=1, pad_bytes=50)
+    results: dict[str, httpx.Response] = {}
 
-        def send_big(body: bytes = big_body, into: dict[str, httpx.Response] = results) -> None:
-            into["big"] = httpx.post(server.base_url + "/v1/traces", content=body, headers=HEADERS, timeout=120)
+    def send_big() -> None:
+        results["big"] = httpx.post(server.base_url + "/v1/traces", content=big_body, headers=HEADERS, timeout=120)
 
-        sender = threading.Thread(target=send_big)
-        sender.start()
-        # Poll the health probe (with a deadline) until the big batch waits in the queue.
-        deadline = time.monotonic() + 60
-        queued = False
-        while sender.is_alive():
-            assert time.monotonic() < deadline, "the big request never reached the queue"
-            if httpx.get(server.base_url + "/api/v1/health").json()["queued_items"] > 0:
-                queued = True
-                break
-            time.sleep(0.005)
-        if queued:
-            refused = httpx.post(server.base_url + "/v1/traces", content=small_body, headers=HEADERS, timeout=30)
-        sender.join(120)
-        if queued and refused.status_code == 429:
+    sender = threading.Thread(target=send_big)
+    sender.start()
+    refused, small_body, small_trace = None, b"", ""
+    while sender.is_alive():
+        small_body, small_trace = request_with_spans(1)
+        answer = httpx.post(server.base_url + "/v1/traces", content=small_body, headers=HEADERS, timeout=30)
+        if answer.status_code == 429:
+            refused = answer
             break
-    else:
-        raise AssertionError("in five attempts no request was refused while a big batch waited for its commit")
+    sender.join(120)
+    assert refused is not None, "no small request was refused while the big batch waited for its commit"
 
     assert refused.status_code == 429
     assert refused.headers["retry-after"] == "3"
