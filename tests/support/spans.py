@@ -6,6 +6,7 @@ from typing import Any
 
 import httpx
 from opentelemetry.exporter.otlp.proto.common.trace_encoder import encode_spans
+from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
@@ -30,6 +31,30 @@ def decode_one(attributes: dict[str, Any], *, name: str = "span", resource: dict
     assert not batch.rejections
     [observation], [trace] = batch.observations, batch.traces
     return observation, trace
+
+
+def export_tree(root: tuple[str, dict[str, Any]], children: list[tuple[str, dict[str, Any]]], *, scope: str,
+                resource: dict[str, Any] | None = None) -> ExportTraceServiceRequest:  # fmt: skip
+    """One trace as an SDK exports it: a root span with `children` under it, made by the real OTel
+    SDK with the instrumentation scope `scope` and encoded by the real OTLP encoder."""
+    exporter = InMemorySpanExporter()
+    provider = TracerProvider(resource=Resource(resource or {}))
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    tracer = provider.get_tracer(scope)
+    with tracer.start_as_current_span(root[0], attributes=root[1]):
+        for name, attributes in children:
+            with tracer.start_as_current_span(name, attributes=attributes):
+                pass
+    provider.shutdown()
+    return encode_spans(exporter.get_finished_spans())
+
+
+def decode_tree(root: tuple[str, dict[str, Any]], children: list[tuple[str, dict[str, Any]]], *, scope: str,
+                resource: dict[str, Any] | None = None) -> dict[str, tuple[Observation, Trace]]:  # fmt: skip
+    """`export_tree` through the adapter: span name -> (its observation, the trace part it carries)."""
+    batch = decode_request(export_tree(root, children, scope=scope, resource=resource))
+    assert not batch.rejections
+    return {obs.name: (obs, trace) for obs, trace in zip(batch.observations, batch.traces, strict=True)}
 
 
 def llm_body(model: str, *, user: str = "u1", ttft_s: float | None = 0.25, error: bool = False,

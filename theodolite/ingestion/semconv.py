@@ -182,8 +182,10 @@ OBSERVATION_RULES: tuple[FieldRule, ...] = (
     R(
         "input",
         (
+            "langfuse.trace.input",  # on the root span only (vendor_conventions.ROOT_ONLY_KEYS)
             "langfuse.observation.input",
             "gen_ai.input.messages",
+            "gen_ai.tool.call.arguments",  # a tool span's input: the arguments the model chose
             "llm.input_messages",
             "traceloop.entity.input",
             "gen_ai.prompt.*",
@@ -195,9 +197,13 @@ OBSERVATION_RULES: tuple[FieldRule, ...] = (
     R(
         "output",
         (
+            "langfuse.trace.output",
             "langfuse.observation.output",
             "gen_ai.output.messages",
+            "gen_ai.tool.call.result",
+            "gen_ai.retrieval.documents",  # a retriever's output: the documents it found
             "llm.output_messages",
+            "retrieval.documents",
             "traceloop.entity.output",
             "gen_ai.completion.*",
             "gen_ai.completion",
@@ -230,6 +236,7 @@ INDEXED_LISTS: dict[str, str] = {
     "llm.output_messages.": "llm.output_messages",
     "gen_ai.prompt.": "gen_ai.prompt.*",
     "gen_ai.completion.": "gen_ai.completion.*",
+    "retrieval.documents.": "retrieval.documents",  # OpenInference: .N.document.content/id/score/metadata
 }
 
 TRACE_RULES: tuple[FieldRule, ...] = (
@@ -300,8 +307,10 @@ TRACE_METADATA_PREFIXES = (
     "theodolite.trace.metadata.",
     "langfuse.trace.metadata.",
     "traceloop.association.properties.",
-    "langsmith.metadata.",
 )
+# LangSmith puts the user's metadata and its own run facts under one prefix; only the user's keys
+# are trace metadata (vendor_conventions.take_langsmith_metadata), the rest stays on the span.
+LANGSMITH_METADATA_PREFIX = "langsmith.metadata."
 # One attribute holding a whole metadata document (OpenInference's `metadata`, a JSON string).
 TRACE_METADATA_DOCUMENTS = ("metadata",)
 # Markers that say nothing once read.

@@ -56,10 +56,16 @@ def to_text(value: Any) -> str | None:
     return text or None
 
 
+# Frameworks that clients name where a provider belongs: LangSmith's OTel mode sends
+# `gen_ai.system=langchain` on every run that is not an LLM call. Not a provider, so no provider.
+NOT_PROVIDERS = frozenset({"langchain"})
+
+
 def to_provider(value: Any) -> str | None:
     """Provider names in one spelling: `OpenAI` (Traceloop 0.40) and `openai` are the same."""
     text = to_text(value)
-    return text.strip().lower() if text and text.strip() else None
+    provider = text.strip().lower() if text and text.strip() else None
+    return None if provider in NOT_PROVIDERS else provider
 
 
 def to_json(value: Any) -> Any:

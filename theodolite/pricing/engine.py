@@ -120,6 +120,24 @@ def find_model(model: str, provider: str | None) -> ModelInfo | None:
     return info
 
 
+_providers: dict[str, str | None] = {}
+
+
+def find_provider(model: str) -> str | None:
+    """The id of the provider the public table files `model` under (its first match, as the
+    model-only search in `find_model` takes it); None when unknown. Cached, misses included."""
+    key = model.lower()
+    if key in _providers:
+        return _providers[key]
+    try:
+        provider, _ = get_snapshot().find_provider_model(key, None, None, None)
+        found: str | None = provider.id
+    except LookupError:
+        found = None
+    _bounded(_providers)[key] = found
+    return found
+
+
 def _price_for(
     model: str, provider: str | None, at: datetime, overrides: PriceOverrides
 ) -> tuple[ModelPrice, str] | None:

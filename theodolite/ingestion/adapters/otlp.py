@@ -25,7 +25,7 @@ from opentelemetry.proto.common.v1.common_pb2 import AnyValue
 from opentelemetry.proto.trace.v1.trace_pb2 import Span, Status
 
 from theodolite.errors import BadRequestError
-from theodolite.ingestion import semconv
+from theodolite.ingestion import semconv, vendor_conventions
 from theodolite.ingestion.flattened import cost_from_document, usage_from_document
 from theodolite.ingestion.values import to_float
 from theodolite.model import Batch, Cost, CostStatus, Level, Observation, ObservationType, Rejection, Trace, Usage
@@ -261,11 +261,14 @@ class ResourceFacts:
 
     trace_fields: dict[str, Any]
     trace_metadata: dict[str, Any]
+    is_openlit: bool = False
 
     @classmethod
     def of(cls, resource: dict[str, Any]) -> ResourceFacts:
         return cls(
-            semconv.apply_rules(semconv.TRACE_RULES, resource, consume=False), semconv.copy_trace_metadata(resource)
+            semconv.apply_rules(semconv.TRACE_RULES, resource, consume=False),
+            semconv.copy_trace_metadata(resource),
+            vendor_conventions.is_openlit(resource),
         )
 
 
@@ -275,14 +278,22 @@ NO_RESOURCE = ResourceFacts({}, {})
 def decode_span(span: Span, resource: ResourceFacts, max_attributes: int, scope: str = "") -> tuple[Observation, Trace]:
     """One OTLP span -> its Observation and the trace-level facts it carries. Pure."""
     attributes, dropped = attributes_dict(span.attributes, max_attributes)
+    is_root = not span.parent_span_id
     semconv.fold_indexed(attributes)
+    root_only = {} if is_root else vendor_conventions.set_aside_root_only(attributes, span.name)
     fields = semconv.apply_rules(semconv.OBSERVATION_RULES, attributes)
     trace_metadata = resource.trace_metadata | semconv.copy_trace_metadata(attributes)
     trace_fields = dict(resource.trace_fields)
     trace_fields.update(semconv.apply_rules(semconv.TRACE_RULES, attributes))
+    attributes.update(root_only)
     model_parameters = semconv.take_model_parameters(attributes, fields.get("model_parameters_document"))
     trace_metadata.update(semconv.take_documents(attributes, semconv.TRACE_METADATA_DOCUMENTS))
     trace_metadata.update(semconv.take_prefixed(attributes, semconv.TRACE_METADATA_PREFIXES))
+    trace_metadata.update(vendor_conventions.take_langsmith_metadata(attributes))
+    tags = list(trace_fields.get("tags", []))
+    if resource.is_openlit:
+        custom_tags = vendor_conventions.take_openlit_custom(attributes, trace_metadata)
+        tags.extend(tag for tag in dict.fromkeys(custom_tags) if tag not in tags)
     metadata = semconv.take_prefixed(attributes, semconv.OBSERVATION_METADATA_PREFIXES)
     semconv.drop_ignored(attributes)
     if dropped:
@@ -322,6 +333,11 @@ def decode_span(span: Span, resource: ResourceFacts, max_attributes: int, scope:
         input_value = {"system_instructions": fields["system_instructions"], "messages": input_value}
     usage = _usage(fields)
     generation_like = observation_type in (ObservationType.GENERATION, ObservationType.EMBEDDING)
+    provider = fields.get("provider")
+    if provider is None and scope == vendor_conventions.LANGFUSE_SCOPE:
+        provider = vendor_conventions.langfuse_provider(metadata)
+        if provider is None and generation_like:
+            provider = vendor_conventions.provider_of_model(response_model or request_model)
     # Until the pricing stage prices it, a call with usage is unpriced: never a silent $0.
     status = CostStatus.UNPRICED if generation_like and not usage.is_empty() else CostStatus.NOT_APPLICABLE
     observation = Observation(
@@ -337,7 +353,7 @@ def decode_span(span: Span, resource: ResourceFacts, max_attributes: int, scope:
         status_message=fields.get("status_message") or (_error_message(span) if is_error else None),
         model=response_model or request_model,
         request_model=request_model,
-        provider=fields.get("provider"),
+        provider=provider,
         model_parameters=model_parameters,
         source=fields.get("source") or ("provider" if generation_like else None),
         usage=usage,
@@ -349,14 +365,13 @@ def decode_span(span: Span, resource: ResourceFacts, max_attributes: int, scope:
         version=fields.get("version"),
         environment=trace_fields.get("environment"),
     )
-    is_root = parent_id is None
     trace = Trace(
         id=trace_id,
         timestamp=start,
         name=trace_fields.get("trace_name") or span.name or None,
         user_id=trace_fields.get("user_id"),
         session_id=trace_fields.get("session_id"),
-        tags=trace_fields.get("tags", []),
+        tags=tags,
         metadata=trace_metadata or None,
         release=trace_fields.get("release"),
         version=fields.get("version"),
