@@ -56,7 +56,7 @@ class UnreadableSpanError(ValueError):
     """One span of an OTLP/JSON body cannot be read; the others can (partial success)."""
 
 
-def _hex_to_base64(value: Any, expected_bytes: int, what: str) -> Any:
+def hex_to_base64(value: Any, expected_bytes: int, what: str) -> Any:
     if not isinstance(value, str) or value == "":
         return value
     try:
@@ -86,12 +86,12 @@ def _span_with_binary_ids(span: Any) -> dict[str, Any]:
     span = dict(span)
     for key, size in (("traceId", 16), ("spanId", 8), ("parentSpanId", 8)):
         if key in span:
-            span[key] = _hex_to_base64(span[key], size, key)
+            span[key] = hex_to_base64(span[key], size, key)
     links = span.get("links")
     if isinstance(links, list):
         span["links"] = [
-            dict(link, traceId=_hex_to_base64(link.get("traceId"), 16, "links.traceId"),
-                 spanId=_hex_to_base64(link.get("spanId"), 8, "links.spanId"))
+            dict(link, traceId=hex_to_base64(link.get("traceId"), 16, "links.traceId"),
+                 spanId=hex_to_base64(link.get("spanId"), 8, "links.spanId"))
             if isinstance(link, dict) else link
             for link in links
         ]  # fmt: skip

@@ -1,7 +1,10 @@
-"""OTLP/HTTP trace export: /v1/traces, and the same at the Langfuse and LangSmith OTLP paths."""
+"""OTLP/HTTP export: traces, logs (evaluation events become scores) and metrics (dropped), at
+/v1/* and at the same paths under the Langfuse and LangSmith OTLP prefixes."""
 
 from __future__ import annotations
 
+import logging
+from datetime import UTC, datetime
 from typing import Annotated
 
 from anyio import to_thread
@@ -9,11 +12,17 @@ from fastapi import APIRouter, Depends, Request, Response
 
 from theodolite.errors import UnsupportedMediaTypeError
 from theodolite.ingestion.adapters.otlp import encode_response
+from theodolite.ingestion.adapters.otlp_logs import decode_logs, encode_logs_response
+from theodolite.ingestion.adapters.otlp_metrics import decode_metrics, encode_metrics_response
 from theodolite.server.body import read_body
 from theodolite.server.decoding import decode_otlp_traces
 from theodolite.server.state import AppState, authenticated_project
+from theodolite.storage.rows import prepare_batch
 
-OTLP_TRACE_PATHS = ("/v1/traces", "/api/public/otel/v1/traces", "/otel/v1/traces")
+log = logging.getLogger(__name__)
+# Where each SDK sends OTLP: the standard path, Langfuse's and LangSmith's.
+OTLP_PREFIXES = ("", "/api/public/otel", "/otel")
+OTLP_TRACE_PATHS = tuple(f"{prefix}/v1/traces" for prefix in OTLP_PREFIXES)
 MEDIA_TYPES = {"protobuf": "application/x-protobuf", "json": "application/json"}
 
 router = APIRouter(tags=["ingestion"])
@@ -48,11 +57,45 @@ async def export_traces(request: Request, project_id: Annotated[int, Depends(aut
     return Response(encode_response(rejected, kind), media_type=MEDIA_TYPES[kind])
 
 
-for _path in OTLP_TRACE_PATHS:
-    router.add_api_route(
-        _path,
-        export_traces,
-        methods=["POST"],
-        include_in_schema=_path == "/v1/traces",
-        summary="OTLP/HTTP trace export (protobuf or JSON, gzip or not)",
-    )
+async def export_logs(request: Request, project_id: Annotated[int, Depends(authenticated_project)]) -> Response:
+    """Accept an ExportLogsServiceRequest: `gen_ai.evaluation.result` events become scores,
+    answered after their commit; every other record is dropped."""
+    state: AppState = request.app.state.theodolite
+    kind = body_kind(request.headers.get("content-type", ""))
+    body = await read_body(request, state.settings.max_body_bytes)
+    now = datetime.now(UTC)
+    batch, dropped = await to_thread.run_sync(decode_logs, body, kind, now)
+    prepared = prepare_batch(project_id, batch, state.codec, now)
+    rejected = list(prepared.rejections)
+    if prepared.score_rows:
+        rejected.extend(await state.pipeline.submit(prepared))
+    elif rejected:
+        await to_thread.run_sync(state.metrics.count_rejections, project_id, len(rejected))
+    log.debug("OTLP logs: %d score(s), %d record(s) dropped", len(batch.scores), dropped)
+    return Response(encode_logs_response(rejected, kind), media_type=MEDIA_TYPES[kind])
+
+
+async def export_metrics(request: Request, project_id: Annotated[int, Depends(authenticated_project)]) -> Response:
+    """Accept an ExportMetricsServiceRequest and drop it: Theodolite derives its metrics from the
+    spans. A 200, so that the exporters (Traceloop, OpenLIT) neither retry nor log errors."""
+    state: AppState = request.app.state.theodolite
+    kind = body_kind(request.headers.get("content-type", ""))
+    body = await read_body(request, state.settings.max_body_bytes)
+    points = await to_thread.run_sync(decode_metrics, body, kind)
+    log.debug("OTLP metrics: %d data point(s) dropped", points)
+    return Response(encode_metrics_response(kind), media_type=MEDIA_TYPES[kind])
+
+
+for _prefix in OTLP_PREFIXES:
+    for _signal, _endpoint, _summary in (
+        ("traces", export_traces, "OTLP/HTTP trace export (protobuf or JSON, gzip or not)"),
+        ("logs", export_logs, "OTLP/HTTP log export: gen_ai.evaluation.result events become scores"),
+        ("metrics", export_metrics, "OTLP/HTTP metric export: accepted and dropped"),
+    ):
+        router.add_api_route(
+            f"{_prefix}/v1/{_signal}",
+            _endpoint,
+            methods=["POST"],
+            include_in_schema=_prefix == "",
+            summary=_summary,
+        )
