@@ -52,6 +52,8 @@ def run_client(name: str, server: TheodoliteServer) -> dict:
         result = subprocess.run([str(python), str(CLIENTS / f"{name}_client.py")], env=env, capture_output=True,
                                 text=True, timeout=120)  # fmt: skip
         assert result.returncode == 0, result.stderr[-4000:]
+        # An export the server refused (an unknown path: OpenLIT's logs and metrics) is only logged
+        assert "Failed to export" not in result.stderr, result.stderr[-4000:]
         assert {path.rsplit("/", 1)[-1] for path, _ in provider.requests} == {"completions", "messages"}
     trace_id = json.loads(result.stdout.strip().splitlines()[-1])["trace_id"]
     return fetch_trace(server, trace_id)  # the client flushed: its spans were acknowledged after commit
@@ -85,3 +87,11 @@ def test_instrumented_calls_are_stored_field_by_field(name: str, sqlite_server: 
         assert trace["tags"] == ["prod"]
     if name == "openlit":  # OpenLIT sends its own cost (from its price file); it is kept beside ours
         assert Decimal(str(by_provider["openai"]["total_cost"])) == Decimal("0.0000048")
+        # `agent` (custom_span_attributes) and `tags` (using_attributes) arrive as bare attributes
+        assert trace["tags"] == ["prod"]
+        assert not {"agent", "tags"} & set(by_provider["openai"]["attributes"])
+        # log_score: a gen_ai.evaluation.result event on /v1/logs, a score of the root span
+        [score] = trace["scores"]
+        assert (score["name"], score["value"], score["comment"]) == ("helpful", 0.9, "on topic")
+        assert score["observation_id"] == trace["root_observation_id"]
+        assert score["metadata"]["reviewer"] == "human"
