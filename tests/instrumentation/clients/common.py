@@ -42,3 +42,45 @@ def call_anthropic(provider_url: str) -> None:
 def report(trace_id: int) -> None:
     """The test reads the trace id from the script's last line of output."""
     print(json.dumps({"trace_id": format(trace_id, "032x")}))
+
+
+# The application trace that the Langfuse and LangSmith client scripts send through the SDKs'
+# own APIs (no provider call): root handle_question, retriever search_docs, a failing tool
+# calculator (caught by the root), an LLM call chat; one score on the trace.
+ANSWER = "Hello! How can I help?"
+MESSAGES = [{"role": "system", "content": SYSTEM}, {"role": "user", "content": QUESTION}]
+DOCUMENTS = [{"page_content": "Atlas answers questions.", "metadata": {"source": "kb"}}]
+MODEL, PROVIDER = "gpt-4o-mini", "openai"
+PROMPT_TOKENS, COMPLETION_TOKENS, CACHED_TOKENS = 12, 5, 2
+# Usage as OpenAI reports it (cached tokens inside prompt_tokens): Langfuse's own OpenAI
+# integration passes this object through as usage_details.
+OPENAI_USAGE = {
+    "prompt_tokens": PROMPT_TOKENS,
+    "completion_tokens": COMPLETION_TOKENS,
+    "total_tokens": PROMPT_TOKENS + COMPLETION_TOKENS,
+    "prompt_tokens_details": {"cached_tokens": CACHED_TOKENS},
+}
+MODEL_PARAMETERS = {"temperature": 0.2}
+USER_ID, SESSION_ID, TAGS, METADATA = "u1", "s1", ["prod"], {"agent": "atlas"}
+SCORE = {"name": "quality", "value": 0.9, "comment": "good"}
+TOOL_ERROR = "calculator exploded"
+
+
+def sdk_settings() -> tuple[str, str]:
+    """(Theodolite base URL, secret key): the SDK scripts need no fake provider."""
+    import logging
+    import sys
+
+    # The SDKs log their own delivery warnings and errors; the test reads them on stderr.
+    logging.basicConfig(level=logging.WARNING, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s")
+    return os.environ["THEODOLITE_URL"], os.environ["THEODOLITE_KEY"]
+
+
+def langfuse_public_key() -> str:
+    """Langfuse authenticates with Basic public:secret; the public key comes with the secret."""
+    return os.environ.get("THEODOLITE_PUBLIC_KEY", "pk-lf-test")
+
+
+def report_id(trace_id: str, **extra: str) -> None:
+    """The last line of output: the trace id as the SDK sent it on the wire."""
+    print(json.dumps({"trace_id": trace_id, **extra}))
