@@ -42,6 +42,27 @@ def decode_otlp_traces(
     return prepare_batch(project_id, batch, codec, datetime.now(UTC))
 
 
+def decode_langfuse_ingestion(
+    body: bytes, project_id: int, codec: ValueCodec, overrides: PriceOverrides
+) -> tuple[PreparedBatch, list[str], list[dict[str, Any]]]:
+    """Langfuse ingestion body -> (priced rows, ids of the events taken, errors of the others).
+    Runs in a worker process; raises BadRequestError when the body is not a batch."""
+    import orjson
+
+    from theodolite.errors import BadRequestError
+    from theodolite.ingestion.adapters.langfuse import EventError, decode_ingestion
+    from theodolite.ingestion.costing import price_batch
+
+    try:
+        result = decode_ingestion(orjson.loads(body))
+    except orjson.JSONDecodeError as exc:
+        raise BadRequestError(f"the body is not JSON: {exc}") from None
+    except EventError as exc:
+        raise BadRequestError(str(exc)) from None
+    prepared = prepare_batch(project_id, price_batch(result.batch, overrides), codec, datetime.now(UTC))
+    return prepared, result.successes, result.errors
+
+
 def default_worker_count() -> int:
     return max(0, min(4, (os.cpu_count() or 1) - 1))
 

@@ -1,0 +1,69 @@
+"""Langfuse's public API, for its SDKs unchanged: `POST /api/public/ingestion` (the v2 SDK's
+event batches, the v3 SDK's scores) and `POST /api/public/scores` (the v5 SDK's scores).
+
+Authentication is Langfuse's Basic `public:secret` (any of Theodolite's key forms works). Answers
+come after the commit, like OTLP's: 207 with per-event `successes` and `errors`, so that one bad
+event never fails the others and the SDK logs exactly which one was refused.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+import orjson
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import JSONResponse
+
+from theodolite.errors import BadRequestError
+from theodolite.ingestion.adapters.langfuse import EventError, score_from
+from theodolite.model import Batch
+from theodolite.server.body import read_body
+from theodolite.server.decoding import decode_langfuse_ingestion
+from theodolite.server.state import AppState, authenticated_project
+from theodolite.storage.rows import prepare_batch
+
+router = APIRouter(prefix="/api/public", tags=["langfuse"])
+MAX_SCORES = 10_000
+
+
+@router.post("/ingestion", status_code=207, summary="Langfuse v2 ingestion batch (answered after commit)")
+async def ingestion(request: Request, project_id: Annotated[int, Depends(authenticated_project)]) -> JSONResponse:
+    state: AppState = request.app.state.theodolite
+    body = await read_body(request, state.settings.max_body_bytes)
+    overrides = await state.prices.for_project(project_id)
+    prepared, successes, errors = await state.decoder.run(
+        decode_langfuse_ingestion, body, project_id, state.codec, overrides
+    )
+    if prepared.size():
+        await state.pipeline.submit(prepared)
+    answer = {"successes": [{"id": event_id, "status": 201} for event_id in successes], "errors": errors}
+    return JSONResponse(answer, status_code=207)
+
+
+@router.post("/scores", summary="Langfuse v5 scores: an array, or one score (answered after commit)")
+async def scores(request: Request, project_id: Annotated[int, Depends(authenticated_project)]) -> JSONResponse:
+    state: AppState = request.app.state.theodolite
+    body = await read_body(request, state.settings.max_body_bytes)
+    try:
+        document: Any = orjson.loads(body)
+    except orjson.JSONDecodeError as exc:
+        raise BadRequestError(f"the body is not JSON: {exc}") from None
+    items = document if isinstance(document, list) else [document]
+    if len(items) > MAX_SCORES:
+        raise BadRequestError(f"send at most {MAX_SCORES} scores per request")
+    now = datetime.now(UTC)
+    batch, errors = Batch(), []
+    for index, item in enumerate(items):
+        try:
+            if not isinstance(item, dict):
+                raise EventError("a score must be an object")
+            batch.scores.append(score_from(item, now))
+        except EventError as exc:
+            errors.append({"id": str(item.get("id")) if isinstance(item, dict) else f"#{index}", "message": str(exc)})
+    if batch.scores:
+        await state.pipeline.submit(prepare_batch(project_id, batch, state.codec, now))
+    if not errors:
+        return JSONResponse({"message": "Accepted"}, status_code=202)
+    answer = {"accepted": len(batch.scores), "rejected": len(errors), "errors": errors}
+    return JSONResponse(answer, status_code=207 if batch.scores else 400)
