@@ -53,7 +53,8 @@ def assert_application_trace(server: TheodoliteServer, trace_id: str, *, tool_ty
     nodes = {node["name"]: node for node in walk(roots)}
     children = {child["name"] for child in root["children"]}
     assert {"search_docs", "calculator", "chat"} <= children, children
-    assert nodes["search_docs"]["type"] == retriever_type and "Atlas answers" in json.dumps(nodes["search_docs"]["output"])
+    retriever = nodes["search_docs"]
+    assert retriever["type"] == retriever_type and "Atlas answers" in json.dumps(retriever["output"])
     tool = nodes["calculator"]
     assert (tool["type"], tool["level"]) == (tool_type, "ERROR")
     assert "calculator exploded" in (tool["status_message"] or "")

@@ -33,6 +33,7 @@ from theodolite.server.request_metrics import RequestMetricsMiddleware
 from theodolite.server.routes import admin_users, api, auth, health, members, metrics, otlp, prices, scores
 from theodolite.server.routes import costs as costs_routes
 from theodolite.server.routes import langfuse as langfuse_routes
+from theodolite.server.routes import langsmith as langsmith_routes
 from theodolite.server.routes import live as live_routes
 from theodolite.server.routes import trace_page as trace_page_routes
 from theodolite.server.routes.groups_detail import router as groups_detail_router
@@ -153,6 +154,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(health.router)
     app.include_router(otlp.router)
     app.include_router(langfuse_routes.router)
+    app.include_router(langsmith_routes.router)
     app.include_router(api.router)
     app.include_router(trace_page_routes.router)
     app.include_router(prices.router)

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import zlib
 
+import zstandard
 from starlette.requests import Request
 
 from theodolite.errors import BadRequestError, PayloadTooLargeError, UnsupportedMediaTypeError
 
 
 async def read_body(request: Request, max_bytes: int) -> bytes:
-    """The decoded body. 413 above `max_bytes` (compressed or not), 415 for unknown encodings.
+    """The decoded body. 413 above `max_bytes` (compressed or not), 415 for unknown encodings
+    (gzip, deflate and zstd are read).
 
     The limit is enforced while streaming, so an oversized or lying Content-Length never makes the
     server hold more than `max_bytes`; gzip is inflated with a bound, so a zip bomb cannot either.
@@ -41,4 +43,12 @@ async def read_body(request: Request, max_bytes: int) -> bytes:
         if not inflater.eof:
             raise BadRequestError(f"{encoding} body is truncated")
         return inflated
-    raise UnsupportedMediaTypeError(f"Content-Encoding {encoding!r} is not supported; use gzip or none")
+    if encoding == "zstd":  # LangSmith's SDK; its frames carry no content size, so read as a stream
+        try:
+            inflated = zstandard.ZstdDecompressor().stream_reader(body).read(max_bytes + 1)
+        except zstandard.ZstdError as exc:
+            raise BadRequestError(f"body is not valid zstd: {exc}") from exc
+        if len(inflated) > max_bytes:
+            raise PayloadTooLargeError(f"decompressed body exceeds the limit of {max_bytes} bytes")
+        return inflated
+    raise UnsupportedMediaTypeError(f"Content-Encoding {encoding!r} is not supported; use gzip, zstd or none")

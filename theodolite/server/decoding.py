@@ -63,6 +63,40 @@ def decode_langfuse_ingestion(
     return prepared, result.successes, result.errors
 
 
+def decode_langsmith(
+    shape: str, body: bytes, content_type: str, project_id: int, codec: ValueCodec, overrides: PriceOverrides
+) -> PreparedBatch:
+    """A LangSmith runs body -> priced rows. `shape`: "multipart", "batch", "post", "patch:<id>"
+    or "feedback". Runs in a worker process; raises BadRequestError for an unreadable body."""
+    import orjson
+
+    from theodolite.errors import BadRequestError
+    from theodolite.ingestion.adapters import langsmith
+    from theodolite.ingestion.costing import price_batch
+
+    now = datetime.now(UTC)
+    decoder = langsmith.RunDecoder(now)
+    if shape == "multipart":
+        decoder.add_parts(langsmith.multipart_parts(body, content_type))
+    else:
+        try:
+            document = orjson.loads(body)
+        except orjson.JSONDecodeError as exc:
+            raise BadRequestError(f"the body is not JSON: {exc}") from None
+        if shape == "batch":
+            if not isinstance(document, dict):
+                raise BadRequestError('the body must be {"post": [runs...], "patch": [runs...]}')
+            for op in ("post", "patch"):
+                for run in document.get(op) or []:
+                    decoder.add_run(run, patch=op == "patch")
+        elif shape == "feedback":
+            decoder.add_feedback(document)
+        else:
+            run_id = shape.partition(":")[2] or None
+            decoder.add_run(document, patch=run_id is not None, run_id=run_id)
+    return prepare_batch(project_id, price_batch(decoder.finish(), overrides), codec, now)
+
+
 def default_worker_count() -> int:
     return max(0, min(4, (os.cpu_count() or 1) - 1))
 
