@@ -12,6 +12,7 @@ import zstandard
 from tests.support.server import PUBLIC_KEY, SECRET_KEY, TheodoliteServer, fetch_trace
 
 T0 = "2026-11-30T10:00:00Z"
+SDK_ZSTD = zstandard.ZstdCompressor(write_content_size=False)  # as the SDK frames it: no content size
 
 
 def langfuse(server: TheodoliteServer) -> httpx.Client:
@@ -29,8 +30,9 @@ def test_langfuse_bad_events_are_refused_alone(sqlite_server: TheodoliteServer) 
         {"id": "e1", "type": "trace-create", "timestamp": T0, "body": {"id": trace_id, "name": "kept"}},
         {"id": "e2", "type": "span-create", "timestamp": T0, "body": {"id": "s1", "name": "no trace"}},
         {"id": "e3", "type": "bogus-create", "timestamp": T0, "body": {}},
-        {"id": "e4", "type": "span-create", "timestamp": T0, "body": {"id": "s2", "traceId": trace_id, "startTime": "soon"}},
-        {"id": "e5", "type": "span-create", "timestamp": T0, "body": {"id": "s3", "traceId": trace_id, "name": "child"}},
+        {"id": "e4", "type": "span-create", "timestamp": T0,
+         "body": {"id": "s2", "traceId": trace_id, "startTime": "soon"}},
+        {"id": "e5", "type": "span-create", "timestamp": T0, "body": {"id": "s3", "traceId": trace_id, "name": "c"}},
     ]  # fmt: skip
     with langfuse(sqlite_server) as client:
         response = client.post("/api/public/ingestion", json={"batch": batch})
@@ -41,7 +43,7 @@ def test_langfuse_bad_events_are_refused_alone(sqlite_server: TheodoliteServer) 
     assert set(errors) == {"e2", "e3", "e4"}
     assert "traceId is missing" in errors["e2"] and "bogus-create" in errors["e3"] and "ISO-8601" in errors["e4"]
     trace = fetch_trace(sqlite_server, trace_id)
-    assert trace["name"] == "kept" and [child["name"] for child in trace["observations"][0]["children"]] == ["child"]
+    assert trace["name"] == "kept" and [child["name"] for child in trace["observations"][0]["children"]] == ["c"]
 
 
 def test_langfuse_bodies_that_are_no_batch_get_400(sqlite_server: TheodoliteServer) -> None:
@@ -90,7 +92,8 @@ def test_langsmith_zstd_multipart_applies_post_then_patch(sqlite_server: Theodol
     boundary = uuid.uuid4().hex
     body = (
         b"".join(
-            f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\nContent-Type: application/json\r\n\r\n'.encode()
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n'.encode()
+            + b"Content-Type: application/json\r\n\r\n"
             + httpx.Response(200, json=value).content
             + b"\r\n"
             for name, value in parts
@@ -101,9 +104,8 @@ def test_langsmith_zstd_multipart_applies_post_then_patch(sqlite_server: Theodol
         zstandard.ZstdCompressor().compressobj().compress(body) + zstandard.ZstdCompressor().compressobj().flush()
     )
     with langsmith(sqlite_server) as client:
-        response = client.post("/runs/multipart", content=zstandard.ZstdCompressor(write_content_size=False).compress(body),
-                               headers={"Content-Type": f"multipart/form-data; boundary={boundary}",
-                                        "Content-Encoding": "zstd"})  # fmt: skip
+        headers = {"Content-Type": f"multipart/form-data; boundary={boundary}", "Content-Encoding": "zstd"}
+        response = client.post("/runs/multipart", content=SDK_ZSTD.compress(body), headers=headers)
     assert compressed  # the SDK's own framing has no content size either
     assert response.status_code == 202, response.text
     root = fetch_trace(sqlite_server, run)["observations"][0]
