@@ -9,7 +9,7 @@ from tests.dropin.sdk_runs import assert_application_trace, assert_no_server_tro
 from tests.support.server import TheodoliteServer
 
 
-@pytest.mark.parametrize("mode", ["default", "multipart", "zstd", "batch"])
+@pytest.mark.parametrize("mode", ["default", "multipart", "zstd", "batch", "runs", "slow"])
 def test_langsmith_runs_and_feedback_are_stored(mode: str, sqlite_server: TheodoliteServer) -> None:
     trace_id, stderr = run_sdk(sqlite_server, "langsmith", mode)
     assert_no_server_trouble(stderr)

@@ -218,6 +218,9 @@ class Batch:
     observations: list[Observation] = field(default_factory=list)
     scores: list[Score] = field(default_factory=list)
     rejections: list[Rejection] = field(default_factory=list)
+    # Ids of observations this batch only updates (Langfuse `*-update`, LangSmith patches): their
+    # start time and type are placeholders that fill gaps only (`merging.merge_observation`).
+    updates: set[str] = field(default_factory=set)
 
     def size(self) -> int:
         return len(self.observations) + len(self.scores) + len(self.traces)

@@ -59,7 +59,8 @@ def decode_langfuse_ingestion(
         raise BadRequestError(f"the body is not JSON: {exc}") from None
     except EventError as exc:
         raise BadRequestError(str(exc)) from None
-    prepared = prepare_batch(project_id, price_batch(result.batch, overrides), codec, datetime.now(UTC))
+    batch = price_batch(result.batch, overrides)
+    prepared = prepare_batch(project_id, batch, codec, datetime.now(UTC), overrides=overrides, mergeable=True)
     return prepared, result.successes, result.errors
 
 
@@ -94,7 +95,8 @@ def decode_langsmith(
         else:
             run_id = shape.partition(":")[2] or None
             decoder.add_run(document, patch=run_id is not None, run_id=run_id)
-    return prepare_batch(project_id, price_batch(decoder.finish(), overrides), codec, now)
+    batch = price_batch(decoder.finish(), overrides)
+    return prepare_batch(project_id, batch, codec, now, overrides=overrides, mergeable=True)
 
 
 def default_worker_count() -> int:

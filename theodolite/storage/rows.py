@@ -36,13 +36,26 @@ class PreparedBatch:
     # Filled by the writer: span ids (of observation_rows) already stored, a client's retry; what
     # is counted at commit (metrics) skips them.
     duplicate_ids: set[str] = field(default_factory=set)
+    # Langfuse and LangSmith batches, whose observations a later request may complete: the decoded
+    # observations (one per row), the ids this batch only updates, and the prices it was priced
+    # with. The writer merges them into stored ones (`observation_merges.py`). None for OTLP.
+    observations: list[Observation] | None = None
+    updates: set[str] = field(default_factory=set)
+    overrides: Any = None
 
     def size(self) -> int:
         return len(self.observation_rows) + len(self.score_rows) + len(self.traces)
 
 
 def prepare_batch(
-    project_id: int, batch: Batch, codec: ValueCodec, now: datetime, *, documents: bool | None = None
+    project_id: int,
+    batch: Batch,
+    codec: ValueCodec,
+    now: datetime,
+    *,
+    documents: bool | None = None,
+    overrides: Any = None,
+    mergeable: bool = False,
 ) -> PreparedBatch:
     """Encode a batch's observations and scores for `codec`'s engine. Pure, CPU-bound. Search
     documents are made for PostgreSQL, or when `documents` says so (the demo, which has no decode
@@ -61,6 +74,8 @@ def prepare_batch(
             prepared.search_documents.append(search_document(obs.input, obs.output, codec, strings))
         prepared.facts.append(observation_facts(obs))
     prepared.score_rows = [score_to_row(project_id, score, codec, now) for score in batch.scores]
+    if mergeable:
+        prepared.observations, prepared.updates, prepared.overrides = batch.observations, batch.updates, overrides
     return prepared
 
 

@@ -28,6 +28,7 @@ from theodolite.storage.dictionaries import install_stored_dictionaries
 from theodolite.storage.document_worker import DocumentWorker
 from theodolite.storage.engine import Database
 from theodolite.storage.facets import FacetWriter, TransactionTraces
+from theodolite.storage.observation_merges import TransactionMerges, delete_replaced
 from theodolite.storage.rows import PreparedBatch, row_to_trace, trace_to_row
 from theodolite.storage.search import (
     FOLLOW_CHUNK,
@@ -214,8 +215,11 @@ class SqlWriter:
                         index_committed(self._conn, self.codec, self._search, start, stop, documents)
                     self._notice_repricing()
                     states = _first_states(commits)
-                    if any(commit.stale for commit in commits):  # the sums kept are priced as before
+                    if any(commit.stale for commit in commits):  # re-priced, or observations replaced
                         self._totals.recompute(self._conn, sorted(states), commits[-1].mark)
+                        # The recompute read the later commits' observations too: they must not add theirs again.
+                        for later in list(self._window)[len(commits) :]:
+                            later.stale = True
                     else:
                         self._totals.derive(self._conn, states, commits[-1].mark)
         except SQLAlchemyError as exc:
@@ -270,6 +274,7 @@ class SqlWriter:
                 parts[key] = (batch.project_id, part if seen is None else merge_trace(seen[1], part))
         stored.update(self._stored_traces([key for key in parts if not is_plain(key)]))  # rare: ids shared
         stored_spans = self._stored_span_ids([key for key in parts if key in stored])
+        merges = TransactionMerges(self.codec, self.dialect)
         observation_rows: list[dict[str, Any]] = []
         with_payload: list[tuple[dict[str, Any], Any]] = []
         with_document: list[tuple[dict[str, Any], str]] = []
@@ -278,10 +283,15 @@ class SqlWriter:
             documents = batch.search_documents
             if len(documents) != len(batch.observation_rows):  # a batch made without documents
                 documents = [None] * len(batch.observation_rows)
-            for row, payload, document in zip(batch.observation_rows, batch.payloads, documents, strict=True):
+            for index, (row, payload, document) in enumerate(
+                zip(batch.observation_rows, batch.payloads, documents, strict=True)
+            ):
                 row["trace_id"] = plan.key_for_trace(batch.project_id, row["trace_id"])
                 key = (row["trace_id"], row["id"])
-                if key in stored_spans:
+                if batch.observations is not None:  # Langfuse, LangSmith: a later write completes it
+                    merges.add(batch, index, key, stored=key in stored_spans and key not in merges.by_key)
+                    stored_spans.add(key)
+                elif key in stored_spans:
                     batch.duplicate_ids.add(row["id"])  # a retry: stored once, accepted again
                 else:
                     stored_spans.add(key)
@@ -294,7 +304,15 @@ class SqlWriter:
                 if row["trace_id"] is not None:
                     row["trace_id"] = plan.key_for_score(batch.project_id, row["trace_id"])
                 score_rows.append(row)
+        for row, payload, document in merges.resolve(self._conn) if merges.by_key else ():
+            observation_rows.append(row)
+            if payload is not None:
+                with_payload.append((row, payload))
+            if document is not None:
+                with_document.append((row, document))
         mark = self._number(observation_rows) if parts or observation_rows or score_rows else None
+        if merges.replaced_seqs:  # after numbering: a replaced row's seq is never given again
+            delete_replaced(self._conn, merges.replaced_seqs, self.dialect)
         trace_rows, traces = self._trace_rows(parts, stored, mark)
         self._upsert_traces.execute(self._conn, trace_rows)
         self._insert_observations.execute(self._conn, observation_rows)
@@ -303,8 +321,13 @@ class SqlWriter:
         if self.dialect == "sqlite":  # derived after the commit (`step`)
             if mark is not None:
                 self._touched = _Committed(mark, _touched(traces, sum_parts(observation_rows)), documents or None)
+                # A replaced observation's old sums are in its trace's totals: recomputed at the step.
+                self._touched.stale = bool(merges.replaced_traces)
         else:
             self._totals.write(self._conn, traces, observation_rows, mark)
+            if merges.replaced_traces:
+                assert mark is not None
+                self._totals.recompute(self._conn, sorted(merges.replaced_traces), mark)
             self._search.write(self._conn, documents)
         self._insert_payloads.execute(
             self._conn, [{"observation_seq": row["seq"], "payload": payload} for row, payload in with_payload]

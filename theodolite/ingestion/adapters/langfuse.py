@@ -93,6 +93,7 @@ class _Decoder:
         self.now = now
         self.traces: dict[str, Trace] = {}
         self.observations: dict[tuple[str, str], Observation] = {}
+        self.created: set[tuple[str, str]] = set()  # written by a create, not only updated
         self.scores: list[Score] = []
 
     def add(self, event: Any) -> None:
@@ -161,6 +162,8 @@ class _Decoder:
 
     def _merge(self, observation: Observation, *, partial: bool) -> None:
         key = (observation.trace_id, observation.id)
+        if not partial:
+            self.created.add(key)
         seen = self.observations.get(key)
         self.observations[key] = observation if seen is None else merge_observation(seen, observation, partial=partial)
 
@@ -169,7 +172,8 @@ class _Decoder:
             starts = [obs.start_time for (trace_id, _), obs in self.observations.items() if trace_id == trace.id]
             trace.timestamp = min([trace.timestamp, *starts])
         observations = list(self.observations.values())
-        return Batch(traces=list(self.traces.values()), observations=observations, scores=self.scores)
+        updates = {obs.id for key, obs in self.observations.items() if key not in self.created}
+        return Batch(traces=list(self.traces.values()), observations=observations, scores=self.scores, updates=updates)
 
 
 def score_from(body: dict[str, Any], when: datetime, source: str = "API") -> Score:

@@ -83,6 +83,7 @@ class RunDecoder:
         self.now = now
         self.traces: dict[str, Trace] = {}
         self.observations: dict[tuple[str, str], Observation] = {}
+        self.created: set[tuple[str, str]] = set()  # posted, not only patched
         self.scores: list[Score] = []
         self.rejections: list[Rejection] = []
 
@@ -95,6 +96,8 @@ class RunDecoder:
             self.rejections.append(Rejection(run_id or _maybe_id(run), str(exc)))
             return
         key = (observation.trace_id, observation.id)
+        if not patch:
+            self.created.add(key)
         seen = self.observations.get(key)
         self.observations[key] = observation if seen is None else merge_observation(seen, observation, partial=patch)
         known = self.traces.get(trace.id)
@@ -129,9 +132,10 @@ class RunDecoder:
             self.add_run(current[2], patch=current[0] == "patch", run_id=current[1])
 
     def finish(self) -> Batch:
+        updates = {obs.id for key, obs in self.observations.items() if key not in self.created}
         return Batch(
             traces=list(self.traces.values()), observations=list(self.observations.values()), scores=self.scores,
-            rejections=self.rejections,
+            rejections=self.rejections, updates=updates,
         )  # fmt: skip
 
 

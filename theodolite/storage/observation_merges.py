@@ -1,0 +1,156 @@
+"""A later request's write of an observation already stored: read it back, merge, replace it.
+
+Langfuse and LangSmith complete observations after their first write (`model/merging.py`); a
+write within one request is merged where it is decoded, and one of a later request here, in the
+writer's transaction. Only their batches carry the decoded observations
+(`PreparedBatch.observations`); OTLP spans are written once, so an OTLP span stored already is a
+client's retry and stays dropped without this read.
+
+The merged observation replaces the stored row under a new seq: its search document is made
+again like any new row's (the old one matches nothing: the search joins observations by seq),
+and its trace's totals are recomputed from its observations (`writer.py` marks the commit).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from sqlalchemy import delete, select, tuple_
+from sqlalchemy.engine import Connection
+
+from theodolite.model import Cost, CostStatus, Level, Observation, ObservationType, Usage
+from theodolite.model.facts import observation_facts
+from theodolite.model.merging import is_complete, merge_observation
+from theodolite.storage import tables
+from theodolite.storage.rows import encode_payload, observation_to_row, search_document
+from theodolite.storage.search import documents as search_documents
+
+o = tables.observations
+p = tables.observation_payloads
+ID_CHUNK = 400
+
+
+def stored_observations(
+    conn: Connection, keys: list[tuple[str, str]]
+) -> dict[tuple[str, str], tuple[int, Observation]]:
+    """(trace key, id) -> (seq, the stored observation with its payload)."""
+    found: dict[tuple[str, str], tuple[int, Observation]] = {}
+    for start in range(0, len(keys), ID_CHUNK):
+        query = (
+            select(o, p.c.payload)
+            .select_from(o.outerjoin(p, p.c.observation_seq == o.c.seq))
+            .where(tuple_(o.c.trace_id, o.c.id).in_(keys[start : start + ID_CHUNK]))
+        )
+        for row in conn.execute(query):
+            found[(row.trace_id, row.id)] = (row.seq, row_to_observation(row))
+    return found
+
+
+def row_to_observation(row: Any) -> Observation:
+    """An `observations` row read through SQLAlchemy (decoded types), with its `payload`."""
+    payload = row.payload or {}
+    return Observation(
+        id=row.id, trace_id=row.trace_id, start_time=row.start_time, type=ObservationType(row.type), name=row.name,
+        parent_observation_id=row.parent_observation_id, end_time=row.end_time,
+        completion_start_time=row.completion_start_time, level=Level(row.level), status_message=row.status_message,
+        model=row.model, request_model=row.request_model, provider=row.provider,
+        model_parameters=row.model_parameters, source=row.source,
+        usage=Usage(row.prompt_tokens, row.completion_tokens, row.total_tokens, row.cache_read_tokens,
+                    row.cache_write_tokens, row.reasoning_tokens),
+        cost=Cost(row.input_cost, row.output_cost, row.total_cost, row.calculated_input_cost,
+                  row.calculated_output_cost, row.calculated_total_cost, CostStatus(row.cost_status), row.saved_cost),
+        input=payload.get("input"), output=payload.get("output"), metadata=row.metadata,
+        attributes=payload.get("attributes"), version=row.version, environment=row.environment,
+    )  # fmt: skip
+
+
+def delete_replaced(conn: Connection, seqs: list[int], dialect: str) -> None:
+    """Remove the rows merged observations replace (before their new rows are inserted: the
+    (trace, id) pair is unique)."""
+    for start in range(0, len(seqs), ID_CHUNK):
+        chunk = seqs[start : start + ID_CHUNK]
+        conn.execute(delete(p).where(p.c.observation_seq.in_(chunk)))
+        conn.execute(delete(o).where(o.c.seq.in_(chunk)))
+        if dialect == "postgresql":
+            conn.execute(delete(search_documents).where(search_documents.c.observation_seq.in_(chunk)))
+
+
+class _Writes:
+    """Every write of one observation in this transaction, in order."""
+
+    __slots__ = ("stored", "writes")
+
+    def __init__(self, stored: bool) -> None:
+        self.stored = stored  # stored by an earlier transaction
+        self.writes: list[tuple[Any, int]] = []  # (batch, row index)
+
+
+class TransactionMerges:
+    """The writes of mergeable batches in one transaction, resolved into the rows to insert."""
+
+    def __init__(self, codec: Any, dialect: str) -> None:
+        self.codec, self.dialect = codec, dialect
+        self.by_key: dict[tuple[str, str], _Writes] = {}
+        self.replaced_seqs: list[int] = []
+        self.replaced_traces: set[str] = set()
+
+    def add(self, batch: Any, index: int, key: tuple[str, str], stored: bool) -> None:
+        found = self.by_key.get(key)
+        if found is None:
+            found = self.by_key[key] = _Writes(stored)
+        found.writes.append((batch, index))
+
+    def resolve(self, conn: Connection) -> list[tuple[dict[str, Any], Any, Any]]:
+        """(row, payload, search document) to insert, one per observation; marks the writes that
+        /metrics must not count (`duplicate_ids`) and the stored rows to delete."""
+        from theodolite.pricing.engine import cost_of_call  # the price table, loaded only when merging
+
+        stored = stored_observations(conn, [key for key, found in self.by_key.items() if found.stored])
+        inserts = []
+        for key, found in self.by_key.items():
+            base = stored.get(key)
+            current = base[1] if base is not None else None
+            for batch, index in found.writes:
+                new = batch.observations[index]
+                if current is not None:
+                    new = merge_observation(current, new, partial=new.id in batch.updates)
+                current = new if new.trace_id == key[0] else _keyed(new, key[0])
+            for batch, index in found.writes[:-1]:
+                batch.duplicate_ids.add(batch.observations[index].id)
+            last, index = found.writes[-1]
+            wire = last.observations[index]
+            merged = base is not None or len(found.writes) > 1
+            if merged:  # the model and the usage may have come from different writes
+                current.cost = _priced(cost_of_call, current, last.overrides)
+            if base is not None and current == base[1]:
+                last.duplicate_ids.add(wire.id)  # a retry: stored once, accepted again
+                continue
+            before_complete = base is not None and is_complete(base[1])
+            if is_complete(current) and not before_complete:
+                last.facts[index] = observation_facts(_keyed(current, wire.trace_id))
+            else:
+                last.duplicate_ids.add(wire.id)  # counted when complete, once
+            if base is not None:
+                self.replaced_seqs.append(base[0])
+                self.replaced_traces.add(key[0])
+            if not merged:
+                row = last.observation_rows[index]
+                documents = last.search_documents
+                inserts.append((row, last.payloads[index], documents[index] if documents else None))
+                continue
+            row = observation_to_row(last.project_id, current, self.codec)
+            document = search_document(current.input, current.output, self.codec) if self.dialect != "sqlite" else None
+            inserts.append((row, encode_payload(current, self.codec), document))
+        return inserts
+
+
+def _priced(cost_of_call: Any, obs: Observation, overrides: Any) -> Cost:
+    """As the decode workers price (`ingestion/costing.py`), with the batch's overrides."""
+    extra = () if overrides is None else (overrides,)
+    cost = cost_of_call(obs.type, obs.source, obs.usage, obs.model, obs.provider, obs.start_time, obs.cost, *extra)
+    return obs.cost if cost is None else cost
+
+
+def _keyed(observation: Observation, trace_key: str) -> Observation:
+    return replace(observation, trace_id=trace_key)
