@@ -23,6 +23,12 @@ COST = Decimal("0.00000465")
 
 def run_sdk(server: TheodoliteServer, client: str, *args: str, **env: str) -> tuple[str, str]:
     """Run one client script in its SDK's venv; returns (the trace id it reports, its stderr)."""
+    report, stderr = run_sdk_report(server, client, *args, **env)
+    return report["trace_id"], stderr
+
+
+def run_sdk_report(server: TheodoliteServer, client: str, *args: str, **env: str) -> tuple[dict, str]:
+    """Run one client script in its SDK's venv; returns (its last line of output, its stderr)."""
     venv = client.split("_", 1)[0]
     python = VENVS / venv / "bin" / "python"
     assert python.exists(), f"{python} is missing: run ./scripts/instrumentation-venvs (./scripts/test does)"
@@ -31,7 +37,7 @@ def run_sdk(server: TheodoliteServer, client: str, *args: str, **env: str) -> tu
     result = subprocess.run([str(python), str(CLIENTS / f"{client}_client.py"), *args], env=environment,
                             capture_output=True, text=True, timeout=120)  # fmt: skip
     assert result.returncode == 0, result.stderr[-4000:]
-    return json.loads(result.stdout.strip().splitlines()[-1])["trace_id"], result.stderr
+    return json.loads(result.stdout.strip().splitlines()[-1]), result.stderr
 
 
 def assert_no_server_trouble(stderr: str) -> None:

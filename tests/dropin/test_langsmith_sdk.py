@@ -5,7 +5,13 @@ from __future__ import annotations
 
 import pytest
 
-from tests.dropin.sdk_runs import assert_application_trace, assert_no_server_trouble, run_sdk, scores_of
+from tests.dropin.sdk_runs import (
+    assert_application_trace,
+    assert_no_server_trouble,
+    run_sdk,
+    run_sdk_report,
+    scores_of,
+)
 from tests.support.server import TheodoliteServer
 
 
@@ -24,3 +30,12 @@ def test_langsmith_otel_mode_is_stored(sqlite_server: TheodoliteServer) -> None:
     trace_id, stderr = run_sdk(sqlite_server, "langsmith", "otel")
     assert_no_server_trouble(stderr)
     assert_application_trace(sqlite_server, trace_id)
+
+
+def test_langsmith_hybrid_mode_stores_both_copies_whole(sqlite_server: TheodoliteServer) -> None:
+    """Hybrid mode sends every run natively and over OTLP, under unrelated ids (the SDK's own
+    doing): pointed at one Theodolite, each copy is a whole trace of its own (README)."""
+    report, stderr = run_sdk_report(sqlite_server, "langsmith", "hybrid")
+    assert_no_server_trouble(stderr)
+    assert_application_trace(sqlite_server, report["trace_id"])
+    assert_application_trace(sqlite_server, report["otel_trace_id"])

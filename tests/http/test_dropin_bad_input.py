@@ -52,10 +52,13 @@ def test_langfuse_bodies_that_are_no_batch_get_400(sqlite_server: TheodoliteServ
         no_batch = client.post("/api/public/ingestion", json={"events": []})
         scores = client.post("/api/public/scores", json=[{"name": "q", "value": 1, "traceId": "t"}, {"value": 2}])
         no_key = httpx.post(f"{sqlite_server.base_url}/api/public/ingestion", json={"batch": []})
+        project = client.get("/api/public/projects")
+        health = client.get("/api/public/health")
     assert not_json.status_code == 400 and "not JSON" in not_json.text
     assert no_batch.status_code == 400 and "batch" in no_batch.text
     assert scores.status_code == 207 and scores.json()["accepted"] == 1 and scores.json()["rejected"] == 1
     assert no_key.status_code == 401
+    assert project.json()["data"][0]["name"] == "test" and health.json()["status"] == "OK"
 
 
 def test_langsmith_bad_run_is_refused_alone(sqlite_server: TheodoliteServer) -> None:

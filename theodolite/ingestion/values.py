@@ -10,6 +10,7 @@ from __future__ import annotations
 import ast
 import json
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
 import orjson
@@ -46,6 +47,14 @@ def to_float(value: Any) -> float | None:
         except ValueError:
             return None
     return None
+
+
+def to_money(value: Any) -> Decimal | None:
+    """A reported cost in USD; None for what is no amount (negative, not a number)."""
+    number = to_float(value)
+    if number is None or number < 0 or number != number or number == float("inf"):
+        return None
+    return Decimal(repr(number))
 
 
 def to_text(value: Any) -> str | None:

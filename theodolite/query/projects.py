@@ -79,3 +79,9 @@ def project_id_named(database: Database, name: str) -> int:
         known = ", ".join(sorted(ids)) or "none yet"
         raise NotFoundError(f"no project named {name!r} (projects: {known})")
     return ids[name]
+
+
+def project_name(database: Database, project_id: int) -> str:
+    """The name of the project with this id (a key's project: it exists). Blocks."""
+    with database.connect() as conn:
+        return str(conn.execute(select(tables.projects.c.name).where(tables.projects.c.id == project_id)).scalar_one())

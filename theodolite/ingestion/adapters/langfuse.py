@@ -17,11 +17,11 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from theodolite.ingestion.adapters.parts import RequestParts
 from theodolite.ingestion.flattened import cost_from_document, usage_from_document
-from theodolite.ingestion.values import to_datetime, to_dict, to_float, to_tags, to_text
+from theodolite.ingestion.values import to_datetime, to_dict, to_float, to_money, to_tags, to_text
 from theodolite.ingestion.vendor_conventions import langfuse_provider, provider_of_model
 from theodolite.model import (
     Batch,
@@ -35,7 +35,6 @@ from theodolite.model import (
     Usage,
     merge_trace,
 )
-from theodolite.model.merging import merge_observation
 
 MAX_EVENTS = 10_000
 MAX_ID_CHARS = 64  # observations.id, scores.id
@@ -88,14 +87,7 @@ def decode_ingestion(document: Any, now: datetime | None = None) -> IngestionRes
     return result
 
 
-class _Decoder:
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-        self.traces: dict[str, Trace] = {}
-        self.observations: dict[tuple[str, str], Observation] = {}
-        self.created: set[tuple[str, str]] = set()  # written by a create, not only updated
-        self.scores: list[Score] = []
-
+class _Decoder(RequestParts):
     def add(self, event: Any) -> None:
         if not isinstance(event, dict):
             raise EventError("an event must be an object {id, type, timestamp, body}")
@@ -132,7 +124,7 @@ class _Decoder:
             end_time=_time(body, "end_time", "endTime"), input=body.get("input"), output=body.get("output"),
             version=part.version, environment=part.environment,
         )  # fmt: skip
-        self._merge(root, partial=start is None and (trace_id, trace_id) in self.observations)
+        self.merge(root, partial=start is None and (trace_id, trace_id) in self.observations)
 
     def _observation(self, body: dict[str, Any], when: datetime, kind: ObservationType | None, partial: bool) -> None:
         observation_id = _id(body.get("id"), "observation id", MAX_ID_CHARS)
@@ -158,22 +150,13 @@ class _Decoder:
             observation.end_time = observation.start_time
         if trace_id not in self.traces:  # the trace's row; its name comes with its own trace-create
             self.traces[trace_id] = Trace(id=trace_id, timestamp=observation.start_time)
-        self._merge(observation, partial=partial or start is None)
-
-    def _merge(self, observation: Observation, *, partial: bool) -> None:
-        key = (observation.trace_id, observation.id)
-        if not partial:
-            self.created.add(key)
-        seen = self.observations.get(key)
-        self.observations[key] = observation if seen is None else merge_observation(seen, observation, partial=partial)
+        self.merge(observation, partial=partial or start is None)
 
     def finish(self) -> Batch:
         for trace in self.traces.values():  # a trace starts with its earliest observation
             starts = [obs.start_time for (trace_id, _), obs in self.observations.items() if trace_id == trace.id]
             trace.timestamp = min([trace.timestamp, *starts])
-        observations = list(self.observations.values())
-        updates = {obs.id for key, obs in self.observations.items() if key not in self.created}
-        return Batch(traces=list(self.traces.values()), observations=observations, scores=self.scores, updates=updates)
+        return super().finish()
 
 
 def score_from(body: dict[str, Any], when: datetime, source: str = "API") -> Score:
@@ -256,14 +239,4 @@ def _usage(body: dict[str, Any]) -> Usage:
 
 def _cost(body: dict[str, Any]) -> Cost:
     document = cost_from_document(body.get("costDetails")) or {}
-    return Cost(_money(document.get("input")), _money(document.get("output")), _money(document.get("total")))
-
-
-def _money(value: Any) -> Decimal | None:
-    number = to_float(value)
-    if number is None or number < 0:
-        return None
-    try:
-        return Decimal(repr(number))
-    except InvalidOperation:
-        return None
+    return Cost(to_money(document.get("input")), to_money(document.get("output")), to_money(document.get("total")))

@@ -22,18 +22,17 @@ from __future__ import annotations
 import email.parser
 import email.policy
 from datetime import datetime
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import orjson
 
 from theodolite.errors import BadRequestError
 from theodolite.ingestion.adapters.langfuse import MAX_ID_CHARS, MAX_WIRE_TRACE_ID_CHARS, EventError
+from theodolite.ingestion.adapters.parts import RequestParts
 from theodolite.ingestion.flattened import usage_from_document
-from theodolite.ingestion.values import to_datetime, to_dict, to_float, to_provider, to_tags, to_text
+from theodolite.ingestion.values import to_datetime, to_dict, to_float, to_money, to_provider, to_tags, to_text
 from theodolite.ingestion.vendor_conventions import LANGSMITH_RUN_KEY
 from theodolite.model import (
-    Batch,
     Cost,
     Level,
     Observation,
@@ -43,9 +42,7 @@ from theodolite.model import (
     ScoreDataType,
     Trace,
     Usage,
-    merge_trace,
 )
-from theodolite.model.merging import merge_observation
 
 RUN_TYPES = {
     "llm": ObservationType.GENERATION, "chain": ObservationType.CHAIN, "tool": ObservationType.TOOL,
@@ -76,16 +73,8 @@ def multipart_parts(body: bytes, content_type: str) -> list[tuple[str, Any]]:
     return parts
 
 
-class RunDecoder:
+class RunDecoder(RequestParts):
     """Collects runs (posts and patches, in order) and feedback of one request."""
-
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-        self.traces: dict[str, Trace] = {}
-        self.observations: dict[tuple[str, str], Observation] = {}
-        self.created: set[tuple[str, str]] = set()  # posted, not only patched
-        self.scores: list[Score] = []
-        self.rejections: list[Rejection] = []
 
     def add_run(self, run: Any, *, patch: bool, run_id: str | None = None) -> None:
         try:
@@ -95,13 +84,8 @@ class RunDecoder:
         except EventError as exc:
             self.rejections.append(Rejection(run_id or _maybe_id(run), str(exc)))
             return
-        key = (observation.trace_id, observation.id)
-        if not patch:
-            self.created.add(key)
-        seen = self.observations.get(key)
-        self.observations[key] = observation if seen is None else merge_observation(seen, observation, partial=patch)
-        known = self.traces.get(trace.id)
-        self.traces[trace.id] = trace if known is None else merge_trace(known, trace)
+        self.merge(observation, partial=patch)
+        self.merge_trace(trace)
 
     def add_feedback(self, feedback: Any) -> None:
         try:
@@ -130,13 +114,6 @@ class RunDecoder:
                 current[2][run_field] = value
         if current is not None:
             self.add_run(current[2], patch=current[0] == "patch", run_id=current[1])
-
-    def finish(self) -> Batch:
-        updates = {obs.id for key, obs in self.observations.items() if key not in self.created}
-        return Batch(
-            traces=list(self.traces.values()), observations=list(self.observations.values()), scores=self.scores,
-            rejections=self.rejections, updates=updates,
-        )  # fmt: skip
 
 
 def _maybe_id(value: Any) -> str | None:
@@ -235,17 +212,7 @@ def _usage(document: Any) -> Usage:
 
 def _cost(document: Any) -> Cost:
     document = to_dict(document) or {}
-    return Cost(*(_money(document.get(key)) for key in ("input_cost", "output_cost", "total_cost")))
-
-
-def _money(value: Any) -> Decimal | None:
-    number = to_float(value)
-    if number is None or number < 0:
-        return None
-    try:
-        return Decimal(repr(number))
-    except InvalidOperation:
-        return None
+    return Cost(*(to_money(document.get(key)) for key in ("input_cost", "output_cost", "total_cost")))
 
 
 def feedback_to_score(feedback: Any, now: datetime) -> Score:

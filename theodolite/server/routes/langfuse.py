@@ -1,5 +1,6 @@
 """Langfuse's public API, for its SDKs unchanged: `POST /api/public/ingestion` (the v2 SDK's
-event batches, the v3 SDK's scores) and `POST /api/public/scores` (the v5 SDK's scores).
+event batches, the v3 SDK's scores), `POST /api/public/scores` (the v5 SDK's scores), and
+`GET /api/public/health` and `/api/public/projects`, which `auth_check()` and health probes call.
 
 Authentication is Langfuse's Basic `public:secret` (any of Theodolite's key forms works). Answers
 come after the commit, like OTLP's: 207 with per-event `successes` and `errors`, so that one bad
@@ -12,12 +13,15 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 
 import orjson
+from anyio import to_thread
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 
+from theodolite import __version__
 from theodolite.errors import BadRequestError
 from theodolite.ingestion.adapters.langfuse import EventError, score_from
 from theodolite.model import Batch
+from theodolite.query.projects import project_name
 from theodolite.server.body import read_body
 from theodolite.server.decoding import decode_langfuse_ingestion
 from theodolite.server.state import AppState, authenticated_project
@@ -25,6 +29,18 @@ from theodolite.storage.rows import prepare_batch
 
 router = APIRouter(prefix="/api/public", tags=["langfuse"])
 MAX_SCORES = 10_000
+
+
+@router.get("/health", summary="Langfuse's health probe")
+async def health() -> dict[str, str]:
+    return {"status": "OK", "version": __version__}
+
+
+@router.get("/projects", summary="The key's project, as Langfuse's auth_check() reads it")
+async def projects(request: Request, project_id: Annotated[int, Depends(authenticated_project)]) -> dict[str, Any]:
+    state: AppState = request.app.state.theodolite
+    name = await to_thread.run_sync(project_name, state.database, project_id)
+    return {"data": [{"id": str(project_id), "name": name, "metadata": {}}]}
 
 
 @router.post("/ingestion", status_code=207, summary="Langfuse v2 ingestion batch (answered after commit)")
