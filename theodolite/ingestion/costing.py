@@ -3,20 +3,11 @@ one its client reported. Pure; runs in the decode workers, before rows are prepa
 
 from __future__ import annotations
 
-from theodolite.model import Batch, Observation
+from theodolite.model import Batch
 from theodolite.pricing import PriceOverrides
-from theodolite.pricing.engine import cost_of_call
+from theodolite.pricing.engine import price_observation
 
 NO_OVERRIDES = PriceOverrides()
-
-
-def price_observation(observation: Observation, overrides: PriceOverrides = NO_OVERRIDES) -> None:
-    cost = cost_of_call(
-        observation.type, observation.source, observation.usage, observation.model, observation.provider,
-        observation.start_time, observation.cost, overrides,
-    )  # fmt: skip
-    if cost is not None:
-        observation.cost = cost
 
 
 def price_batch(batch: Batch, overrides: PriceOverrides = NO_OVERRIDES) -> Batch:

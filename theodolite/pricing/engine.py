@@ -30,7 +30,7 @@ from genai_prices import Usage as PricedUsage
 from genai_prices.data_snapshot import find_provider_by_id, get_snapshot
 from genai_prices.types import ModelInfo, ModelPrice, TieredPrices
 
-from theodolite.model import GENERATION_LIKE, Cost, CostStatus, Usage, is_provider_call
+from theodolite.model import GENERATION_LIKE, Cost, CostStatus, Observation, Usage, is_provider_call
 from theodolite.pricing.linear import LinearPrice, leaves, linear_price
 from theodolite.pricing.overrides import PriceOverride, PriceOverrides
 
@@ -243,3 +243,14 @@ def _linear_form(model_price: ModelPrice) -> LinearPrice | None:
 
 def _has_rate(model_price: ModelPrice, keys: tuple[str, ...]) -> bool:
     return any(getattr(model_price, key, None) is not None for key in keys)
+
+
+def price_observation(observation: Observation, overrides: PriceOverrides = _NO_OVERRIDES) -> None:
+    """Set the observation's cost (`cost_of_call`): the decode workers price every observation,
+    the writer one merged from several writes (`storage/observation_merges.py`)."""
+    cost = cost_of_call(
+        observation.type, observation.source, observation.usage, observation.model, observation.provider,
+        observation.start_time, observation.cost, overrides,
+    )  # fmt: skip
+    if cost is not None:
+        observation.cost = cost

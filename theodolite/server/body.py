@@ -3,11 +3,21 @@
 from __future__ import annotations
 
 import zlib
+from typing import Any
 
+import orjson
 import zstandard
 from starlette.requests import Request
 
 from theodolite.errors import BadRequestError, PayloadTooLargeError, UnsupportedMediaTypeError
+
+
+def parse_json(body: bytes) -> Any:
+    """A JSON body; 400 with the parser's reason when it is none."""
+    try:
+        return orjson.loads(body)
+    except orjson.JSONDecodeError as exc:
+        raise BadRequestError(f"the body is not JSON: {exc}") from None
 
 
 async def read_body(request: Request, max_bytes: int) -> bytes:

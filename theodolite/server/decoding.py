@@ -24,6 +24,7 @@ from anyio import to_thread
 from theodolite.errors import ShuttingDownError
 from theodolite.ingestion.adapters.otlp import decode_traces
 from theodolite.pricing import PriceOverrides
+from theodolite.server.body import parse_json
 from theodolite.storage.codec import ValueCodec
 from theodolite.storage.payloads import install_dictionary
 from theodolite.storage.rows import PreparedBatch, prepare_batch
@@ -47,16 +48,13 @@ def decode_langfuse_ingestion(
 ) -> tuple[PreparedBatch, list[str], list[dict[str, Any]]]:
     """Langfuse ingestion body -> (priced rows, ids of the events taken, errors of the others).
     Runs in a worker process; raises BadRequestError when the body is not a batch."""
-    import orjson
-
     from theodolite.errors import BadRequestError
     from theodolite.ingestion.adapters.langfuse import EventError, decode_ingestion
     from theodolite.ingestion.costing import price_batch
 
+    document = parse_json(body)
     try:
-        result = decode_ingestion(orjson.loads(body))
-    except orjson.JSONDecodeError as exc:
-        raise BadRequestError(f"the body is not JSON: {exc}") from None
+        result = decode_ingestion(document)
     except EventError as exc:
         raise BadRequestError(str(exc)) from None
     batch = price_batch(result.batch, overrides)
@@ -69,8 +67,6 @@ def decode_langsmith(
 ) -> PreparedBatch:
     """A LangSmith runs body -> priced rows. `shape`: "multipart", "batch", "post", "patch:<id>"
     or "feedback". Runs in a worker process; raises BadRequestError for an unreadable body."""
-    import orjson
-
     from theodolite.errors import BadRequestError
     from theodolite.ingestion.adapters import langsmith
     from theodolite.ingestion.costing import price_batch
@@ -80,10 +76,7 @@ def decode_langsmith(
     if shape == "multipart":
         decoder.add_parts(langsmith.multipart_parts(body, content_type))
     else:
-        try:
-            document = orjson.loads(body)
-        except orjson.JSONDecodeError as exc:
-            raise BadRequestError(f"the body is not JSON: {exc}") from None
+        document = parse_json(body)
         if shape == "batch":
             if not isinstance(document, dict):
                 raise BadRequestError('the body must be {"post": [runs...], "patch": [runs...]}')

@@ -19,11 +19,11 @@ from typing import Any
 from sqlalchemy import delete, select, tuple_
 from sqlalchemy.engine import Connection
 
-from theodolite.model import Cost, CostStatus, Level, Observation, ObservationType, Usage
+from theodolite.model import Observation
 from theodolite.model.facts import observation_facts
 from theodolite.model.merging import is_complete, merge_observation
 from theodolite.storage import tables
-from theodolite.storage.rows import encode_payload, observation_to_row, search_document
+from theodolite.storage.rows import encode_payload, observation_to_row, row_to_observation, search_document
 from theodolite.storage.search import documents as search_documents
 
 o = tables.observations
@@ -45,24 +45,6 @@ def stored_observations(
         for row in conn.execute(query):
             found[(row.trace_id, row.id)] = (row.seq, row_to_observation(row))
     return found
-
-
-def row_to_observation(row: Any) -> Observation:
-    """An `observations` row read through SQLAlchemy (decoded types), with its `payload`."""
-    payload = row.payload or {}
-    return Observation(
-        id=row.id, trace_id=row.trace_id, start_time=row.start_time, type=ObservationType(row.type), name=row.name,
-        parent_observation_id=row.parent_observation_id, end_time=row.end_time,
-        completion_start_time=row.completion_start_time, level=Level(row.level), status_message=row.status_message,
-        model=row.model, request_model=row.request_model, provider=row.provider,
-        model_parameters=row.model_parameters, source=row.source,
-        usage=Usage(row.prompt_tokens, row.completion_tokens, row.total_tokens, row.cache_read_tokens,
-                    row.cache_write_tokens, row.reasoning_tokens),
-        cost=Cost(row.input_cost, row.output_cost, row.total_cost, row.calculated_input_cost,
-                  row.calculated_output_cost, row.calculated_total_cost, CostStatus(row.cost_status), row.saved_cost),
-        input=payload.get("input"), output=payload.get("output"), metadata=row.metadata,
-        attributes=payload.get("attributes"), version=row.version, environment=row.environment,
-    )  # fmt: skip
 
 
 def delete_replaced(conn: Connection, seqs: list[int], dialect: str) -> None:
@@ -96,6 +78,8 @@ class TransactionMerges:
         self.replaced_traces: set[str] = set()
 
     def add(self, batch: Any, index: int, key: tuple[str, str], stored: bool) -> None:
+        """`stored`: the key was stored before this write; it counts at the key's first write only
+        (later ones find it stored by this transaction)."""
         found = self.by_key.get(key)
         if found is None:
             found = self.by_key[key] = _Writes(stored)
@@ -104,7 +88,7 @@ class TransactionMerges:
     def resolve(self, conn: Connection) -> list[tuple[dict[str, Any], Any, Any]]:
         """(row, payload, search document) to insert, one per observation; marks the writes that
         /metrics must not count (`duplicate_ids`) and the stored rows to delete."""
-        from theodolite.pricing.engine import cost_of_call  # the price table, loaded only when merging
+        from theodolite.pricing.engine import price_observation  # the price table, loaded only when merging
 
         stored = stored_observations(conn, [key for key, found in self.by_key.items() if found.stored])
         inserts = []
@@ -122,7 +106,7 @@ class TransactionMerges:
             wire = last.observations[index]
             merged = base is not None or len(found.writes) > 1
             if merged:  # the model and the usage may have come from different writes
-                current.cost = _priced(cost_of_call, current, last.overrides)
+                price_observation(current, *(() if last.overrides is None else (last.overrides,)))
             if base is not None and current == base[1]:
                 last.duplicate_ids.add(wire.id)  # a retry: stored once, accepted again
                 continue
@@ -143,13 +127,6 @@ class TransactionMerges:
             document = search_document(current.input, current.output, self.codec) if self.dialect != "sqlite" else None
             inserts.append((row, encode_payload(current, self.codec), document))
         return inserts
-
-
-def _priced(cost_of_call: Any, obs: Observation, overrides: Any) -> Cost:
-    """As the decode workers price (`ingestion/costing.py`), with the batch's overrides."""
-    extra = () if overrides is None else (overrides,)
-    cost = cost_of_call(obs.type, obs.source, obs.usage, obs.model, obs.provider, obs.start_time, obs.cost, *extra)
-    return obs.cost if cost is None else cost
 
 
 def _keyed(observation: Observation, trace_key: str) -> Observation:

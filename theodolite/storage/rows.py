@@ -11,7 +11,18 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from theodolite.model import Batch, Observation, Rejection, Score, Trace
+from theodolite.model import (
+    Batch,
+    Cost,
+    CostStatus,
+    Level,
+    Observation,
+    ObservationType,
+    Rejection,
+    Score,
+    Trace,
+    Usage,
+)
 from theodolite.model.facts import ObservationFacts, observation_facts
 from theodolite.storage.codec import ValueCodec
 from theodolite.storage.search_text import extract_text, sqlite_document, tsvector
@@ -119,6 +130,24 @@ def row_to_trace(row: Any) -> Trace:
         is_root_seen=row.root_observation_id is not None,
         root_observation_id=row.root_observation_id,
     )
+
+
+def row_to_observation(row: Any) -> Observation:
+    """An `observations` row read through SQLAlchemy (decoded types), with its `payload`."""
+    payload = row.payload or {}
+    return Observation(
+        id=row.id, trace_id=row.trace_id, start_time=row.start_time, type=ObservationType(row.type), name=row.name,
+        parent_observation_id=row.parent_observation_id, end_time=row.end_time,
+        completion_start_time=row.completion_start_time, level=Level(row.level), status_message=row.status_message,
+        model=row.model, request_model=row.request_model, provider=row.provider,
+        model_parameters=row.model_parameters, source=row.source,
+        usage=Usage(row.prompt_tokens, row.completion_tokens, row.total_tokens, row.cache_read_tokens,
+                    row.cache_write_tokens, row.reasoning_tokens),
+        cost=Cost(row.input_cost, row.output_cost, row.total_cost, row.calculated_input_cost,
+                  row.calculated_output_cost, row.calculated_total_cost, CostStatus(row.cost_status), row.saved_cost),
+        input=payload.get("input"), output=payload.get("output"), metadata=row.metadata,
+        attributes=payload.get("attributes"), version=row.version, environment=row.environment,
+    )  # fmt: skip
 
 
 def observation_to_row(project_id: int, obs: Observation, codec: ValueCodec) -> dict[str, Any]:

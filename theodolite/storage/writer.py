@@ -289,7 +289,7 @@ class SqlWriter:
                 row["trace_id"] = plan.key_for_trace(batch.project_id, row["trace_id"])
                 key = (row["trace_id"], row["id"])
                 if batch.observations is not None:  # Langfuse, LangSmith: a later write completes it
-                    merges.add(batch, index, key, stored=key in stored_spans and key not in merges.by_key)
+                    merges.add(batch, index, key, stored=key in stored_spans)
                     stored_spans.add(key)
                 elif key in stored_spans:
                     batch.duplicate_ids.add(row["id"])  # a retry: stored once, accepted again

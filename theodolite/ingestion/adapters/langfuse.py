@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from theodolite.ingestion.adapters.parts import RequestParts
-from theodolite.ingestion.flattened import cost_from_document, usage_from_document
+from theodolite.ingestion.adapters.parts import EventError, RequestParts, time_field, usage_of
+from theodolite.ingestion.flattened import cost_from_document
 from theodolite.ingestion.values import to_datetime, to_dict, to_float, to_money, to_tags, to_text
 from theodolite.ingestion.vendor_conventions import langfuse_provider, provider_of_model
 from theodolite.model import (
@@ -32,7 +32,6 @@ from theodolite.model import (
     Score,
     ScoreDataType,
     Trace,
-    Usage,
     merge_trace,
 )
 
@@ -50,10 +49,6 @@ OBSERVATION_EVENTS = {
 }  # fmt: skip
 TRUE, FALSE = (True, 1, "true", "True"), (False, 0, "false", "False")
 IGNORED_EVENTS = ("sdk-log",)  # the SDK's own log lines: acknowledged, not stored
-
-
-class EventError(ValueError):
-    """One event cannot be stored; its message goes back in the 207 answer."""
 
 
 @dataclass(slots=True)
@@ -106,7 +101,7 @@ class _Decoder(RequestParts):
 
     def _trace(self, body: dict[str, Any], when: datetime) -> None:
         trace_id = _id(body.get("id"), "trace id", MAX_WIRE_TRACE_ID_CHARS)
-        start = _time(body, "timestamp", "start_time")
+        start = time_field(body, "timestamp", "start_time")
         metadata = to_dict(body.get("metadata"))
         part = Trace(
             id=trace_id, timestamp=start or when, name=to_text(body.get("name")), user_id=to_text(body.get("userId")),
@@ -121,7 +116,7 @@ class _Decoder(RequestParts):
         self.traces[trace_id] = part if seen is None else merge_trace(seen, part)
         root = Observation(
             id=trace_id, trace_id=trace_id, start_time=start or when, name=part.name,
-            end_time=_time(body, "end_time", "endTime"), input=body.get("input"), output=body.get("output"),
+            end_time=time_field(body, "end_time", "endTime"), input=body.get("input"), output=body.get("output"),
             version=part.version, environment=part.environment,
         )  # fmt: skip
         self.merge(root, partial=start is None and (trace_id, trace_id) in self.observations)
@@ -136,14 +131,16 @@ class _Decoder(RequestParts):
         provider = langfuse_provider(metadata)
         if provider is None and kind is ObservationType.GENERATION:
             provider = provider_of_model(model)
-        start = _time(body, "startTime", "start_time")
+        start = time_field(body, "startTime", "start_time")
+        first_token = time_field(body, "completionStartTime")
+        usage = usage_of(body.get("usage"), body.get("usageDetails"))  # usageDetails (free keys) wins
         observation = Observation(
             id=observation_id, trace_id=trace_id, start_time=start or when, type=kind, name=to_text(body.get("name")),
             parent_observation_id=to_text(body.get("parentObservationId")) or trace_id,
-            end_time=_time(body, "endTime", "end_time"), completion_start_time=_time(body, "completionStartTime"),
+            end_time=time_field(body, "endTime", "end_time"), completion_start_time=first_token,
             level=_level(body.get("level")), status_message=to_text(body.get("statusMessage")), model=model,
             request_model=model, provider=provider, model_parameters=to_dict(body.get("modelParameters")),
-            usage=_usage(body), cost=_cost(body), input=body.get("input"), output=body.get("output"),
+            usage=usage, cost=_cost(body), input=body.get("input"), output=body.get("output"),
             metadata=metadata, version=to_text(body.get("version")), environment=to_text(body.get("environment")),
         )  # fmt: skip
         if kind is ObservationType.EVENT and observation.end_time is None:
@@ -203,16 +200,6 @@ def _id(value: Any, what: str, limit: int) -> str:
     return text
 
 
-def _time(body: dict[str, Any], *keys: str) -> datetime | None:
-    for key in keys:
-        if body.get(key) is not None:
-            found = to_datetime(body[key])
-            if found is None:
-                raise EventError(f"{key} {body[key]!r} is not an ISO-8601 time")
-            return found
-    return None
-
-
 def _level(value: Any) -> Level:
     if value is None:
         return Level.DEFAULT
@@ -227,14 +214,6 @@ def _observation_type(value: Any) -> ObservationType:
         return ObservationType(str(value or "span").lower())
     except ValueError:
         raise EventError(f"observation type {value!r} is unknown") from None
-
-
-def _usage(body: dict[str, Any]) -> Usage:
-    """`usageDetails` (free keys) wins over the older `usage` {input, output, total, unit}."""
-    counts: dict[str, int] = {}
-    for key in ("usage", "usageDetails"):
-        counts |= usage_from_document(body.get(key)) or {}
-    return Usage(**{name: counts.get(name) for name in Usage.__slots__}).completed()
 
 
 def _cost(body: dict[str, Any]) -> Cost:

@@ -27,9 +27,8 @@ from typing import Any
 import orjson
 
 from theodolite.errors import BadRequestError
-from theodolite.ingestion.adapters.langfuse import MAX_ID_CHARS, MAX_WIRE_TRACE_ID_CHARS, EventError
-from theodolite.ingestion.adapters.parts import RequestParts
-from theodolite.ingestion.flattened import usage_from_document
+from theodolite.ingestion.adapters.langfuse import MAX_ID_CHARS, MAX_WIRE_TRACE_ID_CHARS
+from theodolite.ingestion.adapters.parts import EventError, RequestParts, time_field, usage_of
 from theodolite.ingestion.values import to_datetime, to_dict, to_float, to_money, to_provider, to_tags, to_text
 from theodolite.ingestion.vendor_conventions import LANGSMITH_RUN_KEY
 from theodolite.model import (
@@ -41,7 +40,6 @@ from theodolite.model import (
     Score,
     ScoreDataType,
     Trace,
-    Usage,
 )
 
 RUN_TYPES = {
@@ -145,7 +143,7 @@ def run_to_observation(
     for key in ("serialized", "events", "dotted_order"):
         if run.get(key):
             attributes[f"langsmith.{key}"] = run[key]
-    start = _time(run, "start_time")
+    start = time_field(run, "start_time")
     outputs = run.get("outputs")
     level, status = Level.DEFAULT, None
     error = run.get("error")
@@ -163,9 +161,9 @@ def run_to_observation(
                   if key in ("ls_temperature", "ls_max_tokens", "ls_stop")}  # fmt: skip
     observation = Observation(
         id=observation_id, trace_id=trace_id, start_time=start or now, type=kind, name=to_text(run.get("name")),
-        parent_observation_id=parent, end_time=_time(run, "end_time"), level=level, status_message=status,
+        parent_observation_id=parent, end_time=time_field(run, "end_time"), level=level, status_message=status,
         model=model, request_model=model, provider=to_provider(all_metadata.get("ls_provider")),
-        model_parameters=parameters or None, usage=_usage(usage_document), cost=_cost(usage_document),
+        model_parameters=parameters or None, usage=usage_of(usage_document), cost=_cost(usage_document),
         input=run.get("inputs"), output=outputs, metadata=metadata or None, attributes=attributes or None,
     )  # fmt: skip
     trace = Trace(id=trace_id, timestamp=observation.start_time, tags=to_tags(run.get("tags")))
@@ -188,26 +186,11 @@ def _trace_of(run: dict[str, Any]) -> str | None:
     return None
 
 
-def _time(run: dict[str, Any], key: str) -> datetime | None:
-    value = run.get(key)
-    if value is None:
-        return None
-    found = to_datetime(value)
-    if found is None:
-        raise EventError(f"{key} {value!r} is not an ISO-8601 time")
-    return found
-
-
 def _output_model(outputs: Any) -> str | None:
     if not isinstance(outputs, dict):
         return None
     meta = outputs.get("response_metadata")
     return to_text(outputs.get("model")) or (to_text(meta.get("model_name")) if isinstance(meta, dict) else None)
-
-
-def _usage(document: Any) -> Usage:
-    counts = usage_from_document(document) or {}
-    return Usage(**{name: counts.get(name) for name in Usage.__slots__}).completed()
 
 
 def _cost(document: Any) -> Cost:

@@ -27,7 +27,7 @@ from opentelemetry.proto.trace.v1.trace_pb2 import Span, Status
 from theodolite.errors import BadRequestError
 from theodolite.ingestion import semconv, vendor_conventions
 from theodolite.ingestion.flattened import cost_from_document, usage_from_document
-from theodolite.ingestion.values import to_float
+from theodolite.ingestion.values import to_money
 from theodolite.model import Batch, Cost, CostStatus, Level, Observation, ObservationType, Rejection, Trace, Usage
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -238,18 +238,11 @@ def _usage(fields: dict[str, Any]) -> Usage:
     return Usage(**{name: counts.get(name) for name in USAGE_FIELDS}).completed()
 
 
-def _money(value: Any) -> Decimal | None:
-    number = to_float(value)
-    if number is None or number < 0 or number != number or number == float("inf"):
-        return None
-    return Decimal(repr(number))
-
-
 def _reported_cost(fields: dict[str, Any], status: CostStatus) -> Cost:
     if not REPORTED_COST_FIELDS.intersection(fields):
         return Cost(status=status)
     document = cost_from_document(fields.get("cost_document")) or {}
-    parts = [_money(document.get(part, fields.get(f"reported_{part}_cost"))) for part in ("input", "output", "total")]
+    parts = [to_money(document.get(part, fields.get(f"reported_{part}_cost"))) for part in ("input", "output", "total")]
     if parts[2] is None and (parts[0] is not None or parts[1] is not None):
         parts[2] = (parts[0] or Decimal(0)) + (parts[1] or Decimal(0))
     return Cost(reported_input=parts[0], reported_output=parts[1], reported_total=parts[2], status=status)

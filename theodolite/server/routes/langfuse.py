@@ -12,7 +12,6 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-import orjson
 from anyio import to_thread
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
@@ -22,7 +21,7 @@ from theodolite.errors import BadRequestError
 from theodolite.ingestion.adapters.langfuse import EventError, score_from
 from theodolite.model import Batch
 from theodolite.query.projects import project_name
-from theodolite.server.body import read_body
+from theodolite.server.body import parse_json, read_body
 from theodolite.server.decoding import decode_langfuse_ingestion
 from theodolite.server.state import AppState, authenticated_project
 from theodolite.storage.rows import prepare_batch
@@ -61,10 +60,7 @@ async def ingestion(request: Request, project_id: Annotated[int, Depends(authent
 async def scores(request: Request, project_id: Annotated[int, Depends(authenticated_project)]) -> JSONResponse:
     state: AppState = request.app.state.theodolite
     body = await read_body(request, state.settings.max_body_bytes)
-    try:
-        document: Any = orjson.loads(body)
-    except orjson.JSONDecodeError as exc:
-        raise BadRequestError(f"the body is not JSON: {exc}") from None
+    document = parse_json(body)
     items = document if isinstance(document, list) else [document]
     if len(items) > MAX_SCORES:
         raise BadRequestError(f"send at most {MAX_SCORES} scores per request")
