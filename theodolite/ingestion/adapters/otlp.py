@@ -43,12 +43,13 @@ USAGE_FIELDS = (
 )  # fmt: skip
 
 
-def parse_protobuf(body: bytes) -> ExportTraceServiceRequest:
-    request = ExportTraceServiceRequest()
+def parse_protobuf(body: bytes, request: Any = None) -> Any:
+    """`body` read into `request` (an empty Export*ServiceRequest; traces when None)."""
+    request = ExportTraceServiceRequest() if request is None else request
     try:
         request.ParseFromString(body)
     except DecodeError as exc:
-        raise BadRequestError(f"body is not an OTLP ExportTraceServiceRequest protobuf: {exc}") from exc
+        raise BadRequestError(f"body is not an OTLP {type(request).__name__} protobuf: {exc}") from exc
     return request
 
 
@@ -417,11 +418,17 @@ def decode_traces(body: bytes, content_type: str, max_attributes: int = 1000) ->
 
 def encode_response(rejections: list[Rejection], content_type: str) -> bytes:
     """The ExportTraceServiceResponse; partial_success set when some spans were rejected."""
-    response = ExportTraceServiceResponse()
+    return encode_export_response(ExportTraceServiceResponse(), "rejected_spans", "span(s)", rejections, content_type)
+
+
+def encode_export_response(
+    response: Any, rejected_field: str, items: str, rejections: list[Rejection], content_type: str
+) -> bytes:
+    """An Export*ServiceResponse with its partial_success set when some `items` were rejected."""
     if rejections:
-        response.partial_success.rejected_spans = len(rejections)
+        setattr(response.partial_success, rejected_field, len(rejections))
         reasons = sorted({r.reason for r in rejections})
-        response.partial_success.error_message = f"{len(rejections)} span(s) rejected: " + "; ".join(reasons[:5])
+        response.partial_success.error_message = f"{len(rejections)} {items} rejected: " + "; ".join(reasons[:5])
     if content_type == "json":
         return json_format.MessageToJson(response, indent=None).encode()
     return response.SerializeToString()

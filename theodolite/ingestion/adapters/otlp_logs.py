@@ -17,7 +17,6 @@ from typing import Any
 
 import orjson
 from google.protobuf import json_format
-from google.protobuf.message import DecodeError
 from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import ExportLogsServiceRequest, ExportLogsServiceResponse
 from opentelemetry.proto.logs.v1.logs_pb2 import LogRecord
 
@@ -27,7 +26,9 @@ from theodolite.ingestion.adapters.otlp import (
     ZERO_TRACE_ID,
     UnreadableSpanError,
     any_value,
+    encode_export_response,
     hex_to_base64,
+    parse_protobuf,
     time_from_ns,
 )
 from theodolite.ingestion.values import to_float, to_text
@@ -48,13 +49,9 @@ def parse_logs(body: bytes, kind: str) -> tuple[ExportLogsServiceRequest, list[R
     """A body -> (request, the records left out). Raises BadRequestError when the body cannot be
     read; a JSON record that cannot be (an id that is not hex, a field of the wrong type) is left
     out and reported, as a span is on /v1/traces."""
-    request = ExportLogsServiceRequest()
     if kind != "json":
-        try:
-            request.ParseFromString(body)
-        except DecodeError as exc:
-            raise BadRequestError(f"body is not an OTLP ExportLogsServiceRequest protobuf: {exc}") from exc
-        return request, []
+        return parse_protobuf(body, ExportLogsServiceRequest()), []
+    request = ExportLogsServiceRequest()
     try:
         document = orjson.loads(body)
     except orjson.JSONDecodeError as exc:
@@ -179,11 +176,6 @@ def decode_logs(body: bytes, kind: str, received_at: datetime) -> tuple[Batch, i
 
 def encode_logs_response(rejections: list[Rejection], kind: str) -> bytes:
     """The ExportLogsServiceResponse; partial_success set when some records were rejected."""
-    response = ExportLogsServiceResponse()
-    if rejections:
-        response.partial_success.rejected_log_records = len(rejections)
-        reasons = sorted({r.reason for r in rejections})
-        response.partial_success.error_message = f"{len(rejections)} log record(s) rejected: " + "; ".join(reasons[:5])
-    if kind == "json":
-        return json_format.MessageToJson(response, indent=None).encode()
-    return response.SerializeToString()
+    return encode_export_response(
+        ExportLogsServiceResponse(), "rejected_log_records", "log record(s)", rejections, kind
+    )

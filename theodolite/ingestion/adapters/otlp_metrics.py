@@ -13,25 +13,21 @@ from typing import Any
 
 import orjson
 from google.protobuf import json_format
-from google.protobuf.message import DecodeError
 from opentelemetry.proto.collector.metrics.v1.metrics_service_pb2 import (
     ExportMetricsServiceRequest,
     ExportMetricsServiceResponse,
 )
 
 from theodolite.errors import BadRequestError
+from theodolite.ingestion.adapters.otlp import encode_export_response, parse_protobuf
 
 
 def parse_metrics(body: bytes, kind: str) -> ExportMetricsServiceRequest:
     """Raises BadRequestError when the body is not an ExportMetricsServiceRequest. The JSON form's
     hex ids (in exemplars) are not converted: nothing reads them."""
-    request = ExportMetricsServiceRequest()
     if kind != "json":
-        try:
-            request.ParseFromString(body)
-        except DecodeError as exc:
-            raise BadRequestError(f"body is not an OTLP ExportMetricsServiceRequest protobuf: {exc}") from exc
-        return request
+        return parse_protobuf(body, ExportMetricsServiceRequest())
+    request = ExportMetricsServiceRequest()
     try:
         document: Any = orjson.loads(body)
     except orjson.JSONDecodeError as exc:
@@ -63,7 +59,4 @@ def decode_metrics(body: bytes, kind: str) -> int:
 
 def encode_metrics_response(kind: str) -> bytes:
     """An empty ExportMetricsServiceResponse: everything was accepted (and dropped on purpose)."""
-    response = ExportMetricsServiceResponse()
-    if kind == "json":
-        return json_format.MessageToJson(response, indent=None).encode()
-    return response.SerializeToString()
+    return encode_export_response(ExportMetricsServiceResponse(), "rejected_data_points", "data point(s)", [], kind)
