@@ -134,7 +134,15 @@ export class DataSource extends DataSourceApi<TheodoliteQuery, TheodoliteOptions
   /** "Save & test": which project the key reaches, or why nothing was reached. */
   async testDatasource() {
     try {
-      const project = await this.get<{ project_id: number; name: string }>('project', new URLSearchParams());
+      const project = await this.get<{ project_id?: number; name?: string }>('project', new URLSearchParams());
+      // A web server's HTML page at the URL answers 200 too; only the API answers a project.
+      if (typeof project !== 'object' || project === null || typeof project.name !== 'string') {
+        return {
+          status: 'error',
+          message:
+            'The URL answered, but not as the Theodolite analytics API: check the URL (e.g. http://theodolite:4318).',
+        };
+      }
       return {
         status: 'success',
         message: `Connected to Theodolite: the API key reaches project "${project.name}" (id ${project.project_id}).`,
@@ -188,7 +196,7 @@ export function describeError(err: unknown): string {
     case 403:
       return `Theodolite refused the API key (${err.status})${detail}. Check the key in the data source settings.`;
     case 404:
-      return `Not found (404): is the URL a Theodolite server with the analytics API (/api/v1/analytics)?${detail}`;
+      return 'Not found (404): is the URL a Theodolite server with the analytics API (/api/v1/analytics)?';
     case 0:
     case 502:
     case 504:
