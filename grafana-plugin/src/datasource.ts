@@ -139,8 +139,7 @@ export class DataSource extends DataSourceApi<TheodoliteQuery, TheodoliteOptions
       if (typeof project !== 'object' || project === null || typeof project.name !== 'string') {
         return {
           status: 'error',
-          message:
-            'The URL answered, but not as the Theodolite analytics API: check the URL (e.g. http://theodolite:4318).',
+          message: notTheApi(200),
         };
       }
       return {
@@ -183,28 +182,37 @@ function statusOf(err: unknown): number | undefined {
   return isFetchError(err) ? err.status : undefined;
 }
 
+/** Said when something answered at the URL, but not Theodolite's analytics API. */
+const notTheApi = (status: number) =>
+  `The URL answered ${status}, not as Theodolite's analytics API: is it the Theodolite server (e.g. http://theodolite:4318)?`;
+
 /** A sentence for a panel or "Save & test": the API's own message where it gave one. */
 export function describeError(err: unknown): string {
-  if (!isFetchError<ApiError | { message?: string }>(err)) {
+  if (!isFetchError(err)) {
     return err instanceof Error ? err.message : String(err);
   }
-  const data = err.data as ApiError & { message?: string };
-  const apiMessage = data?.error?.message ?? (typeof data?.message === 'string' ? data.message : undefined);
-  const detail = apiMessage ? `: ${apiMessage}` : '';
+  // The API answers errors as {"error": {"message": ...}}; anything else (an HTML page) is not the API.
+  const data = (typeof err.data === 'object' && err.data !== null ? err.data : {}) as ApiError;
+  const apiMessage = data.error?.message;
   switch (err.status) {
-    case 401:
-    case 403:
-      return `Theodolite refused the API key (${err.status})${detail}. Check the key in the data source settings.`;
-    case 404:
-      return 'Not found (404): is the URL a Theodolite server with the analytics API (/api/v1/analytics)?';
     case 0:
     case 502:
     case 504:
       // Grafana's proxy answers 502 (504 on a timeout) when nothing answers at the data source URL.
       return `Cannot reach Theodolite at the data source URL (${err.status}${err.statusText ? ` ${err.statusText}` : ''}).`;
-    case 503:
-      return `Theodolite stopped the read: it took longer than its read_timeout_s (503)${detail}. Try a shorter range.`;
-    default:
-      return `Theodolite answered ${err.status}${detail || (err.statusText ? `: ${err.statusText}` : '')}`;
+    case 401:
+    case 403:
+      return `Theodolite refused the API key (${err.status})${apiMessage ? `: ${apiMessage}` : ''}. Check the key in the data source settings.`;
   }
+  if (!apiMessage || (err.status === 404 && apiMessage === 'Not Found')) {
+    // No such route: the URL points at another server, or at a path below Theodolite's root.
+    return notTheApi(err.status);
+  }
+  if (err.status === 404) {
+    return `Theodolite answered 404: ${apiMessage}. Check the project setting (the key's own project needs none).`;
+  }
+  if (err.status === 503) {
+    return `Theodolite stopped the read (503): ${apiMessage}. Try a shorter range.`;
+  }
+  return `Theodolite answered ${err.status}: ${apiMessage}`;
 }

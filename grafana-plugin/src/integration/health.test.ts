@@ -14,6 +14,18 @@ describe('testDatasource', () => {
     expect((await ds.testDatasource()).message).toContain('project "grafana-empty"');
   });
 
+  it("accepts the key's own project as the project setting", async () => {
+    const { ds } = makeDataSource({ project: 'default' });
+    expect(await ds.testDatasource()).toMatchObject({ status: 'success' });
+  });
+
+  it('reports a project setting the key cannot reach', async () => {
+    const { ds } = makeDataSource({ project: 'no-such-project' });
+    const result = await ds.testDatasource();
+    expect(result.status).toBe('error');
+    expect(result.message).toMatch(/404: .*no-such-project/);
+  });
+
   it('reports a refused key as a 401', async () => {
     const { ds } = makeDataSource({ apiKey: 'sk-th-not-a-key' });
     const result = await ds.testDatasource();
@@ -33,5 +45,7 @@ describe('testDatasource', () => {
     const { ds } = makeDataSource({ url: `${serverUrl()}/not-theodolite` });
     const result = await ds.testDatasource();
     expect(result.status).toBe('error');
+    // Theodolite's web UI answers unknown paths with an HTML page (200 when built, 503 when not).
+    expect(result.message).toMatch(/not as Theodolite's analytics API/);
   });
 });

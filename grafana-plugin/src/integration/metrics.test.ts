@@ -161,6 +161,11 @@ describe('costs', () => {
     );
     expect(total).toBeGreaterThan(0);
     expect(perDayAndModel).toBeCloseTo(total, 6);
+    for (const frame of costFrames) {
+      expect(frame.fields.map((f) => f.name)).toEqual(
+        expect.arrayContaining(['time', 'cost', 'input_tokens', 'output_tokens', 'total_tokens', 'calls'])
+      );
+    }
     // One series per model, the model as its label; day buckets start at 00:00 UTC.
     expect(
       costFrames.every((f) => f.fields.every((field) => field.name === 'time' || field.labels?.model !== undefined))
