@@ -24,7 +24,14 @@ export interface RunningServer {
   log: () => string;
 }
 
+/** The interpreter that runs `-m theodolite`: the pytest that started jest passes its own. */
+export const ENV_PYTHON = 'GRAFANA_PLUGIN_TEST_PYTHON';
+
 function python(): string {
+  const fromEnv = process.env[ENV_PYTHON];
+  if (fromEnv) {
+    return fromEnv;
+  }
   const venvPython = path.join(REPO_ROOT, '.venv', 'bin', 'python');
   if (!fs.existsSync(venvPython)) {
     throw new Error(`${venvPython} is missing: run scripts/bootstrap-venv in the repository first`);

@@ -1,0 +1,66 @@
+"""The Grafana data source plugin's own checks (grafana-plugin/: the TypeScript type check, ESLint,
+and the jest suite, whose DataSource queries a real `theodolite serve` that jest starts on demo
+data), run by the Python suite so that one command, and CI, runs everything."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+PLUGIN = ROOT / "grafana-plugin"
+
+
+@pytest.fixture(scope="module")
+def built_plugin() -> Path:
+    """The plugin's npm packages and build, made now if grafana-plugin/ changed since the last build."""
+    if shutil.which("npm") is None:
+        pytest.fail("the Grafana plugin's tests need Node.js 20+ and npm (scripts/test installs them)")
+    result = subprocess.run(
+        [str(ROOT / "scripts" / "build-grafana-plugin")], cwd=ROOT, capture_output=True, text=True, timeout=600
+    )
+    assert result.returncode == 0, f"scripts/build-grafana-plugin failed:\n{result.stdout}\n{result.stderr}"
+    return PLUGIN
+
+
+def _npm_run(script: str, timeout_s: int) -> subprocess.CompletedProcess[str]:
+    """`npm run <script>` in grafana-plugin/; on a timeout its whole process group is killed, so a
+    hung jest does not leave the Theodolite server it started behind."""
+    env = {
+        **os.environ,
+        # jest starts `<python> -m theodolite`: this interpreter, so the suite tests this checkout.
+        "GRAFANA_PLUGIN_TEST_PYTHON": sys.executable,
+        "CI": "true",
+    }
+    process = subprocess.Popen(
+        ["npm", "run", "--silent", script],
+        cwd=PLUGIN,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        output, _ = process.communicate(timeout=timeout_s)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        output, _ = process.communicate()
+        pytest.fail(f"npm run {script} took over {timeout_s} s:\n{output[-6000:]}")
+    return subprocess.CompletedProcess(process.args, process.returncode, output, "")
+
+
+@pytest.mark.parametrize(
+    ("script", "timeout_s"),
+    [("typecheck", 180), ("lint", 180), ("test:ci", 300)],
+    ids=["typecheck", "lint", "jest"],
+)
+def test_plugin_check_passes(built_plugin: Path, script: str, timeout_s: int) -> None:
+    result = _npm_run(script, timeout_s)
+    assert result.returncode == 0, f"npm run {script} failed in grafana-plugin/:\n{result.stdout[-8000:]}"
