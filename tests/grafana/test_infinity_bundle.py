@@ -138,6 +138,8 @@ def test_dashboard_uids_are_unique_and_every_variable_is_defined(bundle: Path) -
         undefined = {v for v in used if not v.startswith("__")} - set(defined)
         assert not undefined, (name, undefined)
         if name in ANALYTICS_DASHBOARDS:
+            titles = [panel["title"] for panel in board["panels"] if panel["type"] != "row"]
+            assert len(titles) == len(set(titles)), name  # a panel is found by its title
             assert {"model", "user"} <= set(defined) or {"user", "score"} <= set(defined), name
             for variable in defined.values():
                 # "All" is the API's "no filter"; an empty allValue would send every listed value

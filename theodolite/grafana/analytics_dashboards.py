@@ -83,14 +83,15 @@ def performance(t: AlertThresholds | None = None) -> dashboard.Dashboard:
         .with_panel(number("Tokens per request", _traces("total_tokens", aggregation="avg", scope="traces",
                                                          interval="total")))  # fmt: skip
         .with_row(dashboard.Row("Over time"))
-        .with_panel(series("Requests", _traces("trace_count", aggregation="count"), bars=True))
+        .with_panel(series("Requests over time", _traces("trace_count", aggregation="count"), bars=True))
         .with_panel(series("p95 latency by name", _traces("latency", aggregation="p95", scope="traces",
                                                           group_by="name"), "ms"))  # fmt: skip
-        .with_panel(series("Error rate", _traces("error_rate"), "percentunit", limits=errors))
+        .with_panel(series("Error rate over time", _traces("error_rate"), "percentunit", limits=errors))
         .with_panel(series("p95 generation latency", _traces("latency", aggregation="p95", type="generation",
                                                              source="provider"), "ms",
                            limits=latency))  # fmt: skip
-        .with_panel(series("Tokens per request", _traces("total_tokens", aggregation="avg", scope="traces"), span=24))
+        .with_panel(series("Tokens per request over time", _traces("total_tokens", aggregation="avg", scope="traces"),
+                           span=24))
     )  # fmt: skip
 
 
