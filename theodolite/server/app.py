@@ -30,7 +30,7 @@ from theodolite.server.metrics_hook import HealthReadings, MetricsHook
 from theodolite.server.price_book import PriceBook
 from theodolite.server.rate_limit import LoginRateLimiter
 from theodolite.server.request_metrics import RequestMetricsMiddleware
-from theodolite.server.routes import admin_users, api, auth, health, members, metrics, otlp, prices, scores
+from theodolite.server.routes import admin_users, analytics, api, auth, health, members, metrics, otlp, prices, scores
 from theodolite.server.routes import costs as costs_routes
 from theodolite.server.routes import langfuse as langfuse_routes
 from theodolite.server.routes import langsmith as langsmith_routes
@@ -156,6 +156,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(langfuse_routes.router)
     app.include_router(langsmith_routes.router)
     app.include_router(api.router)
+    app.include_router(analytics.router)
     app.include_router(trace_page_routes.router)
     app.include_router(prices.router)
     app.include_router(scores.router)

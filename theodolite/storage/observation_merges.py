@@ -76,6 +76,7 @@ class TransactionMerges:
         self.by_key: dict[tuple[str, str], _Writes] = {}
         self.replaced_seqs: list[int] = []
         self.replaced_traces: set[str] = set()
+        self.replaced_rows: list[dict[str, Any]] = []
 
     def add(self, batch: Any, index: int, key: tuple[str, str], stored: bool) -> None:
         """`stored`: the key was stored before this write; it counts at the key's first write only
@@ -118,6 +119,8 @@ class TransactionMerges:
             if base is not None:
                 self.replaced_seqs.append(base[0])
                 self.replaced_traces.add(key[0])
+                # What the rollups counted of it: its cell leaves them (`storage/rollups.py`).
+                self.replaced_rows.append(observation_to_row(last.project_id, base[1], self.codec))
             if not merged:
                 row = last.observation_rows[index]
                 documents = last.search_documents

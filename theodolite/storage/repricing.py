@@ -22,6 +22,7 @@ from theodolite.pricing import PriceOverrides
 from theodolite.pricing.engine import cost_of_call
 from theodolite.storage import tables
 from theodolite.storage.engine import Database
+from theodolite.storage.rollups import RollupDeltas, flush_rollups
 from theodolite.storage.trace_totals import refresh_costs
 
 o = tables.observations
@@ -35,6 +36,8 @@ _READ = (
     o.c.cache_read_tokens, o.c.cache_write_tokens, o.c.reasoning_tokens,
     o.c.input_cost, o.c.output_cost, o.c.total_cost,
     *(o.c[name] for name in _COST_COLUMNS),
+    # What the call's rollup cell also counts (its cost moves between two cells of the same key).
+    o.c.name, o.c.level, o.c.environment, o.c.version, o.c.end_time, o.c.completion_start_time,
 )  # fmt: skip
 
 
@@ -97,6 +100,7 @@ def reprice(
             if not rows:
                 return summary
             changes, traces = [], set()
+            rollup_deltas = RollupDeltas()
             for row in rows:
                 cost = _new_cost(row, overrides)
                 summary.by_status[cost.status.value] = summary.by_status.get(cost.status.value, 0) + 1
@@ -107,8 +111,12 @@ def reprice(
                 if new != old:
                     changes.append({"b_seq": row.seq, **{f"b_{n}": v for n, v in zip(_COST_COLUMNS, new, strict=True)}})
                     traces.add(row.trace_id)
+                    stored = dict(row._mapping)
+                    rollup_deltas.add_observations([stored], -1)
+                    rollup_deltas.add_observations([stored | dict(zip(_COST_COLUMNS, new, strict=True))])
             if changes:
                 conn.execute(statement, changes)
+                flush_rollups(conn, rollup_deltas, database.dialect_name)
                 refresh_costs(conn, database.engine.dialect, traces)  # their traces', sessions' and users' totals
         summary.scanned += len(rows)
         summary.changed += len(changes)

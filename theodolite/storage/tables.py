@@ -77,6 +77,7 @@ from sqlalchemy import (
     text,
 )
 
+from theodolite.model.rollup_cells import ROLLUP_DIMENSIONS
 from theodolite.storage.types import JsonDocument, Money, Payload, UtcDateTime
 
 metadata = MetaData()
@@ -406,6 +407,12 @@ trace_totals = Table(
     # Its observations' response and requested models, "|a|b|" sorted (NULL: none): on SQLite a sort
     # on a value here with a model filter tests each row's string instead of probing trace_facets.
     Column("models", Text),
+    # The trace's release, version, environment and tags as these totals were derived: what its rows
+    # in `rollups` were counted under, which a later step subtracts before it adds the new ones.
+    Column("release", Text),
+    Column("version", Text),
+    Column("environment", Text),
+    Column("tags", JsonDocument),
     sqlite_with_rowid=False,
 )
 
@@ -454,4 +461,48 @@ group_rollups = Table(
     Column("not_billed_count", BigInteger, nullable=False),
     Column("error_count", BigInteger, nullable=False),
     Index("ix_group_rollups_recent", "project_id", "kind", "last_seen", "key", "first_seen"),
+)
+
+# Minute and hour rollups for the analytics API (`storage/rollups.py`; cubes and cells in
+# `model/rollup_cells.py`): per cube, grain and bucket (UTC epoch seconds), one row per combination
+# of the cube's dimensions (`d_*`; the others NULL), with the sums and histograms of its cells. Kept
+# by the writer by deltas where it derives trace totals. `dims_key` joins the cube's dimension values
+# so that the key stays short and unique whatever the dimensions.
+rollups = Table(
+    "rollups",
+    metadata,
+    Column("project_id", Integer, primary_key=True),
+    Column("cube", String(8), primary_key=True),
+    Column("grain_s", Integer, primary_key=True),
+    Column("bucket", BigInteger, primary_key=True),
+    Column("dims_key", Text, primary_key=True),
+    *(Column(f"d_{name}", Text) for name in ROLLUP_DIMENSIONS),
+    *(
+        Column(name, BigInteger, nullable=False)
+        for name in (
+            "n",
+            "errors",
+            "input_tokens",
+            "output_tokens",
+            "total_tokens",
+            "priced",
+            "unpriced",
+            "latency_n",
+            "ttft_n",
+            "value_n",
+        )
+    ),
+    *(Column(name, Float, nullable=False) for name in ("cost", "latency_sum", "ttft_sum", "value_sum")),
+    *(Column(name, Text) for name in ("h_latency", "h_ttft", "h_cost", "h_tokens", "h_value")),
+    sqlite_with_rowid=False,
+)
+
+# One row (id 1) once the rollups hold everything stored (built by the migration that created them,
+# or by `theodolite rollups rebuild`); from then on the writer keeps them. Without it the analytics
+# API reads raw rows.
+rollup_state = Table(
+    "rollup_state",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("built_at", UtcDateTime, nullable=False),
 )

@@ -35,10 +35,12 @@ from typing import Any, NamedTuple
 from sqlalchemy import and_, bindparam, case, delete, func, insert, literal, select, text, tuple_, update
 from sqlalchemy.engine import Connection, Dialect
 
+from theodolite.model.rollup_cells import level_name
 from theodolite.storage import tables
 from theodolite.storage.bulk import BulkInsert
 from theodolite.storage.codec import ValueCodec
 from theodolite.storage.facets import TransactionTraces
+from theodolite.storage.rollups import RollupDeltas, flush_rollups
 from theodolite.storage.search import count_repricing, indexed_below
 from theodolite.storage.upserts import insert_adding, insert_replacing
 
@@ -203,7 +205,24 @@ def totals_row(project_id: int, timestamp: Any, key: str, sums: Sums, trace: Any
         "saved_cost": sums.saved,
         "level_rank": sums.level_rank,
         "models": models_key(sums.models),
+        "release": trace.release,
+        "version": trace.version,
+        "environment": trace.environment,
+        "tags": codec_tags(trace.tags),
     }
+
+
+def codec_tags(tags: Any) -> list[str]:
+    """As `traces.tags` holds them; `TotalsWriter` encodes them for its engine (`ValueCodec.json`)."""
+    return list(tags or ())
+
+
+def rollup_dims(trace: Any, sums: Sums) -> dict[str, Any]:
+    """The dimensions a trace counts under in the rollups (`storage/rollups.py`)."""
+    return {
+        "name": sort_key(trace.name), "release": trace.release, "version": trace.version,
+        "environment": trace.environment, "level": level_name(sums.level_rank), "user": trace.user_id,
+    }  # fmt: skip
 
 
 class GroupDeltas:
@@ -254,6 +273,9 @@ class TraceState(NamedTuple):
     name: str | None
     tags: list[str]
     user_id: str | None
+    release: str | None
+    version: str | None
+    environment: str | None
 
 
 @dataclass(slots=True)
@@ -285,6 +307,8 @@ class TotalsWriter:
         self.codec = ValueCodec(dialect.name)
         self._upsert = BulkInsert(tt, insert_replacing(tt, dialect.name, keep=()), dialect)
         self._add = BulkInsert(g, group_adding(dialect.name), dialect)
+        # What the totals change in the trace cubes of the rollups; the writer flushes it.
+        self.rollups = RollupDeltas()
 
     def write(
         self, conn: Connection, traces: TransactionTraces, observation_rows: list[dict[str, Any]], mark: int | None
@@ -296,18 +320,25 @@ class TotalsWriter:
         self._write_sums(conn, traces, sum_parts(observation_rows), before, mark)
 
     def _write_sums(
-        self, conn: Connection, traces: TransactionTraces, parts: dict[str, Sums], before: dict[str, Sums], mark: int
+        self, conn: Connection, traces: TransactionTraces, parts: dict[str, Sums], before: dict[str, Any], mark: int
     ) -> None:
-        """`parts`: what the new observations add per trace; `before`: the stored totals of the
+        """`parts`: what the new observations add per trace; `before`: the stored totals rows of the
         traces in `traces.stored`."""
         deltas = GroupDeltas(mark)
         rows = []
+        encode_tags = self.codec.json
         for key, (project_id, timestamp) in traces.keys.items():
             trace = traces.merged[key]
             part = parts.get(key) or Sums()
-            old = before.get(key)
+            old_row = before.get(key)
+            old = None if old_row is None else Sums.from_row(old_row, self.codec)
             sums = part if old is None else old.merged(part)
-            rows.append(totals_row(project_id, timestamp, key, sums, trace, mark))
+            row = totals_row(project_id, timestamp, key, sums, trace, mark)
+            row["tags"] = encode_tags(row["tags"])
+            rows.append(row)
+            if old_row is not None:
+                self.rollups.add_trace_row(old_row, -1)
+            self.rollups.add_trace(project_id, timestamp, rollup_dims(trace, sums), trace.tags, sums)
             stored = traces.stored.get(key)
             for kind, column in GROUPS:
                 new_group = getattr(trace, column)
@@ -330,14 +361,14 @@ class TotalsWriter:
         rebound(conn, deltas.rebound - deltas.recount)
         recount(conn, deltas.recount, mark)
 
-    def _stored(self, conn: Connection, traces: TransactionTraces) -> dict[str, Sums]:
-        """The stored totals of the traces that existed before this transaction."""
+    def _stored(self, conn: Connection, traces: TransactionTraces) -> dict[str, Any]:
+        """The stored totals rows of the traces that existed before this transaction."""
         keys = [(traces.keys[key][0], row.timestamp, key) for key, row in traces.stored.items()]
-        found: dict[str, Sums] = {}
+        found: dict[str, Any] = {}
         for chunk in _by_project(keys):
             query = select(tt).where(_totals_keys(chunk))
             for row in conn.execute(query):
-                found[row.trace_id] = Sums.from_row(row, self.codec)
+                found[row.trace_id] = row
         return found
 
     # -- SQLite: derived after the ingest commit (`writer.py`, `search.py`) ----------------------
@@ -350,7 +381,7 @@ class TotalsWriter:
         traces = TransactionTraces()
         keys = sorted(touched)
         derived = self._derived_rows(conn, {key: touched[key] for key in keys if touched[key].existed})
-        before: dict[str, Sums] = {}
+        before: dict[str, Any] = {}
         for key in keys:
             trace = touched[key].trace
             traces.keys[key] = (touched[key].project_id, self.codec.time(trace.timestamp))
@@ -358,7 +389,7 @@ class TotalsWriter:
             stored = derived.get(key)
             if stored is not None:
                 traces.stored[key] = stored
-                before[key] = Sums.from_row(stored, self.codec)
+                before[key] = stored
                 if stored.timestamp != trace.timestamp:
                     traces.moved[key] = (stored.timestamp, [])
         self._write_sums(conn, traces, {key: touched[key].sums for key in keys}, before, mark)
@@ -391,6 +422,8 @@ class TotalsWriter:
         rows: list[dict[str, Any]] = []
         for chunk_start in range(0, len(keys), ID_CHUNK):
             chunk = keys[chunk_start : chunk_start + ID_CHUNK]
+            for old_row in conn.execute(select(tt).where(tt.c.trace_id.in_(chunk))):
+                self.rollups.add_trace_row(old_row, -1)  # what the rollups hold of it
             conn.execute(delete(tt).where(tt.c.trace_id.in_(chunk)))
             found = conn.execute(_OBSERVATIONS_OF.bindparams(bindparam("keys", expanding=True)), {"keys": chunk})
             rows += [dict(r._mapping) for r in found]
@@ -407,7 +440,10 @@ class TotalsWriter:
 
     def _current_traces(self, conn: Connection, keys: list[str]) -> dict[str, Any]:
         found: dict[str, Any] = {}
-        columns = (t.c.id, t.c.project_id, t.c.timestamp, t.c.name, t.c.tags, t.c.user_id)
+        columns = (
+            t.c.id, t.c.project_id, t.c.timestamp, t.c.name, t.c.tags, t.c.user_id, t.c.release, t.c.version,
+            t.c.environment,
+        )  # fmt: skip
         for chunk_start in range(0, len(keys), ID_CHUNK):
             for row in conn.execute(select(*columns).where(t.c.id.in_(keys[chunk_start : chunk_start + ID_CHUNK]))):
                 found[row.id] = row
@@ -541,6 +577,7 @@ def refresh_costs(conn: Connection, dialect: Dialect, trace_keys: Iterable[str])
     observations and add the differences to their sessions and users."""
     codec = ValueCodec(dialect.name)
     keys = sorted(set(trace_keys))
+    rollup_deltas = RollupDeltas()
     billed = func.coalesce(o.c.calculated_total_cost, o.c.total_cost)
     # SQLite derives totals after the commit: observations above the mark are not in them yet, and
     # the step that derives them adds their (re-priced) costs itself.
@@ -577,6 +614,8 @@ def refresh_costs(conn: Connection, dialect: Dialect, trace_keys: Iterable[str])
             old = stored.get(row.trace_id)
             if old is None or all(getattr(row, name) == getattr(old, name) for name in _COST_SUMS):
                 continue
+            rollup_deltas.add_trace_row(old, -1)
+            rollup_deltas.add_trace_row(_Overridden(old, {name: getattr(row, name) or 0 for name in _COST_SUMS}))
             updates.append({"b_" + name: getattr(row, name) for name in _COST_SUMS} | {
                 "b_project": old.project_id, "b_timestamp": old.timestamp, "b_trace": old.trace_id,
             })  # fmt: skip
@@ -610,6 +649,7 @@ def refresh_costs(conn: Connection, dialect: Dialect, trace_keys: Iterable[str])
         if rows:
             # Repricing does not move a group in the lists' order: keep its changed_seq.
             _add_keeping_seq(conn, dialect, rows)
+    flush_rollups(conn, rollup_deltas, dialect.name)
 
 
 def _add_keeping_seq(conn: Connection, dialect: Dialect, rows: list[dict[str, Any]]) -> None:
@@ -631,3 +671,13 @@ def _unless_not_billed(value: Any) -> Any:
 
 def _is(column: Any, value: str) -> Any:
     return case((column == value, 1), else_=0)
+
+
+class _Overridden:
+    """A row with some values replaced (a trace's totals after re-pricing, for its rollup cells)."""
+
+    def __init__(self, row: Any, values: dict[str, Any]) -> None:
+        self._row, self._values = row, values
+
+    def __getattr__(self, name: str) -> Any:
+        return self._values[name] if name in self._values else getattr(self._row, name)

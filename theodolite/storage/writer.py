@@ -29,6 +29,7 @@ from theodolite.storage.document_worker import DocumentWorker
 from theodolite.storage.engine import Database
 from theodolite.storage.facets import FacetWriter, TransactionTraces
 from theodolite.storage.observation_merges import TransactionMerges, delete_replaced
+from theodolite.storage.rollups import RollupDeltas, committed_observations, flush_rollups, stored_scores
 from theodolite.storage.rows import PreparedBatch, row_to_trace, trace_to_row
 from theodolite.storage.search import (
     FOLLOW_CHUNK,
@@ -55,6 +56,7 @@ class _Committed:
 
     mark: int
     touched: dict[str, Touched]
+    rollups: RollupDeltas  # what its observations add to the rollups
     documents: list[dict[str, Any]] | None = None  # made before the commit (the demo), else None
     below: int = 0
     stale: bool = False
@@ -71,7 +73,15 @@ def _touched(traces: TransactionTraces, parts: dict[str, Sums]) -> dict[str, Tou
             if stored is None or stored.timestamp == merged.timestamp
             else (merged.timestamp, stored.timestamp)
         )
-        state = TraceState(merged.timestamp, merged.name, merged.tags, merged.user_id)
+        state = TraceState(
+            merged.timestamp,
+            merged.name,
+            merged.tags,
+            merged.user_id,
+            merged.release,
+            merged.version,
+            merged.environment,
+        )
         touched[key] = Touched(project_id, whens, stored is not None, state, parts.get(key) or Sums())
     return touched
 
@@ -201,11 +211,13 @@ class SqlWriter:
         documents = None
         if self._documents is not None and not made_before:
             documents = self._documents.take(start, stop)
+        self._totals.rollups = RollupDeltas()  # a failed step's deltas are made again by its retry
         try:
             with self._conn.begin():
                 if not commits:
                     index_committed(self._conn, self.codec, self._search, start, stop, documents)
                     self._totals.recover(self._conn, start, stop - 1)
+                    self._totals.rollups.add_observations(committed_observations(self._conn, start, stop))
                 else:
                     if made_before:
                         for commit in commits:
@@ -222,6 +234,9 @@ class SqlWriter:
                             later.stale = True
                     else:
                         self._totals.derive(self._conn, states, commits[-1].mark)
+                    for commit in commits:
+                        self._totals.rollups.merge(commit.rollups)
+                flush_rollups(self._conn, self._totals.rollups, self.dialect)
         except SQLAlchemyError as exc:
             raise StorageError("deriving the search index and totals failed; it is retried") from exc
         for _ in commits:
@@ -311,28 +326,41 @@ class SqlWriter:
             if document is not None:
                 with_document.append((row, document))
         mark = self._number(observation_rows) if parts or observation_rows or score_rows else None
+        # Deltas that need a stored row (a replaced observation, a re-sent score) go to the rollups
+        # in this transaction, the others where the totals are derived.
+        at_once = RollupDeltas()
         if merges.replaced_seqs:  # after numbering: a replaced row's seq is never given again
+            at_once.add_observations(merges.replaced_rows, -1)
             delete_replaced(self._conn, merges.replaced_seqs, self.dialect)
         trace_rows, traces = self._trace_rows(parts, stored, mark)
         self._upsert_traces.execute(self._conn, trace_rows)
         self._insert_observations.execute(self._conn, observation_rows)
         self._facets.write(self._conn, traces, observation_rows)
         documents = [{"s": row["seq"], "d": document} for row, document in with_document]
+        added = RollupDeltas()
+        added.add_observations(observation_rows)
         if self.dialect == "sqlite":  # derived after the commit (`step`)
             if mark is not None:
-                self._touched = _Committed(mark, _touched(traces, sum_parts(observation_rows)), documents or None)
+                touched = _touched(traces, sum_parts(observation_rows))
+                self._touched = _Committed(mark, touched, added, documents or None)
                 # A replaced observation's old sums are in its trace's totals: recomputed at the step.
                 self._touched.stale = bool(merges.replaced_traces)
         else:
+            self._totals.rollups = added
             self._totals.write(self._conn, traces, observation_rows, mark)
             if merges.replaced_traces:
                 assert mark is not None
                 self._totals.recompute(self._conn, sorted(merges.replaced_traces), mark)
             self._search.write(self._conn, documents)
+            at_once.merge(self._totals.rollups)
         self._insert_payloads.execute(
             self._conn, [{"observation_seq": row["seq"], "payload": payload} for row, payload in with_payload]
         )
         moved_scores = self._requalify_waiting_scores(plan)
+        if score_rows:
+            at_once.add_scores(stored_scores(self._conn, score_rows), -1)
+            at_once.add_scores(score_rows)
+        flush_rollups(self._conn, at_once, self.dialect)
         self._upsert_scores.execute(self._conn, score_rows)
         if score_rows or moved_scores:
             assert mark is not None

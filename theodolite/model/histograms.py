@@ -1,0 +1,102 @@
+"""Mergeable histograms of positive, zero and negative values, for percentiles over rollups.
+
+Values are counted in log-spaced bins (DDSketch's logarithmic key mapping, from the `ddsketch`
+library): every value in a bin is within `RELATIVE_ACCURACY` of the bin's representative value, so
+any quantile read from merged bins is within 1 % of the exact one (on the same rank). Bins are
+plain counts, so two histograms add, and a histogram can be subtracted from another (a trace whose
+latency grew leaves its old bin): that is what a rollup row kept by deltas needs, and what a
+sketch object with a minimum-count store does not offer.
+
+A histogram is a dict {bin: count}; it is stored as text "bin:count,..." (`encode`/`decode`).
+Negative values (score values can be negative) use bins offset by `NEGATIVE`, zero has `ZERO`.
+"""
+
+from __future__ import annotations
+
+from ddsketch.mapping import LogarithmicMapping
+
+RELATIVE_ACCURACY = 0.01
+_MAPPING = LogarithmicMapping(RELATIVE_ACCURACY)
+# Below this magnitude a value counts as zero: 1 ns of latency, a billionth of a dollar.
+MIN_MAGNITUDE = 1e-9
+ZERO = -(10**7)
+NEGATIVE = -(2 * 10**7)  # bin of -v: NEGATIVE - key(v); keys stay within ±10**6 for floats
+
+Histogram = dict[int, int]
+
+
+def bin_of(value: float) -> int:
+    if value >= MIN_MAGNITUDE:
+        return _MAPPING.key(value)
+    if value <= -MIN_MAGNITUDE:
+        return NEGATIVE - _MAPPING.key(-value)
+    return ZERO
+
+
+def value_of(key: int) -> float:
+    """The bin's representative value (within RELATIVE_ACCURACY of every value it holds)."""
+    if key == ZERO:
+        return 0.0
+    if key < ZERO:
+        return -_MAPPING.value(NEGATIVE - key)
+    return _MAPPING.value(key)
+
+
+def _order(key: int) -> tuple[int, int]:
+    """Bins in value order: negatives (largest magnitude first), zero, positives."""
+    if key == ZERO:
+        return (1, 0)
+    if key < ZERO:
+        return (0, -(NEGATIVE - key))
+    return (2, key)
+
+
+def add(histogram: Histogram, other: Histogram, sign: int = 1) -> None:
+    """histogram += sign * other, dropping bins that reach zero."""
+    for key, count in other.items():
+        total = histogram.get(key, 0) + sign * count
+        if total:
+            histogram[key] = total
+        else:
+            histogram.pop(key, None)
+
+
+def count_value(histogram: Histogram, value: float, sign: int = 1) -> None:
+    key = bin_of(value)
+    total = histogram.get(key, 0) + sign
+    if total:
+        histogram[key] = total
+    else:
+        histogram.pop(key, None)
+
+
+def quantile(histogram: Histogram, q: float) -> float | None:
+    """The value at rank q (0 = min, 1 = max) in the nearest-rank sense; None when empty. Bins
+    with a negative count (a subtraction not yet matched by its addition) are ignored."""
+    bins = sorted(((k, c) for k, c in histogram.items() if c > 0), key=lambda item: _order(item[0]))
+    total = sum(count for _, count in bins)
+    if total == 0:
+        return None
+    rank = q * (total - 1)
+    seen = 0
+    for key, count in bins:
+        seen += count
+        if seen > rank:
+            return value_of(key)
+    return value_of(bins[-1][0])
+
+
+def encode(histogram: Histogram) -> str | None:
+    if not histogram:
+        return None
+    return ",".join(f"{key}:{count}" for key, count in sorted(histogram.items()))
+
+
+def decode(text: str | None) -> Histogram:
+    if not text:
+        return {}
+    histogram: Histogram = {}
+    for item in text.split(","):
+        key, _, count = item.partition(":")
+        histogram[int(key)] = int(count)
+    return histogram

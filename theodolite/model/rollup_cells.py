@@ -1,0 +1,201 @@
+"""What an aggregate over time is made of: dimensions, the rollup cubes, and the cell that sums a
+group of observations, traces or scores in one time bucket.
+
+One definition serves three places, so that they cannot disagree:
+- the writer adds each commit's cells to the minute and hour rollups (`storage/rollups.py`);
+- `theodolite rollups rebuild` re-derives the rollups from the raw rows with the same cells;
+- an aggregate no cube covers (group by session, or by user and model) sums the raw rows through
+  the same cells at read time (`query/analytics.py`).
+
+Rows come as dicts with the column names of `observations` (as the writer inserts them),
+`trace_totals` plus the trace's dimensions, and `scores`; times are datetimes or SQLite's text.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from theodolite.model import histograms
+
+# The dimensions an aggregate can be grouped and filtered by (the API's names).
+DIMENSIONS = (
+    "type", "name", "model", "provider", "level", "source", "environment", "version", "release", "user", "session",
+    "tag",
+)  # fmt: skip
+SCOPES = ("observations", "traces", "scores")
+LEVELS = ("DEBUG", "DEFAULT", "WARNING", "ERROR")  # trace_totals.level_rank indexes this
+
+# A cube: the dimensions its rows are keyed by, and the scope of what its cells count. A trace
+# counts in one "trace" row, one "user" row and one "tag" row per tag (a trace without a user or
+# tags under ""), so each cube alone sums to the whole. Sessions have no cube: a session is about
+# one trace long, so a cube of them would be as big as the traces.
+CUBES: dict[str, tuple[str, tuple[str, ...]]] = {
+    "obs": ("observations", ("type", "name", "model", "provider", "level", "source", "environment", "version")),
+    "trace": ("traces", ("name", "release", "version", "environment", "level")),
+    "user": ("traces", ("user",)),
+    "tag": ("traces", ("tag",)),
+    "score": ("scores", ("name", "source", "type")),
+}
+# Every dimension some cube has: the rollup table's `d_*` columns.
+ROLLUP_DIMENSIONS = tuple(dict.fromkeys(name for _, names in CUBES.values() for name in names))
+GRAINS_S = (60, 3600)  # minute and hour rows: a 7-day range reads 168 hour rows per group
+MEASURE_FIELDS = (
+    "n", "errors", "input_tokens", "output_tokens", "total_tokens", "cost", "priced", "unpriced",
+    "latency_sum", "latency_n", "ttft_sum", "ttft_n", "value_sum", "value_n",
+)  # fmt: skip
+HISTOGRAMS = ("h_latency", "h_ttft", "h_cost", "h_tokens", "h_value")
+
+
+class Cell:
+    """Sums of a group of rows in one bucket. Costs are USD floats, times milliseconds."""
+
+    __slots__ = (*MEASURE_FIELDS, *HISTOGRAMS)
+
+    def __init__(self) -> None:
+        for name in MEASURE_FIELDS:
+            setattr(self, name, 0)
+        for name in HISTOGRAMS:
+            setattr(self, name, {})
+
+    def add(self, other: Cell, sign: int = 1) -> None:
+        for name in MEASURE_FIELDS:
+            setattr(self, name, getattr(self, name) + sign * getattr(other, name))
+        for name in HISTOGRAMS:
+            theirs = getattr(other, name)
+            if theirs:
+                histograms.add(getattr(self, name), theirs, sign)
+
+    def is_empty(self) -> bool:
+        return self.n == 0 and not any(getattr(self, name) for name in HISTOGRAMS)
+
+
+def epoch_s(value: Any) -> float:
+    """A stored time (datetime, or SQLite's 'YYYY-MM-DD HH:MM:SS.ffffff' text) as UTC epoch seconds."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.timestamp()
+
+
+def observation_cell(row: dict[str, Any]) -> Cell:
+    cell = Cell()
+    count_observation(cell, row)
+    return cell
+
+
+def count_observation(cell: Cell, row: dict[str, Any], sign: int = 1) -> None:
+    """Add (sign -1: take away) one observation, as `trace_totals.Sums.add_observation` counts it:
+    a not-billed call has no cost, an unpriced one counts apart. In place: the writer runs this
+    once per stored span."""
+    cell.n += sign
+    if row["level"] == "ERROR":
+        cell.errors += sign
+    cell.input_tokens += sign * (row["prompt_tokens"] or 0)
+    cell.output_tokens += sign * (row["completion_tokens"] or 0)
+    total = row["total_tokens"]
+    if total is not None:
+        cell.total_tokens += sign * total
+        histograms.count_value(cell.h_tokens, total, sign)
+    status = row["cost_status"]
+    if status != "not_billed":
+        cost = row["calculated_total_cost"]
+        if cost is None:
+            cost = row["total_cost"]
+        if cost is not None:
+            cost = float(cost)
+            cell.cost += sign * cost
+            cell.priced += sign
+            histograms.count_value(cell.h_cost, cost, sign)
+        if status == "unpriced":
+            cell.unpriced += sign
+    start, end, first = row["start_time"], row["end_time"], row["completion_start_time"]
+    if end is not None or first is not None:
+        start_s = epoch_s(start)
+        if end is not None:
+            latency = max(0.0, (epoch_s(end) - start_s) * 1000)
+            cell.latency_sum += sign * latency
+            cell.latency_n += sign
+            histograms.count_value(cell.h_latency, latency, sign)
+        if first is not None:
+            ttft = max(0.0, (epoch_s(first) - start_s) * 1000)
+            cell.ttft_sum += sign * ttft
+            cell.ttft_n += sign
+            histograms.count_value(cell.h_ttft, ttft, sign)
+
+
+def observation_dimensions(row: dict[str, Any]) -> dict[str, Any]:
+    return {name: row[name] for name in CUBES["obs"][1]}
+
+
+def trace_cell(totals: Any) -> Cell:
+    cell = Cell()
+    count_trace(cell, totals)
+    return cell
+
+
+def count_trace(cell: Cell, totals: Any, sign: int = 1) -> None:
+    """Add (or take away) one trace from its totals: a `trace_totals.Sums` or a `trace_totals`
+    row (cost in `total_cost`, latency in `latency_s`)."""
+    cell.n += sign
+    if totals.error_count:
+        cell.errors += sign
+    cell.input_tokens += sign * totals.input_tokens
+    cell.output_tokens += sign * totals.output_tokens
+    cell.total_tokens += sign * totals.total_tokens
+    histograms.count_value(cell.h_tokens, totals.total_tokens, sign)
+    cost = totals.cost if hasattr(totals, "cost") else totals.total_cost
+    if totals.priced_count and cost is not None:
+        cost = float(cost)
+        cell.cost += sign * cost
+        cell.priced += sign
+        histograms.count_value(cell.h_cost, cost, sign)
+    if totals.unpriced_count:
+        cell.unpriced += sign
+    latency_s = totals.latency_s() if callable(getattr(totals, "latency_s", None)) else totals.latency_s
+    if latency_s is not None:
+        latency = max(0.0, latency_s * 1000)
+        cell.latency_sum += sign * latency
+        cell.latency_n += sign
+        histograms.count_value(cell.h_latency, latency, sign)
+
+
+def score_cell(row: Any) -> Cell:
+    cell = Cell()
+    count_score(cell, row)
+    return cell
+
+
+def count_score(cell: Cell, row: Any, sign: int = 1) -> None:
+    """A score row (categorical scores have no value: counted, not summed)."""
+    cell.n += sign
+    value = row["value"]
+    if value is not None:
+        cell.value_sum += sign * float(value)
+        cell.value_n += sign
+        histograms.count_value(cell.h_value, float(value), sign)
+
+
+def score_dimensions(row: dict[str, Any]) -> dict[str, Any]:
+    return {"name": row["name"], "source": row["source"], "type": row["data_type"]}
+
+
+def level_name(rank: int | None) -> str:
+    return LEVELS[rank] if rank is not None and 0 <= rank < len(LEVELS) else "DEFAULT"
+
+
+def trace_cube_rows(dims: dict[str, Any], tags: list[str] | tuple[str, ...]) -> list[tuple[str, dict[str, Any]]]:
+    """(cube, dimensions) of each row a trace counts in; `dims` has name, release, version,
+    environment, level and user."""
+    rows: list[tuple[str, dict[str, Any]]] = [
+        ("trace", {name: dims[name] for name in CUBES["trace"][1]}),
+        ("user", {"user": dims["user"]}),
+    ]
+    rows += [("tag", {"tag": tag}) for tag in (tags or (None,))]
+    return rows
+
+
+def dims_key(cube: str, dims: dict[str, Any]) -> str:
+    """The rollup row's key part for its dimension values (None as "")."""
+    return "\x1f".join("" if dims[name] is None else str(dims[name]) for name in CUBES[cube][1])

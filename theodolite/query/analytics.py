@@ -1,0 +1,237 @@
+"""Aggregates over time for the analytics API (what Grafana charts): `list_metric_rows`.
+
+An aggregate is read from the rollups the writer keeps (`storage/rollups.py`) when one cube has
+every dimension the query groups or filters by; otherwise its raw rows (observations, traces with
+their totals, scores) are summed here through the same cells (`model/rollup_cells.py`): exact,
+but its cost grows with the rows in the range.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.engine import Connection
+
+from theodolite.model import histograms
+from theodolite.model.rollup_cells import (
+    CUBES,
+    LEVELS,
+    Cell,
+    epoch_s,
+    level_name,
+    observation_cell,
+    score_cell,
+    trace_cell,
+)
+from theodolite.query.analytics_params import MEASURE_HISTOGRAM, QUANTILES, MetricQuery
+from theodolite.storage import rollups, tables
+from theodolite.storage.engine import Database
+
+o, t, tt, s = tables.observations, tables.traces, tables.trace_totals, tables.scores
+Group = tuple[Any, ...]
+STREAM_ROWS = 5_000
+# The measure's (sum, count of rows with a value) in a cell.
+_SUM_AND_COUNT = {
+    "cost": ("cost", "priced"), "input_tokens": ("input_tokens", "n"), "output_tokens": ("output_tokens", "n"),
+    "total_tokens": ("total_tokens", "n"), "latency": ("latency_sum", "latency_n"), "ttft": ("ttft_sum", "ttft_n"),
+    "score": ("value_sum", "value_n"),
+}  # fmt: skip
+# Raw columns per dimension, by scope (user, session, release and tags are the trace's).
+_OBSERVATION_COLUMNS = {name: o.c[name] for name in CUBES["obs"][1]}
+_TRACE_DIMENSIONS = {"user": t.c.user_id, "session": t.c.session_id, "release": t.c.release}
+
+
+def list_metric_rows(database: Database, query: MetricQuery) -> list[dict[str, Any]]:
+    """Rows {"time": ms, <group>: value, "value": number|None}, by time then group. Blocks."""
+    cube = rollups.covering_cube(query.scope, (*query.group_by, *query.filters))
+    with database.connect() as conn:
+        if cube is not None and rollups.ready(conn, query.project_id):
+            histogram = MEASURE_HISTOGRAM[query.measure] if query.aggregation in QUANTILES else None
+            cells = rollups.read_cells(conn, query, cube, histogram)
+        else:
+            cells = _raw_cells(conn, query)
+        totals = _sum_cells(query, cells)
+    return _rows(query, totals)
+
+
+def metric_value(cell: Cell, measure: str, aggregation: str) -> float | int | None:
+    if measure in ("trace_count", "observation_count"):
+        return cell.n
+    if measure == "error_rate":
+        return cell.errors / cell.n if cell.n else None
+    if aggregation in QUANTILES:
+        return histograms.quantile(getattr(cell, MEASURE_HISTOGRAM[measure]), QUANTILES[aggregation])
+    total_name, count_name = _SUM_AND_COUNT[measure]
+    total, count = getattr(cell, total_name), getattr(cell, count_name)
+    if aggregation == "count":
+        return count
+    if count == 0:
+        return 0 if aggregation == "sum" and measure != "cost" else None
+    return total if aggregation == "sum" else total / count
+
+
+def _sum_cells(query: MetricQuery, cells: Iterable[tuple[int, Group, Cell]]) -> dict[tuple[int, Group], Cell]:
+    totals: dict[tuple[int, Group], Cell] = {}
+    for bucket, group, cell in cells:
+        key = (bucket, group)
+        found = totals.get(key)
+        if found is None:  # a new cell: one row's cell may count in several groups (its tags)
+            found = totals[key] = Cell()
+        found.add(cell)
+    return totals
+
+
+def _rows(query: MetricQuery, totals: dict[tuple[int, Group], Cell]) -> list[dict[str, Any]]:
+    if query.fill_zero:
+        groups = {group for _, group in totals} or ({()} if not query.group_by else set())
+        for bucket in query.buckets():
+            for group in groups:
+                totals.setdefault((bucket, group), Cell())
+    rows = []
+    for (bucket, group), cell in sorted(totals.items(), key=lambda item: (item[0][0], _sortable(item[0][1]))):
+        row: dict[str, Any] = {"time": bucket * 1000}
+        for name, value in zip(query.group_by, group, strict=True):
+            row[name] = "" if value is None else value
+        row["value"] = metric_value(cell, query.measure, query.aggregation)
+        rows.append(row)
+    return rows
+
+
+def _sortable(group: Group) -> tuple[str, ...]:
+    return tuple("" if value is None else str(value) for value in group)
+
+
+# -- the raw path ----------------------------------------------------------------------------
+
+
+def _raw_cells(conn: Connection, query: MetricQuery) -> Iterator[tuple[int, Group, Cell]]:
+    reader = {"observations": _observation_rows, "traces": _trace_rows, "scores": _score_rows}[query.scope]
+    for moment, dims, cell in reader(conn, query):
+        if not _matches(dims, query.filters):
+            continue
+        bucket = query.bucket_of(moment)
+        for group in _groups(dims, query.group_by):
+            yield bucket, group, cell
+
+
+def _matches(dims: dict[str, Any], filters: dict[str, tuple[str, ...]]) -> bool:
+    """The filters SQL could not apply: tags (a list), a trace's models."""
+    for name, values in filters.items():
+        if name == "tag":
+            if not set(values).intersection(dims["tags"] or ()):
+                return False
+        elif name == "model" and "models" in dims:
+            models = dims["models"] or ""
+            if not any(f"|{value}|" in models for value in values):
+                return False
+    return True
+
+
+def _groups(dims: dict[str, Any], group_by: tuple[str, ...]) -> list[Group]:
+    """A row's group, or one per tag when grouped by tag (a trace without tags under "")."""
+    if "tag" not in group_by:
+        return [tuple(dims[name] for name in group_by)]
+    return [tuple(tag if name == "tag" else dims[name] for name in group_by) for tag in (dims["tags"] or [None])]
+
+
+def _in_range(column: Any, query: MetricQuery) -> list[Any]:
+    from datetime import UTC, datetime
+
+    start = datetime.fromtimestamp(query.start_s, UTC)
+    end = datetime.fromtimestamp(query.end_s, UTC)
+    return [column >= start, column < end]
+
+
+def _where(columns: dict[str, Any], query: MetricQuery) -> list[Any]:
+    return [columns[name].in_(values) for name, values in query.filters.items() if name in columns]
+
+
+def _needs_trace(query: MetricQuery) -> bool:
+    return any(name in (*query.group_by, *query.filters) for name in ("user", "session", "release", "tag"))
+
+
+def _stream(conn: Connection, statement: Any) -> Iterator[Any]:
+    result = conn.execution_options(stream_results=True, yield_per=STREAM_ROWS).execute(statement)
+    yield from result.mappings()
+
+
+def _observation_rows(conn: Connection, query: MetricQuery) -> Iterator[tuple[float, dict[str, Any], Cell]]:
+    columns = [
+        o.c.start_time, o.c.end_time, o.c.completion_start_time, o.c.prompt_tokens, o.c.completion_tokens,
+        o.c.total_tokens, o.c.calculated_total_cost, o.c.total_cost, o.c.cost_status, *_OBSERVATION_COLUMNS.values(),
+    ]  # fmt: skip
+    conditions = [o.c.project_id == query.project_id, *_in_range(o.c.start_time, query)]
+    conditions += _where(_OBSERVATION_COLUMNS, query)
+    source: Any = o
+    with_trace = _needs_trace(query)
+    if with_trace:
+        columns += [t.c.user_id.label("user"), t.c.session_id.label("session"), t.c.release, t.c.tags]
+        conditions += _where(_TRACE_DIMENSIONS, query)
+        source = o.join(t, t.c.id == o.c.trace_id)
+    for row in _stream(conn, select(*columns).select_from(source).where(*conditions)):
+        dims = dict(row)
+        yield epoch_s(row["start_time"]), dims, observation_cell(dims)
+
+
+def _trace_rows(conn: Connection, query: MetricQuery) -> Iterator[tuple[float, dict[str, Any], Cell]]:
+    """Traces with their totals; the dimensions as the totals were derived with (what the rollups
+    count them under), the session from the trace."""
+    trace_columns = {
+        "name": tt.c.name_key, "release": tt.c.release, "version": tt.c.version, "environment": tt.c.environment,
+        "user": tt.c.user_id,
+    }  # fmt: skip
+    columns = [tt.c.timestamp, *_TOTALS, tt.c.tags, tt.c.models, tt.c.level_rank]
+    columns += [column.label(f"d_{name}") for name, column in trace_columns.items()]
+    conditions = [tt.c.project_id == query.project_id, *_in_range(tt.c.timestamp, query)]
+    conditions += _where(trace_columns, query)
+    if "level" in query.filters:
+        conditions.append(tt.c.level_rank.in_([LEVELS.index(v) for v in query.filters["level"] if v in LEVELS]))
+    source: Any = tt
+    if "session" in (*query.group_by, *query.filters):
+        columns.append(t.c.session_id.label("d_session"))
+        conditions += _where({"session": t.c.session_id}, query)
+        source = tt.join(t, t.c.id == tt.c.trace_id)
+    for row in _stream(conn, select(*columns).select_from(source).where(*conditions)):
+        dims = {name[2:]: value for name, value in row.items() if name.startswith("d_")}
+        dims["level"] = level_name(row["level_rank"])
+        dims["tags"], dims["models"] = row["tags"], row["models"]
+        yield epoch_s(row["timestamp"]), dims, trace_cell(_Totals(row))
+
+
+_TOTALS = (
+    tt.c.error_count, tt.c.priced_count, tt.c.unpriced_count, tt.c.input_tokens, tt.c.output_tokens,
+    tt.c.total_tokens, tt.c.total_cost, tt.c.latency_s,
+)  # fmt: skip
+
+
+class _Totals:
+    """A trace_totals row as `trace_cell` reads it."""
+
+    def __init__(self, row: Any) -> None:
+        self.error_count, self.priced_count, self.unpriced_count = (
+            row["error_count"],
+            row["priced_count"],
+            row["unpriced_count"],
+        )
+        self.input_tokens, self.output_tokens, self.total_tokens = (
+            row["input_tokens"],
+            row["output_tokens"],
+            row["total_tokens"],
+        )
+        self.total_cost, self.latency_s = row["total_cost"], row["latency_s"]
+
+
+def _score_rows(conn: Connection, query: MetricQuery) -> Iterator[tuple[float, dict[str, Any], Cell]]:
+    score_columns = {"name": s.c.name, "source": s.c.source, "type": s.c.data_type, "session": s.c.session_id}
+    columns = [s.c.timestamp, s.c.value, *(column.label(name) for name, column in score_columns.items())]
+    conditions = [s.c.project_id == query.project_id, *_in_range(s.c.timestamp, query)]
+    conditions += _where(score_columns, query)
+    source: Any = s
+    if any(name in (*query.group_by, *query.filters) for name in ("user", "tag")):
+        columns += [t.c.user_id.label("user"), t.c.tags]
+        conditions += _where({"user": t.c.user_id}, query)
+        source = s.outerjoin(t, t.c.id == s.c.trace_id)
+    for row in _stream(conn, select(*columns).select_from(source).where(*conditions)):
+        yield epoch_s(row["timestamp"]), dict(row), score_cell(row)

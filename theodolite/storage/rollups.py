@@ -1,0 +1,329 @@
+"""Minute and hour rollups for the analytics API, kept by deltas (cubes and cells:
+`model/rollup_cells.py`; the table: `tables.rollups`).
+
+Every change to what an aggregate counts arrives as a delta, so that the order in which deltas
+land does not matter:
+- a stored observation adds its cell to the "obs" cube; a Langfuse or LangSmith update that
+  replaces it takes the old row's cell away first (`observation_merges.py`);
+- a trace's totals, each time they change, take away the trace's cells under the dimensions and
+  totals its `trace_totals` row held, and add them under the new ones ("trace", "user", "tag");
+- a score adds its cell; a score re-sent under its id takes the stored one's away;
+- `costs recompute` moves each re-priced call's cost, and each re-priced trace's totals.
+
+The writer collects a transaction's deltas in a `RollupDeltas` and `flush_rollups`es them where it derives
+the trace totals (SQLite: at the step after the commit; PostgreSQL: in the ingest transaction):
+each touched row is read, added to and written back (histograms cannot be added in SQL). A
+delta on a row another delta emptied deletes the row.
+
+`rebuild` re-derives everything from the raw rows (the migration that created the table,
+`theodolite rollups rebuild`); a SQLite server must not run meanwhile (the CLI holds the writer
+lease), since its writer's pending deltas would then count twice.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable, Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import delete, insert, select, tuple_
+from sqlalchemy.engine import Connection
+
+from theodolite.model import histograms
+from theodolite.model.rollup_cells import (
+    CUBES,
+    GRAINS_S,
+    HISTOGRAMS,
+    MEASURE_FIELDS,
+    ROLLUP_DIMENSIONS,
+    Cell,
+    count_observation,
+    count_score,
+    count_trace,
+    dims_key,
+    epoch_s,
+    level_name,
+    trace_cube_rows,
+)
+from theodolite.storage import tables
+from theodolite.storage.search import indexed_below
+from theodolite.storage.upserts import insert_replacing
+
+r = tables.rollups
+HOUR_S = 3600
+READ_CHUNK = 400
+OBSERVATION_DIMENSIONS = CUBES["obs"][1]
+# (project, cube, minute, dimension values in the cube's order)
+CellKey = tuple[int, str, int, tuple[Any, ...]]
+
+
+def covering_cube(scope: str, dimensions: Iterable[str]) -> str | None:
+    """The cube whose rows have every one of these dimensions, for this scope; None: read raw rows."""
+    wanted = set(dimensions)
+    for cube, (cube_scope, names) in CUBES.items():
+        if cube_scope == scope and wanted <= set(names):
+            return cube
+    return None
+
+
+def ready(conn: Connection, _project_id: int | None = None) -> bool:
+    """The rollups hold everything stored (built once, then kept by the writer)."""
+    return conn.execute(select(tables.rollup_state.c.id)).first() is not None
+
+
+# -- reading ---------------------------------------------------------------------------------
+
+
+def spans(start_s: int, end_s: int, hours: bool) -> list[tuple[int, int, int]]:
+    """(grain, start, end) pieces of [start, end): whole hours from hour rows when `hours`, the
+    edges from minute rows."""
+    if not hours:
+        return [(60, start_s, end_s)]
+    first, last = math.ceil(start_s / HOUR_S) * HOUR_S, end_s // HOUR_S * HOUR_S
+    if first >= last:
+        return [(60, start_s, end_s)]
+    pieces = [(HOUR_S, first, last)]
+    if start_s < first:
+        pieces.insert(0, (60, start_s, first))
+    if last < end_s:
+        pieces.append((60, last, end_s))
+    return pieces
+
+
+def read_cells(conn: Connection, query: Any, cube: str, histogram: str | None) -> Iterator[tuple[int, tuple, Cell]]:
+    """(bucket, group, cell) of the rows `query` (a `query.analytics_params.MetricQuery`) reads in
+    `cube`; only `histogram` is decoded."""
+    interval = query.interval_s
+    hours = interval is None or interval % HOUR_S == 0
+    group_columns = [r.c[f"d_{name}"] for name in query.group_by]
+    columns = [r.c.bucket, *group_columns, *(r.c[name] for name in MEASURE_FIELDS)]
+    if histogram is not None:
+        columns.append(r.c[histogram])
+    for grain, start, end in spans(query.start_s, query.end_s, hours):
+        statement = select(*columns).where(
+            r.c.project_id == query.project_id, r.c.cube == cube, r.c.grain_s == grain,
+            r.c.bucket >= start, r.c.bucket < end,
+            *(r.c[f"d_{name}"].in_(values) for name, values in query.filters.items()),
+        )  # fmt: skip
+        for row in conn.execute(statement):
+            cell = Cell()
+            for name in MEASURE_FIELDS:
+                setattr(cell, name, getattr(row, name))
+            if histogram is not None:
+                setattr(cell, histogram, histograms.decode(getattr(row, histogram)))
+            group = tuple(row[1 : 1 + len(group_columns)])
+            yield query.bucket_of(row.bucket), group, cell
+
+
+# -- the writer's deltas ---------------------------------------------------------------------
+
+
+class RollupDeltas:
+    """Deltas to the rollups, per (project, cube, minute, dimension values). Not thread-safe: the
+    writer thread's."""
+
+    __slots__ = ("cells",)
+
+    def __init__(self) -> None:
+        self.cells: dict[CellKey, Cell] = {}
+
+    def __bool__(self) -> bool:
+        return bool(self.cells)
+
+    def _cell(self, project_id: int, cube: str, moment: Any, values: tuple[Any, ...]) -> Cell:
+        minute = int(epoch_s(moment)) // 60 * 60
+        key = (project_id, cube, minute, values)
+        cell = self.cells.get(key)
+        if cell is None:
+            cell = self.cells[key] = Cell()
+        return cell
+
+    def add_observations(self, rows: Iterable[dict[str, Any]], sign: int = 1) -> None:
+        """Observation rows as the writer inserts them (they carry project_id)."""
+        for row in rows:
+            values = tuple(row[name] for name in OBSERVATION_DIMENSIONS)
+            count_observation(self._cell(row["project_id"], "obs", row["start_time"], values), row, sign)
+
+    def add_trace(
+        self, project_id: int, timestamp: Any, dims: dict[str, Any], tags: Any, totals: Any, sign: int = 1
+    ) -> None:
+        """A trace's cells: `dims` has name, release, version, environment, level and user."""
+        for cube, cube_dims in trace_cube_rows(dims, tags or ()):
+            values = tuple(cube_dims[name] for name in CUBES[cube][1])
+            count_trace(self._cell(project_id, cube, timestamp, values), totals, sign)
+
+    def add_trace_row(self, row: Any, sign: int = 1) -> None:
+        """A trace as its `trace_totals` row counted it."""
+        self.add_trace(row.project_id, row.timestamp, trace_row_dims(row), row.tags, row, sign)
+
+    def add_scores(self, rows: Iterable[Any], sign: int = 1) -> None:
+        """Score rows; a score written twice under one id counts once (the last write is stored)."""
+        last = {(row["project_id"], row.get("id") or id(row)): row for row in rows} if sign > 0 else None
+        for row in last.values() if last is not None else rows:
+            values = (row["name"], row["source"], row["data_type"])
+            count_score(self._cell(row["project_id"], "score", row["timestamp"], values), row, sign)
+
+    def merge(self, other: RollupDeltas) -> None:
+        for key, cell in other.cells.items():
+            mine = self.cells.get(key)
+            if mine is None:
+                mine = self.cells[key] = Cell()
+            mine.add(cell)
+
+
+def trace_row_dims(row: Any) -> dict[str, Any]:
+    return {
+        "name": row.name_key, "release": row.release, "version": row.version, "environment": row.environment,
+        "level": level_name(row.level_rank), "user": row.user_id,
+    }  # fmt: skip
+
+
+def flush_rollups(conn: Connection, deltas: RollupDeltas, dialect_name: str) -> None:
+    """Add `deltas` to the minute and hour rows, in the caller's transaction."""
+    if not deltas:
+        return
+    rows: dict[tuple[int, str, int, int, str], tuple[tuple[Any, ...], Cell]] = {}
+    for (project_id, cube, minute, values), cell in deltas.cells.items():
+        key_text = dims_key(cube, dict(zip(CUBES[cube][1], values, strict=True)))
+        for grain in GRAINS_S:
+            key = (project_id, cube, grain, minute - minute % grain, key_text)
+            found = rows.get(key)
+            if found is None:
+                total = Cell()
+                total.add(cell)
+                rows[key] = (values, total)
+            else:
+                found[1].add(cell)
+    stored = _stored(conn, list(rows))
+    upserts, emptied = [], []
+    for key, (values, cell) in rows.items():
+        before = stored.get(key)
+        if before is not None:
+            cell.add(before)
+        if cell.is_empty():
+            if before is not None:
+                emptied.append(key)
+            continue
+        upserts.append(_row(key, values, cell))
+    if upserts:
+        conn.execute(insert_replacing(r, dialect_name, keep=()), upserts)
+    for start in range(0, len(emptied), READ_CHUNK):
+        conn.execute(delete(r).where(tuple_(*_KEY).in_(emptied[start : start + READ_CHUNK])))
+
+
+_KEY = (r.c.project_id, r.c.cube, r.c.grain_s, r.c.bucket, r.c.dims_key)
+
+
+def _stored(conn: Connection, keys: list[tuple[int, str, int, int, str]]) -> dict[tuple, Cell]:
+    found: dict[tuple, Cell] = {}
+    for start in range(0, len(keys), READ_CHUNK):
+        chunk = keys[start : start + READ_CHUNK]
+        for row in conn.execute(select(r).where(tuple_(*_KEY).in_(chunk))):
+            found[(row.project_id, row.cube, row.grain_s, row.bucket, row.dims_key)] = _cell_of(row)
+    return found
+
+
+def _cell_of(row: Any) -> Cell:
+    cell = Cell()
+    for name in MEASURE_FIELDS:
+        setattr(cell, name, getattr(row, name))
+    for name in HISTOGRAMS:
+        setattr(cell, name, histograms.decode(getattr(row, name)))
+    return cell
+
+
+def _row(key: tuple[int, str, int, int, str], values: tuple[Any, ...], cell: Cell) -> dict[str, Any]:
+    project_id, cube, grain, bucket, key_text = key
+    row: dict[str, Any] = {
+        "project_id": project_id, "cube": cube, "grain_s": grain, "bucket": bucket, "dims_key": key_text,
+        **{f"d_{name}": None for name in ROLLUP_DIMENSIONS},
+    }  # fmt: skip
+    for name, value in zip(CUBES[cube][1], values, strict=True):
+        row[f"d_{name}"] = value
+    for name in MEASURE_FIELDS:
+        row[name] = getattr(cell, name)
+    for name in HISTOGRAMS:
+        row[name] = histograms.encode(getattr(cell, name))
+    return row
+
+
+# -- rebuilding from raw rows ----------------------------------------------------------------
+
+o, tt, s = tables.observations, tables.trace_totals, tables.scores
+REBUILD_CHUNK_S = 6 * HOUR_S
+_OBSERVATION_READ = (
+    o.c.project_id, o.c.start_time, o.c.end_time, o.c.completion_start_time, o.c.prompt_tokens,
+    o.c.completion_tokens, o.c.total_tokens, o.c.calculated_total_cost, o.c.total_cost, o.c.cost_status,
+    *(o.c[name] for name in OBSERVATION_DIMENSIONS),
+)  # fmt: skip
+
+
+def time_range(conn: Connection) -> tuple[int, int] | None:
+    """Whole hours holding every stored observation, trace and score; None when there are none."""
+    from sqlalchemy import func
+
+    moments = []
+    for column in (o.c.start_time, tt.c.timestamp, s.c.timestamp):
+        low, high = conn.execute(select(func.min(column), func.max(column))).one()
+        if low is not None:
+            moments += [epoch_s(low), epoch_s(high)]
+    if not moments:
+        return None
+    return int(min(moments)) // HOUR_S * HOUR_S, (int(max(moments)) // HOUR_S + 1) * HOUR_S
+
+
+def rebuild(
+    conn: Connection, dialect_name: str, *, on_progress: Callable[[int, int], None] = lambda done, total: None
+) -> int:
+    """Delete every rollup row and derive them again from the raw rows, six hours at a time (each
+    piece's deltas stay small), then mark the rollups ready. In the caller's transaction; returns
+    the rows written. Blocks; on SQLite no writer may run meanwhile (module doc)."""
+    conn.execute(delete(r))
+    conn.execute(delete(tables.rollup_state))
+    # SQLite derives after the commit: observations from the mark on are added by the writer's
+    # steps (and, after a crash, by its recovery), like their traces' totals.
+    below = indexed_below(conn) if dialect_name == "sqlite" else None
+    bounds = time_range(conn)
+    if bounds is not None:
+        start, end = bounds
+        total = math.ceil((end - start) / REBUILD_CHUNK_S)
+        for index, piece_start in enumerate(range(start, end, REBUILD_CHUNK_S)):
+            deltas = RollupDeltas()
+            _derive(conn, deltas, piece_start, min(end, piece_start + REBUILD_CHUNK_S), below)
+            flush_rollups(conn, deltas, dialect_name)
+            on_progress(index + 1, total)
+    conn.execute(insert(tables.rollup_state).values(id=1, built_at=datetime.now(UTC)))
+    from sqlalchemy import func
+
+    return int(conn.execute(select(func.count()).select_from(r)).scalar_one())
+
+
+def _derive(conn: Connection, deltas: RollupDeltas, start_s: int, end_s: int, below_seq: int | None) -> None:
+    start, end = datetime.fromtimestamp(start_s, UTC), datetime.fromtimestamp(end_s, UTC)
+    observations = select(*_OBSERVATION_READ).where(o.c.start_time >= start, o.c.start_time < end)
+    if below_seq is not None:
+        observations = observations.where(o.c.seq < below_seq)
+    deltas.add_observations(dict(row) for row in conn.execute(observations).mappings())
+    for row in conn.execute(select(tt).where(tt.c.timestamp >= start, tt.c.timestamp < end)):
+        deltas.add_trace_row(row)
+    scores = select(s.c.project_id, s.c.timestamp, s.c.name, s.c.source, s.c.data_type, s.c.value)
+    deltas.add_scores(conn.execute(scores.where(s.c.timestamp >= start, s.c.timestamp < end)).mappings())
+
+
+def committed_observations(conn: Connection, start_seq: int, stop_seq: int) -> Iterator[dict[str, Any]]:
+    """The observations of commits a crash left underived (seqs in [start, stop))."""
+    statement = select(*_OBSERVATION_READ).where(o.c.seq >= start_seq, o.c.seq < stop_seq)
+    for row in conn.execute(statement).mappings():
+        yield dict(row)
+
+
+def stored_scores(conn: Connection, rows: list[dict[str, Any]]) -> list[Any]:
+    """The stored scores these rows (about to be written) replace: same project and id."""
+    keys = sorted({(row["project_id"], row["id"]) for row in rows})
+    found: list[Any] = []
+    columns = (s.c.project_id, s.c.timestamp, s.c.name, s.c.source, s.c.data_type, s.c.value)
+    for start in range(0, len(keys), READ_CHUNK):
+        statement = select(*columns).where(tuple_(s.c.project_id, s.c.id).in_(keys[start : start + READ_CHUNK]))
+        found += conn.execute(statement).mappings().all()
+    return found
