@@ -231,3 +231,10 @@ def test_frames_check_the_declared_columns() -> None:
                 {"time": 1, "value": 1}):  # fmt: skip
         with pytest.raises(AssertionError):
             frame(bad, target)
+    series = {**target, "format": "timeseries",
+              "columns": [*target["columns"], {"selector": "model", "text": "model", "type": "string"}]}  # fmt: skip
+    assert len(frame([{"time": 1, "value": 1, "model": "a"}, {"time": 1, "value": 2, "model": "b"}], series)) == 2
+    for bad in ([{"time": 2, "value": 1, "model": "a"}, {"time": 1, "value": 1, "model": "a"}],
+                [{"time": 1, "value": 1, "model": "a"}, {"time": 1, "value": 2, "model": "a"}]):  # fmt: skip
+        with pytest.raises(AssertionError):
+            frame(bad, series)

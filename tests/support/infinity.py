@@ -10,7 +10,7 @@ tests can run the shipped queries without a Grafana server (none is packaged her
 3. The URL is the datasource's URL + the query's path (unless the path already starts with it);
    params are added to its query string, which Go's url.Values encodes (keys sorted).
 4. The response is parsed by the backend parser: the root selector (JSONata), then each column's
-   selector read from each row, named by its `text`.
+   selector read from each row, named by its `text`; a time series is made wide by time.
 
 Written from Infinity's pkg/models/macros.go, pkg/infinity/request.go (GetQueryURL), the frontend's
 interpolate.ts and Grafana's template_srv.ts / formatRegistry.
@@ -126,4 +126,17 @@ def frame(body: Any, target: dict[str, Any]) -> list[dict[str, Any]]:
             assert _typed(value, column["type"]), f"column {selector!r} is {column['type']}, the row has {value!r}"
             out[column["text"]] = value
         rows.append(out)
+    if target.get("format") == "timeseries":
+        _check_long_series(rows, target["columns"])
     return rows
+
+
+def _check_long_series(rows: list[dict[str, Any]], columns: list[dict[str, str]]) -> None:
+    """Infinity turns a long time series (time, labels..., values) into wide frames with the SDK's
+    LongToWide, which needs rows sorted by time and one row per time and label set."""
+    [time] = [c["text"] for c in columns if c["type"] == "timestamp_epoch"]
+    labels = [c["text"] for c in columns if c["type"] == "string"]
+    times = [row[time] for row in rows]
+    assert times == sorted(times), "a time series' rows must come in time order"
+    keys = [(row[time], *(row[label] for label in labels)) for row in rows]
+    assert len(keys) == len(set(keys)), "two rows of a time series share a time and labels"
