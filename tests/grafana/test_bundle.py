@@ -126,7 +126,7 @@ def test_the_generation_service_dashboard_is_seed_001s(bundle: Path) -> None:
         assert all(provider_latency in target["expr"] for target in by_title[title]["targets"]), title
 
 
-def test_the_ten_dashboards_and_seed_002s_panels(bundle: Path) -> None:
+def test_the_ten_dashboards_and_their_panels(bundle: Path) -> None:
     titles = {path.name: {p["title"] for p in d["panels"] if p["type"] != "row"} for path, d in dashboards(bundle)}
     assert set(titles) == {"theodolite-overview.json", "theodolite-generation-service.json",
                            "theodolite-executive-summary.json", "theodolite-llm-operations.json",

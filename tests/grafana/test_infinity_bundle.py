@@ -144,7 +144,7 @@ def test_dashboard_uids_are_unique_and_every_variable_is_defined(bundle: Path) -
             for variable in defined.values():
                 # "All" is the API's "no filter"; an empty allValue would send every listed value
                 assert variable["includeAll"] and variable["multi"] and variable["allValue"] == "*", variable
-                assert variable["current"]["value"] == ALL
+                assert variable["current"]["value"] == [ALL]
 
 
 def test_the_alert_rules_reference_what_exists(bundle: Path) -> None:

@@ -21,7 +21,7 @@ from theodolite.grafana.panels import base_dashboard, thresholds
 
 TRACE_FILTERS = {"model": "model", "user": "user", "name": "name"}  # API filter -> template variable
 SCORE_FILTERS = {"user": "user", "name": "score"}  # for scores, `name` is the score's name
-ALL = VariableOption(selected=True, text="All", value="$__all")
+ALL = VariableOption(selected=True, text=["All"], value=["$__all"])  # a multi-value variable's "All"
 UIDS = {"cost": "theodolite-cost", "performance": "theodolite-performance", "quality": "theodolite-quality",
         "overview": "theodolite-overview-infinity"}  # fmt: skip
 
