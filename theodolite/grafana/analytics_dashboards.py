@@ -16,7 +16,7 @@ from grafana_foundation_sdk.models.dashboard import DataTransformerConfig, Varia
 
 from theodolite.alerts.thresholds import AlertThresholds
 from theodolite.grafana.analytics_panels import bars_by_row, number, pie, rows, series
-from theodolite.grafana.infinity import INFINITY, TIME, VALUE, Analytics, Column, metrics, variable
+from theodolite.grafana.infinity import INFINITY, TIME, Analytics, Column, metrics, value_of, variable
 from theodolite.grafana.panels import base_dashboard, thresholds
 
 TRACE_FILTERS = {"model": "model", "user": "user", "name": "name"}  # API filter -> template variable
@@ -51,7 +51,7 @@ def cost(t: AlertThresholds | None = None) -> dashboard.Dashboard:
                                     Column("output_tokens"), Column("total_tokens"), Column("calls")),
                       filters=TRACE_FILTERS)  # fmt: skip
     top_users = _traces("cost", scope="traces", group_by="user", interval="total",
-                        columns=(Column("user", "string"), Column("value", text="cost")))  # fmt: skip
+                        columns=(Column("user", "string"), value_of("cost")))  # fmt: skip
     return (
         _with_variables(base_dashboard("Cost", UIDS["cost"], "now-7d"), TRACE_FILTERS)
         .with_row(dashboard.Row("Totals"))
@@ -101,7 +101,7 @@ def quality(_thresholds: AlertThresholds | None = None) -> dashboard.Dashboard:
     def scores(**options: Any) -> Analytics:
         return metrics("score", filters=SCORE_FILTERS, **options)
 
-    per_name = (Column("name", "string"), VALUE)
+    per_name = (Column("name", "string"), value_of("score"))
     raw = Analytics("scores", {"type": "NUMERIC", "limit": 1000}, per_name, filters=SCORE_FILTERS)
     # One histogram per score name: the rows come long (name, value).
     by_name = DataTransformerConfig(id_val="partitionByValues", options={"fields": ["name"]})
@@ -129,7 +129,7 @@ def overview(_thresholds: AlertThresholds | None = None) -> dashboard.Dashboard:
 
     def by(group: str) -> Analytics:
         return _traces("trace_count", aggregation="count", group_by=group, interval="total",
-                       columns=(Column(group, "string"), Column("value", text="traces")))  # fmt: skip
+                       columns=(Column(group, "string"), value_of("trace_count")))  # fmt: skip
 
     # /traces refuses a model filter (400), though docs/analytics-api.md lists `model` among the
     # common filters: the table follows $user and $name only (tests/grafana/test_infinity_live.py).

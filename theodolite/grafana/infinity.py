@@ -51,7 +51,13 @@ class Column:
 
 
 TIME = Column("time", "timestamp_epoch")
-VALUE = Column("value")
+# The value column's field name, which legends show (with the group: "cost gpt-4o-mini").
+LABELS = {"trace_count": "traces", "observation_count": "observations", "total_tokens": "tokens",
+          "input_tokens": "input tokens", "output_tokens": "output tokens", "error_rate": "error rate"}  # fmt: skip
+
+
+def value_of(measure: str) -> Column:
+    return Column("value", text=LABELS.get(measure, measure))
 
 
 class InfinityDataquery(cogvariants.Dataquery):
@@ -101,7 +107,7 @@ def metrics(measure: str, *, aggregation: str = "sum", interval: str = "auto", g
     if groups:
         query["group_by"] = ",".join(groups)
     if not columns:
-        columns = (TIME, *(Column(group, "string") for group in groups), VALUE)
+        columns = (TIME, *(Column(group, "string") for group in groups), value_of(measure))
     fmt = fmt or ("table" if interval == "total" else "timeseries")
     return Analytics("metrics", query, columns, fmt=fmt, filters=filters, ref_id=ref_id, all_time=all_time)
 
