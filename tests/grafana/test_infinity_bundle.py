@@ -178,7 +178,8 @@ def test_the_alert_thresholds_are_the_settings(tmp_path: Path, monkeypatch: pyte
     monkeypatch.setenv("THEODOLITE_ALERT_DAILY_COST_HIGH_USD", "7")
     monkeypatch.setenv("THEODOLITE_ALERT_LATENCY_P95_HIGH_S", "20")
     monkeypatch.setenv("THEODOLITE_ALERT_ERROR_RATE", "0.1")
-    [group] = load(export(tmp_path) / "grafana/provisioning/alerting/theodolite.yaml")["groups"]
+    bundle = export(tmp_path)
+    [group] = load(bundle / "grafana/provisioning/alerting/theodolite.yaml")["groups"]
 
     def threshold(uid: str) -> float:
         [rule] = [rule for rule in group["rules"] if rule["uid"] == uid]
@@ -192,6 +193,15 @@ def test_the_alert_thresholds_are_the_settings(tmp_path: Path, monkeypatch: pyte
     assert threshold("theodolite-daily-cost-critical") == defaults.daily_cost_critical_usd
     assert threshold("theodolite-latency-p95-high") == 20_000  # the API's latency is in ms
     assert threshold("theodolite-error-rate-high") == 0.1
+
+    def steps(board: str, title: str) -> list:
+        [panel] = [p for p in dashboards(bundle)[board]["panels"] if p["title"] == title]
+        return [step["value"] for step in panel["fieldConfig"]["defaults"]["thresholds"]["steps"]]
+
+    assert steps("theodolite-cost.json", "Cost, last 24 h") == [None, 7, defaults.daily_cost_critical_usd]
+    assert steps("theodolite-performance.json", "p95 generation latency") == [
+        None, 20_000, defaults.latency_p95_critical_s * 1000]  # fmt: skip
+    assert steps("theodolite-performance.json", "Error rate over time") == [None, 0.1]
 
 
 # The emulation itself, on cases whose answers Grafana's and Infinity's sources give.
