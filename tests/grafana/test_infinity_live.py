@@ -229,16 +229,12 @@ def test_pass_rates_are_the_stored_boolean_scores(live: Live) -> None:
         assert row["value"] == pytest.approx(expected, abs=1e-9), row
 
 
-# Where the API answers less than docs/analytics-api.md promises, and the dashboards do without.
-# Strict: once the API keeps the contract these pass, fail as XPASS, and the dashboards can use it.
-@pytest.mark.xfail(strict=True, reason="/costs rows have no unpriced_calls (the contract lists it)")
 def test_cost_rows_count_unpriced_calls(live: Live) -> None:
     start = int((live.end - timedelta(days=7)).timestamp() * 1000)
     rows = live.client.get(f"{live.datasource_url}/api/v1/analytics/costs", params={"from": start}).json()
     assert rows and all("unpriced_calls" in row for row in rows)
 
 
-@pytest.mark.xfail(strict=True, reason="/traces refuses a model filter (the contract lists model among its filters)")
 def test_the_trace_list_filters_by_model(live: Live) -> None:
     model = live.sql("SELECT model FROM observations WHERE model IS NOT NULL LIMIT 1")
     response = live.client.get(f"{live.datasource_url}/api/v1/analytics/traces", params={"model": model})

@@ -45,10 +45,9 @@ def _cost_limits(t: AlertThresholds) -> dashboard.ThresholdsConfig:
 
 def cost(t: AlertThresholds | None = None) -> dashboard.Dashboard:
     t = t or AlertThresholds()
-    # No `unpriced_calls` column: docs/analytics-api.md lists it, /costs does not answer it yet
-    # (tests/grafana/test_infinity_live.py holds the gap).
     daily = Analytics("costs", {}, (TIME, Column("model", "string"), Column("cost"), Column("input_tokens"),
-                                    Column("output_tokens"), Column("total_tokens"), Column("calls")),
+                                    Column("output_tokens"), Column("total_tokens"), Column("calls"),
+                                    Column("unpriced_calls")),
                       filters=TRACE_FILTERS)  # fmt: skip
     top_users = _traces("cost", scope="traces", group_by="user", interval="total",
                         columns=(Column("user", "string"), value_of("cost")))  # fmt: skip
@@ -131,12 +130,10 @@ def overview(_thresholds: AlertThresholds | None = None) -> dashboard.Dashboard:
         return _traces("trace_count", aggregation="count", group_by=group, interval="total",
                        columns=(Column(group, "string"), value_of("trace_count")))  # fmt: skip
 
-    # /traces refuses a model filter (400), though docs/analytics-api.md lists `model` among the
-    # common filters: the table follows $user and $name only (tests/grafana/test_infinity_live.py).
     recent = Analytics("traces", {"limit": 50}, (
         TIME, Column("name", "string"), Column("user", "string"), Column("release", "string"),
         Column("total_tokens", text="tokens"), Column("cost"), Column("latency_ms"), Column("tags", "string"),
-    ), filters={"user": "user", "name": "name"})  # fmt: skip
+    ), filters=TRACE_FILTERS)  # fmt: skip
     return (
         _with_variables(base_dashboard("Overview (Infinity)", UIDS["overview"], "now-7d"), TRACE_FILTERS)
         .with_row(dashboard.Row("Key figures"))
