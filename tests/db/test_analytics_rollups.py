@@ -181,3 +181,30 @@ def test_a_costs_recompute_moves_the_rollups_as_it_moves_the_calls(demo: tuple[D
     with database.write_transaction() as conn:
         rollups.rebuild(conn, database.dialect_name)
     assert kept == snapshot(database)
+
+
+def test_the_rebuild_command_refuses_a_database_a_server_writes(tmp_path: Any) -> None:
+    from click.testing import CliRunner
+
+    from theodolite.cli.main import cli
+    from theodolite.storage.engine import open_database
+    from theodolite.storage.writer_lease import WriterLease
+
+    url = f"sqlite:///{tmp_path / 'theodolite.db'}"
+    database = open_database(url, migrate=True)
+    try:
+        project_id, _ = get_or_create_project(database, "demo")
+        write_demo(database, project_id, now=NOW, days=1, traces_per_day=60, seed=2, settings=Settings())
+        kept = snapshot(database)
+        lease = WriterLease(database.path)
+        try:
+            refused = CliRunner().invoke(cli, ["rollups", "rebuild", "--database-url", url])
+        finally:
+            lease.release()
+        assert refused.exit_code != 0 and "another Theodolite process" in refused.output
+        done = CliRunner().invoke(cli, ["rollups", "rebuild", "--database-url", url])
+        assert done.exit_code == 0, done.output
+        assert f"wrote {len(kept):,} rollup rows" in done.output
+        assert snapshot(database) == kept
+    finally:
+        database.dispose()

@@ -126,11 +126,13 @@ def test_the_generation_service_dashboard_is_seed_001s(bundle: Path) -> None:
         assert all(provider_latency in target["expr"] for target in by_title[title]["targets"]), title
 
 
-def test_the_six_dashboards_and_seed_002s_panels(bundle: Path) -> None:
+def test_the_ten_dashboards_and_their_panels(bundle: Path) -> None:
     titles = {path.name: {p["title"] for p in d["panels"] if p["type"] != "row"} for path, d in dashboards(bundle)}
     assert set(titles) == {"theodolite-overview.json", "theodolite-generation-service.json",
                            "theodolite-executive-summary.json", "theodolite-llm-operations.json",
-                           "theodolite-technical-health.json", "theodolite-server.json"}  # fmt: skip
+                           "theodolite-technical-health.json", "theodolite-server.json",
+                           "theodolite-cost.json", "theodolite-performance.json", "theodolite-quality.json",
+                           "theodolite-overview-infinity.json"}  # fmt: skip
     server = " ".join(titles["theodolite-server.json"])
     for words in ("Ingest queue", "Transactions", "Commit duration", "Refused", "by status", "by route",
                   "Request duration p95", "CPU", "Memory", "Database size"):  # fmt: skip

@@ -164,8 +164,9 @@ def test_the_sqlite_route_runs_every_overview_panel_on_a_read_only_file(tmp_path
     run_demo(Settings(database_url=f"sqlite:///{database}"), days=7, traces_per_day=60, seed=11, serve=False)
     bundle = export(tmp_path / "bundle", "--sqlite-path", str(database), "--theodolite-target", "127.0.0.1:4318")
     assert not (bundle / "docker-compose.yml").exists()
-    [prometheus, sqlite] = load(bundle / "grafana/provisioning/datasources/theodolite.yaml")["datasources"]
+    [prometheus, sqlite, api] = load(bundle / "grafana/provisioning/datasources/theodolite.yaml")["datasources"]
     assert prometheus["type"] == "prometheus" and sqlite["type"] == "frser-sqlite-datasource"
+    assert api["type"] == "yesoreyeram-infinity-datasource"
     assert sqlite["jsonData"] == {"path": str(database), "pathPrefix": "file:", "pathOptions": "mode=ro"}
     names = {path.name for path in (bundle / "grafana/dashboards").glob("*.json")}
     assert "theodolite-overview-sqlite.json" in names and "theodolite-overview.json" not in names

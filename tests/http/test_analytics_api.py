@@ -80,7 +80,8 @@ def test_grafana_all_values_mean_no_filter(client: httpx.Client) -> None:
 def test_costs_per_day_sum_to_the_metric_total(client: httpx.Client) -> None:
     window = {"from": ms(NOW - timedelta(days=3)), "to": ms(NOW)}
     days = get(client, "/costs", **window)
-    assert days and {"time", "model", "cost", "input_tokens", "output_tokens", "total_tokens", "calls"} <= set(days[0])
+    columns = {"time", "model", "cost", "input_tokens", "output_tokens", "total_tokens", "calls", "unpriced_calls"}
+    assert days and set(days[0]) == columns
     total = get(client, "/metrics", measure="cost", interval="total", **window)[0]["value"]
     assert sum(row["cost"] or 0 for row in days) == pytest.approx(total)
 
@@ -98,6 +99,9 @@ def test_lists_and_variables(client: httpx.Client) -> None:
     assert models and models[0] == {"text": models[0]["value"], "value": models[0]["value"]}
     assert get(client, "/variables/users") and get(client, "/variables/tags")
     assert get(client, "/project") == {"project_id": 1, "name": "test"} or get(client, "/project")["name"] == "test"
+    model = get(client, "/variables/models")[0]["value"]
+    with_model = get(client, "/traces", model=model, limit=1000, **window)
+    assert 0 < len(with_model) < len(get(client, "/traces", limit=1000, **window))
     errors = get(client, "/traces", level="ERROR", **window)
     assert all(row["level"] == "ERROR" for row in errors)
 

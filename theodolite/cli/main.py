@@ -15,6 +15,7 @@ from theodolite.cli.doctor_command import doctor
 from theodolite.cli.grafana_command import grafana
 from theodolite.cli.options import settings_options
 from theodolite.cli.pricing_commands import costs, prices
+from theodolite.cli.rollups_command import rollups
 from theodolite.cli.search_command import search
 from theodolite.cli.users_command import users
 
@@ -163,6 +164,7 @@ cli.add_command(costs)
 cli.add_command(alerts)
 cli.add_command(doctor)
 cli.add_command(grafana)
+cli.add_command(rollups)
 cli.add_command(users)
 cli.add_command(search)
 

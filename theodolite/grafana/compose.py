@@ -14,12 +14,15 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from theodolite.grafana.infinity import API_KEY_ENV, INFINITY_TYPE
+
 READER_ROLE = "grafana_reader"
 READER_TABLES = ("traces", "observations", "scores", "projects")
 INITDB_SCRIPT = "postgres/initdb/10-grafana-reader.sql"
 GRAFANA_DASHBOARDS_DIR = "/var/lib/grafana/dashboards/theodolite"
 METRICS_TOKEN_FILE = "metrics-token"  # next to prometheus.yml, which resolves it relative to itself
 DATABASE = {"user": "theodolite", "password": "theodolite", "name": "theodolite"}
+THEODOLITE_URL = "http://theodolite:4318"  # the theodolite service, as Grafana reaches it
 
 
 def reader_init_sql(password: str) -> str:
@@ -80,10 +83,11 @@ def source_checkout() -> str | None:
     return None
 
 
-def compose(metrics_token: str, reader_password: str, build_context: str | None = None) -> dict[str, Any]:
+def compose(metrics_token: str, reader_password: str, api_key: str, build_context: str | None = None) -> dict[str, Any]:
     """Grafana + Prometheus + Alertmanager + PostgreSQL + Theodolite. Service names and ports are
     the ones the provisioned datasources and the Prometheus config use. Theodolite waits for
-    PostgreSQL to be ready (its init script has run by then) before it migrates."""
+    PostgreSQL to be ready (its init script has run by then) before it migrates. `api_key` is the
+    project key Theodolite creates on its first start and Grafana's Infinity datasource sends."""
     db = DATABASE
     return {
         "services": {
@@ -94,7 +98,7 @@ def compose(metrics_token: str, reader_password: str, build_context: str | None 
                 "environment": {
                     "THEODOLITE_DATABASE_URL": f"postgresql://{db['user']}:{db['password']}@postgres:5432/{db['name']}",
                     "THEODOLITE_INIT_PROJECT": "default", "THEODOLITE_INIT_PUBLIC_KEY": "pk-th-compose",
-                    "THEODOLITE_INIT_SECRET_KEY": "sk-th-change-me",
+                    "THEODOLITE_INIT_SECRET_KEY": api_key,
                     # Prometheus scrapes from another container, so /metrics needs the token.
                     "THEODOLITE_METRICS_TOKEN": metrics_token,
                 },
@@ -114,9 +118,10 @@ def compose(metrics_token: str, reader_password: str, build_context: str | None 
             "alertmanager": {"image": "prom/alertmanager:v0.27.0", "volumes": [
                 "./prometheus/alertmanager.example.yml:/etc/alertmanager/alertmanager.yml:ro"]},
             "grafana": {"image": "grafana/grafana:11.6.0", "ports": ["3000:3000"],
-                        "environment": {"THEODOLITE_GRAFANA_DB_PASSWORD": reader_password},
+                        "environment": {"THEODOLITE_GRAFANA_DB_PASSWORD": reader_password,
+                                        API_KEY_ENV: api_key, "GF_INSTALL_PLUGINS": INFINITY_TYPE},
                         "volumes": ["./grafana/provisioning:/etc/grafana/provisioning:ro",
                                     f"./grafana/dashboards:{GRAFANA_DASHBOARDS_DIR}:ro"],
-                        "depends_on": ["postgres", "prometheus"]},
+                        "depends_on": ["postgres", "prometheus", "theodolite"]},
         },
     }  # fmt: skip

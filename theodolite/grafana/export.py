@@ -4,8 +4,9 @@ PostgreSQL and Theodolite together.
 
     DIR/docker-compose.yml                                 (PostgreSQL route)
     DIR/postgres/initdb/10-grafana-reader.sql              Grafana's read-only login (compose.py)
-    DIR/grafana/provisioning/datasources/theodolite.yaml   Prometheus + PostgreSQL, or + SQLite
+    DIR/grafana/provisioning/datasources/theodolite.yaml   Prometheus + PostgreSQL, or + SQLite; + Infinity
     DIR/grafana/provisioning/dashboards/theodolite.yaml    a file provider for DIR/grafana/dashboards
+    DIR/grafana/provisioning/alerting/theodolite.yaml      Grafana-managed alert rules on the analytics API
     DIR/grafana/dashboards/*.json                          the dashboards, built by code
     DIR/prometheus/prometheus.yml, theodolite-alerts.yml   scrape job (bearer token) and alert rules
     DIR/prometheus/metrics-token                           the token Prometheus sends to /metrics
@@ -13,7 +14,10 @@ PostgreSQL and Theodolite together.
 Two routes for the Overview's SQL panels: Theodolite's PostgreSQL through Grafana's built-in
 datasource (the default, and the docker-compose example), or, with `sqlite_path`, the default
 SQLite database file through the SQLite datasource plugin (frser-sqlite-datasource), opened
-read-only. The alert rules and the dashboards' thresholds come from one AlertThresholds.
+read-only. Either way the Infinity datasource reads Theodolite's analytics API with a project
+key (Cost, Performance, Quality and "Overview (Infinity)", and Grafana-managed alert rules), which
+needs no database access at all. The alert rules and the dashboards' thresholds come from one
+AlertThresholds.
 """
 
 from __future__ import annotations
@@ -29,13 +33,22 @@ from grafana_foundation_sdk.cog.encoder import JSONEncoder
 
 from theodolite.alerts.rules import alertmanager_example, rule_file
 from theodolite.alerts.thresholds import AlertThresholds
-from theodolite.grafana import generation_service, overview, seed002, server_health
+from theodolite.grafana import (
+    analytics_dashboards,
+    generation_service,
+    infinity,
+    managed_alerts,
+    overview,
+    seed002,
+    server_health,
+)
 from theodolite.grafana.compose import (
     DATABASE,
     GRAFANA_DASHBOARDS_DIR,
     INITDB_SCRIPT,
     METRICS_TOKEN_FILE,
     READER_ROLE,
+    THEODOLITE_URL,
     compose,
     reader_init_sql,
     source_checkout,
@@ -53,6 +66,11 @@ DASHBOARDS = {
     "theodolite-llm-operations.json": seed002.llm_operations,
     "theodolite-technical-health.json": seed002.technical_health,
     "theodolite-server.json": server_health.build,
+    # On the analytics API (Infinity): the same on every route.
+    "theodolite-cost.json": analytics_dashboards.cost,
+    "theodolite-performance.json": analytics_dashboards.performance,
+    "theodolite-quality.json": analytics_dashboards.quality,
+    "theodolite-overview-infinity.json": analytics_dashboards.overview,
 }
 # The SQLite route: the Overview in SQLite's dialect instead of PostgreSQL's.
 SQLITE_DASHBOARDS = {
@@ -74,7 +92,7 @@ def dashboard_json(build: Any, thresholds: AlertThresholds | None = None) -> dic
     return document
 
 
-def datasources(sqlite_path: Path | None = None) -> dict[str, Any]:
+def datasources(sqlite_path: Path | None = None, theodolite_url: str = THEODOLITE_URL) -> dict[str, Any]:
     prometheus = {
         "name": "Theodolite Prometheus",
         "uid": PROMETHEUS_UID,
@@ -110,7 +128,7 @@ def datasources(sqlite_path: Path | None = None) -> dict[str, Any]:
             },
             "secureJsonData": {"password": "${THEODOLITE_GRAFANA_DB_PASSWORD}"},
         }
-    return {"apiVersion": 1, "datasources": [prometheus, database]}  # fmt: skip
+    return {"apiVersion": 1, "datasources": [prometheus, database, infinity.datasource(theodolite_url)]}  # fmt: skip
 
 
 def dashboard_provider() -> dict[str, Any]:
@@ -139,16 +157,25 @@ def prometheus_config(theodolite_target: str, app_target: str | None = None) -> 
 
 def export(directory: Path, theodolite_target: str = "theodolite:4318", *, sqlite_path: Path | None = None,
            metrics_token: str | None = None, thresholds: AlertThresholds | None = None,
-           app_namespace: str = APP_NAMESPACE, app_target: str | None = None) -> list[Path]:  # fmt: skip
+           app_namespace: str = APP_NAMESPACE, app_target: str | None = None,
+           theodolite_url: str = THEODOLITE_URL, api_key: str | None = None) -> list[Path]:  # fmt: skip
     """Write the bundle; returns the files written. Without `metrics_token` a new one is made
     (the docker-compose example gives it to Theodolite; elsewhere set THEODOLITE_METRICS_TOKEN).
     `app_namespace` is the namespace of an application's own metrics the dashboards read
-    (LLMMetrics(namespace=)); `app_target`, its host:port, adds a Prometheus scrape job `app`."""
+    (LLMMetrics(namespace=)); `app_target`, its host:port, adds a Prometheus scrape job `app`.
+    `theodolite_url` is where Grafana reaches Theodolite's API; `api_key`, the project key the
+    docker-compose example gives both to Theodolite and to Grafana (default: a new one). The
+    datasource file names the key only as ${THEODOLITE_GRAFANA_API_KEY}, Grafana's environment."""
+    if api_key is not None and sqlite_path is not None:
+        raise ValueError("the API key goes into the docker-compose example, which the SQLite route has none of: "
+                         f"give it to Grafana as {infinity.API_KEY_ENV}")  # fmt: skip
     thresholds = thresholds or AlertThresholds()
     token = metrics_token or secrets.token_urlsafe(24)
+    sources, alert_rules = datasources(sqlite_path, theodolite_url), managed_alerts.rule_file(thresholds)
     files: dict[str, str] = {
-        "grafana/provisioning/datasources/theodolite.yaml": yaml.safe_dump(datasources(sqlite_path), sort_keys=False),
+        "grafana/provisioning/datasources/theodolite.yaml": yaml.safe_dump(sources, sort_keys=False),
         "grafana/provisioning/dashboards/theodolite.yaml": yaml.safe_dump(dashboard_provider(), sort_keys=False),
+        "grafana/provisioning/alerting/theodolite.yaml": yaml.safe_dump(alert_rules, sort_keys=False),
         "prometheus/prometheus.yml": yaml.safe_dump(prometheus_config(theodolite_target, app_target), sort_keys=False),
         f"prometheus/{METRICS_TOKEN_FILE}": token,  # readable by Prometheus' user in its container
         "prometheus/theodolite-alerts.yml": rule_file(thresholds),
@@ -157,10 +184,11 @@ def export(directory: Path, theodolite_target: str = "theodolite:4318", *, sqlit
     if sqlite_path is None:
         reader_password = secrets.token_urlsafe(24)
         files[INITDB_SCRIPT] = reader_init_sql(reader_password)
+        key = api_key or f"sk-th-{secrets.token_urlsafe(24)}"
         files["docker-compose.yml"] = (
             "# Grafana + Prometheus + Alertmanager + PostgreSQL + Theodolite. `docker compose up`, then\n"
-            "# http://localhost:3000. Change the project key; keep the secrets of this directory private.\n"
-            + yaml.safe_dump(compose(token, reader_password, source_checkout()), sort_keys=False)
+            "# http://localhost:3000. Keep the secrets of this directory private.\n"
+            + yaml.safe_dump(compose(token, reader_password, key, source_checkout()), sort_keys=False)
         )
     for name, build in (DASHBOARDS if sqlite_path is None else SQLITE_DASHBOARDS).items():
         if name in NAMESPACED:

@@ -8,7 +8,7 @@ but its cost grows with the rows in the range.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from sqlalchemy import select
@@ -45,6 +45,11 @@ _TRACE_DIMENSIONS = {"user": t.c.user_id, "session": t.c.session_id, "release": 
 
 def list_metric_rows(database: Database, query: MetricQuery) -> list[dict[str, Any]]:
     """Rows {"time": ms, <group>: value, "value": number|None}, by time then group. Blocks."""
+    return metric_rows(query, list_metric_cells(database, query), lambda cell: {"value": _value(query, cell)})
+
+
+def list_metric_cells(database: Database, query: MetricQuery) -> dict[tuple[int, Group], Cell]:
+    """The summed cell of each (bucket, group) with data (and, with fill_zero, of every bucket)."""
     cube = rollups.covering_cube(query.scope, (*query.group_by, *query.filters))
     with database.connect() as conn:
         if cube is not None and rollups.ready(conn, query.project_id):
@@ -52,8 +57,11 @@ def list_metric_rows(database: Database, query: MetricQuery) -> list[dict[str, A
             cells = rollups.read_cells(conn, query, cube, histogram)
         else:
             cells = _raw_cells(conn, query)
-        totals = _sum_cells(query, cells)
-    return _rows(query, totals)
+        return _sum_cells(query, cells)
+
+
+def _value(query: MetricQuery, cell: Cell) -> float | int | None:
+    return metric_value(cell, query.measure, query.aggregation)
 
 
 def metric_value(cell: Cell, measure: str, aggregation: str) -> float | int | None:
@@ -83,7 +91,10 @@ def _sum_cells(query: MetricQuery, cells: Iterable[tuple[int, Group, Cell]]) -> 
     return totals
 
 
-def _rows(query: MetricQuery, totals: dict[tuple[int, Group], Cell]) -> list[dict[str, Any]]:
+def metric_rows(
+    query: MetricQuery, totals: dict[tuple[int, Group], Cell], values: Callable[[Cell], dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """One row per (bucket, group), by time then group: time, the group's dimensions, `values(cell)`."""
     if query.fill_zero:
         groups = {group for _, group in totals} or ({()} if not query.group_by else set())
         for bucket in query.buckets():
@@ -94,7 +105,7 @@ def _rows(query: MetricQuery, totals: dict[tuple[int, Group], Cell]) -> list[dic
         row: dict[str, Any] = {"time": bucket * 1000}
         for name, value in zip(query.group_by, group, strict=True):
             row[name] = "" if value is None else value
-        row["value"] = metric_value(cell, query.measure, query.aggregation)
+        row.update(values(cell))
         rows.append(row)
     return rows
 

@@ -7,12 +7,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import desc, func, select
+from sqlalchemy import desc, func, or_, select
 from sqlalchemy.engine import Connection
 
 from theodolite.errors import BadRequestError
 from theodolite.model.rollup_cells import epoch_s, level_name
-from theodolite.query.analytics import list_metric_rows
+from theodolite.query.analytics import list_metric_cells, metric_rows
 from theodolite.query.analytics_params import MetricQuery
 from theodolite.storage import rollups, tables
 from theodolite.storage.engine import Database
@@ -54,9 +54,11 @@ def _tags_match(tags: Any, wanted: tuple[str, ...] | None) -> bool:
 def list_trace_rows(
     database: Database, project_id: int, start: datetime, end: datetime, filters: dict[str, tuple[str, ...]], limit: int
 ) -> list[dict[str, Any]]:
-    _refuse_unknown(filters, {*_TRACE_FILTERS, "level", "tag"}, "traces")
+    _refuse_unknown(filters, {*_TRACE_FILTERS, "level", "tag", "model"}, "traces")
     conditions = [tt.c.project_id == project_id, tt.c.timestamp >= start, tt.c.timestamp < end]
     conditions += [_TRACE_FILTERS[name].in_(values) for name, values in filters.items() if name in _TRACE_FILTERS]
+    if "model" in filters:  # any of its models ("|a|b|", `trace_totals.models`)
+        conditions.append(or_(*(tt.c.models.contains(f"|{value}|", autoescape=True) for value in filters["model"])))
     if "level" in filters:
         conditions.append(tt.c.level_rank.in_([LEVEL_RANKS.get(value.upper(), -1) for value in filters["level"]]))
     statement = (
@@ -140,19 +142,16 @@ def list_score_rows(
 
 
 def list_cost_rows(database: Database, query: MetricQuery) -> list[dict[str, Any]]:
-    """Cost, tokens and calls per bucket and group: four aggregates of the same cells, joined."""
-    columns = {
-        "cost": ("cost", "sum"), "input_tokens": ("input_tokens", "sum"), "output_tokens": ("output_tokens", "sum"),
-        "total_tokens": ("total_tokens", "sum"), "calls": ("observation_count", "count"),
-    }  # fmt: skip
-    merged: dict[tuple, dict[str, Any]] = {}
-    for column, (measure, aggregation) in columns.items():
-        part = MetricQuery(**{**query.__dict__, "measure": measure, "aggregation": aggregation})
-        for row in list_metric_rows(database, part):
-            key = tuple(row.get(name) for name in ("time", *query.group_by))
-            target = merged.setdefault(key, {k: v for k, v in row.items() if k != "value"})
-            target[column] = row["value"]
-    return [merged[key] for key in sorted(merged, key=lambda key: tuple("" if v is None else str(v) for v in key))]
+    """Cost, tokens and calls per bucket and group, from one read of the cells."""
+
+    def values(cell: Any) -> dict[str, Any]:
+        return {
+            "cost": cell.cost if cell.priced else None, "input_tokens": cell.input_tokens,
+            "output_tokens": cell.output_tokens, "total_tokens": cell.total_tokens, "calls": cell.n,
+            "unpriced_calls": cell.unpriced,
+        }  # fmt: skip
+
+    return metric_rows(query, list_metric_cells(database, query), values)
 
 
 # Template variables: (rollup cube and dimension, or None) and the raw column to fall back on.

@@ -54,6 +54,8 @@ r = tables.rollups
 HOUR_S = 3600
 READ_CHUNK = 400
 OBSERVATION_DIMENSIONS = CUBES["obs"][1]
+# `add_observations` spells the tuple out (it runs per span): it must stay in this order.
+assert OBSERVATION_DIMENSIONS == ("type", "name", "model", "provider", "level", "source", "environment", "version")
 # (project, cube, minute, dimension values in the cube's order)
 CellKey = tuple[int, str, int, tuple[Any, ...]]
 
@@ -132,7 +134,10 @@ class RollupDeltas:
         return bool(self.cells)
 
     def _cell(self, project_id: int, cube: str, moment: Any, values: tuple[Any, ...]) -> Cell:
-        minute = int(epoch_s(moment)) // 60 * 60
+        return self._cell_at(project_id, cube, epoch_s(moment), values)
+
+    def _cell_at(self, project_id: int, cube: str, moment_s: float, values: tuple[Any, ...]) -> Cell:
+        minute = int(moment_s) // 60 * 60
         key = (project_id, cube, minute, values)
         cell = self.cells.get(key)
         if cell is None:
@@ -142,8 +147,10 @@ class RollupDeltas:
     def add_observations(self, rows: Iterable[dict[str, Any]], sign: int = 1) -> None:
         """Observation rows as the writer inserts them (they carry project_id)."""
         for row in rows:
-            values = tuple(row[name] for name in OBSERVATION_DIMENSIONS)
-            count_observation(self._cell(row["project_id"], "obs", row["start_time"], values), row, sign)
+            values = (row["type"], row["name"], row["model"], row["provider"], row["level"], row["source"],
+                      row["environment"], row["version"])  # fmt: skip
+            start_s = epoch_s(row["start_time"])
+            count_observation(self._cell_at(row["project_id"], "obs", start_s, values), row, sign, start_s)
 
     def add_trace(
         self, project_id: int, timestamp: Any, dims: dict[str, Any], tags: Any, totals: Any, sign: int = 1
