@@ -73,6 +73,27 @@ describe('template variables', () => {
     expect(counts.map((f) => f.fields[1].labels?.model).sort()).toEqual([...models].sort());
     expect(counts.reduce((a, f) => a + total(f), 0)).toBe(listed.length);
   });
+
+  it('sends no filter for a variable whose "All" is selected, as the API reads "All"', async () => {
+    const { ds, requests } = makeDataSource({ variables: { user: { all: ['user-001', 'user-002'] } } });
+    const count = (filters: TheodoliteQuery['filters']): TheodoliteQuery => ({
+      refId: filters?.length ? 'all' : 'none',
+      queryType: 'metrics',
+      measure: 'trace_count',
+      interval: 'total',
+      filters,
+    });
+    const response = await run(
+      ds,
+      makeRequest([count([{ key: 'user', values: ['$user'] }]), count([])], to - 6 * HOUR_MS, to)
+    );
+    expect(new URL(requests[0], 'http://grafana').searchParams.has('user')).toBe(false);
+    const [all, none] = ['all', 'none'].map((refId) =>
+      total((response.data as DataFrame[]).find((f) => f.refId === refId)!)
+    );
+    expect(all).toBeGreaterThan(0);
+    expect(all).toBe(none);
+  });
 });
 
 describe('observations and scores', () => {

@@ -163,7 +163,15 @@ describe('costs', () => {
     expect(perDayAndModel).toBeCloseTo(total, 6);
     for (const frame of costFrames) {
       expect(frame.fields.map((f) => f.name)).toEqual(
-        expect.arrayContaining(['time', 'cost', 'input_tokens', 'output_tokens', 'total_tokens', 'calls'])
+        expect.arrayContaining([
+          'time',
+          'cost',
+          'input_tokens',
+          'output_tokens',
+          'total_tokens',
+          'calls',
+          'unpriced_calls',
+        ])
       );
     }
     // One series per model, the model as its label; day buckets start at 00:00 UTC.

@@ -5,7 +5,15 @@
 import { ScopedVars, TypedVariableModel } from '@grafana/data';
 import { TemplateSrv } from '@grafana/runtime';
 
-export type DashboardVariables = Record<string, string | string[]>;
+/** A variable's current value: one, several, or "All" selected (no custom all value) over these options. */
+export type DashboardVariables = Record<string, string | string[] | { all: string[] }>;
+
+const ALL_VALUE = '$__all';
+
+/** What replace() formats: "All" without a custom all value becomes every option, as Grafana does. */
+const isAll = (variable: DashboardVariables[string]): variable is { all: string[] } =>
+  typeof variable === 'object' && !Array.isArray(variable);
+const valueOf = (variable: DashboardVariables[string]) => (isAll(variable) ? variable.all : variable);
 
 const VARIABLE = /\$(\w+)|\$\{(\w+)(?::(\w+))?\}|\[\[(\w+)\]\]/g;
 
@@ -31,7 +39,14 @@ function formatValue(value: string | string[], format: string | Function | undef
 export function dashboardTemplateSrv(variables: DashboardVariables): TemplateSrv {
   return {
     getVariables: () =>
-      Object.keys(variables).map((name) => ({ name, type: 'custom' }) as unknown as TypedVariableModel),
+      Object.entries(variables).map(
+        ([name, variable]) =>
+          ({
+            name,
+            type: 'custom',
+            current: { value: isAll(variable) ? [ALL_VALUE] : variable },
+          }) as unknown as TypedVariableModel
+      ),
     replace(target?: string, scopedVars?: ScopedVars, format?: string | Function): string {
       if (!target) {
         return target ?? '';
@@ -39,7 +54,8 @@ export function dashboardTemplateSrv(variables: DashboardVariables): TemplateSrv
       return target.replace(VARIABLE, (match, plain, braced, bracedFormat, bracketed) => {
         const name = plain ?? braced ?? bracketed;
         const scoped = scopedVars?.[name];
-        const value = scoped !== undefined ? String(scoped.value) : variables[name];
+        const value =
+          scoped !== undefined ? String(scoped.value) : name in variables ? valueOf(variables[name]) : undefined;
         if (value === undefined) {
           return match;
         }
