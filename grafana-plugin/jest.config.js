@@ -28,6 +28,7 @@ module.exports = {
       ...base,
       displayName: 'components',
       transform,
+      setupFilesAfterEnv: [...base.setupFilesAfterEnv, '<rootDir>/jest/canvasMeasureText.js'],
       testMatch: ['<rootDir>/src/components/**/*.test.{ts,tsx}'],
     },
   ],
