@@ -208,3 +208,10 @@ def test_the_rebuild_command_refuses_a_database_a_server_writes(tmp_path: Any) -
         assert snapshot(database) == kept
     finally:
         database.dispose()
+
+
+def test_re_sent_traffic_changes_no_rollup(demo: tuple[Database, int]) -> None:
+    database, project_id = demo
+    kept = snapshot(database)
+    write_demo(database, project_id, now=NOW, days=DAYS, traces_per_day=120, seed=7, settings=Settings())
+    assert kept == snapshot(database)

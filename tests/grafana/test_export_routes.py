@@ -19,7 +19,6 @@ from pathlib import Path
 
 import pytest
 import yaml
-from click.testing import CliRunner
 from jsonschema import Draft7Validator
 from sqlalchemy import create_engine
 from sqlalchemy.engine import make_url
@@ -27,19 +26,13 @@ from sqlalchemy.exc import DBAPIError
 
 from tests.conftest import new_postgres_database
 from tests.grafana.test_bundle import SCHEMA
+from tests.support.bundles import export
 from tests.support.grafana_macros import expand, expand_sqlite_plugin
 from tests.support.postgres import postgres_bin_dir
 from theodolite.cli.demo_command import run_demo
-from theodolite.cli.main import cli
 from theodolite.server.settings import Settings
 
 WEEK = timedelta(days=7)
-
-
-def export(directory: Path, *args: str) -> Path:
-    result = CliRunner().invoke(cli, ["grafana", "export", str(directory), *args])
-    assert result.exit_code == 0, result.output
-    return directory
 
 
 @pytest.fixture(scope="module")

@@ -16,6 +16,7 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
+from tests.support.bundles import export
 from tests.support.infinity import ALL, Variable, expand_time, frame, interpolate, request_url
 from theodolite.alerts.thresholds import AlertThresholds
 from theodolite.cli.main import cli
@@ -26,12 +27,6 @@ ANALYTICS_DASHBOARDS = ("theodolite-cost.json", "theodolite-performance.json", "
 RANGE = "from=${__timeFrom}&to=${__timeTo}"
 COLUMN_TYPES = {"string", "number", "timestamp_epoch", "boolean"}
 VARIABLE_REFERENCE = re.compile(r"\$(\w+)|\$\{(\w+)(?::[^}]+)?\}")
-
-
-def export(directory: Path, *args: str) -> Path:
-    result = CliRunner().invoke(cli, ["grafana", "export", str(directory), *args])
-    assert result.exit_code == 0, result.output
-    return directory
 
 
 @pytest.fixture(scope="module")

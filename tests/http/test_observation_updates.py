@@ -80,6 +80,17 @@ def test_an_update_in_a_later_request_completes_the_stored_observation(server: T
     assert (row["observation_count"], row["input_tokens"], row["output_tokens"]) == (2, 12, 5)
     assert Decimal(str(row["total_cost"])) == COST and row["latency_s"] == 2.0
     assert generations_counted(server) == counted + 1  # once, when it ended
+    # The analytics rollups took the stored version's cell away before adding the merged one.
+    window = {"from": "2026-11-30T09:00:00Z", "to": "2026-11-30T11:00:00Z", "interval": "total", "name": "chat"}
+    with server.client() as client:
+
+        def metric(measure: str, **more: str) -> float:
+            rows = client.get("/api/v1/analytics/metrics", params={"measure": measure, **window, **more}).json()
+            return rows[0]["value"]
+
+        assert metric("observation_count") == 1 and metric("total_tokens") == 17
+        assert Decimal(str(metric("cost"))) == COST
+        assert abs(metric("latency", aggregation="max") - 2000) <= 20  # the histograms' 1 %
 
 
 def test_a_langsmith_patch_in_a_later_request_completes_the_run(server: TheodoliteServer) -> None:
