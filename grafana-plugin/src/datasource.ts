@@ -11,14 +11,15 @@ import {
   ScopedVars,
   TimeRange,
 } from '@grafana/data';
-import { getBackendSrv, getTemplateSrv, isFetchError } from '@grafana/runtime';
+import { getBackendSrv, getTemplateSrv } from '@grafana/runtime';
 import { lastValueFrom, of } from 'rxjs';
 
+import { describeError, notTheApi, statusOf } from './apiErrors';
 import { annotationEvents, groupedTimeSeriesFrames, tableFrame } from './frames';
+import { buildRequest } from './queryParams';
+import { templateExpander } from './templateExpansion';
 import { TheodoliteVariableSupport } from './variables';
-import { Expand, buildRequest } from './queryParams';
 import {
-  ApiError,
   ApiRow,
   DEFAULT_QUERY,
   QUERY_TYPES,
@@ -35,12 +36,6 @@ import {
  * on the server: the API key never reaches the browser.
  */
 const API_PREFIX = '/api/v1/analytics';
-
-/** Grafana's value of a variable whose "All" is selected. */
-const ALL_VALUE = '$__all';
-
-/** Joins a multi-value variable's values so they can be split apart again after replace(). */
-const VALUE_SEPARATOR = '\u001f';
 
 export class DataSource extends DataSourceApi<TheodoliteQuery, TheodoliteOptions> {
   readonly apiUrl: string;
@@ -88,7 +83,7 @@ export class DataSource extends DataSourceApi<TheodoliteQuery, TheodoliteOptions
     range: { from: number; to: number },
     scopedVars: ScopedVars
   ): Promise<DataFrame[]> {
-    const { path, params } = buildRequest(target, range, this.expander(scopedVars));
+    const { path, params } = buildRequest(target, range, templateExpander(getTemplateSrv(), scopedVars));
     const rows = await this.get<ApiRow[]>(path, params);
     switch (target.queryType) {
       case 'metrics': {
@@ -167,76 +162,4 @@ export class DataSource extends DataSourceApi<TheodoliteQuery, TheodoliteOptions
     );
     return response.data;
   }
-
-  /** Grafana's template service, a multi-value variable expanding into several values. */
-  private expander(scopedVars: ScopedVars): Expand {
-    const templateSrv = getTemplateSrv();
-    return (text) => {
-      if (selectsAll(text, templateSrv.getVariables())) {
-        return [];
-      }
-      return templateSrv
-        .replace(text, scopedVars, (value: unknown) =>
-          Array.isArray(value) ? value.join(VALUE_SEPARATOR) : String(value ?? '')
-        )
-        .split(VALUE_SEPARATOR)
-        .map((v) => v.trim())
-        .filter((v) => v !== '');
-    };
-  }
-}
-
-/**
- * Whether a filter value is just a variable whose "All" is selected. Without a custom all value
- * Grafana would expand it into every value the variable lists: only the values of its last
- * 30 days, and never "no value" (traces without a user). Sending nothing is the API's "no filter".
- */
-export function selectsAll(text: string, variables: Array<{ name: string }>): boolean {
-  const reference = /^\s*(?:\$(\w+)|\$\{(\w+)(?::\w+)?\}|\[\[(\w+)\]\])\s*$/.exec(text);
-  if (!reference) {
-    return false;
-  }
-  const name = reference[1] ?? reference[2] ?? reference[3];
-  const variable = variables.find((v) => v.name === name) as { current?: { value?: unknown } } | undefined;
-  const current = variable?.current?.value;
-  return current === ALL_VALUE || (Array.isArray(current) && current.includes(ALL_VALUE));
-}
-
-function statusOf(err: unknown): number | undefined {
-  return isFetchError(err) ? err.status : undefined;
-}
-
-/** Said when something answered at the URL, but not Theodolite's analytics API. */
-const notTheApi = (status: number) =>
-  `The URL answered ${status}, not as Theodolite's analytics API: is it the Theodolite server (e.g. http://theodolite:4318)?`;
-
-/** A sentence for a panel or "Save & test": the API's own message where it gave one. */
-export function describeError(err: unknown): string {
-  if (!isFetchError(err)) {
-    return err instanceof Error ? err.message : String(err);
-  }
-  // The API answers errors as {"error": {"message": ...}}; anything else (an HTML page) is not the API.
-  const data = (typeof err.data === 'object' && err.data !== null ? err.data : {}) as ApiError;
-  const apiMessage = data.error?.message;
-  switch (err.status) {
-    case 0:
-    case 502:
-    case 504:
-      // Grafana's proxy answers 502 (504 on a timeout) when nothing answers at the data source URL.
-      return `Cannot reach Theodolite at the data source URL (${err.status}${err.statusText ? ` ${err.statusText}` : ''}).`;
-    case 401:
-    case 403:
-      return `Theodolite refused the API key (${err.status})${apiMessage ? `: ${apiMessage}` : ''}. Check the key in the data source settings.`;
-  }
-  if (!apiMessage || (err.status === 404 && apiMessage === 'Not Found')) {
-    // No such route: the URL points at another server, or at a path below Theodolite's root.
-    return notTheApi(err.status);
-  }
-  if (err.status === 404) {
-    return `Theodolite answered 404: ${apiMessage}. Check the project setting (the key's own project needs none).`;
-  }
-  if (err.status === 503) {
-    return `Theodolite stopped the read (503): ${apiMessage}. Try a shorter range.`;
-  }
-  return `Theodolite answered ${err.status}: ${apiMessage}`;
 }

@@ -59,8 +59,9 @@ export function groupedTimeSeriesFrames(rows: ApiRow[], groupColumns: string[], 
           type: FieldType.number,
           values: groupRows.map((r) => toNumber(r[column])),
           labels: hasLabels ? labels : undefined,
-          // One value column: the legend says the group ("gpt-4o / support-bot"), not "value {model=...}".
-          config: hasLabels && valueColumns.length === 1 ? { displayNameFromDS: name } : {},
+          // The legend says the group ("gpt-4o / support-bot"), not "value {model=...}"; with several
+          // value columns (costs) the column too ("gpt-4o cost").
+          config: hasLabels ? { displayNameFromDS: valueColumns.length === 1 ? name : `${name} ${column}` } : {},
         })),
       ],
     });

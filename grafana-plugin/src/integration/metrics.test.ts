@@ -164,6 +164,8 @@ describe('costs', () => {
     expect(total).toBeGreaterThan(0);
     expect(perDayAndModel).toBeCloseTo(total, 6);
     for (const frame of costFrames) {
+      const cost = frame.fields.find((f) => f.name === 'cost')!;
+      expect(cost.config.displayNameFromDS).toBe(`${cost.labels?.model || '(none)'} cost`);
       expect(frame.fields.map((f) => f.name)).toEqual(
         expect.arrayContaining([
           'time',
