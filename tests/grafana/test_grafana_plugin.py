@@ -4,11 +4,13 @@ data), run by the Python suite so that one command, and CI, runs everything."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -64,3 +66,16 @@ def _npm_run(script: str, timeout_s: int) -> subprocess.CompletedProcess[str]:
 def test_plugin_check_passes(built_plugin: Path, script: str, timeout_s: int) -> None:
     result = _npm_run(script, timeout_s)
     assert result.returncode == 0, f"npm run {script} failed in grafana-plugin/:\n{result.stdout[-8000:]}"
+
+
+def test_the_zip_is_one_folder_named_as_the_plugin_id(built_plugin: Path) -> None:
+    # Grafana finds a plugin as a folder of its plugins directory holding plugin.json and module.js.
+    version = json.loads((built_plugin / "package.json").read_text())["version"]
+    with zipfile.ZipFile(built_plugin / f"theodolite-datasource-{version}.zip") as bundle:
+        names = bundle.namelist()
+        assert {name.split("/")[0] for name in names} == {"theodolite-datasource"}
+        assert {"theodolite-datasource/module.js", "theodolite-datasource/plugin.json"} <= set(names)
+        plugin_json = json.loads(bundle.read("theodolite-datasource/plugin.json"))
+    assert plugin_json["id"] == "theodolite-datasource"
+    assert plugin_json["info"]["version"] == version  # the build filled in %VERSION%
+    assert (plugin_json["backend"], plugin_json["alerting"]) == (False, False)
