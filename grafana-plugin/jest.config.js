@@ -14,6 +14,8 @@ module.exports = {
   // One real Theodolite server for the whole run: demo data, API keys, `theodolite serve`.
   globalSetup: '<rootDir>/src/test/globalSetup.ts',
   globalTeardown: '<rootDir>/src/test/globalTeardown.ts',
+  // Each test makes real HTTP requests; on a busy shared machine 5 s (jest's default) is too tight.
+  testTimeout: 30_000,
   projects: [
     {
       // The DataSource against that server, its requests sent with Node's fetch.
