@@ -151,7 +151,9 @@ def list_cost_rows(database: Database, query: MetricQuery) -> list[dict[str, Any
             "unpriced_calls": cell.unpriced,
         }  # fmt: skip
 
-    return metric_rows(query, list_metric_cells(database, query), values)
+    cells = list_metric_cells(database, query)
+    billable = {key: cell for key, cell in cells.items() if cell.priced or cell.unpriced}  # not spans, tools
+    return metric_rows(query, billable, values)
 
 
 # Template variables: (rollup cube and dimension, or None) and the raw column to fall back on.

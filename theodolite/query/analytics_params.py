@@ -114,7 +114,10 @@ def make_metric_query(
         raise BadRequestError(f"group_by names a dimension twice: {', '.join(groups)}")
     allowed = SCOPE_DIMENSIONS[the_scope]
     if the_scope == "traces" and "model" in groups:
-        raise BadRequestError("traces cannot be grouped by model (a trace calls several): use scope=observations")
+        raise BadRequestError(
+            "traces cannot be grouped by model (a trace calls several): group observation_count, or another "
+            "measure with scope=observations"
+        )
     for name in [*groups, *filters]:
         if name not in DIMENSIONS:
             raise BadRequestError(f"unknown dimension {name!r}; choose from {', '.join(DIMENSIONS)}")
