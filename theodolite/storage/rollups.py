@@ -27,7 +27,7 @@ from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import delete, insert, select, tuple_
+from sqlalchemy import delete, func, insert, select, tuple_
 from sqlalchemy.engine import Connection
 
 from theodolite.model import histograms
@@ -36,6 +36,7 @@ from theodolite.model.rollup_cells import (
     GRAINS_S,
     HISTOGRAMS,
     MEASURE_FIELDS,
+    PROJECTIONS,
     ROLLUP_DIMENSIONS,
     Cell,
     count_observation,
@@ -61,12 +62,11 @@ CellKey = tuple[int, str, int, tuple[Any, ...]]
 
 
 def covering_cube(scope: str, dimensions: Iterable[str]) -> str | None:
-    """The cube whose rows have every one of these dimensions, for this scope; None: read raw rows."""
+    """The smallest cube whose rows have every one of these dimensions, for this scope; None: read
+    raw rows."""
     wanted = set(dimensions)
-    for cube, (cube_scope, names) in CUBES.items():
-        if cube_scope == scope and wanted <= set(names):
-            return cube
-    return None
+    found = [cube for cube, (cube_scope, names) in CUBES.items() if cube_scope == scope and wanted <= set(names)]
+    return min(found, key=lambda cube: len(CUBES[cube][1])) if found else None
 
 
 def ready(conn: Connection, _project_id: int | None = None) -> bool:
@@ -77,45 +77,65 @@ def ready(conn: Connection, _project_id: int | None = None) -> bool:
 # -- reading ---------------------------------------------------------------------------------
 
 
-def spans(start_s: int, end_s: int, hours: bool) -> list[tuple[int, int, int]]:
-    """(grain, start, end) pieces of [start, end): whole hours from hour rows when `hours`, the
-    edges from minute rows."""
-    if not hours:
-        return [(60, start_s, end_s)]
-    first, last = math.ceil(start_s / HOUR_S) * HOUR_S, end_s // HOUR_S * HOUR_S
+def spans(start_s: int, end_s: int, step_s: int | None) -> list[tuple[int, int, int]]:
+    """(grain, start, end) pieces of [start, end), read from the coarsest rows that fit: a grain
+    serves a piece when it divides the bucket step (`None`: one total), its whole grains in the
+    middle, the edges from finer grains."""
+    usable = [grain for grain in sorted(GRAINS_S, reverse=True) if step_s is None or step_s % grain == 0]
+    return _pieces(start_s, end_s, usable)
+
+
+def _pieces(start_s: int, end_s: int, grains: list[int]) -> list[tuple[int, int, int]]:
+    if start_s >= end_s:
+        return []
+    grain, finer = grains[0], grains[1:]
+    first, last = math.ceil(start_s / grain) * grain, end_s // grain * grain
+    if not finer:
+        return [(grain, start_s, end_s)]
     if first >= last:
-        return [(60, start_s, end_s)]
-    pieces = [(HOUR_S, first, last)]
-    if start_s < first:
-        pieces.insert(0, (60, start_s, first))
-    if last < end_s:
-        pieces.append((60, last, end_s))
-    return pieces
+        return _pieces(start_s, end_s, finer)
+    return [*_pieces(start_s, first, finer), (grain, first, last), *_pieces(last, end_s, finer)]
 
 
 def read_cells(conn: Connection, query: Any, cube: str, histogram: str | None) -> Iterator[tuple[int, tuple, Cell]]:
     """(bucket, group, cell) of the rows `query` (a `query.analytics_params.MetricQuery`) reads in
-    `cube`; only `histogram` is decoded."""
-    interval = query.interval_s
-    hours = interval is None or interval % HOUR_S == 0
+    `cube`. Without a histogram the database sums the rows per bucket and group; with one, each row
+    comes back and its histogram is decoded (only that one)."""
     group_columns = [r.c[f"d_{name}"] for name in query.group_by]
-    columns = [r.c.bucket, *group_columns, *(r.c[name] for name in MEASURE_FIELDS)]
-    if histogram is not None:
-        columns.append(r.c[histogram])
-    for grain, start, end in spans(query.start_s, query.end_s, hours):
-        statement = select(*columns).where(
+    interval = query.interval_s
+    for grain, start, end in spans(query.start_s, query.end_s, interval):
+        where = (
             r.c.project_id == query.project_id, r.c.cube == cube, r.c.grain_s == grain,
             r.c.bucket >= start, r.c.bucket < end,
             *(r.c[f"d_{name}"].in_(values) for name, values in query.filters.items()),
         )  # fmt: skip
-        for row in conn.execute(statement):
-            cell = Cell()
-            for name in MEASURE_FIELDS:
-                setattr(cell, name, getattr(row, name))
-            if histogram is not None:
-                setattr(cell, histogram, histograms.decode(getattr(row, histogram)))
-            group = tuple(row[1 : 1 + len(group_columns)])
-            yield query.bucket_of(row.bucket), group, cell
+        if histogram is None:
+            buckets = [] if interval is None else [r.c.bucket - r.c.bucket % interval]
+            sums = [func.sum(r.c[name]) for name in MEASURE_FIELDS]
+            statement = select(*buckets, *group_columns, *sums).where(*where).group_by(*buckets, *group_columns)
+            first = len(buckets) + len(group_columns)
+            for row in conn.execute(statement):
+                if row[first] is not None:  # no GROUP BY: one row, of NULLs when nothing matched
+                    bucket = query.start_s if interval is None else int(row[0])
+                    yield bucket, tuple(row[len(buckets) : first]), _summed_cell(row, first)
+            continue
+        columns = [r.c.bucket, *group_columns, *(r.c[name] for name in MEASURE_FIELDS), r.c[histogram]]
+        for row in conn.execute(select(*columns).where(*where)):
+            cell = _summed_cell(row, 1 + len(group_columns))
+            setattr(cell, histogram, histograms.decode(row[-1]))
+            yield query.bucket_of(row.bucket), tuple(row[1 : 1 + len(group_columns)]), cell
+
+
+_FLOAT_FIELDS = frozenset({"cost", "latency_sum", "ttft_sum", "value_sum"})
+
+
+def _summed_cell(row: Any, first: int) -> Cell:
+    """A cell from a row's measure columns (PostgreSQL sums bigints as numeric: back to int)."""
+    cell = Cell()
+    for offset, name in enumerate(MEASURE_FIELDS):
+        value = row[first + offset] or 0
+        setattr(cell, name, float(value) if name in _FLOAT_FIELDS else int(value))
+    return cell
 
 
 # -- the writer's deltas ---------------------------------------------------------------------
@@ -191,7 +211,7 @@ def flush_rollups(conn: Connection, deltas: RollupDeltas, dialect_name: str) -> 
     if not deltas:
         return
     rows: dict[tuple[int, str, int, int, str], tuple[tuple[Any, ...], Cell]] = {}
-    for (project_id, cube, minute, values), cell in deltas.cells.items():
+    for (project_id, cube, minute, values), cell in _with_projections(deltas.cells):
         key_text = dims_key(cube, dict(zip(CUBES[cube][1], values, strict=True)))
         for grain in GRAINS_S:
             key = (project_id, cube, grain, minute - minute % grain, key_text)
@@ -220,6 +240,26 @@ def flush_rollups(conn: Connection, deltas: RollupDeltas, dialect_name: str) -> 
 
 
 _KEY = (r.c.project_id, r.c.cube, r.c.grain_s, r.c.bucket, r.c.dims_key)
+# Per base cube, its projections and where each projection's dimensions sit in the base's key.
+_PROJECTED = {
+    base: [(name, [CUBES[base][1].index(d) for d in names]) for name, (b, names) in PROJECTIONS.items() if b == base]
+    for base in {base for base, _ in PROJECTIONS.values()}
+}
+
+
+def _with_projections(cells: dict[CellKey, Cell]) -> Iterator[tuple[CellKey, Cell]]:
+    """The deltas' cells and their projections' cells (summed from them: no work per span)."""
+    projected: dict[CellKey, Cell] = {}
+    for key, cell in cells.items():
+        yield key, cell
+        project_id, cube, minute, values = key
+        for name, positions in _PROJECTED.get(cube, ()):
+            target = (project_id, name, minute, tuple(values[i] for i in positions))
+            found = projected.get(target)
+            if found is None:
+                found = projected[target] = Cell()
+            found.add(cell)
+    yield from projected.items()
 
 
 def _stored(conn: Connection, keys: list[tuple[int, str, int, int, str]]) -> dict[tuple, Cell]:
