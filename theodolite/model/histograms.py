@@ -13,6 +13,9 @@ Negative values (score values can be negative) use bins offset by `NEGATIVE`, ze
 
 from __future__ import annotations
 
+from bisect import bisect_right
+from itertools import accumulate
+
 import orjson
 from ddsketch.mapping import LogarithmicMapping
 
@@ -73,23 +76,21 @@ def count_value(histogram: Histogram, value: float, sign: int = 1) -> None:
 
 def quantile(histogram: Histogram, q: float) -> float | None:
     """The value at rank q (0 = min, 1 = max) in the nearest-rank sense; None when empty. Bins
-    with a negative count (a subtraction not yet matched by its addition) are ignored."""
-    items = [(k, c) for k, c in histogram.items() if c > 0]
-    # Latencies, costs and tokens have positive bins only: their keys sort as they are.
-    if items and min(items)[0] > ZERO:
-        bins = sorted(items)
-    else:
-        bins = sorted(items, key=lambda item: _order(item[0]))
-    total = sum(count for _, count in bins)
-    if total == 0:
+    with a negative count (a subtraction not yet matched by its addition) are ignored. A dashboard
+    asks this of thousands of histograms: running counts and a bisection, both in C."""
+    if not histogram:
         return None
-    rank = q * (total - 1)
-    seen = 0
-    for key, count in bins:
-        seen += count
-        if seen > rank:
-            return value_of(key)
-    return value_of(bins[-1][0])
+    # Latencies, costs and tokens have positive bins only: their keys sort as they are.
+    keys = sorted(histogram) if min(histogram) > ZERO else sorted(histogram, key=_order)
+    counts = [histogram[key] for key in keys]
+    if min(counts) <= 0:
+        kept = [(key, count) for key, count in zip(keys, counts, strict=True) if count > 0]
+        if not kept:
+            return None
+        keys, counts = [key for key, _ in kept], [count for _, count in kept]
+    running = list(accumulate(counts))
+    index = bisect_right(running, q * (running[-1] - 1))  # the first bin whose running count passes the rank
+    return value_of(keys[min(index, len(keys) - 1)])
 
 
 def encode(histogram: Histogram) -> str | None:

@@ -9,6 +9,7 @@ but its cost grows with the rows in the range.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import select
@@ -52,12 +53,32 @@ def list_metric_cells(database: Database, query: MetricQuery) -> dict[tuple[int,
     """The summed cell of each (bucket, group) with data (and, with fill_zero, of every bucket)."""
     cube = rollups.covering_cube(query.scope, (*query.group_by, *query.filters))
     with database.connect() as conn:
+        histogram = MEASURE_HISTOGRAM.get(query.measure) if query.aggregation in QUANTILES else None
         if cube is not None and rollups.ready(conn, query.project_id):
-            histogram = MEASURE_HISTOGRAM[query.measure] if query.aggregation in QUANTILES else None
             cells = rollups.read_cells(conn, query, cube, histogram)
         else:
             cells = _raw_cells(conn, query)
+        if histogram is not None:
+            return _merge_histograms(cells, histogram)
         return _sum_cells(query, cells)
+
+
+def _merge_histograms(cells: Iterable[tuple[int, Group, Cell]], histogram: str) -> dict[tuple[int, Group], Cell]:
+    """Per (bucket, group), one cell holding the merged histogram (a percentile reads nothing else)."""
+    merged: dict[tuple[int, Group], dict[int, int]] = {}
+    for bucket, group, cell in cells:
+        key = (bucket, group)
+        found = merged.get(key)
+        if found is None:  # the first one as it is: a decoded histogram is the cell's own
+            merged[key] = dict(getattr(cell, histogram))
+        else:
+            histograms.add(found, getattr(cell, histogram))
+    totals = {}
+    for key, bins in merged.items():
+        cell = Cell.__new__(Cell)
+        setattr(cell, histogram, bins)
+        totals[key] = cell
+    return totals
 
 
 def _value(query: MetricQuery, cell: Cell) -> float | int | None:
@@ -101,17 +122,14 @@ def metric_rows(
             for group in groups:
                 totals.setdefault((bucket, group), Cell())
     rows = []
-    for (bucket, group), cell in sorted(totals.items(), key=lambda item: (item[0][0], _sortable(item[0][1]))):
+    for (bucket, group), cell in totals.items():
         row: dict[str, Any] = {"time": bucket * 1000}
         for name, value in zip(query.group_by, group, strict=True):
             row[name] = "" if value is None else value
         row.update(values(cell))
         rows.append(row)
+    rows.sort(key=itemgetter("time", *query.group_by) if query.group_by else itemgetter("time"))
     return rows
-
-
-def _sortable(group: Group) -> tuple[str, ...]:
-    return tuple("" if value is None else str(value) for value in group)
 
 
 # -- the raw path ----------------------------------------------------------------------------

@@ -100,7 +100,7 @@ def _pieces(start_s: int, end_s: int, grains: list[int]) -> list[tuple[int, int,
 def read_cells(conn: Connection, query: Any, cube: str, histogram: str | None) -> Iterator[tuple[int, tuple, Cell]]:
     """(bucket, group, cell) of the rows `query` (a `query.analytics_params.MetricQuery`) reads in
     `cube`. Without a histogram the database sums the rows per bucket and group; with one, each row
-    comes back and its histogram is decoded (only that one)."""
+    comes back as a cell holding that histogram alone (the only thing a percentile reads)."""
     group_columns = [r.c[f"d_{name}"] for name in query.group_by]
     interval = query.interval_s
     for grain, start, end in spans(query.start_s, query.end_s, interval):
@@ -119,11 +119,12 @@ def read_cells(conn: Connection, query: Any, cube: str, histogram: str | None) -
                     bucket = query.start_s if interval is None else int(row[0])
                     yield bucket, tuple(row[len(buckets) : first]), _summed_cell(row, first)
             continue
-        columns = [r.c.bucket, *group_columns, *(r.c[name] for name in MEASURE_FIELDS), r.c[histogram]]
+        # Percentiles, min and max need the histogram alone.
+        columns = [r.c.bucket, *group_columns, r.c[histogram]]
         for row in conn.execute(select(*columns).where(*where)):
-            cell = _summed_cell(row, 1 + len(group_columns))
+            cell = Cell.__new__(Cell)
             setattr(cell, histogram, histograms.decode(row[-1]))
-            yield query.bucket_of(row.bucket), tuple(row[1 : 1 + len(group_columns)]), cell
+            yield query.bucket_of(row[0]), tuple(row[1:-1]), cell
 
 
 _FLOAT_FIELDS = frozenset({"cost", "latency_sum", "ttft_sum", "value_sum"})
