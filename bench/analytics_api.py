@@ -58,6 +58,8 @@ QUERIES = [
      f"SELECT t.user_id, sum({COST}) {JOINED} GROUP BY 1"),
     ("request count", "metrics", {"measure": "trace_count", **HOURLY},
      f"SELECT {{bt}}, count(*) {TRACES} GROUP BY 1"),
+    ("p95 latency by model", "metrics",
+     {"measure": "latency", "aggregation": "p95", "group_by": "model", **HOURLY}, None),
     ("p95 latency by name", "metrics",
      {"measure": "latency", "aggregation": "p95", "group_by": "name", **HOURLY}, None),
     ("error rate", "metrics", {"measure": "error_rate", **HOURLY},

@@ -74,15 +74,21 @@ def count_value(histogram: Histogram, value: float, sign: int = 1) -> None:
         histogram.pop(key, None)
 
 
-def quantile(histogram: Histogram, q: float) -> float | None:
-    """The value at rank q (0 = min, 1 = max) in the nearest-rank sense; None when empty. Bins
+def quantile(histogram: Histogram | list[int], q: float) -> float | None:
+    """The value at rank q (0 = min, 1 = max) in the nearest-rank sense; None when empty. Takes a
+    histogram or its stored form as decoded (`decode_pairs`: bins ascending, counts between). Bins
     with a negative count (a subtraction not yet matched by its addition) are ignored. A dashboard
     asks this of thousands of histograms: running counts and a bisection, both in C."""
     if not histogram:
         return None
-    # Latencies, costs and tokens have positive bins only: their keys sort as they are.
-    keys = sorted(histogram) if min(histogram) > ZERO else sorted(histogram, key=_order)
-    counts = [histogram[key] for key in keys]
+    if isinstance(histogram, list):
+        keys, counts = histogram[::2], histogram[1::2]
+        if keys[0] <= ZERO:  # negatives or zero: value order is not key order
+            return quantile(dict(zip(keys, counts, strict=True)), q)
+    else:
+        # Latencies, costs and tokens have positive bins only: their keys sort as they are.
+        keys = sorted(histogram) if min(histogram) > ZERO else sorted(histogram, key=_order)
+        counts = [histogram[key] for key in keys]
     if min(counts) <= 0:
         kept = [(key, count) for key, count in zip(keys, counts, strict=True) if count > 0]
         if not kept:
@@ -101,8 +107,11 @@ def encode(histogram: Histogram) -> str | None:
     return orjson.dumps([value for item in sorted(histogram.items()) for value in item]).decode()
 
 
+def decode_pairs(text: str | None) -> list[int]:
+    """The stored form as a list [bin, count, ...], bins ascending (what `quantile` reads fastest)."""
+    return orjson.loads(text) if text else []
+
+
 def decode(text: str | None) -> Histogram:
-    if not text:
-        return {}
-    values = orjson.loads(text)
+    values = decode_pairs(text)
     return dict(zip(values[::2], values[1::2], strict=True))
