@@ -63,6 +63,7 @@ def list_metric_cells(database: Database, query: MetricQuery) -> dict[tuple[int,
             cells = rollups.read_cells(conn, query, cube, histogram)
             if histogram is not None:
                 return _merge_histograms(cells, histogram)
+            return _sum_cells(query, cells, fresh=True)
         else:
             cells = _raw_cells(conn, query)
             if histogram is not None:
@@ -112,12 +113,19 @@ def metric_value(cell: Cell, measure: str, aggregation: str) -> float | int | No
     return total if aggregation == "sum" else total / count
 
 
-def _sum_cells(query: MetricQuery, cells: Iterable[tuple[int, Group, Cell]]) -> dict[tuple[int, Group], Cell]:
+def _sum_cells(
+    query: MetricQuery, cells: Iterable[tuple[int, Group, Cell]], fresh: bool = False
+) -> dict[tuple[int, Group], Cell]:
+    """`fresh`: each cell is its own object (the rollups' rows), kept as the first total of its key;
+    a raw row's cell may count in several groups (its tags), so it is copied."""
     totals: dict[tuple[int, Group], Cell] = {}
     for bucket, group, cell in cells:
         key = (bucket, group)
         found = totals.get(key)
-        if found is None:  # a new cell: one row's cell may count in several groups (its tags)
+        if found is None:
+            if fresh:
+                totals[key] = cell
+                continue
             found = totals[key] = Cell()
         found.add(cell)
     return totals
