@@ -53,6 +53,17 @@ ROLLUP_DIMENSIONS = tuple(dict.fromkeys(name for _, names in CUBES.values() for 
 # Minute, quarter-hour and hour rows: a 7-day range reads 168 hour rows per group, a day at 15
 # minutes 96 quarter-hour rows, and a range's edges the finer rows.
 GRAINS_S = (60, 900, 3600)
+# Users and tags: a busy minute has as many users as traces, so a row per user and minute would cost
+# the writer a read and a write per trace. They are kept per hour only, with sums and no histograms
+# (their ranges widen to whole hours; a percentile per user or tag reads raw rows).
+CUBE_GRAINS_S = {"user": (3600,), "tag": (3600,)}
+WITHOUT_HISTOGRAMS = frozenset({"user", "tag"})
+
+
+def grains_of(cube: str) -> tuple[int, ...]:
+    return CUBE_GRAINS_S.get(cube, GRAINS_S)
+
+
 MEASURE_FIELDS = (
     "n", "errors", "input_tokens", "output_tokens", "total_tokens", "cost", "priced", "unpriced",
     "latency_sum", "latency_n", "ttft_sum", "ttft_n", "value_sum", "value_n",
@@ -162,7 +173,7 @@ def trace_cell(totals: Any) -> Cell:
     return cell
 
 
-def count_trace(cell: Cell, totals: Any, sign: int = 1) -> None:
+def count_trace(cell: Cell, totals: Any, sign: int = 1, with_histograms: bool = True) -> None:
     """Add (or take away) one trace from its totals: a `trace_totals.Sums` or a `trace_totals`
     row (cost in `total_cost`, latency in `latency_s`)."""
     cell.n += sign
@@ -171,13 +182,15 @@ def count_trace(cell: Cell, totals: Any, sign: int = 1) -> None:
     cell.input_tokens += sign * totals.input_tokens
     cell.output_tokens += sign * totals.output_tokens
     cell.total_tokens += sign * totals.total_tokens
-    histograms.count_value(cell.h_tokens, totals.total_tokens, sign)
+    if with_histograms:
+        histograms.count_value(cell.h_tokens, totals.total_tokens, sign)
     cost = totals.cost if hasattr(totals, "cost") else totals.total_cost
     if totals.priced_count and cost is not None:
         cost = float(cost)
         cell.cost += sign * cost
         cell.priced += sign
-        histograms.count_value(cell.h_cost, cost, sign)
+        if with_histograms:
+            histograms.count_value(cell.h_cost, cost, sign)
     if totals.unpriced_count:
         cell.unpriced += sign
     latency_s = totals.latency_s() if callable(getattr(totals, "latency_s", None)) else totals.latency_s
@@ -185,7 +198,8 @@ def count_trace(cell: Cell, totals: Any, sign: int = 1) -> None:
         latency = max(0.0, latency_s * 1000)
         cell.latency_sum += sign * latency
         cell.latency_n += sign
-        histograms.count_value(cell.h_latency, latency, sign)
+        if with_histograms:
+            histograms.count_value(cell.h_latency, latency, sign)
 
 
 def score_cell(row: Any) -> Cell:

@@ -56,9 +56,11 @@ def list_metric_rows(database: Database, query: MetricQuery) -> list[dict[str, A
 
 def list_metric_cells(database: Database, query: MetricQuery) -> dict[tuple[int, Group], Cell]:
     """The summed cell of each (bucket, group) with data (and, with fill_zero, of every bucket)."""
-    cube = rollups.covering_cube(query.scope, (*query.group_by, *query.filters))
+    histogram = MEASURE_HISTOGRAM.get(query.measure) if query.aggregation in QUANTILES else None
+    cube = rollups.covering_cube(
+        query.scope, (*query.group_by, *query.filters), histogram is not None, query.interval_s
+    )
     with database.connect() as conn:
-        histogram = MEASURE_HISTOGRAM.get(query.measure) if query.aggregation in QUANTILES else None
         if cube is not None and rollups.ready(conn, query.project_id):
             cells = rollups.read_cells(conn, query, cube, histogram)
             if histogram is not None:

@@ -38,12 +38,14 @@ from theodolite.model.rollup_cells import (
     MEASURE_FIELDS,
     PROJECTIONS,
     ROLLUP_DIMENSIONS,
+    WITHOUT_HISTOGRAMS,
     Cell,
     count_observation,
     count_score,
     count_trace,
     dims_key,
     epoch_s,
+    grains_of,
     level_name,
     trace_cube_rows,
 )
@@ -61,11 +63,17 @@ assert OBSERVATION_DIMENSIONS == ("type", "name", "model", "provider", "level", 
 CellKey = tuple[int, str, int, tuple[Any, ...]]
 
 
-def covering_cube(scope: str, dimensions: Iterable[str]) -> str | None:
-    """The smallest cube whose rows have every one of these dimensions, for this scope; None: read
-    raw rows."""
+def covering_cube(
+    scope: str, dimensions: Iterable[str], histogram: bool = False, interval_s: int | None = None
+) -> str | None:
+    """The smallest cube whose rows have every one of these dimensions (and histograms, if asked,
+    and a grain that divides the interval), for this scope; None: read raw rows."""
     wanted = set(dimensions)
-    found = [cube for cube, (cube_scope, names) in CUBES.items() if cube_scope == scope and wanted <= set(names)]
+    found = [
+        cube for cube, (cube_scope, names) in CUBES.items()
+        if cube_scope == scope and wanted <= set(names) and not (histogram and cube in WITHOUT_HISTOGRAMS)
+        and (interval_s is None or any(interval_s % grain == 0 for grain in grains_of(cube)))
+    ]  # fmt: skip
     return min(found, key=lambda cube: len(CUBES[cube][1])) if found else None
 
 
@@ -77,11 +85,17 @@ def ready(conn: Connection, _project_id: int | None = None) -> bool:
 # -- reading ---------------------------------------------------------------------------------
 
 
-def spans(start_s: int, end_s: int, step_s: int | None) -> list[tuple[int, int, int]]:
+def spans(
+    start_s: int, end_s: int, step_s: int | None, grains: tuple[int, ...] = GRAINS_S
+) -> list[tuple[int, int, int]]:
     """(grain, start, end) pieces of [start, end), read from the coarsest rows that fit: a grain
     serves a piece when it divides the bucket step (`None`: one total), its whole grains in the
-    middle, the edges from finer grains."""
-    usable = [grain for grain in sorted(GRAINS_S, reverse=True) if step_s is None or step_s % grain == 0]
+    middle, the edges from finer grains. With no grain that fine (users and tags are hourly), the
+    range widens to the cube's finest grain."""
+    usable = [grain for grain in sorted(grains, reverse=True) if step_s is None or step_s % grain == 0]
+    finest = usable[-1]
+    if finest > 60:
+        return [(finest, start_s - start_s % finest, end_s)]
     return _pieces(start_s, end_s, usable)
 
 
@@ -103,7 +117,7 @@ def read_cells(conn: Connection, query: Any, cube: str, histogram: str | None) -
     comes back with that histogram alone, as stored (the only thing a percentile reads)."""
     group_columns = [r.c[f"d_{name}"] for name in query.group_by]
     interval = query.interval_s
-    for grain, start, end in spans(query.start_s, query.end_s, interval):
+    for grain, start, end in spans(query.start_s, query.end_s, interval, grains_of(cube)):
         where = (
             r.c.project_id == query.project_id, r.c.cube == cube, r.c.grain_s == grain,
             r.c.bucket >= start, r.c.bucket < end,
@@ -176,9 +190,11 @@ class RollupDeltas:
         self, project_id: int, timestamp: Any, dims: dict[str, Any], tags: Any, totals: Any, sign: int = 1
     ) -> None:
         """A trace's cells: `dims` has name, release, version, environment, level and user."""
+        moment = epoch_s(timestamp)
         for cube, cube_dims in trace_cube_rows(dims, tags or ()):
             values = tuple(cube_dims[name] for name in CUBES[cube][1])
-            count_trace(self._cell(project_id, cube, timestamp, values), totals, sign)
+            cell = self._cell_at(project_id, cube, moment, values)
+            count_trace(cell, totals, sign, cube not in WITHOUT_HISTOGRAMS)
 
     def add_trace_row(self, row: Any, sign: int = 1) -> None:
         """A trace as its `trace_totals` row counted it."""
@@ -213,7 +229,7 @@ def flush_rollups(conn: Connection, deltas: RollupDeltas, dialect_name: str) -> 
     rows: dict[tuple[int, str, int, int, str], tuple[tuple[Any, ...], Cell]] = {}
     for (project_id, cube, minute, values), cell in _with_projections(deltas.cells):
         key_text = dims_key(cube, dict(zip(CUBES[cube][1], values, strict=True)))
-        for grain in GRAINS_S:
+        for grain in grains_of(cube):
             key = (project_id, cube, grain, minute - minute % grain, key_text)
             found = rows.get(key)
             if found is None:
