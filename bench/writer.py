@@ -51,19 +51,20 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     p.add_argument("--repeat", type=int, default=1, help="runs per setting (default 1; medians are printed)")
     p.add_argument("--against", type=Path, help="another checkout (with its .venv) to run alternately")
+    p.add_argument("--spread-s", type=int, default=3600, help="traces start within this many seconds (default 3600)")
     p.add_argument("--one", type=int, help=argparse.SUPPRESS)  # internal: one run, prints one JSON line
     return p.parse_args(argv)
 
 
-def _bodies(spans: int) -> list[bytes]:
+def _bodies(spans: int, spread_s: int = 3600) -> list[bytes]:
     """bench/ingest.py's request bodies, built once per size and kept in the temp dir."""
-    cache = Path(tempfile.gettempdir()) / f"theodolite-bench-writer-{spans}.pickle"
+    cache = Path(tempfile.gettempdir()) / f"theodolite-bench-writer-{spans}-{spread_s}.pickle"
     if cache.exists():
         return pickle.loads(cache.read_bytes())
     sys.path.insert(0, str(HERE))
     from ingest_lib.payload import build_bodies
 
-    bodies, _ = build_bodies(spans, 100)
+    bodies, _ = build_bodies(spans, 100, spread_s=spread_s)
     cache.write_bytes(pickle.dumps(bodies))
     return bodies
 
@@ -76,7 +77,7 @@ def _written_bytes() -> int:
     return 0
 
 
-def one_run(spans: int, per_commit: int) -> dict[str, float]:
+def one_run(spans: int, per_commit: int, spread_s: int = 3600) -> dict[str, float]:
     """Decode, then commit `per_commit` requests per transaction into a new database."""
     from datetime import UTC, datetime
 
@@ -89,7 +90,7 @@ def one_run(spans: int, per_commit: int) -> dict[str, float]:
     from theodolite.storage.rows import prepare_batch
     from theodolite.storage.writer import SqlWriter
 
-    bodies = _bodies(spans)
+    bodies = _bodies(spans, spread_s)
     with tempfile.TemporaryDirectory() as scratch:
         path = Path(scratch) / "writer.db"
         database = open_database(f"sqlite:///{path}")
@@ -125,10 +126,11 @@ def one_run(spans: int, per_commit: int) -> dict[str, float]:
     }
 
 
-def _run_in(checkout: Path, spans: int, per_commit: int) -> dict[str, float]:
+def _run_in(checkout: Path, spans: int, per_commit: int, spread_s: int) -> dict[str, float]:
     python = checkout / ".venv" / "bin" / "python"
     env = {**os.environ, "PYTHONPATH": str(checkout)}
-    command = [str(python), str(Path(__file__).resolve()), "--spans", str(spans), "--one", str(per_commit)]
+    command = [str(python), str(Path(__file__).resolve()), "--spans", str(spans), "--one", str(per_commit),
+               "--spread-s", str(spread_s)]  # fmt: skip
     done = subprocess.run(command, cwd=checkout, env=env, capture_output=True, text=True, timeout=1800)
     if done.returncode != 0:
         raise SystemExit(f"{checkout}: {done.stderr.strip().splitlines()[-1:] or done.returncode}")
@@ -144,7 +146,7 @@ FIGURES = (
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     if args.one is not None:
-        print(json.dumps(one_run(args.spans, args.one)))
+        print(json.dumps(one_run(args.spans, args.one, args.spread_s)))
         return 0
     sides = {"this": REPO} | ({"other": args.against.resolve()} if args.against else {})
     results: dict[str, dict[int, dict[str, float]]] = {side: {} for side in sides}
@@ -152,7 +154,7 @@ def main(argv: list[str] | None = None) -> int:
         runs: dict[str, list[dict[str, float]]] = {side: [] for side in sides}
         for index in range(args.repeat):
             for side, checkout in sides.items():
-                run = _run_in(checkout, args.spans, per_commit)
+                run = _run_in(checkout, args.spans, per_commit, args.spread_s)
                 runs[side].append(run)
                 print(f"[{side} {per_commit}/commit run {index + 1}] {run}", file=sys.stderr, flush=True)
         for side in sides:

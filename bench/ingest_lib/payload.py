@@ -195,9 +195,9 @@ def _fill_trace(spans, t: _Text, rng: random.Random, n_spans: int, t0_ns: int, u
         )
 
 
-def _build_chunk(args: tuple[int, list[int], int]) -> list[bytes]:
+def _build_chunk(args: tuple[int, list[int], int, int]) -> list[bytes]:
     """Build one serialized ExportTraceServiceRequest per entry of `sizes` (spans each)."""
-    seed, sizes, t0_ns = args
+    seed, sizes, t0_ns, spread_ns = args
     rng = random.Random(seed)
     text = _Text(rng)
     out = []
@@ -221,7 +221,7 @@ def _build_chunk(args: tuple[int, list[int], int]) -> list[bytes]:
                 text,
                 rng,
                 n,
-                t0_ns + rng.randint(0, 3_600_000_000_000),
+                t0_ns + rng.randint(0, spread_ns),
                 f"user-{rng.randint(1, 5000)}",
                 f"session-{rng.randint(1, 50000)}",
             )
@@ -231,18 +231,22 @@ def _build_chunk(args: tuple[int, list[int], int]) -> list[bytes]:
 
 
 def build_bodies(
-    total_spans: int, spans_per_request: int, seed: int = 1, workers: int = 2
+    total_spans: int, spans_per_request: int, seed: int = 1, workers: int = 2, spread_s: int = 3600
 ) -> tuple[list[bytes], list[int]]:
-    """Bodies carrying `total_spans` spans in all, each with unique trace/span ids.
+    """Bodies carrying `total_spans` spans in all, each with unique trace/span ids, their traces
+    starting at random within the `spread_s` seconds before now (an hour by default: a worst case
+    for the minute rollups, which every step then touches all of; a live application's spans
+    start within seconds of their export).
 
     Returns (bodies, spans in each body): every body has `spans_per_request` spans but the
     last, which has the remainder."""
     full, rest = divmod(total_spans, spans_per_request)
     sizes = [spans_per_request] * full + ([rest] if rest else [])
-    t0_ns = time.time_ns() - 3_600_000_000_000  # the last hour, like a live application
+    t0_ns = time.time_ns() - spread_s * 1_000_000_000
     # A few big chunks per pool worker: each chunk pays for its own sentence pool.
     chunk = max(10, -(-len(sizes) // (workers * 4)))
-    jobs = [(seed * 1_000_003 + i, sizes[i : i + chunk], t0_ns) for i in range(0, len(sizes), chunk)]
+    spread_ns = spread_s * 1_000_000_000
+    jobs = [(seed * 1_000_003 + i, sizes[i : i + chunk], t0_ns, spread_ns) for i in range(0, len(sizes), chunk)]
     with ProcessPoolExecutor(max_workers=workers) as pool:
         bodies = [b for part in pool.map(_build_chunk, jobs) for b in part]
     return bodies, sizes

@@ -46,12 +46,14 @@ from theodolite.model.rollup_cells import (
     dims_key,
     epoch_s,
     grains_of,
+    keeps_histograms,
     level_name,
     trace_cube_rows,
 )
 from theodolite.storage import tables
+from theodolite.storage.bulk import BulkInsert
 from theodolite.storage.search import indexed_below
-from theodolite.storage.upserts import insert_replacing
+from theodolite.storage.upserts import insert_adding, insert_replacing
 
 r = tables.rollups
 HOUR_S = 3600
@@ -72,7 +74,7 @@ def covering_cube(
     found = [
         cube for cube, (cube_scope, names) in CUBES.items()
         if cube_scope == scope and wanted <= set(names) and not (histogram and cube in WITHOUT_HISTOGRAMS)
-        and (interval_s is None or any(interval_s % grain == 0 for grain in grains_of(cube)))
+        and (interval_s is None or any(interval_s % grain == 0 for grain in grains_of(cube, histogram)))
     ]  # fmt: skip
     return min(found, key=lambda cube: len(CUBES[cube][1])) if found else None
 
@@ -90,12 +92,13 @@ def spans(
 ) -> list[tuple[int, int, int]]:
     """(grain, start, end) pieces of [start, end), read from the coarsest rows that fit: a grain
     serves a piece when it divides the bucket step (`None`: one total), its whole grains in the
-    middle, the edges from finer grains. With no grain that fine (users and tags are hourly), the
-    range widens to the cube's finest grain."""
+    middle, the edges from finer grains. Without minute rows (users and tags are hourly; histograms
+    start at quarter-hours) the range widens to whole rows of the finest grain there is."""
     usable = [grain for grain in sorted(grains, reverse=True) if step_s is None or step_s % grain == 0]
     finest = usable[-1]
     if finest > 60:
-        return [(finest, start_s - start_s % finest, end_s)]
+        start_s -= start_s % finest
+        end_s = -(-end_s // finest) * finest
     return _pieces(start_s, end_s, usable)
 
 
@@ -117,7 +120,7 @@ def read_cells(conn: Connection, query: Any, cube: str, histogram: str | None) -
     comes back with that histogram alone, as stored (the only thing a percentile reads)."""
     group_columns = [r.c[f"d_{name}"] for name in query.group_by]
     interval = query.interval_s
-    for grain, start, end in spans(query.start_s, query.end_s, interval, grains_of(cube)):
+    for grain, start, end in spans(query.start_s, query.end_s, interval, grains_of(cube, histogram is not None)):
         where = (
             r.c.project_id == query.project_id, r.c.cube == cube, r.c.grain_s == grain,
             r.c.bucket >= start, r.c.bucket < end,
@@ -126,7 +129,12 @@ def read_cells(conn: Connection, query: Any, cube: str, histogram: str | None) -
         if histogram is None:
             buckets = [] if interval is None else [r.c.bucket - r.c.bucket % interval]
             sums = [func.sum(r.c[name]) for name in MEASURE_FIELDS]
-            statement = select(*buckets, *group_columns, *sums).where(*where).group_by(*buckets, *group_columns)
+            statement = (
+                select(*buckets, *group_columns, *sums)
+                .where(*where)
+                .group_by(*buckets, *group_columns)
+                .having(func.sum(r.c.n) != 0)  # a user's hour added back to zero (`flush_rollups`)
+            )
             first = len(buckets) + len(group_columns)
             for row in conn.execute(statement):
                 if row[first] is not None:  # no GROUP BY: one row, of NULLs when nothing matched
@@ -233,14 +241,16 @@ def flush_rollups(conn: Connection, deltas: RollupDeltas, dialect_name: str) -> 
             key = (project_id, cube, grain, minute - minute % grain, key_text)
             found = rows.get(key)
             if found is None:
-                total = Cell()
-                total.add(cell)
-                rows[key] = (values, total)
-            else:
-                found[1].add(cell)
-    stored = _stored(conn, list(rows))
+                found = rows[key] = (values, Cell())
+            found[1].add(cell, with_histograms=keeps_histograms(cube, grain))
+    # Rows without histograms (minutes; users and tags) add in SQL, with no read: they are many and
+    # touched by every step. Rows with histograms are read, added to and written back. A row added
+    # to zero stays until a rebuild (reads leave out groups whose count sums to zero).
+    adding = [_row(key, values, cell, False) for key, (values, cell) in rows.items() if not keeps_histograms(*key[1:3])]
+    merged = {key: found for key, found in rows.items() if keeps_histograms(*key[1:3])}
+    stored = _stored(conn, list(merged))
     upserts, emptied = [], []
-    for key, (values, cell) in rows.items():
+    for key, (values, cell) in merged.items():
         before = stored.get(key)
         if before is not None:
             cell.add(before)
@@ -249,8 +259,9 @@ def flush_rollups(conn: Connection, deltas: RollupDeltas, dialect_name: str) -> 
                 emptied.append(key)
             continue
         upserts.append(_row(key, values, cell))
-    if upserts:
-        conn.execute(insert_replacing(r, dialect_name, keep=()), upserts)
+    dialect = conn.dialect
+    BulkInsert(r, insert_replacing(r, dialect_name, keep=()), dialect).execute(conn, upserts)
+    BulkInsert(r, insert_adding(r, dialect_name, add=MEASURE_FIELDS), dialect).execute(conn, adding)
     for start in range(0, len(emptied), READ_CHUNK):
         conn.execute(delete(r).where(tuple_(*_KEY).in_(emptied[start : start + READ_CHUNK])))
 
@@ -279,11 +290,26 @@ def _with_projections(cells: dict[CellKey, Cell]) -> Iterator[tuple[CellKey, Cel
 
 
 def _stored(conn: Connection, keys: list[tuple[int, str, int, int, str]]) -> dict[tuple, Cell]:
+    """The stored rows of these keys: per (project, cube, grain), two IN lists (buckets, dimension
+    keys; a few rows too many are read and dropped), cheaper to compile and run than an IN of tuples."""
+    wanted = set(keys)
+    groups: dict[tuple[int, str, int], tuple[set[int], set[str]]] = {}
+    for project_id, cube, grain, bucket, key_text in keys:
+        buckets, texts = groups.setdefault((project_id, cube, grain), (set(), set()))
+        buckets.add(bucket)
+        texts.add(key_text)
     found: dict[tuple, Cell] = {}
-    for start in range(0, len(keys), READ_CHUNK):
-        chunk = keys[start : start + READ_CHUNK]
-        for row in conn.execute(select(r).where(tuple_(*_KEY).in_(chunk))):
-            found[(row.project_id, row.cube, row.grain_s, row.bucket, row.dims_key)] = _cell_of(row)
+    for (project_id, cube, grain), (buckets, texts) in groups.items():
+        ordered = sorted(texts)
+        for start in range(0, len(ordered), READ_CHUNK):
+            statement = select(r).where(
+                r.c.project_id == project_id, r.c.cube == cube, r.c.grain_s == grain,
+                r.c.bucket.in_(sorted(buckets)), r.c.dims_key.in_(ordered[start : start + READ_CHUNK]),
+            )  # fmt: skip
+            for row in conn.execute(statement):
+                key = (row.project_id, row.cube, row.grain_s, row.bucket, row.dims_key)
+                if key in wanted:
+                    found[key] = _cell_of(row)
     return found
 
 
@@ -296,7 +322,9 @@ def _cell_of(row: Any) -> Cell:
     return cell
 
 
-def _row(key: tuple[int, str, int, int, str], values: tuple[Any, ...], cell: Cell) -> dict[str, Any]:
+def _row(
+    key: tuple[int, str, int, int, str], values: tuple[Any, ...], cell: Cell, with_histograms: bool = True
+) -> dict[str, Any]:
     project_id, cube, grain, bucket, key_text = key
     row: dict[str, Any] = {
         "project_id": project_id, "cube": cube, "grain_s": grain, "bucket": bucket, "dims_key": key_text,
@@ -307,7 +335,7 @@ def _row(key: tuple[int, str, int, int, str], values: tuple[Any, ...], cell: Cel
     for name in MEASURE_FIELDS:
         row[name] = getattr(cell, name)
     for name in HISTOGRAMS:
-        row[name] = histograms.encode(getattr(cell, name))
+        row[name] = histograms.encode(getattr(cell, name)) if with_histograms else None
     return row
 
 
