@@ -40,16 +40,12 @@ from theodolite.model.rollup_cells import (
     ROLLUP_DIMENSIONS,
     WITHOUT_HISTOGRAMS,
     Cell,
-    count_observation,
-    count_score,
-    count_trace,
     dims_key,
     epoch_s,
     grains_of,
     keeps_histograms,
-    level_name,
-    trace_cube_rows,
 )
+from theodolite.model.rollup_deltas import OBSERVATION_DIMENSIONS, CellKey, RollupDeltas
 from theodolite.storage import tables
 from theodolite.storage.bulk import BulkInsert
 from theodolite.storage.search import indexed_below
@@ -58,11 +54,6 @@ from theodolite.storage.upserts import insert_adding, insert_replacing
 r = tables.rollups
 HOUR_S = 3600
 READ_CHUNK = 400
-OBSERVATION_DIMENSIONS = CUBES["obs"][1]
-# `add_observations` spells the tuple out (it runs per span): it must stay in this order.
-assert OBSERVATION_DIMENSIONS == ("type", "name", "model", "provider", "level", "source", "environment", "version")
-# (project, cube, minute, dimension values in the cube's order)
-CellKey = tuple[int, str, int, tuple[Any, ...]]
 
 
 def covering_cube(
@@ -161,73 +152,6 @@ def _summed_cell(row: Any, first: int) -> Cell:
 
 
 # -- the writer's deltas ---------------------------------------------------------------------
-
-
-class RollupDeltas:
-    """Deltas to the rollups, per (project, cube, minute, dimension values). Not thread-safe: the
-    writer thread's."""
-
-    __slots__ = ("cells",)
-
-    def __init__(self) -> None:
-        self.cells: dict[CellKey, Cell] = {}
-
-    def __bool__(self) -> bool:
-        return bool(self.cells)
-
-    def _cell(self, project_id: int, cube: str, moment: Any, values: tuple[Any, ...]) -> Cell:
-        return self._cell_at(project_id, cube, epoch_s(moment), values)
-
-    def _cell_at(self, project_id: int, cube: str, moment_s: float, values: tuple[Any, ...]) -> Cell:
-        minute = int(moment_s) // 60 * 60
-        key = (project_id, cube, minute, values)
-        cell = self.cells.get(key)
-        if cell is None:
-            cell = self.cells[key] = Cell()
-        return cell
-
-    def add_observations(self, rows: Iterable[dict[str, Any]], sign: int = 1) -> None:
-        """Observation rows as the writer inserts them (they carry project_id)."""
-        for row in rows:
-            values = (row["type"], row["name"], row["model"], row["provider"], row["level"], row["source"],
-                      row["environment"], row["version"])  # fmt: skip
-            start_s = epoch_s(row["start_time"])
-            count_observation(self._cell_at(row["project_id"], "obs", start_s, values), row, sign, start_s)
-
-    def add_trace(
-        self, project_id: int, timestamp: Any, dims: dict[str, Any], tags: Any, totals: Any, sign: int = 1
-    ) -> None:
-        """A trace's cells: `dims` has name, release, version, environment, level and user."""
-        moment = epoch_s(timestamp)
-        for cube, cube_dims in trace_cube_rows(dims, tags or ()):
-            values = tuple(cube_dims[name] for name in CUBES[cube][1])
-            cell = self._cell_at(project_id, cube, moment, values)
-            count_trace(cell, totals, sign, cube not in WITHOUT_HISTOGRAMS)
-
-    def add_trace_row(self, row: Any, sign: int = 1) -> None:
-        """A trace as its `trace_totals` row counted it."""
-        self.add_trace(row.project_id, row.timestamp, trace_row_dims(row), row.tags, row, sign)
-
-    def add_scores(self, rows: Iterable[Any], sign: int = 1) -> None:
-        """Score rows; a score written twice under one id counts once (the last write is stored)."""
-        last = {(row["project_id"], row.get("id") or id(row)): row for row in rows} if sign > 0 else None
-        for row in last.values() if last is not None else rows:
-            values = (row["name"], row["source"], row["data_type"])
-            count_score(self._cell(row["project_id"], "score", row["timestamp"], values), row, sign)
-
-    def merge(self, other: RollupDeltas) -> None:
-        for key, cell in other.cells.items():
-            mine = self.cells.get(key)
-            if mine is None:
-                mine = self.cells[key] = Cell()
-            mine.add(cell)
-
-
-def trace_row_dims(row: Any) -> dict[str, Any]:
-    return {
-        "name": row.name_key, "release": row.release, "version": row.version, "environment": row.environment,
-        "level": level_name(row.level_rank), "user": row.user_id,
-    }  # fmt: skip
 
 
 def flush_rollups(conn: Connection, deltas: RollupDeltas, dialect_name: str) -> None:

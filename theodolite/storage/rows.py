@@ -24,6 +24,7 @@ from theodolite.model import (
     Usage,
 )
 from theodolite.model.facts import ObservationFacts, observation_facts
+from theodolite.model.rollup_deltas import RollupDeltas
 from theodolite.storage.codec import ValueCodec
 from theodolite.storage.search_text import extract_text, sqlite_document, tsvector
 
@@ -53,6 +54,10 @@ class PreparedBatch:
     observations: list[Observation] | None = None
     updates: set[str] = field(default_factory=set)
     overrides: Any = None
+    # What the observation rows add to the analytics rollups, summed where the batch is prepared (a
+    # decode worker) instead of on the writer's thread; None for mergeable batches (the writer
+    # knows what they add only once merged).
+    rollups: RollupDeltas | None = None
 
     def size(self) -> int:
         return len(self.observation_rows) + len(self.score_rows) + len(self.traces)
@@ -87,6 +92,9 @@ def prepare_batch(
     prepared.score_rows = [score_to_row(project_id, score, codec, now) for score in batch.scores]
     if mergeable:
         prepared.observations, prepared.updates, prepared.overrides = batch.observations, batch.updates, overrides
+    else:
+        prepared.rollups = RollupDeltas()
+        prepared.rollups.add_observations(prepared.observation_rows)
     return prepared
 
 

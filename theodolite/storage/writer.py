@@ -290,11 +290,17 @@ class SqlWriter:
         stored.update(self._stored_traces([key for key in parts if not is_plain(key)]))  # rare: ids shared
         stored_spans = self._stored_span_ids([key for key in parts if key in stored])
         merges = TransactionMerges(self.codec, self.dialect)
+        # The rollups' deltas of the stored rows: the batches' own (summed where they were prepared)
+        # less their duplicates' cells, plus the cells of rows no batch summed (merged ones).
+        added = RollupDeltas()
         observation_rows: list[dict[str, Any]] = []
         with_payload: list[tuple[dict[str, Any], Any]] = []
         with_document: list[tuple[dict[str, Any], str]] = []
         score_rows: list[dict[str, Any]] = []
         for batch in items:
+            summed = batch.rollups is not None
+            if summed:
+                added.merge(batch.rollups)
             documents = batch.search_documents
             if len(documents) != len(batch.observation_rows):  # a batch made without documents
                 documents = [None] * len(batch.observation_rows)
@@ -308,9 +314,13 @@ class SqlWriter:
                     stored_spans.add(key)
                 elif key in stored_spans:
                     batch.duplicate_ids.add(row["id"])  # a retry: stored once, accepted again
+                    if summed:
+                        added.add_observations([row], -1)
                 else:
                     stored_spans.add(key)
                     observation_rows.append(row)
+                    if not summed:
+                        added.add_observations([row])
                     if payload is not None:
                         with_payload.append((row, payload))
                     if document is not None:
@@ -321,6 +331,7 @@ class SqlWriter:
                 score_rows.append(row)
         for row, payload, document in merges.resolve(self._conn) if merges.by_key else ():
             observation_rows.append(row)
+            added.add_observations([row])
             if payload is not None:
                 with_payload.append((row, payload))
             if document is not None:
@@ -337,8 +348,6 @@ class SqlWriter:
         self._insert_observations.execute(self._conn, observation_rows)
         self._facets.write(self._conn, traces, observation_rows)
         documents = [{"s": row["seq"], "d": document} for row, document in with_document]
-        added = RollupDeltas()
-        added.add_observations(observation_rows)
         if self.dialect == "sqlite":  # derived after the commit (`step`)
             if mark is not None:
                 touched = _touched(traces, sum_parts(observation_rows))
