@@ -154,3 +154,27 @@ def test_fuzzed_requests_never_get_a_server_error(server: TheodoliteServer) -> N
             assert response.status_code in (200, 400, 403, 404, 422), (case.as_curl_command(), response.text[:500])
 
         call()
+
+
+def test_otlp_spans_count_once_in_the_aggregates_even_when_re_sent(server: TheodoliteServer) -> None:
+    """Spans sent over OTLP (their cells summed in the decode worker) show in the aggregates; the
+    client's retry of the same request adds nothing."""
+    import os
+
+    from tests.support.otlp_bodies import request_of, span
+
+    start = datetime(2021, 3, 4, 5, 6, tzinfo=UTC)
+    trace_id = os.urandom(16)
+    root = span(trace_id, "otlp-root", int(start.timestamp() * 1e9))
+    calls = [span(trace_id, "otlp-call", int(start.timestamp() * 1e9) + i, parent=root.span_id, tokens=(10, 5))
+             for i in range(3)]  # fmt: skip
+    body = request_of(root, *calls)
+    window = {"from": ms(start - timedelta(hours=1)), "to": ms(start + timedelta(hours=1)), "interval": "total"}
+    with httpx.Client(base_url=server.base_url, headers={"Authorization": f"Bearer {SECRET_KEY}"}) as http:
+        for _ in range(2):  # the request and its retry
+            sent = http.post("/v1/traces", content=body, headers={"Content-Type": "application/x-protobuf"})
+            assert sent.status_code == 200, sent.text
+        counted = get(http, "/metrics", measure="observation_count", **window)
+        tokens = get(http, "/metrics", measure="input_tokens", name="otlp-call", **window)
+        traces = get(http, "/metrics", measure="trace_count", **window)
+    assert counted[0]["value"] == 4 and tokens[0]["value"] == 30 and traces[0]["value"] == 1
