@@ -272,6 +272,6 @@ def trace_cube_rows(dims: dict[str, Any], tags: list[str] | tuple[str, ...]) -> 
     return rows
 
 
-def dims_key(cube: str, dims: dict[str, Any]) -> str:
-    """The rollup row's key part for its dimension values (None as "")."""
-    return "\x1f".join("" if dims[name] is None else str(dims[name]) for name in CUBES[cube][1])
+def dims_key(values: tuple[Any, ...]) -> str:
+    """The rollup row's key part for its dimension values, in the cube's order (None as "")."""
+    return "\x1f".join("" if value is None else str(value) for value in values)

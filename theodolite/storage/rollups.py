@@ -160,7 +160,7 @@ def flush_rollups(conn: Connection, deltas: RollupDeltas, dialect_name: str) -> 
         return
     rows: dict[tuple[int, str, int, int, str], tuple[tuple[Any, ...], Cell]] = {}
     for (project_id, cube, minute, values), cell in _with_projections(deltas.cells):
-        key_text = dims_key(cube, dict(zip(CUBES[cube][1], values, strict=True)))
+        key_text = dims_key(values)
         for grain in grains_of(cube):
             key = (project_id, cube, grain, minute - minute % grain, key_text)
             found = rows.get(key)
