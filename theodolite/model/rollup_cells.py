@@ -261,17 +261,6 @@ def level_name(rank: int | None) -> str:
     return LEVELS[rank] if rank is not None and 0 <= rank < len(LEVELS) else "DEFAULT"
 
 
-def trace_cube_rows(dims: dict[str, Any], tags: list[str] | tuple[str, ...]) -> list[tuple[str, dict[str, Any]]]:
-    """(cube, dimensions) of each row a trace counts in; `dims` has name, release, version,
-    environment, level and user."""
-    rows: list[tuple[str, dict[str, Any]]] = [
-        ("trace", {name: dims[name] for name in CUBES["trace"][1]}),
-        ("user", {"user": dims["user"]}),
-    ]
-    rows += [("tag", {"tag": tag}) for tag in (tags or (None,))]
-    return rows
-
-
 def dims_key(values: tuple[Any, ...]) -> str:
     """The rollup row's key part for its dimension values, in the cube's order (None as "")."""
     return "\x1f".join("" if value is None else str(value) for value in values)

@@ -19,12 +19,13 @@ from theodolite.model.rollup_cells import (
     count_trace,
     epoch_s,
     level_name,
-    trace_cube_rows,
 )
 
 OBSERVATION_DIMENSIONS = CUBES["obs"][1]
 # `add_observations` spells the tuple out (it runs per span): it must stay in this order.
 assert OBSERVATION_DIMENSIONS == ("type", "name", "model", "provider", "level", "source", "environment", "version")
+assert CUBES["trace"][1] == ("name", "release", "version", "environment", "level") and CUBES["user"][1] == ("user",)
+assert WITHOUT_HISTOGRAMS == {"user", "tag"}  # `add_trace` counts no histogram there
 # (project, cube, minute, dimension values in the cube's order)
 CellKey = tuple[int, str, int, tuple[Any, ...]]
 
@@ -63,12 +64,15 @@ class RollupDeltas:
     def add_trace(
         self, project_id: int, timestamp: Any, dims: dict[str, Any], tags: Any, totals: Any, sign: int = 1
     ) -> None:
-        """A trace's cells: `dims` has name, release, version, environment, level and user."""
+        """A trace's cells: one in "trace", one in "user" and one per tag in "tag" (a trace without
+        a user or tags under ""), so that each cube alone sums to the whole. `dims` has name,
+        release, version, environment, level and user. Runs twice per trace and commit."""
         moment = epoch_s(timestamp)
-        for cube, cube_dims in trace_cube_rows(dims, tags or ()):
-            values = tuple(cube_dims[name] for name in CUBES[cube][1])
-            cell = self._cell_at(project_id, cube, moment, values)
-            count_trace(cell, totals, sign, cube not in WITHOUT_HISTOGRAMS)
+        trace = (dims["name"], dims["release"], dims["version"], dims["environment"], dims["level"])
+        count_trace(self._cell_at(project_id, "trace", moment, trace), totals, sign)
+        count_trace(self._cell_at(project_id, "user", moment, (dims["user"],)), totals, sign, False)
+        for tag in tags or (None,):
+            count_trace(self._cell_at(project_id, "tag", moment, (tag,)), totals, sign, False)
 
     def add_trace_row(self, row: Any, sign: int = 1) -> None:
         """A trace as its `trace_totals` row counted it."""
