@@ -337,8 +337,8 @@ class SqlWriter:
             if document is not None:
                 with_document.append((row, document))
         mark = self._number(observation_rows) if parts or observation_rows or score_rows else None
-        # Deltas that need a stored row (a replaced observation, a re-sent score) go to the rollups
-        # in this transaction, the others where the totals are derived.
+        # A replaced observation's cell leaves the rollups in this transaction (its row is deleted
+        # here); the other deltas go where the totals are derived.
         at_once = RollupDeltas()
         if merges.replaced_seqs:  # after numbering: a replaced row's seq is never given again
             at_once.add_observations(merges.replaced_rows, -1)
@@ -367,8 +367,11 @@ class SqlWriter:
         )
         moved_scores = self._requalify_waiting_scores(plan)
         if score_rows:
-            at_once.add_scores(stored_scores(self._conn, score_rows), -1)
-            at_once.add_scores(score_rows)
+            # With the commit's deltas (SQLite: written at the step; after a crash the underived
+            # commits' scores are missing from the rollups until `rollups rebuild`, their rows are not).
+            scored = added if self.dialect == "sqlite" else at_once
+            scored.add_scores(stored_scores(self._conn, score_rows), -1)
+            scored.add_scores(score_rows)
         flush_rollups(self._conn, at_once, self.dialect)
         self._upsert_scores.execute(self._conn, score_rows)
         if score_rows or moved_scores:
