@@ -88,12 +88,12 @@ class Cell:
     __slots__ = (*MEASURE_FIELDS, *HISTOGRAMS)
 
     def __init__(self) -> None:
-        for name in MEASURE_FIELDS:
-            setattr(self, name, 0)
-        for name in HISTOGRAMS:
-            setattr(self, name, {})
+        self.n = self.errors = self.input_tokens = self.output_tokens = self.total_tokens = 0
+        self.priced = self.unpriced = self.latency_n = self.ttft_n = self.value_n = 0
+        self.cost = self.latency_sum = self.ttft_sum = self.value_sum = 0
+        self.h_latency, self.h_ttft, self.h_cost, self.h_tokens, self.h_value = {}, {}, {}, {}, {}
 
-    def add(self, other: Cell, sign: int = 1, with_histograms: bool = True) -> None:
+    def add(self, other: Cell, sign: int = 1, *, with_histograms: bool = True) -> None:
         # Spelled out, not a loop over the names: the writer's flush runs this for every row it
         # touches (three times fewer bytecodes than getattr/setattr by name).
         self.n += sign * other.n
@@ -157,10 +157,14 @@ def observation_cell(row: dict[str, Any]) -> Cell:
     return cell
 
 
-def count_observation(cell: Cell, row: dict[str, Any], sign: int = 1, start_s: float | None = None) -> None:
+def count_observation(
+    cell: Cell, row: dict[str, Any], sign: int = 1, start_s: float | None = None, hist: Cell | None = None
+) -> None:
     """Add (sign -1: take away) one observation, as `trace_totals.Sums.add_observation` counts it:
     a not-billed call has no cost, an unpriced one counts apart. In place: the writer runs this
-    once per stored span."""
+    once per stored span. Histograms go to `hist` when given (the writer keeps them per quarter-hour).
+    """
+    h = cell if hist is None else hist
     cell.n += sign
     if row["level"] == "ERROR":
         cell.errors += sign
@@ -169,7 +173,7 @@ def count_observation(cell: Cell, row: dict[str, Any], sign: int = 1, start_s: f
     total = row["total_tokens"]
     if total is not None:
         cell.total_tokens += sign * total
-        histograms.count_value(cell.h_tokens, total, sign)
+        histograms.count_value(h.h_tokens, total, sign)
     status = row["cost_status"]
     if status != "not_billed":
         cost = row["calculated_total_cost"]
@@ -179,7 +183,7 @@ def count_observation(cell: Cell, row: dict[str, Any], sign: int = 1, start_s: f
             cost = float(cost)
             cell.cost += sign * cost
             cell.priced += sign
-            histograms.count_value(cell.h_cost, cost, sign)
+            histograms.count_value(h.h_cost, cost, sign)
         if status == "unpriced":
             cell.unpriced += sign
     start, end, first = row["start_time"], row["end_time"], row["completion_start_time"]
@@ -190,12 +194,12 @@ def count_observation(cell: Cell, row: dict[str, Any], sign: int = 1, start_s: f
             latency = max(0.0, (epoch_s(end) - start_s) * 1000)
             cell.latency_sum += sign * latency
             cell.latency_n += sign
-            histograms.count_value(cell.h_latency, latency, sign)
+            histograms.count_value(h.h_latency, latency, sign)
         if first is not None:
             ttft = max(0.0, (epoch_s(first) - start_s) * 1000)
             cell.ttft_sum += sign * ttft
             cell.ttft_n += sign
-            histograms.count_value(cell.h_ttft, ttft, sign)
+            histograms.count_value(h.h_ttft, ttft, sign)
 
 
 def observation_dimensions(row: dict[str, Any]) -> dict[str, Any]:
@@ -208,9 +212,12 @@ def trace_cell(totals: Any) -> Cell:
     return cell
 
 
-def count_trace(cell: Cell, totals: Any, sign: int = 1, with_histograms: bool = True) -> None:
+def count_trace(cell: Cell, totals: Any, sign: int = 1, hist: Cell | None | bool = True) -> None:
     """Add (or take away) one trace from its totals: a `trace_totals.Sums` or a `trace_totals`
-    row (cost in `total_cost`, latency in `latency_s`)."""
+    row (cost in `total_cost`, latency in `latency_s`). Histograms into `hist` (a cell), into
+    `cell` (True) or nowhere (False, None)."""
+    h = cell if hist is True else hist or None
+    with_histograms = h is not None
     cell.n += sign
     if totals.error_count:
         cell.errors += sign
@@ -218,14 +225,14 @@ def count_trace(cell: Cell, totals: Any, sign: int = 1, with_histograms: bool = 
     cell.output_tokens += sign * totals.output_tokens
     cell.total_tokens += sign * totals.total_tokens
     if with_histograms:
-        histograms.count_value(cell.h_tokens, totals.total_tokens, sign)
+        histograms.count_value(h.h_tokens, totals.total_tokens, sign)
     cost = totals.cost if hasattr(totals, "cost") else totals.total_cost
     if totals.priced_count and cost is not None:
         cost = float(cost)
         cell.cost += sign * cost
         cell.priced += sign
         if with_histograms:
-            histograms.count_value(cell.h_cost, cost, sign)
+            histograms.count_value(h.h_cost, cost, sign)
     if totals.unpriced_count:
         cell.unpriced += sign
     latency_s = totals.latency_s() if callable(getattr(totals, "latency_s", None)) else totals.latency_s
@@ -234,7 +241,7 @@ def count_trace(cell: Cell, totals: Any, sign: int = 1, with_histograms: bool = 
         cell.latency_sum += sign * latency
         cell.latency_n += sign
         if with_histograms:
-            histograms.count_value(cell.h_latency, latency, sign)
+            histograms.count_value(h.h_latency, latency, sign)
 
 
 def score_cell(row: Any) -> Cell:
@@ -243,14 +250,15 @@ def score_cell(row: Any) -> Cell:
     return cell
 
 
-def count_score(cell: Cell, row: Any, sign: int = 1) -> None:
+def count_score(cell: Cell, row: Any, sign: int = 1, hist: Cell | None = None) -> None:
     """A score row (categorical scores have no value: counted, not summed)."""
+    h = cell if hist is None else hist
     cell.n += sign
     value = row["value"]
     if value is not None:
         cell.value_sum += sign * float(value)
         cell.value_n += sign
-        histograms.count_value(cell.h_value, float(value), sign)
+        histograms.count_value(h.h_value, float(value), sign)
 
 
 def score_dimensions(row: dict[str, Any]) -> dict[str, Any]:

@@ -159,14 +159,22 @@ def flush_rollups(conn: Connection, deltas: RollupDeltas, dialect_name: str) -> 
     if not deltas:
         return
     rows: dict[tuple[int, str, int, int, str], tuple[tuple[Any, ...], Cell]] = {}
-    for (project_id, cube, minute, values), cell in _with_projections(deltas.cells):
+    for (project_id, cube, minute, values), cell in _with_projections(deltas.cells, False):
         key_text = dims_key(values)
         for grain in grains_of(cube):
             key = (project_id, cube, grain, minute - minute % grain, key_text)
             found = rows.get(key)
             if found is None:
                 found = rows[key] = (values, Cell())
-            found[1].add(cell, with_histograms=keeps_histograms(cube, grain))
+            found[1].add(cell, with_histograms=False)
+    for (project_id, cube, quarter, values), cell in _with_projections(deltas.quarters, True):
+        key_text = dims_key(values)
+        for grain in grains_of(cube, histogram=True):
+            key = (project_id, cube, grain, quarter - quarter % grain, key_text)
+            found = rows.get(key)
+            if found is None:  # sums that cancelled out in the minute cells: histograms still move
+                found = rows[key] = (values, Cell())
+            found[1].add_histograms(cell)
     # Rows without histograms (minutes; users and tags) add in SQL, with no read: they are many and
     # touched by every step. Rows with histograms are read, added to and written back. A row added
     # to zero stays until a rebuild (reads leave out groups whose count sums to zero).
@@ -198,18 +206,22 @@ _PROJECTED = {
 }
 
 
-def _with_projections(cells: dict[CellKey, Cell]) -> Iterator[tuple[CellKey, Cell]]:
-    """The deltas' cells and their projections' cells (summed from them: no work per span)."""
+def _with_projections(cells: dict[CellKey, Cell], with_histograms: bool) -> Iterator[tuple[CellKey, Cell]]:
+    """The deltas' cells and their projections' cells (summed from them: no work per span); the
+    sums of minute cells, or the histograms of quarter-hour cells."""
     projected: dict[CellKey, Cell] = {}
     for key, cell in cells.items():
         yield key, cell
-        project_id, cube, minute, values = key
+        project_id, cube, moment, values = key
         for name, positions in _PROJECTED.get(cube, ()):
-            target = (project_id, name, minute, tuple(values[i] for i in positions))
+            target = (project_id, name, moment, tuple(values[i] for i in positions))
             found = projected.get(target)
             if found is None:
                 found = projected[target] = Cell()
-            found.add(cell)
+            if with_histograms:
+                found.add_histograms(cell)
+            else:
+                found.add(cell, with_histograms=False)
     yield from projected.items()
 
 
