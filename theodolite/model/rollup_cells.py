@@ -202,10 +202,6 @@ def count_observation(
             histograms.count_value(h.h_ttft, ttft, sign)
 
 
-def observation_dimensions(row: dict[str, Any]) -> dict[str, Any]:
-    return {name: row[name] for name in CUBES["obs"][1]}
-
-
 def trace_cell(totals: Any) -> Cell:
     cell = Cell()
     count_trace(cell, totals)
@@ -259,10 +255,6 @@ def count_score(cell: Cell, row: Any, sign: int = 1, hist: Cell | None = None) -
         cell.value_sum += sign * float(value)
         cell.value_n += sign
         histograms.count_value(h.h_value, float(value), sign)
-
-
-def score_dimensions(row: dict[str, Any]) -> dict[str, Any]:
-    return {"name": row["name"], "source": row["source"], "type": row["data_type"]}
 
 
 def level_name(rank: int | None) -> str:

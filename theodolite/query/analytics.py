@@ -9,6 +9,7 @@ but its cost grows with the rows in the range.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
+from datetime import UTC, datetime
 from operator import itemgetter
 from typing import Any
 
@@ -51,7 +52,7 @@ def list_metric_rows(database: Database, query: MetricQuery) -> list[dict[str, A
     if histogram is not None:  # thousands of groups in a dashboard's percentile chart: the short way
         q = QUANTILES[query.aggregation]
         return metric_rows(query, cells, lambda cell: {"value": histograms.quantile(getattr(cell, histogram), q)})
-    return metric_rows(query, cells, lambda cell: {"value": _value(query, cell)})
+    return metric_rows(query, cells, lambda cell: {"value": metric_value(cell, query.measure, query.aggregation)})
 
 
 def list_metric_cells(database: Database, query: MetricQuery) -> dict[tuple[int, Group], Cell]:
@@ -61,7 +62,7 @@ def list_metric_cells(database: Database, query: MetricQuery) -> dict[tuple[int,
         query.scope, (*query.group_by, *query.filters), histogram is not None, query.interval_s
     )
     with database.connect() as conn:
-        if cube is not None and rollups.ready(conn, query.project_id):
+        if cube is not None and rollups.ready(conn):
             cells = rollups.read_cells(conn, query, cube, histogram)
             if histogram is not None:
                 return _merge_histograms(cells, histogram)
@@ -93,10 +94,6 @@ def _merge_histograms(found: Iterable[tuple[int, Group, Any]], histogram: str) -
         setattr(cell, histogram, bins)
         totals[key] = cell
     return totals
-
-
-def _value(query: MetricQuery, cell: Cell) -> float | int | None:
-    return metric_value(cell, query.measure, query.aggregation)
 
 
 def metric_value(cell: Cell, measure: str, aggregation: str) -> float | int | None:
@@ -187,8 +184,6 @@ def _groups(dims: dict[str, Any], group_by: tuple[str, ...]) -> list[Group]:
 
 
 def _in_range(column: Any, query: MetricQuery) -> list[Any]:
-    from datetime import UTC, datetime
-
     start = datetime.fromtimestamp(query.start_s, UTC)
     end = datetime.fromtimestamp(query.end_s, UTC)
     return [column >= start, column < end]
@@ -202,9 +197,9 @@ def _needs_trace(query: MetricQuery) -> bool:
     return any(name in (*query.group_by, *query.filters) for name in ("user", "session", "release", "tag"))
 
 
-def _stream(conn: Connection, statement: Any) -> Iterator[Any]:
+def _stream(conn: Connection, statement: Any, *, mappings: bool = True) -> Iterator[Any]:
     result = conn.execution_options(stream_results=True, yield_per=STREAM_ROWS).execute(statement)
-    yield from result.mappings()
+    yield from result.mappings() if mappings else result
 
 
 def _observation_rows(conn: Connection, query: MetricQuery) -> Iterator[tuple[float, dict[str, Any], Cell]]:
@@ -243,34 +238,18 @@ def _trace_rows(conn: Connection, query: MetricQuery) -> Iterator[tuple[float, d
         columns.append(t.c.session_id.label("d_session"))
         conditions += _where({"session": t.c.session_id}, query)
         source = tt.join(t, t.c.id == tt.c.trace_id)
-    for row in _stream(conn, select(*columns).select_from(source).where(*conditions)):
-        dims = {name[2:]: value for name, value in row.items() if name.startswith("d_")}
-        dims["level"] = level_name(row["level_rank"])
-        dims["tags"], dims["models"] = row["tags"], row["models"]
-        yield epoch_s(row["timestamp"]), dims, trace_cell(_Totals(row))
+    for row in _stream(conn, select(*columns).select_from(source).where(*conditions), mappings=False):
+        fields = row._mapping
+        dims = {name[2:]: value for name, value in fields.items() if name.startswith("d_")}
+        dims["level"] = level_name(row.level_rank)
+        dims["tags"], dims["models"] = row.tags, row.models
+        yield epoch_s(row.timestamp), dims, trace_cell(row)  # a row has the totals' names
 
 
 _TOTALS = (
     tt.c.error_count, tt.c.priced_count, tt.c.unpriced_count, tt.c.input_tokens, tt.c.output_tokens,
     tt.c.total_tokens, tt.c.total_cost, tt.c.latency_s,
 )  # fmt: skip
-
-
-class _Totals:
-    """A trace_totals row as `trace_cell` reads it."""
-
-    def __init__(self, row: Any) -> None:
-        self.error_count, self.priced_count, self.unpriced_count = (
-            row["error_count"],
-            row["priced_count"],
-            row["unpriced_count"],
-        )
-        self.input_tokens, self.output_tokens, self.total_tokens = (
-            row["input_tokens"],
-            row["output_tokens"],
-            row["total_tokens"],
-        )
-        self.total_cost, self.latency_s = row["total_cost"], row["latency_s"]
 
 
 def _score_rows(conn: Connection, query: MetricQuery) -> Iterator[tuple[float, dict[str, Any], Cell]]:

@@ -16,9 +16,9 @@ from theodolite.query.analytics import list_metric_cells, metric_rows
 from theodolite.query.analytics_params import MetricQuery
 from theodolite.storage import rollups, tables
 from theodolite.storage.engine import Database
+from theodolite.storage.trace_totals import LEVEL_RANK
 
 o, t, tt, s, r = tables.observations, tables.traces, tables.trace_totals, tables.scores, tables.rollups
-LEVEL_RANKS = {name: rank for rank, name in enumerate(("DEBUG", "DEFAULT", "WARNING", "ERROR"))}
 _TRACE_FILTERS = {
     "name": t.c.name, "release": t.c.release, "version": t.c.version, "environment": t.c.environment,
     "user": t.c.user_id, "session": t.c.session_id,
@@ -60,7 +60,7 @@ def list_trace_rows(
     if "model" in filters:  # any of its models ("|a|b|", `trace_totals.models`)
         conditions.append(or_(*(tt.c.models.contains(f"|{value}|", autoescape=True) for value in filters["model"])))
     if "level" in filters:
-        conditions.append(tt.c.level_rank.in_([LEVEL_RANKS.get(value.upper(), -1) for value in filters["level"]]))
+        conditions.append(tt.c.level_rank.in_([LEVEL_RANK.get(value.upper(), -1) for value in filters["level"]]))
     statement = (
         select(tt, t.c.name, t.c.session_id, t.c.tags.label("trace_tags"), t.c.release.label("trace_release"))
         .select_from(tt.join(t, t.c.id == tt.c.trace_id))

@@ -70,7 +70,7 @@ def covering_cube(
     return min(found, key=lambda cube: len(CUBES[cube][1])) if found else None
 
 
-def ready(conn: Connection, _project_id: int | None = None) -> bool:
+def ready(conn: Connection) -> bool:
     """The rollups hold everything stored (built once, then kept by the writer)."""
     return conn.execute(select(tables.rollup_state.c.id)).first() is not None
 
@@ -288,8 +288,6 @@ _OBSERVATION_READ = (
 
 def time_range(conn: Connection) -> tuple[int, int] | None:
     """Whole hours holding every stored observation, trace and score; None when there are none."""
-    from sqlalchemy import func
-
     moments = []
     for column in (o.c.start_time, tt.c.timestamp, s.c.timestamp):
         low, high = conn.execute(select(func.min(column), func.max(column))).one()
@@ -321,8 +319,6 @@ def rebuild(
             flush_rollups(conn, deltas, dialect_name)
             on_progress(index + 1, total)
     conn.execute(insert(tables.rollup_state).values(id=1, built_at=datetime.now(UTC)))
-    from sqlalchemy import func
-
     return int(conn.execute(select(func.count()).select_from(r)).scalar_one())
 
 

@@ -35,7 +35,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import and_, bindparam, case, delete, func, insert, literal, select, text, tuple_, update
 from sqlalchemy.engine import Connection, Dialect
 
-from theodolite.model.rollup_cells import level_name
+from theodolite.model.rollup_cells import LEVELS, level_name
 from theodolite.storage import tables
 from theodolite.storage.bulk import BulkInsert
 from theodolite.storage.codec import ValueCodec
@@ -53,7 +53,7 @@ s = tables.scores
 
 ID_CHUNK = 500
 SORT_KEY_CHARS = 200  # name and tags sort keys: a PostgreSQL B-tree entry must stay under ~2,700 bytes
-LEVEL_RANK = {"DEBUG": 0, "DEFAULT": 1, "WARNING": 2, "ERROR": 3}
+LEVEL_RANK = {name: rank for rank, name in enumerate(LEVELS)}  # DEBUG 0, DEFAULT 1, WARNING 2, ERROR 3
 NOT_BILLED = "not_billed"
 UNPRICED = "unpriced"
 # Users only: a session is short, and its list sums its few traces when shown (`query/groups.py`);
