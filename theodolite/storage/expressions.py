@@ -6,7 +6,21 @@ import re
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import BigInteger, Float, Integer, and_, exists, func, literal, select, text, type_coerce
+from sqlalchemy import (
+    BigInteger,
+    Float,
+    Integer,
+    and_,
+    bindparam,
+    column,
+    delete,
+    exists,
+    func,
+    literal,
+    select,
+    text,
+    type_coerce,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.elements import ColumnElement
@@ -112,3 +126,36 @@ def string_list(values: list[str], dialect_name: str) -> Any:
     if dialect_name == "postgresql":
         return func.jsonb_array_elements_text(cast(document, JSONB)).table_valued("value").alias("driver")
     return func.json_each(document).table_valued("value").alias("driver")
+
+
+def rows_of_keys(table: Any, columns: list[Any], keys: list[tuple[Any, ...]]) -> OrderedJoin:
+    """`table` joined to a VALUES list of `keys` on `columns` (an index's columns): one index probe
+    per key, read in the keys' order. `(a, b) IN ((?, ?), ...)` would say the same, but SQLite
+    answers a row-value IN with a scan of the whole table."""
+    names = [f"key_{index}" for index in range(len(columns))]
+    parameters, rows = [], []
+    for row, key in enumerate(keys):
+        for name, value, col in zip(names, key, columns, strict=True):
+            parameters.append(bindparam(f"{name}_{row}", value, type_=col.type))
+        rows.append("(" + ", ".join(f":{name}_{row}" for name in names) + ")")
+    # Both engines name a VALUES list's columns column1, column2, ...; SQLite takes no aliases after it.
+    renamed = ", ".join(f"column{index + 1} AS {name}" for index, name in enumerate(names))
+    listed = (
+        text(f"SELECT {renamed} FROM (VALUES {', '.join(rows)}) AS listed")
+        .bindparams(*parameters)
+        .columns(*(column(name, col.type) for name, col in zip(names, columns, strict=True)))
+        .subquery("keys")
+    )
+    return ordered_join(listed, table, and_(*(col == listed.c[name] for name, col in zip(names, columns, strict=True))))
+
+
+def delete_keys(conn: Any, table: Any, columns: list[Any], keys: list[tuple[Any, ...]]) -> None:
+    """Delete the rows of `table` with these `keys` on `columns`: one statement run per key
+    (executemany), each an index probe on both engines (see `rows_of_keys`)."""
+    if not keys:
+        return
+    names = [f"key_{index}" for index in range(len(columns))]
+    statement = delete(table).where(
+        *(col == bindparam(name, type_=col.type) for name, col in zip(names, columns, strict=True))
+    )
+    conn.execute(statement, [dict(zip(names, key, strict=True)) for key in keys])

@@ -23,11 +23,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import and_, delete, exists, func, select, tuple_
+from sqlalchemy import and_, exists, func, select
 from sqlalchemy.engine import Connection, Dialect
 
 from theodolite.storage import tables
 from theodolite.storage.bulk import BulkInsert
+from theodolite.storage.expressions import delete_keys
 from theodolite.storage.upserts import insert_ignoring_duplicates
 
 # Longer values are not indexed (a PostgreSQL B-tree key must stay under ~2,700 bytes); a filter on
@@ -96,9 +97,7 @@ class FacetWriter:
                 old_keys.append((project_id, kind, value, moved[trace_id][0], trace_id))
                 if kind != "tag":  # the trace's current tags are added below
                     keys.add((project_id, kind, value, timestamp, trace_id))
-            columns = tuple_(f.c.project_id, f.c.kind, f.c.value, f.c.timestamp, f.c.trace_id)
-            for start in range(0, len(old_keys), ID_CHUNK):
-                conn.execute(delete(f).where(columns.in_(old_keys[start : start + ID_CHUNK])))
+            delete_keys(conn, f, [f.c.project_id, f.c.kind, f.c.value, f.c.timestamp, f.c.trace_id], old_keys)
         for trace_id, trace_tags in traces.new_tags.items():
             project_id, timestamp = trace_keys[trace_id]
             keys.update((project_id, "tag", tag, timestamp, trace_id) for tag in trace_tags if indexable(tag))

@@ -16,13 +16,14 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from sqlalchemy import delete, select, tuple_
+from sqlalchemy import delete, select
 from sqlalchemy.engine import Connection
 
 from theodolite.model import Observation
 from theodolite.model.facts import observation_facts
 from theodolite.model.merging import is_complete, merge_observation
 from theodolite.storage import tables
+from theodolite.storage.expressions import rows_of_keys
 from theodolite.storage.rows import encode_payload, observation_to_row, row_to_observation, search_document
 from theodolite.storage.search import documents as search_documents
 
@@ -37,11 +38,8 @@ def stored_observations(
     """(trace key, id) -> (seq, the stored observation with its payload)."""
     found: dict[tuple[str, str], tuple[int, Observation]] = {}
     for start in range(0, len(keys), ID_CHUNK):
-        query = (
-            select(o, p.c.payload)
-            .select_from(o.outerjoin(p, p.c.observation_seq == o.c.seq))
-            .where(tuple_(o.c.trace_id, o.c.id).in_(keys[start : start + ID_CHUNK]))
-        )
+        listed = rows_of_keys(o, [o.c.trace_id, o.c.id], keys[start : start + ID_CHUNK])
+        query = select(o, p.c.payload).select_from(listed.outerjoin(p, p.c.observation_seq == o.c.seq))
         for row in conn.execute(query):
             found[(row.trace_id, row.id)] = (row.seq, row_to_observation(row))
     return found

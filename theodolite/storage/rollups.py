@@ -27,7 +27,7 @@ from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select, tuple_
+from sqlalchemy import delete, func, insert, select
 from sqlalchemy.engine import Connection
 
 from theodolite.model import histograms
@@ -48,6 +48,7 @@ from theodolite.model.rollup_cells import (
 from theodolite.model.rollup_deltas import OBSERVATION_DIMENSIONS, CellKey, RollupDeltas
 from theodolite.storage import tables
 from theodolite.storage.bulk import BulkInsert
+from theodolite.storage.expressions import delete_keys, rows_of_keys
 from theodolite.storage.search import indexed_below
 from theodolite.storage.upserts import insert_adding, insert_replacing
 
@@ -194,8 +195,7 @@ def flush_rollups(conn: Connection, deltas: RollupDeltas, dialect_name: str) -> 
     dialect = conn.dialect
     BulkInsert(r, insert_replacing(r, dialect_name, keep=()), dialect).execute(conn, upserts)
     BulkInsert(r, insert_adding(r, dialect_name, add=MEASURE_FIELDS), dialect).execute(conn, adding)
-    for start in range(0, len(emptied), READ_CHUNK):
-        conn.execute(delete(r).where(tuple_(*_KEY).in_(emptied[start : start + READ_CHUNK])))
+    delete_keys(conn, r, list(_KEY), emptied)
 
 
 _KEY = (r.c.project_id, r.c.cube, r.c.grain_s, r.c.bucket, r.c.dims_key)
@@ -347,6 +347,6 @@ def stored_scores(conn: Connection, rows: list[dict[str, Any]]) -> list[Any]:
     found: list[Any] = []
     columns = (s.c.project_id, s.c.timestamp, s.c.name, s.c.source, s.c.data_type, s.c.value)
     for start in range(0, len(keys), READ_CHUNK):
-        statement = select(*columns).where(tuple_(s.c.project_id, s.c.id).in_(keys[start : start + READ_CHUNK]))
-        found += conn.execute(statement).mappings().all()
+        listed = rows_of_keys(s, [s.c.project_id, s.c.id], keys[start : start + READ_CHUNK])
+        found += conn.execute(select(*columns).select_from(listed)).mappings().all()
     return found
