@@ -75,6 +75,11 @@ CASES = [
     ({"measure": "cost", "filters": {"model": ("gpt-4o-mini",)}, "interval": "15m"}, 1e-9),
     ({"measure": "input_tokens", "group_by": ["provider"], "interval": "5m",
       "start": NOW - timedelta(hours=5, minutes=17), "end": NOW - timedelta(minutes=3)}, 0),
+    # Projections without minute rows: the edges come from the base cube's minute rows.
+    ({"measure": "observation_count", "group_by": ["name"], "start": NOW - timedelta(hours=30, minutes=7),
+      "end": NOW - timedelta(hours=2, minutes=44)}, 0),
+    ({"measure": "cost", "group_by": ["model"], "interval": "15m", "start": NOW - timedelta(hours=20, minutes=52),
+      "end": NOW - timedelta(hours=1, minutes=1)}, 1e-9),
 ]  # fmt: skip
 
 

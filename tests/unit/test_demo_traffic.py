@@ -8,7 +8,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from theodolite.cli.demo_batches import DemoJob, demo_batches
 from theodolite.demo import MODELS, generate_traffic
+from theodolite.demo.traffic import generate_part, traffic_parts
+from theodolite.ingestion.costing import NO_OVERRIDES
 from theodolite.model import Batch, CostStatus, Level, Observation, ObservationType, Trace
 from theodolite.model.entities import GENERATION_LIKE
 
@@ -171,3 +174,26 @@ def test_sessions_users_tags_releases_and_scores(batches, traces) -> None:
     assert {s.value for s in scores if s.name == "user-feedback"} == {0.0, 1.0}
     assert all(0 <= s.value <= 1 for s in scores if s.name == "relevance")
     assert len({s.id for s in scores}) == len(scores)
+
+
+def test_parts_made_apart_give_the_same_traffic(batches: list[Batch]) -> None:
+    """What worker processes make of a day's slices (`theodolite demo` at volume) is what one
+    generator makes: the same rows, field for field, in the same order."""
+    parts = traffic_parts(NOW, random.Random(42), days=DAYS, traces_per_day=PER_DAY, parts_per_day=3)
+    assert len(parts) == DAYS * 3
+    list(generate_part(parts[-1]))  # made in any order, by any process
+    apart = [batch for part in parts for batch in generate_part(part)]
+    for kind in ("traces", "observations", "scores"):
+        assert [row for b in apart for row in getattr(b, kind)] == [row for b in batches for row in getattr(b, kind)]
+
+
+def test_demo_batches_from_a_worker_process_equal_those_made_here() -> None:
+    parts = traffic_parts(NOW, random.Random(5), days=1, traces_per_day=60, parts_per_day=2)
+    job = DemoJob(project_id=1, dialect_name="sqlite", overrides=NO_OVERRIDES, now=NOW)
+    here = list(demo_batches(parts, job, workers=0))
+    there = list(demo_batches(parts, job, workers=1))
+    assert [made.prepared.observation_rows for made in there] == [made.prepared.observation_rows for made in here]
+    assert [made.prepared.rollups.cells.keys() for made in there] == [
+        made.prepared.rollups.cells.keys() for made in here
+    ]
+    assert sum(made.traces for made in there) == 60

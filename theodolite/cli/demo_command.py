@@ -17,20 +17,21 @@ from pathlib import Path
 import click
 import platformdirs
 
-from theodolite.demo import generate_traffic
-from theodolite.ingestion.costing import NO_OVERRIDES, price_batch
+from theodolite.cli.demo_batches import PARALLEL_FROM_TRACES, TRACES_PER_PART, DemoJob, demo_batches
+from theodolite.demo.traffic import traffic_parts
+from theodolite.ingestion.costing import NO_OVERRIDES
 from theodolite.ingestion.pipeline import IngestPipeline
 from theodolite.query.accounts import find_user
 from theodolite.server.accounts import NewPassword, create_user, reset_password
 from theodolite.server.bootstrap import DEFAULT_PROJECT, bootstrap_projects, describe_new_key
 from theodolite.server.collector import tune_collector
+from theodolite.server.decoding import default_worker_count
 from theodolite.server.passwords import generate_password
 from theodolite.server.settings import Settings
 from theodolite.storage.backend import TraceWriter
 from theodolite.storage.engine import Database, open_database
 from theodolite.storage.prices import load_overrides
 from theodolite.storage.projects import IssuedKey, get_or_create_project
-from theodolite.storage.rows import prepare_batch
 from theodolite.storage.writer import count_rows
 
 COUNTED_TABLES = ("traces", "observations", "scores")
@@ -87,16 +88,21 @@ def write_demo(
     pipeline.start()
     overrides = load_overrides(database).get(project_id, NO_OVERRIDES)
     traces = observations = scores = rejected = 0
+    per_day = max(1, traces_per_day // TRACES_PER_PART)
+    parts = traffic_parts(now, random.Random(seed), days=days, traces_per_day=traces_per_day, parts_per_day=per_day)
+    job = DemoJob(project_id, writer.codec.dialect_name, overrides, now)
+    workers = settings.decode_workers if settings.decode_workers is not None else default_worker_count()
+    if days * traces_per_day < PARALLEL_FROM_TRACES:
+        workers = 0
     try:
         label = f"writing {days} days x {traces_per_day} traces"
         with click.progressbar(length=days * traces_per_day, label=label, file=sys.stderr) as bar:
-            for batch in generate_traffic(now, random.Random(seed), days=days, traces_per_day=traces_per_day):
-                prepared = prepare_batch(project_id, price_batch(batch, overrides), writer.codec, now, documents=True)
-                rejected += len(pipeline.submit_blocking(prepared))
-                traces += len(batch.traces)
-                observations += len(batch.observations)
-                scores += len(batch.scores)
-                bar.update(len(batch.traces))
+            for made in demo_batches(parts, job, workers):
+                rejected += len(pipeline.submit_blocking(made.prepared))
+                traces += made.traces
+                observations += made.observations
+                scores += made.scores
+                bar.update(made.traces)
     finally:
         pipeline.stop()
         try:

@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import bisect
 import random
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from itertools import chain
 
 from theodolite.demo import content as text
 from theodolite.demo.agents import AGENTS, ENVIRONMENT, RELEASES, Agent, Conversation, TraceBuilder, stable_id
@@ -177,6 +178,80 @@ def _shift_back(parts: tuple[list[Trace], list[Observation], list[Score]], now: 
         score.timestamp -= delta
 
 
+@dataclass(frozen=True, slots=True)
+class TrafficPart:
+    """A slice of one day's conversations (by their order in the day's plan): what one process can
+    generate alone, with the same ids and times as `generate_traffic`. Picklable."""
+
+    salt: str
+    day: int
+    day_start: datetime
+    traces_per_day: int
+    midpoint: datetime
+    now: datetime
+    first: int
+    stop: int  # conversations [first, stop) of the day's plan; a bound past the end is fine
+
+
+def traffic_parts(
+    now: datetime, rng: random.Random, *, days: int = 7, traces_per_day: int = 400, parts_per_day: int = 1
+) -> list[TrafficPart]:
+    """The `days` before `now`, oldest first, each day cut into `parts_per_day` slices of its
+    conversations (a conversation has one or more traces: a day has at most `traces_per_day`)."""
+    if now.tzinfo is None:
+        raise ValueError("now must be timezone-aware (UTC)")
+    salt = f"{rng.getrandbits(64):016x}"
+    first_day = now - days * DAY
+    midpoint = now - days * DAY / 2
+    size = -(-traces_per_day // parts_per_day)
+    return [
+        TrafficPart(salt, day, first_day + day * DAY, traces_per_day, midpoint, now, first, first + size)
+        for day in range(days)
+        for first in range(0, traces_per_day, size)
+    ]
+
+
+def generate_part(part: TrafficPart, traces_per_batch: int = 50) -> Iterator[Batch]:
+    """Batches of about `traces_per_batch` traces of one part (its last one may be smaller)."""
+    return _batched(_conversations(part), traces_per_batch)
+
+
+def _conversations(part: TrafficPart) -> Iterator[tuple[list[Trace], list[Observation], list[Score]]]:
+    for plan in _day_plans(part.salt, part.day, part.day_start, part.traces_per_day)[part.first : part.stop]:
+        parts = _build(plan, part.midpoint)
+        _shift_back(parts, part.now)
+        yield parts
+
+
+def _batched(
+    conversations: Iterable[tuple[list[Trace], list[Observation], list[Score]]], traces_per_batch: int
+) -> Iterator[Batch]:
+    """A session's turns stay in one batch, with each trace's part next to its observations."""
+    batch = Batch()
+    for traces, observations, scores in conversations:
+        batch.traces += traces
+        batch.observations += observations
+        batch.scores += scores
+        if len(batch.traces) >= traces_per_batch:
+            yield batch
+            batch = Batch()
+    if batch.traces:
+        yield batch
+
+
+_PLANNED: dict[tuple[str, int, datetime, int], list[_Plan]] = {}
+
+
+def _day_plans(salt: str, day: int, day_start: datetime, traces: int) -> list[_Plan]:
+    """`_plan_day`, kept for the last day asked: a day's parts come one after another."""
+    key = (salt, day, day_start, traces)
+    plans = _PLANNED.get(key)
+    if plans is None:
+        _PLANNED.clear()
+        plans = _PLANNED[key] = _plan_day(salt, day, day_start, traces)
+    return plans
+
+
 def generate_traffic(
     now: datetime, rng: random.Random, *, days: int = 7, traces_per_day: int = 400, traces_per_batch: int = 50
 ) -> Iterator[Batch]:
@@ -185,24 +260,8 @@ def generate_traffic(
     Exactly `days * traces_per_day` traces. A session's turns stay in one batch, with each trace's
     part next to its observations. Memory holds one day's plans and one batch.
     """
-    if now.tzinfo is None:
-        raise ValueError("now must be timezone-aware (UTC)")
-    salt = f"{rng.getrandbits(64):016x}"
-    first_day = now - days * DAY
-    midpoint = now - days * DAY / 2
-    batch = Batch()
-    for day in range(days):
-        for plan in _plan_day(salt, day, first_day + day * DAY, traces_per_day):
-            parts = _build(plan, midpoint)
-            _shift_back(parts, now)
-            batch.traces += parts[0]
-            batch.observations += parts[1]
-            batch.scores += parts[2]
-            if len(batch.traces) >= traces_per_batch:
-                yield batch
-                batch = Batch()
-    if batch.traces:
-        yield batch
+    parts = traffic_parts(now, rng, days=days, traces_per_day=traces_per_day)
+    yield from _batched(chain.from_iterable(_conversations(part) for part in parts), traces_per_batch)
 
 
 def live_batch(now: datetime, rng: random.Random, traces: int = 3) -> Batch:

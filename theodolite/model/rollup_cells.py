@@ -53,10 +53,14 @@ ROLLUP_DIMENSIONS = tuple(dict.fromkeys(name for _, names in CUBES.values() for 
 # Minute, quarter-hour and hour rows: a 7-day range reads 168 hour rows per group, a day at 15
 # minutes 96 quarter-hour rows, and a range's edges the finer rows.
 GRAINS_S = (60, 900, 3600)
+# The model and name projections keep no minute rows: they are nearly as many as their base's (a
+# week of the demo: 206,000 name and 75,000 model minute rows for the 270,000 of "obs"), and each
+# costs the writer a row write; a range's minute edges read the base cube's minute rows, grouped by
+# the projection's dimensions (`storage/rollups.read_cells`).
 # Users and tags: a busy minute has as many users as traces, so a row per user and minute would cost
 # the writer a read and a write per trace. They are kept per hour only, with sums and no histograms
 # (their ranges widen to whole hours; a percentile per user or tag reads raw rows).
-CUBE_GRAINS_S = {"user": (3600,), "tag": (3600,)}
+CUBE_GRAINS_S = {"user": (3600,), "tag": (3600,), "obs_m": (900, 3600), "obs_n": (900, 3600)}
 WITHOUT_HISTOGRAMS = frozenset({"user", "tag"})
 
 
@@ -69,6 +73,11 @@ HISTOGRAM_GRAINS_S = (900, 3600)
 def grains_of(cube: str, histogram: bool = False) -> tuple[int, ...]:
     grains = CUBE_GRAINS_S.get(cube, GRAINS_S)
     return tuple(grain for grain in grains if grain in HISTOGRAM_GRAINS_S) if histogram else grains
+
+
+def base_of(cube: str) -> str:
+    """The cube a projection is summed from (a base cube: itself)."""
+    return PROJECTIONS[cube][0] if cube in PROJECTIONS else cube
 
 
 def keeps_histograms(cube: str, grain_s: int) -> bool:
@@ -87,11 +96,17 @@ class Cell:
 
     __slots__ = (*MEASURE_FIELDS, *HISTOGRAMS)
 
-    def __init__(self) -> None:
+    def __init__(self, histograms: bool = True) -> None:
         self.n = self.errors = self.input_tokens = self.output_tokens = self.total_tokens = 0
         self.priced = self.unpriced = self.latency_n = self.ttft_n = self.value_n = 0
         self.cost = self.latency_sum = self.ttft_sum = self.value_sum = 0
-        self.h_latency, self.h_ttft, self.h_cost, self.h_tokens, self.h_value = {}, {}, {}, {}, {}
+        if histograms:
+            self.h_latency, self.h_ttft, self.h_cost, self.h_tokens, self.h_value = {}, {}, {}, {}, {}
+        else:
+            # A cell of sums (minute rows, users, tags): the writer makes tens of thousands per step
+            # and five dicts each cost more than the rest. None, not {}: counting a value into it
+            # fails, and it pickles (decode workers send cells).
+            self.h_latency = self.h_ttft = self.h_cost = self.h_tokens = self.h_value = None
 
     def add(self, other: Cell, sign: int = 1, *, with_histograms: bool = True) -> None:
         # Spelled out, not a loop over the names: the writer's flush runs this for every row it

@@ -54,7 +54,7 @@ class RollupDeltas:
         key = (project_id, cube, minute, values)
         cell = self.cells.get(key)
         if cell is None:
-            cell = self.cells[key] = Cell()
+            cell = self.cells[key] = Cell(False)
         quarter_key = (project_id, cube, minute - minute % QUARTER_S, values)
         quarter = self.quarters.get(quarter_key)
         if quarter is None:
@@ -90,7 +90,7 @@ class RollupDeltas:
         key = (project_id, cube, minute, values)
         cell = self.cells.get(key)
         if cell is None:
-            cell = self.cells[key] = Cell()
+            cell = self.cells[key] = Cell(False)
         return cell
 
     def add_trace_row(self, row: Any, sign: int = 1) -> None:
@@ -110,7 +110,7 @@ class RollupDeltas:
             for key, cell in theirs.items():
                 found = mine.get(key)
                 if found is None:
-                    found = mine[key] = Cell()
+                    found = mine[key] = Cell(with_histograms)
                 found.add(cell, with_histograms=with_histograms)
 
 

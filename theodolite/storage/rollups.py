@@ -25,8 +25,10 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
+from operator import attrgetter
 from typing import Any
 
+import orjson
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.engine import Connection
 
@@ -40,6 +42,7 @@ from theodolite.model.rollup_cells import (
     ROLLUP_DIMENSIONS,
     WITHOUT_HISTOGRAMS,
     Cell,
+    base_of,
     dims_key,
     epoch_s,
     grains_of,
@@ -112,9 +115,14 @@ def read_cells(conn: Connection, query: Any, cube: str, histogram: str | None) -
     comes back with that histogram alone, as stored (the only thing a percentile reads)."""
     group_columns = [r.c[f"d_{name}"] for name in query.group_by]
     interval = query.interval_s
-    for grain, start, end in spans(query.start_s, query.end_s, interval, grains_of(cube, histogram is not None)):
+    grains = grains_of(cube, histogram is not None)
+    base = base_of(cube)
+    finer = tuple(grain for grain in grains_of(base, histogram is not None) if grain < min(grains))
+    for grain, start, end in spans(query.start_s, query.end_s, interval, finer + grains):
+        # A projection without rows this fine: its base's, grouped by the projection's dimensions.
+        piece_cube = cube if grain in grains else base
         where = (
-            r.c.project_id == query.project_id, r.c.cube == cube, r.c.grain_s == grain,
+            r.c.project_id == query.project_id, r.c.cube == piece_cube, r.c.grain_s == grain,
             r.c.bucket >= start, r.c.bucket < end,
             *(r.c[f"d_{name}"].in_(values) for name, values in query.filters.items()),
         )  # fmt: skip
@@ -135,9 +143,11 @@ def read_cells(conn: Connection, query: Any, cube: str, histogram: str | None) -
             continue
         # Percentiles, min and max need the histogram alone, as stored (`histograms.decode_pairs`).
         columns = [r.c.bucket, *group_columns, r.c[histogram]]
-        bucket_of, decode_pairs = query.bucket_of, histograms.decode_pairs
+        loads, total = orjson.loads, query.start_s
         for row in conn.execute(select(*columns).where(*where)).all():  # one fetchall, not a fetch per row
-            yield bucket_of(row[0]), tuple(row[1:-1]), decode_pairs(row[-1])
+            # `query.bucket_of` and `histograms.decode_pairs` inlined: this runs for thousands of rows.
+            bucket = total if interval is None else row[0] - row[0] % interval
+            yield bucket, tuple(row[1:-1]), loads(row[-1]) if row[-1] else []
 
 
 _FLOAT_FIELDS = frozenset({"cost", "latency_sum", "ttft_sum", "value_sum"})
@@ -145,7 +155,7 @@ _FLOAT_FIELDS = frozenset({"cost", "latency_sum", "ttft_sum", "value_sum"})
 
 def _summed_cell(row: Any, first: int) -> Cell:
     """A cell from a row's measure columns (PostgreSQL sums bigints as numeric: back to int)."""
-    cell = Cell()
+    cell = Cell(False)
     for offset, name in enumerate(MEASURE_FIELDS):
         value = row[first + offset] or 0
         setattr(cell, name, float(value) if name in _FLOAT_FIELDS else int(value))
@@ -159,28 +169,35 @@ def flush_rollups(conn: Connection, deltas: RollupDeltas, dialect_name: str) -> 
     """Add `deltas` to the minute and hour rows, in the caller's transaction."""
     if not deltas:
         return
-    rows: dict[tuple[int, str, int, int, str], tuple[tuple[Any, ...], Cell]] = {}
+    # Rows without histograms (minutes; users and tags) add in SQL, with no read: they are many and
+    # touched by every step. A minute row is a delta's own cell, written as it is. Rows with
+    # histograms are read, added to and written back. A row added to zero stays until a rebuild
+    # (reads leave out groups whose count sums to zero).
+    adding: list[tuple[Any, ...]] = []
+    summed: dict[tuple[int, str, int, int, str], tuple[tuple[Any, ...], Cell]] = {}
+    merged: dict[tuple[int, str, int, int, str], tuple[tuple[Any, ...], Cell]] = {}
     for (project_id, cube, minute, values), cell in _with_projections(deltas.cells, False):
         key_text = dims_key(values)
         for grain in grains_of(cube):
+            if grain == 60:
+                adding.append(_sums_row(project_id, cube, 60, minute, key_text, values, cell))
+                continue
             key = (project_id, cube, grain, minute - minute % grain, key_text)
+            histogram = keeps_histograms(cube, grain)
+            rows = merged if histogram else summed
             found = rows.get(key)
             if found is None:
-                found = rows[key] = (values, Cell())
+                found = rows[key] = (values, Cell(histogram))
             found[1].add(cell, with_histograms=False)
+    adding += [_sums_row(*key, values, cell) for key, (values, cell) in summed.items()]
     for (project_id, cube, quarter, values), cell in _with_projections(deltas.quarters, True):
         key_text = dims_key(values)
         for grain in grains_of(cube, histogram=True):
             key = (project_id, cube, grain, quarter - quarter % grain, key_text)
-            found = rows.get(key)
+            found = merged.get(key)
             if found is None:  # sums that cancelled out in the minute cells: histograms still move
-                found = rows[key] = (values, Cell())
+                found = merged[key] = (values, Cell())
             found[1].add_histograms(cell)
-    # Rows without histograms (minutes; users and tags) add in SQL, with no read: they are many and
-    # touched by every step. Rows with histograms are read, added to and written back. A row added
-    # to zero stays until a rebuild (reads leave out groups whose count sums to zero).
-    adding = [_row(key, values, cell, False) for key, (values, cell) in rows.items() if not keeps_histograms(*key[1:3])]
-    merged = {key: found for key, found in rows.items() if keeps_histograms(*key[1:3])}
     stored = _stored(conn, list(merged))
     upserts, emptied = [], []
     for key, (values, cell) in merged.items():
@@ -192,12 +209,46 @@ def flush_rollups(conn: Connection, deltas: RollupDeltas, dialect_name: str) -> 
                 emptied.append(key)
             continue
         upserts.append(_row(key, values, cell))
-    dialect = conn.dialect
-    BulkInsert(r, insert_replacing(r, dialect_name, keep=()), dialect).execute(conn, upserts)
-    BulkInsert(r, insert_adding(r, dialect_name, add=MEASURE_FIELDS), dialect).execute(conn, adding)
+    replacing, adding_sql = _statements(conn.dialect)
+    replacing.execute(conn, upserts)
+    if adding:
+        conn.exec_driver_sql(adding_sql, adding)
     delete_keys(conn, r, list(_KEY), emptied)
 
 
+def _statements(dialect: Any) -> tuple[BulkInsert, str]:
+    """The upsert that replaces a row (with histograms: read and merged first) and the positional
+    upsert that adds sums to one (`_sums_row`), compiled once per engine."""
+    found = _STATEMENTS.get(dialect.name)
+    if found is None:
+        replacing = BulkInsert(r, insert_replacing(r, dialect.name, keep=()), dialect)
+        # Positional: the many rows of sums go to executemany as tuples, with no dict per row.
+        target = type(dialect)(paramstyle="qmark" if dialect.name == "sqlite" else "format")
+        compiled = insert_adding(r, dialect.name, add=MEASURE_FIELDS).compile(dialect=target, column_keys=_COLUMNS)
+        if list(compiled.positiontup or ()) != _COLUMNS:
+            raise RuntimeError("the rollups' upsert does not bind the columns in table order")
+        found = _STATEMENTS[dialect.name] = (replacing, str(compiled))
+    return found
+
+
+def _sums_row(
+    project_id: int, cube: str, grain: int, bucket: int, key_text: str, values: tuple[Any, ...], cell: Cell
+) -> tuple[Any, ...]:
+    """A row of sums (no histograms) as a tuple in the table's column order."""
+    dimensions: list[Any] = [None] * len(ROLLUP_DIMENSIONS)
+    for slot, value in zip(_DIMENSION_SLOTS[cube], values, strict=True):
+        dimensions[slot] = value
+    return (project_id, cube, grain, bucket, key_text, *dimensions, *_measures_of(cell), *_NO_HISTOGRAMS)
+
+
+_STATEMENTS: dict[str, tuple[BulkInsert, str]] = {}
+_COLUMNS = [column.name for column in r.columns]
+_measures_of = attrgetter(*(name for name in _COLUMNS if name in MEASURE_FIELDS))  # in the table's order
+# Where each cube's dimension values go among the table's `d_*` columns.
+_DIMENSION_SLOTS = {cube: [ROLLUP_DIMENSIONS.index(name) for name in names] for cube, (_, names) in CUBES.items()}
+_NO_HISTOGRAMS = (None,) * len(HISTOGRAMS)
+assert _COLUMNS == ["project_id", "cube", "grain_s", "bucket", "dims_key", *(f"d_{n}" for n in ROLLUP_DIMENSIONS),
+                    *(n for n in _COLUMNS if n in MEASURE_FIELDS), *HISTOGRAMS]  # fmt: skip
 _KEY = (r.c.project_id, r.c.cube, r.c.grain_s, r.c.bucket, r.c.dims_key)
 # Per base cube, its projections and where each projection's dimensions sit in the base's key.
 _PROJECTED = {
@@ -217,7 +268,7 @@ def _with_projections(cells: dict[CellKey, Cell], with_histograms: bool) -> Iter
             target = (project_id, name, moment, tuple(values[i] for i in positions))
             found = projected.get(target)
             if found is None:
-                found = projected[target] = Cell()
+                found = projected[target] = Cell(with_histograms)
             if with_histograms:
                 found.add_histograms(cell)
             else:
