@@ -20,6 +20,7 @@ SQLite database, committing N requests per transaction as the pipeline's group c
     .venv/bin/python bench/writer.py                           # 60,000 spans; 2 and 8 requests per commit
     .venv/bin/python bench/writer.py --per-commit 2 --repeat 3
     .venv/bin/python bench/writer.py --against ../other-checkout   # the same in another checkout, and the ratios
+    .venv/bin/python bench/writer.py --postgres-url postgresql://postgres@127.0.0.1:5432/postgres
 
 `--against DIR` runs this script with DIR's code (DIR/.venv/bin/python, DIR on the path) right
 after each of this checkout's runs, alternating, and prints both and this/other ratios: compare a
@@ -29,6 +30,7 @@ change with the commit before it. The last line is JSON.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import pickle
@@ -37,7 +39,9 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
@@ -52,6 +56,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--repeat", type=int, default=1, help="runs per setting (default 1; medians are printed)")
     p.add_argument("--against", type=Path, help="another checkout (with its .venv) to run alternately")
     p.add_argument("--spread-s", type=int, default=3600, help="traces start within this many seconds (default 3600)")
+    p.add_argument(
+        "--postgres-url",
+        help="PostgreSQL server to run on instead of SQLite (postgresql://user@host:port/any-db): each run "
+        "creates a new database there and drops it after",
+    )
     p.add_argument("--one", type=int, help=argparse.SUPPRESS)  # internal: one run, prints one JSON line
     return p.parse_args(argv)
 
@@ -77,7 +86,7 @@ def _written_bytes() -> int:
     return 0
 
 
-def one_run(spans: int, per_commit: int, spread_s: int = 3600) -> dict[str, float]:
+def one_run(spans: int, per_commit: int, spread_s: int = 3600, postgres_url: str | None = None) -> dict[str, float]:
     """Decode, then commit `per_commit` requests per transaction into a new database."""
     from datetime import UTC, datetime
 
@@ -91,11 +100,11 @@ def one_run(spans: int, per_commit: int, spread_s: int = 3600) -> dict[str, floa
     from theodolite.storage.writer import SqlWriter
 
     bodies = _bodies(spans, spread_s)
-    with tempfile.TemporaryDirectory() as scratch:
+    with tempfile.TemporaryDirectory() as scratch, _scratch_database(scratch, postgres_url) as url:
         path = Path(scratch) / "writer.db"
-        database = open_database(f"sqlite:///{path}")
+        database = open_database(url)
         project_id, _ = get_or_create_project(database, "bench")
-        codec = ValueCodec("sqlite")
+        codec = ValueCodec(database.dialect_name)
         now = datetime.now(UTC)
         prepared = [
             prepare_batch(project_id, price_batch(decode_traces(body, "protobuf", 1000), PriceOverrides()), codec, now)
@@ -113,7 +122,7 @@ def one_run(spans: int, per_commit: int, spread_s: int = 3600) -> dict[str, floa
         derive = time.perf_counter() - derive
         writer.close()  # folds the WAL into the file: its writes are the writer's too
         written = _written_bytes() - written
-        size = path.stat().st_size
+        size = path.stat().st_size if postgres_url is None else _postgres_size(database)
         database.dispose()
     return {
         "wall_s": round(wall, 3),
@@ -126,11 +135,41 @@ def one_run(spans: int, per_commit: int, spread_s: int = 3600) -> dict[str, floa
     }
 
 
-def _run_in(checkout: Path, spans: int, per_commit: int, spread_s: int) -> dict[str, float]:
+@contextlib.contextmanager
+def _scratch_database(scratch: str, postgres_url: str | None) -> Iterator[str]:
+    """A new, empty database's URL: a file in `scratch`, or a database created on the PostgreSQL
+    server and dropped after the run."""
+    if postgres_url is None:
+        yield f"sqlite:///{Path(scratch) / 'writer.db'}"
+        return
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    name = f"theodolite_bench_writer_{os.getpid()}"
+    admin = create_engine(make_url(postgres_url).set(drivername="postgresql+psycopg"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f"DROP DATABASE IF EXISTS {name}"))
+        conn.execute(text(f"CREATE DATABASE {name}"))
+    try:
+        yield make_url(postgres_url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        admin.dispose()
+
+
+def _postgres_size(database: Any) -> int:
+    from sqlalchemy import text
+
+    with database.connect() as conn:
+        return int(conn.execute(text("SELECT pg_database_size(current_database())")).scalar_one())
+
+
+def _run_in(checkout: Path, spans: int, per_commit: int, spread_s: int, postgres_url: str | None) -> dict[str, float]:
     python = checkout / ".venv" / "bin" / "python"
     env = {**os.environ, "PYTHONPATH": str(checkout)}
     command = [str(python), str(Path(__file__).resolve()), "--spans", str(spans), "--one", str(per_commit),
-               "--spread-s", str(spread_s)]  # fmt: skip
+               "--spread-s", str(spread_s), *(["--postgres-url", postgres_url] if postgres_url else [])]  # fmt: skip
     done = subprocess.run(command, cwd=checkout, env=env, capture_output=True, text=True, timeout=1800)
     if done.returncode != 0:
         raise SystemExit(f"{checkout}: {done.stderr.strip().splitlines()[-1:] or done.returncode}")
@@ -146,7 +185,7 @@ FIGURES = (
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     if args.one is not None:
-        print(json.dumps(one_run(args.spans, args.one, args.spread_s)))
+        print(json.dumps(one_run(args.spans, args.one, args.spread_s, args.postgres_url)))
         return 0
     sides = {"this": REPO} | ({"other": args.against.resolve()} if args.against else {})
     results: dict[str, dict[int, dict[str, float]]] = {side: {} for side in sides}
@@ -154,7 +193,7 @@ def main(argv: list[str] | None = None) -> int:
         runs: dict[str, list[dict[str, float]]] = {side: [] for side in sides}
         for index in range(args.repeat):
             for side, checkout in sides.items():
-                run = _run_in(checkout, args.spans, per_commit, args.spread_s)
+                run = _run_in(checkout, args.spans, per_commit, args.spread_s, args.postgres_url)
                 runs[side].append(run)
                 print(f"[{side} {per_commit}/commit run {index + 1}] {run}", file=sys.stderr, flush=True)
         for side in sides:
