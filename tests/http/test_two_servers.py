@@ -10,10 +10,12 @@ every trace; and the servers' own /metrics counting each stored span once betwee
 
 from __future__ import annotations
 
+import base64
 import json
 import random
 import threading
 import time
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -28,7 +30,7 @@ from sqlalchemy import create_engine, text
 
 from tests.conftest import new_postgres_database
 from tests.support.postgres import PostgresServer
-from tests.support.server import TheodoliteServer
+from tests.support.server import PUBLIC_KEY, SECRET_KEY, TheodoliteServer, fetch_trace
 from theodolite.model import histograms
 from theodolite.storage import rollups
 from theodolite.storage.engine import open_database
@@ -325,3 +327,99 @@ def test_each_server_counts_its_own_spans_and_a_duplicate_once(two_servers: dict
     stored = sum(len(trace.span_ids) for trace in two_servers["sent"])
     assert all(count > 0 for count in counts)
     assert sum(counts) == stored
+
+
+# -- Langfuse updates: an observation created through one server, completed through the other ----
+
+LANGFUSE_TRACES = 24
+T0 = "2026-11-30T10:00:00Z"
+
+
+def _langfuse_events(index: int) -> tuple[str, str, list[dict], dict]:
+    trace_id, generation = uuid.UUID(int=index * 2 + 1).hex, uuid.UUID(int=index * 2 + 2).hex
+    create = [
+        {"type": "trace-create", "body": {"id": trace_id, "name": "ask", "timestamp": T0, "userId": f"u{index % 3}"}},
+        {"type": "generation-create", "body": {"id": generation, "traceId": trace_id, "name": "chat",
+                                               "startTime": T0, "model": "gpt-4o-mini", "input": "hi"}},
+    ]  # fmt: skip
+    update = {"type": "generation-update", "body": {
+        "id": generation, "traceId": trace_id, "endTime": f"2026-11-30T10:00:{1 + index % 50:02d}Z", "output": "hello",
+        "usageDetails": {"prompt_tokens": 10 + index, "completion_tokens": 5},
+    }}  # fmt: skip
+    return trace_id, generation, create, update
+
+
+def _post_langfuse(server: TheodoliteServer, events: list[dict]) -> int:
+    token = base64.b64encode(f"{PUBLIC_KEY}:{SECRET_KEY}".encode()).decode()
+    batch = [{"id": uuid.uuid4().hex, "timestamp": T0, **event} for event in events]
+    with httpx.Client(base_url=server.base_url, headers={"Authorization": f"Basic {token}"}, timeout=30) as client:
+        for _ in range(20):
+            response = client.post("/api/public/ingestion", json={"batch": batch})
+            if response.status_code not in (429, 503):
+                break
+            time.sleep(float(response.headers.get("Retry-After", "0.2")))  # the server's advice
+    assert response.status_code == 207 and response.json()["errors"] == [], response.text
+    return response.status_code
+
+
+def _generations_counted(server: TheodoliteServer) -> float:
+    response = httpx.get(f"{server.base_url}/metrics", timeout=30)
+    return sum(float(line.rsplit(" ", 1)[1]) for line in response.text.splitlines()
+               if line.startswith("theodolite_observations_total{") and 'type="generation"' in line)  # fmt: skip
+
+
+def test_langfuse_updates_through_the_other_server_complete_the_observation_once(
+    postgres_server: PostgresServer, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    workdir: Path = tmp_path_factory.mktemp("two-servers-langfuse")
+    url = new_postgres_database(postgres_server)
+    servers = [TheodoliteServer(url, workdir).start(), TheodoliteServer(url, workdir).start()]
+    try:
+        sends: list[tuple[int, list[dict]]] = []
+        for index in range(LANGFUSE_TRACES):
+            _, _, create, update = _langfuse_events(index)
+            first = index % 2
+            sends += [(first, create), (1 - first, [update]), (first, [update])]  # the last: a retry
+        random.Random(5).shuffle(sends)
+        errors: list[BaseException] = []
+
+        def run(mine: list[tuple[int, list[dict]]]) -> None:
+            try:
+                for server_index, events in mine:
+                    _post_langfuse(servers[server_index], events)
+            except BaseException as exc:  # noqa: BLE001 - reported by the test thread
+                errors.append(exc)
+
+        workers = [threading.Thread(target=run, args=(sends[thread::4],)) for thread in range(4)]
+        for worker in workers:
+            worker.start()
+        for worker in workers:
+            worker.join(300)
+            assert not worker.is_alive()
+        assert not errors, errors
+        engine = _engine(url)
+        with engine.connect() as conn:
+            rows = conn.execute(text(
+                "SELECT trace_id, id, end_time IS NOT NULL, prompt_tokens, completion_tokens FROM observations "
+                "WHERE type = 'generation' ORDER BY trace_id"
+            )).all()  # fmt: skip
+            totals = conn.execute(text("SELECT trace_id, observation_count, input_tokens FROM trace_totals "
+                                       "ORDER BY trace_id")).all()  # fmt: skip
+        engine.dispose()
+        expected = sorted(_langfuse_events(index) for index in range(LANGFUSE_TRACES))
+        assert [tuple(row) for row in rows] == [(t, g, True, 10 + int(g, 16) // 2 - 1, 5) for t, g, _, _ in expected]
+        assert [tuple(row) for row in totals] == [(t, 2, 10 + int(g, 16) // 2 - 1) for t, g, _, _ in expected]
+        assert sum(_generations_counted(server) for server in servers) == LANGFUSE_TRACES
+        [root] = fetch_trace(servers[1], expected[0][0])["observations"]
+        assert [(chat["input"], chat["output"]) for chat in root["children"]] == [("hi", "hello")]
+        kept = _rollup_rows(url)
+        database = open_database(url, migrate=False)
+        try:
+            with database.engine.begin() as conn:
+                rollups.rebuild(conn, "postgresql")
+        finally:
+            database.dispose()
+        assert _rollup_rows(url) == kept
+    finally:
+        for server in servers:
+            server.stop()
