@@ -423,3 +423,70 @@ def test_langfuse_updates_through_the_other_server_complete_the_observation_once
     finally:
         for server in servers:
             server.stop()
+
+
+def test_two_servers_started_at_once_on_an_empty_database_both_come_up(
+    postgres_server: PostgresServer, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """Replicas deployed together: one migrates and creates the first project, key and admin; the
+    other waits for it and finds them."""
+    workdir: Path = tmp_path_factory.mktemp("two-servers-start")
+    url = new_postgres_database(postgres_server)
+    servers = [TheodoliteServer(url, workdir) for _ in range(3)]
+    failures: list[BaseException] = []
+
+    def start(server: TheodoliteServer) -> None:
+        try:
+            server.start(deadline_s=60)
+        except BaseException as exc:  # noqa: BLE001 - reported by the test thread
+            failures.append(exc)
+
+    starters = [threading.Thread(target=start, args=(server,)) for server in servers]
+    try:
+        for starter in starters:
+            starter.start()
+        for starter in starters:
+            starter.join(90)
+        assert not failures, failures
+        for server in servers:
+            with server.client() as client:
+                assert client.get("/api/v1/traces").status_code == 200
+        engine = _engine(url)
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT count(*) FROM projects")).scalar_one() == 1
+            assert conn.execute(text("SELECT count(*) FROM users")).scalar_one() == 1
+        engine.dispose()
+    finally:
+        for server in servers:
+            server.stop()
+
+
+def _generations(server: TheodoliteServer) -> float:
+    text = httpx.get(f"{server.base_url}/metrics", timeout=10).text
+    return sum(float(line.rsplit(" ", 1)[1]) for line in text.splitlines()
+               if line.startswith("theodolite_generations_total{"))  # fmt: skip
+
+
+def test_the_live_demo_traffic_is_sent_by_one_server_and_taken_over_when_it_stops(
+    postgres_server: PostgresServer, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    workdir: Path = tmp_path_factory.mktemp("two-servers-demo")
+    url = new_postgres_database(postgres_server)
+    servers = [TheodoliteServer(url, workdir, demo_live_interval_s="0.1").start() for _ in range(2)]
+    try:
+        deadline = time.monotonic() + 60
+        before = [_generations(server) for server in servers]  # both up from here on
+        counts = [0.0, 0.0]
+        while time.monotonic() < deadline and max(counts) < 20:  # a few dozen ticks of each server
+            counts = [_generations(server) - base for server, base in zip(servers, before, strict=True)]
+            time.sleep(0.1)  # polling the expositions with a deadline
+        assert max(counts) >= 20 and min(counts) == 0, counts
+        sender = counts.index(max(counts))
+        servers[sender].stop()
+        other = servers[1 - sender]
+        while time.monotonic() < deadline and _generations(other) == 0:
+            time.sleep(0.1)  # polling with a deadline: the other server takes the lease over
+        assert _generations(other) > 0
+    finally:
+        for server in servers:
+            server.stop()

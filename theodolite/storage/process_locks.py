@@ -95,5 +95,6 @@ class Lease:
 
     def release(self) -> None:
         if self._conn is not None:
-            self._conn.invalidate()  # closes the session: its locks go with it, nothing back to the pool
+            self._conn.invalidate()  # ends the session: its locks go with it, no locked session back in the pool
+            self._conn.close()
             self._conn = None
