@@ -19,6 +19,7 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import httpx
@@ -32,8 +33,11 @@ from tests.conftest import new_postgres_database
 from tests.support.postgres import PostgresServer
 from tests.support.server import PUBLIC_KEY, SECRET_KEY, TheodoliteServer, fetch_trace
 from theodolite.model import histograms
+from theodolite.pricing import PriceOverrides
+from theodolite.pricing.overrides import PriceOverride
 from theodolite.storage import rollups
 from theodolite.storage.engine import open_database
+from theodolite.storage.repricing import reprice
 
 TRACES = 48
 CHILDREN = 5  # LLM calls under each trace's root span
@@ -68,7 +72,7 @@ def _trace_spans(index: int, rng: random.Random) -> tuple[Sent, list[Span]]:
     that differ per trace, an error on some."""
     trace_id = rng.randbytes(16)
     root_id = rng.randbytes(8)
-    start = NOW - timedelta(minutes=50) + timedelta(seconds=index * 47)
+    start = NOW - timedelta(minutes=50) + timedelta(seconds=index * 47 % 2900)
     root = Span(trace_id=trace_id, span_id=root_id, name=f"agent-{index % 3}", start_time_unix_nano=_ns(start),
                 end_time_unix_nano=_ns(start + timedelta(seconds=20 + index % 7)),
                 attributes=[_attr("user.id", f"user-{index % 5}"),
@@ -104,11 +108,11 @@ def _body(spans: list[Span]) -> bytes:
     return request.SerializeToString()
 
 
-def _plan(rng: random.Random) -> tuple[list[Sent], list[list[tuple[int, bytes]]]]:
+def _plan(rng: random.Random, traces: int = TRACES) -> tuple[list[Sent], list[list[tuple[int, bytes]]]]:
     """The traces, and per thread its requests (server index, body): each trace's parts are spread
     over both servers; every third request is sent to the other server too."""
     sent, parts = [], []
-    for index in range(TRACES):
+    for index in range(traces):
         trace, spans = _trace_spans(index, rng)
         sent.append(trace)
         size = -(-len(spans) // PARTS)
@@ -195,7 +199,12 @@ def test_every_trace_is_whole_and_each_span_stored_once(two_servers: dict) -> No
 
 
 def test_trace_totals_equal_the_sums_of_their_observations(two_servers: dict) -> None:
-    engine = _engine(two_servers["url"])
+    _check_totals(two_servers["url"], TRACES, users=5)
+
+
+def _check_totals(url: str, traces: int, users: int) -> None:
+    """Each trace's totals and each user's equal the sums of their rows (SQL over the raw rows)."""
+    engine = _engine(url)
     with engine.connect() as conn:
         expected = conn.execute(text("""
             SELECT t.id, t.timestamp, count(*), sum(o.prompt_tokens), sum(o.completion_tokens), sum(o.total_tokens),
@@ -221,11 +230,11 @@ def test_trace_totals_equal_the_sums_of_their_observations(two_servers: dict) ->
             GROUP BY kind, key ORDER BY kind, key
         """)).all()  # fmt: skip
     engine.dispose()
-    assert len(expected) == TRACES
+    assert len(expected) == traces
     assert [row[:7] + (round(row[7], 6), row[8]) for row in totals] == [
         row[:7] + (round(float(row[7]), 6), row[8]) for row in expected
     ]
-    assert len(groups) == 5
+    assert len(groups) == users
     assert groups == expected_groups
 
 
@@ -287,14 +296,19 @@ def test_rollups_and_the_analytics_api_equal_a_rebuild_from_the_raw_rows(two_ser
     assert sum(row["value"] or 0 for row in answers[2]) == pytest.approx(float(cost), rel=1e-9)
     [latency] = answers[3]
     assert latency["value"] == pytest.approx(float(p95), rel=0.02)  # the histograms' 1 % (docs/analytics-api.md)
+    _rebuild(url)
+    assert _rollup_rows(url) == kept
+    assert _analytics(server) == answers
+
+
+def _rebuild(url: str) -> None:
+    """`theodolite rollups rebuild`: every rollup row derived again from the raw rows."""
     database = open_database(url, migrate=False)
     try:
         with database.engine.begin() as conn:
             rollups.rebuild(conn, "postgresql")
     finally:
         database.dispose()
-    assert _rollup_rows(url) == kept
-    assert _analytics(server) == answers
 
 
 def test_the_trace_list_its_filters_and_search_find_every_trace(two_servers: dict) -> None:
@@ -413,12 +427,7 @@ def test_langfuse_updates_through_the_other_server_complete_the_observation_once
         [root] = fetch_trace(servers[1], expected[0][0])["observations"]
         assert [(chat["input"], chat["output"]) for chat in root["children"]] == [("hi", "hello")]
         kept = _rollup_rows(url)
-        database = open_database(url, migrate=False)
-        try:
-            with database.engine.begin() as conn:
-                rollups.rebuild(conn, "postgresql")
-        finally:
-            database.dispose()
+        _rebuild(url)
         assert _rollup_rows(url) == kept
     finally:
         for server in servers:
@@ -487,6 +496,47 @@ def test_the_live_demo_traffic_is_sent_by_one_server_and_taken_over_when_it_stop
         while time.monotonic() < deadline and _generations(other) == 0:
             time.sleep(0.1)  # polling with a deadline: the other server takes the lease over
         assert _generations(other) > 0
+    finally:
+        for server in servers:
+            server.stop()
+
+
+def test_costs_recompute_and_rollups_rebuild_while_two_servers_ingest(
+    postgres_server: PostgresServer, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """The administrative commands that rewrite derived rows run while the servers write the same
+    traces: afterwards totals and rollups still equal what the raw rows give."""
+    workdir: Path = tmp_path_factory.mktemp("two-servers-admin")
+    url = new_postgres_database(postgres_server)
+    servers = [TheodoliteServer(url, workdir).start(), TheodoliteServer(url, workdir).start()]
+    try:
+        _, threads = _plan(random.Random(23), traces=3 * TRACES)  # long enough for several rounds below
+        statuses: list[int] = []
+        sender = threading.Thread(target=lambda: statuses.extend(_send_all(servers, threads)))
+        sender.start()
+        database = open_database(url, migrate=False)
+        try:
+            rounds, deadline = 0, time.monotonic() + 120
+            while sender.is_alive() and time.monotonic() < deadline:  # bounded; until the senders are done
+                price = Decimal("1") + rounds  # every round changes what gpt-4o costs
+                override = PriceOverride("gpt-4o", NOW - timedelta(days=1), input_mtok=price, output_mtok=price)
+                summary = reprice(
+                    database, {1: PriceOverrides([override])}, since=NOW - timedelta(hours=2), batch_size=20
+                )
+                rounds += summary.changed > 0
+                if rounds % 3 == 1:
+                    with database.engine.begin() as conn:
+                        rollups.rebuild(conn, "postgresql")
+            assert rounds >= 2  # it did overlap with the ingest
+        finally:
+            database.dispose()
+        sender.join(300)
+        assert not sender.is_alive()
+        assert set(statuses) == {200}, {status: statuses.count(status) for status in set(statuses)}
+        _check_totals(url, 3 * TRACES, users=5)
+        kept = _rollup_rows(url)
+        _rebuild(url)
+        assert _rollup_rows(url) == kept
     finally:
         for server in servers:
             server.stop()
