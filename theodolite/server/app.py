@@ -43,6 +43,7 @@ from theodolite.server.settings import Settings
 from theodolite.server.state import AppState
 from theodolite.storage.dictionaries import load_dictionaries
 from theodolite.storage.engine import open_database
+from theodolite.storage.process_locks import LIVE_DEMO, STARTUP, Lease, held
 from theodolite.storage.statistics import PlannerStatistics
 from theodolite.web import mount_web_ui
 
@@ -67,7 +68,9 @@ def create_app(settings: Settings) -> FastAPI:
             read_timeout_s=settings.read_timeout_s,
         )
         PlannerStatistics(database).refresh_if_stale()
-        new_key = bootstrap_projects(database, settings)
+        with held(database.engine, STARTUP):  # servers started together: one creates, the others find
+            new_key = bootstrap_projects(database, settings)
+            new_admin = bootstrap_admin(database, settings)
         if new_key is not None:
             print(describe_new_key(new_key, f"http://{settings.host}:{settings.port}"), flush=True)
         workers = settings.decode_workers if settings.decode_workers is not None else default_worker_count()
@@ -101,7 +104,6 @@ def create_app(settings: Settings) -> FastAPI:
         queries = queries_for(database)
         prices = PriceBook(database)
         await to_thread.run_sync(prices.reload)
-        new_admin = bootstrap_admin(database, settings)
         if new_admin is not None:
             print(describe_new_admin(new_admin, f"http://{settings.host}:{settings.port}"), flush=True)
         sessions = SessionManager(database, settings.session_idle_timeout_s, settings.session_absolute_timeout_s)
@@ -120,7 +122,8 @@ def create_app(settings: Settings) -> FastAPI:
             from theodolite.storage.projects import get_or_create_project
 
             project_id, _ = get_or_create_project(database, settings.init_project or DEFAULT_PROJECT)
-            live_demo = LiveDemo(pipeline, writer.codec, project_id, settings.demo_live_interval_s)
+            lease = Lease(database.engine, LIVE_DEMO)
+            live_demo = LiveDemo(pipeline, writer.codec, project_id, settings.demo_live_interval_s, lease)
             live_demo.start()
         log.info("theodolite %s ready on %s (%s)", __version__, settings.port, database.dialect_name)
         warn_if_search_incomplete(database)

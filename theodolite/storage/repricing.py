@@ -22,6 +22,7 @@ from theodolite.pricing import PriceOverrides
 from theodolite.pricing.engine import cost_of_call
 from theodolite.storage import tables
 from theodolite.storage.engine import Database
+from theodolite.storage.process_locks import lock_projects
 from theodolite.storage.rollups import RollupDeltas, flush_rollups
 from theodolite.storage.trace_totals import refresh_costs
 
@@ -99,6 +100,13 @@ def reprice(
             rows = conn.execute(query).all()
             if not rows:
                 return summary
+            if database.dialect_name == "postgresql":
+                # A server's writer reads and writes the same totals and rollups: under its lock,
+                # and the rows again (a Langfuse update may have replaced one before the lock).
+                lock_projects(conn, [row.project_id for row in rows])
+                rows = conn.execute(query).all()
+                if not rows:
+                    return summary
             changes, traces = [], set()
             rollup_deltas = RollupDeltas()
             for row in rows:

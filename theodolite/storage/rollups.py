@@ -52,6 +52,7 @@ from theodolite.model.rollup_deltas import OBSERVATION_DIMENSIONS, CellKey, Roll
 from theodolite.storage import tables
 from theodolite.storage.bulk import BulkInsert
 from theodolite.storage.expressions import delete_keys, rows_of_keys
+from theodolite.storage.process_locks import lock_all_projects
 from theodolite.storage.search import indexed_below
 from theodolite.storage.upserts import insert_adding, insert_replacing
 
@@ -355,6 +356,7 @@ def rebuild(
     """Delete every rollup row and derive them again from the raw rows, six hours at a time (each
     piece's deltas stay small), then mark the rollups ready. In the caller's transaction; returns
     the rows written. Blocks; on SQLite no writer may run meanwhile (module doc)."""
+    lock_all_projects(conn)  # no server's writer adds deltas meanwhile (PostgreSQL)
     conn.execute(delete(r))
     conn.execute(delete(tables.rollup_state))
     # SQLite derives after the commit: observations from the mark on are added by the writer's

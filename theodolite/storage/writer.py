@@ -29,6 +29,7 @@ from theodolite.storage.document_worker import DocumentWorker
 from theodolite.storage.engine import Database
 from theodolite.storage.facets import FacetWriter, TransactionTraces
 from theodolite.storage.observation_merges import TransactionMerges, delete_replaced
+from theodolite.storage.process_locks import lock_projects
 from theodolite.storage.rollups import RollupDeltas, committed_observations, flush_rollups, stored_scores
 from theodolite.storage.rows import PreparedBatch, row_to_trace, trace_to_row
 from theodolite.storage.search import (
@@ -130,8 +131,9 @@ class SqlWriter:
         def bulk(table: Any, statement: Any) -> BulkInsert:
             return BulkInsert(table, statement, dialect)
 
-        # Duplicates are filtered before the insert (`_stored_span_ids`); ignoring conflicts on
-        # (trace_id, id) only covers another server writing the same span to one PostgreSQL.
+        # Duplicates are filtered before the insert (`_stored_span_ids`; another server's commits
+        # too, under the project's lock: `process_locks.py`); ignoring conflicts on (trace_id, id)
+        # is a last guard.
         self._insert_observations = bulk(
             tables.observations, insert_ignoring_duplicates(tables.observations, self.dialect, on=("trace_id", "id"))
         )
@@ -279,6 +281,9 @@ class SqlWriter:
         return True
 
     def _write(self, items: Sequence[PreparedBatch]) -> None:
+        # Another process may write the same projects to this PostgreSQL database: what follows
+        # reads before it writes (stored spans, traces, totals, rollups), under their locks.
+        lock_projects(self._conn, [batch.project_id for batch in items])
         plan, stored = self._plan_keys(items)
         parts: dict[str, tuple[int, Trace]] = {}
         for batch in items:

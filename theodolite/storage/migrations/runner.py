@@ -10,6 +10,8 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine
 
+from theodolite.storage.process_locks import STARTUP, held
+
 SCRIPT_LOCATION = str(Path(__file__).resolve().parent)
 
 
@@ -34,7 +36,13 @@ def head_revision() -> str | None:
 
 
 def upgrade_to_head(engine: Engine) -> list[str]:
-    """Apply pending migrations; returns their revision ids, oldest first. Blocks."""
+    """Apply pending migrations; returns their revision ids, oldest first. Blocks. On PostgreSQL
+    several servers may start at once: one migrates, the others wait and find the schema current."""
+    with held(engine, STARTUP):
+        return _upgrade(engine)
+
+
+def _upgrade(engine: Engine) -> list[str]:
     before = current_revision(engine)
     head = head_revision()
     if before == head:
