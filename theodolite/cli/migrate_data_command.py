@@ -1,0 +1,69 @@
+"""`theodolite migrate-data`: copy a whole database to another engine (`storage/data_copy.py`)."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from theodolite.cli.common import run
+
+
+@click.command("migrate-data")
+@click.option("--from", "source", required=True, metavar="URL", help="The database to copy (it is only read).")
+@click.option("--to", "target", required=True, metavar="URL", help="The database to fill: new or empty.")
+@click.option("--restart", is_flag=True, help="Empty what an interrupted copy left in the target and start over.")
+@click.option(
+    "--chunk-rows",
+    default=5_000,
+    show_default=True,
+    type=click.IntRange(1, 1_000_000),
+    help="Rows read and written per transaction.",
+)
+def migrate_data(source: str, target: str, restart: bool, chunk_rows: int) -> None:
+    """Copy every trace, observation, score, project, key, user and derived table from one
+    database to another: SQLite to PostgreSQL (a team outgrowing the default file) or back.
+
+    The target is created and migrated if new; it must be empty. Interrupted, the same command
+    continues where it stopped. Stop the servers writing the source first: on SQLite the command
+    refuses while one runs. See docs/migrate-data.md.
+
+    \b
+    theodolite migrate-data --from sqlite:///var/lib/theodolite/theodolite.db \\
+        --to postgresql://theodolite@db.internal/theodolite
+    """
+    from theodolite.storage.data_copy import DataCopy
+
+    def work() -> None:
+        copy = DataCopy(source, target, chunk_rows=chunk_rows)
+        try:
+            copy.open(restart=restart)
+            click.echo(
+                f"{'continuing the copy' if copy.resumed else 'copying'} {copy.source_name} -> "
+                f"{_shown(copy.target_url)}",
+                err=True,
+            )
+            for step in copy.steps():
+                label = f"{step.name:<22}"
+                with click.progressbar(length=max(step.total, 1), label=label, file=sys.stderr) as bar:
+                    bar.update(min(step.copied, step.total))
+                    copy.copy_table(step.name, on_rows=bar.update)
+                    bar.update(bar.length - bar.pos)
+            with click.progressbar(length=max(copy.search_to_index(), 1), label="search index", file=sys.stderr) as bar:
+                copy.finish(on_search=bar.update)
+                bar.update(bar.length - bar.pos)
+            counts = copy.verify()
+        finally:
+            copy.close()
+        width = max(len(count.name) for count in counts)
+        for count in counts:
+            click.echo(f"{count.name:<{width}}  {count.target:>12,}")
+        click.echo(f"copied {sum(c.target for c in counts):,} rows; the row counts of all {len(counts)} tables match")
+
+    run(work)
+
+
+def _shown(url: str) -> str:
+    from theodolite.storage.data_copy import describe
+
+    return describe(url)
