@@ -287,3 +287,30 @@ def test_refusals_are_one_line_errors(postgres_url: str, tmp_path: Path) -> None
         command.downgrade(config, "-1")
     engine.dispose()
     assert "at schema revision" in refused("--from", sqlite_url(old), "--to", sqlite_url(tmp_path / "new.db"))
+
+
+def test_a_sqlite_source_stopped_before_deriving_is_derived_first(postgres_url: str, tmp_path: Path) -> None:
+    # A server that stopped (or crashed) right after a commit, before deriving its totals, search
+    # documents and rollups: its next start would derive them; PostgreSQL derives in the ingest
+    # transaction and never would, so the copy derives them on the source first.
+    source = sqlite_url(tmp_path / "theodolite.db")
+    write_demo(source, days=1, per_day=20)
+    database = open_database(source)
+    try:
+        writer = database.make_writer()
+        batch = trace_batch(at=NOW - timedelta(minutes=5), name="not derived yet", cost="0.5")
+        writer.commit([prepared(database, PROJECT, batch)])
+        writer.close()  # no catch_up()
+    finally:
+        database.dispose()
+
+    assert migrate_data("--from", source, "--to", postgres_url).exit_code == 0
+
+    target = open_database(postgres_url)
+    try:
+        [item] = all_traces(target, TraceFilter(name="not derived yet"))
+        assert item["observation_count"] == 2 and item["total_cost"] == Decimal("0.5")
+        assert all_traces(target, TraceFilter(sort=Sort.parse("cost", "desc")))[0]["id"] == batch.traces[0].id
+    finally:
+        target.dispose()
+    assert answers(source) == answers(postgres_url)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from typing import Any
 
 import click
 
@@ -32,38 +33,42 @@ def migrate_data(source: str, target: str, restart: bool, chunk_rows: int) -> No
     theodolite migrate-data --from sqlite:///var/lib/theodolite/theodolite.db \\
         --to postgresql://theodolite@db.internal/theodolite
     """
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from theodolite.errors import StorageError
     from theodolite.storage.data_copy import DataCopy
 
     def work() -> None:
         copy = DataCopy(source, target, chunk_rows=chunk_rows)
         try:
-            copy.open(restart=restart)
-            click.echo(
-                f"{'continuing the copy' if copy.resumed else 'copying'} {copy.source_name} -> "
-                f"{_shown(copy.target_url)}",
-                err=True,
-            )
-            for step in copy.steps():
-                label = f"{step.name:<22}"
-                with click.progressbar(length=max(step.total, 1), label=label, file=sys.stderr) as bar:
-                    bar.update(min(step.copied, step.total))
-                    copy.copy_table(step.name, on_rows=bar.update)
-                    bar.update(bar.length - bar.pos)
-            with click.progressbar(length=max(copy.search_to_index(), 1), label="search index", file=sys.stderr) as bar:
-                copy.finish(on_search=bar.update)
-                bar.update(bar.length - bar.pos)
-            counts = copy.verify()
+            _copy(copy, restart)
+        except SQLAlchemyError as exc:  # a database lost half-way: one line; what was copied stays, and counts
+            reason = (str(getattr(exc, "orig", None) or exc).strip().splitlines() or ["unknown"])[0][:200]
+            raise StorageError(f"the copy stopped: {reason}; run the same command again to continue") from exc
         finally:
             copy.close()
-        width = max(len(count.name) for count in counts)
-        for count in counts:
-            click.echo(f"{count.name:<{width}}  {count.target:>12,}")
-        click.echo(f"copied {sum(c.target for c in counts):,} rows; the row counts of all {len(counts)} tables match")
 
     run(work)
 
 
-def _shown(url: str) -> str:
+def _copy(copy: Any, restart: bool) -> None:
+    """Open, copy each table under its progress bar, finish, verify, print the summary."""
     from theodolite.storage.data_copy import describe
 
-    return describe(url)
+    copy.open(restart=restart)
+    verb = "continuing the copy" if copy.resumed else "copying"
+    click.echo(f"{verb} {copy.source_name} -> {describe(copy.target_url)}", err=True)
+    for step in copy.steps():
+        with click.progressbar(length=max(step.total, 1), label=f"{step.name:<22}", file=sys.stderr) as bar:
+            bar.update(min(step.copied, step.total))
+            copy.copy_table(step.name, on_rows=bar.update)
+            bar.update(bar.length - bar.pos)
+    searching = max(copy.search_to_index(), 1)
+    with click.progressbar(length=searching, label=f"{'search index':<22}", file=sys.stderr) as bar:
+        copy.finish(on_search=bar.update)
+        bar.update(bar.length - bar.pos)
+    counts = copy.verify()
+    width = max(len(count.name) for count in counts)
+    for count in counts:
+        click.echo(f"{count.name:<{width}}  {count.target:>12,}")
+    click.echo(f"copied {sum(c.target for c in counts):,} rows; the row counts of all {len(counts)} tables match")
