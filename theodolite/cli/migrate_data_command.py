@@ -63,10 +63,12 @@ def _copy(copy: Any, restart: bool) -> None:
             bar.update(min(step.copied, step.total))
             copy.copy_table(step.name, on_rows=bar.update)
             bar.update(bar.length - bar.pos)
+    copy.set_marks()
     searching = max(copy.search_to_index(), 1)
     with click.progressbar(length=searching, label=f"{'search index':<22}", file=sys.stderr) as bar:
-        copy.finish(on_search=bar.update)
+        copy.index_search(on_chunk=bar.update)
         bar.update(bar.length - bar.pos)
+    copy.finish()
     counts = copy.verify()
     width = max(len(count.name) for count in counts)
     for count in counts:

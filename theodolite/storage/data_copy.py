@@ -18,9 +18,9 @@ it*: the engines order text differently (SQLite by bytes, PostgreSQL by the data
 so the next chunk must be asked of the source in the source's own order. A run interrupted anywhere
 continues from there; the table goes once the copy is verified.
 
-Afterwards (`finish`): the marks the target's writer starts from (`search_progress`, the search
-backfill range, `rollup_state`), the search index, and PostgreSQL's sequences past the copied
-maxima. A third engine (ClickHouse) adds its reads and writes of chunks here.
+Afterwards: the marks the target's writer starts from (`set_marks`: `search_progress`, the search
+backfill range, `rollup_state`), the search index (`index_search`), and PostgreSQL's sequences
+past the copied maxima (`finish`). A third engine (ClickHouse) adds its reads and writes of chunks here.
 """
 
 from __future__ import annotations
@@ -84,10 +84,10 @@ COPY_ORDER = (
     "group_rollups",
     "rollups",
 )
-# One-row marks a new database already has (its migrations insert them): set by `finish` for the
+# One-row marks a new database already has (its migrations insert them): set by `set_marks` for the
 # target's own state, not copied row by row.
 MARK_TABLES = ("search_backfill", "search_progress", "rollup_state")
-MARKS_STEP = "(marks)"  # the progress row of `finish`'s first part
+MARKS_STEP = "(marks)"  # the progress row of `set_marks`
 
 # The copy's progress, in the target only while a copy is under way (not in `tables.metadata`:
 # it is no part of the schema; dropped once the copy is verified).
@@ -156,7 +156,8 @@ def _identity(url: str) -> tuple[Any, ...]:
 
 class DataCopy:
     """One copy from `source_url` to `target_url`. Use: `open()`, `steps()`, `copy_table()` for each
-    step, `finish()`, `verify()`, `close()` (also after an error). Blocks throughout."""
+    step, `set_marks()`, `index_search()`, `finish()`, `verify()`, `close()` (also after an error).
+    Blocks throughout."""
 
     def __init__(self, source_url: str, target_url: str, *, chunk_rows: int = DEFAULT_CHUNK_ROWS) -> None:
         self.source_url = _checked_url(source_url, "from")
@@ -167,6 +168,8 @@ class DataCopy:
             raise ConfigurationError("--chunk-rows must be at least 1")
         self.chunk_rows = chunk_rows
         self.source_name = describe(self.source_url)
+        if self.source_name.startswith("sqlite"):  # one file, however its path is spelled
+            self.source_name = f"sqlite:///{_identity(self.source_url)[1]}"
         self.source: Database | None = None
         self.target: Database | None = None
         self._leases: list[WriterLease] = []
@@ -270,19 +273,28 @@ class DataCopy:
             if len(chunk) < self.chunk_rows:
                 return copied
 
-    def finish(self, on_search: Callable[[int], None] | None = None) -> None:
-        """Set the target's marks, index its observations for search (resumable itself), move
-        PostgreSQL's sequences past the copied maxima. Safe to run again."""
+    def set_marks(self) -> None:
+        """Set the target's marks (`_set_marks`) once, after the tables: the search backfill's range
+        over the copied observations, the SQLite follower's start, `rollup_state`."""
         source, target = self._databases()
         with target.connect() as conn:
             marks_done = conn.execute(select(progress.c.done).where(progress.c.table_name == MARKS_STEP)).scalar_one()
-        if not marks_done:
-            with source.connect() as conn:
-                rollup_states = [dict(r._mapping) for r in conn.execute(select(tables.rollup_state))]
-            with target.write_transaction() as conn:
-                self._set_marks(conn, rollup_states)
-                conn.execute(update(progress).where(progress.c.table_name == MARKS_STEP).values(done=True))
-        backfill_search(target, on_chunk=on_search)
+        if marks_done:
+            return
+        with source.connect() as conn:
+            rollup_states = [dict(r._mapping) for r in conn.execute(select(tables.rollup_state))]
+        with target.write_transaction() as conn:
+            self._set_marks(conn, rollup_states)
+            conn.execute(update(progress).where(progress.c.table_name == MARKS_STEP).values(done=True))
+
+    def index_search(self, on_chunk: Callable[[int], None] | None = None) -> int:
+        """Build the target's search index from its payloads (resumable itself); returns documents written."""
+        _, target = self._databases()
+        return backfill_search(target, on_chunk=on_chunk)
+
+    def finish(self) -> None:
+        """PostgreSQL: the sequences past the copied maxima. Safe to run again."""
+        _, target = self._databases()
         if target.dialect_name == "postgresql":
             with target.write_transaction() as conn:
                 _move_sequences(conn)
