@@ -314,7 +314,7 @@ class DataCopy:
         _empty_search_index(conn)
         conn.execute(delete(tables.search_backfill))
         conn.execute(insert(tables.search_backfill).values(id=1, next_seq=0, end_seq=last_seq + 1))
-        if target_dialect(conn) == "sqlite":
+        if conn.dialect.name == "sqlite":
             record_indexed(conn, max(next_seq, indexed_below(conn)))
         conn.execute(delete(tables.rollup_state))
         if rollup_states:
@@ -354,10 +354,6 @@ class DataCopy:
         if self.source is None or self.target is None:
             raise RuntimeError("DataCopy.open() first")
         return self.source, self.target
-
-
-def target_dialect(conn: Connection) -> str:
-    return conn.dialect.name
 
 
 def _open_source(url: str) -> Database:
