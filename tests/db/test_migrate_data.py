@@ -314,3 +314,31 @@ def test_a_sqlite_source_stopped_before_deriving_is_derived_first(postgres_url: 
     finally:
         target.dispose()
     assert answers(source) == answers(postgres_url)
+
+
+def test_text_postgresql_cannot_hold_arrives_with_a_replacement_character(postgres_url: str, tmp_path: Path) -> None:
+    # SQLite stores U+0000 in text and JSON; PostgreSQL's text and jsonb refuse it, and one such
+    # value must not stop the copy: it arrives as U+FFFD. A literal backslash-u0000 stays as it is.
+    source = sqlite_url(tmp_path / "theodolite.db")
+    database = open_database(source)
+    try:
+        writer = database.make_writer()
+        batch = trace_batch(name="nul\x00name", agent="a\x00gent")
+        batch.observations[0].input = {"question": "x\x00y", "k\x00": "\\u0000"}
+        writer.commit([prepared(database, PROJECT, batch)])
+        writer.catch_up()
+        writer.close()
+    finally:
+        database.dispose()
+
+    result = migrate_data("--from", source, "--to", postgres_url)
+
+    assert result.exit_code == 0, result.output
+    target = open_database(postgres_url)
+    try:
+        trace = get_trace(target, PROJECT, batch.traces[0].id)
+    finally:
+        target.dispose()
+    assert trace["name"] == "nul\ufffdname" and trace["metadata"] == {"agent": "a\ufffdgent"}
+    root = next(o for o in trace["observations"] if o["id"] == batch.observations[0].id)
+    assert root["input"] == {"question": "x\ufffdy", "k\ufffd": "\\u0000"}
