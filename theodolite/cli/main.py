@@ -13,6 +13,7 @@ from theodolite.cli.alerts_command import alerts
 from theodolite.cli.common import DATABASE_OPTIONS, run, settings_from
 from theodolite.cli.doctor_command import doctor
 from theodolite.cli.grafana_command import grafana
+from theodolite.cli.migrate_data_command import migrate_data
 from theodolite.cli.options import settings_options
 from theodolite.cli.pricing_commands import costs, prices
 from theodolite.cli.rollups_command import rollups
@@ -167,6 +168,7 @@ cli.add_command(grafana)
 cli.add_command(rollups)
 cli.add_command(users)
 cli.add_command(search)
+cli.add_command(migrate_data)
 
 
 def main() -> None:

@@ -1,0 +1,76 @@
+"""`theodolite migrate-data`: copy a whole database to another engine (`storage/data_copy.py`)."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import click
+
+from theodolite.cli.common import run
+
+
+@click.command("migrate-data")
+@click.option("--from", "source", required=True, metavar="URL", help="The database to copy (it is only read).")
+@click.option("--to", "target", required=True, metavar="URL", help="The database to fill: new or empty.")
+@click.option("--restart", is_flag=True, help="Empty what an interrupted copy left in the target and start over.")
+@click.option(
+    "--chunk-rows",
+    default=5_000,
+    show_default=True,
+    type=click.IntRange(1, 1_000_000),
+    help="Rows read and written per transaction.",
+)
+def migrate_data(source: str, target: str, restart: bool, chunk_rows: int) -> None:
+    """Copy every trace, observation, score, project, key, user and derived table from one
+    database to another: SQLite to PostgreSQL (a team outgrowing the default file) or back.
+
+    The target is created and migrated if new; it must be empty. Interrupted, the same command
+    continues where it stopped. Stop the servers writing the source first: on SQLite the command
+    refuses while one runs. See docs/migrate-data.md.
+
+    \b
+    theodolite migrate-data --from sqlite:///var/lib/theodolite/theodolite.db \\
+        --to postgresql://theodolite@db.internal/theodolite
+    """
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from theodolite.errors import StorageError
+    from theodolite.storage.data_copy import DataCopy
+
+    def work() -> None:
+        copy = DataCopy(source, target, chunk_rows=chunk_rows)
+        try:
+            _copy(copy, restart)
+        except SQLAlchemyError as exc:  # a database lost half-way: one line; what was copied stays, and counts
+            reason = (str(getattr(exc, "orig", None) or exc).strip().splitlines() or ["unknown"])[0][:200]
+            raise StorageError(f"the copy stopped: {reason}; run the same command again to continue") from exc
+        finally:
+            copy.close()
+
+    run(work)
+
+
+def _copy(copy: Any, restart: bool) -> None:
+    """Open, copy each table under its progress bar, finish, verify, print the summary."""
+    from theodolite.storage.data_copy import describe
+
+    copy.open(restart=restart)
+    verb = "continuing the copy" if copy.resumed else "copying"
+    click.echo(f"{verb} {copy.source_name} -> {describe(copy.target_url)}", err=True)
+    for step in copy.steps():
+        with click.progressbar(length=max(step.total, 1), label=f"{step.name:<22}", file=sys.stderr) as bar:
+            bar.update(min(step.copied, step.total))
+            copy.copy_table(step.name, on_rows=bar.update)
+            bar.update(bar.length - bar.pos)
+    copy.set_marks()
+    searching = max(copy.search_to_index(), 1)
+    with click.progressbar(length=searching, label=f"{'search index':<22}", file=sys.stderr) as bar:
+        copy.index_search(on_chunk=bar.update)
+        bar.update(bar.length - bar.pos)
+    copy.finish()
+    counts = copy.verify()
+    width = max(len(count.name) for count in counts)
+    for count in counts:
+        click.echo(f"{count.name:<{width}}  {count.target:>12,}")
+    click.echo(f"copied {sum(c.target for c in counts):,} rows; the row counts of all {len(counts)} tables match")
