@@ -344,3 +344,56 @@ def test_bad_parameters_are_refused() -> None:
         schema_statements(ttl_days=0)
     with pytest.raises(ValueError, match="identifier"):
         schema_statements("bad`name")
+
+
+TRACE_COLUMNS = ["project_id", "id", "timestamp", "name", "user_id", "environment", "tags", "created_at", "updated_at"]
+TRACE_COLUMNS += ["row_version", "is_deleted"]
+
+
+def _trace(number: int, timestamp: datetime, name: str, version: int, deleted: int = 0) -> list[Any]:
+    tags = ["a", "b"][: number % 3]
+    head = [1, f"{number:032x}", timestamp, name, f"user-{number % 50}", "production", tags, timestamp, timestamp]
+    return [*head, version, deleted]
+
+
+def test_a_trace_moved_to_another_day_is_one_row_under_final(client: Any) -> None:
+    """A late span moves a trace earlier, to another day: another sorting key, so the writer sends a
+    deletion at the old key with the new row; without it the old row would stay visible."""
+    _create(client, "moves")
+    client.command("SYSTEM STOP MERGES moves.traces")
+    times = {number: NOW - timedelta(minutes=number) for number in range(3000)}
+    client.insert("traces", [_trace(n, t, "first", 1_000) for n, t in times.items()], TRACE_COLUMNS, database="moves")
+    batch = []
+    for number in range(0, 3000, 10):  # renamed, same key
+        batch.append(_trace(number, times[number], "renamed", 2_000))
+    for number in range(5, 3000, 10):  # moved two days earlier: deletion at the old key, row at the new
+        batch.append(_trace(number, times[number], "first", 1_999, deleted=1))
+        times[number] -= timedelta(days=2)
+        batch.append(_trace(number, times[number], "moved", 2_000))
+    batch.append(_trace(3001, NOW - timedelta(days=2), "moved without deletion", 2_000))
+    client.insert("traces", [_trace(3001, NOW, "first", 1_000)], TRACE_COLUMNS, database="moves")
+    client.insert("traces", batch, TRACE_COLUMNS, database="moves")
+    rows = client.query("SELECT id, timestamp, name FROM moves.traces FINAL WHERE id != %(x)s", {"x": f"{3001:032x}"})
+    assert len(rows.result_rows) == len({row[0] for row in rows.result_rows}) == 3000
+    got = {key: (timestamp, name) for key, timestamp, name in rows.result_rows}
+    for number, timestamp in times.items():
+        want = "renamed" if number % 10 == 0 else "moved" if number % 10 == 5 else "first"
+        assert got[f"{number:032x}"] == (timestamp.replace(tzinfo=None), want)  # read back as naive UTC
+    # The rule is needed: a moved row without a deletion at its old key is a second trace.
+    assert client.query(
+        "SELECT count() FROM moves.traces FINAL WHERE id = %(x)s", {"x": f"{3001:032x}"}
+    ).result_rows == [(2,)]
+
+
+def test_a_re_sent_score_replaces_its_value(client: Any) -> None:
+    _create(client, "scores")
+    columns = ["project_id", "id", "trace_id", "name", "value", "data_type", "source", "timestamp", "created_at"]
+    columns += ["row_version"]
+
+    def score(number: int, value: float, version: int) -> list[Any]:
+        return [1, f"s{number}", f"{number // 3:032x}", "quality", value, "NUMERIC", "API", NOW, NOW, version]
+
+    client.insert("scores", [score(n, 0.5, 1_000) for n in range(2000)], columns, database="scores")
+    client.insert("scores", [score(n, 0.9, 2_000) for n in range(0, 2000, 10)], columns, database="scores")
+    rows = client.query("SELECT count(), countIf(value = 0.9), sum(value) FROM scores.scores FINAL").result_rows
+    assert rows == [(2000, 200, pytest.approx(1800 * 0.5 + 200 * 0.9))]
