@@ -6,10 +6,14 @@ run on one embedded engine: ClickHouse's own parser checks each of its statement
 
 from __future__ import annotations
 
+import json
 import random
+import subprocess
+import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -397,3 +401,69 @@ def test_a_re_sent_score_replaces_its_value(client: Any) -> None:
     client.insert("scores", [score(n, 0.9, 2_000) for n in range(0, 2000, 10)], columns, database="scores")
     rows = client.query("SELECT count(), countIf(value = 0.9), sum(value) FROM scores.scores FINAL").result_rows
     assert rows == [(2000, 200, pytest.approx(1800 * 0.5 + 200 * 0.9))]
+
+
+# Runs in a child process: embedded ClickHouse has no replication threads (its replicated tables stay
+# read-only) and aborts at exit once it holds them, so the child prints its findings and leaves with
+# os._exit, skipping the engine's shutdown.
+CLUSTER_CHILD = """
+import json, os, sys
+import chdb
+from theodolite.storage.clickhouse.schema import schema_statements
+data, config = sys.argv[1], sys.argv[2]
+conn = chdb.connect(f"{data}?config-file={config}")
+for statement in schema_statements("theodolite", cluster="theodolite", ttl_days=30):
+    conn.query(statement.replace(" ON CLUSTER `theodolite`", ""))
+def rows(sql):
+    return json.loads(str(conn.query(sql, "JSONCompact")))["data"]
+print(json.dumps({
+    "tables": rows("SELECT name, engine FROM system.tables WHERE database = 'theodolite' ORDER BY name"),
+    "replicas": rows("SELECT table, zookeeper_path, replica_name FROM system.replicas ORDER BY table"),
+    "distributed": rows("SELECT name, engine_full FROM system.tables WHERE engine = 'Distributed' ORDER BY name"),
+}), flush=True)
+os._exit(0)
+"""
+CLUSTER_CONFIG = """<clickhouse>
+    <remote_servers><theodolite>
+        <shard><replica><host>127.0.0.1</host><port>9000</port></replica></shard>
+        <shard><replica><host>127.0.0.2</host><port>9000</port></replica></shard>
+    </theodolite></remote_servers>
+    <zookeeper><implementation>testkeeper</implementation></zookeeper>
+    <macros><shard>02</shard><replica>clickhouse-s2r1</replica></macros>
+</clickhouse>
+"""
+
+
+def test_cluster_statements_create_replicated_and_distributed_tables(tmp_path: Path) -> None:
+    """The cluster variant executed on one replica: embedded ClickHouse with the in-memory test
+    keeper, a cluster and this replica's macros. ON CLUSTER needs a server's DDL queue, so the
+    statements run here without it (the parse test above checks them with it)."""
+    config = tmp_path / "config.xml"
+    config.write_text(CLUSTER_CONFIG)
+    child = subprocess.run(
+        [sys.executable, "-c", CLUSTER_CHILD, str(tmp_path / "data"), str(config)],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        cwd=Path(__file__).resolve().parents[2],
+    )
+    assert child.returncode == 0, child.stderr[-2000:]
+    found = json.loads(child.stdout.strip().splitlines()[-1])
+    tables = dict(found["tables"])
+    stored = ["traces", "observations", "scores", "trace_totals", "rollups_minute", "rollups_hour"]
+    for name in stored:
+        assert tables[name] == "Distributed", name
+        assert tables[name + "_local"].startswith("Replicated"), name
+    assert [tables[name + "_mv"] for name in ("trace_totals", "rollups_minute", "rollups_hour")] == [
+        "MaterializedView"
+    ] * 3
+    # The macros expand into one keeper path per shard and table, and the replica's own name.
+    assert found["replicas"] == [
+        [name + "_local", f"/clickhouse/tables/02/theodolite/{name}_local", "clickhouse-s2r1"]
+        for name in sorted(stored)
+    ]
+    engines = dict(found["distributed"])
+    assert (
+        engines["observations"] == "Distributed('theodolite', 'theodolite', 'observations_local', cityHash64(trace_id))"
+    )
+    assert engines["traces"] == "Distributed('theodolite', 'theodolite', 'traces_local', cityHash64(id))"
