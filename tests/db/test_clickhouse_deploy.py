@@ -5,6 +5,11 @@ keepers, and every system log table has a retention."""
 
 from __future__ import annotations
 
+import json
+import os
+import shutil
+import subprocess
+import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
@@ -137,3 +142,73 @@ def test_every_system_log_has_a_ttl() -> None:
         assert section.findtext("table") == section.tag
         configured[section.tag] = ttl
     assert set(configured) >= SYSTEM_LOGS, SYSTEM_LOGS - set(configured)
+
+
+# Loads the example's files into embedded ClickHouse, as a server's /etc/clickhouse-server would hold
+# them, and reports what the engine made of them. In a child process: the engine's configuration is
+# per process. The base users.xml stands for the image's own (a `default` user and profile).
+LOAD_CHILD = """
+import json, os, sys
+import chdb
+conn = chdb.connect(f"{sys.argv[1]}?config-file={sys.argv[2]}")
+conn.query("SYSTEM FLUSH LOGS")
+def rows(sql):
+    return json.loads(str(conn.query(sql, "JSONCompact")))["data"]
+print(json.dumps({
+    "clusters": rows("SELECT shard_num, replica_num, host_name FROM system.clusters WHERE cluster = 'theodolite'"),
+    "macros": rows("SELECT macro, substitution FROM system.macros"),
+    "logs": rows("SELECT name, engine_full FROM system.tables WHERE database = 'system' AND engine = 'MergeTree'"),
+    "disks": rows("SELECT name, keep_free_space FROM system.disks"),
+    "users": rows("SELECT name, auth_type FROM system.users"),
+    "profile": rows(
+        "SELECT setting_name, value FROM system.settings_profile_elements WHERE profile_name = 'theodolite'"
+    ),
+}), flush=True)
+os._exit(0)
+"""
+BASE_USERS = """<clickhouse>
+    <profiles><default/></profiles>
+    <users><default><no_password/><profile>default</profile><quota>default</quota>
+        <access_management>1</access_management></default></users>
+    <quotas><default/></quotas>
+</clickhouse>
+"""
+
+
+def test_clickhouse_loads_the_configuration_as_intended(tmp_path: Path) -> None:
+    pytest.importorskip("chdb", reason="embedded ClickHouse (chdb) is not installed")
+    etc = tmp_path / "etc"
+    (etc / "config.d").mkdir(parents=True)
+    (etc / "users.d").mkdir()
+    (etc / "config.xml").write_text(f"<clickhouse><users_config>{etc / 'users.xml'}</users_config></clickhouse>")
+    (etc / "users.xml").write_text(BASE_USERS)
+    for name in ("server.xml", "cluster.xml", "system-logs.xml"):
+        shutil.copy(DEPLOY / "config/config.d" / name, etc / "config.d" / name)
+    shutil.copy(DEPLOY / "config/macros/clickhouse-s2r1.xml", etc / "config.d/macros.xml")
+    shutil.copy(DEPLOY / "config/users.d/theodolite.xml", etc / "users.d/theodolite.xml")
+    env = {**os.environ, "THEODOLITE_CLICKHOUSE_PASSWORD": "test", "THEODOLITE_CLUSTER_SECRET": "test"}
+    child = subprocess.run(
+        [sys.executable, "-c", LOAD_CHILD, str(tmp_path / "data"), str(etc / "config.xml")],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        env=env,
+    )
+    assert child.returncode == 0, child.stderr[-3000:]
+    found = json.loads(child.stdout.strip().splitlines()[-1])
+    assert sorted(found["clusters"]) == [
+        [1, 1, "clickhouse-s1r1"],
+        [1, 2, "clickhouse-s1r2"],
+        [2, 1, "clickhouse-s2r1"],
+        [2, 2, "clickhouse-s2r2"],
+    ]
+    assert dict(found["macros"]) == {"cluster": "theodolite", "shard": "02", "replica": "clickhouse-s2r1"}
+    # Every system log table the engine created (from these sections) has a TTL.
+    logs = dict(found["logs"])
+    assert len(logs) >= 15 and {"query_log", "trace_log", "metric_log", "asynchronous_metric_log"} <= set(logs)
+    assert [name for name, engine in logs.items() if " TTL " not in engine] == []
+    assert dict(found["disks"])["default"] == 5 * 2**30
+    assert ["theodolite", ["plaintext_password"]] in found["users"]
+    profile = dict(found["profile"])
+    assert profile["async_insert"] == profile["wait_for_async_insert"] == "1"
+    assert int(profile["max_memory_usage"]) == 2 * 2**30
