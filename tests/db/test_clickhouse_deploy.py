@@ -160,6 +160,7 @@ print(json.dumps({
     "logs": rows("SELECT name, engine_full FROM system.tables WHERE database = 'system' AND engine = 'MergeTree'"),
     "disks": rows("SELECT name, keep_free_space FROM system.disks"),
     "users": rows("SELECT name, auth_type FROM system.users"),
+    "grants": str(conn.query("SHOW GRANTS FOR theodolite", "TSV")).splitlines(),
     "profile": rows(
         "SELECT setting_name, value FROM system.settings_profile_elements WHERE profile_name = 'theodolite'"
     ),
@@ -209,6 +210,12 @@ def test_clickhouse_loads_the_configuration_as_intended(tmp_path: Path) -> None:
     assert [name for name, engine in logs.items() if " TTL " not in engine] == []
     assert dict(found["disks"])["default"] == 5 * 2**30
     assert ["theodolite", ["plaintext_password"]] in found["users"]
+    # Its own database and the cluster, no access management.
+    assert any(
+        g.startswith("GRANT ") and "INSERT" in g and g.endswith("ON theodolite.* TO theodolite")
+        for g in found["grants"]
+    )
+    assert not any("USER" in g or "ROLE" in g for g in found["grants"]), found["grants"]
     profile = dict(found["profile"])
     assert profile["async_insert"] == profile["wait_for_async_insert"] == "1"
     assert int(profile["max_memory_usage"]) == 2 * 2**30
