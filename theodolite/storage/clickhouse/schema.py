@@ -181,6 +181,8 @@ ROLLUPS = ",\n".join(
 GRAINS = {"rollups_minute": "toStartOfMinute(start_time)", "rollups_hour": "toStartOfHour(start_time)"}
 
 # How `rollup_cells.count_observation` counts a span, as expressions over one observation row.
+# `o.total_cost`, `o.total_tokens`: the source columns, qualified because the views' outputs reuse
+# those names and ClickHouse would read an unqualified name as the alias (an aggregate in an aggregate).
 _PRICED_COST = "if(cost_status != 'not_billed', coalesce(calculated_total_cost, o.total_cost), NULL)"
 # NULL when the end is unknown, spelled out: `greatest(0, NULL)` is 0 on current ClickHouse (it skips
 # NULL arguments), which would count unfinished spans as 0 ms in the sketches.
