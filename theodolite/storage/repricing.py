@@ -124,7 +124,7 @@ def reprice(
                     rollup_deltas.add_observations([stored | dict(zip(_COST_COLUMNS, new, strict=True))])
             if changes:
                 conn.execute(statement, changes)
-                flush_rollups(conn, rollup_deltas, database.dialect_name)
+                flush_rollups(conn, rollup_deltas)
                 refresh_costs(conn, database.engine.dialect, traces)  # their traces', sessions' and users' totals
         summary.scanned += len(rows)
         summary.changed += len(changes)

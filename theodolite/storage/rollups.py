@@ -166,7 +166,7 @@ def _summed_cell(row: Any, first: int) -> Cell:
 # -- the writer's deltas ---------------------------------------------------------------------
 
 
-def flush_rollups(conn: Connection, deltas: RollupDeltas, dialect_name: str) -> None:
+def flush_rollups(conn: Connection, deltas: RollupDeltas) -> None:
     """Add `deltas` to the minute and hour rows, in the caller's transaction."""
     if not deltas:
         return
@@ -310,9 +310,7 @@ def _cell_of(row: Any) -> Cell:
     return cell
 
 
-def _row(
-    key: tuple[int, str, int, int, str], values: tuple[Any, ...], cell: Cell, with_histograms: bool = True
-) -> dict[str, Any]:
+def _row(key: tuple[int, str, int, int, str], values: tuple[Any, ...], cell: Cell) -> dict[str, Any]:
     project_id, cube, grain, bucket, key_text = key
     row: dict[str, Any] = {
         "project_id": project_id, "cube": cube, "grain_s": grain, "bucket": bucket, "dims_key": key_text,
@@ -323,7 +321,7 @@ def _row(
     for name in MEASURE_FIELDS:
         row[name] = getattr(cell, name)
     for name in HISTOGRAMS:
-        row[name] = histograms.encode(getattr(cell, name)) if with_histograms else None
+        row[name] = histograms.encode(getattr(cell, name))
     return row
 
 
@@ -369,7 +367,7 @@ def rebuild(
         for index, piece_start in enumerate(range(start, end, REBUILD_CHUNK_S)):
             deltas = RollupDeltas()
             _derive(conn, deltas, piece_start, min(end, piece_start + REBUILD_CHUNK_S), below)
-            flush_rollups(conn, deltas, dialect_name)
+            flush_rollups(conn, deltas)
             on_progress(index + 1, total)
     conn.execute(insert(tables.rollup_state).values(id=1, built_at=datetime.now(UTC)))
     return int(conn.execute(select(func.count()).select_from(r)).scalar_one())

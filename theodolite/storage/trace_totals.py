@@ -649,7 +649,7 @@ def refresh_costs(conn: Connection, dialect: Dialect, trace_keys: Iterable[str])
         if rows:
             # Repricing does not move a group in the lists' order: keep its changed_seq.
             _add_keeping_seq(conn, dialect, rows)
-    flush_rollups(conn, rollup_deltas, dialect.name)
+    flush_rollups(conn, rollup_deltas)
 
 
 def _add_keeping_seq(conn: Connection, dialect: Dialect, rows: list[dict[str, Any]]) -> None:

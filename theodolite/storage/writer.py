@@ -238,7 +238,7 @@ class SqlWriter:
                         self._totals.derive(self._conn, states, commits[-1].mark)
                     for commit in commits:
                         self._totals.rollups.merge(commit.rollups)
-                flush_rollups(self._conn, self._totals.rollups, self.dialect)
+                flush_rollups(self._conn, self._totals.rollups)
         except SQLAlchemyError as exc:
             raise StorageError("deriving the search index and totals failed; it is retried") from exc
         for _ in commits:
@@ -377,7 +377,7 @@ class SqlWriter:
             scored = added if self.dialect == "sqlite" else at_once
             scored.add_scores(stored_scores(self._conn, score_rows), -1)
             scored.add_scores(score_rows)
-        flush_rollups(self._conn, at_once, self.dialect)
+        flush_rollups(self._conn, at_once)
         self._upsert_scores.execute(self._conn, score_rows)
         if score_rows or moved_scores:
             assert mark is not None
