@@ -53,11 +53,11 @@ def migrate_data(source: str, target: str, restart: bool, chunk_rows: int) -> No
 
 def _copy(copy: Any, restart: bool) -> None:
     """Open, copy each table under its progress bar, finish, verify, print the summary."""
-    from theodolite.storage.data_copy import describe
+    from theodolite.storage.engine import describe_url
 
     copy.open(restart=restart)
     verb = "continuing the copy" if copy.resumed else "copying"
-    click.echo(f"{verb} {copy.source_name} -> {describe(copy.target_url)}", err=True)
+    click.echo(f"{verb} {copy.source_name} -> {describe_url(copy.target_url)}", err=True)
     for step in copy.steps():
         with click.progressbar(length=max(step.total, 1), label=f"{step.name:<22}", file=sys.stderr) as bar:
             bar.update(min(step.copied, step.total))

@@ -60,7 +60,7 @@ from theodolite.errors import ConfigurationError, StorageError
 from theodolite.storage import tables
 from theodolite.storage.codec import dumps_json
 from theodolite.storage.dictionaries import load_dictionaries
-from theodolite.storage.engine import Database, normalise_url, open_database
+from theodolite.storage.engine import Database, describe_url, normalise_url, open_database
 from theodolite.storage.migrations.runner import alembic_config, current_revision, head_revision
 from theodolite.storage.search import backfill_search, indexed_below, record_indexed
 from theodolite.storage.types import Payload
@@ -132,12 +132,6 @@ class TableCount:
     target: int
 
 
-def describe(url: str) -> str:
-    """A URL for messages and the progress row: password masked, driver left out."""
-    parsed = make_url(url)
-    return parsed.set(drivername=parsed.drivername.split("+")[0]).render_as_string(hide_password=True)
-
-
 def _checked_url(url: str, role: str) -> str:
     try:
         return normalise_url(url)
@@ -166,11 +160,11 @@ class DataCopy:
         self.source_url = _checked_url(source_url, "from")
         self.target_url = _checked_url(target_url, "to")
         if _identity(self.source_url) == _identity(self.target_url):
-            raise ConfigurationError(f"--from and --to name the same database ({describe(self.source_url)})")
+            raise ConfigurationError(f"--from and --to name the same database ({describe_url(self.source_url)})")
         if chunk_rows < 1:
             raise ConfigurationError("--chunk-rows must be at least 1")
         self.chunk_rows = chunk_rows
-        self.source_name = describe(self.source_url)
+        self.source_name = describe_url(self.source_url)
         if self.source_name.startswith("sqlite"):  # one file, however its path is spelled
             self.source_name = f"sqlite:///{_identity(self.source_url)[1]}"
         self.source: Database | None = None
@@ -199,8 +193,8 @@ class DataCopy:
                 holding = [name for name in COPY_ORDER if _has_rows(conn, tables.metadata.tables[name])]
                 if holding:
                     raise ConfigurationError(
-                        f"the target {describe(self.target_url)} already holds data ({', '.join(holding[:4])}) that "
-                        "no copy put there; copy into a new, empty database"
+                        f"the target {describe_url(self.target_url)} already holds data "
+                        f"({', '.join(holding[:4])}) that no copy put there; copy into a new, empty database"
                     )
             elif restart:
                 self._empty_target(conn)
@@ -369,14 +363,14 @@ def _open_source(url: str) -> Database:
         revision = current_revision(database.engine)
     except SQLAlchemyError as exc:
         database.dispose()
-        raise StorageError(f"cannot read the source {describe(url)}: {str(exc).splitlines()[0][:200]}") from exc
+        raise StorageError(f"cannot read the source {describe_url(url)}: {str(exc).splitlines()[0][:200]}") from exc
     except Exception:
         database.dispose()
         raise
     if revision != head_revision():
         database.dispose()
         raise ConfigurationError(
-            f"the source {describe(url)} is at schema revision {revision or '(none)'}, this release copies "
+            f"the source {describe_url(url)} is at schema revision {revision or '(none)'}, this release copies "
             f"revision {head_revision()}: run `theodolite migrate --database-url …` on it with this release first "
             "(or use the release that wrote it)"
         )
@@ -391,11 +385,11 @@ def _open_target(url: str) -> Database:
         known = {script.revision for script in ScriptDirectory.from_config(alembic_config()).walk_revisions()}
         if revision is not None and revision not in known:
             raise ConfigurationError(
-                f"the target {describe(url)} is at schema revision {revision}, newer than this release knows"
+                f"the target {describe_url(url)} is at schema revision {revision}, newer than this release knows"
             )
     except SQLAlchemyError as exc:
         database.dispose()
-        raise StorageError(f"cannot open the target {describe(url)}: {str(exc).splitlines()[0][:200]}") from exc
+        raise StorageError(f"cannot open the target {describe_url(url)}: {str(exc).splitlines()[0][:200]}") from exc
     except Exception:
         database.dispose()
         raise
@@ -533,4 +527,4 @@ def _set_sequence(conn: Connection, sequence: str, last: int) -> None:
     )
 
 
-__all__ = ["COPY_ORDER", "MARK_TABLES", "DataCopy", "TableCount", "TableStep", "describe", "progress"]
+__all__ = ["COPY_ORDER", "MARK_TABLES", "DataCopy", "TableCount", "TableStep", "progress"]

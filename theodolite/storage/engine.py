@@ -298,9 +298,13 @@ def _unreachable(database: Database, exc: Exception) -> StorageError:
     """One line for a database that cannot be opened: where (password masked) and the driver's
     first line of why; not SQLAlchemy's class names and background links."""
     reason = (str(getattr(exc, "orig", None) or exc).strip().splitlines() or ["unreachable"])[0][:200]
-    url = make_url(database.url)
-    where = url.set(drivername=url.drivername.split("+")[0]).render_as_string(hide_password=True)
-    return StorageError(f"cannot open the database {where}: {reason}")
+    return StorageError(f"cannot open the database {describe_url(database.url)}: {reason}")
+
+
+def describe_url(url: str) -> str:
+    """A database URL for messages: password masked, driver left out."""
+    parsed = make_url(url)
+    return parsed.set(drivername=parsed.drivername.split("+")[0]).render_as_string(hide_password=True)
 
 
 def open_database(
@@ -325,4 +329,4 @@ def open_database(
     return database
 
 
-__all__ = ["Database", "open_database", "open_existing_database", "normalise_url"]
+__all__ = ["Database", "describe_url", "open_database", "open_existing_database", "normalise_url"]
