@@ -39,19 +39,20 @@ def rows(page: Page):
     return page.get_by_test_id("trace-row")
 
 
-def visible_ids(page: Page) -> list[str]:
-    """Trace ids of the rows in the DOM, in list order."""
+def ids_in_dom(page: Page) -> list[str]:
+    """Trace ids of the rows in the DOM now, in list order (none while the list is between renders)."""
     found = rows(page).evaluate_all(
         "rows => rows.map(r => [Number(r.dataset.index), r.dataset.traceId]).sort((a, b) => a[0] - b[0])"
     )
     return [trace_id for _, trace_id in found]
 
 
-def rows_shown(page: Page, deadline_s: float = 10.0) -> list[str]:
+def visible_ids(page: Page, deadline_s: float = 10.0) -> list[str]:
     """The rows once the list has rendered some: the virtualised list may be between two renders
-    (a CI run read none right after row 0 was visible). Polled with a deadline."""
+    (CI runs read none right after row 0 was visible, which made `shown == expected[:0]` pass
+    vacuously and a later comparison fail). Polled with a deadline; never empty."""
     deadline = time.monotonic() + deadline_s
-    while not (found := visible_ids(page)):
+    while not (found := ids_in_dom(page)):
         assert time.monotonic() < deadline, "the list shows no rows"
         page.wait_for_timeout(50)
     return found
@@ -72,7 +73,8 @@ def test_sign_in_lands_on_the_newest_traces(page: Page, demo_server: TheodoliteS
     expect(page.get_by_test_id("user-name")).to_be_visible()
     expect(page.get_by_test_id("list-status")).to_have_attribute("data-loaded", str(PAGE_SIZE))
     newest = api_ids(demo_server)
-    assert visible_ids(page) == newest[: len(visible_ids(page))]
+    shown = visible_ids(page)
+    assert shown == newest[: len(shown)]
     # Every column is there, and an unpriced trace says so rather than $0.
     for header in ("Time", "Name", "User", "Session", "Tags", "Latency", "Tokens", "Cost", "Level"):
         expect(page.get_by_role("columnheader", name=header)).to_be_visible()
@@ -101,13 +103,13 @@ def test_a_model_filter_goes_in_the_url_and_survives_a_reload(page: Page, demo_s
     page.get_by_label("Model filter").press("Enter")
     expect(page).to_have_url(list_url(r"model=gpt-4o-mini-2024-07-18"))
     expect(page.locator(f'[data-testid="trace-row"][data-index="0"][data-trace-id="{expected[0]}"]')).to_be_visible()
-    shown = rows_shown(page)
+    shown = visible_ids(page)
     assert shown == expected[: len(shown)]
 
     page.reload()
     expect(page.get_by_label("Model filter")).to_have_value(model)
     expect(page.locator(f'[data-testid="trace-row"][data-index="0"][data-trace-id="{expected[0]}"]')).to_be_visible()
-    again = rows_shown(page)
+    again = visible_ids(page)
     assert again == expected[: len(again)]
 
     page.get_by_role("button", name=re.compile(r"Clear 1 filter")).click()
@@ -296,7 +298,8 @@ def test_clicking_a_user_or_a_tag_in_the_list_filters_by_it(page: Page, demo_ser
     expect(page).to_have_url(list_url(rf"user={re.escape(user)}"))
     expected = api_ids(demo_server, user_id=user)
     expect(page.get_by_test_id("list-status")).to_have_attribute("data-loaded", str(len(expected)))
-    assert visible_ids(page) == expected[: len(visible_ids(page))]
+    shown = visible_ids(page)
+    assert shown == expected[: len(shown)]
 
     tag_button = page.locator('[data-testid="trace-row"] button[title^="Show only tag"]').first
     tag = tag_button.inner_text()
@@ -304,7 +307,8 @@ def test_clicking_a_user_or_a_tag_in_the_list_filters_by_it(page: Page, demo_ser
     expect(page).to_have_url(list_url(rf"user={re.escape(user)}&tag={re.escape(tag)}"))
     expected = api_ids(demo_server, user_id=user, tags=tag)
     expect(page.get_by_test_id("list-status")).to_have_attribute("data-loaded", str(len(expected)))
-    assert visible_ids(page) == expected[: len(visible_ids(page))]
+    shown = visible_ids(page)
+    assert shown == expected[: len(shown)]
     page.go_back()  # every filter change is a history entry
     expect(page).to_have_url(list_url(rf"user={re.escape(user)}"))
 
