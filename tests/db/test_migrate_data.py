@@ -29,6 +29,7 @@ from theodolite.query.traces import TraceFilter, get_trace, list_traces
 from theodolite.storage import tables
 from theodolite.storage.data_copy import COPY_ORDER, MARK_TABLES
 from theodolite.storage.engine import open_database
+from theodolite.storage.sql_store import SqlTraceStore
 from theodolite.storage.writer_lease import WriterLease
 
 NOW = datetime(2026, 11, 20, 12, 0, 7, tzinfo=UTC)
@@ -129,7 +130,7 @@ def ingest_one(url: str) -> dict[str, Any]:
     try:
         with database.connect() as conn:
             before = conn.execute(select(func.max(tables.observations.c.seq))).scalar_one()
-        writer = database.make_writer()
+        writer = SqlTraceStore(database).make_writer()
         try:
             batch = trace_batch(at=NOW - timedelta(minutes=5), name="after the copy")
             writer.commit([prepared(database, PROJECT, batch)])
@@ -297,7 +298,7 @@ def test_a_sqlite_source_stopped_before_deriving_is_derived_first(postgres_url: 
     write_demo(source, days=1, per_day=20)
     database = open_database(source)
     try:
-        writer = database.make_writer()
+        writer = SqlTraceStore(database).make_writer()
         batch = trace_batch(at=NOW - timedelta(minutes=5), name="not derived yet", cost="0.5")
         writer.commit([prepared(database, PROJECT, batch)])
         writer.close()  # no catch_up()
@@ -322,7 +323,7 @@ def test_text_postgresql_cannot_hold_arrives_with_a_replacement_character(postgr
     source = sqlite_url(tmp_path / "theodolite.db")
     database = open_database(source)
     try:
-        writer = database.make_writer()
+        writer = SqlTraceStore(database).make_writer()
         batch = trace_batch(name="nul\x00name", agent="a\x00gent")
         batch.observations[0].input = {"question": "x\x00y", "k\x00": "\\u0000"}
         writer.commit([prepared(database, PROJECT, batch)])

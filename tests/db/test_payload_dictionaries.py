@@ -17,6 +17,7 @@ from theodolite.storage.dictionaries import train_and_store_dictionary
 from theodolite.storage.engine import open_database
 from theodolite.storage.payloads import active_dictionary_id
 from theodolite.storage.projects import get_or_create_project
+from theodolite.storage.sql_store import SqlTraceStore
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -31,7 +32,7 @@ def test_dictionary_is_trained_used_and_found_by_another_process(tmp_path: Path)
     url = f"sqlite:///{tmp_path / 't.db'}"
     database = open_database(url)
     project, _ = get_or_create_project(database, "p")
-    writer = database.make_writer()
+    writer = SqlTraceStore(database).make_writer()
     before = [trace_batch(agent=f"agent-{i % 7}") for i in range(150)]
     writer.commit([prepared(database, project, batch) for batch in before])
     assert set(frame_dictionary_ids(database)) == {0}

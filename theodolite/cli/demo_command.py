@@ -32,6 +32,7 @@ from theodolite.storage.backend import TraceWriter
 from theodolite.storage.engine import Database, open_database
 from theodolite.storage.prices import load_overrides
 from theodolite.storage.projects import IssuedKey, get_or_create_project
+from theodolite.storage.sql_store import SqlTraceStore
 from theodolite.storage.writer import count_rows
 
 COUNTED_TABLES = ("traces", "observations", "scores")
@@ -75,7 +76,7 @@ def write_demo(
     """Generate the traffic and commit it batch by batch through the ingest pipeline. Blocks."""
     started = time.perf_counter()
     before = _counts(database)
-    writer = database.make_writer()
+    writer = SqlTraceStore(database).make_writer()
     pipeline = IngestPipeline(
         writer.commit,
         max_queue_items=settings.ingest_queue_max_spans,

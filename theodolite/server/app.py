@@ -44,6 +44,7 @@ from theodolite.server.state import AppState
 from theodolite.storage.dictionaries import load_dictionaries
 from theodolite.storage.engine import open_database
 from theodolite.storage.process_locks import LIVE_DEMO, STARTUP, Lease, held
+from theodolite.storage.sql_store import SqlTraceStore
 from theodolite.storage.statistics import PlannerStatistics
 from theodolite.web import mount_web_ui
 
@@ -79,7 +80,7 @@ def create_app(settings: Settings) -> FastAPI:
         # Search documents in a process of their own (as decoding, unless 0), from 10 s before the
         # lag bound makes the writer derive between commits.
         after_s = max(0.0, settings.derive_max_lag_s - DOCUMENT_WORKER_LEAD_S) if workers > 0 else None
-        writer = database.make_writer(document_worker_after_s=after_s)
+        writer = SqlTraceStore(database).make_writer(document_worker_after_s=after_s)
         metrics_hook = MetricsHook(derived, database, next_hook=trainer)
         pipeline = IngestPipeline(
             writer.commit,

@@ -1,6 +1,6 @@
 """The write side's interface, one implementation per engine family.
 
-The SQL family (SQLite, PostgreSQL) is `storage.writer.SqlWriter`, behind `Database.make_writer`.
+The SQL family (SQLite, PostgreSQL) is `storage.writer.SqlWriter`, made by `sql_store.SqlTraceStore`.
 A ClickHouse backend (not written yet) would add its own writer with `clickhouse-connect` and its own
 DDL; the pipeline, the decode workers and the server see only this protocol.
 """
@@ -43,4 +43,16 @@ class TraceWriter(Protocol):
 
     def close(self) -> None:
         """Release the connection (and background helpers such as the WAL checkpointer)."""
+        ...
+
+
+class TraceStore(Protocol):
+    """Where traces, observations and scores live: the writer's factory, one per engine family
+    (`storage/sql_store.SqlTraceStore` for SQLite and PostgreSQL)."""
+
+    dialect_name: str
+
+    def make_writer(self, *, document_worker_after_s: float | None = None) -> TraceWriter:
+        """The writer; owned by one thread (the ingest pipeline's). `document_worker_after_s`: see
+        `SqlWriter` (engines that derive nothing after the commit ignore it)."""
         ...

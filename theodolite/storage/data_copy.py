@@ -63,6 +63,7 @@ from theodolite.storage.dictionaries import load_dictionaries
 from theodolite.storage.engine import Database, describe_url, normalise_url, open_database
 from theodolite.storage.migrations.runner import alembic_config, current_revision, head_revision
 from theodolite.storage.search import backfill_search, indexed_below, record_indexed
+from theodolite.storage.sql_store import SqlTraceStore
 from theodolite.storage.types import Payload
 from theodolite.storage.writer_lease import WriterLease
 
@@ -406,7 +407,7 @@ def _finish_pending_derivations(database: Database) -> None:
         mark = indexed_below(conn)
     if mark > last:
         return
-    writer = database.make_writer()  # takes (and on close releases) the writer's lease
+    writer = SqlTraceStore(database).make_writer()  # takes (and on close releases) the writer's lease
     try:
         writer.catch_up()
     finally:

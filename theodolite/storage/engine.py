@@ -1,7 +1,8 @@
 """Opening a database: URL normalisation, per-engine connection settings, migrations.
 
-`Database` is what the rest of Theodolite holds. SQLite and PostgreSQL share it (SQLAlchemy Core);
-a ClickHouse backend will be a second class with the same reader/writer surface.
+`Database` is the SQL connection holder (SQLAlchemy Core) that SQLite and PostgreSQL share. It makes
+no writers: the trace store does (`storage/backend.TraceStore`), which keeps this module free of
+an import of the writer (the writer's checkpointer imports this module).
 """
 
 from __future__ import annotations
@@ -13,15 +14,12 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import Connection, ExceptionContext, make_url
 
 from theodolite.errors import ConfigurationError, ReadTimeoutError, ShuttingDownError, StorageError
-
-if TYPE_CHECKING:
-    from theodolite.storage.backend import TraceWriter
 from theodolite.storage.types import dumps_json, register_postgres_adapters
 
 log = logging.getLogger(__name__)
@@ -111,13 +109,6 @@ class Database:
         @event.listens_for(self.engine, "begin")
         def on_begin(conn: Connection) -> None:
             conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.info.get("writer") else "BEGIN")
-
-    def make_writer(self, *, document_worker_after_s: float | None = None) -> TraceWriter:
-        """The writer for this engine family; owned by one thread (the ingest pipeline's).
-        `document_worker_after_s`: see `SqlWriter`."""
-        from theodolite.storage.writer import SqlWriter
-
-        return SqlWriter(self, document_worker_after_s=document_worker_after_s)
 
     def connect(self) -> Connection:
         """A pooled connection for reading, within the read budget. Blocks; call from a worker
