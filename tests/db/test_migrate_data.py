@@ -24,8 +24,8 @@ from tests.support.postgres import PostgresServer, free_port
 from theodolite.cli.main import cli
 from theodolite.query.analytics import list_metric_rows
 from theodolite.query.analytics_params import make_metric_query
-from theodolite.query.trace_sorts import Sort
-from theodolite.query.traces import TraceFilter, get_trace, list_traces
+from theodolite.query.filters import Sort, TraceFilter
+from theodolite.query.traces import get_trace, list_traces
 from theodolite.storage import tables
 from theodolite.storage.data_copy import COPY_ORDER, MARK_TABLES
 from theodolite.storage.engine import open_database

@@ -12,7 +12,8 @@ import pytest
 
 from tests.support.builders import prepared, trace_batch
 from theodolite.ingestion.pipeline import IngestPipeline
-from theodolite.query.traces import TraceFilter, list_traces
+from theodolite.query.filters import TraceFilter
+from theodolite.query.traces import list_traces
 from theodolite.storage import payloads, search
 from theodolite.storage.engine import Database, open_database
 from theodolite.storage.projects import get_or_create_project

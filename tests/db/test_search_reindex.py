@@ -8,7 +8,8 @@ import sys
 
 from alembic import command
 
-from theodolite.query.traces import TraceFilter, list_traces
+from theodolite.query.filters import TraceFilter
+from theodolite.query.traces import list_traces
 from theodolite.server.bootstrap import warn_if_search_incomplete
 from theodolite.storage.engine import open_database
 from theodolite.storage.migrations.runner import alembic_config

@@ -13,10 +13,10 @@ import pytest
 
 from tests.support.builders import T0, prepared, trace_batch
 from theodolite.model import Level
-from theodolite.query import sorted_chunks, trace_sorts
+from theodolite.query import filters, sorted_chunks, trace_sorts
 from theodolite.query import traces as trace_queries
-from theodolite.query.trace_sorts import Sort
-from theodolite.query.traces import TraceFilter, list_traces
+from theodolite.query.filters import Sort, TraceFilter
+from theodolite.query.traces import list_traces
 from theodolite.storage.engine import Database
 from theodolite.storage.projects import get_or_create_project
 from theodolite.storage.writer import SqlWriter
@@ -29,7 +29,7 @@ FILTERS: dict[str, dict[str, Any]] = {
     "tag": {"tags": ["beta"]},
     "user": {"user_id": "u2"},
     "search": {"search": "hello"},  # every trace's output: a search checked on every chunk
-    "cost at least": {"cost_min": trace_sorts.parse_money("0.002", "cost_min")},
+    "cost at least": {"cost_min": filters.parse_money("0.002", "cost_min")},
 }
 
 

@@ -10,8 +10,9 @@ from sqlalchemy import select, text
 from tests.support.builders import T0, new_id, prepared, trace_batch
 from theodolite.errors import NotFoundError
 from theodolite.model import Batch, Score, ScoreDataType
-from theodolite.query.observations import ObservationFilter, list_observations
-from theodolite.query.traces import TraceFilter, get_trace, list_traces
+from theodolite.query.filters import ObservationFilter, TraceFilter
+from theodolite.query.observations import list_observations
+from theodolite.query.traces import get_trace, list_traces
 from theodolite.storage import tables
 from theodolite.storage.engine import Database
 from theodolite.storage.projects import get_or_create_project

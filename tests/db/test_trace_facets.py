@@ -11,7 +11,8 @@ from sqlalchemy import delete, select, text
 
 from tests.support.builders import T0, new_id, prepared, trace_batch
 from theodolite.model import Level
-from theodolite.query.traces import TraceFilter, list_traces
+from theodolite.query.filters import TraceFilter
+from theodolite.query.traces import list_traces
 from theodolite.storage import tables
 from theodolite.storage.engine import Database
 from theodolite.storage.projects import get_or_create_project

@@ -10,7 +10,8 @@ import pytest
 from sqlalchemy import select
 
 from theodolite.cli.demo_command import run_demo
-from theodolite.query.traces import RARE_SEARCH_ROWS, TraceFilter, list_traces
+from theodolite.query.filters import TraceFilter
+from theodolite.query.traces import RARE_SEARCH_ROWS, list_traces
 from theodolite.server.settings import Settings
 from theodolite.storage import tables
 from theodolite.storage.engine import Database, open_database

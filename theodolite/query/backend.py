@@ -12,8 +12,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from theodolite.query import filter_options, group_detail, groups, observations, trace_page, traces
-from theodolite.query.observations import ObservationFilter
-from theodolite.query.traces import TraceFilter
+from theodolite.query.filters import ObservationFilter, TraceFilter
 from theodolite.storage.engine import Database
 
 Page = tuple[list[dict[str, Any]], str | None]  # items, next cursor

@@ -38,8 +38,9 @@ from theodolite.query.aggregates import (
     totals_from_row,
     trace_totals,
 )
+from theodolite.query.filters import TraceFilter
 from theodolite.query.pagination import decode_time_cursor, encode_cursor
-from theodolite.query.traces import TraceFilter, list_traces
+from theodolite.query.traces import list_traces
 from theodolite.storage import tables
 from theodolite.storage.dictionaries import load_dictionaries
 from theodolite.storage.engine import Database

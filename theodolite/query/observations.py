@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import and_, or_, select
 
+from theodolite.query.filters import ObservationFilter
 from theodolite.query.pagination import decode_time_cursor, encode_cursor
 from theodolite.query.traces import OBSERVATION_FIELDS, observation_row_to_dict
 from theodolite.storage import tables
@@ -15,17 +14,6 @@ from theodolite.storage.engine import Database
 from theodolite.storage.trace_keys import candidate_keys
 
 o = tables.observations
-
-
-@dataclass(slots=True)
-class ObservationFilter:
-    start: datetime | None = None  # inclusive, on start_time
-    end: datetime | None = None  # exclusive
-    type: str | None = None
-    model: str | None = None
-    name: str | None = None
-    trace_id: str | None = None
-    level: str | None = None
 
 
 def list_observations(

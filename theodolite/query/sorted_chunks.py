@@ -29,7 +29,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
-from theodolite.query.trace_sorts import SORTS, Sort, ordering
+from theodolite.query.filters import Sort
+from theodolite.query.trace_sorts import SORTS, ordering
 from theodolite.storage import tables
 
 t = tables.traces

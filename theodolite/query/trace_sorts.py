@@ -22,7 +22,6 @@ shows it), never returned twice, and every other trace pages exactly.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
@@ -31,6 +30,7 @@ from typing import Any
 from sqlalchemy import and_, exists, func, select, tuple_
 
 from theodolite.errors import BadRequestError
+from theodolite.query.filters import COMPARISONS, SORT_KEYS, ScoreFilter, Sort
 from theodolite.query.pagination import decode_cursor, encode_cursor
 from theodolite.storage import tables
 from theodolite.storage.expressions import ordered_join, string_list
@@ -51,73 +51,21 @@ SORTS: dict[str, tuple[Any, bool]] = {
     "cost": (tt.c.total_cost, True),
     "level": (tt.c.level_rank, False),
 }
-SCORE_PREFIX = "score:"
-SORT_NAMES = (*SORTS, "score:NAME")
-COMPARISONS = {">=": "__ge__", "<=": "__le__", ">": "__gt__", "<": "__lt__", "=": "__eq__", "!=": "__ne__"}
-_SCORE_FILTER = re.compile(r"^(?P<name>.+?)(?P<op>>=|<=|!=|=|>|<)(?P<value>[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?)$")
+assert tuple(SORTS) == SORT_KEYS, "every sort the filters accept has a column here"
 
 
-@dataclass(frozen=True, slots=True)
-class Sort:
-    name: str = "time"  # a key of SORTS or "score:<score name>"
-    descending: bool = True
-
-    @classmethod
-    def parse(cls, sort: str | None, order: str | None) -> Sort:
-        name = sort or "time"
-        if name not in SORTS and not (name.startswith(SCORE_PREFIX) and len(name) > len(SCORE_PREFIX)):
-            raise BadRequestError(f"sort must be one of {', '.join(SORT_NAMES)}, not {name!r}")
-        if order not in (None, "asc", "desc"):
-            raise BadRequestError(f"order must be asc or desc, not {order!r}")
-        return cls(name, order != "asc")
-
-    @property
-    def score_name(self) -> str | None:
-        return self.name[len(SCORE_PREFIX) :] if self.name.startswith(SCORE_PREFIX) else None
-
-    @property
-    def is_default(self) -> bool:
-        return self.name == "time" and self.descending
+def score_matches(score: ScoreFilter, scores: Any = sc) -> Any:
+    """`score` on `trace_scores` rows."""
+    return and_(scores.c.name == score.name, getattr(scores.c.value, COMPARISONS[score.op])(score.value))
 
 
-@dataclass(frozen=True, slots=True)
-class ScoreFilter:
-    """Traces with a score `name` whose mean value compares to `value` (`helpfulness>=0.8`)."""
-
-    name: str
-    op: str
-    value: float
-
-    @classmethod
-    def parse(cls, text: str) -> ScoreFilter:
-        match = _SCORE_FILTER.match(text.strip())
-        if match is None:
-            raise BadRequestError(
-                f"score filter {text!r} is not NAME<op>NUMBER, with <op> one of {' '.join(COMPARISONS)}"
-            )
-        return cls(match["name"].strip(), match["op"], float(match["value"]))
-
-    def matches(self, scores: Any = sc) -> Any:
-        """On `trace_scores` rows."""
-        return and_(scores.c.name == self.name, getattr(scores.c.value, COMPARISONS[self.op])(self.value))
-
-    def condition(self, project_id: int, trace_id: Any) -> Any:
-        # An alias: a score sort has trace_scores in the outer query, which the EXISTS would
-        # otherwise correlate to (and lose its own FROM).
-        scores = sc.alias("score_filter")
-        return exists().where(scores.c.project_id == project_id, scores.c.trace_id == trace_id, self.matches(scores))
-
-
-def parse_money(value: str | None, name: str) -> Decimal | None:
-    if value is None or value == "":
-        return None
-    try:
-        amount = Decimal(value)
-    except InvalidOperation as exc:
-        raise BadRequestError(f"{name} must be a number of USD, not {value!r}") from exc
-    if not amount.is_finite():
-        raise BadRequestError(f"{name} must be a finite number, not {value!r}")
-    return amount
+def score_condition(score: ScoreFilter, project_id: int, trace_id: Any) -> Any:
+    # An alias: a score sort has trace_scores in the outer query, which the EXISTS would
+    # otherwise correlate to (and lose its own FROM).
+    scores = sc.alias("score_filter")
+    return exists().where(
+        scores.c.project_id == project_id, scores.c.trace_id == trace_id, score_matches(score, scores)
+    )
 
 
 @dataclass(slots=True)

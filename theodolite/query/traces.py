@@ -17,9 +17,8 @@ PostgreSQL can commit seqs out of order, and a moved trace could then repeat.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import datetime
-from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Select, and_, exists, func, or_, select, tuple_
@@ -27,14 +26,15 @@ from sqlalchemy.engine import Connection
 
 from theodolite.errors import BadRequestError, NotFoundError
 from theodolite.query.aggregates import empty_totals, totals_from_row, trace_totals
+from theodolite.query.filters import TraceFilter
 from theodolite.query.pagination import decode_snapshot_cursor, encode_cursor
 from theodolite.query.sorted_chunks import read_segment, reads_chunks, with_traces
 from theodolite.query.trace_sorts import (
-    ScoreFilter,
-    Sort,
     decode_sorted_cursor,
     encode_sorted_cursor,
     page_keys,
+    score_condition,
+    score_matches,
     segment_statement,
     segments,
     small_set,
@@ -69,32 +69,6 @@ TRACE_FIELDS = (
     "tags",
     "metadata",
 )
-
-
-@dataclass(slots=True)
-class TraceFilter:
-    start: datetime | None = None  # inclusive
-    end: datetime | None = None  # exclusive
-    name: str | None = None
-    user_id: str | None = None
-    session_id: str | None = None
-    tags: list[str] = field(default_factory=list)  # all must be present
-    model: str | None = None  # some observation asked for or answered with this model
-    level: str | None = None  # some observation has this level
-    release: str | None = None
-    environment: str | None = None
-    search: str | None = None  # full-text, in inputs and outputs (storage/search_text.py)
-    sort: Sort = field(default_factory=Sort)
-    cost_min: Decimal | None = None  # USD, inclusive; a trace without a known cost never matches
-    cost_max: Decimal | None = None
-    latency_min: float | None = None  # seconds, inclusive
-    latency_max: float | None = None
-    scores: list[ScoreFilter] = field(default_factory=list)  # all must hold
-
-    def on_totals(self) -> bool:
-        """Whether the list must read `trace_totals` / `trace_scores` (another order, a totals filter)."""
-        ranges = (self.cost_min, self.cost_max, self.latency_min, self.latency_max)
-        return not self.sort.is_default or bool(self.scores) or any(bound is not None for bound in ranges)
 
 
 def list_traces(
@@ -303,7 +277,7 @@ def _statement_reader(
     conditions = _conditions(database, project_id, filters, when_column, id_column, probed, range_column=range_column)
     if search is not None:
         conditions.append(search_condition(database.dialect_name, project_id, search, id_column))
-    conditions += [score.condition(project_id, id_column) for score in filters.scores]
+    conditions += [score_condition(score, project_id, id_column) for score in filters.scores]
 
     def read(segment: int, keyset: list[Any] | None, wanted: int) -> list[Any]:
         statement = segment_statement(
@@ -401,7 +375,7 @@ def _candidates(
             bounds += [column <= high] if high is not None else []
             candidates.append((None, select(tt.c.trace_id).where(tt.c.project_id == project_id, *bounds)))
     for score in filters.scores:
-        candidates.append((None, select(sc.c.trace_id).where(sc.c.project_id == project_id, score.matches())))
+        candidates.append((None, select(sc.c.trace_id).where(sc.c.project_id == project_id, score_matches(score))))
     return candidates
 
 

@@ -9,9 +9,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from pydantic import TypeAdapter, ValidationError
 
 from theodolite.errors import BadRequestError
-from theodolite.query.observations import ObservationFilter
-from theodolite.query.trace_sorts import ScoreFilter, Sort, parse_money
-from theodolite.query.traces import TraceFilter
+from theodolite.query.filters import ObservationFilter, ScoreFilter, Sort, TraceFilter, parse_money
 from theodolite.server.access import Project
 from theodolite.server.routes.api_models import (
     ErrorResponse,
