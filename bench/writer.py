@@ -95,7 +95,7 @@ def one_run(spans: int, per_commit: int, spread_s: int = 3600, postgres_url: str
     from theodolite.pricing import PriceOverrides
     from theodolite.storage.codec import ValueCodec
     from theodolite.storage.engine import open_database
-    from theodolite.storage.projects import get_or_create_project
+    from theodolite.storage.metadata.projects import get_or_create_project
     from theodolite.storage.rows import prepare_batch
     from theodolite.storage.writer import SqlWriter
 

@@ -14,13 +14,13 @@ from sqlalchemy import func, select, update
 
 from theodolite.cli.demo_command import write_demo
 from theodolite.model import histograms
-from theodolite.query import analytics
-from theodolite.query.analytics import list_metric_rows
 from theodolite.query.analytics_params import make_metric_query
 from theodolite.server.settings import Settings
 from theodolite.storage import rollups, tables
 from theodolite.storage.engine import Database
-from theodolite.storage.projects import get_or_create_project
+from theodolite.storage.metadata.projects import get_or_create_project
+from theodolite.storage.sql.queries import analytics
+from theodolite.storage.sql.queries.analytics import list_metric_rows
 
 NOW = datetime(2026, 11, 20, 12, 0, 7, tzinfo=UTC)
 DAYS = 3

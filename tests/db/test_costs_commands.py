@@ -16,7 +16,7 @@ from theodolite.cli.main import cli
 from theodolite.server.settings import Settings
 from theodolite.storage import tables
 from theodolite.storage.engine import open_database
-from theodolite.storage.prices import load_overrides
+from theodolite.storage.metadata.prices import load_overrides
 from theodolite.storage.repricing import reprice
 
 UNKNOWN_MODEL = "orbit-7b-instruct"  # the demo's self-hosted model: no public price

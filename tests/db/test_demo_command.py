@@ -9,11 +9,11 @@ import pytest
 from sqlalchemy import func, select
 
 from theodolite.cli.demo_command import default_demo_url, run_demo
-from theodolite.query.accounts import find_user
 from theodolite.server.passwords import verify_password
 from theodolite.server.settings import Settings
 from theodolite.storage import tables
 from theodolite.storage.engine import open_database
+from theodolite.storage.metadata.account_reads import find_user
 from theodolite.storage.writer import count_rows
 
 

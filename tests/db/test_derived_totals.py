@@ -17,7 +17,7 @@ from tests.support.builders import T0, new_id, prepared, trace_batch
 from theodolite.model import Batch
 from theodolite.storage import tables
 from theodolite.storage.engine import Database, open_database
-from theodolite.storage.projects import get_or_create_project
+from theodolite.storage.metadata.projects import get_or_create_project
 from theodolite.storage.writer import SqlWriter
 
 A, B, C = new_id(16), new_id(16), new_id(16)

@@ -18,9 +18,9 @@ import pytest
 from sqlalchemy import event
 
 from tests.support.builders import T0, prepared, trace_batch
-from theodolite.query import group_detail
 from theodolite.storage.engine import Database, open_database
-from theodolite.storage.projects import get_or_create_project
+from theodolite.storage.metadata.projects import get_or_create_project
+from theodolite.storage.sql.queries import group_detail
 from theodolite.storage.writer import SqlWriter
 
 # (table, index, stat) as sampled ANALYZE (analysis_limit=1000) left them on 999,644 demo observations.

@@ -10,10 +10,10 @@ from click.testing import CliRunner
 
 from theodolite.cli.demo_command import run_demo
 from theodolite.cli.main import cli
-from theodolite.query.live import WINDOWS, LiveCache, get_live, live_window
-from theodolite.query.projects import project_ids
 from theodolite.server.settings import Settings
 from theodolite.storage.engine import open_database
+from theodolite.storage.metadata.project_reads import project_ids
+from theodolite.storage.sql.queries.live import WINDOWS, LiveCache, get_live, live_window
 
 UNKNOWN_MODEL = "orbit-7b-instruct"  # the demo's self-hosted model: unpriced until given a price
 

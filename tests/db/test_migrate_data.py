@@ -22,13 +22,13 @@ from tests.conftest import new_postgres_database
 from tests.support.builders import prepared, trace_batch
 from tests.support.postgres import PostgresServer, free_port
 from theodolite.cli.main import cli
-from theodolite.query.analytics import list_metric_rows
 from theodolite.query.analytics_params import make_metric_query
 from theodolite.query.filters import Sort, TraceFilter
-from theodolite.query.traces import get_trace, list_traces
 from theodolite.storage import tables
 from theodolite.storage.data_copy import COPY_ORDER, MARK_TABLES
 from theodolite.storage.engine import open_database
+from theodolite.storage.sql.queries.analytics import list_metric_rows
+from theodolite.storage.sql.queries.traces import get_trace, list_traces
 from theodolite.storage.sql_store import SqlTraceStore
 from theodolite.storage.writer_lease import WriterLease
 

@@ -129,7 +129,7 @@ def test_0008_backfills_the_totals_the_writer_keeps(database_url: str) -> None:
     and rebuilt by the upgrade's backfill, which must give the same rows."""
     from tests.support.builders import prepared, trace_batch
     from theodolite.model import Batch, Score, ScoreDataType
-    from theodolite.storage.projects import get_or_create_project
+    from theodolite.storage.metadata.projects import get_or_create_project
     from theodolite.storage.writer import SqlWriter
 
     database = open_database(database_url)

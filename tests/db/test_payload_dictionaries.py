@@ -11,12 +11,12 @@ import zstandard
 from sqlalchemy import select
 
 from tests.support.builders import prepared, trace_batch
-from theodolite.query.traces import get_trace
 from theodolite.storage import tables
 from theodolite.storage.dictionaries import train_and_store_dictionary
 from theodolite.storage.engine import open_database
+from theodolite.storage.metadata.projects import get_or_create_project
 from theodolite.storage.payloads import active_dictionary_id
-from theodolite.storage.projects import get_or_create_project
+from theodolite.storage.sql.queries.traces import get_trace
 from theodolite.storage.sql_store import SqlTraceStore
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -55,7 +55,7 @@ def test_dictionary_is_trained_used_and_found_by_another_process(tmp_path: Path)
     # ...and in a fresh one, which must load the dictionary from the database.
     code = (
         "import sys; from theodolite.storage.engine import open_database; "
-        "from theodolite.query.traces import get_trace; "
+        "from theodolite.storage.sql.queries.traces import get_trace; "
         f"db = open_database({url!r}); t = get_trace(db, {project}, {after.traces[0].id!r}); "
         "print(t['observations'][0]['input'])"
     )

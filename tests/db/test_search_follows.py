@@ -13,10 +13,10 @@ import pytest
 from tests.support.builders import prepared, trace_batch
 from theodolite.ingestion.pipeline import IngestPipeline
 from theodolite.query.filters import TraceFilter
-from theodolite.query.traces import list_traces
 from theodolite.storage import payloads, search
 from theodolite.storage.engine import Database, open_database
-from theodolite.storage.projects import get_or_create_project
+from theodolite.storage.metadata.projects import get_or_create_project
+from theodolite.storage.sql.queries.traces import list_traces
 from theodolite.storage.writer import SqlWriter
 
 NEVER = 3600.0  # an idle delay or a lag bound that does not come within a test

@@ -9,11 +9,11 @@ import sys
 from alembic import command
 
 from theodolite.query.filters import TraceFilter
-from theodolite.query.traces import list_traces
 from theodolite.server.bootstrap import warn_if_search_incomplete
 from theodolite.storage.engine import open_database
 from theodolite.storage.migrations.runner import alembic_config
 from theodolite.storage.search import backfill_remaining
+from theodolite.storage.sql.queries.traces import list_traces
 
 SEARCHES = ("password", "パスワード", "экспорт", "revenue by region", "款")
 

@@ -15,7 +15,7 @@ from sqlalchemy import text
 
 from tests.support.builders import prepared, trace_batch
 from theodolite.storage.engine import Database
-from theodolite.storage.projects import get_or_create_project
+from theodolite.storage.metadata.projects import get_or_create_project
 from theodolite.storage.writer import SqlWriter
 
 PANELS = Path(__file__).resolve().parents[1] / "data" / "langfuse_panels.sql"

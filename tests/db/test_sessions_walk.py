@@ -1,4 +1,4 @@
-"""The sessions list, walked from the traces (`query/groups.py`), pages exactly like the order it
+"""The sessions list, walked from the traces (`storage/sql/queries/groups.py`), pages exactly like the order it
 promises, on both engines: latest activity first (in a range with an end, the last trace before
 it), ties by session id, the sessions with a trace in the range only, every session once, each with
 the sums and first and last timestamps of all its traces; by a walk of the traces and by grouping
@@ -13,9 +13,9 @@ from datetime import timedelta
 import pytest
 
 from tests.support.builders import T0, prepared, trace_batch
-from theodolite.query import groups
 from theodolite.storage.engine import Database
-from theodolite.storage.projects import get_or_create_project
+from theodolite.storage.metadata.projects import get_or_create_project
+from theodolite.storage.sql.queries import groups
 from theodolite.storage.writer import SqlWriter
 
 

@@ -1,4 +1,4 @@
-"""The trace list ordered by a `trace_totals` value, read in chunks (`query/sorted_chunks.py`), pages
+"""The trace list ordered by a `trace_totals` value, read in chunks (`storage/sql/queries/sorted_chunks.py`), pages
 exactly like the same list driven by a small set of traces (`trace_sorts.segment_statement`), on both
 engines: every order, both directions, with filters the chunks check and across pages, segments
 (traces without the value) and chunk boundaries (chunks of 3 rows, pages of 4)."""
@@ -13,12 +13,13 @@ import pytest
 
 from tests.support.builders import T0, prepared, trace_batch
 from theodolite.model import Level
-from theodolite.query import filters, sorted_chunks, trace_sorts
-from theodolite.query import traces as trace_queries
+from theodolite.query import filters
 from theodolite.query.filters import Sort, TraceFilter
-from theodolite.query.traces import list_traces
 from theodolite.storage.engine import Database
-from theodolite.storage.projects import get_or_create_project
+from theodolite.storage.metadata.projects import get_or_create_project
+from theodolite.storage.sql.queries import sorted_chunks, trace_sorts
+from theodolite.storage.sql.queries import traces as trace_queries
+from theodolite.storage.sql.queries.traces import list_traces
 from theodolite.storage.writer import SqlWriter
 
 ORDERS = ["name", "tags", "latency", "tokens", "cost", "level"]

@@ -11,11 +11,11 @@ from tests.support.builders import T0, new_id, prepared, trace_batch
 from theodolite.errors import NotFoundError
 from theodolite.model import Batch, Score, ScoreDataType
 from theodolite.query.filters import ObservationFilter, TraceFilter
-from theodolite.query.observations import list_observations
-from theodolite.query.traces import get_trace, list_traces
 from theodolite.storage import tables
 from theodolite.storage.engine import Database
-from theodolite.storage.projects import get_or_create_project
+from theodolite.storage.metadata.projects import get_or_create_project
+from theodolite.storage.sql.queries.observations import list_observations
+from theodolite.storage.sql.queries.traces import get_trace, list_traces
 from theodolite.storage.writer import SqlWriter
 
 

@@ -12,10 +12,10 @@ from sqlalchemy import delete, select, text
 from tests.support.builders import T0, new_id, prepared, trace_batch
 from theodolite.model import Level
 from theodolite.query.filters import TraceFilter
-from theodolite.query.traces import list_traces
 from theodolite.storage import tables
 from theodolite.storage.engine import Database
-from theodolite.storage.projects import get_or_create_project
+from theodolite.storage.metadata.projects import get_or_create_project
+from theodolite.storage.sql.queries.traces import list_traces
 from theodolite.storage.writer import SqlWriter
 
 migration = importlib.import_module("theodolite.storage.migrations.versions.0005_read_indexes")

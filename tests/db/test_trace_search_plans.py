@@ -11,12 +11,12 @@ from sqlalchemy import select
 
 from theodolite.cli.demo_command import run_demo
 from theodolite.query.filters import TraceFilter
-from theodolite.query.traces import RARE_SEARCH_ROWS, list_traces
 from theodolite.server.settings import Settings
 from theodolite.storage import tables
 from theodolite.storage.engine import Database, open_database
 from theodolite.storage.search import matching_traces
 from theodolite.storage.search_text import extract_text, parse_query, tokens
+from theodolite.storage.sql.queries.traces import RARE_SEARCH_ROWS, list_traces
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])

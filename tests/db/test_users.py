@@ -6,11 +6,11 @@ import pytest
 
 from tests.support.accounts import cli, cli_ok, new_secret
 from theodolite.errors import ConfigurationError
-from theodolite.query.accounts import find_user, list_memberships, list_users
 from theodolite.server.bootstrap import bootstrap_admin
 from theodolite.server.passwords import verify_password
 from theodolite.server.settings import Settings
 from theodolite.storage.engine import Database, open_database
+from theodolite.storage.metadata.account_reads import find_user, list_memberships, list_users
 
 
 def password_works(database_url: str, login: str, password: str) -> bool:

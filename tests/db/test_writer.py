@@ -11,7 +11,7 @@ from tests.support.builders import T0, new_id, prepared, trace_batch
 from theodolite.model import Batch, Observation, Trace
 from theodolite.storage import tables
 from theodolite.storage.engine import Database
-from theodolite.storage.projects import get_or_create_project
+from theodolite.storage.metadata.projects import get_or_create_project
 from theodolite.storage.writer import SqlWriter, count_rows
 
 

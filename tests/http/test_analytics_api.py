@@ -16,7 +16,7 @@ from tests.support.server import SECRET_KEY, TheodoliteServer
 from theodolite.cli.demo_command import write_demo
 from theodolite.server.settings import Settings
 from theodolite.storage.engine import open_database
-from theodolite.storage.projects import get_or_create_project
+from theodolite.storage.metadata.projects import get_or_create_project
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 BASE = "/api/v1/analytics"

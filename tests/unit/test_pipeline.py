@@ -12,7 +12,7 @@ from theodolite.errors import OverloadedError, StorageError
 from theodolite.ingestion.pipeline import IngestPipeline
 from theodolite.model import Batch, Rejection
 from theodolite.storage.engine import open_database
-from theodolite.storage.projects import get_or_create_project
+from theodolite.storage.metadata.projects import get_or_create_project
 from theodolite.storage.rows import PreparedBatch
 from theodolite.storage.writer import SqlWriter, count_rows
 

@@ -21,7 +21,6 @@ from theodolite.cli.demo_batches import PARALLEL_FROM_TRACES, TRACES_PER_PART, D
 from theodolite.demo.traffic import traffic_parts
 from theodolite.ingestion.costing import NO_OVERRIDES
 from theodolite.ingestion.pipeline import IngestPipeline
-from theodolite.query.accounts import find_user
 from theodolite.server.accounts import NewPassword, create_user, reset_password
 from theodolite.server.bootstrap import DEFAULT_PROJECT, bootstrap_projects, describe_new_key
 from theodolite.server.collector import tune_collector
@@ -30,8 +29,9 @@ from theodolite.server.passwords import generate_password
 from theodolite.server.settings import Settings
 from theodolite.storage.backend import TraceWriter
 from theodolite.storage.engine import Database, open_database
-from theodolite.storage.prices import load_overrides
-from theodolite.storage.projects import IssuedKey, get_or_create_project
+from theodolite.storage.metadata.account_reads import find_user
+from theodolite.storage.metadata.prices import load_overrides
+from theodolite.storage.metadata.projects import IssuedKey, get_or_create_project
 from theodolite.storage.sql_store import SqlTraceStore
 from theodolite.storage.writer import count_rows
 

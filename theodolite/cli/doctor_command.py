@@ -39,22 +39,11 @@ def _get(url: str, token: str | None = None, timeout: float = 5.0) -> tuple[int,
 
 
 def check_database(url: str) -> list[Check]:
-    from sqlalchemy import func, select
-
     from theodolite.errors import ConfigurationError
-    from theodolite.storage import tables
-    from theodolite.storage.engine import Database
-    from theodolite.storage.migrations.runner import current_revision, head_revision
+    from theodolite.storage.inventory import take_inventory
 
     try:
-        # Not open_existing_database: an old schema is a finding reported below, not a failure here.
-        database = Database(url, create=False)
-        with database.connect() as conn:
-            counts = {name: conn.execute(select(func.count()).select_from(getattr(tables, name))).scalar_one()
-                      for name in ("projects", "traces", "observations", "scores")}  # fmt: skip
-            latest = conn.execute(select(func.max(tables.traces.c.timestamp))).scalar()
-        revision, head = current_revision(database.engine), head_revision()
-        database.dispose()
+        counts, latest, revision, head = take_inventory(url)
     except ConfigurationError as exc:
         return [Check("database", FAIL, exc.message)]  # the message says what to do
     except Exception as exc:  # noqa: BLE001 - any failure here is the finding

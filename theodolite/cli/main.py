@@ -108,7 +108,7 @@ def keys() -> None:
 def keys_create(project: str, note: str | None, **values: Any) -> None:
     """Create a key; its secret is printed once."""
     from theodolite.storage.engine import open_database
-    from theodolite.storage.projects import create_key
+    from theodolite.storage.metadata.projects import create_key
 
     settings = settings_from(values)
 
@@ -125,8 +125,8 @@ def keys_create(project: str, note: str | None, **values: Any) -> None:
 @click.option("--project", default=None, help="Only this project.")
 def keys_list(project: str | None, **values: Any) -> None:
     """List keys (secrets are never shown, only their first and last characters)."""
-    from theodolite.query.projects import list_keys
     from theodolite.storage.engine import open_existing_database
+    from theodolite.storage.metadata.project_reads import list_keys
 
     settings = settings_from(values)
 
@@ -153,7 +153,7 @@ def keys_revoke(public_key: str, **values: Any) -> None:
     """Revoke the key with this public key (a running server stops accepting it within
     THEODOLITE_API_KEY_CACHE_S seconds)."""
     from theodolite.storage.engine import open_existing_database
-    from theodolite.storage.projects import revoke_key
+    from theodolite.storage.metadata.projects import revoke_key
 
     settings = settings_from(values)
     run(lambda: (revoke_key(open_existing_database(settings.database_url, migrate=True), public_key),

@@ -33,18 +33,13 @@ def migrate_data(source: str, target: str, restart: bool, chunk_rows: int) -> No
     theodolite migrate-data --from sqlite:///var/lib/theodolite/theodolite.db \\
         --to postgresql://theodolite@db.internal/theodolite
     """
-    from sqlalchemy.exc import SQLAlchemyError
-
-    from theodolite.errors import StorageError
-    from theodolite.storage.data_copy import DataCopy
+    from theodolite.storage.data_copy import DataCopy, reported_as_stopped
 
     def work() -> None:
         copy = DataCopy(source, target, chunk_rows=chunk_rows)
         try:
-            _copy(copy, restart)
-        except SQLAlchemyError as exc:  # a database lost half-way: one line; what was copied stays, and counts
-            reason = (str(getattr(exc, "orig", None) or exc).strip().splitlines() or ["unknown"])[0][:200]
-            raise StorageError(f"the copy stopped: {reason}; run the same command again to continue") from exc
+            with reported_as_stopped():
+                _copy(copy, restart)
         finally:
             copy.close()
 

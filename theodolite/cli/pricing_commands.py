@@ -60,8 +60,8 @@ def prices_set(model: str, project: str, provider: str | None, effective_from: d
                **values: Any) -> None:  # fmt: skip
     """Set the price of MODEL (a name, or a glob like 'ft:acme-*') for a project."""
     from theodolite.pricing import PriceOverride
-    from theodolite.query.projects import project_id_named
-    from theodolite.storage.prices import set_price
+    from theodolite.storage.metadata.prices import set_price
+    from theodolite.storage.metadata.project_reads import project_id_named
 
     rates = {
         "input_mtok": _usd(values.pop("input_")),
@@ -88,8 +88,8 @@ def prices_set(model: str, project: str, provider: str | None, effective_from: d
 @click.option("--project", default=None, help="Only this project.")
 def prices_list(project: str | None, **values: Any) -> None:
     """List the price overrides."""
-    from theodolite.query.projects import project_id_named, project_ids
-    from theodolite.storage.prices import list_prices
+    from theodolite.storage.metadata.prices import list_prices
+    from theodolite.storage.metadata.project_reads import project_id_named, project_ids
 
     def work() -> None:
         database = open_existing_from(values)
@@ -116,8 +116,8 @@ def prices_list(project: str | None, **values: Any) -> None:
 def prices_show(model: str, provider: str | None, at: datetime | None, project: str, **values: Any) -> None:
     """Show the price Theodolite applies to MODEL, and where it comes from."""
     from theodolite.pricing.engine import price_in_force
-    from theodolite.query.projects import project_id_named
-    from theodolite.storage.prices import load_overrides
+    from theodolite.storage.metadata.prices import load_overrides
+    from theodolite.storage.metadata.project_reads import project_id_named
 
     when = utc(at) or datetime.now(UTC)
 
@@ -184,8 +184,8 @@ def costs_recompute(since: datetime, until: datetime | None, project: str | None
     Safe to interrupt and to run again: each batch commits on its own and a second run over
     the same range changes nothing.
     """
-    from theodolite.query.projects import project_id_named
-    from theodolite.storage.prices import load_overrides
+    from theodolite.storage.metadata.prices import load_overrides
+    from theodolite.storage.metadata.project_reads import project_id_named
     from theodolite.storage.repricing import count_to_reprice, reprice
 
     check_range(since, until)
@@ -222,7 +222,7 @@ def costs_report(since: datetime | None, until: datetime | None, project: str | 
     """Cost, calls and tokens of generations, grouped. The TOTAL line is the exact sum of the
     per-call costs (Decimal arithmetic); unpriced calls are counted apart, never as $0. Cache hits
     and fallbacks cost $0; what the provider would have charged for them is the saved_usd column."""
-    from theodolite.query.costs import cost_report, parse_group_by
+    from theodolite.storage.sql.queries.costs import cost_report, parse_group_by
 
     check_range(since, until)
 

@@ -9,7 +9,7 @@ import click
 
 from theodolite.cli.common import DATABASE_OPTIONS, database_from, run
 from theodolite.cli.options import settings_options
-from theodolite.storage.accounts import ROLES
+from theodolite.storage.metadata.accounts import ROLES
 
 ROLE_CHOICE = click.Choice(ROLES)
 
@@ -48,8 +48,8 @@ def users_create(
     **values: Any,
 ) -> None:  # fmt: skip
     """Create a user; a generated password is printed once and must be changed at first sign-in."""
-    from theodolite.query.projects import project_id_named
     from theodolite.server.accounts import create_user, grant_role
+    from theodolite.storage.metadata.project_reads import project_id_named
 
     if (project is None) != (role is None):
         raise click.UsageError("give --project and --role together")
@@ -76,7 +76,7 @@ def users_create(
 @settings_options(DATABASE_OPTIONS)
 def users_list(**values: Any) -> None:
     """List users and their roles (passwords are never shown)."""
-    from theodolite.query.accounts import list_memberships, list_users
+    from theodolite.storage.metadata.account_reads import list_memberships, list_users
 
     def work() -> None:
         with database_from(values) as database:

@@ -5,7 +5,7 @@ One definition serves three places, so that they cannot disagree:
 - the writer adds each commit's cells to the minute and hour rollups (`storage/rollups.py`);
 - `theodolite rollups rebuild` re-derives the rollups from the raw rows with the same cells;
 - an aggregate no cube covers (group by session, or by user and model) sums the raw rows through
-  the same cells at read time (`query/analytics.py`).
+  the same cells at read time (`storage/sql/queries/analytics.py`).
 
 Rows come as dicts with the column names of `observations` (as the writer inserts them),
 `trace_totals` plus the trace's dimensions, and `scores`; times are datetimes or SQLite's text.

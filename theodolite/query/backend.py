@@ -1,19 +1,16 @@
 """The read side's interface, one implementation per engine family.
 
 Routes (and later the metrics, Grafana and UI layers) read through `TraceQueries`, never through
-SQL. `SqlTraceQueries` serves SQLite and PostgreSQL with the functions of this package; a
-ClickHouse backend adds its own class with the same methods.
+SQL. `storage.sql_store.SqlTraceQueries` serves SQLite and PostgreSQL; a ClickHouse backend adds
+its own class with the same methods. This module is engine-neutral: it imports no storage.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-from theodolite.query import filter_options, group_detail, groups, observations, trace_page, traces
 from theodolite.query.filters import ObservationFilter, TraceFilter
-from theodolite.storage.engine import Database
 
 Page = tuple[list[dict[str, Any]], str | None]  # items, next cursor
 
@@ -48,62 +45,9 @@ class TraceQueries(Protocol):
         self, project_id: int, user_id: str, *, start: datetime | None, end: datetime | None
     ) -> dict[str, Any]: ...
 
-    # The web UI's trace page (`query/trace_page.py`).
+    # The web UI's trace page (`storage/sql/queries/trace_page.py`).
     def trace_skeleton(self, project_id: int, trace_id: str, *, max_observations: int) -> dict[str, Any]: ...
 
     def observation_detail(self, project_id: int, trace_id: str, observation_id: str) -> dict[str, Any]: ...
 
     def search_trace(self, project_id: int, trace_id: str, text: str, *, max_observations: int) -> dict[str, Any]: ...
-
-
-@dataclass(frozen=True)
-class SqlTraceQueries:
-    """TraceQueries on a SQL database (SQLite or PostgreSQL)."""
-
-    database: Database
-
-    def list_traces(self, project_id: int, filters: TraceFilter, *, limit: int, cursor: str | None) -> Page:
-        return traces.list_traces(self.database, project_id, filters, limit=limit, cursor=cursor)
-
-    def get_trace(self, project_id: int, trace_id: str) -> dict[str, Any]:
-        return traces.get_trace(self.database, project_id, trace_id)
-
-    def list_observations(self, project_id: int, filters: ObservationFilter, *, limit: int, cursor: str | None) -> Page:
-        return observations.list_observations(self.database, project_id, filters, limit=limit, cursor=cursor)
-
-    def list_sessions(
-        self, project_id: int, *, start: datetime | None, end: datetime | None, limit: int, cursor: str | None
-    ) -> Page:
-        return groups.list_sessions(self.database, project_id, start=start, end=end, limit=limit, cursor=cursor)
-
-    def list_users(
-        self, project_id: int, *, start: datetime | None, end: datetime | None, limit: int, cursor: str | None
-    ) -> Page:
-        return groups.list_users(self.database, project_id, start=start, end=end, limit=limit, cursor=cursor)
-
-    def list_trace_filter_options(
-        self, project_id: int, *, start: datetime | None, end: datetime | None, limit: int
-    ) -> dict[str, Any]:
-        return filter_options.list_trace_filter_options(self.database, project_id, start=start, end=end, limit=limit)
-
-    def get_session(self, project_id: int, session_id: str, *, limit: int, cursor: str | None) -> dict[str, Any]:
-        return group_detail.get_session(self.database, project_id, session_id, limit=limit, cursor=cursor)
-
-    def get_user(
-        self, project_id: int, user_id: str, *, start: datetime | None, end: datetime | None
-    ) -> dict[str, Any]:
-        return group_detail.get_user(self.database, project_id, user_id, start=start, end=end)
-
-    def trace_skeleton(self, project_id: int, trace_id: str, *, max_observations: int) -> dict[str, Any]:
-        return trace_page.trace_skeleton(self.database, project_id, trace_id, max_observations=max_observations)
-
-    def observation_detail(self, project_id: int, trace_id: str, observation_id: str) -> dict[str, Any]:
-        return trace_page.observation_detail(self.database, project_id, trace_id, observation_id)
-
-    def search_trace(self, project_id: int, trace_id: str, text: str, *, max_observations: int) -> dict[str, Any]:
-        return trace_page.search_trace(self.database, project_id, trace_id, text, max_observations=max_observations)
-
-
-def queries_for(database: Database) -> TraceQueries:
-    """The read implementation for `database`'s engine family."""
-    return SqlTraceQueries(database)

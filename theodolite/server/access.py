@@ -22,11 +22,11 @@ from fastapi.security import HTTPAuthorizationCredentials
 from starlette.requests import Request
 
 from theodolite.errors import AuthenticationError, BadRequestError, ForbiddenError, NotFoundError
-from theodolite.query.accounts import Membership, UserRecord, list_memberships
-from theodolite.query.projects import project_ids
 from theodolite.server.sessions import SAFE_METHODS, SESSION_COOKIE, SignedIn, check_csrf
 from theodolite.server.state import API_KEY, BEARER, LANGFUSE_BASIC, AppState, authenticate
-from theodolite.storage.accounts import role_rank
+from theodolite.storage.metadata.account_reads import Membership, UserRecord, list_memberships
+from theodolite.storage.metadata.accounts import role_rank
+from theodolite.storage.metadata.project_reads import project_ids
 
 KEY_ROLE = "member"
 PROJECT_HEADER = "X-Theodolite-Project"

@@ -9,10 +9,10 @@ import re
 from dataclasses import dataclass
 
 from theodolite.errors import BadRequestError, NotFoundError
-from theodolite.query.accounts import UserRecord, find_user, get_user, list_users
-from theodolite.query.projects import project_id_named
 from theodolite.server.passwords import check_password_policy, generate_password, hash_password
-from theodolite.storage.accounts import (
+from theodolite.storage.engine import Database
+from theodolite.storage.metadata.account_reads import UserRecord, find_user, get_user, list_users
+from theodolite.storage.metadata.accounts import (
     AccountConflictError,
     check_role,
     delete_membership,
@@ -24,7 +24,7 @@ from theodolite.storage.accounts import (
     update_password,
     upsert_membership,
 )
-from theodolite.storage.engine import Database
+from theodolite.storage.metadata.project_reads import project_id_named
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
 USER_NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")

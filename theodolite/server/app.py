@@ -13,7 +13,6 @@ from theodolite import __version__
 from theodolite.ingestion.pipeline import IngestPipeline
 from theodolite.metrics.derived import DerivedMetrics
 from theodolite.metrics.exposition import ServerMetrics
-from theodolite.query.backend import queries_for
 from theodolite.server.auth import Authenticator
 from theodolite.server.bootstrap import (
     bootstrap_admin,
@@ -80,7 +79,8 @@ def create_app(settings: Settings) -> FastAPI:
         # Search documents in a process of their own (as decoding, unless 0), from 10 s before the
         # lag bound makes the writer derive between commits.
         after_s = max(0.0, settings.derive_max_lag_s - DOCUMENT_WORKER_LEAD_S) if workers > 0 else None
-        writer = SqlTraceStore(database).make_writer(document_worker_after_s=after_s)
+        trace_store = SqlTraceStore(database)
+        writer = trace_store.make_writer(document_worker_after_s=after_s)
         metrics_hook = MetricsHook(derived, database, next_hook=trainer)
         pipeline = IngestPipeline(
             writer.commit,
@@ -102,7 +102,7 @@ def create_app(settings: Settings) -> FastAPI:
                 pipeline.underived(),
             )
         authenticator = Authenticator(database, settings.api_key_cache_s)
-        queries = queries_for(database)
+        queries = trace_store.queries
         prices = PriceBook(database)
         await to_thread.run_sync(prices.reload)
         if new_admin is not None:
@@ -120,7 +120,7 @@ def create_app(settings: Settings) -> FastAPI:
         if settings.demo_live_interval_s > 0:
             from theodolite.server.bootstrap import DEFAULT_PROJECT
             from theodolite.server.live_demo import LiveDemo
-            from theodolite.storage.projects import get_or_create_project
+            from theodolite.storage.metadata.projects import get_or_create_project
 
             project_id, _ = get_or_create_project(database, settings.init_project or DEFAULT_PROJECT)
             lease = Lease(database.engine, LIVE_DEMO)

@@ -11,8 +11,8 @@ import time
 from starlette.requests import Request
 
 from theodolite.errors import AuthenticationError
-from theodolite.query.projects import get_project_for_secret
 from theodolite.storage.engine import Database
+from theodolite.storage.metadata.project_reads import get_project_for_secret
 
 Credential = tuple[str, str | None]  # (secret, public key or None)
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 import logging
 
 from theodolite.errors import ConfigurationError, TheodoliteError
-from theodolite.query.accounts import count_users, find_user
 from theodolite.server.accounts import NewPassword, create_user, make_admin
 from theodolite.server.settings import Settings
 from theodolite.storage.engine import Database
-from theodolite.storage.projects import IssuedKey, count_projects, create_key, ensure_key
+from theodolite.storage.metadata.account_reads import count_users, find_user
+from theodolite.storage.metadata.projects import IssuedKey, count_projects, create_key, ensure_key
 
 log = logging.getLogger(__name__)
 

@@ -11,9 +11,9 @@ from typing import Any
 from theodolite import __version__
 from theodolite.ingestion.pipeline import IngestPipeline
 from theodolite.metrics.derived import DerivedMetrics
-from theodolite.query.projects import project_ids
 from theodolite.server.settings import Settings
 from theodolite.storage.engine import Database
+from theodolite.storage.metadata.project_reads import project_ids
 
 DATABASE_SIZE_TTL_S = 60.0
 PROJECTS_TTL_S = 60.0

@@ -12,7 +12,7 @@ from anyio import to_thread
 
 from theodolite.pricing import PriceOverrides
 from theodolite.storage.engine import Database
-from theodolite.storage.prices import load_overrides
+from theodolite.storage.metadata.prices import load_overrides
 
 EMPTY = PriceOverrides()
 

@@ -23,16 +23,16 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from theodolite.errors import AuthenticationError, ForbiddenError
-from theodolite.query.accounts import UserRecord, find_user, get_session
 from theodolite.server.passwords import MAX_CONCURRENT_HASHES, hash_password, needs_rehash, verify_password
-from theodolite.storage.accounts import (
+from theodolite.storage.engine import Database
+from theodolite.storage.metadata.account_reads import UserRecord, find_user, get_session
+from theodolite.storage.metadata.accounts import (
     delete_expired_sessions,
     delete_session,
     insert_session,
     rehash_password,
     touch_session,
 )
-from theodolite.storage.engine import Database
 
 T = TypeVar("T")
 SESSION_COOKIE = "theodolite_session"

@@ -27,7 +27,8 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -150,6 +151,17 @@ def _identity(url: str) -> tuple[Any, ...]:
     if parsed.drivername.startswith("sqlite"):
         return ("sqlite", str(Path(parsed.database or "").expanduser().resolve()))
     return ("postgresql", parsed.host or "localhost", parsed.port or 5432, parsed.database)
+
+
+@contextmanager
+def reported_as_stopped() -> Iterator[None]:
+    """A database lost half-way becomes one line (StorageError) saying the copy can continue: what
+    was copied stays, and counts."""
+    try:
+        yield
+    except SQLAlchemyError as exc:
+        reason = (str(getattr(exc, "orig", None) or exc).strip().splitlines() or ["unknown"])[0][:200]
+        raise StorageError(f"the copy stopped: {reason}; run the same command again to continue") from exc
 
 
 class DataCopy:

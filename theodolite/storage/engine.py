@@ -208,6 +208,13 @@ class Database:
         except SQLAlchemyError as exc:
             raise _unreachable(self, exc) from exc
 
+    def ping(self) -> None:
+        """One round trip within the read budget (the health probe). Raises what the driver raised."""
+        from sqlalchemy import text
+
+        with self.connect() as conn:
+            conn.execute(text("SELECT 1"))
+
     def migrate(self) -> list[str]:
         """Bring the schema to the newest revision; returns the revisions applied. Blocks.
 

@@ -115,7 +115,7 @@ def _ordered_join_sqlite(element: OrderedJoin, compiler: Any, **kw: Any) -> str:
 
 def ordered_join(left: Any, right: Any, onclause: Any) -> OrderedJoin:
     """`left` JOIN `right` ON `onclause`, `left` read first: for a few keys of `left` known to be
-    selective, where SQLite's estimate would walk `right`'s index instead (`query/trace_sorts.py`)."""
+    selective, where SQLite's estimate would walk `right`'s index instead (`storage/sql/queries/trace_sorts.py`)."""
     return OrderedJoin(left, right, onclause)
 
 

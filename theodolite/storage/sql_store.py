@@ -1,14 +1,21 @@
-"""The trace store on a SQL database (SQLite or PostgreSQL): `backend.TraceStore` over one `Database`."""
+"""The trace store on a SQL database (SQLite or PostgreSQL): `backend.TraceStore` over one `Database`,
+with the reads of `query.backend.TraceQueries` (the functions of `storage/sql/queries/`)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
+from functools import cached_property
+from typing import Any
 
+from theodolite.query.backend import Page, TraceQueries
+from theodolite.query.filters import ObservationFilter, TraceFilter
 from theodolite.storage.engine import Database
+from theodolite.storage.sql.queries import filter_options, group_detail, groups, observations, trace_page, traces
 from theodolite.storage.writer import SqlWriter
 
 
-@dataclass(frozen=True)
+@dataclass
 class SqlTraceStore:
     database: Database
 
@@ -19,3 +26,55 @@ class SqlTraceStore:
     def make_writer(self, *, document_worker_after_s: float | None = None) -> SqlWriter:
         """Takes the writer's lease (released on close). `document_worker_after_s`: see `SqlWriter`."""
         return SqlWriter(self.database, document_worker_after_s=document_worker_after_s)
+
+    @cached_property
+    def queries(self) -> TraceQueries:
+        return SqlTraceQueries(self.database)
+
+
+@dataclass(frozen=True)
+class SqlTraceQueries:
+    """TraceQueries on a SQL database (SQLite or PostgreSQL)."""
+
+    database: Database
+
+    def list_traces(self, project_id: int, filters: TraceFilter, *, limit: int, cursor: str | None) -> Page:
+        return traces.list_traces(self.database, project_id, filters, limit=limit, cursor=cursor)
+
+    def get_trace(self, project_id: int, trace_id: str) -> dict[str, Any]:
+        return traces.get_trace(self.database, project_id, trace_id)
+
+    def list_observations(self, project_id: int, filters: ObservationFilter, *, limit: int, cursor: str | None) -> Page:
+        return observations.list_observations(self.database, project_id, filters, limit=limit, cursor=cursor)
+
+    def list_sessions(
+        self, project_id: int, *, start: datetime | None, end: datetime | None, limit: int, cursor: str | None
+    ) -> Page:
+        return groups.list_sessions(self.database, project_id, start=start, end=end, limit=limit, cursor=cursor)
+
+    def list_users(
+        self, project_id: int, *, start: datetime | None, end: datetime | None, limit: int, cursor: str | None
+    ) -> Page:
+        return groups.list_users(self.database, project_id, start=start, end=end, limit=limit, cursor=cursor)
+
+    def list_trace_filter_options(
+        self, project_id: int, *, start: datetime | None, end: datetime | None, limit: int
+    ) -> dict[str, Any]:
+        return filter_options.list_trace_filter_options(self.database, project_id, start=start, end=end, limit=limit)
+
+    def get_session(self, project_id: int, session_id: str, *, limit: int, cursor: str | None) -> dict[str, Any]:
+        return group_detail.get_session(self.database, project_id, session_id, limit=limit, cursor=cursor)
+
+    def get_user(
+        self, project_id: int, user_id: str, *, start: datetime | None, end: datetime | None
+    ) -> dict[str, Any]:
+        return group_detail.get_user(self.database, project_id, user_id, start=start, end=end)
+
+    def trace_skeleton(self, project_id: int, trace_id: str, *, max_observations: int) -> dict[str, Any]:
+        return trace_page.trace_skeleton(self.database, project_id, trace_id, max_observations=max_observations)
+
+    def observation_detail(self, project_id: int, trace_id: str, observation_id: str) -> dict[str, Any]:
+        return trace_page.observation_detail(self.database, project_id, trace_id, observation_id)
+
+    def search_trace(self, project_id: int, trace_id: str, text: str, *, max_observations: int) -> dict[str, Any]:
+        return trace_page.search_trace(self.database, project_id, trace_id, text, max_observations=max_observations)

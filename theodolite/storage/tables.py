@@ -128,7 +128,7 @@ traces = Table(
     Column("created_at", UtcDateTime, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
     # The observations.seq watermark of the commit that created the trace or moved its timestamp
-    # earlier (`query/traces.py`: pages after the first leave out traces placed after page 1).
+    # earlier (`storage/sql/queries/traces.py`: pages after the first leave out traces placed after page 1).
     Column("timestamp_seq", BigInteger, nullable=False, server_default=text("0")),
     # The mark of the last commit that wrote the trace: what a SQLite writer restarted after a crash
     # re-derives the totals of (`trace_totals.recover`). No index: read by that rare scan only.
@@ -370,7 +370,7 @@ auth_sessions = Table(
 
 # Per-trace totals over its observations (`storage/trace_totals.py` says how the writer keeps them):
 # the trace list's sorts read a time range of it with a LIMIT, no index per order
-# (`query/sorted_chunks.py`; an index per order cost the writer a random insert per trace). Keyed like
+# (`storage/sql/queries/sorted_chunks.py`; an index per order cost the writer a random insert per trace). Keyed like
 # `trace_facets` by the trace's (timestamp, id), so a new trace appends and its row is re-keyed when
 # a late span moves the trace earlier. Sort keys are nullable where a trace may lack the value
 # (no name, no tags, no end time, no known cost): the list puts those last, newest first.
@@ -430,11 +430,11 @@ trace_scores = Table(
     Column("changed_seq", BigInteger, nullable=False),
     Index("ix_trace_scores_value", "project_id", "name", "value", "trace_id"),
     # A commit of scores only stores no observation: its mark is above max(observations.seq) and
-    # max(changed_seq), and a list's snapshot reads both (`writer._number`, `query/trace_sorts.py`).
+    # max(changed_seq), and a list's snapshot reads both (`writer._number`, `storage/sql/queries/trace_sorts.py`).
     Index("ix_trace_scores_changed", "changed_seq"),
 )
 
-# One row per user (`kind` "user"; sessions keep none since migration 0010, `query/groups.py`):
+# One row per user (`kind` "user"; sessions keep none since migration 0010, `storage/sql/queries/groups.py`):
 # all-time figures summed from their traces' totals, so that the users list reads a page of rows
 # instead of grouping traces. Sums are plain
 # sums (a trace that moves to another session or user is subtracted), and `priced_count` /

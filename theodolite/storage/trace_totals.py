@@ -56,7 +56,7 @@ SORT_KEY_CHARS = 200  # name and tags sort keys: a PostgreSQL B-tree entry must 
 LEVEL_RANK = {name: rank for rank, name in enumerate(LEVELS)}  # DEBUG 0, DEFAULT 1, WARNING 2, ERROR 3
 NOT_BILLED = "not_billed"
 UNPRICED = "unpriced"
-# Users only: a session is short, and its list sums its few traces when shown (`query/groups.py`);
+# Users only: a session is short, and its list sums its few traces when shown (`storage/sql/queries/groups.py`);
 # a row per session cost the writer two random-order inserts per new session.
 GROUPS = (("user", "user_id"),)
 # Sums that add up across observations, traces and groups.

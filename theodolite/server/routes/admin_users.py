@@ -13,13 +13,13 @@ from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel, Field
 
 from theodolite.errors import ForbiddenError
-from theodolite.query.accounts import UserRecord, list_memberships, list_users
 from theodolite.server.access import has_api_key, signed_in
 from theodolite.server.accounts import create_user, make_admin, remove_user, reset_password
 from theodolite.server.routes.api import ERRORS, State
 from theodolite.server.routes.auth import ProjectRole
 from theodolite.server.sessions import SAFE_METHODS, SignedIn, check_csrf
 from theodolite.storage.engine import Database
+from theodolite.storage.metadata.account_reads import UserRecord, list_memberships, list_users
 
 
 async def admin_session(request: Request) -> SignedIn:

@@ -11,8 +11,12 @@ import orjson
 from fastapi import APIRouter, Depends, Query, Response
 
 from theodolite.errors import BadRequestError
-from theodolite.query.analytics import list_metric_rows
-from theodolite.query.analytics_lists import (
+from theodolite.query.analytics_params import AGGREGATIONS, MEASURES, make_metric_query, parse_time, split_values
+from theodolite.server.access import Project
+from theodolite.server.routes.api import ERRORS, Derived, State
+from theodolite.storage.metadata.project_reads import project_name
+from theodolite.storage.sql.queries.analytics import list_metric_rows
+from theodolite.storage.sql.queries.analytics_lists import (
     VARIABLES,
     list_cost_rows,
     list_observation_rows,
@@ -20,10 +24,6 @@ from theodolite.query.analytics_lists import (
     list_trace_rows,
     list_variable_values,
 )
-from theodolite.query.analytics_params import AGGREGATIONS, MEASURES, make_metric_query, parse_time, split_values
-from theodolite.query.projects import project_name
-from theodolite.server.access import Project
-from theodolite.server.routes.api import ERRORS, Derived, State
 
 router = APIRouter(prefix="/api/v1/analytics", tags=["analytics"], responses=ERRORS)
 Rows = list[dict[str, Any]]

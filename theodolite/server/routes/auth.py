@@ -14,7 +14,6 @@ from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, Field
 
 from theodolite.errors import AuthenticationError, BadRequestError, RateLimitedError, TheodoliteError
-from theodolite.query.accounts import UserRecord, list_memberships
 from theodolite.server.access import signed_in
 from theodolite.server.passwords import check_password_policy, hash_password, verify_password
 from theodolite.server.routes.api import ERRORS, State
@@ -24,7 +23,8 @@ from theodolite.server.sessions import (
     clear_session_cookies,
     set_session_cookies,
 )
-from theodolite.storage.accounts import delete_user_sessions, normalise_login, update_password
+from theodolite.storage.metadata.account_reads import UserRecord, list_memberships
+from theodolite.storage.metadata.accounts import delete_user_sessions, normalise_login, update_password
 
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"], responses=ERRORS | {429: ERRORS[401]})

@@ -1,5 +1,5 @@
 """GET /api/v1/costs: the web UI's cost page, from the same report as `theodolite costs report`
-(`theodolite.query.costs`): per-call costs summed exactly, unpriced calls counted apart (a group
+(`theodolite.storage.sql.queries.costs`): per-call costs summed exactly, unpriced calls counted apart (a group
 whose provider calls are all unpriced has no cost, never $0), cache hits and fallbacks a known $0
 with what they saved.
 
@@ -18,8 +18,6 @@ from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, Field
 
 from theodolite.errors import BadRequestError
-from theodolite.query.accounts import list_memberships
-from theodolite.query.costs import CostLine, CostReport, cost_reports, parse_group_by
 from theodolite.server.access import (
     Access,
     ApiKey,
@@ -32,6 +30,8 @@ from theodolite.server.access import (
     role_for_method,
 )
 from theodolite.server.routes.api import ERRORS, End, Start, State, check_time_range
+from theodolite.storage.metadata.account_reads import list_memberships
+from theodolite.storage.sql.queries.costs import CostLine, CostReport, cost_reports, parse_group_by
 
 router = APIRouter(prefix="/api/v1", tags=["query"], responses=ERRORS, dependencies=[Depends(check_time_range)])
 DEFAULT_DAYS = 30

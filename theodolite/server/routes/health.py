@@ -6,7 +6,6 @@ import logging
 
 from anyio import to_thread
 from fastapi import APIRouter, Request
-from sqlalchemy import text
 
 from theodolite import __version__
 from theodolite.errors import StorageError
@@ -20,12 +19,8 @@ router = APIRouter(tags=["health"])
 async def health(request: Request) -> dict:
     state = request.app.state.theodolite
 
-    def ping() -> None:
-        with state.database.connect() as conn:
-            conn.execute(text("SELECT 1"))
-
     try:
-        await to_thread.run_sync(ping)
+        await to_thread.run_sync(state.database.ping)
     except Exception as exc:
         log.warning("health check: database unreachable: %s", exc)
         raise StorageError("database unreachable (the server log has the reason)") from exc

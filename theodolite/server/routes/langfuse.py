@@ -20,10 +20,10 @@ from theodolite import __version__
 from theodolite.errors import BadRequestError
 from theodolite.ingestion.adapters.langfuse import EventError, score_from
 from theodolite.model import Batch
-from theodolite.query.projects import project_name
 from theodolite.server.body import parse_json, read_body
 from theodolite.server.decoding import decode_langfuse_ingestion
 from theodolite.server.state import AppState, authenticated_project
+from theodolite.storage.metadata.project_reads import project_name
 from theodolite.storage.rows import prepare_batch
 
 router = APIRouter(prefix="/api/public", tags=["langfuse"])

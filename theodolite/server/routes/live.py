@@ -15,10 +15,10 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, Field
 
-from theodolite.query.live import WINDOWS, LiveCache, get_live, live_window
 from theodolite.server.access import Project
 from theodolite.server.routes.api import ERRORS, State
 from theodolite.server.state import AppState
+from theodolite.storage.sql.queries.live import WINDOWS, LiveCache, get_live, live_window
 
 router = APIRouter(prefix="/api/v1", tags=["query"], responses=ERRORS)
 

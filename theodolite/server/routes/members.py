@@ -15,14 +15,14 @@ from fastapi import APIRouter, Response
 from pydantic import BaseModel, Field
 
 from theodolite.errors import NotFoundError
-from theodolite.query.accounts import list_members
-from theodolite.query.projects import list_keys, project_ids
 from theodolite.server.access import OwnedProject, TeamProject
 from theodolite.server.accounts import get_user_by_login
 from theodolite.server.routes.api import ERRORS, State
-from theodolite.storage.accounts import ROLES, change_membership_keeping_an_owner
 from theodolite.storage.engine import Database
-from theodolite.storage.projects import create_key, revoke_key
+from theodolite.storage.metadata.account_reads import list_members
+from theodolite.storage.metadata.accounts import ROLES, change_membership_keeping_an_owner
+from theodolite.storage.metadata.project_reads import list_keys, project_ids
+from theodolite.storage.metadata.projects import create_key, revoke_key
 
 router = APIRouter(prefix="/api/v1", tags=["members and keys"], responses=ERRORS)
 

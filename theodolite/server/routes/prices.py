@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field, model_validator
 from theodolite.errors import NotFoundError
 from theodolite.pricing import PriceOverride, PriceOverrides
 from theodolite.server.routes.api import ERRORS, Project, State
-from theodolite.storage.prices import delete_price, list_prices, set_price
+from theodolite.storage.metadata.prices import delete_price, list_prices, set_price
 
 router = APIRouter(prefix="/api/v1/prices", tags=["prices"], responses=ERRORS)
 Rate = Annotated[Decimal | None, Field(ge=0, description="USD per million tokens")]

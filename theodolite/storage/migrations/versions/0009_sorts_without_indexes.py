@@ -6,7 +6,7 @@ Create Date: 2026-11-30 16:20:00
 
 Each index took a random-order insert per trace on the ingest path (most of what the totals cost
 it, docs/ingestion.md); a time range of `trace_totals` sorted with a LIMIT serves the orders
-(`query/sorted_chunks.py`).
+(`storage/sql/queries/sorted_chunks.py`).
 """
 
 from alembic import op

@@ -5,7 +5,7 @@ Revises: 0009
 Create Date: 2026-11-30 16:30:00
 
 A row per session cost the ingest writer two random-order inserts per new session (the row's key
-and the recency index); a session has a few traces, which `query/groups.py` sums for the page
+and the recency index); a session has a few traces, which `storage/sql/queries/groups.py` sums for the page
 shown. Users keep their rows (a user has thousands of traces).
 """
 

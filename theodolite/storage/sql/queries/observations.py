@@ -8,9 +8,9 @@ from sqlalchemy import and_, or_, select
 
 from theodolite.query.filters import ObservationFilter
 from theodolite.query.pagination import decode_time_cursor, encode_cursor
-from theodolite.query.traces import OBSERVATION_FIELDS, observation_row_to_dict
 from theodolite.storage import tables
 from theodolite.storage.engine import Database
+from theodolite.storage.sql.queries.traces import OBSERVATION_FIELDS, observation_row_to_dict
 from theodolite.storage.trace_keys import candidate_keys
 
 o = tables.observations

@@ -37,10 +37,10 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from theodolite.errors import BadRequestError
 from theodolite.model import GENERATION_LIKE
-from theodolite.query.aggregates import observation_totals_columns, totals_from_row
 from theodolite.storage import tables
 from theodolite.storage.engine import Database
 from theodolite.storage.expressions import duration_seconds, time_bucket
+from theodolite.storage.sql.queries.aggregates import observation_totals_columns, totals_from_row
 
 o = tables.observations
 # window -> (length, bucket step), in seconds

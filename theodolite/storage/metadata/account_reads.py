@@ -8,8 +8,8 @@ from datetime import datetime
 from sqlalchemy import func, or_, select
 
 from theodolite.storage import tables
-from theodolite.storage.accounts import normalise_login
 from theodolite.storage.engine import Database
+from theodolite.storage.metadata.accounts import normalise_login
 
 
 @dataclass(frozen=True, slots=True)

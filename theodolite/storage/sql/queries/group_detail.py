@@ -30,7 +30,14 @@ from sqlalchemy.engine import Connection
 
 from theodolite.errors import NotFoundError
 from theodolite.query import turn_text
-from theodolite.query.aggregates import (
+from theodolite.query.filters import TraceFilter
+from theodolite.query.pagination import decode_time_cursor, encode_cursor
+from theodolite.storage import tables
+from theodolite.storage.dictionaries import load_dictionaries
+from theodolite.storage.engine import Database
+from theodolite.storage.expressions import ordered_join, utc_day
+from theodolite.storage.payloads import MissingDictionaryError
+from theodolite.storage.sql.queries.aggregates import (
     TOTALS_COUNTS,
     empty_totals,
     observation_totals_columns,
@@ -38,14 +45,7 @@ from theodolite.query.aggregates import (
     totals_from_row,
     trace_totals,
 )
-from theodolite.query.filters import TraceFilter
-from theodolite.query.pagination import decode_time_cursor, encode_cursor
-from theodolite.query.traces import list_traces
-from theodolite.storage import tables
-from theodolite.storage.dictionaries import load_dictionaries
-from theodolite.storage.engine import Database
-from theodolite.storage.expressions import ordered_join, utc_day
-from theodolite.storage.payloads import MissingDictionaryError
+from theodolite.storage.sql.queries.traces import list_traces
 from theodolite.storage.trace_keys import wire_trace_id
 
 t = tables.traces

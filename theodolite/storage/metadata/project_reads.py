@@ -11,7 +11,7 @@ from sqlalchemy import select
 from theodolite.errors import NotFoundError
 from theodolite.storage import tables
 from theodolite.storage.engine import Database
-from theodolite.storage.projects import hash_secret
+from theodolite.storage.metadata.projects import hash_secret
 
 
 @dataclass(frozen=True, slots=True)

@@ -25,11 +25,19 @@ from sqlalchemy import Select, and_, exists, func, or_, select, tuple_
 from sqlalchemy.engine import Connection
 
 from theodolite.errors import BadRequestError, NotFoundError
-from theodolite.query.aggregates import empty_totals, totals_from_row, trace_totals
 from theodolite.query.filters import TraceFilter
 from theodolite.query.pagination import decode_snapshot_cursor, encode_cursor
-from theodolite.query.sorted_chunks import read_segment, reads_chunks, with_traces
-from theodolite.query.trace_sorts import (
+from theodolite.storage import tables
+from theodolite.storage.dictionaries import load_dictionaries
+from theodolite.storage.engine import Database
+from theodolite.storage.expressions import json_array_contains
+from theodolite.storage.facets import UNINDEXED_LEVEL, facet_condition, facet_rows_counted, indexable
+from theodolite.storage.payloads import MissingDictionaryError
+from theodolite.storage.search import matching_traces, search_condition
+from theodolite.storage.search_text import SearchQuery, SearchQueryError, parse_query
+from theodolite.storage.sql.queries.aggregates import empty_totals, totals_from_row, trace_totals
+from theodolite.storage.sql.queries.sorted_chunks import read_segment, reads_chunks, with_traces
+from theodolite.storage.sql.queries.trace_sorts import (
     decode_sorted_cursor,
     encode_sorted_cursor,
     page_keys,
@@ -40,14 +48,6 @@ from theodolite.query.trace_sorts import (
     small_set,
     trace_columns,
 )
-from theodolite.storage import tables
-from theodolite.storage.dictionaries import load_dictionaries
-from theodolite.storage.engine import Database
-from theodolite.storage.expressions import json_array_contains
-from theodolite.storage.facets import UNINDEXED_LEVEL, facet_condition, facet_rows_counted, indexable
-from theodolite.storage.payloads import MissingDictionaryError
-from theodolite.storage.search import matching_traces, search_condition
-from theodolite.storage.search_text import SearchQuery, SearchQueryError, parse_query
 from theodolite.storage.trace_keys import candidate_keys, wire_trace_id
 
 t = tables.traces

@@ -12,10 +12,10 @@ from sqlalchemy.engine import Connection
 
 from theodolite.errors import BadRequestError
 from theodolite.model.rollup_cells import epoch_s, level_name
-from theodolite.query.analytics import list_metric_cells, metric_rows
 from theodolite.query.analytics_params import MetricQuery
 from theodolite.storage import rollups, tables
 from theodolite.storage.engine import Database
+from theodolite.storage.sql.queries.analytics import list_metric_cells, metric_rows
 from theodolite.storage.trace_totals import LEVEL_RANK
 
 o, t, tt, s, r = tables.observations, tables.traces, tables.trace_totals, tables.scores, tables.rollups

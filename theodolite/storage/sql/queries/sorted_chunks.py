@@ -30,8 +30,8 @@ from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
 from theodolite.query.filters import Sort
-from theodolite.query.trace_sorts import SORTS, ordering
 from theodolite.storage import tables
+from theodolite.storage.sql.queries.trace_sorts import SORTS, ordering
 
 t = tables.traces
 tt = tables.trace_totals
