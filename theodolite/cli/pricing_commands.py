@@ -222,7 +222,8 @@ def costs_report(since: datetime | None, until: datetime | None, project: str | 
     """Cost, calls and tokens of generations, grouped. The TOTAL line is the exact sum of the
     per-call costs (Decimal arithmetic); unpriced calls are counted apart, never as $0. Cache hits
     and fallbacks cost $0; what the provider would have charged for them is the saved_usd column."""
-    from theodolite.storage.sql.queries.costs import cost_report, parse_group_by
+    from theodolite.query.cost_report import parse_group_by
+    from theodolite.storage.sql.queries.costs import cost_report
 
     check_range(since, until)
 

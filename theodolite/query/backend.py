@@ -7,9 +7,11 @@ its own class with the same methods. This module is engine-neutral: it imports n
 
 from __future__ import annotations
 
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
+from theodolite.query.analytics_params import MetricQuery
 from theodolite.query.filters import ObservationFilter, TraceFilter
 
 Page = tuple[list[dict[str, Any]], str | None]  # items, next cursor
@@ -51,3 +53,36 @@ class TraceQueries(Protocol):
     def observation_detail(self, project_id: int, trace_id: str, observation_id: str) -> dict[str, Any]: ...
 
     def search_trace(self, project_id: int, trace_id: str, text: str, *, max_observations: int) -> dict[str, Any]: ...
+
+    # The analytics API (the Grafana data source): flat rows with an epoch-ms `time`. Filters are
+    # {dimension: values}; an unknown dimension for the kind of row is a BadRequestError.
+    def metric_rows(self, query: MetricQuery) -> list[dict[str, Any]]: ...
+
+    def trace_rows(
+        self, project_id: int, start: datetime, end: datetime, filters: dict[str, tuple[str, ...]], limit: int
+    ) -> list[dict[str, Any]]: ...
+
+    def observation_rows(
+        self, project_id: int, start: datetime, end: datetime, filters: dict[str, tuple[str, ...]], limit: int
+    ) -> list[dict[str, Any]]: ...
+
+    def score_rows(
+        self, project_id: int, start: datetime, end: datetime, filters: dict[str, tuple[str, ...]], limit: int
+    ) -> list[dict[str, Any]]: ...
+
+    def cost_rows(self, query: MetricQuery) -> list[dict[str, Any]]: ...
+
+    def variable_values(
+        self, project_id: int, kind: str, start: datetime, end: datetime, limit: int
+    ) -> list[dict[str, str]]: ...
+
+    # The cost page and `theodolite costs report`: per grouping, a report of exact sums
+    # (`query.cost_report.CostReport`).
+    def cost_reports(
+        self,
+        groupings: Sequence[tuple[str, ...]],
+        since: datetime,
+        until: datetime | None = None,
+        *,
+        project_ids: Collection[int] | None = None,
+    ) -> dict[tuple[str, ...], Any]: ...

@@ -3,15 +3,27 @@ with the reads of `query.backend.TraceQueries` (the functions of `storage/sql/qu
 
 from __future__ import annotations
 
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property
 from typing import Any
 
+from theodolite.query.analytics_params import MetricQuery
 from theodolite.query.backend import Page, TraceQueries
 from theodolite.query.filters import ObservationFilter, TraceFilter
 from theodolite.storage.engine import Database
-from theodolite.storage.sql.queries import filter_options, group_detail, groups, observations, trace_page, traces
+from theodolite.storage.sql.queries import (
+    analytics,
+    analytics_lists,
+    costs,
+    filter_options,
+    group_detail,
+    groups,
+    observations,
+    trace_page,
+    traces,
+)
 from theodolite.storage.writer import SqlWriter
 
 
@@ -78,3 +90,39 @@ class SqlTraceQueries:
 
     def search_trace(self, project_id: int, trace_id: str, text: str, *, max_observations: int) -> dict[str, Any]:
         return trace_page.search_trace(self.database, project_id, trace_id, text, max_observations=max_observations)
+
+    def metric_rows(self, query: MetricQuery) -> list[dict[str, Any]]:
+        return analytics.list_metric_rows(self.database, query)
+
+    def trace_rows(
+        self, project_id: int, start: datetime, end: datetime, filters: dict[str, tuple[str, ...]], limit: int
+    ) -> list[dict[str, Any]]:
+        return analytics_lists.list_trace_rows(self.database, project_id, start, end, filters, limit)
+
+    def observation_rows(
+        self, project_id: int, start: datetime, end: datetime, filters: dict[str, tuple[str, ...]], limit: int
+    ) -> list[dict[str, Any]]:
+        return analytics_lists.list_observation_rows(self.database, project_id, start, end, filters, limit)
+
+    def score_rows(
+        self, project_id: int, start: datetime, end: datetime, filters: dict[str, tuple[str, ...]], limit: int
+    ) -> list[dict[str, Any]]:
+        return analytics_lists.list_score_rows(self.database, project_id, start, end, filters, limit)
+
+    def cost_rows(self, query: MetricQuery) -> list[dict[str, Any]]:
+        return analytics_lists.list_cost_rows(self.database, query)
+
+    def variable_values(
+        self, project_id: int, kind: str, start: datetime, end: datetime, limit: int
+    ) -> list[dict[str, str]]:
+        return analytics_lists.list_variable_values(self.database, project_id, kind, start, end, limit)
+
+    def cost_reports(
+        self,
+        groupings: Sequence[tuple[str, ...]],
+        since: datetime,
+        until: datetime | None = None,
+        *,
+        project_ids: Collection[int] | None = None,
+    ) -> dict[tuple[str, ...], Any]:
+        return costs.cost_reports(self.database, groupings, since, until, project_ids=project_ids)

@@ -15,15 +15,6 @@ from theodolite.query.analytics_params import AGGREGATIONS, MEASURES, make_metri
 from theodolite.server.access import Project
 from theodolite.server.routes.api import ERRORS, Derived, State
 from theodolite.storage.metadata.project_reads import project_name
-from theodolite.storage.sql.queries.analytics import list_metric_rows
-from theodolite.storage.sql.queries.analytics_lists import (
-    VARIABLES,
-    list_cost_rows,
-    list_observation_rows,
-    list_score_rows,
-    list_trace_rows,
-    list_variable_values,
-)
 
 router = APIRouter(prefix="/api/v1/analytics", tags=["analytics"], responses=ERRORS)
 Rows = list[dict[str, Any]]
@@ -96,7 +87,7 @@ def metrics(
         project, measure=measure, aggregation=aggregation, scope=scope, group_by=group_by, start=since, end=until,
         interval=interval, filters=filters, fill=fill,
     )  # fmt: skip
-    return rows_response(list_metric_rows(state.database, query))
+    return rows_response(state.queries.metric_rows(query))
 
 
 @router.get("/traces", response_model=Rows, summary="Traces, newest first, with their totals")
@@ -104,7 +95,7 @@ def traces(
     state: State, project: Project, _pending: Derived, filters: Filters, limit: Limit = 100,
     start: Annotated[str | None, Query(alias="from")] = None, end: Annotated[str | None, Query(alias="to")] = None,
 ) -> Response:  # fmt: skip
-    return rows_response(list_trace_rows(state.database, project, *time_range(start, end), filters, limit))
+    return rows_response(state.queries.trace_rows(project, *time_range(start, end), filters, limit))
 
 
 @router.get("/observations", response_model=Rows, summary="Observations, newest first")
@@ -112,7 +103,7 @@ def observations(
     state: State, project: Project, filters: Filters, limit: Limit = 100,
     start: Annotated[str | None, Query(alias="from")] = None, end: Annotated[str | None, Query(alias="to")] = None,
 ) -> Response:  # fmt: skip
-    return rows_response(list_observation_rows(state.database, project, *time_range(start, end), filters, limit))
+    return rows_response(state.queries.observation_rows(project, *time_range(start, end), filters, limit))
 
 
 @router.get("/scores", response_model=Rows, summary="Scores, newest first")
@@ -120,7 +111,7 @@ def scores(
     state: State, project: Project, filters: Filters, limit: Limit = 100,
     start: Annotated[str | None, Query(alias="from")] = None, end: Annotated[str | None, Query(alias="to")] = None,
 ) -> Response:  # fmt: skip
-    return rows_response(list_score_rows(state.database, project, *time_range(start, end), filters, limit))
+    return rows_response(state.queries.score_rows(project, *time_range(start, end), filters, limit))
 
 
 @router.get(
@@ -137,7 +128,7 @@ def costs(
         project, measure="cost", aggregation="sum", scope="observations", group_by=group_by, start=since, end=until,
         interval=interval, filters=filters, fill="none",
     )  # fmt: skip
-    return rows_response(list_cost_rows(state.database, query))
+    return rows_response(state.queries.cost_rows(query))
 
 
 @router.get(
@@ -147,11 +138,7 @@ def variables(
     state: State, project: Project, kind: str, limit: Limit = 1000,
     start: Annotated[str | None, Query(alias="from")] = None, end: Annotated[str | None, Query(alias="to")] = None,
 ) -> Response:  # fmt: skip
-    if kind not in VARIABLES:
-        raise BadRequestError(f"unknown variable {kind!r}; choose from {', '.join(VARIABLES)}")
-    return rows_response(
-        list_variable_values(state.database, project, kind, *time_range(start, end, VARIABLE_RANGE), limit)
-    )
+    return rows_response(state.queries.variable_values(project, kind, *time_range(start, end, VARIABLE_RANGE), limit))
 
 
 @router.get("/project", summary="The project the key reaches (the plugin's Save & test)")

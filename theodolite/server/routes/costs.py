@@ -18,6 +18,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, Field
 
 from theodolite.errors import BadRequestError
+from theodolite.query.cost_report import CostLine, CostReport, parse_group_by
 from theodolite.server.access import (
     Access,
     ApiKey,
@@ -31,7 +32,6 @@ from theodolite.server.access import (
 )
 from theodolite.server.routes.api import ERRORS, End, Start, State, check_time_range
 from theodolite.storage.metadata.account_reads import list_memberships
-from theodolite.storage.sql.queries.costs import CostLine, CostReport, cost_reports, parse_group_by
 
 router = APIRouter(prefix="/api/v1", tags=["query"], responses=ERRORS, dependencies=[Depends(check_time_range)])
 DEFAULT_DAYS = 30
@@ -132,9 +132,9 @@ async def costs(
         reports = {}
         per_project = [(name,) for name in groups if name != "project"]
         if per_project:
-            reports.update(cost_reports(state.database, per_project, since, until, project_ids=[access.project_id]))
+            reports.update(state.queries.cost_reports(per_project, since, until, project_ids=[access.project_id]))
         if "project" in groups:
-            reports.update(cost_reports(state.database, [("project",)], since, until, project_ids=list(names)))
+            reports.update(state.queries.cost_reports([("project",)], since, until, project_ids=list(names)))
         return reports
 
     reports = await to_thread.run_sync(read)

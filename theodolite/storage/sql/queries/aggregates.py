@@ -67,7 +67,7 @@ def totals_from_row(row: Any) -> dict[str, Any]:
     """The API's totals. Cost: None, not 0, when no provider call has a known cost and some are
     unpriced (an unpriced call must not look free); cache hits and fallbacks alone are a known $0.
     Saved: 0 when there was no cache hit or fallback, None when none of them could be priced.
-    The same rules as `theodolite costs report` (`query.costs.CostLine`)."""
+    The same rules as `theodolite costs report` (`query.cost_report.CostLine`)."""
     unpriced, not_billed = int(row.unpriced_count or 0), int(row.not_billed_count or 0)
     cost, saved = row.total_cost, row.saved_cost
     if cost is None and not_billed and not unpriced:

@@ -12,21 +12,25 @@ never summed as $0: a group where no call has a known cost has no cost (None), n
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Text, and_, case, func, select, type_coerce
 
-from theodolite.errors import BadRequestError
 from theodolite.model import GENERATION_LIKE, CostStatus
+from theodolite.query.cost_report import (
+    COLUMN_GROUP_NAMES,
+    FEATURE_KEY,
+    TIME_GROUPS,
+    TRACE_GROUPS,
+    CostLine,
+    CostReport,
+)
 from theodolite.storage import tables
 from theodolite.storage.engine import Database
 from theodolite.storage.expressions import exact_money_sum, json_text_field, money_sum_value, time_bucket
 
 o, p, t = tables.observations, tables.projects, tables.traces
-TIME_GROUPS = {"hour": "%Y-%m-%d %H:00", "day": "%Y-%m-%d", "month": "%Y-%m"}
 COLUMN_GROUPS = {
     "model": o.c.model,
     "provider": o.c.provider,
@@ -36,72 +40,7 @@ COLUMN_GROUPS = {
     "source": o.c.source,
     "environment": o.c.environment,
 }
-# Groups read from the call's trace: its user, and the `feature` key of its metadata (what the
-# application calls the part of the product that made the call; OTLP: the span attribute
-# `theodolite.trace.metadata.feature`, or `langfuse.trace.metadata.feature`).
-FEATURE_KEY = "feature"
-TRACE_GROUPS = ("user", "feature")
-GROUPS = tuple(TIME_GROUPS) + tuple(COLUMN_GROUPS) + TRACE_GROUPS
-
-
-@dataclass(slots=True)
-class CostLine:
-    """One group: counts, and exact sums of the known amounts. Read the amounts through `cost_usd`
-    and `saved_usd`, which say when a sum is unknown rather than 0."""
-
-    key: tuple[str, ...]
-    calls: int = 0
-    unpriced_calls: int = 0
-    partial_calls: int = 0
-    not_billed_calls: int = 0
-    input_tokens: int = 0
-    output_tokens: int = 0
-    cost: Decimal = field(default_factory=Decimal)  # of the calls with a known cost
-    saved: Decimal = field(default_factory=Decimal)  # of the not-billed calls with a known price
-    billed_costed_calls: int = 0  # provider calls with a known cost
-    saved_calls: int = 0  # not-billed calls with a known saved amount
-
-    def add_sums(self, row: Any, cost: Decimal | None, saved: Decimal | None) -> None:
-        """Add a row of `_sums_query` (its amounts already read as exact Decimals)."""
-        for name in ("calls", "unpriced_calls", "partial_calls", "not_billed_calls", "input_tokens", "output_tokens",
-                     "billed_costed_calls", "saved_calls"):  # fmt: skip
-            setattr(self, name, getattr(self, name) + int(getattr(row, name) or 0))
-        self.cost += cost or 0
-        self.saved += saved or 0
-
-    def add(self, other: CostLine) -> None:
-        for name in ("calls", "unpriced_calls", "partial_calls", "not_billed_calls", "input_tokens", "output_tokens",
-                     "cost", "saved", "billed_costed_calls", "saved_calls"):  # fmt: skip
-            setattr(self, name, getattr(self, name) + getattr(other, name))
-
-    @property
-    def cost_usd(self) -> Decimal | None:
-        """The cost, or None when it is unknown: no provider call has a known cost and some are
-        unpriced (their $0 cache hits would make it look free), or there is nothing to price."""
-        if self.billed_costed_calls == 0 and (self.unpriced_calls or not self.not_billed_calls):
-            return None
-        return self.cost
-
-    @property
-    def saved_usd(self) -> Decimal | None:
-        """What the provider would have charged for the cache hits and fallbacks: 0 when there were
-        none, None when there were some and none of them could be priced."""
-        return None if self.not_billed_calls and not self.saved_calls else self.saved
-
-
-@dataclass(slots=True)
-class CostReport:
-    group_by: tuple[str, ...]
-    lines: list[CostLine]
-    total: CostLine
-
-
-def parse_group_by(text: str) -> tuple[str, ...]:
-    names = tuple(name.strip() for name in text.split(",") if name.strip())
-    unknown = [name for name in names if name not in GROUPS]
-    if unknown or not names:
-        raise BadRequestError(f"cannot group by {', '.join(unknown) or '(nothing)'}; choose from {', '.join(GROUPS)}")
-    return names
+assert tuple(COLUMN_GROUPS) == COLUMN_GROUP_NAMES, "every group the report accepts has a column here"
 
 
 def cost_report(
