@@ -47,9 +47,13 @@ class FakeJudge:
             return self.completion(model, json.dumps(judgement), prompt)
         if model == "judge-text":
             if "response_format" in body:
-                return Reply({"error": {"message": "response_format of type json_schema is not supported"}}, 400)
+                return Reply({"error": {"message": "response_format is not supported by this model"}}, 400)
             text = f"Let me weigh this.\n```json\n{json.dumps(judgement)}\n```\nThat is my verdict."
             return self.completion(model, text, prompt)
+        if model == "judge-json-mode":  # JSON mode, but no structured output
+            if body.get("response_format", {}).get("type") == "json_schema":
+                return Reply({"error": {"message": "response_format of type json_schema is not supported"}}, 400)
+            return self.completion(model, json.dumps(judgement), prompt)
         if model == "judge-flaky" and seen == 1:
             return Reply({"error": {"message": "rate limited"}}, 429, {"Retry-After": "0"})
         if model == "judge-flaky":
@@ -121,11 +125,20 @@ def test_text_with_json_fallback(fake: tuple[FakeProvider, FakeJudge]) -> None:
     api = provider(server, "judge-text")
     judge = Judge(TEMPLATE, api, CORRECT, mapping=MAPPING)
     result = judge("Paris, of course", expected="Paris", input={"question": "Capital?"})
-    assert result.value is True and result.usage.attempts == 2  # refused response_format, then plain
-    assert "response_format" in server.requests[0][1] and "response_format" not in server.requests[1][1]
+    assert result.value is True and result.usage.attempts == 3  # json_schema refused, json_object too, then plain
+    formats = [body.get("response_format", {}).get("type") for _, body in server.requests]
+    assert formats == ["json_schema", "json_object", None]
     assert api.structured_output == "none"  # remembered: the next verdict takes one request
     assert judge("Berlin", expected="Paris", input={"question": "Capital?"}).usage.attempts == 1
-    assert len(server.requests) == 3
+    assert len(server.requests) == 4
+
+
+def test_json_mode_when_structured_output_is_refused(fake: tuple[FakeProvider, FakeJudge]) -> None:
+    server, _ = fake
+    api = provider(server, "judge-json-mode")
+    result = Judge(TEMPLATE, api, CORRECT, mapping=MAPPING)("It is Paris", "Paris", {"question": "Capital?"})
+    assert result.value is True and result.usage.attempts == 2 and api.structured_output == "json_object"
+    assert server.requests[1][1]["response_format"] == {"type": "json_object"}
 
 
 def test_a_429_is_retried(fake: tuple[FakeProvider, FakeJudge]) -> None:

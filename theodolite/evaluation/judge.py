@@ -37,6 +37,7 @@ from theodolite.model import ScoreDataType
 ROOTS = ("input", "output", "expected", "metadata")
 PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
 RETRY_STATUSES = frozenset({408, 409, 429}) | frozenset(range(500, 600))
+STEP_DOWN = {"json_schema": "json_object", "json_object": "none"}
 
 
 class MappingError(ValueError):
@@ -151,8 +152,9 @@ class ChatCompletionsProvider:
     Ollama, LiteLLM...).
 
     - `structured_output`: "json_schema" (strict structured output), "json_object" (JSON mode) or
-      "none". An API that answers 400 to the response_format is asked again without it, and this
-      provider stops sending it; the reply is then read by finding the JSON object in its text.
+      "none". An API that answers 400 to the response_format is asked again a step down
+      (json_schema, then json_object, then none), and this provider stays there; the reply is
+      read by finding the JSON object in its text in every mode.
     - Retries 408/409/429/5xx, timeouts and connection errors with exponential backoff and jitter
       (a Retry-After header, when given, is honoured), at most `max_attempts` requests and within
       `max_total_s` overall: each request's timeout is cut to the time left, and a retry whose
@@ -202,7 +204,9 @@ class ChatCompletionsProvider:
             try:
                 reply = self._post(body, min(self.timeout_s, deadline - time.monotonic()))
             except _Unsupported as exc:
-                self.structured_output = "none"  # this API does not take it: stop sending it
+                # this API (or this schema: some refuse keywords such as minimum) does not take it:
+                # step down, and stay down for the next calls
+                self.structured_output = STEP_DOWN[self.structured_output]
                 last = str(exc)
                 delay = 0.0
             except _Retryable as exc:

@@ -69,7 +69,8 @@ def _categories(
 ) -> list[Hashable]:
     seen = list(dict.fromkeys([*rater_a, *rater_b]))
     if given is not None:
-        unknown = [label for label in seen if label not in set(given)]
+        allowed = set(given)
+        unknown = [label for label in seen if label not in allowed]
         if unknown:
             raise ValueError(f"labels not among the categories: {unknown!r}")
         return list(given)
