@@ -64,6 +64,8 @@ class FakeJudge:
             return self.completion(model, "The answer looks fine to me, I would say yes.", prompt)
         if model == "judge-stars":
             return self.completion(model, json.dumps({"reasoning": "superb", "score": 7 if seen == 1 else "4"}), prompt)
+        if model == "judge-odd":  # a 200 that is no chat completion, usage without a total
+            return Reply({"model": model, "choices": [], "usage": {"prompt_tokens": 5, "completion_tokens": 2}})
         if model == "judge-hang":
             return Reply(hang=True)
         return Reply({"error": {"message": "invalid api key"}}, 401)
@@ -172,6 +174,13 @@ def test_malformed_output_is_a_clear_error(fake: tuple[FakeProvider, FakeJudge])
     assert result.error.startswith("unusable judge reply: no JSON object in the reply: 'The answer looks fine")
     assert result.metadata["reply"].startswith("The answer looks fine")
     assert result.usage.completion_tokens == 10  # the reply was paid for: its usage is reported
+
+
+def test_a_reply_that_is_no_chat_completion(fake: tuple[FakeProvider, FakeJudge]) -> None:
+    server, _ = fake
+    result = Judge(TEMPLATE, provider(server, "judge-odd"), CORRECT, mapping=MAPPING)("x", "y", {"question": "q"})
+    assert not result.ok and result.error == "judge call failed: the API's reply has no choices[0].message"
+    assert (result.usage.prompt_tokens, result.usage.completion_tokens, result.usage.total_tokens) == (5, 2, 7)
 
 
 def test_a_score_outside_the_config_is_an_error_and_text_numbers_are_read(fake: tuple[FakeProvider, FakeJudge]) -> None:

@@ -245,7 +245,10 @@ class ChatCompletionsProvider:
             with urllib.request.urlopen(request, timeout=timeout_s) as response:  # noqa: S310 - the URL configured
                 payload = response.read()
         except urllib.error.HTTPError as exc:
-            detail = exc.read()[:500].decode(errors="replace")
+            try:
+                detail = exc.read()[:500].decode(errors="replace")
+            except (OSError, http.client.HTTPException):
+                detail = exc.reason or ""
             if exc.code in RETRY_STATUSES:
                 raise _Retryable(f"HTTP {exc.code}: {detail}", _retry_after(exc.headers.get("Retry-After"))) from None
             refused_format = "response_format" in detail or "json_schema" in detail
@@ -271,18 +274,18 @@ class ChatCompletionsProvider:
     def _completion(self, reply: dict[str, Any], attempts: int, started: float) -> Completion:
         raw = reply.get("usage")
         usage = raw if isinstance(raw, dict) else {}
-        call = CallUsage(
-            model=str(reply.get("model") or self.model),
-            prompt_tokens=_int(usage.get("prompt_tokens")),
-            completion_tokens=_int(usage.get("completion_tokens")),
-            total_tokens=_int(usage.get("total_tokens")),
-            attempts=attempts,
-            duration_s=round(time.monotonic() - started, 6),
-        )
+        prompt, completion = _int(usage.get("prompt_tokens")), _int(usage.get("completion_tokens"))
+        total = _int(usage.get("total_tokens"))
+        if total is None and prompt is not None and completion is not None:
+            total = prompt + completion
+        call = CallUsage(str(reply.get("model") or self.model), prompt, completion, total, attempts,
+                         round(time.monotonic() - started, 6))  # fmt: skip
         try:
             message = reply["choices"][0]["message"]
         except (KeyError, IndexError, TypeError):
-            raise ProviderError("the API's reply has no choices[0].message", call) from None
+            message = None
+        if not isinstance(message, dict):
+            raise ProviderError("the API's reply has no choices[0].message", call)
         if message.get("refusal"):
             raise ProviderError(f"the model refused: {message['refusal']}", call)
         content = message.get("content")
