@@ -21,6 +21,14 @@ def test_sdk_import_does_not_pull_in_the_server() -> None:
     assert result.stdout.strip() == "[]", result.stdout + result.stderr
 
 
+def test_evaluation_imports_the_standard_library_only() -> None:
+    # the SDK and the server share it: its extras (jsonschema, rapidfuzz) load when first used
+    heavy = ("fastapi", "sqlalchemy", "uvicorn", "pydantic", "jsonschema", "rapidfuzz", "theodolite.storage")
+    code = f"import sys, theodolite.evaluation; print([m for m in {heavy!r} if m in sys.modules])"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert result.stdout.strip() == "[]", result.stdout + result.stderr
+
+
 def test_decode_workers_do_not_import_the_database_layer() -> None:
     # Each decode worker process pays for what it imports, in start-up time and memory (~17 MB
     # for SQLAlchemy alone); they need the decoders, the model, the value codec and the pricing

@@ -37,6 +37,13 @@ assert 'app_llm_requests_total{feature="chat",model="gpt-4o"' in text and 'statu
 assert "app_llm_requests_unpriced_total{" in text and "app_http_requests_total{" in text, text
 heavy = [m for m in ("fastapi", "sqlalchemy", "uvicorn", "pydantic", "genai_prices", "starlette") if m in sys.modules]
 assert not heavy, heavy
+
+# evaluation needs no extra: without rapidfuzz, the pure-Python similarity gives the same number
+from theodolite.evaluation import ExactMatch, StringSimilarity, custom
+assert ExactMatch(strip=True)(" a ", "a").value is True
+assert abs(StringSimilarity()("kitten", "sitting").value - 4 / 7) < 1e-12
+assert custom(lambda output: 1 / 0)("x").error == "ZeroDivisionError: division by zero"
+assert "rapidfuzz" not in sys.modules and "jsonschema" not in sys.modules
 print(root.trace_id)
 """
 

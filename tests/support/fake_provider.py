@@ -5,12 +5,17 @@ The real `openai` and `anthropic` clients talk to it over HTTP on 127.0.0.1, so 
 packages wrap real client calls; only the provider's answers are canned. Usage carries cache
 tokens so that their mapping is exercised: OpenAI reports cached tokens *inside* prompt_tokens,
 Anthropic reports cache reads and writes *outside* input_tokens.
+
+A test can answer chat completions itself (`FakeProvider(chat=...)`: the LLM judge's tests), with a
+status, headers, or no answer at all until the server closes (a provider that hangs).
 """
 
 from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -98,6 +103,16 @@ def anthropic_events() -> list[tuple[str, dict[str, Any]]]:
     return events
 
 
+@dataclass
+class Reply:
+    """A test's own answer to one chat completion request."""
+
+    document: dict[str, Any] = field(default_factory=dict)
+    status: int = 200
+    headers: dict[str, str] = field(default_factory=dict)
+    hang: bool = False  # answer nothing until the fake closes: the client must time out
+
+
 class _Handler(BaseHTTPRequestHandler):
     server: FakeProvider
     protocol_version = "HTTP/1.1"
@@ -109,7 +124,13 @@ class _Handler(BaseHTTPRequestHandler):
         if body.get("model") == "boom":
             self._json({"error": {"type": "server_error", "message": "the fake provider exploded"}}, 500)
             return
-        if self.path.endswith("/chat/completions"):
+        if self.server.chat is not None and self.path.endswith("/chat/completions"):
+            reply = self.server.chat(body)
+            if reply.hang:
+                self.server.closing.wait()
+                return
+            self._json(reply.document, reply.status, reply.headers)
+        elif self.path.endswith("/chat/completions"):
             if stream:
                 include = bool((body.get("stream_options") or {}).get("include_usage"))
                 self._sse([(None, chunk) for chunk in openai_chunks(include)], done=True)
@@ -135,9 +156,11 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(payload)
 
-    def _json(self, document: dict[str, Any], status: int = 200) -> None:
+    def _json(self, document: dict[str, Any], status: int = 200, headers: dict[str, str] | None = None) -> None:
         payload = json.dumps(document).encode()
         self.send_response(status)
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
         self.send_header("content-type", "application/json")
         self.send_header("content-length", str(len(payload)))
         self.end_headers()
@@ -150,10 +173,13 @@ class _Handler(BaseHTTPRequestHandler):
 class FakeProvider(ThreadingHTTPServer):
     daemon_threads = True
 
-    def __init__(self) -> None:
+    def __init__(self, chat: Callable[[dict[str, Any]], Reply] | None = None) -> None:
         super().__init__(("127.0.0.1", 0), _Handler)
         self.requests: list[tuple[str, Any]] = []
-        self._thread = threading.Thread(target=self.serve_forever, daemon=True)
+        self.chat = chat
+        self.closing = threading.Event()  # releases the handlers of hanging replies
+        # a short poll: shutdown() waits for it, once per test that uses the fake
+        self._thread = threading.Thread(target=self.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
 
     @property
     def url(self) -> str:
@@ -164,5 +190,6 @@ class FakeProvider(ThreadingHTTPServer):
         return self
 
     def __exit__(self, *exc: object) -> None:
+        self.closing.set()
         self.shutdown()
         self.server_close()
