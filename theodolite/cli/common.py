@@ -13,7 +13,7 @@ from theodolite.cli.options import pick_settings
 from theodolite.errors import TheodoliteError
 from theodolite.server.settings import Settings, load_settings
 
-DATABASE_OPTIONS = ("config_file", "database_url")
+DATABASE_OPTIONS = ("config_file", "database_url", "metadata_url")
 DATE_FORMATS = ["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M"]
 
 
@@ -48,27 +48,42 @@ def date_option(*decls: str, **kwargs: Any) -> Any:
     return click.option(*decls, type=click.DateTime(DATE_FORMATS), **kwargs)
 
 
+def sql_url(settings: Settings, traces: bool) -> str:
+    """The SQL database a command works on: the metadata store's (projects, keys, users, prices), or
+    with `traces` the trace store's, which must then be SQL: a command not written for ClickHouse
+    says so rather than reading the empty metadata file beside it."""
+    if traces and settings.traces_on_clickhouse:
+        raise click.ClickException(
+            f"this command works on a SQL trace store (sqlite:/// or postgresql://), not on ClickHouse "
+            f"({settings.database_url.split('://')[0]}://); docs/clickhouse.md lists what runs there"
+        )
+    return settings.metadata_database_url
+
+
 def open_from(values: dict[str, Any]):  # type: ignore[no-untyped-def]
-    """The database of a command that creates rows on a new install (`prices set`, `users create`):
-    created and migrated if new."""
+    """The metadata database of a command that creates rows on a new install (`prices set`, `users
+    create`): created and migrated if new."""
     from theodolite.storage.engine import open_database
 
-    return open_database(settings_from(values).database_url)
+    return open_database(sql_url(settings_from(values), traces=False))
 
 
-def open_existing_from(values: dict[str, Any], *, migrate: bool = False):  # type: ignore[no-untyped-def]
+def open_existing_from(values: dict[str, Any], *, migrate: bool = False, traces: bool = False):  # type: ignore[no-untyped-def]
     """The database of a command that reads or changes rows of an existing install: a mistyped
-    path is a one-line error, not a new file (storage.engine.open_existing_database)."""
+    path is a one-line error, not a new file (storage.engine.open_existing_database). `traces`: the
+    command reads or writes traces (see `sql_url`)."""
     from theodolite.storage.engine import open_existing_database
 
-    return open_existing_database(settings_from(values).database_url, migrate=migrate)
+    return open_existing_database(sql_url(settings_from(values), traces), migrate=migrate)
 
 
 @contextmanager
-def database_from(values: dict[str, Any], *, existing: bool = True, migrate: bool = False) -> Iterator[Any]:
+def database_from(
+    values: dict[str, Any], *, existing: bool = True, migrate: bool = False, traces: bool = False
+) -> Iterator[Any]:
     """`open_existing_from` (or, with existing=False, `open_from`), disposed when the block ends,
     also when it raises."""
-    database = open_existing_from(values, migrate=migrate) if existing else open_from(values)
+    database = open_existing_from(values, migrate=migrate, traces=traces) if existing else open_from(values)
     try:
         yield database
     finally:

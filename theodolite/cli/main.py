@@ -113,7 +113,7 @@ def keys_create(project: str, note: str | None, **values: Any) -> None:
     settings = settings_from(values)
 
     def work() -> None:
-        key = create_key(open_database(settings.database_url), project, note=note)
+        key = create_key(open_database(settings.metadata_database_url), project, note=note)
         click.echo(f"project:    {key.project_name}\npublic key: {key.public_key}\nsecret key: {key.secret_key}")
         click.echo("The secret is not stored and will not be shown again.", err=True)
 
@@ -131,7 +131,7 @@ def keys_list(project: str | None, **values: Any) -> None:
     settings = settings_from(values)
 
     def work() -> None:
-        rows = list_keys(open_existing_database(settings.database_url), project)
+        rows = list_keys(open_existing_database(settings.metadata_database_url), project)
         if not rows:
             click.echo("no keys")
             return
@@ -156,7 +156,7 @@ def keys_revoke(public_key: str, **values: Any) -> None:
     from theodolite.storage.metadata.projects import revoke_key
 
     settings = settings_from(values)
-    run(lambda: (revoke_key(open_existing_database(settings.database_url, migrate=True), public_key),
+    run(lambda: (revoke_key(open_existing_database(settings.metadata_database_url, migrate=True), public_key),
                  click.echo(f"revoked {public_key}")))  # fmt: skip
 
 

@@ -191,7 +191,7 @@ def costs_recompute(since: datetime, until: datetime | None, project: str | None
     check_range(since, until)
 
     def work() -> None:
-        database = open_existing_from(values, migrate=True)
+        database = open_existing_from(values, migrate=True, traces=True)
         project_id = project_id_named(database, project) if project else None
         start, end = utc(since), utc(until)
         total = count_to_reprice(database, start, end, project_id)
@@ -230,7 +230,7 @@ def costs_report(since: datetime | None, until: datetime | None, project: str | 
     def work() -> None:
         groups = parse_group_by(group_by)
         start = utc(since) or datetime.now(UTC) - timedelta(days=30)
-        report = cost_report(open_existing_from(values), groups, start, utc(until), project)
+        report = cost_report(open_existing_from(values, traces=True), groups, start, utc(until), project)
         header = [*groups, "calls", "unpriced_calls", "partial_calls", "not_billed_calls", "input_tokens",
                   "output_tokens", "cost_usd", "saved_usd"]  # fmt: skip
         lines = [(list(line.key), line) for line in report.lines]

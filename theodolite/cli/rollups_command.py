@@ -31,7 +31,7 @@ def rollups_rebuild(**values: Any) -> None:
     from theodolite.storage.writer_lease import WriterLease
 
     def work() -> None:
-        with database_from(values, migrate=True) as database:
+        with database_from(values, migrate=True, traces=True) as database:
             lease = WriterLease(database.path) if database.path is not None else None
             try:
                 with database.write_transaction() as conn:

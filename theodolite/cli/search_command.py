@@ -28,7 +28,7 @@ def search_reindex(**values: Any) -> None:
     from theodolite.storage.search import backfill_remaining, backfill_search
 
     def work() -> None:
-        with database_from(values, migrate=True) as database:
+        with database_from(values, migrate=True, traces=True) as database:
             remaining = backfill_remaining(database)
             if remaining == 0:
                 click.echo("the search index is complete: nothing to reindex")

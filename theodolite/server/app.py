@@ -41,10 +41,9 @@ from theodolite.server.sessions import SessionManager
 from theodolite.server.settings import Settings
 from theodolite.server.state import AppState
 from theodolite.storage.dictionaries import load_dictionaries
-from theodolite.storage.engine import open_database
 from theodolite.storage.process_locks import LIVE_DEMO, STARTUP, Lease, held
-from theodolite.storage.sql_store import SqlTraceStore
 from theodolite.storage.statistics import PlannerStatistics
+from theodolite.storage.stores import open_stores
 from theodolite.web import mount_web_ui
 
 DOCUMENT_WORKER_LEAD_S = 10.0
@@ -61,12 +60,14 @@ def create_app(settings: Settings) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        database = open_database(
+        stores = open_stores(
             settings.database_url,
+            settings.metadata_database_url,
             sqlite_cache_mib=settings.sqlite_cache_mib,
             migrate=settings.auto_migrate,
             read_timeout_s=settings.read_timeout_s,
         )
+        database, trace_store = stores.metadata, stores.traces
         PlannerStatistics(database).refresh_if_stale()
         with held(database.engine, STARTUP):  # servers started together: one creates, the others find
             new_key = bootstrap_projects(database, settings)
@@ -79,7 +80,6 @@ def create_app(settings: Settings) -> FastAPI:
         # Search documents in a process of their own (as decoding, unless 0), from 10 s before the
         # lag bound makes the writer derive between commits.
         after_s = max(0.0, settings.derive_max_lag_s - DOCUMENT_WORKER_LEAD_S) if workers > 0 else None
-        trace_store = SqlTraceStore(database)
         writer = trace_store.make_writer(document_worker_after_s=after_s)
         metrics_hook = MetricsHook(derived, database, next_hook=trainer)
         pipeline = IngestPipeline(
@@ -93,7 +93,9 @@ def create_app(settings: Settings) -> FastAPI:
             follow_max_lag_s=settings.derive_max_lag_s,
         )
         metrics_hook.pipeline = pipeline
-        server_metrics = ServerMetrics(derived, HealthReadings(settings, database, pipeline), metrics_hook.names)
+        server_metrics = ServerMetrics(
+            derived, HealthReadings(settings, database, pipeline, trace_store), metrics_hook.names
+        )
         pipeline.start()
         if pipeline.underived():
             log.info(
@@ -113,7 +115,7 @@ def create_app(settings: Settings) -> FastAPI:
         )
         state = AppState(
             settings, database, pipeline, authenticator, decoder, writer.codec, queries, prices, server_metrics,
-            sessions, login_limiter,
+            sessions, login_limiter, trace_store,
         )  # fmt: skip
         app.state.theodolite = state
         live_demo = None
@@ -126,7 +128,7 @@ def create_app(settings: Settings) -> FastAPI:
             lease = Lease(database.engine, LIVE_DEMO)
             live_demo = LiveDemo(pipeline, writer.codec, project_id, settings.demo_live_interval_s, lease)
             live_demo.start()
-        log.info("theodolite %s ready on %s (%s)", __version__, settings.port, database.dialect_name)
+        log.info("theodolite %s ready on %s (%s)", __version__, settings.port, trace_store.dialect_name)
         warn_if_search_incomplete(database)
         untune_collector = tune_collector(settings.gc_gen0_threshold)  # last: what start-up made is frozen
         if not settings.metrics_token and not is_loopback_host(settings.host):
@@ -145,7 +147,7 @@ def create_app(settings: Settings) -> FastAPI:
             if not pipeline.stop(timeout_s=30):
                 log.error("writer did not drain within 30 s; unacknowledged requests were not stored")
             writer.close()
-            database.dispose()
+            stores.close()
 
     app = FastAPI(
         title="Theodolite",

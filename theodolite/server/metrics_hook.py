@@ -12,6 +12,7 @@ from theodolite import __version__
 from theodolite.ingestion.pipeline import IngestPipeline
 from theodolite.metrics.derived import DerivedMetrics
 from theodolite.server.settings import Settings
+from theodolite.storage.backend import TraceStore
 from theodolite.storage.engine import Database
 from theodolite.storage.metadata.project_reads import project_ids
 
@@ -59,8 +60,8 @@ class MetricsHook:
 class HealthReadings:
     """The gauges and pipeline counters, read at scrape time."""
 
-    def __init__(self, settings: Settings, database: Database, pipeline: IngestPipeline) -> None:
-        self.settings, self.database, self.pipeline = settings, database, pipeline
+    def __init__(self, settings: Settings, database: Database, pipeline: IngestPipeline, traces: TraceStore) -> None:
+        self.settings, self.database, self.pipeline, self.traces = settings, database, pipeline, traces
         self._size: tuple[float, float | None] = (float("-inf"), None)
         self._projects: tuple[float, list[str]] = (float("-inf"), [])
         self._lock = threading.Lock()
@@ -78,7 +79,7 @@ class HealthReadings:
         with self._lock:
             read_at, size = self._size
             if time.monotonic() - read_at > DATABASE_SIZE_TTL_S:
-                size = self.database.size_bytes()
+                size = self.traces.size_bytes()
                 self._size = (time.monotonic(), size)
             return size
 

@@ -12,15 +12,22 @@ from pathlib import Path
 from typing import Any
 
 import platformdirs
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from theodolite.errors import ConfigurationError
+from theodolite.storage.urls import CLICKHOUSE_SCHEMES, SQL_SCHEMES, is_clickhouse_url
 
 
 def default_database_url() -> str:
     data_dir = Path(platformdirs.user_data_dir("theodolite", appauthor=False))
     return f"sqlite:///{data_dir / 'theodolite.db'}"
+
+
+def default_metadata_url() -> str:
+    """Beside a ClickHouse trace store: projects, keys, users and prices in a SQLite file."""
+    data_dir = Path(platformdirs.user_data_dir("theodolite", appauthor=False))
+    return f"sqlite:///{data_dir / 'metadata.db'}"
 
 
 class Settings(BaseSettings):
@@ -29,7 +36,14 @@ class Settings(BaseSettings):
     config_file: Path | None = Field(None, description="TOML file with settings (keys as the field names).")
     database_url: str = Field(
         default_factory=default_database_url,
-        description="sqlite:///path/to/file.db or postgresql://user:pass@host:port/db.",
+        description="Where traces are stored: sqlite:///path/to/file.db, postgresql://user:pass@host:port/db, or "
+        "clickhouse://user:pass@host:8123/db (clickhouses:// over TLS).",
+    )
+    metadata_url: str | None = Field(
+        None,
+        description="Where projects, keys, users and prices are stored (always SQL: sqlite:/// or postgresql://). "
+        "Default: the database_url when it is SQL; beside a ClickHouse trace store, `metadata.db` in the user data "
+        "directory.",
     )
     host: str = Field("127.0.0.1", description="Interface the server listens on.")
     port: int = Field(4318, ge=0, le=65535, description="TCP port (4318 is the OTLP/HTTP default).")
@@ -161,9 +175,35 @@ class Settings(BaseSettings):
     @field_validator("database_url")
     @classmethod
     def _known_scheme(cls, value: str) -> str:
-        if not value.startswith(("sqlite:", "sqlite+pysqlite:", "postgresql:", "postgresql+psycopg:")):
-            raise ValueError("must start with sqlite:/// or postgresql://")
+        if not value.startswith(SQL_SCHEMES + CLICKHOUSE_SCHEMES):
+            raise ValueError("must start with sqlite:///, postgresql:// or clickhouse://")
         return value
+
+    @field_validator("metadata_url")
+    @classmethod
+    def _sql_scheme(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(SQL_SCHEMES):
+            raise ValueError("must start with sqlite:/// or postgresql:// (the metadata store is always SQL)")
+        return value
+
+    @model_validator(mode="after")
+    def _metadata_beside_clickhouse(self) -> Settings:
+        # On SQL, the metadata tables are in the trace database: reads join them (a cost report by
+        # project, a list filtered by membership), so a second SQL database cannot hold them.
+        if self.metadata_url is not None and not self.traces_on_clickhouse and self.metadata_url != self.database_url:
+            raise ValueError("metadata_url is for a ClickHouse database_url; on SQL the metadata is in database_url")
+        return self
+
+    @property
+    def traces_on_clickhouse(self) -> bool:
+        return is_clickhouse_url(self.database_url)
+
+    @property
+    def metadata_database_url(self) -> str:
+        """The SQL database of projects, keys, users and prices (the traces too, unless on ClickHouse)."""
+        if self.metadata_url is not None:
+            return self.metadata_url
+        return default_metadata_url() if self.traces_on_clickhouse else self.database_url
 
     @field_validator("log_level")
     @classmethod
@@ -229,7 +269,9 @@ def settings_markdown() -> str:
         "|---|---|---|---|---|",
     ]
     for name, field in Settings.model_fields.items():
-        default = "`theodolite.db` in the user data directory" if name == "database_url" else f"`{field.default}`"
+        default = {"database_url": "`theodolite.db` in the user data directory", "metadata_url": "see meaning"}.get(
+            name, f"`{field.default}`"
+        )
         flag = "--" + name.replace("_", "-")
         lines.append(f"| `{name}` | `THEODOLITE_{name.upper()}` | `{flag}` | {default} | {field.description} |")
     return "\n".join(lines) + "\n"

@@ -19,6 +19,7 @@ from theodolite.server.price_book import PriceBook
 from theodolite.server.rate_limit import LoginRateLimiter
 from theodolite.server.sessions import SessionManager
 from theodolite.server.settings import Settings
+from theodolite.storage.backend import TraceStore
 from theodolite.storage.codec import ValueCodec
 from theodolite.storage.engine import Database
 
@@ -36,6 +37,7 @@ class AppState:
     metrics: ServerMetrics
     sessions: SessionManager
     login_limiter: LoginRateLimiter
+    trace_store: TraceStore
 
 
 async def authenticate(request: Request) -> int:

@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 from typing import Protocol
 
 from theodolite.model import Rejection
+from theodolite.query.backend import TraceQueries
 from theodolite.storage.codec import ValueCodec
 from theodolite.storage.rows import PreparedBatch
 
@@ -47,10 +48,24 @@ class TraceWriter(Protocol):
 
 
 class TraceStore(Protocol):
-    """Where traces, observations and scores live: the writer's factory, one per engine family
-    (`storage/sql_store.SqlTraceStore` for SQLite and PostgreSQL)."""
+    """Where traces, observations and scores live: their writer's factory and their reads, one per
+    engine family (`storage/sql_store.SqlTraceStore` for SQLite and PostgreSQL)."""
 
-    dialect_name: str
+    @property
+    def dialect_name(self) -> str: ...
+
+    @property
+    def queries(self) -> TraceQueries: ...
+
+    def ping(self) -> None:
+        """One round trip (the health probe). Raises what the client raised. Blocks."""
+        ...
+
+    def size_bytes(self) -> int | None:
+        """Bytes on disk, None when unknown. Blocks."""
+        ...
+
+    def close(self) -> None: ...
 
     def make_writer(self, *, document_worker_after_s: float | None = None) -> TraceWriter:
         """The writer; owned by one thread (the ingest pipeline's). `document_worker_after_s`: see

@@ -43,6 +43,15 @@ class SqlTraceStore:
     def queries(self) -> TraceQueries:
         return SqlTraceQueries(self.database)
 
+    def ping(self) -> None:
+        self.database.ping()
+
+    def size_bytes(self) -> int | None:
+        return self.database.size_bytes()
+
+    def close(self) -> None:
+        """Nothing of its own: the Database is the metadata store's too, disposed by its owner."""
+
 
 @dataclass(frozen=True)
 class SqlTraceQueries:

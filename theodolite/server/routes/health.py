@@ -21,13 +21,15 @@ async def health(request: Request) -> dict:
 
     try:
         await to_thread.run_sync(state.database.ping)
+        if state.trace_store.dialect_name != state.database.dialect_name:  # ClickHouse beside the metadata
+            await to_thread.run_sync(state.trace_store.ping)
     except Exception as exc:
         log.warning("health check: database unreachable: %s", exc)
         raise StorageError("database unreachable (the server log has the reason)") from exc
     return {
         "status": "ok",
         "version": __version__,
-        "database": state.database.dialect_name,
+        "database": state.trace_store.dialect_name,
         "queued_items": state.pipeline.queued_items,
         "reads_in_progress": state.database.reads_in_progress,  # this probe's own has ended
     }

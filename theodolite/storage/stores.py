@@ -1,0 +1,46 @@
+"""Opening both stores from their URLs: the metadata store (projects, keys, users, prices: always
+SQL) and the trace store (SQL, or ClickHouse). On SQL they share one `Database`: reads join the two
+(a cost report by project, a list by membership)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from theodolite.storage.backend import TraceStore
+from theodolite.storage.engine import Database, open_database
+from theodolite.storage.sql_store import SqlTraceStore
+from theodolite.storage.urls import is_clickhouse_url
+
+
+@dataclass
+class Stores:
+    metadata: Database
+    traces: TraceStore
+
+    def close(self) -> None:
+        self.traces.close()
+        self.metadata.dispose()
+
+
+def open_stores(
+    trace_url: str,
+    metadata_url: str,
+    *,
+    sqlite_cache_mib: int = 16,
+    migrate: bool = True,
+    read_timeout_s: float | None = None,
+) -> Stores:
+    """Open (and with `migrate`, create or upgrade) both stores. Raises StorageError when one cannot
+    be reached, ConfigurationError for a URL it cannot use. Blocks."""
+    metadata = open_database(
+        metadata_url, sqlite_cache_mib=sqlite_cache_mib, migrate=migrate, read_timeout_s=read_timeout_s
+    )
+    if not is_clickhouse_url(trace_url):
+        return Stores(metadata, SqlTraceStore(metadata))
+    try:
+        from theodolite.storage.clickhouse.store import open_clickhouse_store
+
+        return Stores(metadata, open_clickhouse_store(trace_url, migrate=migrate, read_timeout_s=read_timeout_s))
+    except BaseException:
+        metadata.dispose()
+        raise
