@@ -1,4 +1,4 @@
-"""The live dashboard's kept buckets (`query.live.LiveCache`) on SQLite and PostgreSQL, on demo
+"""The live dashboard's kept buckets (`storage/sql/queries/live.LiveCache`) on SQLite and PostgreSQL, on demo
 traffic: they equal a fresh read of the observations in every window, and a re-pricing (the one
 in-place change of stored calls) shows once the buckets are read afresh."""
 
@@ -10,10 +10,11 @@ from click.testing import CliRunner
 
 from theodolite.cli.demo_command import run_demo
 from theodolite.cli.main import cli
+from theodolite.query.live_window import WINDOWS, live_window
 from theodolite.server.settings import Settings
 from theodolite.storage.engine import open_database
 from theodolite.storage.metadata.project_reads import project_ids
-from theodolite.storage.sql.queries.live import WINDOWS, LiveCache, get_live, live_window
+from theodolite.storage.sql.queries.live import LiveCache, get_live
 
 UNKNOWN_MODEL = "orbit-7b-instruct"  # the demo's self-hosted model: unpriced until given a price
 

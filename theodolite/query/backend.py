@@ -13,6 +13,7 @@ from typing import Any, Protocol
 
 from theodolite.query.analytics_params import MetricQuery
 from theodolite.query.filters import ObservationFilter, TraceFilter
+from theodolite.query.live_window import LiveWindow
 
 Page = tuple[list[dict[str, Any]], str | None]  # items, next cursor
 
@@ -86,3 +87,7 @@ class TraceQueries(Protocol):
         *,
         project_ids: Collection[int] | None = None,
     ) -> dict[tuple[str, ...], Any]: ...
+
+    # The live dashboard: one project's calls in the window's buckets. `fresh`: read straight from
+    # the observations (a past window); otherwise an engine may keep buckets between polls.
+    def live(self, project_id: int, window: LiveWindow, *, fresh: bool = False) -> dict[str, Any]: ...

@@ -12,6 +12,7 @@ from typing import Any
 from theodolite.query.analytics_params import MetricQuery
 from theodolite.query.backend import Page, TraceQueries
 from theodolite.query.filters import ObservationFilter, TraceFilter
+from theodolite.query.live_window import LiveWindow
 from theodolite.storage.engine import Database
 from theodolite.storage.sql.queries import (
     analytics,
@@ -20,6 +21,7 @@ from theodolite.storage.sql.queries import (
     filter_options,
     group_detail,
     groups,
+    live,
     observations,
     trace_page,
     traces,
@@ -53,11 +55,15 @@ class SqlTraceStore:
         """Nothing of its own: the Database is the metadata store's too, disposed by its owner."""
 
 
-@dataclass(frozen=True)
+@dataclass
 class SqlTraceQueries:
     """TraceQueries on a SQL database (SQLite or PostgreSQL)."""
 
     database: Database
+
+    @cached_property
+    def _live_cache(self) -> live.LiveCache:
+        return live.LiveCache(self.database)
 
     def list_traces(self, project_id: int, filters: TraceFilter, *, limit: int, cursor: str | None) -> Page:
         return traces.list_traces(self.database, project_id, filters, limit=limit, cursor=cursor)
@@ -135,3 +141,8 @@ class SqlTraceQueries:
         project_ids: Collection[int] | None = None,
     ) -> dict[tuple[str, ...], Any]:
         return costs.cost_reports(self.database, groupings, since, until, project_ids=project_ids)
+
+    def live(self, project_id: int, window: LiveWindow, *, fresh: bool = False) -> dict[str, Any]:
+        if fresh:
+            return live.get_live(self.database, project_id, window)
+        return self._live_cache.get(project_id, window)

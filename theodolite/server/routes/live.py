@@ -8,17 +8,15 @@ and a thread per open tab; a poll also goes through the same authentication, pro
 
 from __future__ import annotations
 
-import threading
 from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
+from theodolite.query.live_window import WINDOWS, live_window
 from theodolite.server.access import Project
 from theodolite.server.routes.api import ERRORS, State
-from theodolite.server.state import AppState
-from theodolite.storage.sql.queries.live import WINDOWS, LiveCache, get_live, live_window
 
 router = APIRouter(prefix="/api/v1", tags=["query"], responses=ERRORS)
 
@@ -93,27 +91,15 @@ End = Annotated[
 ]
 
 
-_cache_lock = threading.Lock()
-
-
-def live_cache(request: Request, state: AppState) -> LiveCache:
-    """One cache per app, made on first use (it holds only what the polls asked for)."""
-    with _cache_lock:
-        cache = getattr(request.app.state, "theodolite_live", None)
-        if cache is None or cache.database is not state.database:
-            cache = request.app.state.theodolite_live = LiveCache(state.database)
-        return cache
-
-
 @router.get(
     "/live",
     response_model=LiveDashboard,
     response_model_by_alias=True,
     summary="The live dashboard: calls, tokens, cost, latency, errors and model mix in time buckets",
 )
-def live(request: Request, state: State, project: Project, window: Window = "1h", end: End = None) -> dict:
+def live(state: State, project: Project, window: Window = "1h", end: End = None) -> dict:
     """Without `to`, the buckets kept between polls are brought up to date (the calls stored since the
     previous poll); with `to`, a past view is read straight from the observations."""
     if end is None:
-        return live_cache(request, state).get(project, live_window(window))
-    return get_live(state.database, project, live_window(window, end if end.tzinfo else end.replace(tzinfo=UTC)))
+        return state.queries.live(project, live_window(window))
+    return state.queries.live(project, live_window(window, end if end.tzinfo else end.replace(tzinfo=UTC)), fresh=True)

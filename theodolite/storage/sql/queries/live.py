@@ -35,16 +35,14 @@ from sqlalchemy import case, func, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql.elements import ColumnElement
 
-from theodolite.errors import BadRequestError
 from theodolite.model import GENERATION_LIKE
+from theodolite.query.live_window import WINDOWS, LiveWindow
 from theodolite.storage import tables
 from theodolite.storage.engine import Database
 from theodolite.storage.expressions import duration_seconds, time_bucket
 from theodolite.storage.sql.queries.aggregates import observation_totals_columns, totals_from_row
 
 o = tables.observations
-# window -> (length, bucket step), in seconds
-WINDOWS: dict[str, tuple[int, int]] = {"15m": (900, 60), "1h": (3600, 60), "6h": (21600, 300), "24h": (86400, 900)}
 CLASSES_PER_DECADE = 16
 # Upper bounds of the latency classes: class i holds LATENCY_BOUNDS_S[i-1] <= d < LATENCY_BOUNDS_S[i];
 # class 0 is below 1 ms, the last class is 1,000 s and more.
@@ -52,49 +50,6 @@ LATENCY_BOUNDS_S = tuple(0.001 * 10 ** (i / CLASSES_PER_DECADE) for i in range(6
 OTHER_MODELS = "(other)"
 NO_MODEL = "(no model)"
 MAX_MODELS = 8  # the model mix names the busiest; the rest are summed as "(other)"
-
-
-@dataclass(frozen=True, slots=True)
-class LiveWindow:
-    """Whole buckets: the last is the current one (it runs to its end), the first starts
-    `length_s - step_s` before it. Rates per bucket are over the bucket's length; the window's
-    totals are over the time from its start to `now`."""
-
-    name: str
-    length_s: int
-    step_s: int
-    now: datetime
-
-    @property
-    def last_bucket(self) -> int:
-        return int(self.now.timestamp()) // self.step_s
-
-    @property
-    def first_bucket(self) -> int:
-        return self.last_bucket - self.bucket_count + 1
-
-    @property
-    def bucket_count(self) -> int:
-        return self.length_s // self.step_s
-
-    @property
-    def start(self) -> datetime:
-        return datetime.fromtimestamp(self.first_bucket * self.step_s, UTC)
-
-    @property
-    def end(self) -> datetime:
-        return datetime.fromtimestamp((self.last_bucket + 1) * self.step_s, UTC)
-
-    @property
-    def elapsed_s(self) -> float:
-        return max(1.0, self.now.timestamp() - self.first_bucket * self.step_s)
-
-
-def live_window(name: str, now: datetime | None = None) -> LiveWindow:
-    if name not in WINDOWS:
-        raise BadRequestError(f"window must be one of {', '.join(WINDOWS)}, not {name!r}")
-    length_s, step_s = WINDOWS[name]
-    return LiveWindow(name, length_s, step_s, now or datetime.now(UTC))
 
 
 def latency_class(duration: ColumnElement[float], lo: int = 0, hi: int = len(LATENCY_BOUNDS_S)) -> Any:
