@@ -10,7 +10,7 @@ from fastapi import FastAPI
 
 from theodolite.server.app import create_app
 from theodolite.server.settings import Settings
-from theodolite.storage.engine import open_database
+from theodolite.storage.stores import open_stores
 from theodolite.storage.writer_lease import WriterLease
 
 log = logging.getLogger("theodolite")
@@ -42,14 +42,16 @@ def run_server(settings: Settings) -> None:
     Raises StorageError before binding when the database cannot be opened (or migrated), so the
     CLI prints one line instead of uvicorn's startup traceback.
     """
-    database = open_database(settings.database_url, sqlite_cache_mib=settings.sqlite_cache_mib,
-                             migrate=settings.auto_migrate)  # fmt: skip
+    stores = open_stores(settings.database_url, settings.metadata_database_url,
+                         sqlite_cache_mib=settings.sqlite_cache_mib, migrate=settings.auto_migrate)  # fmt: skip
     try:
-        database.check_connection()
-        if database.path is not None:  # SQLite: refused now if another process writes it
-            WriterLease(database.path).release()
+        stores.metadata.check_connection()
+        if settings.traces_on_clickhouse:
+            stores.traces.ping()
+        elif stores.metadata.path is not None:  # SQLite: refused now if another process writes it
+            WriterLease(stores.metadata.path).release()
     finally:
-        database.dispose()
+        stores.close()
     app = create_app(settings)
     config = uvicorn.Config(
         app,

@@ -1,5 +1,5 @@
 """GET /api/v1/costs: the web UI's cost page, from the same report as `theodolite costs report`
-(`theodolite.storage.sql.queries.costs`): per-call costs summed exactly, unpriced calls counted apart (a group
+(`storage/sql/queries/costs.py`): per-call costs summed exactly, unpriced calls counted apart (a group
 whose provider calls are all unpriced has no cost, never $0), cache hits and fallbacks a known $0
 with what they saved.
 
