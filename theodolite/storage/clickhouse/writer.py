@@ -86,6 +86,7 @@ class ClickHouseWriter:
         self.codec = ValueCodec("clickhouse")
         self._version = 0  # the last row_version given
         self._commits = 0  # the follower's position: nothing is derived after a commit
+        self._contexts: dict[str, Any] = {}  # per table, clickhouse-connect's InsertContext
 
     @classmethod
     def from_url(cls, url: str, *, create: bool = True) -> ClickHouseWriter:
@@ -283,8 +284,20 @@ class ClickHouseWriter:
         return found
 
     def _insert(self, table: str, columns: Sequence[str], rows: list[list[Any]]) -> None:
-        if rows:
-            self.client.insert(table, rows, column_names=list(columns), database=self.database)
+        if not rows:
+            return
+        # The column types are asked once per table (a DESCRIBE round trip), not once per insert.
+        context = self._contexts.get(table)
+        if context is None:
+            context = self.client.create_insert_context(table, list(columns), database=self.database)
+        try:
+            self.client.insert(data=rows, context=context)
+        except Exception:
+            self._contexts.pop(table, None)  # asked again next time: the table may have changed
+            raise
+        finally:
+            context.data = None  # an insert context holds no rows between commits
+        self._contexts[table] = context
 
     # The follower's protocol: ClickHouse derives everything at insert, nothing follows.
 
