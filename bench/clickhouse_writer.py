@@ -15,7 +15,9 @@ data directory per process; neither side inherits the other's memory). Figures p
 - `resend_spans_per_s`: the first `--resend-spans` spans committed again (prepared anew: a client's
   retries): what the read-before-write costs when every span is a duplicate;
 - `db_bytes_per_span`: the store's size on disk after the run (SQLite: the file after its WAL is
-  folded in; ClickHouse: its data directory, parts compressed, views included).
+  folded in; ClickHouse: its active parts, compressed, views included; not all merged yet);
+- `written_bytes_per_span`: what the process wrote (`wchar`, as `bench/writer.py`), chdb's
+  writes included.
 
 The run is bounded: a side stops committing after `--max-seconds` and reports what it wrote.
 
@@ -89,9 +91,7 @@ def _batches(spans: int) -> list[Any]:
 
 
 def _size(path: Path) -> int:
-    if path.is_file():
-        return path.stat().st_size
-    return sum(entry.stat().st_size for entry in path.rglob("*") if entry.is_file())
+    return path.stat().st_size
 
 
 def one_run(side: str, spans: int, per_commit: int, resend_spans: int, max_seconds: float) -> dict[str, float]:
@@ -148,9 +148,13 @@ def one_run(side: str, spans: int, per_commit: int, resend_spans: int, max_secon
         writer.catch_up()
         resend = time.perf_counter() - resend
         assert all(len(item.duplicate_ids) == len(item.observation_rows) for item in again_prepared)
+        if side == "clickhouse":  # the active parts: merged parts stay on disk a few minutes after a merge
+            query = "SELECT sum(bytes_on_disk) FROM system.parts WHERE database = 'bench' AND active"
+            size = int(writer.client.query(query).result_rows[0][0])
         writer.close()  # SQLite: folds the WAL into the file
         written = _written_bytes() - written
-        size = _size(store)
+        if side == "sqlite":
+            size = _size(store)
         if side == "sqlite":
             database.dispose()
     return {

@@ -51,9 +51,14 @@ UPDATE_COST = Decimal("0.00000465")
 
 
 @pytest.fixture(scope="module")
-def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("clickhouse")
+
+
+@pytest.fixture(scope="module")
+def client(data_dir: Path) -> Iterator[Any]:
     # chdb keeps one data directory per process: one client for the module, a database per test.
-    client = clickhouse_connect.get_client(dsn=f"chdb://{tmp_path_factory.mktemp('clickhouse')}")
+    client = clickhouse_connect.get_client(dsn=f"chdb://{data_dir}")
     try:
         yield client
     finally:
@@ -439,11 +444,39 @@ def test_scores_upsert_by_id(sql: Database, ch: ClickHouseWriter) -> None:
         assert conn.execute(select(tables.scores.c.name, tables.scores.c.value)).all() == [("accuracy", 0.7)]
 
 
-def test_a_failed_insert_raises_storage_error(client: Any) -> None:
+def test_a_writer_from_a_url_creates_its_schema_and_writes(client: Any, data_dir: Path) -> None:
+    database = "u_" + uuid.uuid4().hex[:8]
+    # The process's data directory (chdb has one): its session is the module client's, which closes it.
+    writer = ClickHouseWriter.from_url(f"chdb://{data_dir}?database={database}")
+    writer.commit([prepare_batch(1, trace_batch(), writer.codec, NOW, documents=False)])
+    assert client.query(f"SELECT count() FROM `{database}`.observations").result_rows == [(2,)]
+    assert client.query(f"SELECT sum(observation_count) FROM `{database}`.trace_totals").result_rows == [(2,)]
+
+
+def test_a_failed_read_raises_storage_error(client: Any) -> None:
     writer = ClickHouseWriter(client, "no_such_database_" + uuid.uuid4().hex[:8])
     batch = prepare_batch(1, trace_batch(), writer.codec, NOW, documents=False)
     with pytest.raises(StorageError):
         writer.commit([batch])
+
+
+def test_a_commit_that_failed_half_way_is_stored_once_by_its_retry(sql: Database, ch: ClickHouseWriter) -> None:
+    batches = demo(seed=9, days=1, traces_per_day=200)
+    assert len(batches) > 2
+    project_id, _ = get_or_create_project(sql, "p")
+    ch.commit(prepared(ch.codec, project_id, batches[:1], False))  # its insert contexts are kept
+    # The observations table goes away (its views with it): the commit's traces are stored, its spans fail.
+    ch.client.command(f"RENAME TABLE `{ch.database}`.observations TO `{ch.database}`.observations_away")
+    with pytest.raises(StorageError):
+        ch.commit(prepared(ch.codec, project_id, batches[1:], False))
+    assert ch_rows(ch, "SELECT count() FROM DB.traces FINAL") == [(sum(len(batch.traces) for batch in batches),)]
+    ch.client.command(f"RENAME TABLE `{ch.database}`.observations_away TO `{ch.database}`.observations")
+    retried = prepared(ch.codec, project_id, batches[1:], False)  # the client's retry
+    ch.commit(retried)
+    assert all(not batch.duplicate_ids for batch in retried)  # none was stored: all counted now
+    to_sql, _ = write_both(sql, ch, batches)  # SQLite gets them; ClickHouse sees a retry of everything
+    assert ch_counts(ch) == sql_counts(sql)
+    assert ch_totals(ch) == sql_totals(sql) and ch_rollups(ch) == sql_rollups(sql)
 
 
 def test_urls_name_a_server_a_tls_server_or_embedded_clickhouse() -> None:
