@@ -33,6 +33,7 @@ from theodolite.demo.traffic import generate_traffic
 from theodolite.errors import StorageError
 from theodolite.ingestion.adapters.langfuse import decode_ingestion
 from theodolite.ingestion.costing import price_batch
+from theodolite.ingestion.pipeline import IngestPipeline
 from theodolite.model import Batch, Score
 from theodolite.pricing import PriceOverrides
 from theodolite.storage import tables
@@ -109,11 +110,11 @@ def prepared(codec: ValueCodec, project_id: int, batches: list[Batch], mergeable
     ]  # fmt: skip
 
 
-def write_both(
-    sql: Database, ch: ClickHouseWriter, batches: list[Batch], *, mergeable: bool = False, project: str = "p"
-) -> tuple[list[PreparedBatch], list[PreparedBatch]]:
-    """Commit the batches, PER_COMMIT per commit, through both writers; returns what each was given
-    (with the duplicates each writer marked)."""
+def write_sql(
+    sql: Database, batches: list[Batch], *, mergeable: bool = False, project: str = "p"
+) -> list[PreparedBatch]:
+    """Commit the batches through `SqlWriter`, PER_COMMIT per commit; returns what it was given
+    (with the duplicates it marked)."""
     project_id, _ = get_or_create_project(sql, project)
     writer = SqlWriter(sql)
     try:
@@ -123,6 +124,15 @@ def write_both(
         writer.catch_up()  # SQLite derives totals and rollups after the commit
     finally:
         writer.close()
+    return to_sql
+
+
+def write_both(
+    sql: Database, ch: ClickHouseWriter, batches: list[Batch], *, mergeable: bool = False, project: str = "p"
+) -> tuple[list[PreparedBatch], list[PreparedBatch]]:
+    """The batches through both writers (the project id is SQL's), PER_COMMIT per commit."""
+    to_sql = write_sql(sql, batches, mergeable=mergeable, project=project)
+    project_id, _ = get_or_create_project(sql, project)
     to_ch = prepared(ch.codec, project_id, batches, mergeable)
     for start in range(0, len(to_ch), PER_COMMIT):
         assert ch.commit(to_ch[start : start + PER_COMMIT]) == [[]] * len(to_ch[start : start + PER_COMMIT])
@@ -261,6 +271,23 @@ def test_demo_traffic_stores_what_the_sql_writer_stores(sql: Database, ch: Click
     assert rollups == sql_rollups(sql) and len(rollups) > 48
     # What /metrics would count: nothing skipped on a first write, by either writer.
     assert [batch.duplicate_ids for batch in to_ch] == [batch.duplicate_ids for batch in to_sql] == [set()] * len(to_ch)
+
+
+def test_the_ingest_pipeline_commits_through_the_clickhouse_writer(sql: Database, ch: ClickHouseWriter) -> None:
+    batches = demo(seed=12, days=1, traces_per_day=400)
+    project_id, _ = get_or_create_project(sql, "p")
+    # The server's group commit: requests queued while the writer is busy go in one commit.
+    pipeline = IngestPipeline(ch.commit, max_queue_items=100_000, max_transaction_items=2_000, follower=ch)
+    pipeline.start()
+    work = prepared(ch.codec, project_id, batches + batches[:3], False)  # three requests retried
+    futures = [pipeline.submit_nowait(item) for item in work]
+    assert pipeline.stop(60)
+    assert [future.result() for future in futures] == [[]] * len(work)
+    assert pipeline.underived() == 0 and pipeline.wait_followed(1) == 0
+    assert sum(len(item.duplicate_ids) for item in work[-3:]) == sum(len(b.observations) for b in batches[:3])
+    write_sql(sql, batches)
+    assert ch_counts(ch, final=False) == ch_counts(ch) == sql_counts(sql)
+    assert ch_totals(ch) == sql_totals(sql) and ch_rollups(ch) == sql_rollups(sql)
 
 
 def test_trace_and_span_columns_read_back_as_written(sql: Database, ch: ClickHouseWriter) -> None:
