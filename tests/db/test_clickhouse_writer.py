@@ -32,6 +32,7 @@ from tests.support.builders import T0, trace_batch
 from theodolite.demo.traffic import generate_traffic
 from theodolite.errors import StorageError
 from theodolite.ingestion.adapters.langfuse import decode_ingestion
+from theodolite.ingestion.adapters.langsmith import RunDecoder
 from theodolite.ingestion.costing import price_batch
 from theodolite.ingestion.pipeline import IngestPipeline
 from theodolite.model import Batch, Score
@@ -451,6 +452,65 @@ def test_updates_in_one_commit_merge_before_they_are_written(sql: Database, ch: 
     assert ch_totals(ch)[trace_id][:5] == (2, 12, 5, 17, UPDATE_COST)
     assert ch_totals(ch) == sql_totals(sql) and ch_rollups(ch) == sql_rollups(sql)
     assert ch_counts(ch, final=False) == ch_counts(ch) == sql_counts(sql)  # written once, merged
+
+
+def langsmith(posts: list[dict[str, Any]], patches: list[dict[str, Any]], feedback: list[dict[str, Any]]) -> Batch:
+    """A LangSmith runs body (`/runs/batch`) and feedback, decoded and priced by the server's path."""
+    decoder = RunDecoder(NOW)
+    for run in posts:
+        decoder.add_run(run, patch=False)
+    for run in patches:
+        decoder.add_run(run, patch=True)
+    for item in feedback:
+        decoder.add_feedback(item)
+    batch = decoder.finish()
+    assert not batch.rejections, batch.rejections
+    return price_batch(batch, PriceOverrides())
+
+
+def test_langsmith_patches_and_feedback_match_the_sql_writer(sql: Database, ch: ClickHouseWriter) -> None:
+    root, llm = str(uuid.uuid4()), str(uuid.uuid4())
+    usage = {"usage_metadata": {"input_tokens": 120, "output_tokens": 30, "total_tokens": 150}}
+    post_root = {"id": root, "trace_id": root, "name": "agent", "run_type": "chain",
+                 "start_time": "2026-11-30T10:00:00Z", "inputs": {"q": "hi"}}  # fmt: skip
+    metadata = {"ls_model_name": "gpt-4o-mini", "ls_provider": "openai", "user_id": "u7"}
+    post_llm = {"id": llm, "trace_id": root, "parent_run_id": root, "name": "chat", "run_type": "llm",
+                "start_time": "2026-11-30T10:00:01Z", "inputs": {"messages": ["hi"]},
+                "extra": {"metadata": metadata}}  # fmt: skip
+    patch_llm = {"id": llm, "trace_id": root, "parent_run_id": root, "end_time": "2026-11-30T10:00:03Z",
+                 "outputs": {"text": "hello", **usage}}  # fmt: skip
+    patch_root = {"id": root, "trace_id": root, "end_time": "2026-11-30T10:00:04Z", "outputs": {"a": "hello"},
+                  "error": "ValueError('boom')\n\nTraceback ..."}  # fmt: skip
+    feedback = {"id": str(uuid.uuid4()), "run_id": root, "key": "correct", "score": True}
+    requests = [
+        langsmith([post_root, post_llm], [], []),
+        langsmith([], [patch_llm], []),
+        langsmith([], [patch_llm, patch_root], [feedback]),  # the llm's patch again: a retry
+        langsmith([], [], [{**feedback, "score": False}]),  # the feedback changed its mind
+    ]
+    sent = [write_both(sql, ch, [request], mergeable=True) for request in requests]
+    assert [batch.duplicate_ids for _, to_ch in sent for batch in to_ch] == [
+        batch.duplicate_ids for to_sql, _ in sent for batch in to_sql
+    ]
+    assert ch_counts(ch) == sql_counts(sql) == {"traces": 1, "observations": 2, "scores": 1}
+    totals = ch_totals(ch)
+    assert totals == sql_totals(sql) and ch_rollups(ch) == sql_rollups(sql)
+    assert totals[root][:4] == (2, 120, 30, 150) and totals[root][4] > 0 and totals[root][8] == 1  # one error
+    assert ch_rows(ch, "SELECT name, value FROM DB.scores FINAL") == [("correct", 0.0)]
+    assert ch_rows(ch, "SELECT user_id, name FROM DB.traces FINAL") == [("u7", "agent")]
+
+
+def test_an_observation_moved_to_another_day_leaves_its_old_key(sql: Database, ch: ClickHouseWriter) -> None:
+    trace_id, generation = uuid.uuid4().hex, uuid.uuid4().hex
+    write_both(sql, ch, [_create(trace_id, generation), _update(trace_id, generation, 12, 5, "hello")], mergeable=True)
+    # The generation created again (not an update), with a start the day before: its sorting key moves.
+    moved = {"type": "generation-create", "body": {"id": generation, "traceId": trace_id, "name": "chat",
+                                                   "startTime": "2026-11-29T23:59:00Z", "model": "gpt-4o"}}  # fmt: skip
+    write_both(sql, ch, [langfuse(moved)], mergeable=True)
+    rows = ch_rows(ch, f"SELECT toDate(start_time), model FROM DB.observations FINAL WHERE id = '{generation}'")
+    assert [(str(day), model) for day, model in rows] == [("2026-11-29", "gpt-4o")]
+    assert ch_totals(ch) == sql_totals(sql) and ch_rollups(ch) == sql_rollups(sql)
+    assert ch_counts(ch) == sql_counts(sql)
 
 
 def _score(trace_id: str, name: str, value: float) -> Batch:
