@@ -328,6 +328,20 @@ def test_resending_the_same_batches_changes_nothing(sql: Database, ch: ClickHous
     assert sum(len(batch.duplicate_ids) for batch in to_ch) == counts["observations"]
 
 
+def test_every_column_reads_back_exactly_for_merges(sql: Database, ch: ClickHouseWriter) -> None:
+    # Demo traffic sent as mergeable writes, twice: the second time every observation is read back
+    # from ClickHouse and merged with its re-send; any column that did not read back exactly as it
+    # was written (times, money, JSON, payloads, '' for None) would make it a change, written again.
+    batches = demo(seed=10, days=1, traces_per_day=100)
+    write_both(sql, ch, batches, mergeable=True)
+    counts = ch_counts(ch, final=False)
+    to_sql, to_ch = write_both(sql, ch, batches, mergeable=True)
+    assert ch_counts(ch, final=False) == counts
+    assert [batch.duplicate_ids for batch in to_ch] == [batch.duplicate_ids for batch in to_sql]
+    assert sum(len(batch.duplicate_ids) for batch in to_ch) == counts["observations"] > 400
+    assert ch_totals(ch) == sql_totals(sql) and ch_rollups(ch) == sql_rollups(sql)
+
+
 def test_resends_within_one_commit_are_stored_once(sql: Database, ch: ClickHouseWriter) -> None:
     batches = demo(seed=6, days=1, traces_per_day=30)
     doubled = [batch for batch in batches for _ in (0, 1)]  # each request twice in a row: one commit
