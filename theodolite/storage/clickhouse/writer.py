@@ -1,0 +1,331 @@
+"""The ClickHouse trace writer: `TraceWriter` (`storage/backend.py`) over clickhouse-connect.
+
+One commit is one insert per table (traces, then observations with their payloads, then scores),
+synchronous: an insert returns once its parts are written, so `commit` returning means durable.
+ClickHouse derives the rollups and per-trace totals at insert (materialised views, `schema.py`), so
+nothing follows the commits: the follower positions stay equal.
+
+ClickHouse has no unique key and its views see inserts, not the merged table, so the writer must
+never send a row twice. It reads before it writes, only the commit's keys and with `FINAL`
+(one writer thread per process, as for SQL):
+
+- traces: the stored row of each (project, trace id) is merged with the commit's parts
+  (`merge_trace`, like `SqlWriter`); an unchanged trace is not written again, a changed one is
+  written with a higher `row_version`; a trace whose timestamp moved to another day (the sorting
+  key holds the day) also gets a deletion row at its old key;
+- spans (OTLP): for traces stored before the commit, the ids already stored are skipped as a
+  client's retry and reported in `PreparedBatch.duplicate_ids` (metrics skip them);
+- mergeable writes (Langfuse, LangSmith): merged into the stored observation (`merges.py`); the
+  stored row goes back as a cancelling row (`sign` -1, `is_deleted` 1, `row_version` - 1) before
+  the merged row, so every sum of the views stays exact;
+- scores: upserted by (project, id); an unchanged score is not written again.
+
+Storage keys: every ClickHouse table holds `project_id` in its sorting key, so a trace is stored
+under its wire id in every project; the `@project` qualification of the SQL tables
+(`trace_keys.py`) is not needed here.
+
+Inserts go traces, observations, scores: if one fails after another succeeded, a retry of the
+request finds the trace stored, so its spans are looked up and not counted twice.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from theodolite.errors import StorageError
+from theodolite.model import Observation, Rejection, Trace, merge_trace
+from theodolite.storage.clickhouse.connection import connect, create_schema
+from theodolite.storage.clickhouse.merges import Key, MergeableWrites
+from theodolite.storage.clickhouse.rows import (
+    OBSERVATION_COLUMNS,
+    OBSERVATION_FIELDS,
+    PAYLOAD_COLUMNS,
+    SCORE_COLUMNS,
+    SCORE_CONTENT,
+    TRACE_COLUMNS,
+    TRACE_CONTENT,
+    observation_values,
+    score_values,
+    stored_observation,
+    stored_score_content,
+    stored_trace,
+    stored_trace_content,
+    trace_values,
+    utc,
+)
+from theodolite.storage.codec import ValueCodec
+from theodolite.storage.rows import PreparedBatch
+
+# Ids per read: clickhouse-connect sends query parameters in the HTTP URL (the server takes 1 MiB).
+ID_CHUNK = 2_000
+# FINAL reads of a few keys through the bloom-filter indexes on `traces.id` and `trace_id`. Skipping
+# granules by an index is exact with FINAL here (ClickHouse's "exact mode" is not needed, nor known
+# to older servers): the filtered columns are in the sorting key, so every version of a row has the
+# same values and a skipped granule holds none of them.
+READ_SETTINGS = {"use_skip_indexes_if_final": 1}
+
+
+def _day(moment: datetime) -> Any:
+    return moment.astimezone(UTC).date()
+
+
+def _chunks(values: list[str]) -> Iterable[list[str]]:
+    for start in range(0, len(values), ID_CHUNK):
+        yield values[start : start + ID_CHUNK]
+
+
+class ClickHouseWriter:
+    """Writes PreparedBatches to a ClickHouse trace store. Not thread-safe: one writer thread owns it."""
+
+    def __init__(self, client: Any, database: str) -> None:
+        """`client`: a clickhouse-connect client (`connection.connect`); `database`: where the
+        schema is (`connection.create_schema`)."""
+        self.client = client
+        self.database = database
+        self.codec = ValueCodec("clickhouse")
+        self._version = 0  # the last row_version given
+        self._commits = 0  # the follower's position: nothing is derived after a commit
+        self._contexts: dict[str, Any] = {}  # per table, clickhouse-connect's InsertContext
+
+    @classmethod
+    def from_url(cls, url: str, *, create: bool = True) -> ClickHouseWriter:
+        """A writer on the store a URL names (`connection.py`), its schema created if missing."""
+        client, database = connect(url)
+        try:
+            if create:
+                create_schema(client, database)
+        except Exception as exc:
+            client.close()
+            raise StorageError(f"creating the ClickHouse schema in {database!r} failed") from exc
+        return cls(client, database)
+
+    def commit(self, items: Sequence[PreparedBatch]) -> list[list[Rejection]]:
+        """Write every batch: one insert per table, each acknowledged once written. Returns, per
+        batch, what was refused: nothing (kept for the protocol). Raises StorageError when a read
+        or an insert failed; a retry of the same batches then stores what is missing, once."""
+        try:
+            self._write(items)
+        except StorageError:
+            raise
+        except Exception as exc:  # clickhouse-connect's errors, the connection's (OSError), chdb's
+            raise StorageError("ClickHouse write failed: the request may not be stored; retry later") from exc
+        self._commits += 1
+        return [[] for _ in items]
+
+    def _next_version(self) -> int:
+        """This commit's row_version (the ingest time in ns), at least 2 above the last: its
+        cancelling rows take the version below it, which must still be above every stored one."""
+        self._version = max(time.time_ns(), self._version + 2)
+        return self._version
+
+    def _write(self, items: Sequence[PreparedBatch]) -> None:
+        version = self._next_version()
+        now = datetime.now(UTC)
+        parts: dict[tuple[int, str], Trace] = {}
+        for batch in items:
+            for trace in batch.traces:
+                key = (batch.project_id, trace.id)
+                seen = parts.get(key)
+                parts[key] = trace if seen is None else merge_trace(seen, trace)
+        trace_keys = set(parts)
+        for batch in items:
+            trace_keys.update((batch.project_id, row["trace_id"]) for row in batch.observation_rows)
+        stored_traces = self._stored_traces(trace_keys)
+        stored_spans = self._stored_span_ids([key for key in trace_keys if key in stored_traces])
+
+        observations: list[list[Any]] = []
+        merges = MergeableWrites(self.codec)
+        for batch in items:
+            for index, (row, payload) in enumerate(zip(batch.observation_rows, batch.payloads, strict=True)):
+                key = (batch.project_id, row["trace_id"], row["id"])
+                if batch.observations is not None:  # Langfuse, LangSmith: a later write completes it
+                    merges.add(batch, index, key, key in stored_spans)
+                elif key in stored_spans:
+                    batch.duplicate_ids.add(row["id"])  # a retry: stored once, accepted again
+                else:
+                    stored_spans.add(key)
+                    observations.append(observation_values(row, payload) + [version, 0, 1])
+        if merges.by_key:
+            inserts, replaced = merges.resolve(self._stored_observations(merges.keys_to_read()))
+            for values in replaced:  # its cells leave the views before the merged row's arrive
+                observations.append([*values[: len(OBSERVATION_FIELDS)], "", "", "", version - 1, 1, -1])
+            for row, payload in inserts:
+                observations.append(observation_values(row, payload) + [version, 0, 1])
+
+        traces = self._trace_rows(parts, stored_traces, version, now)
+        scores = self._score_rows(items, version)
+        self._insert("traces", TRACE_COLUMNS, traces)
+        self._insert("observations", OBSERVATION_COLUMNS, observations)
+        self._insert("scores", SCORE_COLUMNS, scores)
+
+    def _trace_rows(
+        self,
+        parts: dict[tuple[int, str], Trace],
+        stored: dict[tuple[int, str], Sequence[Any]],
+        version: int,
+        now: datetime,
+    ) -> list[list[Any]]:
+        rows = []
+        for (project_id, _), part in parts.items():
+            existing = stored.get((project_id, part.id))
+            if existing is None:
+                rows.append([*trace_values(project_id, part, self.codec.json), now, now, version, 0])
+                continue
+            before = stored_trace_content(existing)
+            values = trace_values(project_id, merge_trace(stored_trace(existing), part), self.codec.json)
+            if values == before:
+                continue  # nothing new (a re-send): not written again
+            created_at, updated_at = utc(existing[len(TRACE_CONTENT)]), utc(existing[len(TRACE_CONTENT) + 1])
+            if _day(values[2]) != _day(before[2]):  # the sorting key moved: the old key is deleted
+                rows.append([*before, created_at, updated_at, version - 1, 1])
+            rows.append([*values, created_at, now, version, 0])
+        return rows
+
+    def _score_rows(self, items: Sequence[PreparedBatch], version: int) -> list[list[Any]]:
+        latest: dict[tuple[int, str], tuple[list[Any], Any]] = {}
+        for batch in items:
+            for row in batch.score_rows:  # the later write of an id wins
+                latest[(batch.project_id, row["id"])] = (score_values(row), row["created_at"])
+        if not latest:
+            return []
+        stored = self._stored_scores({(key[0], values[2], key[1]) for key, (values, _) in latest.items()})
+        rows = []
+        for key, (values, created_at) in latest.items():
+            existing = stored.get(key)
+            if existing is not None:
+                before = stored_score_content(existing)
+                if values == before:
+                    continue  # the same score again: not written again
+                # The sorting key holds the day and the name: a score that moved is deleted at its old key.
+                if (_day(values[12]), values[5]) != (_day(before[12]), before[5]):
+                    rows.append([*before, utc(existing[len(SCORE_CONTENT)]), version - 1, 1])
+            rows.append([*values, created_at, version, 0])
+        return rows
+
+    # Reads: only the commit's keys, newest versions (FINAL), through the sorting key and the
+    # bloom-filter indexes.
+
+    def _query(self, sql: str, parameters: dict[str, Any]) -> list[Sequence[Any]]:
+        return self.client.query(sql, parameters=parameters, settings=READ_SETTINGS).result_rows
+
+    def _stored_traces(self, keys: Iterable[tuple[int, str]]) -> dict[tuple[int, str], Sequence[Any]]:
+        """(project, trace id) -> its stored TRACE_CONTENT, created_at, updated_at."""
+        wanted = set(keys)
+        found: dict[tuple[int, str], tuple[int, Sequence[Any]]] = {}
+        columns = ", ".join((*TRACE_CONTENT, "created_at", "updated_at", "row_version"))
+        for projects, ids in _by_projects(wanted):
+            for chunk in _chunks(ids):
+                rows = self._query(
+                    f"SELECT {columns} FROM `{self.database}`.traces FINAL"
+                    " WHERE project_id IN {projects:Array(UInt32)} AND id IN {ids:Array(String)}",
+                    {"projects": projects, "ids": chunk},
+                )
+                for row in rows:
+                    key = (row[0], row[1])
+                    # One row per key after FINAL; two keys (days) only if a deletion was lost.
+                    if key in wanted and (key not in found or row[-1] > found[key][0]):
+                        found[key] = (row[-1], row[:-1])
+        return {key: row for key, (_, row) in found.items()}
+
+    def _stored_span_ids(self, trace_keys: list[tuple[int, str]]) -> set[Key]:
+        """(project, trace id, span id) stored for these traces. Only traces stored before this
+        commit can hold them, so a new trace (the common case) costs no read."""
+        found: set[Key] = set()
+        wanted = set(trace_keys)
+        for projects, trace_ids in _by_projects(wanted):
+            for chunk in _chunks(trace_ids):
+                rows = self._query(
+                    f"SELECT project_id, trace_id, id FROM `{self.database}`.observations FINAL"
+                    " WHERE project_id IN {projects:Array(UInt32)} AND trace_id IN {ids:Array(String)}",
+                    {"projects": projects, "ids": chunk},
+                )
+                found.update((p, t, i) for p, t, i in rows if (p, t) in wanted)
+        return found
+
+    def _stored_observations(self, keys: list[Key]) -> dict[Key, tuple[Sequence[Any], Observation]]:
+        """(project, trace id, id) -> (the stored row as read, the observation it holds)."""
+        wanted = set(keys)
+        found: dict[Key, tuple[Sequence[Any], Observation]] = {}
+        columns = ", ".join((*OBSERVATION_FIELDS, *PAYLOAD_COLUMNS))
+        for projects, trace_ids in _by_projects({(p, t) for p, t, _ in wanted}):
+            ids = sorted({i for p, t, i in wanted if p in projects and t in trace_ids})
+            for chunk in _chunks(trace_ids):
+                rows = self._query(
+                    f"SELECT {columns} FROM `{self.database}`.observations FINAL"
+                    " WHERE project_id IN {projects:Array(UInt32)} AND trace_id IN {traces:Array(String)}"
+                    " AND id IN {ids:Array(String)}",
+                    {"projects": projects, "traces": chunk, "ids": ids},
+                )
+                for row in rows:
+                    key = (row[0], row[1], row[2])
+                    if key in wanted:
+                        found[key] = (row, stored_observation(row))
+        return found
+
+    def _stored_scores(self, keys: set[tuple[int, str, str]]) -> dict[tuple[int, str], Sequence[Any]]:
+        """(project, score id) -> its stored SCORE_CONTENT and created_at, for (project, trace id,
+        score id) keys. Read through the trace index (scores have no index on their id, and their
+        sorting key starts with the day), so a score re-sent under another trace id is not found:
+        it is stored as a second score."""
+        wanted = {(project_id, score_id) for project_id, _, score_id in keys}
+        found: dict[tuple[int, str], Sequence[Any]] = {}
+        columns = ", ".join(SCORE_CONTENT) + ", created_at"
+        for projects, trace_ids in _by_projects({(p, t) for p, t, _ in keys}):
+            ids = sorted({i for p, t, i in keys if p in projects and t in trace_ids})
+            for chunk in _chunks(trace_ids):
+                rows = self._query(
+                    f"SELECT {columns} FROM `{self.database}`.scores FINAL"
+                    " WHERE project_id IN {projects:Array(UInt32)} AND trace_id IN {traces:Array(String)}"
+                    " AND id IN {ids:Array(String)}",
+                    {"projects": projects, "traces": chunk, "ids": ids},
+                )
+                found.update(((row[0], row[1]), row) for row in rows if (row[0], row[1]) in wanted)
+        return found
+
+    def _insert(self, table: str, columns: Sequence[str], rows: list[list[Any]]) -> None:
+        if not rows:
+            return
+        # The column types are asked once per table (a DESCRIBE round trip), not once per insert.
+        context = self._contexts.get(table)
+        if context is None:
+            context = self.client.create_insert_context(table, list(columns), database=self.database)
+        try:
+            self.client.insert(data=rows, context=context)
+        except Exception:
+            self._contexts.pop(table, None)  # asked again next time: the table may have changed
+            raise
+        finally:
+            context.data = None  # an insert context holds no rows between commits
+        self._contexts[table] = context
+
+    # The follower's protocol: ClickHouse derives everything at insert, nothing follows.
+
+    def committed(self) -> int:
+        return self._commits
+
+    def followed(self) -> int:
+        return self._commits
+
+    def step(self) -> int:
+        return 0
+
+    def oldest_unfollowed(self) -> float | None:
+        return None
+
+    def catch_up(self, on_step: Callable[[int], None] | None = None) -> int:
+        return 0
+
+    def close(self) -> None:
+        self.client.close()
+
+
+def _by_projects(keys: set[tuple[int, str]]) -> list[tuple[list[int], list[str]]]:
+    """The keys as (projects, ids) groups for `IN` reads: one group when one project (the common
+    case), else one per project (a read of one project's rows never names another's)."""
+    by_project: dict[int, set[str]] = {}
+    for project_id, value in keys:
+        by_project.setdefault(project_id, set()).add(value)
+    return [([project_id], sorted(values)) for project_id, values in sorted(by_project.items())]
