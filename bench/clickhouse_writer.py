@@ -105,7 +105,7 @@ def one_run(side: str, spans: int, per_commit: int, resend_spans: int, max_secon
         store = Path(scratch) / ("writer.db" if side == "sqlite" else "clickhouse")
         if side == "sqlite":
             from theodolite.storage.engine import open_database
-            from theodolite.storage.projects import get_or_create_project
+            from theodolite.storage.metadata.projects import get_or_create_project
             from theodolite.storage.writer import SqlWriter
 
             database = open_database(f"sqlite:///{store}")

@@ -42,7 +42,7 @@ from theodolite.storage.clickhouse.connection import create_schema, parse_url
 from theodolite.storage.clickhouse.writer import ClickHouseWriter
 from theodolite.storage.codec import ValueCodec
 from theodolite.storage.engine import Database, open_database
-from theodolite.storage.projects import get_or_create_project
+from theodolite.storage.metadata.projects import get_or_create_project
 from theodolite.storage.rows import PreparedBatch, prepare_batch
 from theodolite.storage.writer import SqlWriter
 
