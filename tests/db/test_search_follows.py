@@ -190,3 +190,33 @@ def _commit_ranges(writer: SqlWriter, database: Database, project_id: int, commi
 
 def _refuse(*args: object) -> list[dict[str, object]]:
     raise AssertionError("documents made on the writer's thread")
+
+
+@pytest.mark.parametrize("restart", [False, True], ids=["same process", "after a restart"])
+def test_a_commit_that_stores_nothing_new_does_not_hide_the_next_commits_first_span(
+    database: Database, restart: bool
+) -> None:
+    """A full re-send stores no observation but reserves a seq; the next commit's spans must be
+    numbered above it, or the follower (already past the reservation) never derives the first one:
+    it was missing from the search index and from the trace's totals."""
+    project_id, _ = get_or_create_project(database, "follow")
+    writer = SqlWriter(database)
+    try:
+        first = trace_batch()
+        writer.commit([prepared(database, project_id, first)])
+        writer.catch_up()
+        writer.commit([prepared(database, project_id, first)])  # a client's retry: nothing new
+        writer.catch_up()
+        if restart:  # the next process starts from the recorded mark, past the last row
+            writer.close()
+            writer = SqlWriter(database)
+        later = trace_batch(tokens=(40, 2))
+        later.observations = later.observations[-1:]  # one span: the one a wrong number hides
+        writer.commit([prepared(database, project_id, later)])
+        writer.catch_up()
+    finally:
+        writer.close()
+    assert _found(database, project_id) == sorted([first.traces[0].id, later.traces[0].id])
+    page, _ = list_traces(database, project_id, TraceFilter(), limit=10)
+    totals = {item["id"]: item["observation_count"] for item in page}
+    assert totals == {first.traces[0].id: 2, later.traces[0].id: 1}

@@ -161,7 +161,9 @@ class SqlWriter:
             with self._conn.begin():
                 self._followed_below = indexed_below(self._conn)
                 self._repricings = repricing_count(self._conn)
-                self._committed_below = self._numbered_below = self._recover_below = self._next_seq()
+                # The recorded mark may be past the last row (a commit that stored no observation).
+                first = max(self._next_seq(), self._followed_below)
+                self._committed_below = self._numbered_below = self._recover_below = first
 
     def commit(self, items: Sequence[PreparedBatch]) -> list[list[Rejection]]:
         """Write every batch in one transaction; blocks until it is committed.
@@ -439,7 +441,9 @@ class SqlWriter:
                 ).scalars()
             )
         else:
-            first = self._next_seq()
+            # Above what earlier commits reserved too: a commit that stored no observation (a
+            # client's retry) reserved a seq no row holds, and the follower may be past it already.
+            first = max(self._next_seq(), self._committed_below)
             seqs = list(range(first, first + count))
             self._numbered_below = first + count
         for row, seq in zip(observation_rows, seqs, strict=False):
