@@ -26,7 +26,12 @@ except ImportError as error:  # the test extra installs both; a bare install ski
 
 from clickhouse_connect.driver.exceptions import DatabaseError
 
-from theodolite.storage.clickhouse.schema import ROLLUP_DIMENSIONS, SKETCH_RELATIVE_ERROR, schema_statements
+from theodolite.storage.clickhouse.schema import (
+    ROLLUP_DIMENSIONS,
+    SKETCH_ACCURACY,
+    SKETCH_RELATIVE_ERROR,
+    schema_statements,
+)
 
 MODELS = ["gpt-4o", "gpt-4o-mini", "claude-sonnet-4", "llama-3.1-70b", ""]
 LEVELS = ["DEBUG", "DEFAULT", "DEFAULT", "DEFAULT", "WARNING", "ERROR"]
@@ -289,7 +294,7 @@ def test_rollup_percentiles_are_within_the_sketch_error(client: Any, loaded: dic
             values.setdefault(model, []).append(max(0.0, value))
         for table in ("rollups_minute", "rollups_hour"):
             estimates = client.query(
-                f"SELECT model, quantilesDDMerge(0.01, {', '.join(map(str, levels))})({sketch})"
+                f"SELECT model, quantilesDDMerge({SKETCH_ACCURACY}, {', '.join(map(str, levels))})({sketch})"
                 f" FROM {db}.{table} GROUP BY model HAVING sum(n) > 0"
             ).result_rows
             assert {model for model, _ in estimates} >= set(values)

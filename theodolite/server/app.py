@@ -76,7 +76,9 @@ def create_app(settings: Settings) -> FastAPI:
             print(describe_new_key(new_key, f"http://{settings.host}:{settings.port}"), flush=True)
         workers = settings.decode_workers if settings.decode_workers is not None else default_worker_count()
         decoder = DecodePool(workers, dictionary=load_dictionaries(database))
-        trainer = DictionaryTrainer(database, decoder, settings.payload_dictionary_after_spans)
+        # Payload dictionaries compress the SQL payload column; ClickHouse compresses its own columns.
+        on_sql = not settings.traces_on_clickhouse
+        trainer = DictionaryTrainer(database, decoder, settings.payload_dictionary_after_spans) if on_sql else None
         # Search documents in a process of their own (as decoding, unless 0), from 10 s before the
         # lag bound makes the writer derive between commits.
         after_s = max(0.0, settings.derive_max_lag_s - DOCUMENT_WORKER_LEAD_S) if workers > 0 else None
@@ -129,7 +131,8 @@ def create_app(settings: Settings) -> FastAPI:
             live_demo = LiveDemo(pipeline, writer.codec, project_id, settings.demo_live_interval_s, lease)
             live_demo.start()
         log.info("theodolite %s ready on %s (%s)", __version__, settings.port, trace_store.dialect_name)
-        warn_if_search_incomplete(database)
+        if on_sql:
+            warn_if_search_incomplete(database)
         untune_collector = tune_collector(settings.gc_gen0_threshold)  # last: what start-up made is frozen
         if not settings.metrics_token and not is_loopback_host(settings.host):
             log.warning(

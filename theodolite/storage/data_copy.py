@@ -20,7 +20,8 @@ continues from there; the table goes once the copy is verified.
 
 Afterwards: the marks the target's writer starts from (`set_marks`: `search_progress`, the search
 backfill range, `rollup_state`), the search index (`index_search`), and PostgreSQL's sequences
-past the copied maxima (`finish`). A third engine (ClickHouse) adds its reads and writes of chunks here.
+past the copied maxima (`finish`). The copy into ClickHouse (`storage/clickhouse/data_copy.py`)
+reads its source through the same functions (`open_copy_source`, `read_chunk`).
 """
 
 from __future__ import annotations
@@ -134,6 +135,11 @@ class TableCount:
     target: int
 
 
+def checked_source_url(url: str) -> str:
+    """A --from URL in SQLAlchemy's form; ConfigurationError (one line) when it is none."""
+    return _checked_url(url, "from")
+
+
 def _checked_url(url: str, role: str) -> str:
     try:
         return normalise_url(url)
@@ -177,9 +183,7 @@ class DataCopy:
         if chunk_rows < 1:
             raise ConfigurationError("--chunk-rows must be at least 1")
         self.chunk_rows = chunk_rows
-        self.source_name = describe_url(self.source_url)
-        if self.source_name.startswith("sqlite"):  # one file, however its path is spelled
-            self.source_name = f"sqlite:///{_identity(self.source_url)[1]}"
+        self.source_name = source_name(self.source_url)
         self.source: Database | None = None
         self.target: Database | None = None
         self._leases: list[WriterLease] = []
@@ -191,11 +195,8 @@ class DataCopy:
         """Open both databases: the source must be at this release's schema revision; the target is
         created or migrated, and must be empty or hold a copy from this source under way (`restart`:
         from any source, emptied first). On SQLite the writer's lease is taken on both."""
-        self.source = _open_source(self.source_url)
-        if self.source.path is not None:
-            _finish_pending_derivations(self.source)
-            self._leases.append(WriterLease(self.source.path))
-        load_dictionaries(self.source)  # the source's payloads are read back through their dictionaries
+        self.source, leases = open_copy_source(self.source_url)
+        self._leases.extend(leases)
         self.target = _open_target(self.target_url)
         if self.target.path is not None:
             self._leases.append(WriterLease(self.target.path))
@@ -256,14 +257,10 @@ class DataCopy:
             row = conn.execute(select(progress).where(progress.c.table_name == name)).one()
         if row.done:
             return 0
-        last = _decode_key(key, row.last_key)
+        last = decode_key(key, row.last_key)
         copied = 0
         while True:
-            query = select(table).order_by(*key).limit(self.chunk_rows)
-            if last is not None:
-                query = query.where(tuple_(*key) > tuple_(*last) if len(key) > 1 else key[0] > last[0])
-            with source.connect() as conn:
-                chunk = [dict(r._mapping) for r in conn.execute(query)]
+            chunk = read_chunk(source, select(table), key, last, self.chunk_rows)
             with target.write_transaction() as conn:
                 if chunk:
                     write(conn, chunk)
@@ -272,7 +269,7 @@ class DataCopy:
                     update(progress)
                     .where(progress.c.table_name == name)
                     .values(
-                        last_key=_encode_key(last),
+                        last_key=encode_key(last),
                         rows_copied=progress.c.rows_copied + len(chunk),
                         done=len(chunk) < self.chunk_rows,
                     )
@@ -364,6 +361,43 @@ class DataCopy:
         if self.source is None or self.target is None:
             raise RuntimeError("DataCopy.open() first")
         return self.source, self.target
+
+
+def source_name(url: str) -> str:
+    """The source as the progress rows name it (a SQLite file by its resolved path, however spelled)."""
+    name = describe_url(url)
+    return f"sqlite:///{_identity(url)[1]}" if name.startswith("sqlite") else name
+
+
+def open_copy_source(url: str) -> tuple[Database, list[WriterLease]]:
+    """The source of a copy (to any engine): at this release's schema revision, its pending
+    derivations done (SQLite), its writer's lease taken (SQLite; release them after the copy), its
+    payload dictionaries loaded so that payloads read back as documents."""
+    source = _open_source(url)
+    leases = []
+    try:
+        if source.path is not None:
+            _finish_pending_derivations(source)
+            leases.append(WriterLease(source.path))
+        load_dictionaries(source)
+    except Exception:
+        for lease in leases:
+            lease.release()
+        source.dispose()
+        raise
+    return source, leases
+
+
+def read_chunk(
+    source: Database, statement: Any, key: list[Column[Any]], last: list[Any] | None, chunk_rows: int
+) -> list[dict[str, Any]]:
+    """The next `chunk_rows` rows of `statement` after the key `last` (None: from the start), in the
+    source's own key order: keyset pagination, never OFFSET."""
+    query = statement.order_by(*key).limit(chunk_rows)
+    if last is not None:
+        query = query.where(tuple_(*key) > tuple_(*last) if len(key) > 1 else key[0] > last[0])
+    with source.connect() as conn:
+        return [dict(r._mapping) for r in conn.execute(query)]
 
 
 def _open_source(url: str) -> Database:
@@ -485,13 +519,13 @@ def _postgres_value(column_type: Any, dialect: Any) -> Callable[[Any], Any]:
     return plain
 
 
-def _encode_key(values: list[Any] | None) -> str | None:
+def encode_key(values: list[Any] | None) -> str | None:
     if values is None:
         return None
     return json.dumps([value.isoformat() if isinstance(value, datetime) else value for value in values])
 
 
-def _decode_key(key: list[Column[Any]], stored: str | None) -> list[Any] | None:
+def decode_key(key: list[Column[Any]], stored: str | None) -> list[Any] | None:
     if stored is None:
         return None
     values = json.loads(stored)
@@ -540,4 +574,7 @@ def _set_sequence(conn: Connection, sequence: str, last: int) -> None:
     )
 
 
-__all__ = ["COPY_ORDER", "MARK_TABLES", "DataCopy", "TableCount", "TableStep", "progress"]
+__all__ = [
+    "COPY_ORDER", "MARK_TABLES", "DataCopy", "TableCount", "TableStep", "checked_source_url", "decode_key",
+    "encode_key", "open_copy_source", "progress", "read_chunk", "source_name",
+]  # fmt: skip

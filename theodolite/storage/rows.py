@@ -81,7 +81,7 @@ def prepare_batch(
     # SQLite makes documents after the commit, from the stored payloads (`writer.py`): a document
     # made here would cost the decode worker, on the ingest path, ~15% more per span.
     if documents is None:
-        documents = codec.dialect_name != "sqlite"
+        documents = codec.dialect_name == "postgresql"
     for obs in batch.observations:
         prepared.observation_rows.append(observation_to_row(project_id, obs, codec))
         prepared.payloads.append(encode_payload(obs, codec))

@@ -5,9 +5,11 @@ SQL) and the trace store (SQL, or ClickHouse). On SQL they share one `Database`:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 
 from theodolite.storage.backend import TraceStore
 from theodolite.storage.engine import Database, open_database
+from theodolite.storage.metadata.project_reads import project_name
 from theodolite.storage.sql_store import SqlTraceStore
 from theodolite.storage.urls import is_clickhouse_url
 
@@ -40,7 +42,8 @@ def open_stores(
     try:
         from theodolite.storage.clickhouse.store import open_clickhouse_store
 
-        return Stores(metadata, open_clickhouse_store(trace_url, migrate=migrate, read_timeout_s=read_timeout_s))
+        names = partial(project_name, metadata)  # the cost report's project grouping
+        return Stores(metadata, open_clickhouse_store(trace_url, migrate=migrate, project_name=names))
     except BaseException:
         metadata.dispose()
         raise

@@ -8,7 +8,7 @@ but its cost grows with the rows in the range.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from operator import itemgetter
 from typing import Any
@@ -28,18 +28,13 @@ from theodolite.model.rollup_cells import (
     trace_cell,
 )
 from theodolite.query.analytics_params import MEASURE_HISTOGRAM, QUANTILES, MetricQuery
+from theodolite.query.metric_rows import metric_rows, metric_value
 from theodolite.storage import rollups, tables
 from theodolite.storage.engine import Database
 
 o, t, tt, s = tables.observations, tables.traces, tables.trace_totals, tables.scores
 Group = tuple[Any, ...]
 STREAM_ROWS = 5_000
-# The measure's (sum, count of rows with a value) in a cell.
-_SUM_AND_COUNT = {
-    "cost": ("cost", "priced"), "input_tokens": ("input_tokens", "n"), "output_tokens": ("output_tokens", "n"),
-    "total_tokens": ("total_tokens", "n"), "latency": ("latency_sum", "latency_n"), "ttft": ("ttft_sum", "ttft_n"),
-    "score": ("value_sum", "value_n"),
-}  # fmt: skip
 # Raw columns per dimension, by scope (user, session, release and tags are the trace's).
 _OBSERVATION_COLUMNS = {name: o.c[name] for name in CUBES["obs"][1]}
 _TRACE_DIMENSIONS = {"user": t.c.user_id, "session": t.c.session_id, "release": t.c.release}
@@ -109,22 +104,6 @@ def _merge_histograms(found: Iterable[tuple[int, Group, Any]]) -> dict[tuple[int
     return merged
 
 
-def metric_value(cell: Cell, measure: str, aggregation: str) -> float | int | None:
-    if measure in ("trace_count", "observation_count"):
-        return cell.n
-    if measure == "error_rate":
-        return cell.errors / cell.n if cell.n else None
-    if aggregation in QUANTILES:
-        return histograms.quantile(getattr(cell, MEASURE_HISTOGRAM[measure]), QUANTILES[aggregation])
-    total_name, count_name = _SUM_AND_COUNT[measure]
-    total, count = getattr(cell, total_name), getattr(cell, count_name)
-    if aggregation == "count":
-        return count
-    if count == 0:
-        return 0 if aggregation == "sum" and measure != "cost" else None
-    return total if aggregation == "sum" else total / count
-
-
 def _sum_cells(
     query: MetricQuery, cells: Iterable[tuple[int, Group, Cell]], fresh: bool = False
 ) -> dict[tuple[int, Group], Cell]:
@@ -141,26 +120,6 @@ def _sum_cells(
             found = totals[key] = Cell()
         found.add(cell)
     return totals
-
-
-def metric_rows(
-    query: MetricQuery, totals: dict[tuple[int, Group], Cell], values: Callable[[Cell], dict[str, Any]]
-) -> list[dict[str, Any]]:
-    """One row per (bucket, group), by time then group: time, the group's dimensions, `values(cell)`."""
-    if query.fill_zero:
-        groups = {group for _, group in totals} or ({()} if not query.group_by else set())
-        for bucket in query.buckets():
-            for group in groups:
-                totals.setdefault((bucket, group), Cell())
-    rows = []
-    for (bucket, group), cell in totals.items():
-        row: dict[str, Any] = {"time": bucket * 1000}
-        for name, value in zip(query.group_by, group, strict=True):
-            row[name] = "" if value is None else value
-        row.update(values(cell))
-        rows.append(row)
-    rows.sort(key=itemgetter("time", *query.group_by) if query.group_by else itemgetter("time"))
-    return rows
 
 
 # -- the raw path ----------------------------------------------------------------------------

@@ -1,0 +1,1 @@
+"""The reads of the ClickHouse trace store (`ClickHouseTraceQueries`, `trace_queries.py`)."""

@@ -1,0 +1,262 @@
+"""Aggregates over time on ClickHouse (what Grafana charts): the analytics API's `metric_rows` and
+`cost_rows`, answering as `storage/sql/queries/analytics.py` does.
+
+- Observations grouped and filtered by their own dimensions (the rollups' eight) read the rollup
+  tables the materialised views fill: sums of the sign-aware sums, percentiles merged from the
+  `quantileDD` sketches. A range's whole hours come from `rollups_hour` (when the interval is whole
+  hours, or a total), its edges and finer intervals from `rollups_minute`.
+- Anything else (a trace's user, session, release or tags; traces with their totals; scores) is one
+  GROUP BY over the raw tables read with FINAL, in the database: the same counting rules as the
+  cells (`sql.py`), percentiles from a `quantileDD` of the raw values (1 % relative error, as the
+  SQL histograms).
+
+Both give per (bucket, group) the sums of a `Cell`; the rows are made by `query/metric_rows.py`, as
+the SQL store makes them.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from theodolite.model.rollup_cells import LEVELS, Cell
+from theodolite.query.analytics_params import MEASURE_HISTOGRAM, QUANTILES, MetricQuery
+from theodolite.query.metric_rows import Group, metric_rows, metric_value
+from theodolite.storage.clickhouse.queries.sql import (
+    OBSERVATION_SUMS,
+    OBSERVATION_VALUES,
+    SCORE_SUMS,
+    SCORE_VALUES,
+    SUM_NAMES,
+    TRACE_LEVEL,
+    TRACE_SUMS,
+    TRACE_VALUES,
+    Params,
+    Runner,
+    finite,
+    in_range,
+    micros,
+)
+from theodolite.storage.clickhouse.schema import ROLLUP_DIMENSIONS, SKETCH_ACCURACY
+
+_FLOATS = frozenset({"cost", "latency_sum", "ttft_sum", "value_sum"})
+# The rollup tables' columns of each cell sum (their sums of milliseconds say so in their names).
+_ROLLUP_SUMS = {
+    "n": "n", "errors": "errors", "input_tokens": "input_tokens", "output_tokens": "output_tokens",
+    "total_tokens": "total_tokens", "cost": "cost", "priced": "priced", "unpriced": "unpriced",
+    "latency_sum": "latency_ms_sum", "latency_n": "latency_n", "ttft_sum": "ttft_ms_sum", "ttft_n": "ttft_n",
+}  # fmt: skip
+_ROLLUP_SKETCHES = {"latency": "latency_ms_q", "ttft": "ttft_ms_q", "cost": "cost_q", "total_tokens": "tokens_q"}
+_TAGS = "arrayJoin(if(empty(t.tags), [''], t.tags))"  # a trace without tags counts under ''
+
+
+def list_metric_rows(runner: Runner, query: MetricQuery) -> list[dict[str, Any]]:
+    """Rows {"time": ms, <group>: value, "value": number|None}, by time then group. Blocks."""
+    if query.aggregation in QUANTILES and query.measure in MEASURE_HISTOGRAM:
+        return _quantile_rows(query, _percentiles(runner, query, QUANTILES[query.aggregation]))
+    cells = list_metric_cells(runner, query)
+    return metric_rows(query, cells, lambda cell: {"value": metric_value(cell, query.measure, query.aggregation)})
+
+
+def list_cost_rows(runner: Runner, query: MetricQuery) -> list[dict[str, Any]]:
+    """Cost, tokens and calls per bucket and group (`analytics_lists.list_cost_rows` on SQL)."""
+
+    def values(cell: Any) -> dict[str, Any]:
+        return {
+            "cost": cell.cost if cell.priced else None, "input_tokens": cell.input_tokens,
+            "output_tokens": cell.output_tokens, "total_tokens": cell.total_tokens, "calls": cell.n,
+            "unpriced_calls": cell.unpriced,
+        }  # fmt: skip
+
+    cells = list_metric_cells(runner, query)
+    billable = {key: cell for key, cell in cells.items() if cell.priced or cell.unpriced}  # not spans, tools
+    return metric_rows(query, billable, values)
+
+
+def list_metric_cells(runner: Runner, query: MetricQuery) -> dict[tuple[int, Group], Cell]:
+    """The summed cell of each (bucket, group) with data."""
+    params = Params(project=query.project_id)
+    if _on_rollups(query):
+        sums = ", ".join(f"sum({column}) AS {name}" for name, column in _ROLLUP_SUMS.items())
+        statement = _rollup_statement(runner, query, params, f"{sums}, 0 AS value_sum, 0 AS value_n", "n")
+        statement += " HAVING n != 0"  # a key whose spans were all cancelled
+    else:
+        statement = _raw_statement(runner, query, params, None)
+    cells: dict[tuple[int, Group], Cell] = {}
+    width = len(query.group_by)
+    for row in runner.rows(statement, params):
+        cell = Cell(False)
+        for name, value in zip(SUM_NAMES, row[1 + width :], strict=True):
+            setattr(cell, name, float(value or 0) if name in _FLOATS else int(value or 0))
+        cells[(_bucket(query, row[0]), tuple(row[1 : 1 + width]))] = cell
+    return cells
+
+
+def _percentiles(runner: Runner, query: MetricQuery, q: float) -> dict[tuple[int, Group], float | None]:
+    params = Params(project=query.project_id)
+    if _on_rollups(query):
+        sketch = _ROLLUP_SKETCHES[query.measure]
+        value = f"quantileDDMerge({SKETCH_ACCURACY}, {q})({sketch}) AS value"
+        statement = _rollup_statement(runner, query, params, value, sketch)
+    else:
+        statement = _raw_statement(runner, query, params, q)
+    width = len(query.group_by)
+    return {
+        (_bucket(query, row[0]), tuple(row[1 : 1 + width])): finite(row[-1]) for row in runner.rows(statement, params)
+    }
+
+
+def _quantile_rows(query: MetricQuery, found: dict[tuple[int, Group], float | None]) -> list[dict[str, Any]]:
+    if query.fill_zero:
+        groups = {group for _, group in found} or ({()} if not query.group_by else set())
+        for bucket in query.buckets():
+            for group in groups:
+                found.setdefault((bucket, group), None)
+    rows = []
+    for (bucket, group), value in found.items():
+        row: dict[str, Any] = {"time": bucket * 1000}
+        row.update(zip(query.group_by, group, strict=True))
+        row["value"] = value
+        rows.append(row)
+    names = query.group_by
+    rows.sort(key=lambda row: (row["time"], *(row[name] for name in names)))
+    return rows
+
+
+def _bucket(query: MetricQuery, value: Any) -> int:
+    return query.start_s if query.interval_s is None else int(value)
+
+
+def _bucket_of(query: MetricQuery, column: str) -> str:
+    """The bucket's epoch seconds of a time column (UTC multiples of the interval); 0 for a total."""
+    if query.interval_s is None:
+        return "0"
+    return f"intDiv(toInt64(toUnixTimestamp({column})), {query.interval_s}) * {query.interval_s}"
+
+
+# -- the rollups ------------------------------------------------------------------------------
+
+
+def _on_rollups(query: MetricQuery) -> bool:
+    return query.scope == "observations" and set((*query.group_by, *query.filters)) <= set(ROLLUP_DIMENSIONS)
+
+
+def _rollup_statement(runner: Runner, query: MetricQuery, params: Params, values: str, column: str) -> str:
+    """SELECT bucket, groups, `values` over the rollup rows of the range: whole hours from the hour
+    table when the interval is whole hours (or a total), the rest from the minute table. `column`:
+    the measure columns the pieces must carry (the sketch, or the sums)."""
+    carried = list(_ROLLUP_SUMS.values()) if column == "n" else [column]
+    columns = ", ".join(["bucket", *query.group_by, *carried])
+    filters = "".join(f" AND {params.one_of(name, values_)}" for name, values_ in query.filters.items())
+    start, end = query.start_s, query.end_s
+    pieces: list[tuple[str, list[tuple[int, int]]]] = []
+    first_hour, last_hour = math.ceil(start / 3600) * 3600, end // 3600 * 3600
+    if (query.interval_s is None or query.interval_s % 3600 == 0) and first_hour < last_hour:
+        pieces.append(("rollups_hour", [(first_hour, last_hour)]))
+        edges = [(a, b) for a, b in ((start, first_hour), (last_hour, end)) if a < b]
+        if edges:
+            pieces.append(("rollups_minute", edges))
+    else:
+        pieces.append(("rollups_minute", [(start, end)]))
+    selects = []
+    for table, spans in pieces:
+        ranges = " OR ".join(
+            f"(bucket >= toDateTime({params.add(a, 'Int64')}, 'UTC')"
+            f" AND bucket < toDateTime({params.add(b, 'Int64')}, 'UTC'))"
+            for a, b in spans
+        )
+        selects.append(
+            f"SELECT {columns} FROM {runner.table(table)} WHERE project_id = {{project:UInt32}} AND ({ranges}){filters}"
+        )
+    groups = "".join(f", {name}" for name in query.group_by)
+    return (
+        f"SELECT {_bucket_of(query, 'bucket')} AS b{groups}, {values} FROM ({' UNION ALL '.join(selects)}) "
+        f"GROUP BY b{groups}"
+    )
+
+
+# -- the raw rows -----------------------------------------------------------------------------
+
+
+def _value(expression: str, q: float) -> str:
+    return (
+        f"quantileDDIf({SKETCH_ACCURACY}, {q})(toFloat64(ifNull({expression}, 0)), ({expression}) IS NOT NULL) AS value"
+    )
+
+
+def _raw_statement(runner: Runner, query: MetricQuery, params: Params, q: float | None) -> str:
+    """SELECT bucket, groups, the cell's sums (or the `q` percentile) over the raw rows, read with FINAL."""
+    params.values.update(start_us=micros(query.start_s), end_us=micros(query.end_s))
+    wanted = (*query.group_by, *query.filters)
+    if query.scope == "observations":
+        dims = {name: f"o.{name}" for name in ROLLUP_DIMENSIONS}
+        dims.update(user="t.user_id", session="t.session_id", release="t.release", tag=_TAGS)
+        source = f"{runner.table('observations')} AS o FINAL"
+        if any(name in wanted for name in ("user", "session", "release", "tag")):
+            source += (
+                f" INNER JOIN (SELECT id, user_id, session_id, release, tags FROM {runner.table('traces')} FINAL"
+                " WHERE project_id = {project:UInt32}) AS t ON t.id = o.trace_id"
+            )
+        where = ["o.project_id = {project:UInt32}", in_range("o.start_time")]
+        time_column, sums, values = "o.start_time", OBSERVATION_SUMS, OBSERVATION_VALUES
+    elif query.scope == "traces":
+        dims = {
+            "name": "leftUTF8(t.name, 200)", "release": "t.release", "version": "t.version",
+            "environment": "t.environment", "user": "t.user_id", "session": "t.session_id", "level": TRACE_LEVEL,
+            "tag": _TAGS,
+        }  # fmt: skip
+        source = _traces_with_totals(runner)
+        where = []
+        if "model" in query.filters:
+            models = params.add(list(query.filters["model"]), "Array(String)")
+            where.append(  # any of its spans' response or requested models (`trace_totals.models` on SQL)
+                f"t.id IN (SELECT trace_id FROM {runner.table('observations')} FINAL WHERE project_id = "
+                f"{{project:UInt32}} AND (model IN {models} OR request_model IN {models}))"
+            )
+        if "level" in query.filters:
+            ranks = [LEVELS.index(value) for value in query.filters["level"] if value in LEVELS]
+            where.append(f"tt.level_rank IN {params.add(ranks, 'Array(UInt8)')}")
+        time_column, sums, values = "t.timestamp", TRACE_SUMS, TRACE_VALUES
+    else:
+        dims = {
+            "name": "s.name", "source": "s.source", "type": "s.data_type", "session": "s.session_id",
+            "user": "t.user_id", "tag": _TAGS,
+        }  # fmt: skip
+        source = f"{runner.table('scores')} AS s FINAL"
+        if "user" in wanted or "tag" in wanted:
+            source += (
+                f" LEFT JOIN (SELECT id, user_id, tags FROM {runner.table('traces')} FINAL"
+                " WHERE project_id = {project:UInt32}) AS t ON t.id = s.trace_id"
+            )
+        where = ["s.project_id = {project:UInt32}", in_range("s.timestamp")]
+        time_column, sums, values = "s.timestamp", SCORE_SUMS, SCORE_VALUES
+    for name, given in query.filters.items():
+        if name == "tag":
+            where.append(f"hasAny(t.tags, {params.add(list(given), 'Array(String)')})")
+        elif name not in ("level", "model") or query.scope != "traces":
+            where.append(params.one_of(dims[name], given))
+    groups = "".join(f", {dims[name]} AS g_{name}" for name in query.group_by)
+    group_names = "".join(f", g_{name}" for name in query.group_by)
+    measured = sums if q is None else _value(values[query.measure], q)
+    return (
+        f"SELECT {_bucket_of(query, time_column)} AS b{groups}, {measured} FROM {source}"
+        f"{' WHERE ' + ' AND '.join(where) if where else ''} GROUP BY b{group_names}"
+    )
+
+
+def _traces_with_totals(runner: Runner) -> str:
+    """Traces of the range (FINAL) joined with their totals, merged per trace (`trace_totals` is an
+    AggregatingMergeTree: rows of one trace are merged only some time after the inserts)."""
+    traces = runner.table("traces")
+    return (
+        f"(SELECT id, timestamp, name, release, version, environment, user_id, session_id, tags FROM {traces} FINAL"
+        f" WHERE project_id = {{project:UInt32}} AND {in_range('timestamp')}) AS t"
+        " INNER JOIN (SELECT trace_id, min(first_start) AS first_start, max(last_end) AS last_end,"
+        " sum(observation_count) AS observation_count, sum(input_tokens) AS input_tokens,"
+        " sum(output_tokens) AS output_tokens, sum(total_tokens) AS total_tokens, sum(total_cost) AS total_cost,"
+        " sum(priced_count) AS priced_count, sum(unpriced_count) AS unpriced_count,"
+        " sum(error_count) AS error_count, max(level_rank) AS level_rank"
+        f" FROM {runner.table('trace_totals')} WHERE project_id = {{project:UInt32}} AND trace_id IN"
+        f" (SELECT id FROM {traces} WHERE project_id = {{project:UInt32}} AND {in_range('timestamp')})"
+        " GROUP BY trace_id) AS tt ON tt.trace_id = t.id"
+    )

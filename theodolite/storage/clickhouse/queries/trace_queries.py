@@ -1,0 +1,109 @@
+"""`ClickHouseTraceQueries`: the read protocol (`query.backend.TraceQueries`) on a ClickHouse trace
+store. The analytics API and the cost reports are here; the trace lists, the trace page, sessions
+and users are not yet, and say so (NotImplementedError) rather than answer something else."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Sequence
+from datetime import datetime
+from typing import Any
+
+from theodolite.query.analytics_params import MetricQuery
+from theodolite.query.backend import Page
+from theodolite.query.filters import ObservationFilter, TraceFilter
+from theodolite.storage.clickhouse.queries import analytics, analytics_lists, costs
+from theodolite.storage.clickhouse.queries.sql import Runner
+
+
+def _unavailable(what: str) -> NotImplementedError:
+    return NotImplementedError(
+        f"{what} is not implemented on the ClickHouse trace store yet: only the analytics API and the cost "
+        "reports read from ClickHouse (docs/clickhouse.md, Reads)"
+    )
+
+
+class ClickHouseTraceQueries:
+    """TraceQueries over a clickhouse-connect `client` and the `database` holding the trace store.
+    `project_name`: a project's name from its id (projects are metadata, kept on SQL), for the cost
+    report's project grouping; by default the id itself."""
+
+    def __init__(self, client: Any, database: str, *, project_name: Callable[[int], str] | None = None) -> None:
+        self.runner = Runner(client, database)
+        self.project_name = project_name or str
+
+    def list_traces(self, project_id: int, filters: TraceFilter, *, limit: int, cursor: str | None) -> Page:
+        raise _unavailable("list_traces")
+
+    def get_trace(self, project_id: int, trace_id: str) -> dict[str, Any]:
+        raise _unavailable("get_trace")
+
+    def list_observations(self, project_id: int, filters: ObservationFilter, *, limit: int, cursor: str | None) -> Page:
+        raise _unavailable("list_observations")
+
+    def list_sessions(
+        self, project_id: int, *, start: datetime | None, end: datetime | None, limit: int, cursor: str | None
+    ) -> Page:
+        raise _unavailable("list_sessions")
+
+    def list_users(
+        self, project_id: int, *, start: datetime | None, end: datetime | None, limit: int, cursor: str | None
+    ) -> Page:
+        raise _unavailable("list_users")
+
+    def list_trace_filter_options(
+        self, project_id: int, *, start: datetime | None, end: datetime | None, limit: int
+    ) -> dict[str, Any]:
+        raise _unavailable("list_trace_filter_options")
+
+    def get_session(self, project_id: int, session_id: str, *, limit: int, cursor: str | None) -> dict[str, Any]:
+        raise _unavailable("get_session")
+
+    def get_user(
+        self, project_id: int, user_id: str, *, start: datetime | None, end: datetime | None
+    ) -> dict[str, Any]:
+        raise _unavailable("get_user")
+
+    def trace_skeleton(self, project_id: int, trace_id: str, *, max_observations: int) -> dict[str, Any]:
+        raise _unavailable("the trace page (trace_skeleton)")
+
+    def observation_detail(self, project_id: int, trace_id: str, observation_id: str) -> dict[str, Any]:
+        raise _unavailable("the trace page (observation_detail)")
+
+    def search_trace(self, project_id: int, trace_id: str, text: str, *, max_observations: int) -> dict[str, Any]:
+        raise _unavailable("the trace page (search_trace)")
+
+    def metric_rows(self, query: MetricQuery) -> list[dict[str, Any]]:
+        return analytics.list_metric_rows(self.runner, query)
+
+    def trace_rows(
+        self, project_id: int, start: datetime, end: datetime, filters: dict[str, tuple[str, ...]], limit: int
+    ) -> list[dict[str, Any]]:
+        return analytics_lists.list_trace_rows(self.runner, project_id, start, end, filters, limit)
+
+    def observation_rows(
+        self, project_id: int, start: datetime, end: datetime, filters: dict[str, tuple[str, ...]], limit: int
+    ) -> list[dict[str, Any]]:
+        return analytics_lists.list_observation_rows(self.runner, project_id, start, end, filters, limit)
+
+    def score_rows(
+        self, project_id: int, start: datetime, end: datetime, filters: dict[str, tuple[str, ...]], limit: int
+    ) -> list[dict[str, Any]]:
+        return analytics_lists.list_score_rows(self.runner, project_id, start, end, filters, limit)
+
+    def cost_rows(self, query: MetricQuery) -> list[dict[str, Any]]:
+        return analytics.list_cost_rows(self.runner, query)
+
+    def variable_values(
+        self, project_id: int, kind: str, start: datetime, end: datetime, limit: int
+    ) -> list[dict[str, str]]:
+        return analytics_lists.list_variable_values(self.runner, project_id, kind, start, end, limit)
+
+    def cost_reports(
+        self,
+        groupings: Sequence[tuple[str, ...]],
+        since: datetime,
+        until: datetime | None = None,
+        *,
+        project_ids: Collection[int] | None = None,
+    ) -> dict[tuple[str, ...], Any]:
+        return costs.cost_reports(self.runner, groupings, since, until, project_ids, self.project_name)

@@ -1,0 +1,91 @@
+"""The trace store on ClickHouse: `backend.TraceStore` over a clickhouse-connect client.
+
+Projects, keys, users and prices stay on SQL (the metadata store): the cost report's project
+grouping asks the metadata for names through `project_name`. Nothing is derived after a commit
+(materialised views do it at insert), so the writer's follower positions stay equal.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import cached_property
+from typing import Any
+
+from theodolite.errors import StorageError
+from theodolite.query.backend import TraceQueries
+from theodolite.storage.clickhouse.connection import ClickHouseUrl, connect, create_schema, parse_url
+from theodolite.storage.clickhouse.writer import ClickHouseWriter
+
+
+class ClickHouseTraceStore:
+    dialect_name = "clickhouse"
+
+    def __init__(self, target: ClickHouseUrl, *, project_name: Callable[[int], str] | None = None) -> None:
+        self.target = target
+        self.client, self.database = connect(target)
+        self._project_name = project_name
+
+    @cached_property
+    def queries(self) -> TraceQueries:
+        from theodolite.storage.clickhouse.queries.trace_queries import ClickHouseTraceQueries
+
+        return ClickHouseTraceQueries(self.client, self.database, project_name=self._project_name)
+
+    def make_writer(self, *, document_worker_after_s: float | None = None) -> ClickHouseWriter:
+        """A client of its own: the writer thread's inserts never wait behind a read's query."""
+        client, database = connect(self.target)
+        return ClickHouseWriter(client, database)
+
+    def create_schema(self, **options: Any) -> None:
+        """Tables and views if missing (idempotent); `options`: `cluster`, `ttl_days`."""
+        create_schema(self.client, self.database, **options)
+
+    def ping(self) -> None:
+        try:
+            self.client.command("SELECT 1")
+        except Exception as exc:  # noqa: BLE001 - any failure is "unreachable", with its first line
+            raise StorageError(f"ClickHouse at {self.target.describe()} is unreachable: {_first_line(exc)}") from exc
+
+    def size_bytes(self) -> int | None:
+        rows = self.client.query(
+            "SELECT sum(bytes_on_disk) FROM system.parts WHERE database = {database:String} AND active",
+            parameters={"database": self.database},
+        ).result_rows
+        return int(rows[0][0] or 0) if rows else None
+
+    def close(self) -> None:
+        self.client.close()
+
+
+def _first_line(exc: BaseException) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
+
+
+def open_clickhouse_store(
+    url: str, *, migrate: bool = True, project_name: Callable[[int], str] | None = None
+) -> ClickHouseTraceStore:
+    """Connect (and with `migrate`, create the schema if missing). Raises ConfigurationError for a URL
+    that names no ClickHouse store or when clickhouse-connect is not installed, StorageError when the
+    server cannot be reached. Blocks."""
+    from theodolite.errors import ConfigurationError
+
+    try:
+        target = parse_url(url)
+    except ValueError as exc:
+        raise ConfigurationError(str(exc)) from exc
+    try:
+        store = ClickHouseTraceStore(target, project_name=project_name)
+    except ImportError as exc:
+        raise ConfigurationError(
+            "a ClickHouse trace store needs clickhouse-connect: pip install 'theodolite[clickhouse]'"
+        ) from exc
+    except Exception as exc:  # noqa: BLE001 - the client's own errors: one line
+        raise StorageError(f"ClickHouse at {target.describe()} is unreachable: {_first_line(exc)}") from exc
+    try:
+        store.ping()
+        if migrate:
+            store.create_schema()
+    except BaseException:
+        store.close()
+        raise
+    return store
