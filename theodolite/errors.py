@@ -87,3 +87,9 @@ class StorageError(TheodoliteError):
 
 class ConfigurationError(TheodoliteError):
     """A setting is invalid; raised at start, shown by the CLI without a traceback."""
+
+
+class NotSupportedError(TheodoliteError):
+    """The store in use cannot answer this read yet (a ClickHouse trace store's trace lists)."""
+
+    http_status = 501

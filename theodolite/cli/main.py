@@ -81,17 +81,45 @@ def demo(days: int, traces_per_day: int, seed: int, no_serve: bool, **values: An
 
 @cli.command()
 @settings_options(DATABASE_OPTIONS)
-def migrate(**values: Any) -> None:
-    """Apply pending database migrations (serve also does this on start)."""
+@click.option(
+    "--cluster",
+    metavar="NAME",
+    help="ClickHouse: create ReplicatedMergeTree tables and Distributed tables ON CLUSTER NAME (a cluster of the "
+    "servers' remote_servers), sharded by trace id.",
+)
+@click.option(
+    "--ttl-days",
+    type=click.IntRange(1, None),
+    help="ClickHouse: delete traces, observations and scores this many days after their time (rollups are kept).",
+)
+def migrate(cluster: str | None, ttl_days: int | None, **values: Any) -> None:
+    """Apply pending database migrations (serve also does this on start).
+
+    With a ClickHouse --database-url, also create the trace store's tables and views if missing
+    (idempotent), and migrate the metadata store (--metadata-url)."""
     from theodolite.storage.engine import open_database
 
     settings = settings_from(values)
+    if (cluster or ttl_days) and not settings.traces_on_clickhouse:
+        raise click.UsageError("--cluster and --ttl-days are for a ClickHouse --database-url")
 
     def work() -> None:
-        database = open_database(settings.database_url, migrate=False)
-        applied = database.migrate()
+        database = open_database(settings.metadata_database_url, migrate=False)
+        try:
+            applied = database.migrate()
+        finally:
+            database.dispose()
         click.echo(f"applied: {', '.join(applied)}" if applied else "schema is up to date")
-        database.dispose()
+        if settings.traces_on_clickhouse:
+            from theodolite.storage.clickhouse.store import open_clickhouse_store
+
+            store = open_clickhouse_store(settings.database_url, migrate=False)
+            try:
+                store.create_schema(cluster=cluster, ttl_days=ttl_days)
+            finally:
+                store.close()
+            where = f" on cluster {cluster}" if cluster else ""
+            click.echo(f"ClickHouse trace store {store.target.describe()}: tables and views in place{where}")
 
     run(work)
 
