@@ -27,13 +27,13 @@ from theodolite.server.collector import tune_collector
 from theodolite.server.decoding import default_worker_count
 from theodolite.server.passwords import generate_password
 from theodolite.server.settings import Settings
-from theodolite.storage.backend import TraceWriter
-from theodolite.storage.engine import Database, open_database
+from theodolite.storage.backend import TraceStore, TraceWriter
+from theodolite.storage.engine import Database
 from theodolite.storage.metadata.account_reads import find_user
 from theodolite.storage.metadata.prices import load_overrides
 from theodolite.storage.metadata.projects import IssuedKey, get_or_create_project
 from theodolite.storage.sql_store import SqlTraceStore
-from theodolite.storage.writer import count_rows
+from theodolite.storage.stores import open_stores
 
 COUNTED_TABLES = ("traces", "observations", "scores")
 
@@ -60,8 +60,8 @@ def default_demo_url() -> str:
     return f"sqlite:///{data_dir / 'demo.db'}"
 
 
-def _counts(database: Database) -> dict[str, int]:
-    return {table: count_rows(database, table) for table in COUNTED_TABLES}
+def _counts(traces: TraceStore) -> dict[str, int]:
+    return {table: traces.count_rows(table) for table in COUNTED_TABLES}
 
 
 def _base_url(settings: Settings) -> str:
@@ -71,12 +71,22 @@ def _base_url(settings: Settings) -> str:
 
 
 def write_demo(
-    database: Database, project_id: int, *, now: datetime, days: int, traces_per_day: int, seed: int, settings: Settings
+    database: Database,
+    project_id: int,
+    *,
+    now: datetime,
+    days: int,
+    traces_per_day: int,
+    seed: int,
+    settings: Settings,
+    traces: TraceStore | None = None,
 ) -> DemoSummary:
-    """Generate the traffic and commit it batch by batch through the ingest pipeline. Blocks."""
+    """Generate the traffic and commit it batch by batch through the ingest pipeline into `traces`
+    (default: the SQL trace store of `database`, the metadata store). Blocks."""
     started = time.perf_counter()
-    before = _counts(database)
-    writer = SqlTraceStore(database).make_writer()
+    store = traces if traces is not None else SqlTraceStore(database)
+    before = _counts(store)
+    writer = store.make_writer()
     pipeline = IngestPipeline(
         writer.commit,
         max_queue_items=settings.ingest_queue_max_spans,
@@ -88,7 +98,7 @@ def write_demo(
     )
     pipeline.start()
     overrides = load_overrides(database).get(project_id, NO_OVERRIDES)
-    traces = observations = scores = rejected = 0
+    made_traces = observations = scores = rejected = 0
     per_day = max(1, traces_per_day // TRACES_PER_PART)
     parts = traffic_parts(now, random.Random(seed), days=days, traces_per_day=traces_per_day, parts_per_day=per_day)
     job = DemoJob(project_id, writer.codec.dialect_name, overrides, now)
@@ -100,7 +110,7 @@ def write_demo(
         with click.progressbar(length=days * traces_per_day, label=label, file=sys.stderr) as bar:
             for made in demo_batches(parts, job, workers):
                 rejected += len(pipeline.submit_blocking(made.prepared))
-                traces += made.traces
+                made_traces += made.traces
                 observations += made.observations
                 scores += made.scores
                 bar.update(made.traces)
@@ -110,9 +120,9 @@ def write_demo(
             _finish_search_index(writer)
         finally:
             writer.close()
-    after = _counts(database)
+    after = _counts(store)
     new_rows = {table: after[table] - before[table] for table in COUNTED_TABLES}
-    return DemoSummary(project_id, traces, observations, scores, new_rows, rejected, time.perf_counter() - started)
+    return DemoSummary(project_id, made_traces, observations, scores, new_rows, rejected, time.perf_counter() - started)
 
 
 def _finish_search_index(writer: TraceWriter) -> None:
@@ -180,7 +190,10 @@ def describe_sign_in(settings: Settings, demo_user: NewPassword | None) -> str:
 def run_demo(settings: Settings, *, days: int, traces_per_day: int, seed: int, serve: bool) -> DemoSummary:
     """Fill `settings.database_url` with `days` of demo traffic, then serve it if asked. Blocks."""
     now = datetime.now(UTC)  # the one clock read: the generator itself is pure
-    database = open_database(settings.database_url, sqlite_cache_mib=settings.sqlite_cache_mib, migrate=True)
+    stores = open_stores(
+        settings.database_url, settings.metadata_database_url, sqlite_cache_mib=settings.sqlite_cache_mib, migrate=True
+    )
+    database = stores.metadata
     try:
         new_key = bootstrap_projects(database, settings)
         if new_key is not None:
@@ -200,11 +213,12 @@ def run_demo(settings: Settings, *, days: int, traces_per_day: int, seed: int, s
                 traces_per_day=traces_per_day,
                 seed=seed,
                 settings=settings,
+                traces=stores.traces,
             )
         finally:
             untune_collector()
     finally:
-        database.dispose()
+        stores.close()
     click.echo(_describe(summary))
     click.echo(describe_sign_in(settings, demo_user))
     if serve:

@@ -65,6 +65,10 @@ class TraceStore(Protocol):
         """Bytes on disk, None when unknown. Blocks."""
         ...
 
+    def count_rows(self, table: str) -> int:
+        """Rows of "traces", "observations" or "scores", each counted once. Blocks."""
+        ...
+
     def close(self) -> None: ...
 
     def make_writer(self, *, document_worker_after_s: float | None = None) -> TraceWriter:

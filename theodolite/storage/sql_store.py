@@ -26,7 +26,7 @@ from theodolite.storage.sql.queries import (
     trace_page,
     traces,
 )
-from theodolite.storage.writer import SqlWriter
+from theodolite.storage.writer import SqlWriter, count_rows
 
 
 @dataclass
@@ -50,6 +50,9 @@ class SqlTraceStore:
 
     def size_bytes(self) -> int | None:
         return self.database.size_bytes()
+
+    def count_rows(self, table: str) -> int:
+        return count_rows(self.database, table)
 
     def close(self) -> None:
         """Nothing of its own: the Database is the metadata store's too, disposed by its owner."""

@@ -1,6 +1,7 @@
-"""`theodolite migrate` with a ClickHouse trace store (embedded chdb): the metadata store is migrated
-and the trace store's tables and views created, idempotently, with a TTL when asked; the ClickHouse
-options are refused on SQL, and an unreachable server is one line without the password."""
+"""The CLI with a ClickHouse trace store (embedded chdb). `theodolite migrate`: the metadata store is
+migrated and the trace store's tables and views created, idempotently, with a TTL when asked; the
+ClickHouse options are refused on SQL, and an unreachable server is one line without the password.
+`theodolite demo`: the demo's traffic goes through the ClickHouse writer, once however often it runs."""
 
 from __future__ import annotations
 
@@ -17,9 +18,12 @@ except ImportError as error:  # the test extra installs both; a bare install ski
     pytest.skip(f"embedded ClickHouse (chdb + clickhouse-connect) is not installed: {error}", allow_module_level=True)
 
 
+def theodolite(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "theodolite", *args], capture_output=True, text=True, timeout=120)
+
+
 def migrate(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "theodolite", "migrate", *args],
-                          capture_output=True, text=True, timeout=120)  # fmt: skip
+    return theodolite("migrate", *args)
 
 
 def test_migrate_creates_the_trace_store_and_the_metadata_store(tmp_path: Path) -> None:
@@ -47,3 +51,21 @@ def test_clickhouse_options_on_sql_and_an_unreachable_server_are_clear(tmp_path:
                    f"sqlite:///{tmp_path / 'm.db'}")  # fmt: skip
     assert down.returncode == 1 and "unreachable" in down.stderr and "s3cret" not in down.stderr + down.stdout
     assert "Traceback" not in down.stderr
+
+
+def test_the_demo_writes_its_traffic_to_clickhouse_once(tmp_path: Path) -> None:
+    target = ["--database-url", f"chdb://{tmp_path / 'ch'}?database=demo", "--metadata-url",
+              f"sqlite:///{tmp_path / 'metadata.db'}", "--days", "1", "--traces-per-day", "200", "--no-serve"]  # fmt: skip
+    first = theodolite("demo", *target)
+    assert first.returncode == 0, first.stderr
+    assert "Generated 200 traces" in first.stdout and "new rows stored: 200 traces" in first.stdout
+    again = theodolite("demo", *target)
+    assert again.returncode == 0 and "new rows stored: 0 traces, 0 observations, 0 scores" in again.stdout
+    client = clickhouse_connect.get_client(dsn=f"chdb://{tmp_path / 'ch'}")
+    try:
+        traces = client.command("SELECT count() FROM demo.traces FINAL")
+        spans = client.command("SELECT sum(n) FROM demo.rollups_hour")
+        stored = client.command("SELECT count() FROM demo.observations FINAL")
+    finally:
+        client.close()
+    assert traces == 200 and spans == stored  # the views counted each span once
