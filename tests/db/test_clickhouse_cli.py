@@ -55,7 +55,8 @@ def test_clickhouse_options_on_sql_and_an_unreachable_server_are_clear(tmp_path:
 
 def test_the_demo_writes_its_traffic_to_clickhouse_once(tmp_path: Path) -> None:
     target = ["--database-url", f"chdb://{tmp_path / 'ch'}?database=demo", "--metadata-url",
-              f"sqlite:///{tmp_path / 'metadata.db'}", "--days", "1", "--traces-per-day", "200", "--no-serve"]  # fmt: skip
+              f"sqlite:///{tmp_path / 'metadata.db'}", "--days", "1", "--traces-per-day", "200",
+              "--no-serve"]  # fmt: skip
     first = theodolite("demo", *target)
     assert first.returncode == 0, first.stderr
     assert "Generated 200 traces" in first.stdout and "new rows stored: 200 traces" in first.stdout
