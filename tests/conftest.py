@@ -79,3 +79,13 @@ def server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
         yield instance
     finally:
         instance.stop()
+
+
+@pytest.fixture(autouse=True)
+def no_active_payload_dictionary(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test starts with no payload dictionary active in this process: the active one is process
+    state (`storage/payloads.py`), and a test that trained one (a copy of a database holding one)
+    made a later test's payloads name a dictionary its own database does not store."""
+    from theodolite.storage import payloads
+
+    monkeypatch.setattr(payloads, "_active_id", 0)
