@@ -213,3 +213,22 @@ def test_health_names_the_trace_store_and_a_trace_command_refuses_it(
         capture_output=True, text=True, timeout=60,
     )  # fmt: skip
     assert refused.returncode == 1 and "not on ClickHouse" in refused.stderr, refused.stderr
+
+
+@pytest.mark.parametrize("past", [False, True], ids=["polled", "a past window"])
+def test_the_live_dashboard_is_equal(servers: tuple[TheodoliteServer, TheodoliteServer], past: bool) -> None:
+    sqlite, clickhouse = servers
+    params = {"window": "24h", **({"to": (NOW + timedelta(hours=1)).isoformat()} if past else {})}
+    sql, ch = _get(sqlite, "/api/v1/live", **params), _get(clickhouse, "/api/v1/live", **params)
+    assert isinstance(sql, dict) and isinstance(ch, dict)
+    totals, other = sql["totals"], ch["totals"]
+    assert totals["calls"] >= TRACES and totals["input_tokens"] > 0
+    for key in ("calls", "input_tokens", "output_tokens", "unpriced_calls", "not_billed_calls", "errors",
+                "unfinished_calls"):  # fmt: skip
+        assert totals[key] == other[key], key
+    assert abs(totals["cost"] - other["cost"]) <= 1e-9
+    assert other["p95_latency_s"] == pytest.approx(totals["p95_latency_s"], rel=1e-6)  # the same classes
+    # Polled, each server reads its own clock: a 15-minute bucket may turn between the two reads.
+    if past or sql["buckets"]["t"] == ch["buckets"]["t"]:
+        assert sql["buckets"]["t"] == ch["buckets"]["t"] and sql["buckets"]["calls"] == ch["buckets"]["calls"]
+    assert [(m["model"], m["calls"]) for m in sql["models"]] == [(m["model"], m["calls"]) for m in ch["models"]]

@@ -20,9 +20,9 @@ from sqlalchemy import select
 from tests.support.accounts import cli_ok, new_secret, sign_in
 from tests.support.otel import protobuf_exporter, provider_with
 from tests.support.server import SECRET_KEY, TheodoliteServer
+from theodolite.query.live_dashboard import class_bounds, quantile_from_classes
 from theodolite.storage import tables
 from theodolite.storage.engine import open_database
-from theodolite.storage.sql.queries.live import class_bounds, quantile_from_classes
 
 PRICED, UNKNOWN = "gpt-4o-mini", "acme-unknown-7b"
 PASSWORD = "a long enough password"

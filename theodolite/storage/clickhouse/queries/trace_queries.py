@@ -11,7 +11,9 @@ from typing import Any
 from theodolite.query.analytics_params import MetricQuery
 from theodolite.query.backend import Page
 from theodolite.query.filters import ObservationFilter, TraceFilter
+from theodolite.query.live_window import LiveWindow
 from theodolite.storage.clickhouse.queries import analytics, analytics_lists, costs
+from theodolite.storage.clickhouse.queries.live import read_live
 from theodolite.storage.clickhouse.queries.sql import Runner
 
 
@@ -107,3 +109,6 @@ class ClickHouseTraceQueries:
         project_ids: Collection[int] | None = None,
     ) -> dict[tuple[str, ...], Any]:
         return costs.cost_reports(self.runner, groupings, since, until, project_ids, self.project_name)
+
+    def live(self, project_id: int, window: LiveWindow, *, fresh: bool = False) -> dict[str, Any]:
+        return read_live(self.runner, project_id, window)  # read afresh either way: no cache to keep

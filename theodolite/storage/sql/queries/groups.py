@@ -34,10 +34,11 @@ from sqlalchemy import and_, case, func, select, tuple_
 
 from theodolite.errors import BadRequestError
 from theodolite.query.pagination import decode_cursor, encode_cursor
+from theodolite.query.totals import totals_from_row
 from theodolite.storage import tables
 from theodolite.storage.engine import Database
 from theodolite.storage.expressions import ordered_join
-from theodolite.storage.sql.queries.aggregates import summed_trace_totals, totals_from_row
+from theodolite.storage.sql.queries.aggregates import summed_trace_totals
 from theodolite.storage.sql.queries.traces import current_mark
 
 g = tables.group_rollups

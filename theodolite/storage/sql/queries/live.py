@@ -23,12 +23,10 @@ window's rows inside the engine.
 
 from __future__ import annotations
 
-import math
 import threading
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import case, func, select
@@ -36,20 +34,14 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.sql.elements import ColumnElement
 
 from theodolite.model import GENERATION_LIKE
+from theodolite.query.live_dashboard import LATENCY_BOUNDS_S, Bucket, Sums, assemble, merge_buckets
 from theodolite.query.live_window import WINDOWS, LiveWindow
 from theodolite.storage import tables
 from theodolite.storage.engine import Database
 from theodolite.storage.expressions import duration_seconds, time_bucket
-from theodolite.storage.sql.queries.aggregates import observation_totals_columns, totals_from_row
+from theodolite.storage.sql.queries.aggregates import observation_totals_columns
 
 o = tables.observations
-CLASSES_PER_DECADE = 16
-# Upper bounds of the latency classes: class i holds LATENCY_BOUNDS_S[i-1] <= d < LATENCY_BOUNDS_S[i];
-# class 0 is below 1 ms, the last class is 1,000 s and more.
-LATENCY_BOUNDS_S = tuple(0.001 * 10 ** (i / CLASSES_PER_DECADE) for i in range(6 * CLASSES_PER_DECADE + 1))
-OTHER_MODELS = "(other)"
-NO_MODEL = "(no model)"
-MAX_MODELS = 8  # the model mix names the busiest; the rest are summed as "(other)"
 
 
 def latency_class(duration: ColumnElement[float], lo: int = 0, hi: int = len(LATENCY_BOUNDS_S)) -> Any:
@@ -60,65 +52,6 @@ def latency_class(duration: ColumnElement[float], lo: int = 0, hi: int = len(LAT
     mid = (lo + hi) // 2
     return case((duration < LATENCY_BOUNDS_S[mid], latency_class(duration, lo, mid)),
                 else_=latency_class(duration, mid + 1, hi))  # fmt: skip
-
-
-def class_bounds(index: int) -> tuple[float, float]:
-    """[lower, upper) seconds of a latency class (the last one's upper bound is infinite)."""
-    lower = 0.0 if index == 0 else LATENCY_BOUNDS_S[index - 1]
-    upper = LATENCY_BOUNDS_S[index] if index < len(LATENCY_BOUNDS_S) else math.inf
-    return lower, upper
-
-
-def quantile_from_classes(counts: dict[int, int], q: float) -> float | None:
-    """The q-quantile of a latency histogram, linear inside the class that holds it (None: empty)."""
-    total = sum(counts.values())
-    if total == 0:
-        return None
-    rank, seen = q * total, 0
-    for index in sorted(counts):
-        count = counts[index]
-        if count and seen + count >= rank:
-            lower, upper = class_bounds(index)
-            if math.isinf(upper):
-                return lower
-            return lower + (upper - lower) * (rank - seen) / count
-        seen += count
-    return class_bounds(max(counts))[0]
-
-
-_SUMMED = ("observation_count", "input_tokens", "output_tokens", "total_tokens", "total_cost", "saved_cost",
-           "unpriced_count", "not_billed_count", "error_count", "busy_s", "unfinished")  # fmt: skip
-
-
-class _Sums:
-    """Sums of grouped rows, kept as the aggregate columns so that `totals_from_row` applies the
-    cost rules to any merge of them."""
-
-    __slots__ = _SUMMED
-
-    def __init__(self) -> None:
-        for name in _SUMMED:
-            setattr(self, name, None if name in ("total_cost", "saved_cost") else 0)
-
-    def add(self, row: Any) -> None:
-        for name in _SUMMED:
-            value = getattr(row, name)
-            if value is None:
-                continue
-            if name in ("total_cost", "saved_cost"):
-                current = getattr(self, name)
-                value = Decimal(str(value))
-                setattr(self, name, value if current is None else current + value)
-            else:
-                setattr(self, name, getattr(self, name) + value)
-
-
-@dataclass(slots=True)
-class Bucket:
-    """One time bucket: sums per model, and a latency histogram (class index -> calls)."""
-
-    models: dict[str | None, _Sums] = field(default_factory=dict)
-    latencies: dict[int, int] = field(default_factory=dict)
 
 
 def read_buckets(
@@ -155,21 +88,12 @@ def read_buckets(
     by_latency = select(bucket, latency, func.count().label("n")).where(*scope, o.c.end_time.is_not(None))
     buckets: dict[int, Bucket] = {}
     for row in conn.execute(by_model):
-        sums = buckets.setdefault(int(row.bucket), Bucket()).models.setdefault(row.model, _Sums())
+        sums = buckets.setdefault(int(row.bucket), Bucket()).models.setdefault(row.model, Sums())
         sums.add(row)
     for row in conn.execute(by_latency.group_by(bucket, latency)):
         classes = buckets.setdefault(int(row.bucket), Bucket()).latencies
         classes[int(row.latency_class)] = classes.get(int(row.latency_class), 0) + int(row.n)
     return buckets
-
-
-def merge_buckets(into: dict[int, Bucket], more: dict[int, Bucket]) -> None:
-    for index, bucket in more.items():
-        target = into.setdefault(index, Bucket())
-        for model, sums in bucket.models.items():
-            target.models.setdefault(model, _Sums()).add(sums)
-        for latency, count in bucket.latencies.items():
-            target.latencies[latency] = target.latencies.get(latency, 0) + count
 
 
 _CALL_TYPES = [kind.value for kind in GENERATION_LIKE]
@@ -233,67 +157,3 @@ class _CacheEntry:
     built_at: float = 0.0
     buckets: dict[int, Bucket] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
-
-
-def _rates(sums: _Sums, latencies: dict[int, int], seconds: float) -> dict[str, Any]:
-    totals = totals_from_row(sums)
-    calls = totals["observation_count"]
-    cost = totals["total_cost"]
-    per_s = 1 / seconds if seconds > 0 else 0.0
-    return {
-        "calls": calls,
-        "completions_per_min": calls * per_s * 60,
-        "input_tokens": totals["input_tokens"],
-        "output_tokens": totals["output_tokens"],
-        "tokens_per_s": (totals["input_tokens"] + totals["output_tokens"]) * per_s,
-        "cost": None if cost is None else float(cost),
-        "cost_per_hour": None if cost is None else float(cost) * per_s * 3600,
-        "saved": None if totals["saved_cost"] is None else float(totals["saved_cost"]),
-        "unpriced_calls": totals["unpriced_count"],
-        "not_billed_calls": totals["not_billed_count"],
-        "errors": totals["error_count"],
-        "error_rate": totals["error_count"] / calls if calls else None,
-        "p95_latency_s": quantile_from_classes(latencies, 0.95),
-        "active_requests": float(sums.busy_s or 0) * per_s,
-        "unfinished_calls": int(sums.unfinished or 0),
-    }
-
-
-def assemble(window: LiveWindow, buckets: dict[int, Bucket]) -> dict[str, Any]:
-    """The API's answer from the window's buckets (others in `buckets` are ignored)."""
-    first, count = window.first_bucket, window.bucket_count
-    total, total_latencies = _Sums(), dict[int, int]()
-    models: dict[str, _Sums] = {}
-    model_calls: dict[str, list[int]] = {}
-    series: dict[str, list[Any]] = {"t": [(first + i) * window.step_s for i in range(count)]}
-    for i in range(count):
-        bucket = buckets.get(first + i) or Bucket()
-        sums = _Sums()
-        for model, model_sums in bucket.models.items():
-            sums.add(model_sums)
-            name = model or NO_MODEL
-            models.setdefault(name, _Sums()).add(model_sums)
-            model_calls.setdefault(name, [0] * count)[i] += int(model_sums.observation_count)
-        total.add(sums)
-        for latency, n in bucket.latencies.items():
-            total_latencies[latency] = total_latencies.get(latency, 0) + n
-        for key, value in _rates(sums, bucket.latencies, window.step_s).items():
-            series.setdefault(key, []).append(value)
-    ranked = sorted(models, key=lambda name: (-models[name].observation_count, name))
-    mix = [{"model": name, **_rates(models[name], {}, window.elapsed_s)} for name in ranked]
-    for entry in mix:
-        del entry["p95_latency_s"]  # per model it would need a histogram per model
-    model_series = {name: model_calls[name] for name in ranked[:MAX_MODELS]}
-    if len(ranked) > MAX_MODELS:
-        model_series[OTHER_MODELS] = [sum(model_calls[name][i] for name in ranked[MAX_MODELS:]) for i in range(count)]
-    return {
-        "window": window.name,
-        "step_s": window.step_s,
-        "from": window.start,
-        "to": window.end,
-        "now": window.now,
-        "totals": _rates(total, total_latencies, window.elapsed_s),
-        "buckets": series,
-        "models": mix,
-        "model_calls": model_series,
-    }

@@ -23,10 +23,11 @@ from sqlalchemy import Float, String, func, select, type_coerce
 from sqlalchemy.engine import Connection
 
 from theodolite.errors import NotFoundError
+from theodolite.query.totals import totals_from_row
 from theodolite.storage import tables
 from theodolite.storage.dictionaries import load_dictionaries
 from theodolite.storage.payloads import MissingDictionaryError
-from theodolite.storage.sql.queries.aggregates import NOT_BILLED, empty_totals, totals_from_row, trace_totals
+from theodolite.storage.sql.queries.aggregates import NOT_BILLED, empty_totals, trace_totals
 from theodolite.storage.sql.queries.traces import OBSERVATION_FIELDS, TRACE_FIELDS, observation_row_to_dict, score_means
 from theodolite.storage.trace_keys import candidate_keys, wire_trace_id
 
