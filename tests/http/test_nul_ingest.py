@@ -181,6 +181,28 @@ def test_langsmith_runs_with_nul_are_stored(server: TheodoliteServer) -> None:
     assert [(score["name"], score["comment"]) for score in trace["scores"]] == [(f"k{FFFD}", f"c{FFFD}")]
 
 
+def test_reads_naming_a_nul_find_what_was_stored(server: TheodoliteServer) -> None:
+    """A client reads back with the NUL it sent: the path and query read it as U+FFFD, on both
+    engines (PostgreSQL's driver refused NUL in a query parameter: a 500)."""
+    trace_id, user = f"read\x00{uuid.uuid4().hex[:8]}", f"reader\x00{uuid.uuid4().hex[:8]}"
+    event = {"id": uuid.uuid4().hex, "timestamp": T0, "type": "trace-create",
+             "body": {"id": trace_id, "name": "read back", "userId": user, "tags": ["r\x00"]}}  # fmt: skip
+    with langfuse(server) as client:
+        assert client.post("/api/public/ingestion", json={"batch": [event]}).status_code == 207
+    stored_id = trace_id.replace(NUL, FFFD)
+    with server.client() as client:
+        by_path = client.get(f"/api/v1/traces/{trace_id.replace(NUL, '%00')}")
+        listed = client.get("/api/v1/traces", params={"user_id": user, "from": "2000-01-01T00:00:00Z"})
+        tagged = client.get("/api/v1/traces", params={"tags": "r\x00", "from": "2000-01-01T00:00:00Z"})
+        observations = client.get("/api/v1/observations", params={"trace_id": trace_id, "from": "2000-01-01T00:00:00Z"})
+        missing = client.get("/api/v1/traces/none%00such")
+    assert by_path.status_code == 200 and by_path.json()["id"] == stored_id, by_path.text
+    assert [item["id"] for item in listed.json()["data"]] == [stored_id], listed.text
+    assert stored_id in [item["id"] for item in tagged.json()["data"]], tagged.text
+    assert [item["id"] for item in observations.json()["data"]] == [stored_id], observations.text
+    assert missing.status_code == 404, missing.text
+
+
 def test_server_survives_all_of_the_above(server: TheodoliteServer) -> None:
     assert server.process is not None and server.process.poll() is None
     with server.client() as client:
