@@ -73,13 +73,14 @@ def clean_batch(batch: Any) -> None:
             if text is not None and NUL in text:
                 _clean_fields(o, OBSERVATION_TEXT)
                 break
-    for t in batch.traces:
+    for t in batch.traces:  # OTLP: one part per span
         for text in (t.id, t.name, t.root_observation_id, t.user_id, t.session_id, t.release, t.version,
-                     t.environment, *t.tags):  # fmt: skip
-            if isinstance(text, str) and NUL in text:
+                     t.environment):  # fmt: skip
+            if text is not None and NUL in text:
                 _clean_fields(t, TRACE_TEXT)
-                t.tags = without_nul(t.tags)  # merged with stored tags as strings, so cleaned here
                 break
+        if t.tags and any(isinstance(tag, str) and NUL in tag for tag in t.tags):
+            t.tags = without_nul(t.tags)  # merged with stored tags as strings, so cleaned here
     for score in batch.scores:
         _clean_fields(score, SCORE_TEXT)
     if batch.updates and any(NUL in update for update in batch.updates):
