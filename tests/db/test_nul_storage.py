@@ -3,18 +3,18 @@ stored with U+FFFD in its place, the same on both engines (`storage/nul_characte
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import fields, replace
 from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import select
 
 from tests.support.builders import new_id, prepared, trace_batch
-from theodolite.model import Batch, Score, ScoreDataType
+from theodolite.model import Batch, Observation, Score, ScoreDataType, Trace
 from theodolite.query.traces import get_trace
 from theodolite.storage import tables
 from theodolite.storage.engine import Database
-from theodolite.storage.nul_characters import json_bytes, without_nul
+from theodolite.storage.nul_characters import OBSERVATION_TEXT, SCORE_TEXT, TRACE_TEXT, json_bytes, without_nul
 from theodolite.storage.projects import get_or_create_project
 from theodolite.storage.writer import SqlWriter
 
@@ -43,6 +43,12 @@ def test_without_nul_replaces_in_strings_keys_and_nested_values() -> None:
     assert without_nul(value) == {f"k{FFFD}": [f"v{FFFD}", ["t"], {"n": 1, 2: None}], "clean": "yes"}
     clean = {"a": ["b"]}
     assert without_nul(clean) == clean and json_bytes(clean) == b'{"a":["b"]}'
+
+
+def test_every_plain_string_field_of_the_model_is_cleaned() -> None:
+    """A string field added to an entity must join its list in `nul_characters.py`."""
+    for entity, names in ((Observation, OBSERVATION_TEXT), (Trace, TRACE_TEXT), (Score, SCORE_TEXT)):
+        assert {f.name for f in fields(entity) if f.type in ("str", "str | None")} == set(names), entity
 
 
 def test_json_bytes_cleans_what_default_str_makes_and_keeps_an_escaped_backslash() -> None:

@@ -6,7 +6,9 @@ character in a span name or a prompt failed the whole batch's transaction, the s
 (and the API and UI show) the same thing, so the replacement is made before any engine sees the
 data: in `rows.prepare_batch` for the model's plain strings (ids included, so that a trace id and
 the observations that name it stay equal), and where JSON is dumped anyway for the nested values
-(`codec.py` for SQLite's JSON text and payloads, `types.register_postgres_adapters` for `jsonb`).
+(`codec.py` for SQLite's JSON text and payloads, `types.register_postgres_adapters` for `jsonb`),
+and in the text a search document is made of (`rows.search_document`: PostgreSQL's tsvector).
+Reads take a NUL in a URL as U+FFFD too (`server/nul_in_urls.py`), so the id sent finds the trace.
 U+FFFD rather than dropping the character: the text keeps its length and shows that something
 unreadable was there. An id that differed from another only by NUL against U+FFFD becomes equal
 to it; no client sends such pairs on purpose.
@@ -24,11 +26,11 @@ import orjson
 NUL = "\x00"
 REPLACEMENT = "\ufffd"
 # How orjson writes NUL inside a JSON string. A false positive (a string holding a backslash
-# followed by "u0000") only costs a walk that finds nothing to replace.
+# followed by "u0000") only costs a second dump that changes nothing.
 ESCAPED_NUL_BYTES = b"\\u0000"
 
-# Plain string fields of the model's entities (`model/entities.py`); the JSON ones are handled
-# where they are dumped.
+# Plain string fields of the model's entities (`model/entities.py`; a test holds these lists to
+# the dataclasses); the JSON ones are handled where they are dumped.
 OBSERVATION_TEXT = (
     "id", "trace_id", "name", "parent_observation_id", "status_message", "model", "request_model", "provider",
     "source", "version", "environment",
