@@ -14,7 +14,9 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import orjson
 import pytest
+import zstandard
 from click.testing import CliRunner
 from sqlalchemy import create_engine, func, inspect, select, text
 
@@ -318,15 +320,28 @@ def test_a_sqlite_source_stopped_before_deriving_is_derived_first(postgres_url: 
 
 
 def test_text_postgresql_cannot_hold_arrives_with_a_replacement_character(postgres_url: str, tmp_path: Path) -> None:
-    # SQLite stores U+0000 in text and JSON; PostgreSQL's text and jsonb refuse it, and one such
-    # value must not stop the copy: it arrives as U+FFFD. A literal backslash-u0000 stays as it is.
+    # SQLite stores U+0000 in text and JSON, and did before ingestion replaced it (so the rows are
+    # given it here, past the writer); PostgreSQL's text and jsonb refuse it, and one such value
+    # must not stop the copy: it arrives as U+FFFD. A literal backslash-u0000 stays as it is.
     source = sqlite_url(tmp_path / "theodolite.db")
     database = open_database(source)
     try:
         writer = SqlTraceStore(database).make_writer()
-        batch = trace_batch(name="nul\x00name", agent="a\x00gent")
-        batch.observations[0].input = {"question": "x\x00y", "k\x00": "\\u0000"}
+        batch = trace_batch()
         writer.commit([prepared(database, PROJECT, batch)])
+        writer.close()
+        payload = {"input": {"question": "x\x00y", "k\x00": "\\u0000"}, "output": None, "attributes": None}
+        with database.write_transaction() as conn:
+            conn.execute(
+                text("UPDATE traces SET name = :name, metadata = :metadata"),
+                {"name": "nul\x00name", "metadata": '{"agent": "a\\u0000gent"}'},
+            )
+            conn.execute(
+                text("UPDATE observation_payloads SET payload = :payload WHERE observation_seq = "
+                     "(SELECT seq FROM observations WHERE id = :id)"),
+                {"payload": zstandard.ZstdCompressor().compress(orjson.dumps(payload)), "id": batch.observations[0].id},
+            )  # fmt: skip
+        writer = SqlTraceStore(database).make_writer()
         writer.catch_up()
         writer.close()
     finally:

@@ -26,6 +26,7 @@ from theodolite.server.decoding import DecodePool, default_worker_count
 from theodolite.server.dictionary_trainer import DictionaryTrainer
 from theodolite.server.errors import install_error_handlers
 from theodolite.server.metrics_hook import HealthReadings, MetricsHook
+from theodolite.server.nul_in_urls import NulInUrlsMiddleware
 from theodolite.server.price_book import PriceBook
 from theodolite.server.rate_limit import LoginRateLimiter
 from theodolite.server.request_metrics import RequestMetricsMiddleware
@@ -159,6 +160,7 @@ def create_app(settings: Settings) -> FastAPI:
         lifespan=lifespan,
     )
     install_error_handlers(app)
+    app.add_middleware(NulInUrlsMiddleware)
     app.add_middleware(RequestMetricsMiddleware, metrics=derived)
     app.include_router(health.router)
     app.include_router(otlp.router)

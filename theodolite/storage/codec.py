@@ -17,13 +17,13 @@ from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-import orjson
-
+from theodolite.storage.nul_characters import json_bytes
 from theodolite.storage.payloads import compress_payload
 
 
 def dumps_json(value: Any) -> str:
-    return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS, default=str).decode()
+    """SQLite's JSON text, NUL replaced as on PostgreSQL (`nul_characters.py`)."""
+    return json_bytes(value).decode()
 
 
 def sqlite_datetime(value: datetime) -> str:

@@ -27,7 +27,6 @@ reads its source through the same functions (`open_copy_source`, `read_chunk`).
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -493,20 +492,15 @@ def _chunk_writer(table: Table, dialect: Any) -> Callable[[Connection, list[dict
     return write
 
 
-# A JSON escape of U+0000 that is not itself an escaped backslash followed by "u0000".
-_ESCAPED_NUL = re.compile(r"(?<!\\)((?:\\\\)*)\\u0000")
-
-
 def _postgres_value(column_type: Any, dialect: Any) -> Callable[[Any], Any]:
     """What COPY sends for a value of this column. PostgreSQL's text and jsonb cannot hold U+0000,
-    which SQLite stores: it becomes U+FFFD (the replacement character), the one change a copy makes."""
+    which SQLite stored before ingestion replaced it: it becomes U+FFFD (the replacement character),
+    as ingestion now stores it (`nul_characters.py`; `dumps_json` replaces it in JSON), the one
+    change a copy makes."""
     if column_type is tables.JsonDocument or isinstance(column_type, Payload):
 
         def json_text(value: Any) -> Any:
-            if value is None:
-                return None
-            encoded = dumps_json(value)
-            return _ESCAPED_NUL.sub(r"\1\\ufffd", encoded) if "\\u0000" in encoded else encoded
+            return None if value is None else dumps_json(value)
 
         return json_text
     process = column_type.dialect_impl(dialect).bind_processor(dialect)

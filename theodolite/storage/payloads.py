@@ -18,6 +18,8 @@ from typing import Any
 import orjson
 import zstandard
 
+from theodolite.storage.nul_characters import json_bytes
+
 PAYLOAD_ZSTD_LEVEL = 3  # with a dictionary, level 3 costs no more than level 1 and is 30% smaller
 DICTIONARY_BYTES = 112_640  # zstd's default dictionary size
 TRAINING_SAMPLES = 4_000
@@ -70,7 +72,8 @@ def _decompressor(dict_id: int) -> zstandard.ZstdDecompressor:
 
 
 def compress_payload(document: Any) -> bytes:
-    return _compressor().compress(orjson.dumps(document, option=orjson.OPT_NON_STR_KEYS, default=str))
+    """The document as zstd-compressed JSON, NUL replaced as on PostgreSQL (`nul_characters.py`)."""
+    return _compressor().compress(json_bytes(document))
 
 
 def decompress_payload(blob: bytes) -> Any:

@@ -26,6 +26,7 @@ from theodolite.model import (
 from theodolite.model.facts import ObservationFacts, observation_facts
 from theodolite.model.rollup_deltas import RollupDeltas
 from theodolite.storage.codec import ValueCodec
+from theodolite.storage.nul_characters import NUL, REPLACEMENT, clean_batch
 from theodolite.storage.search_text import extract_text, sqlite_document, tsvector
 
 
@@ -76,6 +77,8 @@ def prepare_batch(
     """Encode a batch's observations and scores for `codec`'s engine. Pure, CPU-bound. Search
     documents are made for PostgreSQL, or when `documents` says so (the demo, which has no decode
     workers and would otherwise have the writer make them again from the payloads)."""
+    # Before anything reads the batch: ids key the traces, merges and rows (`nul_characters.py`).
+    clean_batch(batch)
     prepared = PreparedBatch(project_id, traces=batch.traces, rejections=list(batch.rejections))
     seen: dict[str, set[str]] = {}  # per trace, the strings already indexed for this request
     # SQLite makes documents after the commit, from the stored payloads (`writer.py`): a document
@@ -212,6 +215,8 @@ def search_document(input: Any, output: Any, codec: ValueCodec, seen: set[str] |
     found = extract_text(input, output, seen=seen)
     if not found:
         return None
+    if NUL in found:  # PostgreSQL's tsvector is text; both engines index the same (`nul_characters.py`)
+        found = found.replace(NUL, REPLACEMENT)
     if codec.dialect_name == "sqlite":
         return sqlite_document(found)
     return tsvector(found) or None

@@ -21,13 +21,13 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-import orjson
 from sqlalchemy import JSON, DateTime, Float, LargeBinary, Numeric
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
 from theodolite.storage.codec import ValueCodec, dumps_json, sqlite_datetime
+from theodolite.storage.nul_characters import json_bytes
 from theodolite.storage.payloads import compress_payload, decompress_payload
 
 
@@ -94,12 +94,14 @@ class Money(TypeDecorator[Decimal]):
 
 
 def register_postgres_adapters(dbapi_connection: Any) -> None:
-    """Dicts and lists as jsonb on this psycopg connection (datetimes and Decimals are native)."""
+    """Dicts and lists as jsonb on this psycopg connection (datetimes and Decimals are native),
+    NUL replaced: jsonb refuses it (`nul_characters.py`), and this is where every dict and list
+    becomes jsonb text, ingest rows and SQLAlchemy statements alike."""
     from psycopg.types.json import JsonbDumper
 
     class OrjsonbDumper(JsonbDumper):
         def dump(self, obj: Any) -> bytes:
-            return orjson.dumps(obj, option=orjson.OPT_NON_STR_KEYS, default=str)
+            return json_bytes(obj)
 
     dbapi_connection.adapters.register_dumper(dict, OrjsonbDumper)
     dbapi_connection.adapters.register_dumper(list, OrjsonbDumper)
