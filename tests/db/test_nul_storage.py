@@ -8,14 +8,14 @@ from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import select
-from theodolite.query.traces import get_trace
-from theodolite.storage.projects import get_or_create_project
 
 from tests.support.builders import new_id, prepared, trace_batch
 from theodolite.model import Batch, Observation, Score, ScoreDataType, Trace
 from theodolite.storage import tables
 from theodolite.storage.engine import Database
+from theodolite.storage.metadata.projects import get_or_create_project
 from theodolite.storage.nul_characters import OBSERVATION_TEXT, SCORE_TEXT, TRACE_TEXT, json_bytes, without_nul
+from theodolite.storage.sql.queries.traces import get_trace
 from theodolite.storage.writer import SqlWriter
 
 NUL, FFFD = "\x00", "\ufffd"
@@ -99,7 +99,8 @@ def test_a_batch_with_nul_everywhere_is_stored_with_the_replacement(database: Da
 
 @pytest.mark.parametrize("field", ["input", "output"])
 def test_search_finds_words_on_either_side_of_a_nul(database: Database, field: str) -> None:
-    from theodolite.query.traces import TraceFilter, list_traces
+    from theodolite.query.filters import TraceFilter
+    from theodolite.storage.sql.queries.traces import list_traces
 
     project, _ = get_or_create_project(database, "p")
     batch = trace_batch()
