@@ -245,18 +245,14 @@ def _raw_statement(runner: Runner, query: MetricQuery, params: Params, q: float 
 
 
 def _traces_with_totals(runner: Runner) -> str:
-    """Traces of the range (FINAL) joined with their totals, merged per trace (`trace_totals` is an
-    AggregatingMergeTree: rows of one trace are merged only some time after the inserts)."""
-    traces = runner.table("traces")
+    """Traces of the range (FINAL) joined with their totals, merged per trace: `trace_totals` is an
+    AggregatingMergeTree whose rows of one trace are merged only some time after the inserts, and
+    FINAL merges them on read. The totals are not narrowed to the range's traces first: on 1M spans
+    an `IN (traces of the range)` cost 140 ms of a 215 ms query, reading every trace's totals 15 ms."""
     return (
-        f"(SELECT id, timestamp, name, release, version, environment, user_id, session_id, tags FROM {traces} FINAL"
-        f" WHERE project_id = {{project:UInt32}} AND {in_range('timestamp')}) AS t"
-        " INNER JOIN (SELECT trace_id, min(first_start) AS first_start, max(last_end) AS last_end,"
-        " sum(observation_count) AS observation_count, sum(input_tokens) AS input_tokens,"
-        " sum(output_tokens) AS output_tokens, sum(total_tokens) AS total_tokens, sum(total_cost) AS total_cost,"
-        " sum(priced_count) AS priced_count, sum(unpriced_count) AS unpriced_count,"
-        " sum(error_count) AS error_count, max(level_rank) AS level_rank"
-        f" FROM {runner.table('trace_totals')} WHERE project_id = {{project:UInt32}} AND trace_id IN"
-        f" (SELECT id FROM {traces} WHERE project_id = {{project:UInt32}} AND {in_range('timestamp')})"
-        " GROUP BY trace_id) AS tt ON tt.trace_id = t.id"
+        "(SELECT id, timestamp, name, release, version, environment, user_id, session_id, tags"
+        f" FROM {runner.table('traces')} FINAL WHERE project_id = {{project:UInt32}} AND {in_range('timestamp')}) AS t"
+        " INNER JOIN (SELECT trace_id, first_start, last_end, observation_count, input_tokens, output_tokens,"
+        " total_tokens, total_cost, priced_count, unpriced_count, error_count, level_rank"
+        f" FROM {runner.table('trace_totals')} FINAL WHERE project_id = {{project:UInt32}}) AS tt ON tt.trace_id = t.id"
     )

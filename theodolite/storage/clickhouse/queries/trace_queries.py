@@ -1,6 +1,7 @@
 """`ClickHouseTraceQueries`: the read protocol (`query.backend.TraceQueries`) on a ClickHouse trace
-store. The analytics API and the cost reports are here; the trace lists, the trace page, sessions
-and users are not yet, and say so (NotImplementedError) rather than answer something else."""
+store. The analytics API, the cost reports, the trace list (newest first, without search or
+totals filters) and one trace are here; the observation list, the trace page, sessions and users are
+not yet, and say so (NotImplementedError) rather than answer something else."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from typing import Any
 from theodolite.query.analytics_params import MetricQuery
 from theodolite.query.backend import Page
 from theodolite.query.filters import ObservationFilter, TraceFilter
-from theodolite.storage.clickhouse.queries import analytics, analytics_lists, costs
+from theodolite.storage.clickhouse.queries import analytics, analytics_lists, costs, traces
 from theodolite.storage.clickhouse.queries.sql import Runner
 
 
@@ -32,10 +33,10 @@ class ClickHouseTraceQueries:
         self.project_name = project_name or str
 
     def list_traces(self, project_id: int, filters: TraceFilter, *, limit: int, cursor: str | None) -> Page:
-        raise _unavailable("list_traces")
+        return traces.list_traces(self.runner, project_id, filters, limit=limit, cursor=cursor)
 
     def get_trace(self, project_id: int, trace_id: str) -> dict[str, Any]:
-        raise _unavailable("get_trace")
+        return traces.get_trace(self.runner, project_id, trace_id)
 
     def list_observations(self, project_id: int, filters: ObservationFilter, *, limit: int, cursor: str | None) -> Page:
         raise _unavailable("list_observations")
