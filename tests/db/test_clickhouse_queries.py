@@ -312,7 +312,7 @@ def _comparable(value: Any) -> Any:
     the microsecond (SQL derives them from float epoch seconds), trees and lists alike."""
     if isinstance(value, dict):
         return {key: _comparable(item) for key, item in value.items() if key != "seq"}  # SQL's insert order
-    if isinstance(value, list):
+    if isinstance(value, list | tuple):
         return [_comparable(item) for item in value]
     if isinstance(value, Decimal):
         return value.quantize(Decimal("1e-12"))
@@ -348,6 +348,36 @@ def test_the_trace_list_answers_as_on_sql_page_by_page(stores: Any, given: dict)
     assert walked == ch_walked
     assert [item["id"] for item in got] == [item["id"] for item in want]
     assert _comparable(got) == _comparable(want)
+
+
+OBSERVATION_FILTERS = [
+    {}, {"type": "generation"}, {"model": "gpt-4o-mini-2024-07-18"}, {"name": "answer"}, {"level": "error"},
+    {"start": HOUR_END - timedelta(hours=20), "end": HOUR_END - timedelta(hours=8)},
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("given", OBSERVATION_FILTERS, ids=[str(f) for f in OBSERVATION_FILTERS])
+def test_the_observation_list_answers_as_on_sql_page_by_page(stores: Any, given: dict) -> None:
+    from theodolite.query.filters import ObservationFilter
+
+    sql, clickhouse, project_id = stores
+    found = {}
+    for name, store in (("sql", sql), ("clickhouse", clickhouse)):
+        items, cursor = [], None
+        while True:
+            page, cursor = store.list_observations(project_id, ObservationFilter(**given), limit=211, cursor=cursor)
+            items += page
+            if cursor is None:
+                break
+        found[name] = items
+    assert found["sql"], given
+    assert [item["id"] for item in found["clickhouse"]] == [item["id"] for item in found["sql"]]
+    assert _comparable(found["clickhouse"]) == _comparable(found["sql"])
+    trace_id = found["sql"][0]["trace_id"]
+    one_trace = ObservationFilter(trace_id=trace_id)
+    assert _comparable(clickhouse.list_observations(project_id, one_trace, limit=500, cursor=None)) == _comparable(
+        sql.list_observations(project_id, one_trace, limit=500, cursor=None)
+    )
 
 
 def test_a_trace_reads_as_on_sql(stores: Any) -> None:

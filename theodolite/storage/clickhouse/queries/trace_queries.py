@@ -1,6 +1,6 @@
 """`ClickHouseTraceQueries`: the read protocol (`query.backend.TraceQueries`) on a ClickHouse trace
 store. The analytics API, the cost reports, the trace list (newest first, without search or
-totals filters) and one trace are here; the observation list, the trace page, sessions and users are
+totals filters), one trace and the observation list are here; the trace page, sessions and users are
 not yet, and say so (NotImplementedError) rather than answer something else."""
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ class ClickHouseTraceQueries:
         return traces.get_trace(self.runner, project_id, trace_id)
 
     def list_observations(self, project_id: int, filters: ObservationFilter, *, limit: int, cursor: str | None) -> Page:
-        raise _unavailable("list_observations")
+        return traces.list_observations(self.runner, project_id, filters, limit=limit, cursor=cursor)
 
     def list_sessions(
         self, project_id: int, *, start: datetime | None, end: datetime | None, limit: int, cursor: str | None

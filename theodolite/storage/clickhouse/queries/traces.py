@@ -1,5 +1,6 @@
-"""The trace list (newest first) and one trace with its observations on ClickHouse, as
-`storage/sql/queries/traces.py` answers them: the same items, the same filters, keyset cursors.
+"""The trace list (newest first), one trace with its observations, and the observation list on
+ClickHouse, as `storage/sql/queries/traces.py` and `observations.py` answer them: the same items,
+the same filters, keyset cursors.
 
 Read with FINAL (one row per key, its newest version). A page's totals are summed from its traces'
 observations (a page is at most a few hundred traces, found through the `trace_id` skip index), as
@@ -18,8 +19,8 @@ from typing import Any
 import orjson
 
 from theodolite.errors import NotFoundError
-from theodolite.query.filters import TraceFilter
-from theodolite.query.pagination import decode_snapshot_cursor, encode_cursor
+from theodolite.query.filters import ObservationFilter, TraceFilter
+from theodolite.query.pagination import decode_snapshot_cursor, decode_time_cursor, encode_cursor
 from theodolite.storage.clickhouse.queries.sql import Params, Runner, micros
 from theodolite.storage.trace_keys import candidate_keys, wire_trace_id
 
@@ -223,8 +224,40 @@ def get_trace(runner: Runner, project_id: int, trace_id: str) -> dict[str, Any]:
     return trace
 
 
-def _observation(span: Sequence[Any]) -> dict[str, Any]:
-    node = dict(zip((*OBSERVATION_COLUMNS, "input", "output", "attributes"), span, strict=True))
+def list_observations(
+    runner: Runner, project_id: int, filters: ObservationFilter, *, limit: int, cursor: str | None
+) -> tuple[list[dict[str, Any]], str | None]:
+    """Observations newest first, without their payloads; (page, next cursor or None)."""
+    params = Params(project=project_id)
+    where = ["project_id = {project:UInt32}"]
+    if filters.start is not None:
+        where.append(f"start_time >= fromUnixTimestamp64Micro({params.add(micros(filters.start), 'Int64')}, 'UTC')")
+    if filters.end is not None:
+        where.append(f"start_time < fromUnixTimestamp64Micro({params.add(micros(filters.end), 'Int64')}, 'UTC')")
+    for column, value in (("type", filters.type), ("model", filters.model), ("name", filters.name)):
+        if value is not None:
+            where.append(f"{column} = {params.add(value, 'String')}")
+    if filters.trace_id is not None:  # a wire id: its keys within this project (storage.trace_keys)
+        where.append(f"trace_id IN {params.add(list(candidate_keys(project_id, filters.trace_id)), 'Array(String)')}")
+    if filters.level is not None:
+        where.append(f"level = {params.add(filters.level.upper(), 'String')}")
+    if cursor is not None:
+        when, ident = decode_time_cursor(cursor)
+        moment = f"fromUnixTimestamp64Micro({params.add(micros(when), 'Int64')}, 'UTC')"
+        where.append(f"(start_time < {moment} OR (start_time = {moment} AND id < {params.add(ident, 'String')}))")
+    rows = runner.rows(
+        f"SELECT {', '.join(OBSERVATION_COLUMNS)} FROM {runner.table('observations')} FINAL"
+        f" WHERE {' AND '.join(where)} ORDER BY start_time DESC, id DESC LIMIT {int(limit) + 1}",
+        params,
+    )
+    page = [_observation(row, payloads=False) for row in rows[:limit]]
+    next_cursor = encode_cursor(page[-1]["start_time"], page[-1]["id"]) if len(rows) > limit else None
+    return page, next_cursor
+
+
+def _observation(span: Sequence[Any], *, payloads: bool = True) -> dict[str, Any]:
+    names = (*OBSERVATION_COLUMNS, "input", "output", "attributes") if payloads else OBSERVATION_COLUMNS
+    node = dict(zip(names, span, strict=True))
     for name in _OBSERVATION_TEXT:
         node[name] = node[name] or None
     for name in _JSON:
@@ -235,9 +268,10 @@ def _observation(span: Sequence[Any]) -> dict[str, Any]:
     start, end, first = node["start_time"], node["end_time"], node["completion_start_time"]
     node["latency_s"] = (end - start).total_seconds() if end is not None else None
     node["time_to_first_token_s"] = (first - start).total_seconds() if first is not None else None
-    for name in ("input", "output", "attributes"):
-        node[name] = _json(node[name])
-    node["children"] = []
+    if payloads:
+        for name in ("input", "output", "attributes"):
+            node[name] = _json(node[name])
+        node["children"] = []
     return node
 
 
