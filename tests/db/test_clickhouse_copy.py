@@ -247,3 +247,36 @@ def test_refusals_are_one_line_errors(source: str, data_dir: Path, client: Any) 
     assert copied.exit_code == 0, copied.output
     refused("--to", target(data_dir, "foreign"), saying="already holds data (traces, observations, scores")
     assert "secret" not in migrate_data("--from", source, "--to", "clickhouse://u:secret@127.0.0.1:1/").output
+
+
+def test_a_postgresql_source_copies_the_same(source: str, data_dir: Path, client: Any, postgres_server: Any) -> None:
+    """From PostgreSQL (payloads in jsonb, costs in numeric) the same rows arrive as from SQLite."""
+    from tests.conftest import new_postgres_database
+
+    postgres = new_postgres_database(postgres_server)
+    into_postgres = migrate_data("--from", source, "--to", postgres)
+    assert into_postgres.exit_code == 0, into_postgres.output
+    from_sqlite = migrate_data("--from", source, "--to", target(data_dir, "from_sqlite"))
+    from_postgres = migrate_data("--from", postgres, "--to", target(data_dir, "from_postgres"))
+    assert from_sqlite.exit_code == 0 and from_postgres.exit_code == 0, from_postgres.output
+    for table, order in (("traces", "id"), ("observations", "trace_id, id"), ("scores", "project_id, id")):
+        statement = f"SELECT * EXCEPT (row_version) FROM `{{}}`.{table} FINAL ORDER BY {order}"
+        assert _parsed(client.query(statement.format("from_postgres"))) == _parsed(
+            client.query(statement.format("from_sqlite"))
+        ), table
+    assert rollups(client, "from_postgres") == rollups(client, "from_sqlite")
+
+
+_JSON_COLUMNS = ("metadata", "model_parameters", "input", "output", "attributes")
+
+
+def _parsed(result: Any) -> list[list[Any]]:
+    """Rows with their JSON texts parsed (PostgreSQL's jsonb orders an object's keys its own way)."""
+    parsed = [result.column_names.index(name) for name in _JSON_COLUMNS if name in result.column_names]
+    rows = []
+    for row in result.result_rows:
+        values = list(row)
+        for index in parsed:
+            values[index] = json.loads(values[index]) if values[index] else None
+        rows.append(values)
+    return rows

@@ -11,6 +11,7 @@ import math
 import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -24,15 +25,18 @@ except ImportError as error:
 
 from click.testing import CliRunner
 
+from tests.support.builders import prepared, trace_batch
 from theodolite.cli.demo_command import write_demo
 from theodolite.cli.main import cli
+from theodolite.errors import NotSupportedError
+from theodolite.model import Batch
 from theodolite.query.analytics_params import QUANTILES, make_metric_query
 from theodolite.server.settings import Settings
 from theodolite.storage.clickhouse.queries.trace_queries import ClickHouseTraceQueries
 from theodolite.storage.clickhouse.schema import SKETCH_ACCURACY, SKETCH_RELATIVE_ERROR
 from theodolite.storage.engine import Database, open_database
 from theodolite.storage.metadata.projects import get_or_create_project
-from theodolite.storage.sql_store import SqlTraceQueries
+from theodolite.storage.sql_store import SqlTraceQueries, SqlTraceStore
 
 HERE = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(HERE / "bench"))
@@ -56,6 +60,17 @@ def stores(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[SqlTraceQ
     database = open_database(url)
     project_id, _ = get_or_create_project(database, "demo")
     write_demo(database, project_id, now=NOW, days=DAYS, traces_per_day=150, seed=7, settings=Settings())
+    # A trace without any observation yet (an SDK sends the trace before its spans): SQL keeps its
+    # (empty) totals, and every read counts it. Only one: on SQLite a second trace-only commit right
+    # after it shares its seq mark and is never derived (no totals row: SQL's reads leave it out).
+    writer = SqlTraceStore(database).make_writer()
+    try:
+        sent = trace_batch(at=NOW - timedelta(hours=29), name="no-spans", user_id="user-001", tags=["prod"])
+        writer.commit([prepared(database, project_id, Batch(traces=sent.traces, observations=[]))])
+        writer.commit([prepared(database, project_id, trace_batch(at=NOW - timedelta(hours=3), user_id="user-001"))])
+        writer.catch_up()
+    finally:
+        writer.close()
     database.dispose()
     copied = CliRunner().invoke(
         cli,
@@ -306,13 +321,103 @@ def test_cost_reports_are_exact_as_on_sql(stores: Any) -> None:
     assert got[("model",)].total.cost > 0
 
 
-def test_the_reads_that_are_not_there_yet_say_so(stores: Any) -> None:
+def _comparable(value: Any) -> Any:
+    """Money as Decimal to 12 places (SQLite reads a float back with more digits), times in seconds to
+    the microsecond (SQL derives them from float epoch seconds), trees and lists alike."""
+    if isinstance(value, dict):
+        return {key: _comparable(item) for key, item in value.items() if key != "seq"}  # SQL's insert order
+    if isinstance(value, list | tuple):
+        return [_comparable(item) for item in value]
+    if isinstance(value, Decimal):
+        return value.quantize(Decimal("1e-12"))
+    if isinstance(value, float):
+        return round(value, 6)
+    return value
+
+
+TRACE_FILTERS = [
+    {}, {"name": "support-chat"}, {"user_id": "user-001"}, {"tags": ["prod"]}, {"tags": ["prod", "beta"]},
+    {"model": "gpt-4o-mini"}, {"model": "gpt-4o-2024-08-06"}, {"level": "error"}, {"environment": "production"},
+    {"start": HOUR_END - timedelta(hours=30), "end": HOUR_END - timedelta(hours=6)},
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("given", TRACE_FILTERS, ids=[str(f) for f in TRACE_FILTERS])
+def test_the_trace_list_answers_as_on_sql_page_by_page(stores: Any, given: dict) -> None:
     from theodolite.query.filters import TraceFilter
 
+    sql, clickhouse, project_id = stores
+    pages = {}
+    for name, store in (("sql", sql), ("clickhouse", clickhouse)):
+        items, cursor, walked = [], None, 0
+        while True:
+            page, cursor = store.list_traces(project_id, TraceFilter(**given), limit=37, cursor=cursor)
+            items += page
+            walked += 1
+            if cursor is None:
+                break
+        pages[name] = (items, walked)
+    (want, walked), (got, ch_walked) = pages["sql"], pages["clickhouse"]
+    assert want, given
+    assert walked == ch_walked
+    assert [item["id"] for item in got] == [item["id"] for item in want]
+    assert _comparable(got) == _comparable(want)
+
+
+OBSERVATION_FILTERS = [
+    {}, {"type": "generation"}, {"model": "gpt-4o-mini-2024-07-18"}, {"name": "answer"}, {"level": "error"},
+    {"start": HOUR_END - timedelta(hours=20), "end": HOUR_END - timedelta(hours=8)},
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("given", OBSERVATION_FILTERS, ids=[str(f) for f in OBSERVATION_FILTERS])
+def test_the_observation_list_answers_as_on_sql_page_by_page(stores: Any, given: dict) -> None:
+    from theodolite.query.filters import ObservationFilter
+
+    sql, clickhouse, project_id = stores
+    found = {}
+    for name, store in (("sql", sql), ("clickhouse", clickhouse)):
+        items, cursor = [], None
+        while True:
+            page, cursor = store.list_observations(project_id, ObservationFilter(**given), limit=211, cursor=cursor)
+            items += page
+            if cursor is None:
+                break
+        found[name] = items
+    assert found["sql"], given
+    assert [item["id"] for item in found["clickhouse"]] == [item["id"] for item in found["sql"]]
+    assert _comparable(found["clickhouse"]) == _comparable(found["sql"])
+    trace_id = found["sql"][0]["trace_id"]
+    one_trace = ObservationFilter(trace_id=trace_id)
+    assert _comparable(clickhouse.list_observations(project_id, one_trace, limit=500, cursor=None)) == _comparable(
+        sql.list_observations(project_id, one_trace, limit=500, cursor=None)
+    )
+
+
+def test_a_trace_reads_as_on_sql(stores: Any) -> None:
+    from theodolite.query.filters import TraceFilter
+
+    sql, clickhouse, project_id = stores
+    listed, _ = sql.list_traces(project_id, TraceFilter(), limit=400, cursor=None)
+    for item in listed[::25]:
+        want = sql.get_trace(project_id, item["id"])
+        got = clickhouse.get_trace(project_id, item["id"])
+        assert got["observations"] and _comparable(got) == _comparable(want), item["id"]
+
+
+def test_the_reads_that_are_not_there_yet_say_so(stores: Any) -> None:
+    from theodolite.errors import NotFoundError
+    from theodolite.query.filters import Sort, TraceFilter
+
     _, clickhouse, project_id = stores
-    with pytest.raises(NotImplementedError, match="not implemented on the ClickHouse trace store yet"):
-        clickhouse.get_trace(project_id, "x")
-    assert TraceFilter is not None
+    with pytest.raises(NotFoundError):
+        clickhouse.get_trace(project_id, "no-such-trace")
+    with pytest.raises(NotSupportedError, match="not implemented on the ClickHouse trace store yet"):
+        clickhouse.list_traces(project_id, TraceFilter(search="hello"), limit=10, cursor=None)
+    with pytest.raises(NotSupportedError, match="not implemented on the ClickHouse trace store yet"):
+        clickhouse.list_traces(project_id, TraceFilter(sort=Sort("cost")), limit=10, cursor=None)
+    with pytest.raises(NotSupportedError, match="not implemented on the ClickHouse trace store yet"):
+        clickhouse.list_sessions(project_id, start=None, end=None, limit=10, cursor=None)
 
 
 def _window(values: list[float], q: float) -> tuple[float, float]:
@@ -404,3 +509,70 @@ def test_the_schema_sketch_keeps_every_estimate_within_one_percent(stores: Any) 
     )[0]
     assert worst[0] <= SKETCH_RELATIVE_ERROR
     assert worst[1] > 2 * SKETCH_RELATIVE_ERROR  # why the parameter is not 0.01
+
+
+def test_updates_and_deletes_read_right_before_any_merge(stores: Any) -> None:
+    """The writer's protocol (docs/clickhouse.md): an update is the stored row again with sign -1 and
+    is_deleted 1 at version - 1, then the new row; a delete is the cancelling row alone. Before any
+    merge (every version still on disk), the reads see the new values once: FINAL for rows, the
+    views' sign-aware sums for the rollups and totals."""
+    from theodolite.query.filters import TraceFilter
+    from theodolite.storage.clickhouse.data_copy import OBSERVATION_COLUMNS
+
+    sql, _, project_id = stores
+    data = Path(sql.database.path).parent / "ch"
+    copied = CliRunner().invoke(
+        cli, ["migrate-data", "--from", sql.database.url, "--to", f"chdb://{data}?database=updates"]
+    )
+    assert copied.exit_code == 0, copied.output
+    client = clickhouse_connect.get_client(dsn=f"chdb://{data}")
+    try:
+        store = ClickHouseTraceQueries(client, "updates")
+        total = metric(project_id, measure="cost", interval="total")
+        count = metric(project_id, measure="observation_count", interval="total")
+        by_model = metric(project_id, measure="observation_count", group_by=["model"], interval="total")
+        cost_before, count_before = store.metric_rows(total)[0]["value"], store.metric_rows(count)[0]["value"]
+        columns = ", ".join(OBSERVATION_COLUMNS)
+        priced = client.query(
+            f"SELECT {columns} FROM updates.observations FINAL WHERE calculated_total_cost > 0.001"
+            " AND cost_status = 'priced' ORDER BY start_time DESC LIMIT 2"
+        ).result_rows
+        (updated, deleted), at = priced, OBSERVATION_COLUMNS.index
+        version = updated[at("row_version")] + 10
+        changed = list(updated)
+        changed[at("calculated_total_cost")] += Decimal("1.5")
+        changed[at("model")] = "a-new-model"
+        changed[at("row_version")] = version
+        cancel = [*updated[: at("row_version")], version - 1, 1, -1]
+        cancel_deleted = [*deleted[: at("row_version")], version - 1, 1, -1]
+        client.insert("updates.observations", [cancel, changed, cancel_deleted], column_names=list(OBSERVATION_COLUMNS))
+        key = "project_id = {p:UInt32} AND trace_id = {t:String} AND id = {i:String}"
+        ids = {"p": project_id, "t": updated[at("trace_id")], "i": updated[at("id")]}
+        # Unmerged: the copied row and the new one are both on disk (the cancelling row may be folded
+        # into its own insert's part by optimize_on_insert; the views saw it all the same).
+        assert client.command(f"SELECT count() FROM updates.observations WHERE {key}", parameters=ids) >= 2
+
+        deleted_cost = deleted[at("calculated_total_cost")]
+        assert store.metric_rows(count)[0]["value"] == count_before - 1
+        assert store.metric_rows(total)[0]["value"] == pytest.approx(cost_before + 1.5 - float(deleted_cost), rel=1e-12)
+        assert {"model": "a-new-model", "time": total.start_s * 1000, "value": 1} in store.metric_rows(by_model)
+        rows = store.observation_rows(project_id, NOW - timedelta(days=30), NOW + timedelta(days=1), {}, 1000)
+        mine = {row["observation_id"]: row for row in rows}
+        assert deleted[at("id")] not in mine and mine[updated[at("id")]]["model"] == "a-new-model"
+        trace = store.get_trace(project_id, updated[at("trace_id")])
+        assert trace["total_cost"] is not None and trace["observation_count"] >= 1
+        listed, _ = store.list_traces(project_id, TraceFilter(model="a-new-model"), limit=10, cursor=None)
+        assert [item["id"] for item in listed] == [updated[at("trace_id")]]
+        # The views' per-trace totals moved with the update: the same sums as the trace's spans.
+        spans_cost = client.query(
+            "SELECT sum(if(cost_status != 'not_billed', coalesce(calculated_total_cost, total_cost), 0)) FROM"
+            " updates.observations FINAL WHERE project_id = {p:UInt32} AND trace_id = {t:String}",
+            parameters=ids,
+        ).result_rows[0][0]
+        totals_cost = client.query(
+            "SELECT sum(total_cost) FROM updates.trace_totals WHERE project_id = {p:UInt32} AND trace_id = {t:String}",
+            parameters=ids,
+        ).result_rows[0][0]
+        assert totals_cost == spans_cost
+    finally:
+        client.close()

@@ -30,7 +30,7 @@ from sqlalchemy import select
 
 from tests.support.builders import T0, trace_batch
 from theodolite.demo.traffic import generate_traffic
-from theodolite.errors import StorageError
+from theodolite.errors import ConfigurationError, StorageError
 from theodolite.ingestion.adapters.langfuse import decode_ingestion
 from theodolite.ingestion.adapters.langsmith import RunDecoder
 from theodolite.ingestion.costing import price_batch
@@ -597,7 +597,7 @@ def test_urls_name_a_server_a_tls_server_or_embedded_clickhouse() -> None:
         "clickhouse://h:port/db",
         "clickhouse://h/a`b",
     ):
-        with pytest.raises(ValueError) as raised:
+        with pytest.raises(ConfigurationError) as raised:
             parse_url(bad)
         assert "port" not in bad or "number" in str(raised.value)
 

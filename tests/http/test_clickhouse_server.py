@@ -232,3 +232,26 @@ def test_the_live_dashboard_is_equal(servers: tuple[TheodoliteServer, Theodolite
     if past or sql["buckets"]["t"] == ch["buckets"]["t"]:
         assert sql["buckets"]["t"] == ch["buckets"]["t"] and sql["buckets"]["calls"] == ch["buckets"]["calls"]
     assert [(m["model"], m["calls"]) for m in sql["models"]] == [(m["model"], m["calls"]) for m in ch["models"]]
+
+
+def test_the_trace_list_and_a_trace_are_equal_and_what_is_missing_says_501(
+    servers: tuple[TheodoliteServer, TheodoliteServer],
+) -> None:
+    sqlite, clickhouse = servers
+    params = {"from": START.isoformat(), "limit": 25}
+    pages = []
+    for server in servers:
+        page = _get(server, "/api/v1/traces", **params)
+        assert isinstance(page, dict)
+        pages.append(page)
+    sql_ids = [item["id"] for item in pages[0]["data"]]
+    assert len(sql_ids) == 25 and sql_ids == [item["id"] for item in pages[1]["data"]]
+    for key in ("observation_count", "input_tokens", "output_tokens", "latency_s"):
+        assert [item[key] for item in pages[0]["data"]] == [item[key] for item in pages[1]["data"]], key
+    one = sql_ids[0]
+    sql_trace, ch_trace = _get(sqlite, f"/api/v1/traces/{one}"), _get(clickhouse, f"/api/v1/traces/{one}")
+    assert isinstance(sql_trace, dict) and isinstance(ch_trace, dict)
+    assert sql_trace["name"] == ch_trace["name"] and len(sql_trace["observations"]) == len(ch_trace["observations"])
+    with clickhouse.client() as client:
+        missing = client.get("/api/v1/traces", params={"search": "hello"})
+    assert missing.status_code == 501 and "not implemented on the ClickHouse trace store" in missing.text

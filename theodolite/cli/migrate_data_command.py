@@ -35,8 +35,8 @@ def migrate_data(source: str, target: str, restart: bool, chunk_rows: int | None
     theodolite migrate-data --from sqlite:///var/lib/theodolite/theodolite.db \\
         --to postgresql://theodolite@db.internal/theodolite
     """
-    from theodolite.storage.clickhouse.client import is_clickhouse_url
     from theodolite.storage.data_copy import DataCopy, reported_as_stopped
+    from theodolite.storage.urls import is_clickhouse_url
 
     def work() -> None:
         if is_clickhouse_url(source):

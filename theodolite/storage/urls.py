@@ -8,4 +8,4 @@ CLICKHOUSE_SCHEMES = ("clickhouse:", "clickhouses:", "chdb:")
 
 
 def is_clickhouse_url(url: str) -> bool:
-    return url.startswith(CLICKHOUSE_SCHEMES)
+    return url.lower().startswith(CLICKHOUSE_SCHEMES)

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from theodolite.errors import ConfigurationError, StorageError
 from theodolite.storage.clickhouse.schema import schema_statements
 
 DEFAULT_DATABASE = "theodolite"
@@ -47,22 +48,24 @@ class ClickHouseUrl:
 
 
 def parse_url(url: str) -> ClickHouseUrl:
-    """Raises ValueError for a URL that names no ClickHouse store (the message never holds the password)."""
+    """Raises ConfigurationError for a URL that names no ClickHouse store (never quoting the password)."""
     parts = urlsplit(url)
     scheme = parts.scheme.lower()
     if scheme == "chdb":
         if parts.netloc or not parts.path or parts.path == "/":
-            raise ValueError("a chdb URL is chdb:///absolute/path/to/data[?database=name]")
+            raise ConfigurationError("a chdb URL is chdb:///absolute/path/to/data[?database=name]")
         database = (parse_qs(parts.query).get("database") or [DEFAULT_DATABASE])[0]
         return ClickHouseUrl(scheme, _database(database), path=unquote(parts.path))
     if scheme not in PORTS:
-        raise ValueError(f"not a ClickHouse URL (clickhouse://, clickhouses:// or chdb://): {scheme or 'no'} scheme")
+        raise ConfigurationError(
+            f"not a ClickHouse URL (clickhouse://, clickhouses:// or chdb://): {scheme or 'no'} scheme"
+        )
     if not parts.hostname:
-        raise ValueError(f"a {scheme}:// URL needs a host: {scheme}://user:password@host:port/database")
+        raise ConfigurationError(f"a {scheme}:// URL needs a host: {scheme}://user:password@host:port/database")
     try:
         port = parts.port or PORTS[scheme]
-    except ValueError:
-        raise ValueError(f"the port of a {scheme}:// URL must be a number") from None
+    except ValueError:  # urlsplit's own, for a port that is no number
+        raise ConfigurationError(f"the port of a {scheme}:// URL must be a number") from None
     database = unquote(parts.path.strip("/")) or DEFAULT_DATABASE
     return ClickHouseUrl(
         scheme,
@@ -76,28 +79,41 @@ def parse_url(url: str) -> ClickHouseUrl:
 
 def _database(name: str) -> str:
     if not name or "/" in name or "`" in name or "\\" in name:
-        raise ValueError(f"not a usable ClickHouse database name: {name!r}")
+        raise ConfigurationError(f"not a usable ClickHouse database name: {name!r}")
     return name
 
 
-def connect(url: str | ClickHouseUrl) -> tuple[Any, str]:
+def connect(url: str | ClickHouseUrl, *, connect_timeout_s: float = 10) -> tuple[Any, str]:
     """A clickhouse-connect client for the URL, and the database its tables are in (the client is
-    not bound to it: the writer names `database.table`, so the database may not exist yet)."""
-    import clickhouse_connect
-
+    not bound to it: statements name `database.table`, so the database may not exist yet). Raises
+    ConfigurationError for a bad URL or without the clickhouse extra, StorageError (one line) when
+    the server cannot be reached."""
     target = parse_url(url) if isinstance(url, str) else url
-    if target.host is None:
-        return clickhouse_connect.get_client(dsn=f"chdb://{target.path}"), target.database
-    client = clickhouse_connect.get_client(
-        host=target.host,
-        port=target.port,
-        username=target.username or "default",
-        password=target.password or "",
-        secure=target.secure,
-        # An insert is acknowledged once its parts are written (never queued: docs/clickhouse.md).
-        settings={"async_insert": 0},
-    )
+    try:
+        import clickhouse_connect
+    except ImportError as exc:
+        raise ConfigurationError("ClickHouse needs the clickhouse extra: pip install 'theodolite[clickhouse]'") from exc
+    try:
+        if target.host is None:
+            return clickhouse_connect.get_client(dsn=f"chdb://{target.path}"), target.database
+        client = clickhouse_connect.get_client(
+            host=target.host,
+            port=target.port,
+            username=target.username or "default",
+            password=target.password or "",
+            secure=target.secure,
+            connect_timeout=connect_timeout_s,
+            # An insert is acknowledged once its parts are written, never queued (docs/clickhouse.md).
+            settings={"async_insert": 0},
+        )
+    except Exception as exc:  # noqa: BLE001 - clickhouse-connect raises its own errors and OSErrors alike
+        raise StorageError(f"cannot reach ClickHouse at {target.describe()}: {first_line(exc)}") from exc
     return client, target.database
+
+
+def first_line(exc: BaseException) -> str:
+    """An error's first line, for one-line messages (the rest goes to the log through the cause)."""
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
 
 
 def create_schema(client: Any, database: str, **options: Any) -> None:

@@ -36,7 +36,7 @@ from sqlalchemy import func, select
 
 from theodolite.errors import ConfigurationError, StorageError
 from theodolite.storage import tables
-from theodolite.storage.clickhouse.client import ClickHouseTarget, connect, parse_clickhouse_url
+from theodolite.storage.clickhouse.connection import ClickHouseUrl, connect, parse_url
 from theodolite.storage.clickhouse.schema import schema_statements
 from theodolite.storage.codec import dumps_json
 from theodolite.storage.data_copy import (
@@ -166,7 +166,7 @@ class ClickHouseCopy:
 
     def __init__(self, source_url: str, target_url: str, *, chunk_rows: int = DEFAULT_CHUNK_ROWS) -> None:
         self.source_url = checked_source_url(source_url)
-        self.target: ClickHouseTarget = parse_clickhouse_url(target_url)
+        self.target: ClickHouseUrl = parse_url(target_url)
         if chunk_rows < 1:
             raise ConfigurationError("--chunk-rows must be at least 1")
         self.chunk_rows = chunk_rows
@@ -193,7 +193,7 @@ class ClickHouseCopy:
         interrupted copy from this source (`restart`: anything, emptied first)."""
         self.source, leases = open_copy_source(self.source_url)
         self._leases.extend(leases)
-        self.client = connect(self.target)
+        self.client, _ = connect(self.target)
         try:
             self.client.command("SELECT 1")
         except Exception as exc:

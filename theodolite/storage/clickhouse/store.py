@@ -13,7 +13,7 @@ from typing import Any
 
 from theodolite.errors import StorageError
 from theodolite.query.backend import TraceQueries
-from theodolite.storage.clickhouse.connection import ClickHouseUrl, connect, create_schema, parse_url
+from theodolite.storage.clickhouse.connection import ClickHouseUrl, connect, create_schema, first_line, parse_url
 from theodolite.storage.clickhouse.writer import ClickHouseWriter
 
 COUNTED = frozenset({"traces", "observations", "scores"})
@@ -46,7 +46,7 @@ class ClickHouseTraceStore:
         try:
             self.client.command("SELECT 1")
         except Exception as exc:  # noqa: BLE001 - any failure is "unreachable", with its first line
-            raise StorageError(f"ClickHouse at {self.target.describe()} is unreachable: {_first_line(exc)}") from exc
+            raise StorageError(f"ClickHouse at {self.target.describe()} is unreachable: {first_line(exc)}") from exc
 
     def size_bytes(self) -> int | None:
         rows = self.client.query(
@@ -65,30 +65,13 @@ class ClickHouseTraceStore:
         self.client.close()
 
 
-def _first_line(exc: BaseException) -> str:
-    return (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
-
-
 def open_clickhouse_store(
     url: str, *, migrate: bool = True, project_name: Callable[[int], str] | None = None
 ) -> ClickHouseTraceStore:
     """Connect (and with `migrate`, create the schema if missing). Raises ConfigurationError for a URL
     that names no ClickHouse store or when clickhouse-connect is not installed, StorageError when the
     server cannot be reached. Blocks."""
-    from theodolite.errors import ConfigurationError
-
-    try:
-        target = parse_url(url)
-    except ValueError as exc:
-        raise ConfigurationError(str(exc)) from exc
-    try:
-        store = ClickHouseTraceStore(target, project_name=project_name)
-    except ImportError as exc:
-        raise ConfigurationError(
-            "a ClickHouse trace store needs clickhouse-connect: pip install 'theodolite[clickhouse]'"
-        ) from exc
-    except Exception as exc:  # noqa: BLE001 - the client's own errors: one line
-        raise StorageError(f"ClickHouse at {target.describe()} is unreachable: {_first_line(exc)}") from exc
+    store = ClickHouseTraceStore(parse_url(url), project_name=project_name)
     try:
         store.ping()
         if migrate:

@@ -22,21 +22,20 @@ TTFT_MS = (
     "if(o.completion_start_time IS NULL, NULL,"
     " greatest(0, dateDiff('microsecond', o.start_time, o.completion_start_time) / 1000))"
 )
-OBSERVATION_SUMS = f"""
-    count() AS n,
-    countIf(o.level = 'ERROR') AS errors,
-    sum(ifNull(o.prompt_tokens, 0)) AS input_tokens,
-    sum(ifNull(o.completion_tokens, 0)) AS output_tokens,
-    sum(ifNull(o.total_tokens, 0)) AS total_tokens,
-    sum(ifNull({PRICED_COST}, 0)) AS cost,
-    countIf({PRICED_COST} IS NOT NULL) AS priced,
-    countIf(o.cost_status = 'unpriced') AS unpriced,
-    sum(ifNull({LATENCY_MS}, 0)) AS latency_sum,
-    countIf(o.end_time IS NOT NULL) AS latency_n,
-    sum(ifNull({TTFT_MS}, 0)) AS ttft_sum,
-    countIf(o.completion_start_time IS NOT NULL) AS ttft_n,
-    0 AS value_sum,
-    0 AS value_n"""
+OBSERVATION_SUMS = {
+    "n": "count()",
+    "errors": "countIf(o.level = 'ERROR')",
+    "input_tokens": "sum(ifNull(o.prompt_tokens, 0))",
+    "output_tokens": "sum(ifNull(o.completion_tokens, 0))",
+    "total_tokens": "sum(ifNull(o.total_tokens, 0))",
+    "cost": f"sum(ifNull({PRICED_COST}, 0))",
+    "priced": f"countIf({PRICED_COST} IS NOT NULL)",
+    "unpriced": "countIf(o.cost_status = 'unpriced')",
+    "latency_sum": f"sum(ifNull({LATENCY_MS}, 0))",
+    "latency_n": "countIf(o.end_time IS NOT NULL)",
+    "ttft_sum": f"sum(ifNull({TTFT_MS}, 0))",
+    "ttft_n": "countIf(o.completion_start_time IS NOT NULL)",
+}
 # The value each observation measure's percentile is taken of (NULL: not counted).
 OBSERVATION_VALUES = {"latency": LATENCY_MS, "ttft": TTFT_MS, "cost": PRICED_COST, "total_tokens": "o.total_tokens"}
 
@@ -45,35 +44,24 @@ TRACE_LATENCY_MS = (
     "if(tt.last_end IS NULL, NULL, greatest(0, dateDiff('microsecond', tt.first_start, tt.last_end) / 1000))"
 )
 TRACE_COST = "if(tt.priced_count > 0, tt.total_cost, NULL)"
-TRACE_SUMS = f"""
-    count() AS n,
-    countIf(tt.error_count > 0) AS errors,
-    sum(tt.input_tokens) AS input_tokens,
-    sum(tt.output_tokens) AS output_tokens,
-    sum(tt.total_tokens) AS total_tokens,
-    sum(ifNull({TRACE_COST}, 0)) AS cost,
-    countIf(tt.priced_count > 0) AS priced,
-    countIf(tt.unpriced_count > 0) AS unpriced,
-    sum(ifNull({TRACE_LATENCY_MS}, 0)) AS latency_sum,
-    countIf(tt.last_end IS NOT NULL) AS latency_n,
-    0 AS ttft_sum,
-    0 AS ttft_n,
-    0 AS value_sum,
-    0 AS value_n"""
+TRACE_SUMS = {
+    "n": "count()",
+    "errors": "countIf(tt.error_count > 0)",
+    "input_tokens": "sum(tt.input_tokens)",
+    "output_tokens": "sum(tt.output_tokens)",
+    "total_tokens": "sum(tt.total_tokens)",
+    "cost": f"sum(ifNull({TRACE_COST}, 0))",
+    "priced": "countIf(tt.priced_count > 0)",
+    "unpriced": "countIf(tt.unpriced_count > 0)",
+    "latency_sum": f"sum(ifNull({TRACE_LATENCY_MS}, 0))",
+    "latency_n": "countIf(tt.last_end IS NOT NULL)",
+}
 TRACE_VALUES = {"latency": TRACE_LATENCY_MS, "cost": TRACE_COST, "total_tokens": "tt.total_tokens"}
 # A trace's level from its worst observation's rank (`LEVELS` indexes it, as `level_name` reads it).
 TRACE_LEVEL = f"[{', '.join(repr(level) for level in LEVELS)}][tt.level_rank + 1]"
 
-SCORE_SUMS = """
-    count() AS n, 0 AS errors, 0 AS input_tokens, 0 AS output_tokens, 0 AS total_tokens, 0 AS cost, 0 AS priced,
-    0 AS unpriced, 0 AS latency_sum, 0 AS latency_n, 0 AS ttft_sum, 0 AS ttft_n,
-    sum(ifNull(s.value, 0)) AS value_sum, count(s.value) AS value_n"""
+SCORE_SUMS = {"n": "count()", "value_sum": "sum(ifNull(s.value, 0))", "value_n": "count(s.value)"}
 SCORE_VALUES = {"score": "s.value"}
-
-SUM_NAMES = (
-    "n", "errors", "input_tokens", "output_tokens", "total_tokens", "cost", "priced", "unpriced", "latency_sum",
-    "latency_n", "ttft_sum", "ttft_n", "value_sum", "value_n",
-)  # fmt: skip
 
 
 def micros(moment: datetime | int | float) -> int:

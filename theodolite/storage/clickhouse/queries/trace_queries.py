@@ -1,6 +1,7 @@
 """`ClickHouseTraceQueries`: the read protocol (`query.backend.TraceQueries`) on a ClickHouse trace
-store. The analytics API and the cost reports are here; the trace lists, the trace page, sessions
-and users are not yet, and say so (NotImplementedError) rather than answer something else."""
+store. The analytics API, the cost reports, the trace list (newest first, without search or
+totals filters), one trace and the observation list are here; the trace page, sessions and users are
+not yet, and say so (NotSupportedError, 501) rather than answer something else."""
 
 from __future__ import annotations
 
@@ -12,16 +13,10 @@ from theodolite.query.analytics_params import MetricQuery
 from theodolite.query.backend import Page
 from theodolite.query.filters import ObservationFilter, TraceFilter
 from theodolite.query.live_window import LiveWindow
-from theodolite.storage.clickhouse.queries import analytics, analytics_lists, costs
+from theodolite.storage.clickhouse.queries import analytics, analytics_lists, costs, traces
 from theodolite.storage.clickhouse.queries.live import read_live
 from theodolite.storage.clickhouse.queries.sql import Runner
-
-
-def _unavailable(what: str) -> NotImplementedError:
-    return NotImplementedError(
-        f"{what} is not implemented on the ClickHouse trace store yet: only the analytics API and the cost "
-        "reports read from ClickHouse (docs/clickhouse.md, Reads)"
-    )
+from theodolite.storage.clickhouse.queries.traces import unavailable
 
 
 class ClickHouseTraceQueries:
@@ -34,45 +29,45 @@ class ClickHouseTraceQueries:
         self.project_name = project_name or str
 
     def list_traces(self, project_id: int, filters: TraceFilter, *, limit: int, cursor: str | None) -> Page:
-        raise _unavailable("list_traces")
+        return traces.list_traces(self.runner, project_id, filters, limit=limit, cursor=cursor)
 
     def get_trace(self, project_id: int, trace_id: str) -> dict[str, Any]:
-        raise _unavailable("get_trace")
+        return traces.get_trace(self.runner, project_id, trace_id)
 
     def list_observations(self, project_id: int, filters: ObservationFilter, *, limit: int, cursor: str | None) -> Page:
-        raise _unavailable("list_observations")
+        return traces.list_observations(self.runner, project_id, filters, limit=limit, cursor=cursor)
 
     def list_sessions(
         self, project_id: int, *, start: datetime | None, end: datetime | None, limit: int, cursor: str | None
     ) -> Page:
-        raise _unavailable("list_sessions")
+        raise unavailable("list_sessions")
 
     def list_users(
         self, project_id: int, *, start: datetime | None, end: datetime | None, limit: int, cursor: str | None
     ) -> Page:
-        raise _unavailable("list_users")
+        raise unavailable("list_users")
 
     def list_trace_filter_options(
         self, project_id: int, *, start: datetime | None, end: datetime | None, limit: int
     ) -> dict[str, Any]:
-        raise _unavailable("list_trace_filter_options")
+        raise unavailable("list_trace_filter_options")
 
     def get_session(self, project_id: int, session_id: str, *, limit: int, cursor: str | None) -> dict[str, Any]:
-        raise _unavailable("get_session")
+        raise unavailable("get_session")
 
     def get_user(
         self, project_id: int, user_id: str, *, start: datetime | None, end: datetime | None
     ) -> dict[str, Any]:
-        raise _unavailable("get_user")
+        raise unavailable("get_user")
 
     def trace_skeleton(self, project_id: int, trace_id: str, *, max_observations: int) -> dict[str, Any]:
-        raise _unavailable("the trace page (trace_skeleton)")
+        raise unavailable("the trace page (trace_skeleton)")
 
     def observation_detail(self, project_id: int, trace_id: str, observation_id: str) -> dict[str, Any]:
-        raise _unavailable("the trace page (observation_detail)")
+        raise unavailable("the trace page (observation_detail)")
 
     def search_trace(self, project_id: int, trace_id: str, text: str, *, max_observations: int) -> dict[str, Any]:
-        raise _unavailable("the trace page (search_trace)")
+        raise unavailable("the trace page (search_trace)")
 
     def metric_rows(self, query: MetricQuery) -> list[dict[str, Any]]:
         return analytics.list_metric_rows(self.runner, query)
