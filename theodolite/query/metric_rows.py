@@ -55,3 +55,19 @@ def metric_rows(
         rows.append(row)
     rows.sort(key=itemgetter("time", *query.group_by) if query.group_by else itemgetter("time"))
     return rows
+
+
+def cost_values(cell: Any) -> dict[str, Any]:
+    """The analytics API's cost row of a cell: no cost when no call in it had a known one."""
+    return {
+        "cost": cell.cost if cell.priced else None, "input_tokens": cell.input_tokens,
+        "output_tokens": cell.output_tokens, "total_tokens": cell.total_tokens, "calls": cell.n,
+        "unpriced_calls": cell.unpriced,
+    }  # fmt: skip
+
+
+def cost_rows(query: MetricQuery, cells: dict[Any, Any]) -> list[dict[str, Any]]:
+    """Cost, tokens and calls per bucket and group, of the cells that hold provider calls (not spans
+    or tools)."""
+    billable = {key: cell for key, cell in cells.items() if cell.priced or cell.unpriced}
+    return metric_rows(query, billable, cost_values)

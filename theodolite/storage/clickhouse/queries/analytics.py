@@ -21,7 +21,7 @@ from typing import Any
 
 from theodolite.model.rollup_cells import LEVELS, Cell
 from theodolite.query.analytics_params import MEASURE_HISTOGRAM, QUANTILES, MetricQuery
-from theodolite.query.metric_rows import SUM_AND_COUNT, Group, metric_rows, metric_value
+from theodolite.query.metric_rows import SUM_AND_COUNT, Group, cost_rows, metric_rows, metric_value
 from theodolite.storage.clickhouse.queries.sql import (
     OBSERVATION_SUMS,
     OBSERVATION_VALUES,
@@ -70,17 +70,7 @@ def _needed(query: MetricQuery) -> tuple[str, ...]:
 
 def list_cost_rows(runner: Runner, query: MetricQuery) -> list[dict[str, Any]]:
     """Cost, tokens and calls per bucket and group (`analytics_lists.list_cost_rows` on SQL)."""
-
-    def values(cell: Any) -> dict[str, Any]:
-        return {
-            "cost": cell.cost if cell.priced else None, "input_tokens": cell.input_tokens,
-            "output_tokens": cell.output_tokens, "total_tokens": cell.total_tokens, "calls": cell.n,
-            "unpriced_calls": cell.unpriced,
-        }  # fmt: skip
-
-    cells = list_metric_cells(runner, query, _COST_ROWS)
-    billable = {key: cell for key, cell in cells.items() if cell.priced or cell.unpriced}  # not spans, tools
-    return metric_rows(query, billable, values)
+    return cost_rows(query, list_metric_cells(runner, query, _COST_ROWS))
 
 
 def list_metric_cells(

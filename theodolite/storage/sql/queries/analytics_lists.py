@@ -13,9 +13,10 @@ from sqlalchemy.engine import Connection
 from theodolite.errors import BadRequestError
 from theodolite.model.rollup_cells import epoch_s, level_name
 from theodolite.query.analytics_params import MetricQuery
+from theodolite.query.metric_rows import cost_rows
 from theodolite.storage import rollups, tables
 from theodolite.storage.engine import Database
-from theodolite.storage.sql.queries.analytics import list_metric_cells, metric_rows
+from theodolite.storage.sql.queries.analytics import list_metric_cells
 from theodolite.storage.trace_totals import LEVEL_RANK
 
 o, t, tt, s, r = tables.observations, tables.traces, tables.trace_totals, tables.scores, tables.rollups
@@ -143,17 +144,7 @@ def list_score_rows(
 
 def list_cost_rows(database: Database, query: MetricQuery) -> list[dict[str, Any]]:
     """Cost, tokens and calls per bucket and group, from one read of the cells."""
-
-    def values(cell: Any) -> dict[str, Any]:
-        return {
-            "cost": cell.cost if cell.priced else None, "input_tokens": cell.input_tokens,
-            "output_tokens": cell.output_tokens, "total_tokens": cell.total_tokens, "calls": cell.n,
-            "unpriced_calls": cell.unpriced,
-        }  # fmt: skip
-
-    cells = list_metric_cells(database, query)
-    billable = {key: cell for key, cell in cells.items() if cell.priced or cell.unpriced}  # not spans, tools
-    return metric_rows(query, billable, values)
+    return cost_rows(query, list_metric_cells(database, query))
 
 
 # Template variables: (rollup cube and dimension, or None) and the raw column to fall back on.
