@@ -13,7 +13,15 @@ from theodolite.query.analytics_params import MetricQuery
 from theodolite.query.backend import Page
 from theodolite.query.filters import ObservationFilter, TraceFilter
 from theodolite.query.live_window import LiveWindow
-from theodolite.storage.clickhouse.queries import analytics, analytics_lists, costs, traces
+from theodolite.storage.clickhouse.queries import (
+    analytics,
+    analytics_lists,
+    costs,
+    filter_options,
+    trace_page,
+    trace_sorts,
+    traces,
+)
 from theodolite.storage.clickhouse.queries.live import read_live
 from theodolite.storage.clickhouse.queries.sql import Runner
 from theodolite.storage.clickhouse.queries.traces import unavailable
@@ -29,6 +37,8 @@ class ClickHouseTraceQueries:
         self.project_name = project_name or str
 
     def list_traces(self, project_id: int, filters: TraceFilter, *, limit: int, cursor: str | None) -> Page:
+        if filters.on_totals():
+            return trace_sorts.list_sorted(self.runner, project_id, filters, limit=limit, cursor=cursor)
         return traces.list_traces(self.runner, project_id, filters, limit=limit, cursor=cursor)
 
     def get_trace(self, project_id: int, trace_id: str) -> dict[str, Any]:
@@ -50,7 +60,7 @@ class ClickHouseTraceQueries:
     def list_trace_filter_options(
         self, project_id: int, *, start: datetime | None, end: datetime | None, limit: int
     ) -> dict[str, Any]:
-        raise unavailable("list_trace_filter_options")
+        return filter_options.list_trace_filter_options(self.runner, project_id, start=start, end=end, limit=limit)
 
     def get_session(self, project_id: int, session_id: str, *, limit: int, cursor: str | None) -> dict[str, Any]:
         raise unavailable("get_session")
@@ -61,13 +71,13 @@ class ClickHouseTraceQueries:
         raise unavailable("get_user")
 
     def trace_skeleton(self, project_id: int, trace_id: str, *, max_observations: int) -> dict[str, Any]:
-        raise unavailable("the trace page (trace_skeleton)")
+        return trace_page.trace_skeleton(self.runner, project_id, trace_id, max_observations=max_observations)
 
     def observation_detail(self, project_id: int, trace_id: str, observation_id: str) -> dict[str, Any]:
-        raise unavailable("the trace page (observation_detail)")
+        return trace_page.observation_detail(self.runner, project_id, trace_id, observation_id)
 
     def search_trace(self, project_id: int, trace_id: str, text: str, *, max_observations: int) -> dict[str, Any]:
-        raise unavailable("the trace page (search_trace)")
+        return trace_page.search_trace(self.runner, project_id, trace_id, text, max_observations=max_observations)
 
     def metric_rows(self, query: MetricQuery) -> list[dict[str, Any]]:
         return analytics.list_metric_rows(self.runner, query)

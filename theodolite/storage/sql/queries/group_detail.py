@@ -32,6 +32,7 @@ from theodolite.errors import NotFoundError
 from theodolite.query import turn_text
 from theodolite.query.filters import TraceFilter
 from theodolite.query.pagination import decode_time_cursor, encode_cursor
+from theodolite.query.totals import empty_totals
 from theodolite.storage import tables
 from theodolite.storage.dictionaries import load_dictionaries
 from theodolite.storage.engine import Database
@@ -39,7 +40,6 @@ from theodolite.storage.expressions import ordered_join, utc_day
 from theodolite.storage.payloads import MissingDictionaryError
 from theodolite.storage.sql.queries.aggregates import (
     TOTALS_COUNTS,
-    empty_totals,
     observation_totals_columns,
     summed_trace_totals,
     totals_from_row,
