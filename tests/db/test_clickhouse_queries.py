@@ -355,8 +355,6 @@ def test_the_reads_that_are_not_there_yet_say_so(stores: Any) -> None:
         clickhouse.list_traces(project_id, TraceFilter(search="hello"), limit=10, cursor=None)
     with pytest.raises(NotSupportedError, match="not implemented on the ClickHouse trace store yet"):
         clickhouse.list_traces(project_id, TraceFilter(search="hello", sort=Sort("cost")), limit=10, cursor=None)
-    with pytest.raises(NotSupportedError, match="not implemented on the ClickHouse trace store yet"):
-        clickhouse.list_sessions(project_id, start=None, end=None, limit=10, cursor=None)
 
 
 def _window(values: list[float], q: float) -> tuple[float, float]:

@@ -1,7 +1,8 @@
 """`ClickHouseTraceQueries`: the read protocol (`query.backend.TraceQueries`) on a ClickHouse trace
-store. The analytics API, the cost reports, the trace list (newest first, without search or
-totals filters), one trace and the observation list are here; the trace page, sessions and users are
-not yet, and say so (NotSupportedError, 501) rather than answer something else."""
+store: the analytics API, the cost reports, the live dashboard, the trace list in every order with
+its filters, filter options, one trace, the trace page, sessions and users, the observation list.
+Full-text search across traces is not here yet and says so (NotSupportedError, 501) rather than
+answer something else."""
 
 from __future__ import annotations
 
@@ -18,13 +19,14 @@ from theodolite.storage.clickhouse.queries import (
     analytics_lists,
     costs,
     filter_options,
+    group_detail,
+    groups,
     trace_page,
     trace_sorts,
     traces,
 )
 from theodolite.storage.clickhouse.queries.live import read_live
 from theodolite.storage.clickhouse.queries.sql import Runner
-from theodolite.storage.clickhouse.queries.traces import unavailable
 
 
 class ClickHouseTraceQueries:
@@ -50,12 +52,14 @@ class ClickHouseTraceQueries:
     def list_sessions(
         self, project_id: int, *, start: datetime | None, end: datetime | None, limit: int, cursor: str | None
     ) -> Page:
-        raise unavailable("list_sessions")
+        return groups.list_groups(
+            self.runner, project_id, "session_id", start=start, end=end, limit=limit, cursor=cursor
+        )
 
     def list_users(
         self, project_id: int, *, start: datetime | None, end: datetime | None, limit: int, cursor: str | None
     ) -> Page:
-        raise unavailable("list_users")
+        return groups.list_groups(self.runner, project_id, "user_id", start=start, end=end, limit=limit, cursor=cursor)
 
     def list_trace_filter_options(
         self, project_id: int, *, start: datetime | None, end: datetime | None, limit: int
@@ -63,12 +67,12 @@ class ClickHouseTraceQueries:
         return filter_options.list_trace_filter_options(self.runner, project_id, start=start, end=end, limit=limit)
 
     def get_session(self, project_id: int, session_id: str, *, limit: int, cursor: str | None) -> dict[str, Any]:
-        raise unavailable("get_session")
+        return group_detail.get_session(self.runner, project_id, session_id, limit=limit, cursor=cursor)
 
     def get_user(
         self, project_id: int, user_id: str, *, start: datetime | None, end: datetime | None
     ) -> dict[str, Any]:
-        raise unavailable("get_user")
+        return group_detail.get_user(self.runner, project_id, user_id, start=start, end=end)
 
     def trace_skeleton(self, project_id: int, trace_id: str, *, max_observations: int) -> dict[str, Any]:
         return trace_page.trace_skeleton(self.runner, project_id, trace_id, max_observations=max_observations)

@@ -68,7 +68,7 @@ def unavailable(what: str) -> NotSupportedError:
     return NotSupportedError(f"{what} is not implemented on the ClickHouse trace store yet (docs/clickhouse.md)")
 
 
-def _utc(value: datetime | None) -> datetime | None:
+def utc(value: datetime | None) -> datetime | None:
     return value if value is None or value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
@@ -96,7 +96,7 @@ def list_traces(
     )
     rows = runner.rows(statement, params)
     page = rows[:limit]
-    next_cursor = encode_cursor(_utc(page[-1][1]), page[-1][0]) if len(rows) > limit else None
+    next_cursor = encode_cursor(utc(page[-1][1]), page[-1][0]) if len(rows) > limit else None
     return page_items(runner, project_id, page), next_cursor
 
 
@@ -141,7 +141,7 @@ def trace_item(row: Sequence[Any]) -> dict[str, Any]:
     for name in _BLANK_IS_NONE:
         item[name] = item[name] or None
     item["id"] = wire_trace_id(item["id"])
-    item["timestamp"] = _utc(item["timestamp"])
+    item["timestamp"] = utc(item["timestamp"])
     item["tags"] = list(item["tags"])
     item["metadata"] = json_value(item["metadata"])
     return item
@@ -265,7 +265,7 @@ def observation_item(span: Sequence[Any], *, payloads: bool = True) -> dict[str,
     for name in _JSON:
         node[name] = json_value(node[name])
     for name in ("start_time", "end_time", "completion_start_time"):
-        node[name] = _utc(node[name])
+        node[name] = utc(node[name])
     node["trace_id"] = wire_trace_id(node["trace_id"])
     start, end, first = node["start_time"], node["end_time"], node["completion_start_time"]
     node["latency_s"] = (end - start).total_seconds() if end is not None else None
@@ -282,5 +282,5 @@ def score_item(row: Sequence[Any]) -> dict[str, Any]:
     for name in _SCORE_TEXT:
         score[name] = score[name] or None
     score["metadata"] = json_value(score["metadata"])
-    score["timestamp"] = _utc(score["timestamp"])
+    score["timestamp"] = utc(score["timestamp"])
     return score
