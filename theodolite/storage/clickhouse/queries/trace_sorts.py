@@ -50,6 +50,8 @@ _MERGED_TOTALS = """
         max(level_rank) AS level_rank
     FROM {table} WHERE project_id = {{project:UInt32}} AND trace_id IN ({traces}) GROUP BY trace_id"""
 _COMPARISONS = {">=", "<=", ">", "<", "=", "!="}
+_ON_TOTALS = frozenset({"latency", "tokens", "cost", "level"})  # the orders on a value of `trace_totals`
+_OWN_COLUMN = {"name": "name", "user": "user_id", "session": "session_id", "tags": "tags"}
 
 
 def list_sorted(
@@ -71,29 +73,39 @@ def list_sorted(
         if len(rows) > limit:
             break
     page = rows[:limit]
-    items = page_items(runner, project_id, [row[: len(TRACE_COLUMNS)] for _, row in page])
+    found = {
+        row[0]: row
+        for row in runner.rows(
+            f"SELECT {', '.join(TRACE_COLUMNS)} FROM {runner.table('traces')} FINAL"
+            " WHERE project_id = {project:UInt32} AND id IN {keys:Array(String)}",
+            {"project": project_id, "keys": [row[0] for _, row in page]},
+        )
+    }
+    items = page_items(runner, project_id, [found[row[0]] for _, row in page])
     next_cursor = None
     if len(rows) > limit:
         last_segment, last = page[-1]
-        next_cursor = encode_sorted_cursor(sort, last_segment, list(last[len(TRACE_COLUMNS) :]), 0)
+        next_cursor = encode_sorted_cursor(sort, last_segment, list(last[1:]), 0)
     return items, next_cursor
 
 
 def _segment(
     runner: Runner, project_id: int, filters: TraceFilter, segment: int, after: list[Any] | None, wanted: int
 ) -> list[tuple[Any, ...]]:
-    """Up to `wanted` rows of one segment: the trace's TRACE_COLUMNS, then its keyset values."""
+    """Up to `wanted` rows of one segment: the trace's key, then its keyset values."""
     sort = filters.sort
     params = Params(project=project_id)
     conditions = " AND ".join(trace_conditions(runner, params, filters))
     traces = runner.table("traces")
-    totals = _MERGED_TOTALS.format(
-        table=runner.table("trace_totals"), traces=f"SELECT id FROM {traces} FINAL WHERE {conditions}"
-    )
-    source = (
-        f"(SELECT {', '.join(TRACE_COLUMNS)} FROM {traces} FINAL WHERE {conditions}) AS t"
-        f" LEFT JOIN ({totals}) AS tt ON tt.trace_id = t.id"
-    )
+    # Only the key, the timestamp and the column the order reads: the page's traces are read by key
+    # afterwards, so no other column (metadata above all) is read for every trace of the range.
+    read = ", ".join(["id", "timestamp", *([_OWN_COLUMN[sort.name]] if sort.name in _OWN_COLUMN else [])])
+    source = f"(SELECT {read} FROM {traces} FINAL WHERE {conditions}) AS t"
+    if sort.name in _ON_TOTALS or _bounded(filters):
+        totals = _MERGED_TOTALS.format(
+            table=runner.table("trace_totals"), traces=f"SELECT id FROM {traces} FINAL WHERE {conditions}"
+        )
+        source += f" LEFT JOIN ({totals}) AS tt ON tt.trace_id = t.id"
     where = _totals_filters(runner, params, filters)
     score, newest = sort.score_name, (["t.timestamp", "t.id"], [TIME, "String"], True)
     if score is not None and segment == 0:
@@ -121,12 +133,19 @@ def _segment(
         where.append(f"({', '.join(columns)}) {'<' if descending else '>'} ({bounds})")
     direction = "DESC" if descending else "ASC"
     statement = (
-        f"SELECT t.*, {', '.join(f'{column} AS k{i}' for i, column in enumerate(columns))} FROM {source}"
+        f"SELECT t.id, {', '.join(f'{column} AS k{i}' for i, column in enumerate(columns))} FROM {source}"
         f"{' WHERE ' + ' AND '.join(where) if where else ''}"
         f" ORDER BY {', '.join(f'k{i} {direction}' for i in range(len(columns)))} LIMIT {int(wanted)}"
         " SETTINGS join_use_nulls = 1"
     )
     return runner.rows(statement, params)
+
+
+def _bounded(filters: TraceFilter) -> bool:
+    """Whether a cost or latency bound reads `trace_totals`."""
+    return any(
+        bound is not None for bound in (filters.cost_min, filters.cost_max, filters.latency_min, filters.latency_max)
+    )
 
 
 def _scored(runner: Runner, params: Params, name: str) -> str:
