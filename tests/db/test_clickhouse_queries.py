@@ -453,7 +453,7 @@ def test_updates_and_deletes_read_right_before_any_merge(stores: Any) -> None:
     is_deleted 1 at version - 1, then the new row; a delete is the cancelling row alone. Before any
     merge (every version still on disk), the reads see the new values once: FINAL for rows, the
     views' sign-aware sums for the rollups and totals."""
-    from theodolite.query.filters import TraceFilter
+    from theodolite.query.filters import Sort, TraceFilter
     from theodolite.storage.clickhouse.data_copy import OBSERVATION_COLUMNS
 
     sql, _, project_id = stores
@@ -500,6 +500,11 @@ def test_updates_and_deletes_read_right_before_any_merge(stores: Any) -> None:
         assert trace["total_cost"] is not None and trace["observation_count"] >= 1
         listed, _ = store.list_traces(project_id, TraceFilter(model="a-new-model"), limit=10, cursor=None)
         assert [item["id"] for item in listed] == [updated[at("trace_id")]]
+        # The orders on totals read the views' sums merged per trace: the +$1.50 puts it first.
+        costliest, _ = store.list_traces(project_id, TraceFilter(sort=Sort("cost")), limit=1, cursor=None)
+        assert [item["id"] for item in costliest] == [updated[at("trace_id")]]
+        skeleton = store.trace_skeleton(project_id, deleted[at("trace_id")], max_observations=10_000)
+        assert deleted[at("id")] not in skeleton["observations"]["id"] and skeleton["observations"]["id"]
         # The views' per-trace totals moved with the update: the same sums as the trace's spans.
         spans_cost = client.query(
             "SELECT sum(if(cost_status != 'not_billed', coalesce(calculated_total_cost, total_cost), 0)) FROM"
