@@ -13,11 +13,9 @@ ratio. The last line is JSON.
 
 from __future__ import annotations
 
-import argparse
 import json
 import platform
 import sys
-import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -27,7 +25,7 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from clickhouse_analytics import DATABASE, build, copy, p95  # noqa: E402
+from clickhouse_analytics import DATABASE, databases, measured  # noqa: E402
 
 from theodolite.query.filters import ScoreFilter, Sort, TraceFilter  # noqa: E402
 from theodolite.storage.clickhouse.queries.trace_queries import ClickHouseTraceQueries  # noqa: E402
@@ -62,29 +60,8 @@ def reads(project_id: int, start: datetime, end: datetime, trace_id: str, user: 
     }
 
 
-def timed(read: Callable, store: Any, runs: int) -> tuple[float, int]:
-    items: list = []
-    times = []
-    for index in range(runs + 2):
-        started = time.perf_counter()
-        items = read(store)
-        if index >= 2:
-            times.append((time.perf_counter() - started) * 1000)
-    return p95(times), len(items)
-
-
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--traces-per-day", type=int, default=25_700)
-    parser.add_argument("--db", type=Path, help="the SQLite file (default bench/results/clickhouse-demo-N.db)")
-    parser.add_argument("--runs", type=int, default=20)
-    args = parser.parse_args()
-    db = args.db or HERE / "results" / f"clickhouse-demo-{args.traces_per_day}.db"
-    data = db.with_suffix(".chdb")
-    if not db.exists():
-        build(db, args.traces_per_day)
-    if not (data / "copied").exists():
-        copy(db, data)
+    args, db, data, _, _ = databases(__doc__)
 
     import clickhouse_connect
 
@@ -103,8 +80,8 @@ def main() -> int:
     results = {}
     try:
         for name, read in reads(project_id, start, end, latest["id"], user).items():
-            sqlite_ms, items = timed(read, sql, args.runs)
-            clickhouse_ms, ch_items = timed(read, clickhouse, args.runs)
+            sqlite_ms, items = measured(lambda read=read: read(sql), args.runs)
+            clickhouse_ms, ch_items = measured(lambda read=read: read(clickhouse), args.runs)
             ratio = clickhouse_ms / sqlite_ms
             results[name] = {
                 "items": items, "clickhouse_items": ch_items, "sqlite_p95_ms": round(sqlite_ms, 1),
