@@ -23,6 +23,7 @@ import platform
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -91,18 +92,25 @@ def p95(times: list[float]) -> float:
 
 
 def timed(store: Any, runs: int, *question: Any) -> tuple[float, int]:
+    return measured(lambda: ask(store, *question), runs)
+
+
+def measured(call: Callable[[], list], runs: int) -> tuple[float, int]:
+    """(p95 ms of `runs` calls after two warm-up calls, rows of the last)."""
     rows: list = []
     times = []
     for index in range(runs + 2):
         started = time.perf_counter()
-        rows = ask(store, *question)
+        rows = call()
         if index >= 2:
             times.append((time.perf_counter() - started) * 1000)
     return p95(times), len(rows)
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+def databases(doc: str) -> tuple[argparse.Namespace, Path, Path, float | None, float | None]:
+    """The command line (`--traces-per-day`, `--db`, `--runs`) and the SQLite file and chdb directory
+    it names, built and copied on first use: (args, db, data, build s, copy s; None when reused)."""
+    parser = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--traces-per-day", type=int, default=25_700)
     parser.add_argument("--db", type=Path, help="the SQLite file (default bench/results/clickhouse-demo-N.db)")
     parser.add_argument("--runs", type=int, default=20)
@@ -111,6 +119,11 @@ def main() -> int:
     data = db.with_suffix(".chdb")
     build_s = build(db, args.traces_per_day) if not db.exists() else None
     copy_s = copy(db, data) if not (data / "copied").exists() else None
+    return args, db, data, build_s, copy_s
+
+
+def main() -> int:
+    args, db, data, build_s, copy_s = databases(__doc__)
 
     import clickhouse_connect
 

@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import math
 import sys
-from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -25,69 +24,23 @@ except ImportError as error:
 
 from click.testing import CliRunner
 
-from tests.support.builders import prepared, trace_batch
-from theodolite.cli.demo_command import write_demo
+from tests.support.clickhouse_stores import DAYS, HOUR_END, NOW, comparable
 from theodolite.cli.main import cli
 from theodolite.errors import NotSupportedError
-from theodolite.model import Batch
 from theodolite.query.analytics_params import QUANTILES, make_metric_query
-from theodolite.server.settings import Settings
 from theodolite.storage.clickhouse.queries.trace_queries import ClickHouseTraceQueries
 from theodolite.storage.clickhouse.schema import SKETCH_ACCURACY, SKETCH_RELATIVE_ERROR
-from theodolite.storage.engine import Database, open_database
-from theodolite.storage.metadata.projects import get_or_create_project
-from theodolite.storage.sql_store import SqlTraceQueries, SqlTraceStore
 
 HERE = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(HERE / "bench"))
 
 from analytics_api import QUERIES as BENCH_QUERIES  # noqa: E402  (the benchmark's 13 queries)
 
-NOW = datetime(2026, 11, 20, 12, 0, 7, tzinfo=UTC)
-HOUR_END = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)  # whole hours: both stores read the same buckets
-DAYS = 3
 PERCENTILES = ("p50", "p95", "p99", "min", "max")
 SKETCHES_APART = 0.0201  # each within 1 % of the exact value
 # Latencies: SQL takes them from float epoch seconds (a quarter of a microsecond apart in 2026),
 # ClickHouse from whole microseconds: a span of 20 ms may differ in its sixth digit.
 TIMES = 1e-5
-
-
-@pytest.fixture(scope="module")
-def stores(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[SqlTraceQueries, ClickHouseTraceQueries, int]]:
-    workdir = tmp_path_factory.mktemp("clickhouse-queries")
-    url = f"sqlite:///{workdir / 'theodolite.db'}"
-    database = open_database(url)
-    project_id, _ = get_or_create_project(database, "demo")
-    write_demo(database, project_id, now=NOW, days=DAYS, traces_per_day=150, seed=7, settings=Settings())
-    # A trace without any observation yet (an SDK sends the trace before its spans): SQL keeps its
-    # (empty) totals, and every read counts it. Only one: on SQLite a second trace-only commit right
-    # after it shares its seq mark and is never derived (no totals row: SQL's reads leave it out).
-    writer = SqlTraceStore(database).make_writer()
-    try:
-        sent = trace_batch(at=NOW - timedelta(hours=29), name="no-spans", user_id="user-001", tags=["prod"])
-        writer.commit([prepared(database, project_id, Batch(traces=sent.traces, observations=[]))])
-        writer.commit([prepared(database, project_id, trace_batch(at=NOW - timedelta(hours=3), user_id="user-001"))])
-        writer.catch_up()
-    finally:
-        writer.close()
-    database.dispose()
-    copied = CliRunner().invoke(
-        cli,
-        ["migrate-data", "--from", url, "--to", f"chdb://{workdir / 'ch'}?database=theodolite", "--chunk-rows", "700"],
-    )
-    assert copied.exit_code == 0, copied.output
-    client = clickhouse_connect.get_client(dsn=f"chdb://{workdir / 'ch'}")
-    database = Database(url)
-    try:
-        yield (
-            SqlTraceQueries(database),
-            ClickHouseTraceQueries(client, "theodolite", project_name=lambda _: "demo"),
-            (project_id),
-        )
-    finally:
-        database.dispose()
-        client.close()
 
 
 def metric(project_id: int, **given: Any) -> Any:
@@ -321,20 +274,6 @@ def test_cost_reports_are_exact_as_on_sql(stores: Any) -> None:
     assert got[("model",)].total.cost > 0
 
 
-def _comparable(value: Any) -> Any:
-    """Money as Decimal to 12 places (SQLite reads a float back with more digits), times in seconds to
-    the microsecond (SQL derives them from float epoch seconds), trees and lists alike."""
-    if isinstance(value, dict):
-        return {key: _comparable(item) for key, item in value.items() if key != "seq"}  # SQL's insert order
-    if isinstance(value, list | tuple):
-        return [_comparable(item) for item in value]
-    if isinstance(value, Decimal):
-        return value.quantize(Decimal("1e-12"))
-    if isinstance(value, float):
-        return round(value, 6)
-    return value
-
-
 TRACE_FILTERS = [
     {}, {"name": "support-chat"}, {"user_id": "user-001"}, {"tags": ["prod"]}, {"tags": ["prod", "beta"]},
     {"model": "gpt-4o-mini"}, {"model": "gpt-4o-2024-08-06"}, {"level": "error"}, {"environment": "production"},
@@ -361,7 +300,7 @@ def test_the_trace_list_answers_as_on_sql_page_by_page(stores: Any, given: dict)
     assert want, given
     assert walked == ch_walked
     assert [item["id"] for item in got] == [item["id"] for item in want]
-    assert _comparable(got) == _comparable(want)
+    assert comparable(got) == comparable(want)
 
 
 OBSERVATION_FILTERS = [
@@ -386,10 +325,10 @@ def test_the_observation_list_answers_as_on_sql_page_by_page(stores: Any, given:
         found[name] = items
     assert found["sql"], given
     assert [item["id"] for item in found["clickhouse"]] == [item["id"] for item in found["sql"]]
-    assert _comparable(found["clickhouse"]) == _comparable(found["sql"])
+    assert comparable(found["clickhouse"]) == comparable(found["sql"])
     trace_id = found["sql"][0]["trace_id"]
     one_trace = ObservationFilter(trace_id=trace_id)
-    assert _comparable(clickhouse.list_observations(project_id, one_trace, limit=500, cursor=None)) == _comparable(
+    assert comparable(clickhouse.list_observations(project_id, one_trace, limit=500, cursor=None)) == comparable(
         sql.list_observations(project_id, one_trace, limit=500, cursor=None)
     )
 
@@ -402,7 +341,7 @@ def test_a_trace_reads_as_on_sql(stores: Any) -> None:
     for item in listed[::25]:
         want = sql.get_trace(project_id, item["id"])
         got = clickhouse.get_trace(project_id, item["id"])
-        assert got["observations"] and _comparable(got) == _comparable(want), item["id"]
+        assert got["observations"] and comparable(got) == comparable(want), item["id"]
 
 
 def test_the_reads_that_are_not_there_yet_say_so(stores: Any) -> None:
@@ -415,9 +354,7 @@ def test_the_reads_that_are_not_there_yet_say_so(stores: Any) -> None:
     with pytest.raises(NotSupportedError, match="not implemented on the ClickHouse trace store yet"):
         clickhouse.list_traces(project_id, TraceFilter(search="hello"), limit=10, cursor=None)
     with pytest.raises(NotSupportedError, match="not implemented on the ClickHouse trace store yet"):
-        clickhouse.list_traces(project_id, TraceFilter(sort=Sort("cost")), limit=10, cursor=None)
-    with pytest.raises(NotSupportedError, match="not implemented on the ClickHouse trace store yet"):
-        clickhouse.list_sessions(project_id, start=None, end=None, limit=10, cursor=None)
+        clickhouse.list_traces(project_id, TraceFilter(search="hello", sort=Sort("cost")), limit=10, cursor=None)
 
 
 def _window(values: list[float], q: float) -> tuple[float, float]:
@@ -516,7 +453,7 @@ def test_updates_and_deletes_read_right_before_any_merge(stores: Any) -> None:
     is_deleted 1 at version - 1, then the new row; a delete is the cancelling row alone. Before any
     merge (every version still on disk), the reads see the new values once: FINAL for rows, the
     views' sign-aware sums for the rollups and totals."""
-    from theodolite.query.filters import TraceFilter
+    from theodolite.query.filters import Sort, TraceFilter
     from theodolite.storage.clickhouse.data_copy import OBSERVATION_COLUMNS
 
     sql, _, project_id = stores
@@ -563,6 +500,11 @@ def test_updates_and_deletes_read_right_before_any_merge(stores: Any) -> None:
         assert trace["total_cost"] is not None and trace["observation_count"] >= 1
         listed, _ = store.list_traces(project_id, TraceFilter(model="a-new-model"), limit=10, cursor=None)
         assert [item["id"] for item in listed] == [updated[at("trace_id")]]
+        # The orders on totals read the views' sums merged per trace: the +$1.50 puts it first.
+        costliest, _ = store.list_traces(project_id, TraceFilter(sort=Sort("cost")), limit=1, cursor=None)
+        assert [item["id"] for item in costliest] == [updated[at("trace_id")]]
+        skeleton = store.trace_skeleton(project_id, deleted[at("trace_id")], max_observations=10_000)
+        assert deleted[at("id")] not in skeleton["observations"]["id"] and skeleton["observations"]["id"]
         # The views' per-trace totals moved with the update: the same sums as the trace's spans.
         spans_cost = client.query(
             "SELECT sum(if(cost_status != 'not_billed', coalesce(calculated_total_cost, total_cost), 0)) FROM"

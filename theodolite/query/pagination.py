@@ -45,6 +45,18 @@ def decode_snapshot_cursor(cursor: str) -> tuple[datetime, str, int | None]:
     return (*_time_and_id(when, ident), snapshot)
 
 
+def decode_group_cursor(cursor: str) -> tuple[datetime, str, int]:
+    """A (last seen, key, snapshot) cursor of the sessions and users lists."""
+    last_seen, key, snapshot = decode_cursor(cursor, 3)
+    try:
+        when = datetime.fromisoformat(last_seen)
+    except (TypeError, ValueError) as exc:
+        raise BadRequestError("cursor is not one this server issued") from exc
+    if not isinstance(key, str) or not isinstance(snapshot, int):
+        raise BadRequestError("cursor is not one this server issued")
+    return when, key, snapshot
+
+
 def _time_and_id(when: Any, ident: Any) -> tuple[datetime, str]:
     try:
         return datetime.fromisoformat(when), str(ident)

@@ -28,3 +28,18 @@ def totals_from_row(row: Any) -> dict[str, Any]:
         "not_billed_count": not_billed,
         "error_count": int(row.error_count or 0),
     }
+
+
+def empty_totals() -> dict[str, Any]:
+    """The totals of a trace or group without any observation."""
+    return {
+        "observation_count": 0,
+        "input_tokens": 0,
+        "output_tokens": 0,
+        "total_tokens": 0,
+        "total_cost": None,
+        "saved_cost": Decimal(0),
+        "unpriced_count": 0,
+        "not_billed_count": 0,
+        "error_count": 0,
+    }

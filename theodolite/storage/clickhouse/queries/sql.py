@@ -89,6 +89,15 @@ class Params:
         self.values[name] = value
         return f"{{{name}:{kind}}}"
 
+    def moment(self, value: datetime) -> str:
+        """A time bound as Int64 microseconds, as a DateTime64 expression."""
+        return f"fromUnixTimestamp64Micro({self.add(micros(value), 'Int64')}, 'UTC')"
+
+    def time_range(self, column: str, start: datetime | None, end: datetime | None) -> list[str]:
+        """`start <= column < end`, either bound optional."""
+        bounds = [f"{column} >= {self.moment(start)}"] if start is not None else []
+        return bounds + ([f"{column} < {self.moment(end)}"] if end is not None else [])
+
     def one_of(self, column: str, values: tuple[str, ...]) -> str:
         return f"{column} IN {self.add(list(values), 'Array(String)')}"
 

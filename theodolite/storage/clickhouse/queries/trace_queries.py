@@ -1,7 +1,8 @@
 """`ClickHouseTraceQueries`: the read protocol (`query.backend.TraceQueries`) on a ClickHouse trace
-store. The analytics API, the cost reports, the trace list (newest first, without search or
-totals filters), one trace and the observation list are here; the trace page, sessions and users are
-not yet, and say so (NotSupportedError, 501) rather than answer something else."""
+store: the analytics API, the cost reports, the live dashboard, the trace list in every order with
+its filters, filter options, one trace, the trace page, sessions and users, the observation list.
+Full-text search across traces is not here yet and says so (NotSupportedError, 501) rather than
+answer something else."""
 
 from __future__ import annotations
 
@@ -13,10 +14,19 @@ from theodolite.query.analytics_params import MetricQuery
 from theodolite.query.backend import Page
 from theodolite.query.filters import ObservationFilter, TraceFilter
 from theodolite.query.live_window import LiveWindow
-from theodolite.storage.clickhouse.queries import analytics, analytics_lists, costs, traces
+from theodolite.storage.clickhouse.queries import (
+    analytics,
+    analytics_lists,
+    costs,
+    filter_options,
+    group_detail,
+    groups,
+    trace_page,
+    trace_sorts,
+    traces,
+)
 from theodolite.storage.clickhouse.queries.live import read_live
 from theodolite.storage.clickhouse.queries.sql import Runner
-from theodolite.storage.clickhouse.queries.traces import unavailable
 
 
 class ClickHouseTraceQueries:
@@ -29,6 +39,8 @@ class ClickHouseTraceQueries:
         self.project_name = project_name or str
 
     def list_traces(self, project_id: int, filters: TraceFilter, *, limit: int, cursor: str | None) -> Page:
+        if filters.on_totals():
+            return trace_sorts.list_sorted(self.runner, project_id, filters, limit=limit, cursor=cursor)
         return traces.list_traces(self.runner, project_id, filters, limit=limit, cursor=cursor)
 
     def get_trace(self, project_id: int, trace_id: str) -> dict[str, Any]:
@@ -40,34 +52,36 @@ class ClickHouseTraceQueries:
     def list_sessions(
         self, project_id: int, *, start: datetime | None, end: datetime | None, limit: int, cursor: str | None
     ) -> Page:
-        raise unavailable("list_sessions")
+        return groups.list_groups(
+            self.runner, project_id, "session_id", start=start, end=end, limit=limit, cursor=cursor
+        )
 
     def list_users(
         self, project_id: int, *, start: datetime | None, end: datetime | None, limit: int, cursor: str | None
     ) -> Page:
-        raise unavailable("list_users")
+        return groups.list_groups(self.runner, project_id, "user_id", start=start, end=end, limit=limit, cursor=cursor)
 
     def list_trace_filter_options(
         self, project_id: int, *, start: datetime | None, end: datetime | None, limit: int
     ) -> dict[str, Any]:
-        raise unavailable("list_trace_filter_options")
+        return filter_options.list_trace_filter_options(self.runner, project_id, start=start, end=end, limit=limit)
 
     def get_session(self, project_id: int, session_id: str, *, limit: int, cursor: str | None) -> dict[str, Any]:
-        raise unavailable("get_session")
+        return group_detail.get_session(self.runner, project_id, session_id, limit=limit, cursor=cursor)
 
     def get_user(
         self, project_id: int, user_id: str, *, start: datetime | None, end: datetime | None
     ) -> dict[str, Any]:
-        raise unavailable("get_user")
+        return group_detail.get_user(self.runner, project_id, user_id, start=start, end=end)
 
     def trace_skeleton(self, project_id: int, trace_id: str, *, max_observations: int) -> dict[str, Any]:
-        raise unavailable("the trace page (trace_skeleton)")
+        return trace_page.trace_skeleton(self.runner, project_id, trace_id, max_observations=max_observations)
 
     def observation_detail(self, project_id: int, trace_id: str, observation_id: str) -> dict[str, Any]:
-        raise unavailable("the trace page (observation_detail)")
+        return trace_page.observation_detail(self.runner, project_id, trace_id, observation_id)
 
     def search_trace(self, project_id: int, trace_id: str, text: str, *, max_observations: int) -> dict[str, Any]:
-        raise unavailable("the trace page (search_trace)")
+        return trace_page.search_trace(self.runner, project_id, trace_id, text, max_observations=max_observations)
 
     def metric_rows(self, query: MetricQuery) -> list[dict[str, Any]]:
         return analytics.list_metric_rows(self.runner, query)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import case, func, select
@@ -48,20 +47,6 @@ def summed_trace_totals() -> list[Any]:
         func.sum(tt.c.total_cost).label("total_cost"),
         func.sum(tt.c.saved_cost).label("saved_cost"),
     ]
-
-
-def empty_totals() -> dict[str, Any]:
-    return {
-        "observation_count": 0,
-        "input_tokens": 0,
-        "output_tokens": 0,
-        "total_tokens": 0,
-        "total_cost": None,
-        "saved_cost": Decimal(0),
-        "unpriced_count": 0,
-        "not_billed_count": 0,
-        "error_count": 0,
-    }
 
 
 def trace_totals(conn: Connection, project_id: int, trace_ids: Sequence[str]) -> dict[str, dict[str, Any]]:

@@ -22,6 +22,7 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import date, datetime
 from decimal import Decimal
+from operator import attrgetter
 from types import SimpleNamespace
 from typing import Any
 
@@ -29,9 +30,10 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.engine import Connection
 
 from theodolite.errors import NotFoundError
-from theodolite.query import turn_text
 from theodolite.query.filters import TraceFilter
 from theodolite.query.pagination import decode_time_cursor, encode_cursor
+from theodolite.query.totals import empty_totals
+from theodolite.query.turn_words import turn_words
 from theodolite.storage import tables
 from theodolite.storage.dictionaries import load_dictionaries
 from theodolite.storage.engine import Database
@@ -39,7 +41,6 @@ from theodolite.storage.expressions import ordered_join, utc_day
 from theodolite.storage.payloads import MissingDictionaryError
 from theodolite.storage.sql.queries.aggregates import (
     TOTALS_COUNTS,
-    empty_totals,
     observation_totals_columns,
     summed_trace_totals,
     totals_from_row,
@@ -53,7 +54,6 @@ o = tables.observations
 p = tables.observation_payloads
 tt = tables.trace_totals
 
-GENERATION = "generation"
 RECENT_TRACES = 20
 
 
@@ -130,11 +130,9 @@ def _session_summary(conn: Connection, project_id: int, conditions: list[Any]) -
 
 
 def _turn_words(conn: Connection, project_id: int, page: list[Any]) -> dict[str, dict[str, Any]]:
-    """Each trace's user message and answer, reading as few payloads as possible: the roots'
-    first, generations' only for the turns the roots left without words."""
-    words: dict[str, dict[str, Any]] = {row.id: {"input": _no_words(), "output": _no_words()} for row in page}
+    """Each trace's user message and answer (`query.turn_words`), its spans in start then insert order."""
     if not page:
-        return words
+        return {}
     observations = conn.execute(
         select(o.c.seq, o.c.trace_id, o.c.id, o.c.parent_observation_id, o.c.type, o.c.start_time)
         .where(o.c.project_id == project_id, o.c.trace_id.in_([row.id for row in page]))
@@ -143,31 +141,12 @@ def _turn_words(conn: Connection, project_id: int, page: list[Any]) -> dict[str,
     by_trace: dict[str, list[Any]] = defaultdict(list)
     for observation in observations:
         by_trace[observation.trace_id].append(observation)
-    roots: dict[str, Any] = {}
-    for row in page:
-        spans = by_trace.get(row.id, [])
-        root = next((s for s in spans if s.id == row.root_observation_id), None)
-        roots[row.id] = root or next((s for s in spans if s.parent_observation_id is None), spans[0] if spans else None)
-    payloads = _payloads(conn, [root.seq for root in roots.values() if root is not None])
-    second: dict[str, tuple[Any, Any]] = {}
-    for key, root in roots.items():
-        payload = payloads.get(root.seq) if root is not None else None
-        words[key]["input"] = _words(payload, "input", turn_text.user_text, "root")
-        words[key]["output"] = _words(payload, "output", turn_text.answer_text, "root")
-        if words[key]["input"]["text"] is None or words[key]["output"]["text"] is None:
-            generations = [s for s in by_trace.get(key, []) if s.type == GENERATION and s is not root]
-            if generations:
-                second[key] = (generations[0], generations[-1])
-    if second:
-        more = _payloads(conn, [s.seq for pair in second.values() for s in pair])
-        for key, (first, last) in second.items():
-            sides = (("input", first, turn_text.user_text), ("output", last, turn_text.answer_text))
-            for side, generation, extract in sides:
-                if words[key][side]["text"] is None:
-                    found = _words(more.get(generation.seq), side, extract, "generation")
-                    if found["text"] is not None or words[key][side]["json"] is None:
-                        words[key][side] = found
-    return words
+
+    def payloads(seqs: list[int]) -> dict[int, Any]:
+        return _payloads(conn, seqs)
+
+    keys = [(row.id, row.root_observation_id) for row in page]
+    return turn_words(keys, by_trace, payloads, attrgetter("seq"))
 
 
 def _payloads(conn: Connection, seqs: list[int]) -> dict[int, Any]:
@@ -175,23 +154,6 @@ def _payloads(conn: Connection, seqs: list[int]) -> dict[int, Any]:
         return {}
     rows = conn.execute(select(p.c.observation_seq, p.c.payload).where(p.c.observation_seq.in_(seqs)))
     return {row.observation_seq: row.payload for row in rows}
-
-
-def _no_words() -> dict[str, Any]:
-    return {"text": None, "json": None, "truncated": False, "source": None}
-
-
-def _words(payload: Any, side: str, extract: Any, source: str) -> dict[str, Any]:
-    """{"text"} when a message shape fits, else {"json"}: the document folded small."""
-    document = payload.get(side) if isinstance(payload, dict) else None
-    if document is None:
-        return _no_words()
-    text = extract(document)
-    if text is not None:
-        text, truncated = turn_text.capped(text)
-        return {"text": text, "json": None, "truncated": truncated, "source": source}
-    value, truncated = turn_text.folded(document)
-    return {"text": None, "json": value, "truncated": truncated, "source": source}
 
 
 def get_user(

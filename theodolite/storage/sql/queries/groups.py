@@ -32,8 +32,7 @@ from typing import Any
 
 from sqlalchemy import and_, case, func, select, tuple_
 
-from theodolite.errors import BadRequestError
-from theodolite.query.pagination import decode_cursor, encode_cursor
+from theodolite.query.pagination import decode_group_cursor, encode_cursor
 from theodolite.query.totals import totals_from_row
 from theodolite.storage import tables
 from theodolite.storage.engine import Database
@@ -66,7 +65,7 @@ def _list_groups(
         conditions.append(g.c.first_seen < end)
     snapshot = None
     if cursor is not None:
-        last_seen, key, snapshot = _decode(cursor)
+        last_seen, key, snapshot = decode_group_cursor(cursor)
         conditions += [tuple_(g.c.last_seen, g.c.key) < tuple_(last_seen, key), g.c.changed_seq <= snapshot]
     query = select(g).where(*conditions).order_by(g.c.last_seen.desc(), g.c.key.desc()).limit(limit + 1)
     with database.connect() as conn:
@@ -99,17 +98,6 @@ def _totals(row: Any) -> Any:
     )
 
 
-def _decode(cursor: str) -> tuple[datetime, str, int]:
-    last_seen, key, snapshot = decode_cursor(cursor, 3)
-    try:
-        when = datetime.fromisoformat(last_seen)
-    except (TypeError, ValueError) as exc:
-        raise BadRequestError("cursor is not one this server issued") from exc
-    if not isinstance(key, str) or not isinstance(snapshot, int):
-        raise BadRequestError("cursor is not one this server issued")
-    return when, key, snapshot
-
-
 def list_sessions(
     database: Database,
     project_id: int,
@@ -122,7 +110,7 @@ def list_sessions(
     """Sessions by latest activity, with trace count, tokens and cost. Blocks."""
     bound = None
     if cursor is not None:
-        last_seen, key, _snapshot = _decode(cursor)
+        last_seen, key, _snapshot = decode_group_cursor(cursor)
         bound = (last_seen, key)
     with database.connect() as conn:
         found = _latest_sessions(conn, project_id, start, end, limit + 1, bound)

@@ -13,21 +13,18 @@ Trace ids are read within the caller's project, as in `traces.py`.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
-from operator import itemgetter
-from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import Float, String, func, select, type_coerce
 from sqlalchemy.engine import Connection
 
 from theodolite.errors import NotFoundError
-from theodolite.query.totals import totals_from_row
+from theodolite.query.totals import empty_totals
+from theodolite.query.trace_page import SKELETON_NAMES, START_ORDER, matches, skeleton, skeleton_totals, transpose
 from theodolite.storage import tables
 from theodolite.storage.dictionaries import load_dictionaries
 from theodolite.storage.payloads import MissingDictionaryError
-from theodolite.storage.sql.queries.aggregates import NOT_BILLED, empty_totals, trace_totals
+from theodolite.storage.sql.queries.aggregates import trace_totals
 from theodolite.storage.sql.queries.traces import OBSERVATION_FIELDS, TRACE_FIELDS, observation_row_to_dict, score_means
 from theodolite.storage.trace_keys import candidate_keys, wire_trace_id
 
@@ -40,7 +37,7 @@ s = tables.scores
 # and costs are read without the types' per-value processing (UtcDateTime, Money): the offsets
 # only need differences, the costs floats, and for 10,000 rows that processing cost more than the
 # query. Times then arrive as the driver gives them: datetimes (PostgreSQL) or SQLite's text,
-# which `_transpose` parses with datetime.fromisoformat (C; SQLAlchemy's parser is ~10 times slower).
+# which `query.trace_page.transpose` parses with datetime.fromisoformat (C; SQLAlchemy's parser is ~10 times slower).
 _SKELETON_COLUMNS = (
     o.c.id.label("id"),
     o.c.parent_observation_id.label("parent"),
@@ -57,9 +54,7 @@ _SKELETON_COLUMNS = (
     o.c.cost_status.label("cost_status"),
     type_coerce(o.c.saved_cost, Float()).label("saved"),  # for the totals, not a column of the answer
 )
-_MICROSECOND = timedelta(microseconds=1)
-# (start, id): the skeleton's order. SQLite's time text sorts as the times do.
-_START_ORDER = itemgetter(4, 0)
+assert tuple(column.name for column in _SKELETON_COLUMNS) == SKELETON_NAMES
 
 
 def _same_project(project_id: int) -> Any:
@@ -106,12 +101,12 @@ def trace_skeleton(database: Any, project_id: int, trace_id: str, *, max_observa
         statement = select(*_SKELETON_COLUMNS).where(o.c.trace_id == row.id, _same_project(project_id))
         whole = total <= max_observations
         if whole:  # SQLite sorts 10,000 rows with all their columns in ~20 ms; Python in ~3
-            rows = sorted(conn.execute(statement).all(), key=_START_ORDER)
+            rows = sorted(conn.execute(statement).all(), key=START_ORDER)  # SQLite's time text sorts as the times do
         else:
             rows = conn.execute(statement.order_by(o.c.start_time, o.c.id).limit(max_observations)).all()
-        raw = _transpose(rows)
+        raw = transpose(rows)
         if whole:  # its totals without reading the trace again
-            totals = _totals(raw)
+            totals = skeleton_totals(raw)
         else:
             totals = trace_totals(conn, project_id, [row.id]).get(row.id, empty_totals() | {"latency_s": None})
         score_count = conn.execute(
@@ -125,97 +120,7 @@ def trace_skeleton(database: Any, project_id: int, trace_id: str, *, max_observa
     trace["root_observation_id"] = row.root_observation_id
     trace["score_count"] = score_count
     trace["scores"] = means.get(row.id, {})  # each score name's mean, as the list shows them
-    trace.update(totals)
-    total = totals["observation_count"]  # the same count, read with the totals
-    return {
-        "trace": trace,
-        "total": total,
-        "truncated": len(rows) < total,
-        "max_observations": max_observations,
-        "trace_start": _as_utc(raw["start"][0]) if rows else row.timestamp,
-        "observations": _columns(raw),
-    }
-
-
-def _totals(columns: dict[str, list[Any]]) -> dict[str, Any]:
-    """`aggregates.trace_totals` of a whole trace, from its skeleton's columns (the same rules: a
-    cache hit or a fallback is not billed, an unpriced call is counted, never summed as $0)."""
-    ids = columns["id"]
-    if not ids:
-        return empty_totals() | {"latency_s": None}
-
-    def total(values: Any) -> Any:  # SQL SUM: NULL when every value is NULL
-        present = [value for value in values if value is not None]
-        return sum(present) if present else None
-
-    statuses = columns["cost_status"]
-    billed = [cost for cost, status in zip(columns["cost"], statuses, strict=True) if status != NOT_BILLED]
-    sums = SimpleNamespace(
-        observation_count=len(ids),
-        input_tokens=total(columns["input_tokens"]),
-        output_tokens=total(columns["output_tokens"]),
-        total_tokens=total(columns["tokens"]),
-        total_cost=total(billed),
-        saved_cost=total(columns["saved"]),
-        unpriced_count=statuses.count("unpriced"),
-        not_billed_count=statuses.count(NOT_BILLED),
-        error_count=columns["level"].count("ERROR"),
-    )
-    totals = totals_from_row(sums)
-    ends = [end for end in columns["end"] if end is not None]
-    totals["latency_s"] = (max(ends) - columns["start"][0]).total_seconds() if ends else None
-    return totals
-
-
-def _as_utc(moment: datetime) -> datetime:
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment  # SQLite: naive UTC
-
-
-def _transpose(rows: list[Any]) -> dict[str, list[Any]]:
-    """Rows -> one list per selected column, transposed in C (zip); times as datetimes."""
-    names = [column.name for column in _SKELETON_COLUMNS]
-    if not rows:
-        return {name: [] for name in names}
-    columns = dict(zip(names, (list(column) for column in zip(*rows, strict=True)), strict=True))
-    if isinstance(columns["start"][0], str):  # SQLite's `YYYY-MM-DD HH:MM:SS.ffffff`, naive UTC
-        parse = datetime.fromisoformat
-        columns["start"] = list(map(parse, columns["start"]))
-        columns["end"] = [parse(end) if end is not None else None for end in columns["end"]]
-    return columns
-
-
-def _columns(raw: dict[str, list[Any]]) -> dict[str, list[Any]]:
-    """The answer's columns (see `trace_skeleton`): one list comprehension per field; 10,000 rows in
-    a few ms."""
-    ids, starts, levels = raw["id"], raw["start"], raw["level"]
-    if not ids:
-        return {name: [] for name in _FIELDS}
-    index_of = {ident: i for i, ident in enumerate(ids)}
-    first = starts[0]
-    return {
-        "id": ids,
-        "parent": [index_of.get(parent, -1) if parent is not None else -1 for parent in raw["parent"]],
-        "type": raw["type"],
-        "name": raw["name"],
-        # Whole microseconds, then milliseconds: 10.0, not 9.999000000000001.
-        "start_ms": [((start - first) // _MICROSECOND) / 1000 for start in starts],
-        "duration_ms": [
-            ((end - start) // _MICROSECOND) / 1000 if end is not None else None
-            for start, end in zip(starts, raw["end"], strict=True)
-        ],
-        "level": levels,
-        "model": raw["model"],
-        "input_tokens": raw["input_tokens"],
-        "output_tokens": raw["output_tokens"],
-        "tokens": raw["tokens"],
-        "cost": raw["cost"],
-        "cost_status": raw["cost_status"],
-        "error": [level == "ERROR" for level in levels],
-    }
-
-
-_FIELDS = ("id", "parent", "type", "name", "start_ms", "duration_ms", "level", "model", "input_tokens",
-           "output_tokens", "tokens", "cost", "cost_status", "error")  # fmt: skip
+    return skeleton(trace, raw, totals, max_observations)
 
 
 def observation_detail(database: Any, project_id: int, trace_id: str, observation_id: str) -> dict[str, Any]:
@@ -261,7 +166,7 @@ def search_trace(database: Any, project_id: int, trace_id: str, text: str, *, ma
 
 def _search_trace(database: Any, project_id: int, trace_id: str, text: str, max_observations: int) -> dict[str, Any]:
     needle = text.casefold()
-    matches: list[str] = []
+    found: list[str] = []
     scanned = 0
     with database.connect() as conn:
         row = _trace_row(conn, project_id, trace_id)
@@ -274,26 +179,6 @@ def _search_trace(database: Any, project_id: int, trace_id: str, text: str, max_
         )
         for obs in result:
             scanned += 1
-            payload = obs.payload or {}
-            if (obs.name is not None and needle in obs.name.casefold()) or any(
-                needle in piece.casefold() for piece in _strings((payload.get("input"), payload.get("output")))
-            ):
-                matches.append(obs.id)
-    return {"ids": matches, "scanned": scanned}
-
-
-def _strings(value: Any) -> Iterator[str]:
-    """Every string in a JSON value: keys, string values, and numbers as text."""
-    stack = [value]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, str):
-            yield item
-        elif isinstance(item, dict):
-            for key, child in item.items():
-                yield str(key)
-                stack.append(child)
-        elif isinstance(item, list | tuple):
-            stack.extend(item)
-        elif item is not None and not isinstance(item, bool):
-            yield str(item)
+            if matches(needle, obs.name, obs.payload or {}):
+                found.append(obs.id)
+    return {"ids": found, "scanned": scanned}

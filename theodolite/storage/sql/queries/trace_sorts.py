@@ -23,15 +23,13 @@ shows it), never returned twice, and every other trace pages exactly.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import and_, exists, func, select, tuple_
 
-from theodolite.errors import BadRequestError
 from theodolite.query.filters import COMPARISONS, SORT_KEYS, ScoreFilter, Sort
-from theodolite.query.pagination import decode_cursor, encode_cursor
+from theodolite.query.sort_keysets import NULLABLE, keyset_kinds
 from theodolite.storage import tables
 from theodolite.storage.expressions import ordered_join, string_list
 
@@ -52,6 +50,7 @@ SORTS: dict[str, tuple[Any, bool]] = {
     "level": (tt.c.level_rank, False),
 }
 assert tuple(SORTS) == SORT_KEYS, "every sort the filters accept has a column here"
+assert NULLABLE == {name for name, (_, nullable) in SORTS.items() if nullable}
 
 
 def score_matches(score: ScoreFilter, scores: Any = sc) -> Any:
@@ -89,7 +88,13 @@ class Ordering:
 
 
 def ordering(sort: Sort, segment: int) -> Ordering:
-    """Segment 1 holds the traces without the sort's value, newest first."""
+    """Segment 1 holds the traces without the sort's value, newest first (`query/sort_keysets.py`)."""
+    order = _ordering(sort, segment)
+    assert len(order.columns) == len(keyset_kinds(sort, segment))
+    return order
+
+
+def _ordering(sort: Sort, segment: int) -> Ordering:
     score = sort.score_name
     if score is not None:
         if segment == 0:
@@ -108,12 +113,6 @@ def ordering(sort: Sort, segment: int) -> Ordering:
     if segment == 0:
         return Ordering([column, tt.c.timestamp, tt.c.trace_id], sort.descending, column.is_not(None), tt.c.changed_seq)
     return Ordering([tt.c.timestamp, tt.c.trace_id], True, column.is_(None), tt.c.changed_seq)
-
-
-def segments(sort: Sort) -> tuple[int, ...]:
-    if sort.score_name is not None:
-        return (0, 1)
-    return (0, 1) if SORTS[sort.name][1] else (0,)
 
 
 def source(sort: Sort, segment: int, project_id: int, driver: list[str] | None, dialect_name: str) -> Any:
@@ -237,34 +236,3 @@ def page_keys(row: Any, sort: Sort, segment: int) -> list[Any]:
 
 def _plain(value: Any) -> Any:
     return str(value) if isinstance(value, Decimal) else value
-
-
-def encode_sorted_cursor(sort: Sort, segment: int, keys: list[Any], snapshot: int) -> str:
-    return encode_cursor(sort.name, "desc" if sort.descending else "asc", segment, keys, snapshot)
-
-
-def decode_sorted_cursor(cursor: str, sort: Sort) -> tuple[int, list[Any], int]:
-    """(segment, keyset values, snapshot); a cursor of another sort is a 400."""
-    name, order, segment, keys, snapshot = decode_cursor(cursor, 5)
-    if name != sort.name or order != ("desc" if sort.descending else "asc"):
-        raise BadRequestError("cursor belongs to another sort order: start again without it")
-    if segment not in segments(sort) or not isinstance(keys, list) or not isinstance(snapshot, int):
-        raise BadRequestError("cursor is not one this server issued")
-    columns = ordering(sort, segment).columns
-    if len(keys) != len(columns):
-        raise BadRequestError("cursor is not one this server issued")
-    try:
-        values = [_typed(column, value) for column, value in zip(columns, keys, strict=True)]
-    except (TypeError, ValueError, InvalidOperation) as exc:
-        raise BadRequestError("cursor is not one this server issued") from exc
-    return segment, values, snapshot
-
-
-def _typed(column: Any, value: Any) -> Any:
-    if value is None:
-        raise ValueError("no value")
-    if column.name == "timestamp":
-        return datetime.fromisoformat(value)
-    if column is tt.c.total_cost:
-        return Decimal(value)
-    return value

@@ -27,7 +27,8 @@ from sqlalchemy.engine import Connection
 from theodolite.errors import BadRequestError, NotFoundError
 from theodolite.query.filters import TraceFilter
 from theodolite.query.pagination import decode_snapshot_cursor, encode_cursor
-from theodolite.query.totals import totals_from_row
+from theodolite.query.sort_keysets import decode_sorted_cursor, encode_sorted_cursor, segments
+from theodolite.query.totals import empty_totals, totals_from_row
 from theodolite.storage import tables
 from theodolite.storage.dictionaries import load_dictionaries
 from theodolite.storage.engine import Database
@@ -36,16 +37,13 @@ from theodolite.storage.facets import UNINDEXED_LEVEL, facet_condition, facet_ro
 from theodolite.storage.payloads import MissingDictionaryError
 from theodolite.storage.search import matching_traces, search_condition
 from theodolite.storage.search_text import SearchQuery, SearchQueryError, parse_query
-from theodolite.storage.sql.queries.aggregates import empty_totals, trace_totals
+from theodolite.storage.sql.queries.aggregates import trace_totals
 from theodolite.storage.sql.queries.sorted_chunks import read_segment, reads_chunks, with_traces
 from theodolite.storage.sql.queries.trace_sorts import (
-    decode_sorted_cursor,
-    encode_sorted_cursor,
     page_keys,
     score_condition,
     score_matches,
     segment_statement,
-    segments,
     small_set,
     trace_columns,
 )
