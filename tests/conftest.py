@@ -89,3 +89,13 @@ def no_active_payload_dictionary(monkeypatch: pytest.MonkeyPatch) -> None:
     from theodolite.storage import payloads
 
     monkeypatch.setattr(payloads, "_active_id", 0)
+
+
+@pytest.fixture(scope="session")
+def chdb_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The one data directory embedded ClickHouse (chdb) opens in this test process: chdb refuses a
+    second path while one is open, and another process may not open this one meanwhile. Every
+    in-process ClickHouse test uses it, each with databases of its own names; a test whose ClickHouse
+    runs in a subprocess (a server, a CLI) gives that process a directory of its own and never opens
+    it here."""
+    return tmp_path_factory.mktemp("chdb")

@@ -4,6 +4,7 @@ built once per session: chdb opens one data directory per process, so every Clic
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,5 +13,5 @@ from tests.support.clickhouse_stores import both_stores
 
 
 @pytest.fixture(scope="session")
-def stores(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    yield from both_stores(tmp_path_factory.mktemp("clickhouse-queries"))
+def stores(tmp_path_factory: pytest.TempPathFactory, chdb_path: Path) -> Iterator[Any]:
+    yield from both_stores(tmp_path_factory.mktemp("clickhouse-queries"), chdb_path)

@@ -13,9 +13,11 @@ import pytest
 
 try:
     import chdb  # noqa: F401
-    import clickhouse_connect
+    import clickhouse_connect  # noqa: F401
 except ImportError as error:  # the test extra installs both; a bare install skips, saying why
     pytest.skip(f"embedded ClickHouse (chdb + clickhouse-connect) is not installed: {error}", allow_module_level=True)
+
+from tests.support.clickhouse_stores import query_in_subprocess  # noqa: E402
 
 
 def theodolite(*args: str) -> subprocess.CompletedProcess[str]:
@@ -34,12 +36,8 @@ def test_migrate_creates_the_trace_store_and_the_metadata_store(tmp_path: Path) 
         assert done.returncode == 0, done.stderr
         assert "tables and views in place" in done.stdout
     assert (tmp_path / "metadata.db").exists()
-    client = clickhouse_connect.get_client(dsn=f"chdb://{tmp_path / 'ch'}")  # after the CLI's process ended
-    try:
-        tables = {row[0] for row in client.query("SHOW TABLES FROM traces").result_rows}
-        ddl = client.query("SHOW CREATE TABLE traces.observations").result_rows[0][0]
-    finally:
-        client.close()
+    tables = {row[0] for row in query_in_subprocess(tmp_path / "ch", "SHOW TABLES FROM traces")}
+    ddl = query_in_subprocess(tmp_path / "ch", "SHOW CREATE TABLE traces.observations")[0][0]
     assert {"traces", "observations", "scores", "trace_totals", "rollups_minute", "rollups_hour"} <= tables
     assert "TTL" in ddl and "toIntervalDay(30)" in ddl
 
@@ -64,11 +62,9 @@ def test_the_demo_writes_its_traffic_to_clickhouse_once(tmp_path: Path) -> None:
     assert "Generated 200 traces" in first.stdout and "new rows stored: 200 traces" in first.stdout
     again = theodolite("demo", *target)
     assert again.returncode == 0 and "new rows stored: 0 traces, 0 observations, 0 scores" in again.stdout
-    client = clickhouse_connect.get_client(dsn=f"chdb://{tmp_path / 'ch'}")
-    try:
-        traces = client.command("SELECT count() FROM demo.traces FINAL")
-        spans = client.command("SELECT sum(n) FROM demo.rollups_hour")
-        stored = client.command("SELECT count() FROM demo.observations FINAL")
-    finally:
-        client.close()
+    [[traces, spans, stored]] = query_in_subprocess(
+        tmp_path / "ch",
+        "SELECT (SELECT count() FROM demo.traces FINAL), (SELECT sum(n) FROM demo.rollups_hour),"
+        " (SELECT count() FROM demo.observations FINAL)",
+    )
     assert traces == 200 and spans == stored  # the views counted each span once

@@ -448,7 +448,7 @@ def test_the_schema_sketch_keeps_every_estimate_within_one_percent(stores: Any) 
     assert worst[1] > 2 * SKETCH_RELATIVE_ERROR  # why the parameter is not 0.01
 
 
-def test_updates_and_deletes_read_right_before_any_merge(stores: Any) -> None:
+def test_updates_and_deletes_read_right_before_any_merge(stores: Any, chdb_path: Path) -> None:
     """The writer's protocol (docs/clickhouse.md): an update is the stored row again with sign -1 and
     is_deleted 1 at version - 1, then the new row; a delete is the cancelling row alone. Before any
     merge (every version still on disk), the reads see the new values once: FINAL for rows, the
@@ -457,7 +457,7 @@ def test_updates_and_deletes_read_right_before_any_merge(stores: Any) -> None:
     from theodolite.storage.clickhouse.data_copy import OBSERVATION_COLUMNS
 
     sql, _, project_id = stores
-    data = Path(sql.database.path).parent / "ch"
+    data = chdb_path
     copied = CliRunner().invoke(
         cli, ["migrate-data", "--from", sql.database.url, "--to", f"chdb://{data}?database=updates"]
     )

@@ -47,10 +47,9 @@ SPANS = 6000
 
 
 @pytest.fixture(scope="module")
-def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+def client(chdb_path: Path) -> Iterator[Any]:
     # chdb keeps one data directory per process: one client for the module, a database per test.
-    data = tmp_path_factory.mktemp("clickhouse")
-    client = clickhouse_connect.get_client(dsn=f"chdb://{data}")
+    client = clickhouse_connect.get_client(dsn=f"chdb://{chdb_path}")
     try:
         yield client
     finally:

@@ -53,8 +53,8 @@ UPDATE_COST = Decimal("0.00000465")
 
 
 @pytest.fixture(scope="module")
-def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("clickhouse")
+def data_dir(chdb_path: Path) -> Path:
+    return chdb_path  # the process's one chdb directory (tests/conftest.py)
 
 
 @pytest.fixture(scope="module")

@@ -28,7 +28,8 @@ HOUR_END = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)  # whole hours: both stores
 DAYS = 3
 
 
-def both_stores(workdir: Path) -> Iterator[tuple[SqlTraceQueries, ClickHouseTraceQueries, int]]:
+def both_stores(workdir: Path, chdb_path: Path) -> Iterator[tuple[SqlTraceQueries, ClickHouseTraceQueries, int]]:
+    """`chdb_path`: the test process's one chdb directory (tests/conftest.py)."""
     import clickhouse_connect
 
     url = f"sqlite:///{workdir / 'theodolite.db'}"
@@ -49,10 +50,10 @@ def both_stores(workdir: Path) -> Iterator[tuple[SqlTraceQueries, ClickHouseTrac
     database.dispose()
     copied = CliRunner().invoke(
         cli,
-        ["migrate-data", "--from", url, "--to", f"chdb://{workdir / 'ch'}?database=theodolite", "--chunk-rows", "700"],
+        ["migrate-data", "--from", url, "--to", f"chdb://{chdb_path}?database=theodolite", "--chunk-rows", "700"],
     )
     assert copied.exit_code == 0, copied.output
-    client = clickhouse_connect.get_client(dsn=f"chdb://{workdir / 'ch'}")
+    client = clickhouse_connect.get_client(dsn=f"chdb://{chdb_path}")
     database = Database(url)
     try:
         yield (
@@ -77,3 +78,22 @@ def comparable(value: Any) -> Any:
     if isinstance(value, float):
         return round(value, 6)
     return value
+
+
+def query_in_subprocess(path: Path, statement: str) -> list[list[Any]]:
+    """Rows of `statement` on a chdb directory a subprocess wrote (a CLI run, a server), read in a
+    subprocess too: this process may open only its own directory (`chdb_path`, tests/conftest.py)."""
+    import json
+    import subprocess
+    import sys
+
+    code = (
+        "import json, sys, clickhouse_connect\n"
+        "client = clickhouse_connect.get_client(dsn='chdb://' + sys.argv[1])\n"
+        "print(json.dumps([list(row) for row in client.query(sys.argv[2]).result_rows], default=str))\n"
+        "client.close()\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code, str(path), statement], capture_output=True, text=True,
+                          timeout=120)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
