@@ -102,3 +102,25 @@ def test_chunks_page_like_a_driving_small_set(
             assert len(got) == 30
         else:
             assert 0 < len(got) < 30, f"{name}: the filter should match some traces, not all"
+
+
+@pytest.mark.parametrize("order", ["time", "tokens", "name"])
+def test_a_commit_that_stores_no_observation_hides_no_trace_from_later_pages(
+    database: Database, project: int, order: str
+) -> None:
+    """A client's retry, or a trace sent before its spans, stores no observation but marks the traces
+    it writes. A list's snapshot must cover that mark, or the traces it touched (their `changed_seq`
+    above the snapshot) vanish from every page after the first."""
+    expected = _all_pages(database, project, TraceFilter(sort=Sort(order)))
+    batch = trace_batch(at=T0 + timedelta(minutes=2))
+    writer = SqlWriter(database)
+    try:
+        writer.commit([prepared(database, project, batch)])
+        writer.catch_up()
+        writer.commit([prepared(database, project, batch)])  # the retry: no new observation
+        writer.catch_up()
+    finally:
+        writer.close()
+    pages = _all_pages(database, project, TraceFilter(sort=Sort(order)))
+    assert sorted(pages) == sorted([*expected, batch.traces[0].id])
+    assert len(pages) == len(set(pages)) == 31

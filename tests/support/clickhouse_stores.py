@@ -37,8 +37,7 @@ def both_stores(workdir: Path, chdb_path: Path) -> Iterator[tuple[SqlTraceQuerie
     project_id, _ = get_or_create_project(database, "demo")
     write_demo(database, project_id, now=NOW, days=DAYS, traces_per_day=150, seed=7, settings=Settings())
     # A trace without any observation yet (an SDK sends the trace before its spans): SQL keeps its
-    # (empty) totals, and every read counts it. Only one: on SQLite a second trace-only commit right
-    # after it shares its seq mark and is never derived (no totals row: SQL's reads leave it out).
+    # (empty) totals, and every read counts it.
     writer = SqlTraceStore(database).make_writer()
     try:
         sent = trace_batch(at=NOW - timedelta(hours=29), name="no-spans", user_id="user-001", tags=["prod"])

@@ -63,7 +63,7 @@ from theodolite.storage.codec import dumps_json
 from theodolite.storage.dictionaries import load_dictionaries
 from theodolite.storage.engine import Database, describe_url, normalise_url, open_database
 from theodolite.storage.migrations.runner import alembic_config, current_revision, head_revision
-from theodolite.storage.search import backfill_search, indexed_below, record_indexed
+from theodolite.storage.search import backfill_search, indexed_below, record_indexed, record_last_mark
 from theodolite.storage.sql_store import SqlTraceStore
 from theodolite.storage.types import Payload
 from theodolite.storage.writer_lease import WriterLease
@@ -316,7 +316,11 @@ class DataCopy:
         last_seq = conn.execute(select(func.max(tables.observations.c.seq))).scalar() or 0
         # The SQLite writer numbers from here (`SqlWriter._next_seq`); everything below is derived
         # (copied), so its follower must start here, not re-derive (and re-count) the copy.
-        next_seq = max(last_seq, conn.execute(select(func.max(tables.trace_scores.c.changed_seq))).scalar() or 0) + 1
+        # Every mark the copy holds (a trace's, a score's) is at or below `last_mark` from now on: a
+        # list's snapshot and the writer's next seq are above it.
+        marks = [conn.execute(select(func.max(tables.metadata.tables[t].c[c]))).scalar() or 0 for t, c in _MARK_COLUMNS]
+        record_last_mark(conn, max(marks))
+        next_seq = max(last_seq, *marks) + 1
         _empty_search_index(conn)
         conn.execute(delete(tables.search_backfill))
         conn.execute(insert(tables.search_backfill).values(id=1, next_seq=0, end_seq=last_seq + 1))

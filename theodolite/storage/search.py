@@ -263,6 +263,17 @@ def count_repricing(conn: Connection) -> None:
     conn.execute(update(tables.search_progress).values(repricings=tables.search_progress.c.repricings + 1))
 
 
+def last_mark(conn: Connection) -> int:
+    """The mark of the last commit that stored no observation (`search_progress.last_mark`)."""
+    return int(conn.execute(select(tables.search_progress.c.last_mark)).scalar() or 0)
+
+
+def record_last_mark(conn: Connection, mark: int) -> None:
+    """In the commit's transaction; marks only grow (two PostgreSQL writers may commit out of order)."""
+    progress = tables.search_progress
+    conn.execute(update(progress).where(progress.c.last_mark < mark).values(last_mark=mark))
+
+
 def record_indexed(conn: Connection, below: int) -> None:
     """Move the mark, in `conn`'s transaction (the one that wrote the documents below it)."""
     progress = tables.search_progress

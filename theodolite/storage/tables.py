@@ -230,6 +230,9 @@ search_progress = Table(
     Column("indexed_below", BigInteger, nullable=False),
     # `costs recompute` runs that changed costs: the writer then reads back the sums it kept.
     Column("repricings", BigInteger, nullable=False, server_default=text("0")),
+    # The mark of the last commit that stored no observation (no `observations.seq` holds it): a
+    # list's snapshot and the next seq must be above it (`writer.py`, `traces.current_mark`).
+    Column("last_mark", BigInteger, nullable=False, server_default=text("0")),
 )
 
 # Trained zstd dictionaries for SQLite payloads (`payloads.py`); `id` is zstd's own dictionary id,

@@ -37,7 +37,9 @@ from theodolite.storage.search import (
     SearchWriter,
     index_committed,
     indexed_below,
+    last_mark,
     record_indexed,
+    record_last_mark,
     repricing_count,
 )
 from theodolite.storage.trace_keys import TraceKeyPlan, is_plain, qualified_key
@@ -344,6 +346,8 @@ class SqlWriter:
             if document is not None:
                 with_document.append((row, document))
         mark = self._number(observation_rows) if parts or observation_rows or score_rows else None
+        if mark is not None and not observation_rows:  # no seq holds this commit's mark: record it
+            record_last_mark(self._conn, mark)
         # A replaced observation's cell leaves the rollups in this transaction (its row is deleted
         # here); the other deltas go where the totals are derived.
         at_once = RollupDeltas()
@@ -456,6 +460,7 @@ class SqlWriter:
         last = max(
             self._conn.exec_driver_sql("SELECT max(seq) FROM observations").scalar() or 0,
             self._conn.exec_driver_sql("SELECT max(changed_seq) FROM trace_scores").scalar() or 0,
+            last_mark(self._conn),
         )
         return last + 1
 
