@@ -36,7 +36,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import TextClause, and_, bindparam, column, exists, literal_column, select, table, text, update
+from sqlalchemy import TextClause, and_, bindparam, column, exists, func, literal_column, select, table, text, update
 from sqlalchemy.engine import Connection
 
 from theodolite.storage import tables
@@ -263,9 +263,18 @@ def count_repricing(conn: Connection) -> None:
     conn.execute(update(tables.search_progress).values(repricings=tables.search_progress.c.repricings + 1))
 
 
-def last_mark(conn: Connection) -> int:
-    """The mark of the last commit that stored no observation (`search_progress.last_mark`)."""
-    return int(conn.execute(select(tables.search_progress.c.last_mark)).scalar() or 0)
+def highest_mark(conn: Connection) -> int:
+    """The highest commit mark stored, in one statement: an observation's seq, the mark of a commit of
+    scores only (`trace_scores.changed_seq`), or of a commit that stored no observation (`last_mark`).
+    A list's snapshot, and on SQLite the writer's next seq is the one after it."""
+    row = conn.execute(
+        select(
+            select(func.max(tables.observations.c.seq)).scalar_subquery(),
+            select(func.max(tables.trace_scores.c.changed_seq)).scalar_subquery(),
+            select(tables.search_progress.c.last_mark).scalar_subquery(),
+        )
+    ).one()
+    return max(int(value or 0) for value in row)
 
 
 def record_last_mark(conn: Connection, mark: int) -> None:

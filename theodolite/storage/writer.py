@@ -35,9 +35,9 @@ from theodolite.storage.rows import PreparedBatch, row_to_trace, trace_to_row
 from theodolite.storage.search import (
     FOLLOW_CHUNK,
     SearchWriter,
+    highest_mark,
     index_committed,
     indexed_below,
-    last_mark,
     record_indexed,
     record_last_mark,
     repricing_count,
@@ -455,14 +455,8 @@ class SqlWriter:
         return min(seqs)
 
     def _next_seq(self) -> int:
-        """SQLite: the writer holds the write lock from BEGIN IMMEDIATE, so max(rowid) stays ours.
-        A commit of scores only used the mark after it too (`trace_scores.changed_seq`)."""
-        last = max(
-            self._conn.exec_driver_sql("SELECT max(seq) FROM observations").scalar() or 0,
-            self._conn.exec_driver_sql("SELECT max(changed_seq) FROM trace_scores").scalar() or 0,
-            last_mark(self._conn),
-        )
-        return last + 1
+        """SQLite: the writer holds the write lock from BEGIN IMMEDIATE, so the highest mark stays ours."""
+        return highest_mark(self._conn) + 1
 
     def oldest_unfollowed(self) -> float | None:
         if self._followed_below < self._recover_below:

@@ -35,7 +35,7 @@ from theodolite.storage.engine import Database
 from theodolite.storage.expressions import json_array_contains
 from theodolite.storage.facets import UNINDEXED_LEVEL, facet_condition, facet_rows_counted, indexable
 from theodolite.storage.payloads import MissingDictionaryError
-from theodolite.storage.search import last_mark, matching_traces, search_condition
+from theodolite.storage.search import highest_mark, matching_traces, search_condition
 from theodolite.storage.search_text import SearchQuery, SearchQueryError, parse_query
 from theodolite.storage.sql.queries.aggregates import trace_totals
 from theodolite.storage.sql.queries.sorted_chunks import read_segment, reads_chunks, with_traces
@@ -381,9 +381,7 @@ def _candidates(
 def current_mark(conn: Connection) -> int:
     """The snapshot of a list's first page: the highest commit mark stored (an observation's seq, the
     mark of a commit of scores only, or of a commit that stored no observation: `last_mark`)."""
-    observed = conn.execute(select(func.coalesce(func.max(o.c.seq), 0))).scalar_one()
-    scored = conn.execute(select(func.coalesce(func.max(sc.c.changed_seq), 0))).scalar_one()
-    return max(observed, scored, last_mark(conn))
+    return highest_mark(conn)
 
 
 def _facets(filters: TraceFilter) -> list[tuple[str, str]]:
