@@ -31,7 +31,7 @@ request finds the trace stored, so its spans are looked up and not counted twice
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -211,23 +211,41 @@ class ClickHouseWriter:
     def _query(self, sql: str, parameters: dict[str, Any]) -> list[Sequence[Any]]:
         return self.client.query(sql, parameters=parameters, settings=READ_SETTINGS).result_rows
 
+    def _rows_of(
+        self,
+        table: str,
+        columns: str,
+        trace_keys: set[tuple[int, str]],
+        *,
+        trace_column: str = "trace_id",
+        ids: set[Key] | None = None,
+    ) -> Iterator[Sequence[Any]]:
+        """`table`'s rows (FINAL) of these (project, trace id) keys, and with `ids` only those
+        (project, trace id, id): read per group of projects, in chunks of trace ids, through the
+        primary key and the bloom-filter indexes."""
+        for projects, trace_ids in _by_projects(trace_keys):
+            sql = (
+                f"SELECT {columns} FROM `{self.database}`.{table} FINAL"
+                f" WHERE project_id IN {{projects:Array(UInt32)}} AND {trace_column} IN {{traces:Array(String)}}"
+            )
+            parameters: dict[str, Any] = {"projects": projects}
+            if ids is not None:
+                in_group = (set(projects), set(trace_ids))
+                sql += " AND id IN {ids:Array(String)}"
+                parameters["ids"] = sorted({i for p, t, i in ids if p in in_group[0] and t in in_group[1]})
+            for chunk in _chunks(trace_ids):
+                yield from self._query(sql, {**parameters, "traces": chunk})
+
     def _stored_traces(self, keys: Iterable[tuple[int, str]]) -> dict[tuple[int, str], Sequence[Any]]:
         """(project, trace id) -> its stored TRACE_CONTENT, created_at, updated_at."""
         wanted = set(keys)
         found: dict[tuple[int, str], tuple[int, Sequence[Any]]] = {}
         columns = ", ".join((*TRACE_CONTENT, "created_at", "updated_at", "row_version"))
-        for projects, ids in _by_projects(wanted):
-            for chunk in _chunks(ids):
-                rows = self._query(
-                    f"SELECT {columns} FROM `{self.database}`.traces FINAL"
-                    " WHERE project_id IN {projects:Array(UInt32)} AND id IN {ids:Array(String)}",
-                    {"projects": projects, "ids": chunk},
-                )
-                for row in rows:
-                    key = (row[0], row[1])
-                    # One row per key after FINAL; two keys (days) only if a deletion was lost.
-                    if key in wanted and (key not in found or row[-1] > found[key][0]):
-                        found[key] = (row[-1], row[:-1])
+        for row in self._rows_of("traces", columns, wanted, trace_column="id"):
+            key = (row[0], row[1])
+            # One row per key after FINAL; two keys (days) only if a deletion was lost.
+            if key in wanted and (key not in found or row[-1] > found[key][0]):
+                found[key] = (row[-1], row[:-1])
         return {key: row for key, (_, row) in found.items()}
 
     def _stored_span_ids(self, trace_keys: list[tuple[int, str]]) -> set[Key]:
@@ -235,14 +253,8 @@ class ClickHouseWriter:
         commit can hold them, so a new trace (the common case) costs no read."""
         found: set[Key] = set()
         wanted = set(trace_keys)
-        for projects, trace_ids in _by_projects(wanted):
-            for chunk in _chunks(trace_ids):
-                rows = self._query(
-                    f"SELECT project_id, trace_id, id FROM `{self.database}`.observations FINAL"
-                    " WHERE project_id IN {projects:Array(UInt32)} AND trace_id IN {ids:Array(String)}",
-                    {"projects": projects, "ids": chunk},
-                )
-                found.update((p, t, i) for p, t, i in rows if (p, t) in wanted)
+        rows = self._rows_of("observations", "project_id, trace_id, id", wanted)
+        found.update((p, t, i) for p, t, i in rows if (p, t) in wanted)
         return found
 
     def _stored_observations(self, keys: list[Key]) -> dict[Key, tuple[Sequence[Any], Observation]]:
@@ -250,19 +262,10 @@ class ClickHouseWriter:
         wanted = set(keys)
         found: dict[Key, tuple[Sequence[Any], Observation]] = {}
         columns = ", ".join((*OBSERVATION_FIELDS, *PAYLOAD_COLUMNS))
-        for projects, trace_ids in _by_projects({(p, t) for p, t, _ in wanted}):
-            ids = sorted({i for p, t, i in wanted if p in projects and t in trace_ids})
-            for chunk in _chunks(trace_ids):
-                rows = self._query(
-                    f"SELECT {columns} FROM `{self.database}`.observations FINAL"
-                    " WHERE project_id IN {projects:Array(UInt32)} AND trace_id IN {traces:Array(String)}"
-                    " AND id IN {ids:Array(String)}",
-                    {"projects": projects, "traces": chunk, "ids": ids},
-                )
-                for row in rows:
-                    key = (row[0], row[1], row[2])
-                    if key in wanted:
-                        found[key] = (row, stored_observation(row))
+        for row in self._rows_of("observations", columns, {(p, t) for p, t, _ in wanted}, ids=wanted):
+            key = (row[0], row[1], row[2])
+            if key in wanted:
+                found[key] = (row, stored_observation(row))
         return found
 
     def _stored_scores(self, keys: set[tuple[int, str, str]]) -> dict[tuple[int, str], Sequence[Any]]:
@@ -273,16 +276,8 @@ class ClickHouseWriter:
         wanted = {(project_id, score_id) for project_id, _, score_id in keys}
         found: dict[tuple[int, str], Sequence[Any]] = {}
         columns = ", ".join(SCORE_CONTENT) + ", created_at"
-        for projects, trace_ids in _by_projects({(p, t) for p, t, _ in keys}):
-            ids = sorted({i for p, t, i in keys if p in projects and t in trace_ids})
-            for chunk in _chunks(trace_ids):
-                rows = self._query(
-                    f"SELECT {columns} FROM `{self.database}`.scores FINAL"
-                    " WHERE project_id IN {projects:Array(UInt32)} AND trace_id IN {traces:Array(String)}"
-                    " AND id IN {ids:Array(String)}",
-                    {"projects": projects, "traces": chunk, "ids": ids},
-                )
-                found.update(((row[0], row[1]), row) for row in rows if (row[0], row[1]) in wanted)
+        rows = self._rows_of("scores", columns, {(p, t) for p, t, _ in keys}, ids=keys)
+        found.update(((row[0], row[1]), row) for row in rows if (row[0], row[1]) in wanted)
         return found
 
     def _insert(self, table: str, columns: Sequence[str], rows: list[list[Any]]) -> None:
