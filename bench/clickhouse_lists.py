@@ -1,5 +1,5 @@
 """bench/clickhouse_lists.py — the trace list's orders and filters, sessions, users, filter options and
-the trace page on ClickHouse beside SQLite, same data (the reads of the web UI and the list API).
+the trace page, full-text search, on ClickHouse beside SQLite, same data (the reads of the web UI and the list API).
 
     .venv/bin/python bench/clickhouse_lists.py                          # 1,000,000 observations
     .venv/bin/python bench/clickhouse_lists.py --traces-per-day 2000    # a quick run (~80,000 observations)
@@ -52,6 +52,15 @@ def reads(project_id: int, start: datetime, end: datetime, trace_id: str, user: 
         "sort=cost, 24 h": listed(sort=Sort("cost"), start=day),
         "cost_min=0.01": listed(cost_min=Decimal("0.01")),
         "relevance>=0.9": listed(scores=[ScoreFilter.parse("relevance>=0.9")]),
+        # Full-text search: a word in every trace, rarer words, a phrase with a trailing prefix, a
+        # prefix alone (no whole token for ClickHouse's index: a scan), other scripts, with an order.
+        "search=the": listed(search="the"),
+        "search=webhook": listed(search="webhook"),
+        "search=refund pol": listed(search="refund pol"),
+        "search=pass": listed(search="pass"),
+        "search=экспорт": listed(search="экспорт"),
+        "search=款": listed(search="款"),
+        "search=webhook, sort=cost": listed(search="webhook", sort=Sort("cost")),
         "sessions": lambda store: store.list_sessions(project_id, start=start, end=end, limit=PAGE, cursor=None)[0],
         "users": lambda store: store.list_users(project_id, start=start, end=end, limit=PAGE, cursor=None)[0],
         "one user": lambda store: [store.get_user(project_id, user, start=start, end=end)],

@@ -26,7 +26,6 @@ from click.testing import CliRunner
 
 from tests.support.clickhouse_stores import DAYS, HOUR_END, NOW, comparable
 from theodolite.cli.main import cli
-from theodolite.errors import NotSupportedError
 from theodolite.query.analytics_params import QUANTILES, make_metric_query
 from theodolite.storage.clickhouse.queries.trace_queries import ClickHouseTraceQueries
 from theodolite.storage.clickhouse.schema import SKETCH_ACCURACY, SKETCH_RELATIVE_ERROR
@@ -344,17 +343,45 @@ def test_a_trace_reads_as_on_sql(stores: Any) -> None:
         assert got["observations"] and comparable(got) == comparable(want), item["id"]
 
 
-def test_the_reads_that_are_not_there_yet_say_so(stores: Any) -> None:
-    from theodolite.errors import NotFoundError
+# Full-text search: common and rare words, a phrase, a trailing prefix, a prefix alone, words of
+# other scripts (Cyrillic; Han, indexed as pairs), and words that match nothing.
+SEARCHES = ("the", "webhook", "экспорт", "款", "your refund", "refund pol", "pass", "パスワード", "zzqx", "the zzqx")
+
+
+@pytest.mark.parametrize("search", SEARCHES)
+def test_full_text_search_lists_the_traces_the_sql_store_lists(stores: Any, search: str) -> None:
     from theodolite.query.filters import Sort, TraceFilter
+
+    sql, clickhouse, project_id = stores
+    for given in ({}, {"user_id": "user-001"}, {"sort": Sort("cost")}, {"sort": Sort("name", descending=False)}):
+        found = {}
+        for name, store in (("sql", sql), ("clickhouse", clickhouse)):
+            items, cursor = [], None
+            while True:
+                page, cursor = store.list_traces(
+                    project_id, TraceFilter(search=search, **given), limit=37, cursor=cursor
+                )
+                items += page
+                if cursor is None:
+                    break
+            found[name] = [item["id"] for item in items]
+        assert found["clickhouse"] == found["sql"], (search, given)
+    if search.startswith("zzqx") or search.endswith("zzqx"):
+        assert not found["sql"]
+
+
+def test_full_text_search_finds_some_traces_and_refuses_an_empty_query(stores: Any) -> None:
+    from theodolite.errors import BadRequestError, NotFoundError
+    from theodolite.query.filters import TraceFilter
 
     _, clickhouse, project_id = stores
     with pytest.raises(NotFoundError):
         clickhouse.get_trace(project_id, "no-such-trace")
-    with pytest.raises(NotSupportedError, match="not implemented on the ClickHouse trace store yet"):
-        clickhouse.list_traces(project_id, TraceFilter(search="hello"), limit=10, cursor=None)
-    with pytest.raises(NotSupportedError, match="not implemented on the ClickHouse trace store yet"):
-        clickhouse.list_traces(project_id, TraceFilter(search="hello", sort=Sort("cost")), limit=10, cursor=None)
+    for search in ("the", "webhook", "refund pol"):  # the comparison above is not a comparison of empty lists
+        page, _ = clickhouse.list_traces(project_id, TraceFilter(search=search), limit=10, cursor=None)
+        assert page, search
+    with pytest.raises(BadRequestError, match="letter or digit"):
+        clickhouse.list_traces(project_id, TraceFilter(search="?!"), limit=10, cursor=None)
 
 
 def _window(values: list[float], q: float) -> tuple[float, float]:

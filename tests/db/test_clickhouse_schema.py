@@ -10,6 +10,7 @@ import json
 import random
 import subprocess
 import sys
+import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -26,6 +27,7 @@ except ImportError as error:  # the test extra installs both; a bare install ski
 
 from clickhouse_connect.driver.exceptions import DatabaseError
 
+from theodolite.storage.clickhouse.connection import create_schema
 from theodolite.storage.clickhouse.schema import (
     ROLLUP_DIMENSIONS,
     SKETCH_ACCURACY,
@@ -325,7 +327,8 @@ def test_ttl_clause_is_accepted_and_expires_old_rows(client: Any) -> None:
 
 def test_cluster_statements_parse_and_are_replicated_and_sharded(client: Any) -> None:
     statements = schema_statements("theodolite", cluster="theodolite", ttl_days=90)
-    assert len(statements) == len(schema_statements("theodolite")) + 6  # a Distributed table per stored table
+    # A Distributed table per stored table, and the search column added to an older one's.
+    assert len(statements) == len(schema_statements("theodolite")) + 7
     for statement in statements:
         formatted = client.query("SELECT formatQuery(%(q)s)", parameters={"q": statement}).result_rows[0][0]
         assert "ON CLUSTER theodolite" in formatted
@@ -345,6 +348,25 @@ def test_cluster_statements_parse_and_are_replicated_and_sharded(client: Any) ->
     # The parser is a real check: a statement cut short is refused.
     with pytest.raises(DatabaseError, match="Syntax error"):
         client.query("SELECT formatQuery(%(q)s)", parameters={"q": statements[2][:-40]})
+
+
+def test_a_store_made_before_full_text_search_gains_its_column_and_index(client: Any) -> None:
+    database = "older_" + uuid.uuid4().hex[:8]
+    create_schema(client, database)
+    client.command(f"ALTER TABLE `{database}`.observations DROP INDEX ix_search")
+    client.command(f"ALTER TABLE `{database}`.observations DROP COLUMN search_text")
+
+    def search_parts() -> list[tuple[Any, ...]]:
+        return [tuple(row) for row in client.query(
+            "SELECT 'column', type FROM system.columns WHERE database = %(d)s AND table = 'observations'"
+            " AND name = 'search_text' UNION ALL SELECT 'index', type FROM system.data_skipping_indices"
+            " WHERE database = %(d)s AND table = 'observations' AND name = 'ix_search' ORDER BY 1",
+            parameters={"d": database},
+        ).result_rows]  # fmt: skip
+
+    assert search_parts() == []
+    create_schema(client, database)  # `theodolite migrate` again
+    assert search_parts() == [("column", "String"), ("index", "text")]
 
 
 def test_bad_parameters_are_refused() -> None:
@@ -409,7 +431,8 @@ def test_a_re_sent_score_replaces_its_value(client: Any) -> None:
 
 # Runs in a child process: embedded ClickHouse has no replication threads (its replicated tables stay
 # read-only) and aborts at exit once it holds them, so the child prints its findings and leaves with
-# os._exit, skipping the engine's shutdown.
+# os._exit, skipping the engine's shutdown. The ALTER statements (which bring a store made by an
+# older version up to date, no-ops on a new one) are checked by the parse test above only.
 CLUSTER_CHILD = """
 import json, os, sys
 import chdb
@@ -417,6 +440,8 @@ from theodolite.storage.clickhouse.schema import schema_statements
 data, config = sys.argv[1], sys.argv[2]
 conn = chdb.connect(f"{data}?config-file={config}")
 for statement in schema_statements("theodolite", cluster="theodolite", ttl_days=30):
+    if statement.startswith("ALTER TABLE"):  # an older store's upgrade: waits forever on a read-only replica
+        continue
     conn.query(statement.replace(" ON CLUSTER `theodolite`", ""))
 def rows(sql):
     return json.loads(str(conn.query(sql, "JSONCompact")))["data"]

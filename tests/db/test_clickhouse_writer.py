@@ -105,7 +105,7 @@ def langfuse(*events: dict[str, Any]) -> Batch:
 
 def prepared(codec: ValueCodec, project_id: int, batches: list[Batch], mergeable: bool) -> list[PreparedBatch]:
     return [
-        prepare_batch(project_id, batch, codec, NOW, documents=False, mergeable=mergeable,
+        prepare_batch(project_id, batch, codec, NOW, mergeable=mergeable,
                       overrides=PriceOverrides() if mergeable else None)
         for batch in batches
     ]  # fmt: skip
@@ -456,6 +456,39 @@ def test_a_langfuse_update_moves_the_totals_exactly(sql: Database, ch: ClickHous
     # after the views took both; the retry added none.
     versions = ch_rows(ch, f"SELECT sign, is_deleted FROM DB.observations WHERE id = '{generation}'")
     assert versions == [(1, 0)] * 3
+
+
+def test_search_finds_an_updated_generation_by_its_latest_output_as_sql_does(
+    sql: Database, ch: ClickHouseWriter
+) -> None:
+    from theodolite.query.filters import TraceFilter
+    from theodolite.storage.clickhouse.queries.trace_queries import ClickHouseTraceQueries
+    from theodolite.storage.sql_store import SqlTraceQueries
+
+    write_both(sql, ch, demo(seed=9, days=1, traces_per_day=30))
+    trace_id, generation = uuid.uuid4().hex, uuid.uuid4().hex
+    write_both(sql, ch, [_create(trace_id, generation)], mergeable=True)
+    write_both(sql, ch, [_update(trace_id, generation, 12, 5, "alpha quokka")], mergeable=True)
+    write_both(sql, ch, [_update(trace_id, generation, 12, 5, "omega quokka")], mergeable=True)
+    project_id, _ = get_or_create_project(sql, "p")
+    stores = (SqlTraceQueries(sql), ClickHouseTraceQueries(ch.client, ch.database))
+
+    def found(search: str) -> list[list[str]]:
+        return [
+            [
+                item["id"]
+                for item in store.list_traces(project_id, TraceFilter(search=search), limit=500, cursor=None)[0]
+            ]
+            for store in stores
+        ]
+
+    assert found("omega quokka") == found("quok") == [[trace_id]] * 2  # the latest output, whole or a prefix
+    assert found("alpha") == [[], []]  # the superseded output matches nothing
+    assert found("quokka omega") == [[], []]  # a phrase, in order
+    for word in ("the", "webhook", "refund pol"):  # the demo traffic, written by the writer itself
+        sql_ids, ch_ids = found(word)
+        assert ch_ids == sql_ids, word
+    assert found("the")[0]
 
 
 def test_updates_in_one_commit_merge_before_they_are_written(sql: Database, ch: ClickHouseWriter) -> None:

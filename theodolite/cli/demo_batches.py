@@ -73,9 +73,8 @@ def demo_batches(parts: list[TrafficPart], job: DemoJob, workers: int) -> Iterat
 def _prepare_part(job: DemoJob, part: TrafficPart) -> Iterator[DemoBatch]:
     codec = ValueCodec(job.dialect_name)
     for batch in generate_part(part):
-        # Documents made here for SQL (the writer would make them again); ClickHouse stores none.
-        documents = job.dialect_name != "clickhouse"
-        prepared = prepare_batch(job.project_id, price_batch(batch, job.overrides), codec, job.now, documents=documents)
+        # Documents made here on every engine (on SQLite the writer would make them again).
+        prepared = prepare_batch(job.project_id, price_batch(batch, job.overrides), codec, job.now, documents=True)
         yield DemoBatch(prepared, len(batch.traces), len(batch.observations), len(batch.scores))
 
 

@@ -27,7 +27,7 @@ from theodolite.model.facts import ObservationFacts, observation_facts
 from theodolite.model.rollup_deltas import RollupDeltas
 from theodolite.storage.codec import ValueCodec
 from theodolite.storage.nul_characters import NUL, REPLACEMENT, clean_batch
-from theodolite.storage.search_text import extract_text, sqlite_document, tsvector
+from theodolite.storage.search_text import extract_text, spaced_tokens, sqlite_document, tsvector
 
 
 @dataclass(slots=True)
@@ -39,8 +39,8 @@ class PreparedBatch:
     traces: list[Trace] = field(default_factory=list)
     observation_rows: list[dict[str, Any]] = field(default_factory=list)  # without "seq": the writer assigns it
     payloads: list[Any] = field(default_factory=list)  # one per observation row, None when it has none
-    # PostgreSQL: one per observation row, its full-text search document (`search_document`), None
-    # for none. SQLite: empty (made after the commit from the payloads).
+    # PostgreSQL and ClickHouse: one per observation row, its full-text search document
+    # (`search_document`), None for none. SQLite: empty (made after the commit from the payloads).
     search_documents: list[str | None] = field(default_factory=list)
     score_rows: list[dict[str, Any]] = field(default_factory=list)
     rejections: list[Rejection] = field(default_factory=list)
@@ -75,7 +75,7 @@ def prepare_batch(
     mergeable: bool = False,
 ) -> PreparedBatch:
     """Encode a batch's observations and scores for `codec`'s engine. Pure, CPU-bound. Search
-    documents are made for PostgreSQL, or when `documents` says so (the demo, which has no decode
+    documents are made for PostgreSQL and ClickHouse, or when `documents` says so (the demo, which has no decode
     workers and would otherwise have the writer make them again from the payloads)."""
     # Before anything reads the batch: ids key the traces, merges and rows (`nul_characters.py`).
     clean_batch(batch)
@@ -84,7 +84,7 @@ def prepare_batch(
     # SQLite makes documents after the commit, from the stored payloads (`writer.py`): a document
     # made here would cost the decode worker, on the ingest path, ~15% more per span.
     if documents is None:
-        documents = codec.dialect_name == "postgresql"
+        documents = codec.dialect_name != "sqlite"
     for obs in batch.observations:
         prepared.observation_rows.append(observation_to_row(project_id, obs, codec))
         prepared.payloads.append(encode_payload(obs, codec))
@@ -219,6 +219,8 @@ def search_document(input: Any, output: Any, codec: ValueCodec, seen: set[str] |
         found = found.replace(NUL, REPLACEMENT)
     if codec.dialect_name == "sqlite":
         return sqlite_document(found)
+    if codec.dialect_name == "clickhouse":
+        return spaced_tokens(found) or None
     return tsvector(found) or None
 
 

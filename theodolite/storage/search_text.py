@@ -32,6 +32,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from theodolite.errors import BadRequestError
+
 # Extracted text indexed per observation, before normalisation. The writer's cost grows with it
 # (about 1 us per 100 characters on the benchmark machine); 4,000 covers a typical prompt and answer.
 MAX_INDEXED_CHARS = 4_000
@@ -132,6 +134,14 @@ def _pairs(run: re.Match[str]) -> str:
     return " " + " ".join([chars[i : i + 2] for i in range(len(chars) - 1)] + [chars[-1]]) + " "
 
 
+def spaced_tokens(text: str) -> str:
+    """The text's tokens for ClickHouse's text index: each token between single spaces, a space at
+    both ends (" refund policy "), so that a phrase is a substring and a word prefix is a substring
+    after a space. Empty when the text has no token."""
+    found = tokens(text)
+    return " " + " ".join(found) + " " if found else ""
+
+
 def tsvector(text: str) -> str:
     """The text's tokens as a PostgreSQL tsvector literal with positions (for phrase queries);
     tokens hold no quote or backslash. Positions stop at PostgreSQL's maximum, 16,383."""
@@ -177,6 +187,25 @@ class SearchQuery:
         if self.prefix:
             terms[-1] += ":*"
         return " <-> ".join(terms)
+
+    def whole_tokens(self) -> list[str]:
+        """The tokens a match must hold whole (the prefix, when there is one, is left out)."""
+        return list(self.tokens[:-1] if self.prefix else self.tokens)
+
+    def spaced_phrase(self) -> str:
+        """The substring of a `spaced_tokens` document that a match holds."""
+        return " " + " ".join(self.tokens) + ("" if self.prefix else " ")
+
+
+def parse_search_filter(text: str | None) -> SearchQuery | None:
+    """A list's `search` filter: None when absent or blank; BadRequestError (400) when it has nothing
+    to search for or is too long."""
+    if text is None or not text.strip():
+        return None
+    try:
+        return parse_query(text)
+    except SearchQueryError as exc:
+        raise BadRequestError(f"search: {exc}") from exc
 
 
 def parse_query(text: str) -> SearchQuery:

@@ -41,9 +41,12 @@ def open_stores(
         return Stores(metadata, SqlTraceStore(metadata))
     try:
         from theodolite.storage.clickhouse.store import open_clickhouse_store
+        from theodolite.storage.clickhouse.write_locks import MetadataLocks
 
         names = partial(project_name, metadata)  # the cost report's project grouping
-        return Stores(metadata, open_clickhouse_store(trace_url, migrate=migrate, project_name=names))
+        locks = MetadataLocks(metadata)  # sibling servers' writers, kept apart by the shared metadata store
+        traces = open_clickhouse_store(trace_url, migrate=migrate, project_name=names, locks=locks)
+        return Stores(metadata, traces)
     except BaseException:
         metadata.dispose()
         raise

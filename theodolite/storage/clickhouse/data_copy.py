@@ -38,7 +38,7 @@ from theodolite.errors import ConfigurationError, StorageError
 from theodolite.storage import tables
 from theodolite.storage.clickhouse.connection import ClickHouseUrl, connect, parse_url
 from theodolite.storage.clickhouse.schema import schema_statements
-from theodolite.storage.codec import dumps_json
+from theodolite.storage.codec import ValueCodec, dumps_json
 from theodolite.storage.data_copy import (
     TableCount,
     TableStep,
@@ -51,6 +51,7 @@ from theodolite.storage.data_copy import (
     source_name,
 )
 from theodolite.storage.engine import Database
+from theodolite.storage.rows import search_document
 from theodolite.storage.writer_lease import WriterLease
 
 DEFAULT_CHUNK_ROWS = 10_000  # rows per insert: a part each (docs/clickhouse.md, "Inserts")
@@ -90,8 +91,9 @@ _OBSERVATION_MONEY = (
 )  # fmt: skip
 OBSERVATION_COLUMNS = (
     *_OBSERVATION_PLAIN, *_OBSERVATION_TEXT, *_OBSERVATION_MONEY, "model_parameters", "metadata", "input", "output",
-    "attributes", "row_version", "is_deleted", "sign",
+    "attributes", "search_text", "row_version", "is_deleted", "sign",
 )  # fmt: skip
+_CODEC = ValueCodec("clickhouse")
 SCORE_COLUMNS = (
     "project_id", "id", "trace_id", "observation_id", "session_id", "name", "value", "string_value", "data_type",
     "source", "comment", "metadata", "timestamp", "created_at", "row_version", "is_deleted",
@@ -135,6 +137,9 @@ def observation_values(row: dict[str, Any], version: int) -> list[Any]:
         _json(payload.get("input")),
         _json(payload.get("output")),
         _json(payload.get("attributes")),
+        # The document the writer would have made (without its per-request de-duplication of strings
+        # an earlier span of the trace had: the trace matches the same queries).
+        search_document(payload.get("input"), payload.get("output"), _CODEC) or "",
         version,
         0,
         1,

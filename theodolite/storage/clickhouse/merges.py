@@ -21,7 +21,7 @@ from theodolite.model import Observation
 from theodolite.model.facts import observation_facts
 from theodolite.model.merging import is_complete, merge_observation
 from theodolite.storage.codec import ValueCodec
-from theodolite.storage.rows import PreparedBatch, encode_payload, observation_to_row
+from theodolite.storage.rows import PreparedBatch, encode_payload, observation_to_row, search_document
 
 Key = tuple[int, str, str]  # (project id, trace id, observation id)
 
@@ -54,8 +54,8 @@ class MergeableWrites:
 
     def resolve(
         self, stored: dict[Key, tuple[Sequence[Any], Observation]]
-    ) -> tuple[list[tuple[dict[str, Any], Any]], list[Sequence[Any]]]:
-        """(row, payload) to insert, one per observation that changed, and the stored rows (as read)
+    ) -> tuple[list[tuple[dict[str, Any], Any, str | None]], list[Sequence[Any]]]:
+        """(row, payload, search document) to insert, one per observation that changed, and the stored rows (as read)
         they replace, which the writer cancels. Marks the writes /metrics must not count."""
         from theodolite.pricing.engine import price_observation  # the price table, loaded only when merging
 
@@ -84,10 +84,15 @@ class MergeableWrites:
                 last.duplicate_ids.add(wire.id)  # counted when complete, once
             if base is not None:
                 replaced.append(base[0])
-            if merged:
-                inserts.append(
-                    (observation_to_row(last.project_id, current, self.codec), encode_payload(current, self.codec))
-                )
+            if merged:  # its document from the merged input and output (the writes' may hold half)
+                row = observation_to_row(last.project_id, current, self.codec)
+                document = search_document(current.input, current.output, self.codec)
+                inserts.append((row, encode_payload(current, self.codec), document))
             else:
-                inserts.append((last.observation_rows[index], last.payloads[index]))
+                inserts.append((last.observation_rows[index], last.payloads[index], document_of(last, index)))
         return inserts, replaced
+
+
+def document_of(batch: PreparedBatch, index: int) -> str | None:
+    """The search document its decode worker made for the batch's row `index` (None: none made)."""
+    return batch.search_documents[index] if batch.search_documents else None

@@ -38,7 +38,8 @@ OBSERVATION_FIELDS = (
     "environment",
 )  # fmt: skip
 PAYLOAD_COLUMNS = ("input", "output", "attributes")
-OBSERVATION_COLUMNS = (*OBSERVATION_FIELDS, *PAYLOAD_COLUMNS, "row_version", "is_deleted", "sign")
+# The full-text document (`schema.SEARCH_TEXT`) follows the payload: written, never read back.
+OBSERVATION_COLUMNS = (*OBSERVATION_FIELDS, *PAYLOAD_COLUMNS, "search_text", "row_version", "is_deleted", "sign")
 _OBSERVATION_TEXT = frozenset(
     {
         "trace_id", "id", "parent_observation_id", "type", "name", "level", "status_message", "model",
@@ -62,14 +63,16 @@ _SCORE_TEXT = frozenset(
 _SCORE_BLANK = tuple(name in _SCORE_TEXT for name in SCORE_CONTENT)
 
 
-def observation_values(row: dict[str, Any], payload: tuple[str, str, str] | None) -> list[Any]:
-    """The OBSERVATION_FIELDS and PAYLOAD_COLUMNS values of one writer row (a `rows.observation_to_row`
-    dict encoded by the "clickhouse" codec). Runs once per span on the writer thread."""
+def observation_values(row: dict[str, Any], payload: tuple[str, str, str] | None, document: str | None) -> list[Any]:
+    """The OBSERVATION_FIELDS, PAYLOAD_COLUMNS and search_text values of one writer row (a
+    `rows.observation_to_row` dict encoded by the "clickhouse" codec, its payload and its search
+    document). Runs once per span on the writer thread."""
     values = [
         ("" if value is None and blank else value)
         for value, blank in zip(map(row.__getitem__, OBSERVATION_FIELDS), _OBSERVATION_BLANK, strict=True)
     ]
     values.extend(payload or _NO_PAYLOAD)
+    values.append(document or "")
     return values
 
 

@@ -77,6 +77,14 @@ TRACES = f"""
     INDEX ix_session session_id TYPE bloom_filter(0.01) GRANULARITY 4
 """
 
+# Full-text search: the observation's tokens (`search_text.spaced_tokens`, made in Python so that a
+# query means what it means on SQLite and PostgreSQL) between single spaces, under a text index (an
+# inverted index per part) whose tokens are exactly ours. A query asks the index for its whole
+# tokens and checks the phrase as a substring of the rows it names (`queries/search.py`).
+SEARCH_COLUMN = "search_text String"
+SEARCH_TEXT = f"{SEARCH_COLUMN} CODEC(ZSTD(1))"
+SEARCH_INDEX_TYPE = "ix_search search_text TYPE text(tokenizer = splitByString([' ']))"
+
 OBSERVATIONS = f"""
     project_id UInt32,
     trace_id String,
@@ -114,10 +122,12 @@ OBSERVATIONS = f"""
     input String {TEXT_CODEC},
     output String {TEXT_CODEC},
     attributes String {TEXT_CODEC},
+    {SEARCH_TEXT},
     row_version UInt64,
     is_deleted UInt8 DEFAULT 0,
     sign Int8 DEFAULT 1,
-    INDEX ix_trace trace_id TYPE bloom_filter(0.001) GRANULARITY 4
+    INDEX ix_trace trace_id TYPE bloom_filter(0.001) GRANULARITY 4,
+    INDEX {SEARCH_INDEX_TYPE}
 """
 
 SCORES = f"""
@@ -345,7 +355,17 @@ def schema_statements(
             ],
         )
     )
+    # A store made before full-text search gains its column and index (its older rows stay unsearchable).
+    statements.append(
+        f"ALTER TABLE {layout.stored('observations')}{layout.on_cluster} ADD COLUMN IF NOT EXISTS {SEARCH_TEXT}"
+        f" AFTER attributes, ADD INDEX IF NOT EXISTS {SEARCH_INDEX_TYPE}"
+    )
     statements += layout.distributed("observations", "cityHash64(trace_id)")
+    if cluster:  # the Distributed table of an older store lacks the column too
+        statements.append(
+            f"ALTER TABLE {layout.db}.`observations`{layout.on_cluster} ADD COLUMN IF NOT EXISTS {SEARCH_COLUMN}"
+            " AFTER attributes"
+        )
     statements.append(
         _table(
             layout,

@@ -14,6 +14,7 @@ from typing import Any
 from theodolite.errors import StorageError
 from theodolite.query.backend import TraceQueries
 from theodolite.storage.clickhouse.connection import ClickHouseUrl, connect, create_schema, first_line, parse_url
+from theodolite.storage.clickhouse.write_locks import WriteLocks
 from theodolite.storage.clickhouse.writer import ClickHouseWriter
 
 COUNTED = frozenset({"traces", "observations", "scores"})
@@ -22,10 +23,19 @@ COUNTED = frozenset({"traces", "observations", "scores"})
 class ClickHouseTraceStore:
     dialect_name = "clickhouse"
 
-    def __init__(self, target: ClickHouseUrl, *, project_name: Callable[[int], str] | None = None) -> None:
+    def __init__(
+        self,
+        target: ClickHouseUrl,
+        *,
+        project_name: Callable[[int], str] | None = None,
+        locks: WriteLocks | None = None,
+    ) -> None:
+        """`locks`: what keeps sibling servers' writers apart (`write_locks.MetadataLocks`); None
+        for a process that is the store's only writer."""
         self.target = target
         self.client, self.database = connect(target)
         self._project_name = project_name
+        self.locks = locks
 
     @cached_property
     def queries(self) -> TraceQueries:
@@ -36,7 +46,7 @@ class ClickHouseTraceStore:
     def make_writer(self, *, document_worker_after_s: float | None = None) -> ClickHouseWriter:
         """A client of its own: the writer thread's inserts never wait behind a read's query."""
         client, database = connect(self.target)
-        return ClickHouseWriter(client, database)
+        return ClickHouseWriter(client, database, self.locks)
 
     def create_schema(self, **options: Any) -> None:
         """Tables and views if missing (idempotent); `options`: `cluster`, `ttl_days`."""
@@ -66,12 +76,16 @@ class ClickHouseTraceStore:
 
 
 def open_clickhouse_store(
-    url: str, *, migrate: bool = True, project_name: Callable[[int], str] | None = None
+    url: str,
+    *,
+    migrate: bool = True,
+    project_name: Callable[[int], str] | None = None,
+    locks: WriteLocks | None = None,
 ) -> ClickHouseTraceStore:
     """Connect (and with `migrate`, create the schema if missing). Raises ConfigurationError for a URL
     that names no ClickHouse store or when clickhouse-connect is not installed, StorageError when the
     server cannot be reached. Blocks."""
-    store = ClickHouseTraceStore(parse_url(url), project_name=project_name)
+    store = ClickHouseTraceStore(parse_url(url), project_name=project_name, locks=locks)
     try:
         store.ping()
         if migrate:

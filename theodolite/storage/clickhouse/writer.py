@@ -38,7 +38,7 @@ from typing import Any
 from theodolite.errors import StorageError
 from theodolite.model import Observation, Rejection, Trace, merge_trace
 from theodolite.storage.clickhouse.connection import connect, create_schema
-from theodolite.storage.clickhouse.merges import Key, MergeableWrites
+from theodolite.storage.clickhouse.merges import Key, MergeableWrites, document_of
 from theodolite.storage.clickhouse.rows import (
     OBSERVATION_COLUMNS,
     OBSERVATION_FIELDS,
@@ -56,6 +56,7 @@ from theodolite.storage.clickhouse.rows import (
     trace_values,
     utc,
 )
+from theodolite.storage.clickhouse.write_locks import NoLocks, WriteLocks
 from theodolite.storage.codec import ValueCodec
 from theodolite.storage.rows import PreparedBatch
 
@@ -80,11 +81,13 @@ def _chunks(values: list[str]) -> Iterable[list[str]]:
 class ClickHouseWriter:
     """Writes PreparedBatches to a ClickHouse trace store. Not thread-safe: one writer thread owns it."""
 
-    def __init__(self, client: Any, database: str) -> None:
+    def __init__(self, client: Any, database: str, locks: WriteLocks | None = None) -> None:
         """`client`: a clickhouse-connect client (`connection.connect`); `database`: where the
-        schema is (`connection.create_schema`)."""
+        schema is (`connection.create_schema`); `locks`: what keeps sibling processes' commits for a
+        project apart (`write_locks.py`; None: this writer is the store's only one)."""
         self.client = client
         self.database = database
+        self._locks = locks or NoLocks()
         self.codec = ValueCodec("clickhouse")
         self._version = 0  # the last row_version given
         self._commits = 0  # the follower's position: nothing is derived after a commit
@@ -107,7 +110,8 @@ class ClickHouseWriter:
         batch, what was refused: nothing (kept for the protocol). Raises StorageError when a read
         or an insert failed; a retry of the same batches then stores what is missing, once."""
         try:
-            self._write(items)
+            with self._locks.hold({batch.project_id for batch in items}):
+                self._write(items)
         except StorageError:
             raise
         except Exception as exc:  # clickhouse-connect's errors, the connection's (OSError), chdb's
@@ -147,13 +151,13 @@ class ClickHouseWriter:
                     batch.duplicate_ids.add(row["id"])  # a retry: stored once, accepted again
                 else:
                     stored_spans.add(key)
-                    observations.append(observation_values(row, payload) + [version, 0, 1])
+                    observations.append(observation_values(row, payload, document_of(batch, index)) + [version, 0, 1])
         if merges.by_key:
             inserts, replaced = merges.resolve(self._stored_observations(merges.keys_to_read()))
             for values in replaced:  # its cells leave the views before the merged row's arrive
-                observations.append([*values[: len(OBSERVATION_FIELDS)], "", "", "", version - 1, 1, -1])
-            for row, payload in inserts:
-                observations.append(observation_values(row, payload) + [version, 0, 1])
+                observations.append([*values[: len(OBSERVATION_FIELDS)], "", "", "", "", version - 1, 1, -1])
+            for row, payload, document in inserts:
+                observations.append(observation_values(row, payload, document) + [version, 0, 1])
 
         traces = self._trace_rows(parts, stored_traces, version, now)
         scores = self._score_rows(items, version)

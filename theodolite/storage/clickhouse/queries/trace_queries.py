@@ -1,8 +1,7 @@
 """`ClickHouseTraceQueries`: the read protocol (`query.backend.TraceQueries`) on a ClickHouse trace
 store: the analytics API, the cost reports, the live dashboard, the trace list in every order with
-its filters, filter options, one trace, the trace page, sessions and users, the observation list.
-Full-text search across traces is not here yet and says so (NotSupportedError, 501) rather than
-answer something else."""
+its filters and full-text search, filter options, one trace, the trace page, sessions and users, the
+observation list."""
 
 from __future__ import annotations
 

@@ -28,7 +28,7 @@ from theodolite.errors import BadRequestError
 from theodolite.query.filters import TraceFilter
 from theodolite.query.sort_keysets import MONEY, TIME, decode_sorted_cursor, encode_sorted_cursor, segments
 from theodolite.storage.clickhouse.queries.sql import Params, Runner
-from theodolite.storage.clickhouse.queries.traces import TRACE_COLUMNS, page_items, trace_conditions, unavailable
+from theodolite.storage.clickhouse.queries.traces import TRACE_COLUMNS, page_items, trace_conditions
 
 SORT_KEY_CHARS = 200  # as `storage/trace_totals.SORT_KEY_CHARS`
 # sort name -> (the value's expression over `t` (traces) and `tt` (merged totals), its type)
@@ -58,8 +58,6 @@ def list_sorted(
     runner: Runner, project_id: int, filters: TraceFilter, *, limit: int, cursor: str | None
 ) -> tuple[list[dict[str, Any]], str | None]:
     """Traces in `filters.sort`'s order, those with the value first; (page, next cursor or None)."""
-    if filters.search:
-        raise unavailable("full-text search in the trace list")
     sort = filters.sort
     segment, after, _ = decode_sorted_cursor(cursor, sort) if cursor is not None else (0, None, 0)
     rows: list[tuple[int, tuple[Any, ...]]] = []

@@ -5,7 +5,7 @@ the same filters, keyset cursors.
 Read with FINAL (one row per key, its newest version). A page's totals are summed from its traces'
 observations (a page is at most a few hundred traces, found through the `trace_id` skip index), as
 the SQL store sums them for one trace. The other orders and the cost, latency and score filters are
-`trace_sorts.py`'s; full-text search raises NotSupportedError (501): it needs an index design.
+`trace_sorts.py`'s; full-text search is a condition on the traces like the others (`search.py`).
 """
 
 from __future__ import annotations
@@ -17,11 +17,13 @@ from typing import Any
 
 import orjson
 
-from theodolite.errors import NotFoundError, NotSupportedError
+from theodolite.errors import NotFoundError
 from theodolite.query.filters import ObservationFilter, TraceFilter
 from theodolite.query.pagination import decode_snapshot_cursor, decode_time_cursor, encode_cursor
 from theodolite.query.totals import empty_totals, totals_from_row
+from theodolite.storage.clickhouse.queries.search import matching_traces
 from theodolite.storage.clickhouse.queries.sql import Params, Runner
+from theodolite.storage.search_text import parse_search_filter
 from theodolite.storage.trace_keys import candidate_keys, wire_trace_id
 
 TRACE_COLUMNS = ("id", "timestamp", "name", "user_id", "session_id", "release", "version", "environment", "tags",
@@ -63,11 +65,6 @@ TOTALS = """
 EMPTY_TOTALS = empty_totals() | {"latency_s": None}
 
 
-def unavailable(what: str) -> NotSupportedError:
-    """A read the ClickHouse store cannot answer yet: 501 with what is missing, never another answer."""
-    return NotSupportedError(f"{what} is not implemented on the ClickHouse trace store yet (docs/clickhouse.md)")
-
-
 def utc(value: datetime | None) -> datetime | None:
     return value if value is None or value.tzinfo is not None else value.replace(tzinfo=UTC)
 
@@ -81,8 +78,6 @@ def list_traces(
 ) -> tuple[list[dict[str, Any]], str | None]:
     """Traces newest first with their totals and score means; (page, next cursor or None). Another
     order, or a filter on cost, latency or scores, is read by `trace_sorts.py`."""
-    if filters.search:
-        raise unavailable("full-text search in the trace list")
     assert not filters.on_totals(), "trace_sorts.list_sorted reads it"
     params = Params(project=project_id)
     where = trace_conditions(runner, params, filters)
@@ -101,7 +96,7 @@ def list_traces(
 
 
 def trace_conditions(runner: Runner, params: Params, filters: TraceFilter) -> list[str]:
-    """The plain filters (time range, trace columns, tags, model, level) on `traces` (unaliased);
+    """The plain filters (time range, trace columns, tags, model, level, search) on `traces` (unaliased);
     `params` holds the project as `project`."""
     where = ["project_id = {project:UInt32}", *params.time_range("timestamp", filters.start, filters.end)]
     for column, value in (
@@ -118,6 +113,9 @@ def trace_conditions(runner: Runner, params: Params, filters: TraceFilter) -> li
         where.append(f"id IN ({spans} AND (model = {model} OR request_model = {model}))")
     if filters.level is not None:
         where.append(f"id IN ({spans} AND level = {params.add(filters.level.upper(), 'String')})")
+    search = parse_search_filter(filters.search)
+    if search is not None:
+        where.append(f"id IN ({matching_traces(runner, params, search)})")
     return where
 
 

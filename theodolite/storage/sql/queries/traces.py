@@ -24,7 +24,7 @@ from typing import Any
 from sqlalchemy import Select, and_, exists, func, or_, select, tuple_
 from sqlalchemy.engine import Connection
 
-from theodolite.errors import BadRequestError, NotFoundError
+from theodolite.errors import NotFoundError
 from theodolite.query.filters import TraceFilter
 from theodolite.query.pagination import decode_snapshot_cursor, encode_cursor
 from theodolite.query.sort_keysets import decode_sorted_cursor, encode_sorted_cursor, segments
@@ -36,7 +36,7 @@ from theodolite.storage.expressions import json_array_contains
 from theodolite.storage.facets import UNINDEXED_LEVEL, facet_condition, facet_rows_counted, indexable
 from theodolite.storage.payloads import MissingDictionaryError
 from theodolite.storage.search import highest_mark, matching_traces, search_condition
-from theodolite.storage.search_text import SearchQuery, SearchQueryError, parse_query
+from theodolite.storage.search_text import SearchQuery, parse_search_filter
 from theodolite.storage.sql.queries.aggregates import trace_totals
 from theodolite.storage.sql.queries.sorted_chunks import read_segment, reads_chunks, with_traces
 from theodolite.storage.sql.queries.trace_sorts import (
@@ -81,7 +81,7 @@ def list_traces(
     drive it and each facet is a lookup of its whole key per trace: `_driving_facet` chooses.
     Another order, or a filter on cost, latency or scores, reads `trace_totals` (`trace_sorts.py`).
     """
-    search = _parse_search(filters.search)
+    search = parse_search_filter(filters.search)
     if filters.on_totals():
         return _list_sorted(database, project_id, filters, search, limit, cursor)
     facets = _facets(filters)  # the rest: read the rows
@@ -106,15 +106,6 @@ def list_traces(
     items = [_item(row, totals.get(row.id), scores.get(row.id, {})) for row in page]
     next_cursor = encode_cursor(page[-1].timestamp, page[-1].id, snapshot) if len(rows) > limit else None
     return items, next_cursor
-
-
-def _parse_search(text: str | None) -> SearchQuery | None:
-    if text is None or not text.strip():
-        return None
-    try:
-        return parse_query(text)
-    except SearchQueryError as exc:
-        raise BadRequestError(f"search: {exc}") from exc
 
 
 # A search matching at most this many of the project's observations is "rare": their traces are
