@@ -73,6 +73,20 @@ def observation_values(row: dict[str, Any], payload: tuple[str, str, str] | None
     return values
 
 
+def inserted_row(values: Sequence[Any], version: int) -> list[Any]:
+    """An OBSERVATION_COLUMNS row of OBSERVATION_FIELDS + PAYLOAD_COLUMNS `values`: stored at
+    `version`, counted once by the views (`sign` 1)."""
+    return [*values, version, 0, 1]
+
+
+def cancelling_row(stored: Sequence[Any], version: int) -> list[Any]:
+    """The OBSERVATION_COLUMNS row that takes a stored row (OBSERVATION_FIELDS + PAYLOAD_COLUMNS as
+    read) out of the views before the row replacing it at `version` arrives: its fields again with
+    `sign` -1, `is_deleted` 1 at `version` - 1, so that `FINAL` never shows it. Its payloads are
+    left out: the views do not read them and `FINAL` never returns the row."""
+    return [*stored[: len(OBSERVATION_FIELDS)], *_NO_PAYLOAD, version - 1, 1, -1]
+
+
 def score_values(row: dict[str, Any]) -> list[Any]:
     """The SCORE_CONTENT values of one writer row (`rows.score_to_row`)."""
     return [

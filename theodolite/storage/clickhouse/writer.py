@@ -47,6 +47,8 @@ from theodolite.storage.clickhouse.rows import (
     SCORE_CONTENT,
     TRACE_COLUMNS,
     TRACE_CONTENT,
+    cancelling_row,
+    inserted_row,
     observation_values,
     score_values,
     stored_observation,
@@ -115,6 +117,22 @@ class ClickHouseWriter:
         self._commits += 1
         return [[] for _ in items]
 
+    def replace_observations(self, replacements: Sequence[tuple[Sequence[Any], Sequence[Any]]]) -> None:
+        """Rewrite stored observations as an update is written: per (the stored row as read, its new
+        values), both OBSERVATION_FIELDS + PAYLOAD_COLUMNS and under the same key, the cancelling row
+        and the new row, all in one insert (`costs recompute`: `repricing.py`). Raises StorageError."""
+        if not replacements:
+            return
+        version = self._next_version()
+        rows = []
+        for stored, values in replacements:
+            rows.append(cancelling_row(stored, version))
+            rows.append(inserted_row(values, version))
+        try:
+            self._insert("observations", OBSERVATION_COLUMNS, rows)
+        except Exception as exc:  # as in `commit`: the client's, the connection's and chdb's errors
+            raise StorageError("ClickHouse write failed: the calls of this batch keep their old costs") from exc
+
     def _next_version(self) -> int:
         """This commit's row_version (the ingest time in ns), at least 2 above the last: its
         cancelling rows take the version below it, which must still be above every stored one."""
@@ -147,13 +165,13 @@ class ClickHouseWriter:
                     batch.duplicate_ids.add(row["id"])  # a retry: stored once, accepted again
                 else:
                     stored_spans.add(key)
-                    observations.append(observation_values(row, payload) + [version, 0, 1])
+                    observations.append(inserted_row(observation_values(row, payload), version))
         if merges.by_key:
-            inserts, replaced = merges.resolve(self._stored_observations(merges.keys_to_read()))
+            inserts, replaced = merges.resolve(self.stored_observations(merges.keys_to_read()))
             for values in replaced:  # its cells leave the views before the merged row's arrive
-                observations.append([*values[: len(OBSERVATION_FIELDS)], "", "", "", version - 1, 1, -1])
+                observations.append(cancelling_row(values, version))
             for row, payload in inserts:
-                observations.append(observation_values(row, payload) + [version, 0, 1])
+                observations.append(inserted_row(observation_values(row, payload), version))
 
         traces = self._trace_rows(parts, stored_traces, version, now)
         scores = self._score_rows(items, version)
@@ -257,7 +275,7 @@ class ClickHouseWriter:
         found.update((p, t, i) for p, t, i in rows if (p, t) in wanted)
         return found
 
-    def _stored_observations(self, keys: list[Key]) -> dict[Key, tuple[Sequence[Any], Observation]]:
+    def stored_observations(self, keys: list[Key]) -> dict[Key, tuple[Sequence[Any], Observation]]:
         """(project, trace id, id) -> (the stored row as read, the observation it holds)."""
         wanted = set(keys)
         found: dict[Key, tuple[Sequence[Any], Observation]] = {}
