@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from functools import partial
 
 from theodolite.storage.backend import TraceStore
-from theodolite.storage.engine import Database, open_database
+from theodolite.storage.engine import Database, open_database, open_existing_database
 from theodolite.storage.metadata.project_reads import project_name
 from theodolite.storage.sql_store import SqlTraceStore
 from theodolite.storage.urls import is_clickhouse_url
@@ -44,6 +44,29 @@ def open_stores(
 
         names = partial(project_name, metadata)  # the cost report's project grouping
         return Stores(metadata, open_clickhouse_store(trace_url, migrate=migrate, project_name=names))
+    except BaseException:
+        metadata.dispose()
+        raise
+
+
+def open_existing_stores(trace_url: str, metadata_url: str, *, migrate: bool = False) -> Stores:
+    """Both stores of an existing install, for a command that reads or changes its traces on either
+    engine (`costs report`, `costs recompute`): a mistyped SQLite path or ClickHouse database creates
+    nothing and is a one-line error (ConfigurationError, or StorageError when a server cannot be
+    reached). `migrate`: upgrade the metadata schema (`open_existing_database`). Blocks."""
+    metadata = open_existing_database(metadata_url, migrate=migrate)
+    if not is_clickhouse_url(trace_url):
+        return Stores(metadata, SqlTraceStore(metadata))
+    try:
+        from theodolite.storage.clickhouse.store import open_clickhouse_store
+
+        store = open_clickhouse_store(trace_url, migrate=False, project_name=partial(project_name, metadata))
+        try:
+            store.require_schema()
+        except BaseException:
+            store.close()
+            raise
+        return Stores(metadata, store)
     except BaseException:
         metadata.dispose()
         raise
