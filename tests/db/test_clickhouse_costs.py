@@ -248,6 +248,28 @@ def test_a_second_run_writes_nothing(pair: Pair) -> None:
     assert_views_equal_a_fresh_computation(pair)
 
 
+def test_an_interrupted_run_run_again_ends_as_one_full_run(pair: Pair) -> None:
+    override(pair, *OVERRIDES)
+    overrides = load_overrides(pair.sql)
+    batches: list[int] = []
+
+    def stop_after_two(n: int) -> None:
+        batches.append(n)
+        if len(batches) == 2:
+            raise KeyboardInterrupt
+
+    before = ch_costs(pair)
+    with pytest.raises(KeyboardInterrupt):
+        pair.ch.reprice(overrides, since=SINCE, batch_size=150, on_batch=stop_after_two)
+    partial_costs = ch_costs(pair)
+    assert partial_costs != before  # the first two batches are written
+    rest = pair.ch.reprice(overrides, since=SINCE, batch_size=150)
+    assert rest.changed > 0 and rest.changed == sum(partial_costs[key] != cost for key, cost in ch_costs(pair).items())
+    full = SqlTraceStore(pair.sql).reprice(overrides, since=SINCE)
+    assert full.changed > rest.changed and ch_costs(pair) == sql_costs(pair)
+    assert_views_equal_a_fresh_computation(pair)
+
+
 def test_calls_outside_the_range_or_the_project_keep_their_row(pair: Pair) -> None:
     override(pair, *OVERRIDES)
     overrides = load_overrides(pair.sql)

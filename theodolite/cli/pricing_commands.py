@@ -177,7 +177,7 @@ def costs() -> None:
 @date_option("--until", help="... up to this time (default: now).")
 @click.option("--project", default=None, help="Only this project (default: all).")
 @click.option("--batch-size", default=2000, show_default=True, type=click.IntRange(1, 100_000),
-              help="Calls per transaction.")  # fmt: skip
+              help="Calls per batch (a transaction on SQL, an insert on ClickHouse).")  # fmt: skip
 def costs_recompute(since: datetime, until: datetime | None, project: str | None, batch_size: int,
                     **values: Any) -> None:  # fmt: skip
     """Re-price stored generations with today's prices and overrides.
