@@ -341,5 +341,11 @@ def test_a_mistyped_clickhouse_database_is_one_line_and_creates_nothing(tmp_path
         )  # fmt: skip
         assert done.returncode == 1 and "no Theodolite trace store in ClickHouse" in done.stderr, done.stderr
         assert "Traceback" not in done.stderr and len(done.stderr.strip().splitlines()) == 1, done.stderr
+    unknown = subprocess.run(
+        [sys.executable, "-m", "theodolite", "costs", "report", "--project", "nope", "--database-url",
+         f"chdb://{tmp_path / 'ch'}?database=traces", "--metadata-url", metadata],
+        capture_output=True, text=True, timeout=180,
+    )  # fmt: skip
+    assert unknown.returncode == 1 and "no project named 'nope'" in unknown.stderr, unknown.stderr
     databases = {row[0] for row in query_in_subprocess(tmp_path / "ch", "SHOW DATABASES")}
     assert "traces" in databases and "typo" not in databases

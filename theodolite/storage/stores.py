@@ -5,7 +5,7 @@ SQL) and the trace store (SQL, or ClickHouse). On SQL they share one `Database`:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import partial
+from functools import cache, partial
 
 from theodolite.storage.backend import TraceStore
 from theodolite.storage.engine import Database, open_database, open_existing_database
@@ -60,7 +60,9 @@ def open_existing_stores(trace_url: str, metadata_url: str, *, migrate: bool = F
     try:
         from theodolite.storage.clickhouse.store import open_clickhouse_store
 
-        store = open_clickhouse_store(trace_url, migrate=False, project_name=partial(project_name, metadata))
+        # One command's lifetime: a project's name is asked once, not once per line of a report.
+        names = cache(partial(project_name, metadata))
+        store = open_clickhouse_store(trace_url, migrate=False, project_name=names)
         try:
             store.require_schema()
         except BaseException:
