@@ -88,3 +88,18 @@ def database_from(
         yield database
     finally:
         database.dispose()
+
+
+@contextmanager
+def stores_from(values: dict[str, Any], *, migrate: bool = False) -> Iterator[Any]:
+    """Both stores of an existing install (`storage.stores.open_existing_stores`: the trace store on
+    SQL or ClickHouse, the metadata store beside it), closed when the block ends, also when it raises.
+    For a command written for both engines; `migrate` upgrades the metadata schema."""
+    from theodolite.storage.stores import open_existing_stores
+
+    settings = settings_from(values)
+    stores = open_existing_stores(settings.database_url, settings.metadata_database_url, migrate=migrate)
+    try:
+        yield stores
+    finally:
+        stores.close()

@@ -17,6 +17,7 @@ from theodolite.cli.common import (
     open_existing_from,
     open_from,
     run,
+    stores_from,
     utc,
 )
 from theodolite.cli.options import settings_options
@@ -176,7 +177,7 @@ def costs() -> None:
 @date_option("--until", help="... up to this time (default: now).")
 @click.option("--project", default=None, help="Only this project (default: all).")
 @click.option("--batch-size", default=2000, show_default=True, type=click.IntRange(1, 100_000),
-              help="Calls per transaction.")  # fmt: skip
+              help="Calls per batch (a transaction on SQL, an insert on ClickHouse).")  # fmt: skip
 def costs_recompute(since: datetime, until: datetime | None, project: str | None, batch_size: int,
                     **values: Any) -> None:  # fmt: skip
     """Re-price stored generations with today's prices and overrides.
@@ -186,18 +187,18 @@ def costs_recompute(since: datetime, until: datetime | None, project: str | None
     """
     from theodolite.storage.metadata.prices import load_overrides
     from theodolite.storage.metadata.project_reads import project_id_named
-    from theodolite.storage.repricing import count_to_reprice, reprice
 
     check_range(since, until)
 
     def work() -> None:
-        database = open_existing_from(values, migrate=True, traces=True)
-        project_id = project_id_named(database, project) if project else None
-        start, end = utc(since), utc(until)
-        total = count_to_reprice(database, start, end, project_id)
-        with click.progressbar(length=total, label=f"re-pricing {total:,} calls", file=sys.stderr) as bar:
-            summary = reprice(database, load_overrides(database), since=start, until=end, project_id=project_id,
-                              batch_size=batch_size, on_batch=bar.update)  # fmt: skip
+        with stores_from(values, migrate=True) as stores:  # the traces on SQL or ClickHouse, prices on SQL
+            project_id = project_id_named(stores.metadata, project) if project else None
+            start, end = utc(since), utc(until)
+            total = stores.traces.count_to_reprice(start, end, project_id)
+            with click.progressbar(length=total, label=f"re-pricing {total:,} calls", file=sys.stderr) as bar:
+                summary = stores.traces.reprice(load_overrides(stores.metadata), since=start, until=end,
+                                                project_id=project_id, batch_size=batch_size,
+                                                on_batch=bar.update)  # fmt: skip
         statuses = ", ".join(f"{count:,} {status}" for status, count in sorted(summary.by_status.items()))
         click.echo(f"re-priced {summary.scanned:,} calls, {summary.changed:,} changed ({statuses or 'none'})")
 
@@ -223,14 +224,16 @@ def costs_report(since: datetime | None, until: datetime | None, project: str | 
     per-call costs (Decimal arithmetic); unpriced calls are counted apart, never as $0. Cache hits
     and fallbacks cost $0; what the provider would have charged for them is the saved_usd column."""
     from theodolite.query.cost_report import parse_group_by
-    from theodolite.storage.sql.queries.costs import cost_report
+    from theodolite.storage.metadata.project_reads import project_id_named
 
     check_range(since, until)
 
     def work() -> None:
         groups = parse_group_by(group_by)
         start = utc(since) or datetime.now(UTC) - timedelta(days=30)
-        report = cost_report(open_existing_from(values, traces=True), groups, start, utc(until), project)
+        with stores_from(values) as stores:  # the trace store's own read, on SQL or ClickHouse
+            project_ids = None if project is None else [project_id_named(stores.metadata, project)]
+            report = stores.traces.queries.cost_reports([groups], start, utc(until), project_ids=project_ids)[groups]
         header = [*groups, "calls", "unpriced_calls", "partial_calls", "not_billed_calls", "input_tokens",
                   "output_tokens", "cost_usd", "saved_usd"]  # fmt: skip
         lines = [(list(line.key), line) for line in report.lines]

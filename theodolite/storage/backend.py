@@ -8,11 +8,14 @@ DDL; the pipeline, the decode workers and the server see only this protocol.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from datetime import datetime
 from typing import Protocol
 
 from theodolite.model import Rejection
+from theodolite.pricing import PriceOverrides
 from theodolite.query.backend import TraceQueries
 from theodolite.storage.codec import ValueCodec
+from theodolite.storage.repricing_rule import RepriceSummary
 from theodolite.storage.rows import PreparedBatch
 
 
@@ -74,4 +77,22 @@ class TraceStore(Protocol):
     def make_writer(self, *, document_worker_after_s: float | None = None) -> TraceWriter:
         """The writer; owned by one thread (the ingest pipeline's). `document_worker_after_s`: see
         `SqlWriter` (engines that derive nothing after the commit ignore it)."""
+        ...
+
+    # `theodolite costs recompute`: the calls (generations, and calls carrying a reported cost) that
+    # started in [since, until), of one project or all, re-priced by `repricing_rule.repriced`.
+    def count_to_reprice(self, since: datetime, until: datetime | None, project_id: int | None) -> int: ...
+
+    def reprice(
+        self,
+        overrides: dict[int, PriceOverrides],
+        *,
+        since: datetime,
+        until: datetime | None = None,
+        project_id: int | None = None,
+        batch_size: int = 2000,
+        on_batch: Callable[[int], None] = lambda n: None,
+    ) -> RepriceSummary:
+        """Batch after batch, each written on its own; only changed calls are written, with
+        everything derived from them (totals, rollups). Blocks."""
         ...

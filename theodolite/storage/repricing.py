@@ -12,41 +12,29 @@ are updated in the same transaction as the calls (`trace_totals.refresh_costs`).
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import and_, bindparam, func, or_, select, update
 
-from theodolite.model import GENERATION_LIKE, Cost, CostStatus, Usage
+from theodolite.model import GENERATION_LIKE, Cost, Usage
 from theodolite.pricing import PriceOverrides
-from theodolite.pricing.engine import cost_of_call
 from theodolite.storage import tables
 from theodolite.storage.engine import Database
 from theodolite.storage.process_locks import lock_projects
+from theodolite.storage.repricing_rule import COST_COLUMNS, NO_OVERRIDES, RepriceSummary, cost_values, repriced
 from theodolite.storage.rollups import RollupDeltas, flush_rollups
 from theodolite.storage.trace_totals import refresh_costs
 
 o = tables.observations
-_NO_OVERRIDES = PriceOverrides()
-_COST_COLUMNS = (
-    "calculated_input_cost", "calculated_output_cost", "calculated_total_cost", "cost_status", "saved_cost",
-)  # fmt: skip
 _READ = (
     o.c.seq, o.c.trace_id, o.c.project_id, o.c.type, o.c.source, o.c.model, o.c.provider, o.c.start_time,
     o.c.prompt_tokens, o.c.completion_tokens, o.c.total_tokens,
     o.c.cache_read_tokens, o.c.cache_write_tokens, o.c.reasoning_tokens,
     o.c.input_cost, o.c.output_cost, o.c.total_cost,
-    *(o.c[name] for name in _COST_COLUMNS),
+    *(o.c[name] for name in COST_COLUMNS),
     # What the call's rollup cell also counts (its cost moves between two cells of the same key).
     o.c.name, o.c.level, o.c.environment, o.c.version, o.c.end_time, o.c.completion_start_time,
 )  # fmt: skip
-
-
-@dataclass(slots=True)
-class RepriceSummary:
-    scanned: int = 0
-    changed: int = 0
-    by_status: dict[str, int] | None = None
 
 
 def _scope(since: datetime, until: datetime | None, project_id: int | None):
@@ -70,9 +58,8 @@ def _new_cost(row, overrides: dict[int, PriceOverrides]) -> Cost:
         row.cache_read_tokens, row.cache_write_tokens, row.reasoning_tokens,
     )  # fmt: skip
     reported = Cost(reported_input=row.input_cost, reported_output=row.output_cost, reported_total=row.total_cost)
-    project = overrides.get(row.project_id, _NO_OVERRIDES)
-    cost = cost_of_call(row.type, row.source, usage, row.model, row.provider, row.start_time, reported, project)
-    return Cost(status=CostStatus.NOT_APPLICABLE) if cost is None else cost  # None: outside _scope, never read
+    project = overrides.get(row.project_id, NO_OVERRIDES)
+    return repriced(row.type, row.source, usage, row.model, row.provider, row.start_time, reported, project)
 
 
 def reprice(
@@ -89,7 +76,7 @@ def reprice(
     summary = RepriceSummary(by_status={})
     scope = _scope(since, until, project_id)
     statement = (
-        update(o).where(o.c.seq == bindparam("b_seq")).values({name: bindparam(f"b_{name}") for name in _COST_COLUMNS})
+        update(o).where(o.c.seq == bindparam("b_seq")).values({name: bindparam(f"b_{name}") for name in COST_COLUMNS})
     )
     after = None
     while True:
@@ -111,17 +98,15 @@ def reprice(
             rollup_deltas = RollupDeltas()
             for row in rows:
                 cost = _new_cost(row, overrides)
-                summary.by_status[cost.status.value] = summary.by_status.get(cost.status.value, 0) + 1
-                new = (
-                    cost.calculated_input, cost.calculated_output, cost.calculated_total, cost.status.value, cost.saved,
-                )  # fmt: skip
-                old = tuple(getattr(row, name) for name in _COST_COLUMNS)
+                summary.count(cost.status.value)
+                new = cost_values(cost)
+                old = tuple(getattr(row, name) for name in COST_COLUMNS)
                 if new != old:
-                    changes.append({"b_seq": row.seq, **{f"b_{n}": v for n, v in zip(_COST_COLUMNS, new, strict=True)}})
+                    changes.append({"b_seq": row.seq, **{f"b_{n}": v for n, v in zip(COST_COLUMNS, new, strict=True)}})
                     traces.add(row.trace_id)
                     stored = dict(row._mapping)
                     rollup_deltas.add_observations([stored], -1)
-                    rollup_deltas.add_observations([stored | dict(zip(_COST_COLUMNS, new, strict=True))])
+                    rollup_deltas.add_observations([stored | dict(zip(COST_COLUMNS, new, strict=True))])
             if changes:
                 conn.execute(statement, changes)
                 flush_rollups(conn, rollup_deltas)

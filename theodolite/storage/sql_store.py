@@ -9,11 +9,14 @@ from datetime import datetime
 from functools import cached_property
 from typing import Any
 
+from theodolite.pricing import PriceOverrides
 from theodolite.query.analytics_params import MetricQuery
 from theodolite.query.backend import Page, TraceQueries
 from theodolite.query.filters import ObservationFilter, TraceFilter
 from theodolite.query.live_window import LiveWindow
+from theodolite.storage import repricing
 from theodolite.storage.engine import Database
+from theodolite.storage.repricing_rule import RepriceSummary
 from theodolite.storage.sql.queries import (
     analytics,
     analytics_lists,
@@ -53,6 +56,12 @@ class SqlTraceStore:
 
     def count_rows(self, table: str) -> int:
         return count_rows(self.database, table)
+
+    def count_to_reprice(self, since: datetime, until: datetime | None, project_id: int | None) -> int:
+        return repricing.count_to_reprice(self.database, since, until, project_id)
+
+    def reprice(self, overrides: dict[int, PriceOverrides], **options: Any) -> RepriceSummary:
+        return repricing.reprice(self.database, overrides, **options)
 
     def close(self) -> None:
         """Nothing of its own: the Database is the metadata store's too, disposed by its owner."""

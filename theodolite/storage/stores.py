@@ -5,10 +5,10 @@ SQL) and the trace store (SQL, or ClickHouse). On SQL they share one `Database`:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import partial
+from functools import cache, partial
 
 from theodolite.storage.backend import TraceStore
-from theodolite.storage.engine import Database, open_database
+from theodolite.storage.engine import Database, open_database, open_existing_database
 from theodolite.storage.metadata.project_reads import project_name
 from theodolite.storage.sql_store import SqlTraceStore
 from theodolite.storage.urls import is_clickhouse_url
@@ -47,6 +47,33 @@ def open_stores(
         locks = MetadataLocks(metadata)  # sibling servers' writers, kept apart by the shared metadata store
         traces = open_clickhouse_store(trace_url, migrate=migrate, project_name=names, locks=locks)
         return Stores(metadata, traces)
+    except BaseException:
+        metadata.dispose()
+        raise
+
+
+def open_existing_stores(trace_url: str, metadata_url: str, *, migrate: bool = False) -> Stores:
+    """Both stores of an existing install, for a command that reads or changes its traces on either
+    engine (`costs report`, `costs recompute`): a mistyped SQLite path or ClickHouse database creates
+    nothing and is a one-line error (ConfigurationError, or StorageError when a server cannot be
+    reached). `migrate`: upgrade the metadata schema (`open_existing_database`). Blocks."""
+    metadata = open_existing_database(metadata_url, migrate=migrate)
+    if not is_clickhouse_url(trace_url):
+        return Stores(metadata, SqlTraceStore(metadata))
+    try:
+        from theodolite.storage.clickhouse.store import open_clickhouse_store
+        from theodolite.storage.clickhouse.write_locks import MetadataLocks
+
+        # One command's lifetime: a project's name is asked once, not once per line of a report.
+        names = cache(partial(project_name, metadata))
+        locks = MetadataLocks(metadata)  # `costs recompute` rewrites calls the servers may be writing
+        store = open_clickhouse_store(trace_url, migrate=False, project_name=names, locks=locks)
+        try:
+            store.require_schema()
+        except BaseException:
+            store.close()
+            raise
+        return Stores(metadata, store)
     except BaseException:
         metadata.dispose()
         raise

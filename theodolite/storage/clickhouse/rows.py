@@ -38,8 +38,10 @@ OBSERVATION_FIELDS = (
     "environment",
 )  # fmt: skip
 PAYLOAD_COLUMNS = ("input", "output", "attributes")
-# The full-text document (`schema.SEARCH_TEXT`) follows the payload: written, never read back.
-OBSERVATION_COLUMNS = (*OBSERVATION_FIELDS, *PAYLOAD_COLUMNS, "search_text", "row_version", "is_deleted", "sign")
+# What a stored observation is read back as (merges, re-pricing): its fields, its payload and its
+# full-text document (`schema.SEARCH_TEXT`), which a rewrite of its costs keeps.
+STORED_COLUMNS = (*OBSERVATION_FIELDS, *PAYLOAD_COLUMNS, "search_text")
+OBSERVATION_COLUMNS = (*STORED_COLUMNS, "row_version", "is_deleted", "sign")
 _OBSERVATION_TEXT = frozenset(
     {
         "trace_id", "id", "parent_observation_id", "type", "name", "level", "status_message", "model",
@@ -74,6 +76,20 @@ def observation_values(row: dict[str, Any], payload: tuple[str, str, str] | None
     values.extend(payload or _NO_PAYLOAD)
     values.append(document or "")
     return values
+
+
+def inserted_row(values: Sequence[Any], version: int) -> list[Any]:
+    """An OBSERVATION_COLUMNS row of STORED_COLUMNS `values`: stored at
+    `version`, counted once by the views (`sign` 1)."""
+    return [*values, version, 0, 1]
+
+
+def cancelling_row(stored: Sequence[Any], version: int) -> list[Any]:
+    """The OBSERVATION_COLUMNS row that takes a stored row (STORED_COLUMNS as read) out of the views
+    before the row replacing it at `version` arrives: its fields again with `sign` -1, `is_deleted` 1
+    at `version` - 1, so that `FINAL` never shows it. Its payloads and document are left out: the views
+    do not read them and `FINAL` never returns the row."""
+    return [*stored[: len(OBSERVATION_FIELDS)], *_NO_PAYLOAD, "", version - 1, 1, -1]
 
 
 def score_values(row: dict[str, Any]) -> list[Any]:

@@ -8,14 +8,17 @@ grouping asks the metadata for names through `project_name`. Nothing is derived 
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from functools import cached_property
 from typing import Any
 
-from theodolite.errors import StorageError
+from theodolite.errors import ConfigurationError, StorageError
+from theodolite.pricing import PriceOverrides
 from theodolite.query.backend import TraceQueries
 from theodolite.storage.clickhouse.connection import ClickHouseUrl, connect, create_schema, first_line, parse_url
 from theodolite.storage.clickhouse.write_locks import WriteLocks
 from theodolite.storage.clickhouse.writer import ClickHouseWriter
+from theodolite.storage.repricing_rule import RepriceSummary
 
 COUNTED = frozenset({"traces", "observations", "scores"})
 
@@ -58,6 +61,19 @@ class ClickHouseTraceStore:
         except Exception as exc:  # noqa: BLE001 - any failure is "unreachable", with its first line
             raise StorageError(f"ClickHouse at {self.target.describe()} is unreachable: {first_line(exc)}") from exc
 
+    def require_schema(self) -> None:
+        """Raises ConfigurationError when the database holds no trace store (a mistyped name): a
+        command on an existing install says so rather than failing on a missing table."""
+        found = self.client.command(
+            "SELECT count() FROM system.tables WHERE database = {database:String} AND name = 'observations'",
+            parameters={"database": self.database},
+        )
+        if not int(found):
+            raise ConfigurationError(
+                f"no Theodolite trace store in ClickHouse at {self.target.describe()}: check --database-url,"
+                " or create its tables with `theodolite migrate`"
+            )
+
     def size_bytes(self) -> int | None:
         rows = self.client.query(
             "SELECT sum(bytes_on_disk) FROM system.parts WHERE database = {database:String} AND active",
@@ -70,6 +86,21 @@ class ClickHouseTraceStore:
             raise ValueError(f"not a table of the trace store: {table!r}")
         # FINAL: a re-sent or updated row counts once, before the merges too; deleted keys not at all.
         return int(self.client.command(f"SELECT count() FROM `{self.database}`.{table} FINAL"))
+
+    def count_to_reprice(self, since: datetime, until: datetime | None, project_id: int | None) -> int:
+        from theodolite.storage.clickhouse import repricing
+
+        return repricing.count_to_reprice(self._rewriter(), since, until, project_id)
+
+    def reprice(self, overrides: dict[int, PriceOverrides], **options: Any) -> RepriceSummary:
+        from theodolite.storage.clickhouse import repricing
+
+        return repricing.reprice(self._rewriter(), overrides, **options)
+
+    def _rewriter(self) -> ClickHouseWriter:
+        """A writer on the store's own client (not closed after: the store closes it) for a command
+        that rewrites stored rows; the server's ingest writer has a client of its own."""
+        return ClickHouseWriter(self.client, self.database, self.locks)
 
     def close(self) -> None:
         self.client.close()

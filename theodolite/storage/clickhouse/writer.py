@@ -41,12 +41,13 @@ from theodolite.storage.clickhouse.connection import connect, create_schema
 from theodolite.storage.clickhouse.merges import Key, MergeableWrites, document_of
 from theodolite.storage.clickhouse.rows import (
     OBSERVATION_COLUMNS,
-    OBSERVATION_FIELDS,
-    PAYLOAD_COLUMNS,
     SCORE_COLUMNS,
     SCORE_CONTENT,
+    STORED_COLUMNS,
     TRACE_COLUMNS,
     TRACE_CONTENT,
+    cancelling_row,
+    inserted_row,
     observation_values,
     score_values,
     stored_observation,
@@ -87,7 +88,7 @@ class ClickHouseWriter:
         project apart (`write_locks.py`; None: this writer is the store's only one)."""
         self.client = client
         self.database = database
-        self._locks = locks or NoLocks()
+        self.locks = locks or NoLocks()
         self.codec = ValueCodec("clickhouse")
         self._version = 0  # the last row_version given
         self._commits = 0  # the follower's position: nothing is derived after a commit
@@ -110,7 +111,7 @@ class ClickHouseWriter:
         batch, what was refused: nothing (kept for the protocol). Raises StorageError when a read
         or an insert failed; a retry of the same batches then stores what is missing, once."""
         try:
-            with self._locks.hold({batch.project_id for batch in items}):
+            with self.locks.hold({batch.project_id for batch in items}):
                 self._write(items)
         except StorageError:
             raise
@@ -118,6 +119,22 @@ class ClickHouseWriter:
             raise StorageError("ClickHouse write failed: the request may not be stored; retry later") from exc
         self._commits += 1
         return [[] for _ in items]
+
+    def replace_observations(self, replacements: Sequence[tuple[Sequence[Any], Sequence[Any]]]) -> None:
+        """Rewrite stored observations as an update is written: per (the stored row as read, its new
+        values), both STORED_COLUMNS and under the same key, the cancelling row
+        and the new row, all in one insert (`costs recompute`: `repricing.py`). Raises StorageError."""
+        if not replacements:
+            return
+        version = self._next_version()
+        rows = []
+        for stored, values in replacements:
+            rows.append(cancelling_row(stored, version))
+            rows.append(inserted_row(values, version))
+        try:
+            self._insert("observations", OBSERVATION_COLUMNS, rows)
+        except Exception as exc:  # as in `commit`: the client's, the connection's and chdb's errors
+            raise StorageError("ClickHouse write failed: the calls of this batch keep their old costs") from exc
 
     def _next_version(self) -> int:
         """This commit's row_version (the ingest time in ns), at least 2 above the last: its
@@ -151,13 +168,14 @@ class ClickHouseWriter:
                     batch.duplicate_ids.add(row["id"])  # a retry: stored once, accepted again
                 else:
                     stored_spans.add(key)
-                    observations.append(observation_values(row, payload, document_of(batch, index)) + [version, 0, 1])
+                    values = observation_values(row, payload, document_of(batch, index))
+                    observations.append(inserted_row(values, version))
         if merges.by_key:
-            inserts, replaced = merges.resolve(self._stored_observations(merges.keys_to_read()))
+            inserts, replaced = merges.resolve(self.stored_observations(merges.keys_to_read()))
             for values in replaced:  # its cells leave the views before the merged row's arrive
-                observations.append([*values[: len(OBSERVATION_FIELDS)], "", "", "", "", version - 1, 1, -1])
+                observations.append(cancelling_row(values, version))
             for row, payload, document in inserts:
-                observations.append(observation_values(row, payload, document) + [version, 0, 1])
+                observations.append(inserted_row(observation_values(row, payload, document), version))
 
         traces = self._trace_rows(parts, stored_traces, version, now)
         scores = self._score_rows(items, version)
@@ -261,11 +279,11 @@ class ClickHouseWriter:
         found.update((p, t, i) for p, t, i in rows if (p, t) in wanted)
         return found
 
-    def _stored_observations(self, keys: list[Key]) -> dict[Key, tuple[Sequence[Any], Observation]]:
+    def stored_observations(self, keys: list[Key]) -> dict[Key, tuple[Sequence[Any], Observation]]:
         """(project, trace id, id) -> (the stored row as read, the observation it holds)."""
         wanted = set(keys)
         found: dict[Key, tuple[Sequence[Any], Observation]] = {}
-        columns = ", ".join((*OBSERVATION_FIELDS, *PAYLOAD_COLUMNS))
+        columns = ", ".join(STORED_COLUMNS)
         for row in self._rows_of("observations", columns, {(p, t) for p, t, _ in wanted}, ids=wanted):
             key = (row[0], row[1], row[2])
             if key in wanted:
