@@ -1,4 +1,5 @@
-"""Shared fixtures: `dialect` runs a test on a real SQLite file and on a real PostgreSQL server."""
+"""Shared fixtures: `database_url` runs a test on a real SQLite file and on a real PostgreSQL server;
+`server`, a real `theodolite serve` on each, and on ClickHouse too where a module asks for it."""
 
 from __future__ import annotations
 
@@ -63,18 +64,41 @@ def sqlite_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Theodoli
         instance.stop()
 
 
-@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+SQL_ENGINES = ("sqlite", "postgresql")
+ALL_ENGINES = (*SQL_ENGINES, "clickhouse")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """`server` runs on SQLite and PostgreSQL; a module whose subject is what any trace store
+    answers (the query API, search, sorting, ingest) sets `SERVER_ENGINES = ALL_ENGINES` and runs on
+    ClickHouse too. The other modules' ClickHouse cases are deselected, not skipped: they never were."""
+    kept, dropped = [], []
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        engine = callspec.params.get("server") if callspec is not None else None
+        wanted = getattr(getattr(item, "module", None), "SERVER_ENGINES", SQL_ENGINES)
+        (dropped if engine == "clickhouse" and engine not in wanted else kept).append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
+
+
+@pytest.fixture(scope="module", params=ALL_ENGINES)
 def server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[TheodoliteServer]:
-    """A real `theodolite serve` subprocess on each engine, shared by the tests of one module."""
+    """A real `theodolite serve` subprocess on each engine, shared by the tests of one module. On
+    ClickHouse (embedded chdb, a data directory of the server's own) its metadata is a SQLite file."""
     from tests.support.server import TheodoliteServer
 
     workdir = tmp_path_factory.mktemp("server")
+    settings = dict(getattr(request.module, "SERVER_SETTINGS", {}))
     if request.param == "sqlite":
         url = f"sqlite:///{workdir / 'theodolite.db'}"
+    elif request.param == "clickhouse":
+        url = f"chdb://{workdir / 'chdb'}?database=theodolite"
+        settings["metadata_url"] = f"sqlite:///{workdir / 'metadata.db'}"
     else:
         url = new_postgres_database(request.getfixturevalue("postgres_server"))
-    settings = getattr(request.module, "SERVER_SETTINGS", {})
-    instance = TheodoliteServer(url, workdir, **settings).start()
+    instance = TheodoliteServer(url, workdir, **settings).start(deadline_s=60)
     try:
         yield instance
     finally:

@@ -6,8 +6,11 @@ from decimal import Decimal
 
 import pytest
 
+from tests.conftest import ALL_ENGINES
 from tests.support.otel import json_exporter, protobuf_exporter, provider_with, send_reference_trace
 from tests.support.server import SECRET_KEY, TheodoliteServer
+
+SERVER_ENGINES = ALL_ENGINES  # what any trace store answers: on ClickHouse too
 
 EXPORTERS = {
     "protobuf": lambda url: protobuf_exporter(url, SECRET_KEY),

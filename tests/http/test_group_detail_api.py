@@ -14,9 +14,12 @@ import httpx
 import pytest
 
 import theodolite
+from tests.conftest import ALL_ENGINES
 from tests.support.accounts import cli_ok, new_secret, sign_in
 from tests.support.otel import protobuf_exporter, provider_with
 from tests.support.server import SECRET_KEY, TheodoliteServer
+
+SERVER_ENGINES = ALL_ENGINES  # what any trace store answers: on ClickHouse too
 
 SESSION = "team/chat 7"  # a slash and a space: the id travels percent-encoded in the path
 PASSWORD = "correct horse battery"
@@ -70,7 +73,7 @@ TURNS = [
 
 @pytest.fixture(scope="module")
 def world(server: TheodoliteServer) -> dict:
-    url = server.database_url
+    url = server
     _, other_secret = new_secret(url, "other")
     for name, project, role in (("viewer", "test", "viewer"), ("stranger", "other", "owner")):
         cli_ok(url, "users", "create", f"{name}@example.com", "--project", project, "--role", role,

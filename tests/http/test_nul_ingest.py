@@ -16,8 +16,11 @@ from collections.abc import Iterator
 import httpx
 from opentelemetry.trace import Status, StatusCode
 
+from tests.conftest import ALL_ENGINES
 from tests.support.otel import protobuf_exporter, provider_with
 from tests.support.server import PUBLIC_KEY, SECRET_KEY, TheodoliteServer, fetch_trace, walk
+
+SERVER_ENGINES = ALL_ENGINES  # what any trace store answers: on ClickHouse too
 
 T0 = "2026-11-30T10:00:00Z"
 NUL, FFFD = "\x00", "\ufffd"

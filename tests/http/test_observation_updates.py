@@ -10,7 +10,10 @@ from decimal import Decimal
 
 import httpx
 
+from tests.conftest import ALL_ENGINES
 from tests.support.server import PUBLIC_KEY, SECRET_KEY, TheodoliteServer, fetch_trace
+
+SERVER_ENGINES = ALL_ENGINES  # what any trace store answers: on ClickHouse too
 
 T0 = "2026-11-30T10:00:00Z"
 # gpt-4o-mini: 10 x $0.15 + 2 cached x $0.075 + 5 x $0.60 per million

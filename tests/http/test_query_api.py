@@ -9,13 +9,16 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 
+from tests.conftest import ALL_ENGINES
 from tests.support.otel import protobuf_exporter, provider_with
 from tests.support.server import SECRET_KEY, TheodoliteServer
+
+SERVER_ENGINES = ALL_ENGINES  # what any trace store answers: on ClickHouse too
 
 
 def cli(server: TheodoliteServer, *args: str) -> str:
     result = subprocess.run(
-        [sys.executable, "-m", "theodolite", *args, "--database-url", server.database_url],
+        [sys.executable, "-m", "theodolite", *args, *server.cli_options()],
         capture_output=True,
         text=True,
         timeout=60,

@@ -16,9 +16,12 @@ import httpx
 import pytest
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceResponse
 
+from tests.conftest import ALL_ENGINES
 from tests.support.accounts import new_secret
 from tests.support.otlp_bodies import request_of, span
 from tests.support.server import SECRET_KEY, TheodoliteServer
+
+SERVER_ENGINES = ALL_ENGINES  # what any trace store answers: on ClickHouse too
 
 PROTOBUF = {"Content-Type": "application/x-protobuf"}
 
@@ -26,7 +29,7 @@ PROTOBUF = {"Content-Type": "application/x-protobuf"}
 @pytest.fixture(scope="module")
 def other_secret(server: TheodoliteServer) -> str:
     """The secret key of a second project on the same server."""
-    return new_secret(server.database_url, "other")[1]
+    return new_secret(server, "other")[1]
 
 
 def export(server: TheodoliteServer, secret: str, body: bytes) -> bytes:

@@ -8,26 +8,23 @@ import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
 
+from tests.conftest import ALL_ENGINES
 from tests.support.server import TheodoliteServer
+
+SERVER_ENGINES = ALL_ENGINES  # what any trace store answers: on ClickHouse too
 
 
 def fill_with_demo(server: TheodoliteServer) -> None:
-    # One process writes a SQLite file at a time (storage/writer_lease.py): the server stops while
-    # the demo writes. PostgreSQL takes both at once.
-    sqlite = server.database_url.startswith("sqlite")
-    if sqlite:
-        server.stop()
-    try:
+    # One process writes a SQLite file at a time, and one process opens an embedded ClickHouse
+    # directory: the server stops while the demo writes. PostgreSQL takes both.
+    with server.stopped_for_cli(sqlite_too=True):
         _run_demo(server)
-    finally:
-        if sqlite:
-            server.start()
 
 
 def _run_demo(server: TheodoliteServer) -> None:
     result = subprocess.run(
         [sys.executable, "-m", "theodolite", "demo", "--no-serve", "--days", "1", "--traces-per-day", "120"]
-        + ["--database-url", server.database_url],
+        + server.cli_options(),
         env={**os.environ, "THEODOLITE_INIT_PROJECT": "test"},
         capture_output=True,
         text=True,

@@ -12,8 +12,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from opentelemetry.trace import Status, StatusCode
 
+from tests.conftest import ALL_ENGINES
 from tests.support.otel import protobuf_exporter, provider_with
 from tests.support.server import SECRET_KEY, TheodoliteServer
+
+SERVER_ENGINES = ALL_ENGINES  # what any trace store answers: on ClickHouse too
 
 BASE = datetime(2026, 11, 2, tzinfo=UTC)
 

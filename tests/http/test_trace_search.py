@@ -14,9 +14,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from opentelemetry.trace import NonRecordingSpan, SpanContext, TraceFlags, set_span_in_context
 
+from tests.conftest import ALL_ENGINES
 from tests.support.accounts import new_secret
 from tests.support.otel import protobuf_exporter, provider_with
 from tests.support.server import SECRET_KEY, TheodoliteServer
+
+SERVER_ENGINES = ALL_ENGINES  # what any trace store answers: on ClickHouse too
 
 BASE = datetime(2026, 11, 3, tzinfo=UTC)
 
@@ -62,7 +65,7 @@ def send(server: TheodoliteServer, secret: str, name: str, start: datetime, ques
 
 @pytest.fixture(scope="module")
 def other_secret(server: TheodoliteServer) -> str:
-    return new_secret(server.database_url, "other")[1]
+    return new_secret(server, "other")[1]
 
 
 @pytest.fixture(scope="module")

@@ -21,8 +21,11 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.conftest import ALL_ENGINES
 from tests.support.otel import protobuf_exporter, provider_with
 from tests.support.server import SECRET_KEY, TheodoliteServer
+
+SERVER_ENGINES = ALL_ENGINES  # what any trace store answers: on ClickHouse too
 
 BASE = datetime(2026, 10, 1, tzinfo=UTC)
 PRICED = "gpt-4o-mini"  # genai-prices knows it
@@ -386,8 +389,9 @@ def test_a_score_before_and_after_its_trace(server: TheodoliteServer) -> None:
 
 
 def _cli(server: TheodoliteServer, *arguments: str) -> None:
-    command = [sys.executable, "-m", "theodolite", *arguments, "--database-url", server.database_url]
-    result = subprocess.run(command, capture_output=True, text=True, timeout=120, env=server.env)
+    command = [sys.executable, "-m", "theodolite", *arguments, *server.cli_options()]
+    with server.stopped_for_cli():
+        result = subprocess.run(command, capture_output=True, text=True, timeout=120, env=server.env)
     assert result.returncode == 0, result.stdout + result.stderr
 
 

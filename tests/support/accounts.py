@@ -10,25 +10,25 @@ import httpx
 from tests.support.server import TheodoliteServer
 
 
-def cli(database_url: str, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    """`theodolite <args> --database-url <url>` in a subprocess; asserts nothing."""
+def cli(target: str | TheodoliteServer, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    """`theodolite <args> --database-url <url>` in a subprocess, on a database URL or a server's
+    stores (its metadata store too, beside ClickHouse); asserts nothing."""
+    options = target.cli_options() if isinstance(target, TheodoliteServer) else ["--database-url", target]
     return subprocess.run(
-        [sys.executable, "-m", "theodolite", *args, "--database-url", database_url],
+        [sys.executable, "-m", "theodolite", *args, *options],
         input=stdin, capture_output=True, text=True, timeout=120,
     )  # fmt: skip
 
 
-def cli_ok(database_url: str, *args: str, stdin: str | None = None) -> str:
-    result = cli(database_url, *args, stdin=stdin)
+def cli_ok(target: str | TheodoliteServer, *args: str, stdin: str | None = None) -> str:
+    result = cli(target, *args, stdin=stdin)
     assert result.returncode == 0, result.stdout + result.stderr
     return result.stdout
 
 
-def new_secret(database_url: str, project: str) -> tuple[str, str]:
+def new_secret(target: str | TheodoliteServer, project: str) -> tuple[str, str]:
     """(public key, secret) of a new key of `project` (created if missing), through the CLI."""
-    lines = dict(
-        line.split(": ", 1) for line in cli_ok(database_url, "keys", "create", "--project", project).splitlines()
-    )
+    lines = dict(line.split(": ", 1) for line in cli_ok(target, "keys", "create", "--project", project).splitlines())
     return lines["public key"].strip(), lines["secret key"].strip()
 
 

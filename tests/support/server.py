@@ -7,6 +7,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -30,7 +31,30 @@ class TheodoliteServer:
             "THEODOLITE_INIT_SECRET_KEY": SECRET_KEY,
             **{f"THEODOLITE_{key.upper()}": value for key, value in settings.items()},
         }
+        self.metadata_url = settings.get("metadata_url")  # beside a ClickHouse trace store
         self.process: subprocess.Popen[bytes] | None = None
+
+    @contextmanager
+    def stopped_for_cli(self, *, sqlite_too: bool = False) -> Iterator[None]:
+        """Stopped while the block runs a CLI command on its stores, where two processes cannot open
+        them at once: an embedded ClickHouse directory (chdb); a SQLite file's writer
+        (`sqlite_too`, `storage/writer_lease.py`). Started again after, on the same port."""
+        exclusive = self.database_url.startswith(("chdb", *(("sqlite",) if sqlite_too else ())))
+        if exclusive:
+            self.stop()
+        try:
+            yield
+        finally:
+            if exclusive:
+                self.start(deadline_s=60)
+
+    def cli_options(self) -> list[str]:
+        """The `theodolite` CLI's options naming this server's stores."""
+        return [
+            "--database-url",
+            self.database_url,
+            *(["--metadata-url", self.metadata_url] if self.metadata_url else []),
+        ]
 
     def start(self, deadline_s: float = 30.0) -> TheodoliteServer:
         self._log = open(self.log_path, "wb")

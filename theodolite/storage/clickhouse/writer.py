@@ -143,7 +143,6 @@ class ClickHouseWriter:
         return self._version
 
     def _write(self, items: Sequence[PreparedBatch]) -> None:
-        version = self._next_version()
         now = datetime.now(UTC)
         parts: dict[tuple[int, str], Trace] = {}
         for batch in items:
@@ -157,7 +156,7 @@ class ClickHouseWriter:
         stored_traces = self._stored_traces(trace_keys)
         stored_spans = self._stored_span_ids([key for key in trace_keys if key in stored_traces])
 
-        observations: list[list[Any]] = []
+        fresh: list[list[Any]] = []
         merges = MergeableWrites(self.codec)
         for batch in items:
             for index, (row, payload) in enumerate(zip(batch.observation_rows, batch.payloads, strict=True)):
@@ -168,20 +167,25 @@ class ClickHouseWriter:
                     batch.duplicate_ids.add(row["id"])  # a retry: stored once, accepted again
                 else:
                     stored_spans.add(key)
-                    values = observation_values(row, payload, document_of(batch, index))
-                    observations.append(inserted_row(values, version))
+                    fresh.append(observation_values(row, payload, document_of(batch, index)))
+        stored_observations = self.stored_observations(merges.keys_to_read()) if merges.by_key else {}
+        scores = self._latest_scores(items)
+        score_keys = {(key[0], values[2], key[1]) for key, (values, _) in scores.items()}
+        stored_scores = self._stored_scores(score_keys) if score_keys else {}
+
+        # The version is taken after the reads, just before the inserts: a list's snapshot (the
+        # reader's clock, `queries/traces.py`) is then rarely below a commit still being written.
+        version = self._next_version()
+        observations = [inserted_row(values, version) for values in fresh]
         if merges.by_key:
-            inserts, replaced = merges.resolve(self.stored_observations(merges.keys_to_read()))
+            inserts, replaced = merges.resolve(stored_observations)
             for values in replaced:  # its cells leave the views before the merged row's arrive
                 observations.append(cancelling_row(values, version))
             for row, payload, document in inserts:
                 observations.append(inserted_row(observation_values(row, payload, document), version))
-
-        traces = self._trace_rows(parts, stored_traces, version, now)
-        scores = self._score_rows(items, version)
-        self._insert("traces", TRACE_COLUMNS, traces)
+        self._insert("traces", TRACE_COLUMNS, self._trace_rows(parts, stored_traces, version, now))
         self._insert("observations", OBSERVATION_COLUMNS, observations)
-        self._insert("scores", SCORE_COLUMNS, scores)
+        self._insert("scores", SCORE_COLUMNS, self._score_rows(scores, stored_scores, version))
 
     def _trace_rows(
         self,
@@ -206,14 +210,21 @@ class ClickHouseWriter:
             rows.append([*values, created_at, now, version, 0])
         return rows
 
-    def _score_rows(self, items: Sequence[PreparedBatch], version: int) -> list[list[Any]]:
+    @staticmethod
+    def _latest_scores(items: Sequence[PreparedBatch]) -> dict[tuple[int, str], tuple[list[Any], Any]]:
+        """(project, score id) -> (its SCORE_CONTENT values, created_at): the later write of an id wins."""
         latest: dict[tuple[int, str], tuple[list[Any], Any]] = {}
         for batch in items:
-            for row in batch.score_rows:  # the later write of an id wins
+            for row in batch.score_rows:
                 latest[(batch.project_id, row["id"])] = (score_values(row), row["created_at"])
-        if not latest:
-            return []
-        stored = self._stored_scores({(key[0], values[2], key[1]) for key, (values, _) in latest.items()})
+        return latest
+
+    @staticmethod
+    def _score_rows(
+        latest: dict[tuple[int, str], tuple[list[Any], Any]],
+        stored: dict[tuple[int, str], Sequence[Any]],
+        version: int,
+    ) -> list[list[Any]]:
         rows = []
         for key, (values, created_at) in latest.items():
             existing = stored.get(key)

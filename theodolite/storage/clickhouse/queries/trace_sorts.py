@@ -28,7 +28,7 @@ from theodolite.errors import BadRequestError
 from theodolite.query.filters import TraceFilter
 from theodolite.query.sort_keysets import MONEY, TIME, decode_sorted_cursor, encode_sorted_cursor, segments
 from theodolite.storage.clickhouse.queries.sql import Params, Runner
-from theodolite.storage.clickhouse.queries.traces import TRACE_COLUMNS, page_items, trace_conditions
+from theodolite.storage.clickhouse.queries.traces import TRACE_COLUMNS, page_items, snapshot_now, trace_conditions
 
 SORT_KEY_CHARS = 200  # as `storage/trace_totals.SORT_KEY_CHARS`
 # sort name -> (the value's expression over `t` (traces) and `tt` (merged totals), its type)
@@ -59,14 +59,17 @@ def list_sorted(
 ) -> tuple[list[dict[str, Any]], str | None]:
     """Traces in `filters.sort`'s order, those with the value first; (page, next cursor or None)."""
     sort = filters.sort
-    segment, after, _ = decode_sorted_cursor(cursor, sort) if cursor is not None else (0, None, 0)
+    segment, after, snapshot = decode_sorted_cursor(cursor, sort) if cursor is not None else (0, None, 0)
+    since = snapshot or None  # a later page: what changed after the first is left out
+    snapshot = snapshot or snapshot_now()
     rows: list[tuple[int, tuple[Any, ...]]] = []
     for current in segments(sort):
         if current < segment:
             continue
         keyset = after if current == segment else None
         rows += [
-            (current, row) for row in _segment(runner, project_id, filters, current, keyset, limit + 1 - len(rows))
+            (current, row)
+            for row in _segment(runner, project_id, filters, current, keyset, limit + 1 - len(rows), since)
         ]
         if len(rows) > limit:
             break
@@ -83,17 +86,24 @@ def list_sorted(
     next_cursor = None
     if len(rows) > limit:
         last_segment, last = page[-1]
-        next_cursor = encode_sorted_cursor(sort, last_segment, list(last[1:]), 0)
+        next_cursor = encode_sorted_cursor(sort, last_segment, list(last[1:]), snapshot)
     return items, next_cursor
 
 
 def _segment(
-    runner: Runner, project_id: int, filters: TraceFilter, segment: int, after: list[Any] | None, wanted: int
+    runner: Runner,
+    project_id: int,
+    filters: TraceFilter,
+    segment: int,
+    after: list[Any] | None,
+    wanted: int,
+    since: int | None,
 ) -> list[tuple[Any, ...]]:
-    """Up to `wanted` rows of one segment: the trace's key, then its keyset values."""
+    """Up to `wanted` rows of one segment: the trace's key, then its keyset values. `since`: a later
+    page's snapshot."""
     sort = filters.sort
     params = Params(project=project_id)
-    conditions = " AND ".join(trace_conditions(runner, params, filters))
+    conditions = " AND ".join(trace_conditions(runner, params, filters, since=since))
     traces = runner.table("traces")
     # Only the key, the timestamp and the column the order reads: the page's traces are read by key
     # afterwards, so no other column (metadata above all) is read for every trace of the range.

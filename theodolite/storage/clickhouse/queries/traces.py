@@ -10,6 +10,7 @@ the SQL store sums them for one trace. The other orders and the cost, latency an
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from types import SimpleNamespace
@@ -80,24 +81,47 @@ def list_traces(
     order, or a filter on cost, latency or scores, is read by `trace_sorts.py`."""
     assert not filters.on_totals(), "trace_sorts.list_sorted reads it"
     params = Params(project=project_id)
-    where = trace_conditions(runner, params, filters)
-    if cursor is not None:
-        when, ident, _ = decode_snapshot_cursor(cursor)
-        moment = params.moment(when)
-        where.append(f"(timestamp < {moment} OR (timestamp = {moment} AND id < {params.add(ident, 'String')}))")
+    position = decode_snapshot_cursor(cursor) if cursor is not None else None
+    snapshot = position[2] if position is not None and position[2] else snapshot_now()
+    where = trace_conditions(runner, params, filters, since=snapshot if position is not None else None)
+    if position is not None:
+        moment = params.moment(position[0])
+        where.append(f"(timestamp < {moment} OR (timestamp = {moment} AND id < {params.add(position[1], 'String')}))")
     statement = (
         f"SELECT {', '.join(TRACE_COLUMNS)} FROM {runner.table('traces')} FINAL WHERE {' AND '.join(where)}"
         f" ORDER BY timestamp DESC, id DESC LIMIT {int(limit) + 1}"
     )
     rows = runner.rows(statement, params)
     page = rows[:limit]
-    next_cursor = encode_cursor(utc(page[-1][1]), page[-1][0]) if len(rows) > limit else None
+    next_cursor = encode_cursor(utc(page[-1][1]), page[-1][0], snapshot) if len(rows) > limit else None
     return page_items(runner, project_id, page), next_cursor
 
 
-def trace_conditions(runner: Runner, params: Params, filters: TraceFilter) -> list[str]:
+def snapshot_now() -> int:
+    """A list's snapshot, taken at its first page: the row_version (ingest time in ns) above which a
+    trace counts as changed since (`unchanged_since`)."""
+    return time.time_ns()
+
+
+def unchanged_since(runner: Runner, params: Params, snapshot: int) -> list[str]:
+    """The conditions on `traces` (unaliased) that leave out of a list's later pages every trace a
+    commit after its first page touched: a new trace, a trace row rewritten (a late span moved its
+    time, a part renamed it), a trace given a span or a score (its totals or score mean moved).
+    Such a trace could otherwise come twice, or move past the cursor; as on SQL, it waits for the
+    next scroll from the top. The snapshot is the first page's clock and a commit's version its
+    writer's, taken just before its inserts (`writer.py`): servers on several hosts need their
+    clocks in step (NTP), and a commit inserting at the moment of the first page may still pass."""
+    mark = params.add(snapshot, "UInt64")
+    touched = " UNION ALL ".join(
+        f"SELECT trace_id FROM {runner.table(table)} WHERE project_id = {{project:UInt32}} AND row_version > {mark}"
+        for table in ("observations", "scores")
+    )
+    return [f"row_version <= {mark}", f"id NOT IN ({touched})"]
+
+
+def trace_conditions(runner: Runner, params: Params, filters: TraceFilter, *, since: int | None = None) -> list[str]:
     """The plain filters (time range, trace columns, tags, model, level, search) on `traces` (unaliased);
-    `params` holds the project as `project`."""
+    `params` holds the project as `project`. `since`: a later page's snapshot (`unchanged_since`)."""
     where = ["project_id = {project:UInt32}", *params.time_range("timestamp", filters.start, filters.end)]
     for column, value in (
         ("name", filters.name), ("user_id", filters.user_id), ("session_id", filters.session_id),
@@ -116,6 +140,8 @@ def trace_conditions(runner: Runner, params: Params, filters: TraceFilter) -> li
     search = parse_search_filter(filters.search)
     if search is not None:
         where.append(f"id IN ({matching_traces(runner, params, search)})")
+    if since is not None:
+        where += unchanged_since(runner, params, since)
     return where
 
 
