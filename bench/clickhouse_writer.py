@@ -8,6 +8,8 @@ for ClickHouse, "sqlite" for SQLite); then only the commits are timed, `--per-co
 commit as the pipeline's group commit would. Each side runs in a process of its own (chdb holds one
 data directory per process; neither side inherits the other's memory). Figures per side:
 
+- `prepare_s`: the CPU seconds of preparing every batch (the decode workers' share: ClickHouse's
+  search documents are made there);
 - `spans_per_s`, `wall_s`, `cpu_s`: the commits alone. ClickHouse's views (rollups, trace totals)
   run inside its inserts; SQLite derives its search index and trace totals after the commits, which
   `derive_s` times (the writer's idle steps) and `sustained_spans_per_s` includes, as in
@@ -48,8 +50,8 @@ sys.path.insert(0, str(HERE))
 from writer import _written_bytes  # noqa: E402  (bench/writer.py: this script's sibling)
 
 SIDES = ("sqlite", "clickhouse")
-FIGURES = ("spans_per_s", "wall_s", "cpu_s", "derive_s", "sustained_spans_per_s", "resend_spans_per_s",
-           "written_bytes_per_span", "db_bytes_per_span")  # fmt: skip
+FIGURES = ("spans_per_s", "wall_s", "cpu_s", "prepare_s", "derive_s", "sustained_spans_per_s",
+           "resend_spans_per_s", "written_bytes_per_span", "db_bytes_per_span")  # fmt: skip
 TRACES_PER_BATCH = 18  # ~100 spans per request, like bench/writer.py's OTLP requests
 
 
@@ -118,10 +120,13 @@ def one_run(side: str, spans: int, per_commit: int, resend_spans: int, max_secon
             project_id = 1
 
         def prepare(items: list[Any]) -> list[Any]:
-            # SQLite's documents are made after the commit (derive_s); ClickHouse keeps none.
-            return [prepare_batch(project_id, batch, writer.codec, now, documents=False) for batch in items]
+            # As the decode workers prepare: SQLite's search documents are made after the commit
+            # (derive_s), ClickHouse's here (`prepare_s`).
+            return [prepare_batch(project_id, batch, writer.codec, now) for batch in items]
 
+        prepare_s = time.process_time()
         prepared = prepare(batches)
+        prepare_s = time.process_time() - prepare_s
         written_spans, deadline = 0, time.monotonic() + max_seconds
         written, cpu, wall = _written_bytes(), time.process_time(), time.perf_counter()
         for start in range(0, len(prepared), per_commit):
@@ -161,6 +166,7 @@ def one_run(side: str, spans: int, per_commit: int, resend_spans: int, max_secon
         "spans": written_spans,
         "wall_s": round(wall, 3),
         "cpu_s": round(cpu, 3),
+        "prepare_s": round(prepare_s, 3),
         "spans_per_s": round(written_spans / wall),
         "derive_s": round(derive, 3),
         "sustained_spans_per_s": round(written_spans / (wall + derive)),

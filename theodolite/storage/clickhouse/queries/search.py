@@ -10,8 +10,10 @@ tokens. A query is two conditions on the same rows:
 - `position(search_text, phrase) > 0`, the phrase as a substring (" refund pol" for a trailing
   prefix, " refund policy " for whole words): consecutive tokens, the last one a prefix when the
   query's is, checked on the rows the index let through.
-A query that is one prefix alone ("pol") has no whole token for the index: its rows are scanned (the
-project's documents, a column of its own, compressed; measured in docs/clickhouse.md).
+A query of one whole word needs no substring check: the index's answer is exact, and ClickHouse then
+reads the index alone, not the column (59 ms against 131 ms for a word in 21,437 of 1,000,000
+observations). A query that is one prefix alone ("pol") has no whole token for the index: its rows
+are scanned (the project's documents, a column of its own, compressed; measured in docs/clickhouse.md).
 
 Read with FINAL, so an observation's superseded document (a Langfuse update that rewrote its output)
 matches nothing; `use_skip_indexes_if_final` (on by default, with its exact mode) keeps the index in
@@ -31,5 +33,6 @@ def matching_traces(runner: Runner, params: Params, query: SearchQuery) -> str:
     whole = query.whole_tokens()
     if whole:
         conditions.append(f"hasAllTokens(search_text, {params.add(whole, 'Array(String)')})")
-    conditions.append(f"position(search_text, {params.add(query.spaced_phrase(), 'String')}) > 0")
+    if query.prefix or len(whole) > 1:  # one whole word: the index's answer is exact, and read alone
+        conditions.append(f"position(search_text, {params.add(query.spaced_phrase(), 'String')}) > 0")
     return f"SELECT trace_id FROM {runner.table('observations')} FINAL WHERE {' AND '.join(conditions)}"
