@@ -31,7 +31,9 @@ CPU ms of a call (the process's: chdb's threads count, waiting for a core of a b
 the active parts per table (bytes on disk, rows, parts: `system.parts`) and the process's peak RSS
 (`VmHWM`, the embedded engine included). The stores are timed `--rounds` times (2), alternated, and
 each query's figures are the lowest of its rounds: on a shared machine, the least disturbed round is
-the nearest to what the store costs (every round is in the JSON).
+the nearest to what the store costs (every round is in the JSON). `--merge-rollups` first merges
+each rollup table into one part (`OPTIMIZE ... FINAL`, both stores): what a store's rollups look like
+once the background merges have caught up, where unmerged parts still hold a key's rows several times.
 
 **Extrapolation to 100M**: per query, the line t(N) = a + b N through the two measured points (N the
 observations of each store) is evaluated at N = 100,000,000, and compared with the target, 500 ms
@@ -223,9 +225,16 @@ def replicate(data: Path, copies: int) -> dict[str, Any]:
     return result
 
 
-def timings(data: Path, runs: int) -> dict[str, Any]:
-    """The 13 queries' p95 ms on one store, with its size and this process's peak RSS."""
+def timings(data: Path, runs: int, merge_rollups: bool = False) -> dict[str, Any]:
+    """The 13 queries' p95 ms on one store, with its size and this process's peak RSS; with `merge_rollups`,
+    after merging each rollup table's parts into one (OPTIMIZE ... FINAL)."""
     client = connect(data)
+    merged_s = None
+    if merge_rollups:
+        started = time.perf_counter()
+        for table in ("rollups_minute", "rollups_hour"):
+            client.command(f"OPTIMIZE TABLE `{analytics.DATABASE}`.{table} FINAL")
+        merged_s = round(time.perf_counter() - started, 1)
     settled_s = settle(client, MERGE_WAIT_S)
     store = ClickHouseTraceQueries(client, analytics.DATABASE)
     db = f"`{analytics.DATABASE}`"
@@ -239,7 +248,8 @@ def timings(data: Path, runs: int) -> dict[str, Any]:
         results[name] = {"rows": rows, "p95_ms": round(p95_ms, 1), "cpu_ms": round(cpu_ms, 1)}
         print(f"{data.name} {name}: {rows} rows, p95 {p95_ms:.1f} ms, CPU {cpu_ms:.1f} ms", file=sys.stderr, flush=True)
     found = {
-        "observations": spans, "traces": traces, "settle_s": settled_s, "runs": runs, "results": results,
+        "observations": spans, "traces": traces, "settle_s": settled_s, "rollups_merged_s": merged_s,
+        "runs": runs, "results": results,
         "parts": parts(client), "rss_peak_mb": peak_rss_mb(),
     }  # fmt: skip
     client.close()
@@ -342,12 +352,18 @@ def main() -> int:
     parser.add_argument("--writer-spans", type=int, default=200_000, help="spans for the writer runs; 0 skips them")
     parser.add_argument("--writer-per-commit", type=int, default=8, help="requests per commit (8)")
     parser.add_argument("--rounds", type=int, default=2, help="timing rounds per store, alternated (2)")
+    parser.add_argument(
+        "--merge-rollups", action="store_true", help="merge each rollup table into one part before timing"
+    )
     parser.add_argument("--json-out", type=Path, help="also write the JSON line here")
     parser.add_argument("--one", nargs=2, metavar=("KIND", "DIR"), help=argparse.SUPPRESS)  # internal
     args = parser.parse_args()
     if args.one is not None:
         kind, data = args.one[0], Path(args.one[1])
-        found = replicate(data, args.copies) if kind == "replicate" else timings(data, args.runs)
+        if kind == "replicate":
+            found = replicate(data, args.copies)
+        else:
+            found = timings(data, args.runs, merge_rollups=kind == "time-merged")
         print(json.dumps(found))
         return 0
     db, small, build_s, copy_s = analytics.prepared(args)
@@ -369,9 +385,10 @@ def main() -> int:
         file=sys.stderr,
     )
     rounds: dict[str, list[dict[str, Any]]] = {"small": [], "large": []}
+    kind = "time-merged" if args.merge_rollups else "time"
     for _ in range(args.rounds):  # alternated, so that a busy spell of a shared machine hits both
-        rounds["small"].append(run_one("time", small, args.runs, args.copies))
-        rounds["large"].append(run_one("time", big, args.runs, args.copies))
+        rounds["small"].append(run_one(kind, small, args.runs, args.copies))
+        rounds["large"].append(run_one(kind, big, args.runs, args.copies))
     small_t, big_t = best(rounds["small"]), best(rounds["large"])
     rows = report(small_t, big_t)
     writer = writer_runs(big, args.writer_spans, args.writer_per_commit) if args.writer_spans else None
@@ -386,6 +403,7 @@ def main() -> int:
         "copy_s": None if copy_s is None else round(copy_s, 1),
         "big": made,
         "runs": args.runs,
+        "merge_rollups": args.merge_rollups,
         "target": {"n": TARGET_N, "p95_ms": TARGET_MS},
         "small": small_t,
         "large": big_t,
