@@ -20,6 +20,7 @@ import argparse
 import json
 import os
 import platform
+import statistics
 import subprocess
 import sys
 import time
@@ -97,29 +98,62 @@ def timed(store: Any, runs: int, *question: Any) -> tuple[float, int]:
 
 def measured(call: Callable[[], list], runs: int) -> tuple[float, int]:
     """(p95 ms of `runs` calls after two warm-up calls, rows of the last)."""
+    p95_ms, rows, _ = measured_with_cpu(call, runs)
+    return p95_ms, rows
+
+
+def measured_with_cpu(call: Callable[[], list], runs: int) -> tuple[float, int, float]:
+    """`measured`, and the median CPU ms of a call: this process's, so an embedded engine's threads
+    count, and time spent waiting for a core of a busy machine does not."""
     rows: list = []
-    times = []
+    times, cpu = [], []
     for index in range(runs + 2):
-        started = time.perf_counter()
+        started, started_cpu = time.perf_counter(), time.process_time()
         rows = call()
         if index >= 2:
             times.append((time.perf_counter() - started) * 1000)
-    return p95(times), len(rows)
+            cpu.append((time.process_time() - started_cpu) * 1000)
+    return p95(times), len(rows), statistics.median(cpu)
 
 
-def databases(doc: str) -> tuple[argparse.Namespace, Path, Path, float | None, float | None]:
-    """The command line (`--traces-per-day`, `--db`, `--runs`) and the SQLite file and chdb directory
-    it names, built and copied on first use: (args, db, data, build s, copy s; None when reused)."""
+def arguments(doc: str) -> argparse.ArgumentParser:
+    """The command line naming the databases (`--traces-per-day`, `--db`) and `--runs`; a script adds its own."""
     parser = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--traces-per-day", type=int, default=25_700)
     parser.add_argument("--db", type=Path, help="the SQLite file (default bench/results/clickhouse-demo-N.db)")
     parser.add_argument("--runs", type=int, default=20)
-    args = parser.parse_args()
+    return parser
+
+
+def prepared(args: argparse.Namespace) -> tuple[Path, Path, float | None, float | None]:
+    """The SQLite file and chdb directory `args` name, built and copied on first use:
+    (db, data, build s, copy s; None when reused)."""
     db = args.db or HERE / "results" / f"clickhouse-demo-{args.traces_per_day}.db"
     data = db.with_suffix(".chdb")
     build_s = build(db, args.traces_per_day) if not db.exists() else None
     copy_s = copy(db, data) if not (data / "copied").exists() else None
-    return args, db, data, build_s, copy_s
+    return db, data, build_s, copy_s
+
+
+def databases(doc: str) -> tuple[argparse.Namespace, Path, Path, float | None, float | None]:
+    """`arguments` parsed and `prepared`: (args, db, data, build s, copy s)."""
+    args = arguments(doc).parse_args()
+    return args, *prepared(args)
+
+
+def questions(end: datetime) -> list[tuple[str, str, dict, datetime]]:
+    """bench/analytics_api.py's 13 queries as (name, path, params, start), each ending at `end`."""
+    asked = []
+    for name, path, given, _ in QUERIES:
+        params = dict(given)
+        asked.append((name, path, params, end - timedelta(hours=params.pop("_hours", 7 * 24))))
+    return asked
+
+
+def newest_end(client: Any) -> datetime:
+    """The queries' end: a minute after the newest trace (the demo's traffic ends when it was built)."""
+    newest = client.query(f"SELECT max(timestamp) FROM `{DATABASE}`.traces").result_rows[0][0]
+    return newest.replace(tzinfo=UTC) + timedelta(minutes=1)
 
 
 def main() -> int:
@@ -131,16 +165,13 @@ def main() -> int:
     database = Database(f"sqlite:///{db}")
     sql, clickhouse = SqlTraceQueries(database), ClickHouseTraceQueries(client, DATABASE)
     project_id = 1
-    newest = client.query(f"SELECT max(timestamp) FROM `{DATABASE}`.traces").result_rows[0][0]
     spans = int(client.command(f"SELECT count() FROM `{DATABASE}`.observations"))
-    end = newest.replace(tzinfo=UTC) + timedelta(minutes=1)
+    end = newest_end(client)
     results = {}
     print(f"{spans:,} observations; SQLite {db.name} beside chdb; p95 of {args.runs} runs", file=sys.stderr)
     print(f"{'query':30} {'rows':>6} {'SQLite ms':>10} {'ClickHouse ms':>14} {'ratio':>7}")
     try:
-        for name, path, given, _ in QUERIES:
-            params = dict(given)
-            start = end - timedelta(hours=params.pop("_hours", 7 * 24))
+        for name, path, params, start in questions(end):
             sqlite_ms, rows = timed(sql, args.runs, project_id, path, params, start, end)
             clickhouse_ms, ch_rows = timed(clickhouse, args.runs, project_id, path, params, start, end)
             ratio = clickhouse_ms / sqlite_ms

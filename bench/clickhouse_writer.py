@@ -23,8 +23,16 @@ data directory per process; neither side inherits the other's memory). Figures p
 
 The run is bounded: a side stops committing after `--max-seconds` and reports what it wrote.
 
+`--into DIR` writes into an existing chdb data directory instead of a new one (ClickHouse side only,
+into its project 1 and database `--into-database`): what a commit costs on a store that already
+holds data, since the writer's reads before writing (traces, span ids, scores; `FINAL`, through the
+bloom-filter indexes of the whole project) grow with it. The directory is changed: pass a copy.
+`db_bytes_per_span` is then the growth of the active parts per span written (merges of the store's
+parts during the run can make it small or negative: size a store from its whole size instead).
+
     .venv/bin/python bench/clickhouse_writer.py                    # 200,000 spans, 8 requests per commit
     .venv/bin/python bench/clickhouse_writer.py --spans 50000 --per-commit 2 8
+    .venv/bin/python bench/clickhouse_writer.py --into /tmp/copy-of-a-store.chdb   # into an existing store
 
 The last line is JSON.
 """
@@ -61,6 +69,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--per-commit", type=int, nargs="+", default=[8], help="requests per commit (default 8)")
     p.add_argument("--resend-spans", type=int, default=20_000, help="spans re-sent after the run (default 20000)")
     p.add_argument("--max-seconds", type=float, default=600, help="a side stops committing after this (default 600)")
+    p.add_argument("--into", type=Path, help="an existing chdb data directory to write into (ClickHouse side only)")
+    p.add_argument("--into-database", default="theodolite", help="its database (default theodolite)")
     p.add_argument("--one", nargs=2, metavar=("SIDE", "PER_COMMIT"), help=argparse.SUPPRESS)  # internal
     return p.parse_args(argv)
 
@@ -96,7 +106,16 @@ def _size(path: Path) -> int:
     return path.stat().st_size
 
 
-def one_run(side: str, spans: int, per_commit: int, resend_spans: int, max_seconds: float) -> dict[str, float]:
+def _active_bytes(client: Any, database: str) -> int:
+    """The active parts' bytes on disk (merged-away parts stay on disk a few minutes after a merge)."""
+    query = "SELECT sum(bytes_on_disk) FROM system.parts WHERE database = {db:String} AND active"
+    return int(client.query(query, parameters={"db": database}).result_rows[0][0])
+
+
+def one_run(
+    side: str, spans: int, per_commit: int, resend_spans: int, max_seconds: float, into: Path | None = None,
+    into_database: str = "theodolite",
+) -> dict[str, float]:  # fmt: skip
     from datetime import UTC, datetime
 
     from theodolite.storage.rows import prepare_batch
@@ -104,7 +123,8 @@ def one_run(side: str, spans: int, per_commit: int, resend_spans: int, max_secon
     batches = _batches(spans)
     now = datetime.now(UTC)
     with tempfile.TemporaryDirectory() as scratch:
-        store = Path(scratch) / ("writer.db" if side == "sqlite" else "clickhouse")
+        store = into or Path(scratch) / ("writer.db" if side == "sqlite" else "clickhouse")
+        ch_database = into_database if into else "bench"
         if side == "sqlite":
             from theodolite.storage.engine import open_database
             from theodolite.storage.metadata.projects import get_or_create_project
@@ -116,8 +136,9 @@ def one_run(side: str, spans: int, per_commit: int, resend_spans: int, max_secon
         else:
             from theodolite.storage.clickhouse.writer import ClickHouseWriter
 
-            writer = ClickHouseWriter.from_url(f"chdb://{store}?database=bench")
+            writer = ClickHouseWriter.from_url(f"chdb://{store}?database={ch_database}")
             project_id = 1
+            size_before = _active_bytes(writer.client, ch_database) if into else 0
 
         def prepare(items: list[Any]) -> list[Any]:
             # As the decode workers prepare: SQLite's search documents are made after the commit
@@ -127,12 +148,13 @@ def one_run(side: str, spans: int, per_commit: int, resend_spans: int, max_secon
         prepare_s = time.process_time()
         prepared = prepare(batches)
         prepare_s = time.process_time() - prepare_s
-        written_spans, deadline = 0, time.monotonic() + max_seconds
+        written_spans, duplicates, deadline = 0, 0, time.monotonic() + max_seconds
         written, cpu, wall = _written_bytes(), time.process_time(), time.perf_counter()
         for start in range(0, len(prepared), per_commit):
             chunk = prepared[start : start + per_commit]
             writer.commit(chunk)
             written_spans += sum(len(item.observation_rows) for item in chunk)
+            duplicates += sum(len(item.duplicate_ids) for item in chunk)  # none, unless ids meet stored ones
             if time.monotonic() > deadline:
                 break
         wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
@@ -153,9 +175,8 @@ def one_run(side: str, spans: int, per_commit: int, resend_spans: int, max_secon
         writer.catch_up()
         resend = time.perf_counter() - resend
         assert all(len(item.duplicate_ids) == len(item.observation_rows) for item in again_prepared)
-        if side == "clickhouse":  # the active parts: merged parts stay on disk a few minutes after a merge
-            query = "SELECT sum(bytes_on_disk) FROM system.parts WHERE database = 'bench' AND active"
-            size = int(writer.client.query(query).result_rows[0][0])
+        if side == "clickhouse":
+            size = _active_bytes(writer.client, ch_database) - size_before
         writer.close()  # SQLite: folds the WAL into the file
         written = _written_bytes() - written
         if side == "sqlite":
@@ -164,6 +185,7 @@ def one_run(side: str, spans: int, per_commit: int, resend_spans: int, max_secon
             database.dispose()
     return {
         "spans": written_spans,
+        "duplicates": duplicates,
         "wall_s": round(wall, 3),
         "cpu_s": round(cpu, 3),
         "prepare_s": round(prepare_s, 3),
@@ -176,10 +198,12 @@ def one_run(side: str, spans: int, per_commit: int, resend_spans: int, max_secon
     }
 
 
-def _run(side: str, args: argparse.Namespace, per_commit: int) -> dict[str, float]:
+def run_side(side: str, args: argparse.Namespace, per_commit: int) -> dict[str, float]:
     command = [sys.executable, str(Path(__file__).resolve()), "--spans", str(args.spans)]
     command += ["--resend-spans", str(args.resend_spans), "--max-seconds", str(args.max_seconds)]
     command += ["--one", side, str(per_commit)]
+    if args.into:
+        command += ["--into", str(args.into), "--into-database", args.into_database]
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     limit = args.max_seconds * 3 + 900  # preparing and re-sending are not bounded by --max-seconds
     done = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True, timeout=limit)
@@ -192,25 +216,32 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     if args.one is not None:
         side, per_commit = args.one
-        print(json.dumps(one_run(side, args.spans, int(per_commit), args.resend_spans, args.max_seconds)))
+        figures = one_run(
+            side, args.spans, int(per_commit), args.resend_spans, args.max_seconds, args.into, args.into_database
+        )
+        print(json.dumps(figures))
         return 0
     _batches(args.spans)  # made once, before either side's clock
+    sides = ("clickhouse",) if args.into else SIDES
     results: dict[int, dict[str, dict[str, float]]] = {}
     for per_commit in args.per_commit:
         results[per_commit] = {}
-        for side in SIDES:
-            results[per_commit][side] = run = _run(side, args, per_commit)
+        for side in sides:
+            results[per_commit][side] = run = run_side(side, args, per_commit)
             print(f"[{side} {per_commit}/commit] {run}", file=sys.stderr, flush=True)
     print(f"{'requests/commit':>15} {'side':>10} {'spans':>8} " + " ".join(f"{name:>22}" for name in FIGURES))
     for per_commit, by_side in results.items():
-        for side in SIDES:
+        for side in sides:
             figures = by_side[side]
             cells = " ".join(f"{figures[name]:>22}" for name in FIGURES)
             print(f"{per_commit:>15} {side:>10} {figures['spans']:>8} {cells}")
+        if "sqlite" not in by_side:
+            continue
         ch, sq = by_side["clickhouse"], by_side["sqlite"]
         ratio = {name: f"{ch[name] / sq[name]:.2f}" if sq[name] else "-" for name in FIGURES}
         print(f"{per_commit:>15} {'ch/sqlite':>10} {'':>8} " + " ".join(f"{ratio[name]:>22}" for name in FIGURES))
-    print(json.dumps({"spans": args.spans, "results": results}))
+    into = None if args.into is None else str(args.into)
+    print(json.dumps({"spans": args.spans, "into": into, "results": results}))
     return 0
 
 
