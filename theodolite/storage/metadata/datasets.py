@@ -125,8 +125,8 @@ def create_dataset(
     metadata: dict[str, Any] | None = None,
 ) -> DatasetInfo:
     """A new, empty dataset (version 0). Raises ConflictError when the project has one of that name. Blocks."""
-    if not name.strip():
-        raise BadRequestError("a dataset needs a name")
+    if not name.strip() or "/" in name:
+        raise BadRequestError(f"{name!r} cannot name a dataset: give a name without '/'")
     d = tables.datasets
     values = {"project_id": project_id, "name": name, "description": description, "metadata": metadata,
               "created_at": _now(), "current_version": 0}  # fmt: skip
