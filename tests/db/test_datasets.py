@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
 
 from theodolite.errors import BadRequestError, ConflictError, NotFoundError
@@ -112,3 +114,33 @@ def test_mistakes_are_refused_and_store_nothing(database: Database) -> None:
         list_items(database, project, "qa", version=1)
     assert get_dataset(database, project, "qa").current_version == 0
     assert [(d.name, d.project_id) for d in list_datasets(database, project)] == [("qa", project)]
+
+
+def test_concurrent_changes_each_make_their_own_version(database: Database) -> None:
+    """Writers of one dataset are serialised (the SQLite write lock, PostgreSQL's row lock): no
+    version is lost or shared, and every version holds exactly the items written up to it."""
+    project, _ = get_or_create_project(database, "default")
+    create_dataset(database, project, "busy")
+
+    def write(worker: int) -> list[int]:
+        return [
+            upsert_items(database, project, "busy", [ItemIn(step, id=f"w{worker}-{step}")]).version for step in range(5)
+        ]
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        made = sorted(version for versions in pool.map(write, range(4)) for version in versions)
+    assert made == list(range(1, 21))
+    for version in made:
+        _, items = list_items(database, project, "busy", version=version)
+        assert len(items) == version  # one item added per version
+    assert [v.item_count for v in list_versions(database, project, "busy")] == made
+
+    def create(_: int) -> str:
+        try:
+            create_dataset(database, project, "race")
+        except ConflictError:
+            return "conflict"
+        return "created"
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        assert sorted(pool.map(create, range(4))) == ["conflict"] * 3 + ["created"]
