@@ -18,6 +18,12 @@ class BadRequestError(TheodoliteError):
     http_status = 400
 
 
+class ConflictError(TheodoliteError):
+    """The request clashes with what is stored (a name already taken)."""
+
+    http_status = 409
+
+
 class PayloadTooLargeError(TheodoliteError):
     http_status = 413
 

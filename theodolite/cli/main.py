@@ -11,6 +11,7 @@ import click
 from theodolite import __version__
 from theodolite.cli.alerts_command import alerts
 from theodolite.cli.common import DATABASE_OPTIONS, run, settings_from
+from theodolite.cli.datasets_command import datasets
 from theodolite.cli.doctor_command import doctor
 from theodolite.cli.grafana_command import grafana
 from theodolite.cli.migrate_data_command import migrate_data
@@ -197,6 +198,7 @@ cli.add_command(rollups)
 cli.add_command(users)
 cli.add_command(search)
 cli.add_command(migrate_data)
+cli.add_command(datasets)
 
 
 def main() -> None:

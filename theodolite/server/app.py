@@ -30,7 +30,19 @@ from theodolite.server.nul_in_urls import NulInUrlsMiddleware
 from theodolite.server.price_book import PriceBook
 from theodolite.server.rate_limit import LoginRateLimiter
 from theodolite.server.request_metrics import RequestMetricsMiddleware
-from theodolite.server.routes import admin_users, analytics, api, auth, health, members, metrics, otlp, prices, scores
+from theodolite.server.routes import (
+    admin_users,
+    analytics,
+    api,
+    auth,
+    datasets,
+    health,
+    members,
+    metrics,
+    otlp,
+    prices,
+    scores,
+)
 from theodolite.server.routes import costs as costs_routes
 from theodolite.server.routes import langfuse as langfuse_routes
 from theodolite.server.routes import langsmith as langsmith_routes
@@ -171,6 +183,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(trace_page_routes.router)
     app.include_router(prices.router)
     app.include_router(scores.router)
+    app.include_router(datasets.router)
     app.include_router(auth.router)
     app.include_router(members.router)
     app.include_router(admin_users.router)

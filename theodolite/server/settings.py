@@ -41,9 +41,9 @@ class Settings(BaseSettings):
     )
     metadata_url: str | None = Field(
         None,
-        description="Where projects, keys, users and prices are stored (always SQL: sqlite:/// or postgresql://). "
-        "Default: the database_url when it is SQL; beside a ClickHouse trace store, `metadata.db` in the user data "
-        "directory.",
+        description="Where projects, keys, users, prices and datasets are stored (always SQL: sqlite:/// or "
+        "postgresql://). Default: the database_url when it is SQL; beside a ClickHouse trace store, `metadata.db` "
+        "in the user data directory.",
     )
     host: str = Field("127.0.0.1", description="Interface the server listens on.")
     port: int = Field(4318, ge=0, le=65535, description="TCP port (4318 is the OTLP/HTTP default).")

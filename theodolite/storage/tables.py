@@ -509,3 +509,50 @@ rollup_state = Table(
     Column("id", Integer, primary_key=True, autoincrement=False),
     Column("built_at", UtcDateTime, nullable=False),
 )
+
+# Datasets for evaluation (`storage/metadata/datasets.py`, docs/evaluation.md): items with an input,
+# an expected output and metadata, in immutable versions. Every change is one new version
+# (`current_version` + 1, a `dataset_versions` row); an item's row is valid in the versions
+# [valid_from, valid_to): a change closes the old row (valid_to) and inserts a new one, a delete
+# only closes it. Nothing else ever modifies a row, so a version reads back the same forever.
+datasets = Table(
+    "datasets",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("project_id", Integer, nullable=False),
+    Column("name", Text, nullable=False),
+    Column("description", Text),
+    Column("metadata", JsonDocument),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("current_version", Integer, nullable=False, server_default=text("0")),
+    UniqueConstraint("project_id", "name", name="uq_datasets_project_name"),
+)
+
+dataset_versions = Table(
+    "dataset_versions",
+    metadata,
+    Column("dataset_id", Integer, nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("note", Text),
+    Column("item_count", Integer, nullable=False),
+    PrimaryKeyConstraint("dataset_id", "version", name="pk_dataset_versions"),
+)
+
+# (dataset_id, item_id, valid_from): one version's items in item order (the keyset of the item
+# list) and an item's history, in one index.
+dataset_items = Table(
+    "dataset_items",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("dataset_id", Integer, nullable=False),
+    Column("item_id", Text, nullable=False),
+    Column("input", JsonDocument),
+    Column("expected_output", JsonDocument),
+    Column("metadata", JsonDocument),
+    Column("source_trace_id", Text),
+    Column("source_observation_id", Text),
+    Column("valid_from", Integer, nullable=False),
+    Column("valid_to", Integer),
+    UniqueConstraint("dataset_id", "item_id", "valid_from", name="uq_dataset_items_version"),
+)

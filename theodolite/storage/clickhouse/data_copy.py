@@ -58,7 +58,10 @@ DEFAULT_CHUNK_ROWS = 10_000  # rows per insert: a part each (docs/clickhouse.md,
 COPY_ORDER = ("traces", "observations", "scores")
 # What stays on SQL: the metadata store's tables (and the SQL store's derived tables, which the
 # materialised views derive on ClickHouse).
-NOT_COPIED = ("projects", "users", "project_members", "auth_sessions", "api_keys", "model_prices")
+NOT_COPIED = (
+    "projects", "users", "project_members", "auth_sessions", "api_keys", "model_prices", "datasets",
+    "dataset_versions", "dataset_items",
+)  # fmt: skip
 DERIVED = ("trace_totals", "rollups_minute", "rollups_hour")
 PROGRESS = "migrate_data_progress"
 MONEY_QUANTUM = Decimal("1e-12")
