@@ -3,6 +3,7 @@ the trace page, full-text search, on ClickHouse beside SQLite, same data (the re
 
     .venv/bin/python bench/clickhouse_lists.py                          # 1,000,000 observations
     .venv/bin/python bench/clickhouse_lists.py --traces-per-day 2000    # a quick run (~80,000 observations)
+    .venv/bin/python bench/clickhouse_lists.py --only search=           # the full-text searches alone
 
 The databases are bench/clickhouse_analytics.py's (the demo's SQLite file and its copy in embedded
 ClickHouse, built once under bench/results/ and reused). Each read is asked `--runs` times of each
@@ -25,7 +26,7 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from clickhouse_analytics import DATABASE, databases, measured  # noqa: E402
+from clickhouse_analytics import DATABASE, arguments, measured, prepared  # noqa: E402
 
 from theodolite.query.filters import ScoreFilter, Sort, TraceFilter  # noqa: E402
 from theodolite.storage.clickhouse.queries.trace_queries import ClickHouseTraceQueries  # noqa: E402
@@ -70,7 +71,10 @@ def reads(project_id: int, start: datetime, end: datetime, trace_id: str, user: 
 
 
 def main() -> int:
-    args, db, data, _, _ = databases(__doc__)
+    parser = arguments(__doc__)
+    parser.add_argument("--only", default="", help="only the reads whose name contains this (e.g. search=)")
+    args = parser.parse_args()
+    db, data, _, _ = prepared(args)
 
     import clickhouse_connect
 
@@ -89,6 +93,8 @@ def main() -> int:
     results = {}
     try:
         for name, read in reads(project_id, start, end, latest["id"], user).items():
+            if args.only not in name:
+                continue
             sqlite_ms, items = measured(lambda read=read: read(sql), args.runs)
             clickhouse_ms, ch_items = measured(lambda read=read: read(clickhouse), args.runs)
             ratio = clickhouse_ms / sqlite_ms

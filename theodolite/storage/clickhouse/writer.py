@@ -68,9 +68,9 @@ ID_CHUNK = 2_000
 # to older servers): the filtered columns are in the sorting key, so every version of a row has the
 # same values and a skipped granule holds none of them.
 READ_SETTINGS = {"use_skip_indexes_if_final": 1}
-# The full-text index is built by the background merges, not by the insert: building it cost the
-# writer 20-30 % of its spans/s (bench/clickhouse_writer.py). A search reads a part without it (the
-# newest, small ones) by its column: the same answer, a little slower until the part is merged.
+# The full-text index is built by the background merges, not by the insert: built in the insert it
+# doubled the insert's CPU for long documents (docs/clickhouse.md). A search reads a part without it
+# (the newest, small ones) by its column: the same answer, a little slower until the part is merged.
 INSERT_SETTINGS = {"observations": {"exclude_materialize_skip_indexes_on_insert": "ix_search"}}
 
 
