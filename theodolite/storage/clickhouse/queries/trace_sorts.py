@@ -28,7 +28,7 @@ from theodolite.errors import BadRequestError
 from theodolite.query.filters import TraceFilter
 from theodolite.query.sort_keysets import MONEY, TIME, decode_sorted_cursor, encode_sorted_cursor, segments
 from theodolite.storage.clickhouse.queries.sql import Params, Runner
-from theodolite.storage.clickhouse.queries.traces import TRACE_COLUMNS, page_items, snapshot_now, trace_conditions
+from theodolite.storage.clickhouse.queries.traces import TRACE_COLUMNS, page_items, page_snapshot, trace_conditions
 
 SORT_KEY_CHARS = 200  # as `storage/trace_totals.SORT_KEY_CHARS`
 # sort name -> (the value's expression over `t` (traces) and `tt` (merged totals), its type)
@@ -59,9 +59,8 @@ def list_sorted(
 ) -> tuple[list[dict[str, Any]], str | None]:
     """Traces in `filters.sort`'s order, those with the value first; (page, next cursor or None)."""
     sort = filters.sort
-    segment, after, snapshot = decode_sorted_cursor(cursor, sort) if cursor is not None else (0, None, 0)
-    since = snapshot or None  # a later page: what changed after the first is left out
-    snapshot = snapshot or snapshot_now()
+    segment, after, given = decode_sorted_cursor(cursor, sort) if cursor is not None else (0, None, None)
+    since, snapshot = page_snapshot(given)
     rows: list[tuple[int, tuple[Any, ...]]] = []
     for current in segments(sort):
         if current < segment:

@@ -82,8 +82,8 @@ def list_traces(
     assert not filters.on_totals(), "trace_sorts.list_sorted reads it"
     params = Params(project=project_id)
     position = decode_snapshot_cursor(cursor) if cursor is not None else None
-    snapshot = position[2] if position is not None and position[2] else snapshot_now()
-    where = trace_conditions(runner, params, filters, since=snapshot if position is not None else None)
+    since, snapshot = page_snapshot(position[2] if position is not None else None)
+    where = trace_conditions(runner, params, filters, since=since)
     if position is not None:
         moment = params.moment(position[0])
         where.append(f"(timestamp < {moment} OR (timestamp = {moment} AND id < {params.add(position[1], 'String')}))")
@@ -97,10 +97,12 @@ def list_traces(
     return page_items(runner, project_id, page), next_cursor
 
 
-def snapshot_now() -> int:
-    """A list's snapshot, taken at its first page: the row_version (ingest time in ns) above which a
-    trace counts as changed since (`unchanged_since`)."""
-    return time.time_ns()
+def page_snapshot(given: int | None) -> tuple[int | None, int]:
+    """(`since`, the snapshot the next cursor carries) for a page whose cursor carried `given`: a
+    later page keeps its first page's snapshot and leaves out what changed after it
+    (`unchanged_since`); a first page (or a cursor of an older server, without one) takes the
+    clock's, the row_version (ingest time in ns) above which a trace counts as changed."""
+    return (given, given) if given else (None, time.time_ns())
 
 
 def unchanged_since(runner: Runner, params: Params, snapshot: int) -> list[str]:
