@@ -67,6 +67,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -78,7 +79,10 @@ sys.path.insert(0, str(HERE))
 import clickhouse_analytics as analytics  # noqa: E402  (the stores, the questions and their timing)
 import clickhouse_writer  # noqa: E402  (the writer's measurement, run as its own script runs it)
 
+from theodolite.storage.clickhouse.connection import create_schema  # noqa: E402
 from theodolite.storage.clickhouse.queries.trace_queries import ClickHouseTraceQueries  # noqa: E402
+from theodolite.storage.clickhouse.trace_rollups import TraceRollups, minute_of  # noqa: E402
+from theodolite.storage.clickhouse.write_locks import NoLocks  # noqa: E402
 
 TARGET_N = 100_000_000
 TARGET_MS = 500.0
@@ -139,7 +143,37 @@ def figures(client: Any) -> dict[str, int]:
         "trace_totals.traces": int(traces), "trace_totals.observation_count": int(spans),
         "trace_totals.total_tokens": int(tokens), "trace_totals.cost_e12": int(cost * 10**12),
     }  # fmt: skip
+    if int(one(client, f"EXISTS TABLE {db}.trace_rollups")[0]):
+        for cube in ("trace", "user", "tag"):
+            n, cost = one(client, f"SELECT sum(n), sum(cost) FROM {db}.trace_rollups FINAL WHERE cube = '{cube}'")
+            found |= {
+                f"trace_rollups.{cube}.n": int(n or 0),
+                f"trace_rollups.{cube}.cost_e12": int((cost or 0) * 10**12),
+            }
     return found
+
+
+def derive_trace_rollups(client: Any) -> dict[str, Any]:
+    """A store made before the trace rollups gets them (what `theodolite migrate` and the first
+    follower step do), timed; then one follower step of the newest minute is timed: what each step of
+    a server costs at this size (that minute's cells and its hour's, for the three cubes)."""
+    create_schema(client, analytics.DATABASE)
+    rollups = TraceRollups(client, analytics.DATABASE)
+    started = time.perf_counter()
+    minutes = rollups.step(NoLocks(), time.time_ns)
+    derive_s = time.perf_counter() - started
+    newest = one(client, f"SELECT max(timestamp) FROM `{analytics.DATABASE}`.traces")[0]
+    step_ms = []
+    for _ in range(5):
+        client.insert(
+            f"`{analytics.DATABASE}`.trace_rollup_marks",
+            [[1, datetime.fromtimestamp(minute_of(newest.replace(tzinfo=UTC)), UTC), time.time_ns(), 0]],
+            column_names=["project_id", "minute", "dirty", "done"],
+        )
+        started = time.perf_counter()
+        rollups.step(NoLocks(), time.time_ns)
+        step_ms.append((time.perf_counter() - started) * 1000)
+    return {"minutes_derived": minutes, "derive_s": round(derive_s, 1), "step_ms": round(sorted(step_ms)[2], 1)}
 
 
 def parts(client: Any) -> dict[str, dict[str, int]]:
@@ -212,13 +246,20 @@ def replicate(data: Path, copies: int) -> dict[str, Any]:
             steps.append({"copy": copy_index, "table": table, "s": round(time.perf_counter() - step, 2)})
             print(f"copy {copy_index} {table}: {steps[-1]['s']} s", file=sys.stderr, flush=True)
     insert_s = time.perf_counter() - started
+    # The copies' traces are new: their minutes' trace rollups are derived as the follower derives them.
+    rollups = TraceRollups(client, analytics.DATABASE)
+    rollups.mark_all(time.time_ns())
+    started = time.perf_counter()
+    rollups.step(NoLocks(), time.time_ns)
+    rollups_s = time.perf_counter() - started
     after = figures(client)
     wrong = {name: (before[name], value) for name, value in after.items() if value != copies * before[name]}
     if wrong:
         raise SystemExit(f"not {copies}x after the copies (before, after): {wrong}")
     merged_s = settle(client, MERGE_WAIT_S)
     result = {
-        "copies": copies, "insert_s": round(insert_s, 1), "merge_wait_s": merged_s, "steps": steps,
+        "copies": copies, "insert_s": round(insert_s, 1), "trace_rollups_s": round(rollups_s, 1),
+        "merge_wait_s": merged_s, "steps": steps,
         "before": before, "after": after, "parts": parts(client), "rss_peak_mb": peak_rss_mb(),
     }  # fmt: skip
     client.close()
@@ -235,6 +276,8 @@ def timings(data: Path, runs: int, merge_rollups: bool = False) -> dict[str, Any
         for table in ("rollups_minute", "rollups_hour"):
             client.command(f"OPTIMIZE TABLE `{analytics.DATABASE}`.{table} FINAL")
         merged_s = round(time.perf_counter() - started, 1)
+    trace_rollups = derive_trace_rollups(client)
+    print(f"{data.name} trace rollups: {trace_rollups}", file=sys.stderr, flush=True)
     settled_s = settle(client, MERGE_WAIT_S)
     store = ClickHouseTraceQueries(client, analytics.DATABASE)
     db = f"`{analytics.DATABASE}`"
@@ -249,6 +292,7 @@ def timings(data: Path, runs: int, merge_rollups: bool = False) -> dict[str, Any
         print(f"{data.name} {name}: {rows} rows, p95 {p95_ms:.1f} ms, CPU {cpu_ms:.1f} ms", file=sys.stderr, flush=True)
     found = {
         "observations": spans, "traces": traces, "settle_s": settled_s, "rollups_merged_s": merged_s,
+        "trace_rollups": trace_rollups,
         "runs": runs, "results": results,
         "parts": parts(client), "rss_peak_mb": peak_rss_mb(),
     }  # fmt: skip

@@ -328,7 +328,7 @@ def test_ttl_clause_is_accepted_and_expires_old_rows(client: Any) -> None:
 def test_cluster_statements_parse_and_are_replicated_and_sharded(client: Any) -> None:
     statements = schema_statements("theodolite", cluster="theodolite", ttl_days=90)
     # A Distributed table per stored table, and the search column added to an older one's.
-    assert len(statements) == len(schema_statements("theodolite")) + 7
+    assert len(statements) == len(schema_statements("theodolite")) + 9
     for statement in statements:
         formatted = client.query("SELECT formatQuery(%(q)s)", parameters={"q": statement}).result_rows[0][0]
         assert "ON CLUSTER theodolite" in formatted
@@ -336,7 +336,11 @@ def test_cluster_statements_parse_and_are_replicated_and_sharded(client: Any) ->
             assert "ENGINE = Replicated" in formatted
             assert "('/clickhouse/tables/{shard}/{database}/{table}', '{replica}'" in formatted
     distributed = [s for s in statements if "ENGINE = Distributed" in s]
-    sharding = {s.split(".", 2)[1].split(" ", 1)[0].strip("`"): s.rsplit(", ", 1)[1] for s in distributed}
+    # Distributed(cluster, database, local table, sharding key): the key is what follows the third comma.
+    sharding = {
+        s.split(".", 2)[1].split(" ", 1)[0].strip("`"): s.split("Distributed(", 1)[1].split(", ", 3)[3]
+        for s in distributed
+    }
     assert sharding == {
         "traces": "cityHash64(id))",
         "observations": "cityHash64(trace_id))",
@@ -344,6 +348,9 @@ def test_cluster_statements_parse_and_are_replicated_and_sharded(client: Any) ->
         "trace_totals": "cityHash64(trace_id))",
         "rollups_minute": "rand())",
         "rollups_hour": "rand())",
+        # a trace rollup cell's replacement and deletion rows meet on one shard
+        "trace_rollups": "cityHash64(project_id, bucket))",
+        "trace_rollup_marks": "cityHash64(project_id, minute))",
     }
     # The parser is a real check: a statement cut short is refused.
     with pytest.raises(DatabaseError, match="Syntax error"):
@@ -480,6 +487,7 @@ def test_cluster_statements_create_replicated_and_distributed_tables(tmp_path: P
     found = json.loads(child.stdout.strip().splitlines()[-1])
     tables = dict(found["tables"])
     stored = ["traces", "observations", "scores", "trace_totals", "rollups_minute", "rollups_hour"]
+    stored += ["trace_rollups", "trace_rollup_marks"]
     for name in stored:
         assert tables[name] == "Distributed", name
         assert tables[name + "_local"].startswith("Replicated"), name

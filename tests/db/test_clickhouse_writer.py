@@ -137,8 +137,33 @@ def write_both(
     to_ch = prepared(ch.codec, project_id, batches, mergeable)
     for start in range(0, len(to_ch), PER_COMMIT):
         assert ch.commit(to_ch[start : start + PER_COMMIT]) == [[]] * len(to_ch[start : start + PER_COMMIT])
+    ch.catch_up()  # the trace rollups follow the commits
     assert ch.committed() == ch.followed() and ch.step() == 0 and ch.catch_up() == 0
+    assert ch_trace_cells(ch) == sql_trace_cells(sql)
     return to_sql, to_ch
+
+
+_CELL_SUMS = ("n", "errors", "input_tokens", "output_tokens", "total_tokens", "priced", "unpriced", "latency_n")
+_CELL_DIMS = ("d_name", "d_release", "d_version", "d_environment", "d_level", "d_user", "d_tag")
+
+
+def sql_trace_cells(sql: Database) -> dict[tuple[Any, ...], tuple[Any, ...]]:
+    """The SQL writer's hour cells of the trace, user and tag cubes: the reference the ClickHouse
+    trace rollups must equal, cell for cell (cost to 1e-9 USD; SQLite sums floats)."""
+    columns = ", ".join(("cube", "bucket", *_CELL_DIMS, *_CELL_SUMS, "cost"))
+    with sql.connect() as conn:
+        rows = conn.exec_driver_sql(
+            f"SELECT {columns} FROM rollups WHERE cube IN ('trace', 'user', 'tag') AND grain_s = 3600 AND n != 0"
+        ).all()
+    return {
+        (row[0], int(row[1]), *(value or "" for value in row[2:9])): (*row[9:17], round(row[17], 9)) for row in rows
+    }
+
+
+def ch_trace_cells(ch: ClickHouseWriter) -> dict[tuple[Any, ...], tuple[Any, ...]]:
+    columns = ", ".join(("cube", "toUnixTimestamp(bucket)", *_CELL_DIMS, *_CELL_SUMS, "cost"))
+    rows = ch_rows(ch, f"SELECT {columns} FROM DB.trace_rollups FINAL WHERE grain_s = 3600")
+    return {tuple(row[:9]): (*row[9:17], round(float(row[17]), 9)) for row in rows}
 
 
 def ch_rows(ch: ClickHouseWriter, sql: str) -> list[tuple[Any, ...]]:
@@ -282,13 +307,15 @@ def test_the_ingest_pipeline_commits_through_the_clickhouse_writer(sql: Database
     pipeline.start()
     work = prepared(ch.codec, project_id, batches + batches[:3], False)  # three requests retried
     futures = [pipeline.submit_nowait(item) for item in work]
+    assert [future.result(timeout=60) for future in futures] == [[]] * len(work)
+    # A reader waits for the follower (the trace rollups), which the writer thread steps for it.
+    assert pipeline.wait_followed(60) == 0 and pipeline.underived() == 0
     assert pipeline.stop(60)
-    assert [future.result() for future in futures] == [[]] * len(work)
-    assert pipeline.underived() == 0 and pipeline.wait_followed(1) == 0
     assert sum(len(item.duplicate_ids) for item in work[-3:]) == sum(len(b.observations) for b in batches[:3])
     write_sql(sql, batches)
     assert ch_counts(ch, final=False) == ch_counts(ch) == sql_counts(sql)
     assert ch_totals(ch) == sql_totals(sql) and ch_rollups(ch) == sql_rollups(sql)
+    assert ch_trace_cells(ch) == sql_trace_cells(sql)
 
 
 def test_trace_and_span_columns_read_back_as_written(sql: Database, ch: ClickHouseWriter) -> None:
@@ -643,3 +670,41 @@ def test_the_clickhouse_codec_travels_to_workers_and_rounds_money_like_postgres(
     assert codec.json({"a": [1, "é"]}) == '{"a":[1,"é"]}' and codec.json(None) is None
     assert codec.time(NOW) is NOW
     assert codec.payload({"input": "hi", "output": None, "attributes": {"k": 1}}) == ('"hi"', "", '{"k":1}')
+
+
+def test_a_store_made_before_the_trace_rollups_derives_them_at_its_first_step(
+    sql: Database, ch: ClickHouseWriter
+) -> None:
+    write_both(sql, ch, demo(seed=8, days=1, traces_per_day=120))
+    for table in ("trace_rollups", "trace_rollup_marks"):  # as a store made by an older release
+        ch.client.command(f"DROP TABLE `{ch.database}`.{table}")
+    create_schema(ch.client, ch.database)  # `theodolite migrate`, or a server's start
+    assert ch_trace_cells(ch) == {}
+    later = ClickHouseWriter(ch.client, ch.database)  # the next server's writer
+    assert later.committed() > later.followed()  # its first step is due before any commit
+    assert later.catch_up() == len(_trace_minutes(ch)) > 60
+    assert ch_trace_cells(ch) == sql_trace_cells(sql)
+
+
+def _trace_minutes(ch: ClickHouseWriter) -> list[int]:
+    return [row[0] for row in ch_rows(ch, "SELECT DISTINCT toStartOfMinute(timestamp) FROM DB.traces")]
+
+
+def test_a_late_span_moves_its_trace_between_cells(sql: Database, ch: ClickHouseWriter) -> None:
+    """Spans come one request each, children first and the root last, and the follower steps after
+    every commit: a trace's totals and level change at each step, so each recompute must take the
+    trace out of the cell it counted in and put it in its new one (stale cells deleted)."""
+    batches = demo(seed=21, days=1, traces_per_day=40)
+    spans = [(batch, observation) for batch in batches for observation in batch.observations]
+    requests = [Batch(traces=batch.traces, observations=[observation]) for batch, observation in reversed(spans)]
+    write_sql(sql, requests)
+    project_id, _ = get_or_create_project(sql, "p")
+    to_ch = prepared(ch.codec, project_id, requests, False)
+    steps = 0
+    for start in range(0, len(to_ch), 7):
+        ch.commit(to_ch[start : start + 7])
+        steps += ch.step() > 0
+    assert steps == -(-len(to_ch) // 7)
+    assert ch_trace_cells(ch) == sql_trace_cells(sql)
+    levels = {key[6] for key in ch_trace_cells(ch) if key[0] == "trace"}
+    assert "ERROR" in levels and len(levels) > 1  # traces did move between level cells

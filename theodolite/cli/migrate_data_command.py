@@ -77,6 +77,11 @@ def _copy_to_clickhouse(copy: Any, restart: bool) -> None:
             bar.update(min(step.copied, step.total))
             copy.copy_table(step.name, on_rows=bar.update)
             bar.update(bar.length - bar.pos)
+    with click.progressbar(
+        length=max(copy.mark_trace_minutes(), 1), label=f"{'trace rollups':<22}", file=sys.stderr
+    ) as bar:
+        copy.derive_trace_rollups(on_minutes=bar.update)
+        bar.update(bar.length - bar.pos)
     counts = copy.verify()
     width = max(len(count.name) for count in counts)
     for count in counts:

@@ -12,12 +12,14 @@ runs without the `clickhouse` extra.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from theodolite.errors import ConfigurationError, StorageError
 from theodolite.storage.clickhouse.schema import schema_statements
+from theodolite.storage.clickhouse.trace_rollups import TraceRollups
 
 DEFAULT_DATABASE = "theodolite"
 PORTS = {"clickhouse": 8123, "clickhouses": 8443}
@@ -118,6 +120,14 @@ def first_line(exc: BaseException) -> str:
 
 def create_schema(client: Any, database: str, **options: Any) -> None:
     """Create the trace store's database, tables and views if missing (idempotent); `options` are
-    `schema_statements`' (`cluster`, `ttl_days`)."""
+    `schema_statements`' (`cluster`, `ttl_days`). A store made before the trace rollups gets every
+    minute with traces marked: the first writer's follower derives them (`trace_rollups.py`)."""
+    upgrading = _exists(client, database, "traces") and not _exists(client, database, "trace_rollup_marks")
     for statement in schema_statements(database, **options):
         client.command(statement)
+    if upgrading:
+        TraceRollups(client, database).mark_all(time.time_ns())
+
+
+def _exists(client: Any, database: str, table: str) -> bool:
+    return bool(int(client.command(f"EXISTS TABLE `{database}`.`{table}`")))

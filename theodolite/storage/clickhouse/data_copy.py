@@ -38,6 +38,7 @@ from theodolite.errors import ConfigurationError, StorageError
 from theodolite.storage import tables
 from theodolite.storage.clickhouse.connection import ClickHouseUrl, connect, parse_url
 from theodolite.storage.clickhouse.schema import schema_statements
+from theodolite.storage.clickhouse.trace_rollups import TraceRollups
 from theodolite.storage.codec import ValueCodec, dumps_json
 from theodolite.storage.data_copy import (
     TableCount,
@@ -62,7 +63,7 @@ NOT_COPIED = (
     "projects", "users", "project_members", "auth_sessions", "api_keys", "model_prices", "datasets",
     "dataset_versions", "dataset_items",
 )  # fmt: skip
-DERIVED = ("trace_totals", "rollups_minute", "rollups_hour")
+DERIVED = ("trace_totals", "rollups_minute", "rollups_hour", "trace_rollups", "trace_rollup_marks")
 PROGRESS = "migrate_data_progress"
 MONEY_QUANTUM = Decimal("1e-12")
 
@@ -309,6 +310,25 @@ class ClickHouseCopy:
         held = {tuple(row) for row in found}
         return [r for r in chunk if identity(r) not in held]
 
+    def mark_trace_minutes(self) -> int:
+        """Mark every minute that holds a copied trace for the trace rollups (`trace_rollups.py`;
+        the views derive the rest at insert). Returns the minutes to recompute."""
+        rollups = TraceRollups(self.client, self.target.database)
+        rollups.mark_all(time.time_ns())
+        return rollups.count_dirty()
+
+    def derive_trace_rollups(self, on_minutes: Callable[[int], None] | None = None) -> int:
+        """Recompute the trace rollups of the marked minutes; `on_minutes` gets each project's
+        count. Returns the minutes."""
+        rollups = TraceRollups(self.client, self.target.database)
+        covered = 0
+        for project_id, minutes in sorted(rollups.dirty().items()):
+            rollups.recompute(project_id, minutes, time.time_ns())
+            covered += len(minutes)
+            if on_minutes is not None:
+                on_minutes(len(minutes))
+        return covered
+
     # -- checking ------------------------------------------------------------------------------
 
     def verify(self) -> list[TableCount]:
@@ -333,6 +353,15 @@ class ClickHouseCopy:
                     f"the {rollup} table counts {counted:,} spans for {before['observations']:,} copied: "
                     "run again with --restart"
                 )
+        traces = before["traces"]
+        counted = int(
+            self.client.command(
+                f"SELECT sum(n) FROM {self._table('trace_rollups')} FINAL WHERE cube = 'trace' AND grain_s = 3600"
+            )
+            or 0
+        )
+        if counted != traces:
+            raise StorageError(f"the trace rollups count {counted:,} traces for {traces:,} copied: run again")
         self.client.command(f"DROP TABLE IF EXISTS {self._table(PROGRESS)}")
         return counts
 

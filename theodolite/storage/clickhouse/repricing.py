@@ -122,6 +122,7 @@ def reprice(
         sql = f"SELECT {columns} FROM {table} FINAL WHERE {walk} ORDER BY {_KEY} LIMIT {int(batch_size)}"
         rows = writer.client.query(sql, parameters=parameters).result_rows
         if not rows:
+            writer.catch_up()  # the trace rollups of the rewritten calls' traces
             return summary
         changed = []
         for row in rows:

@@ -197,6 +197,40 @@ ROLLUPS = ",\n".join(
         *(f"    {name} {SKETCH}" for name in ROLLUP_SKETCHES),
     ]
 )
+# Trace-level rollups (`trace_rollups.py`): a trace's cells depend on its own row and on its
+# totals, which arrive in different inserts (the root span often after its children), so no view can
+# keep them. The writer marks the minutes its commits touched (`trace_rollup_marks`) and its
+# follower recomputes those minutes' cells from the raw rows, replacing the stored ones: exact sums
+# and sketches, a row per cube, grain, bucket and dimensions. Cubes as in the SQL store
+# (`model/rollup_cells.CUBES`): "trace" by minute and hour, "user" and "tag" by hour.
+TRACE_ROLLUP_DIMENSIONS = ("name", "release", "version", "environment", "level", "user", "tag")
+TRACE_ROLLUP_SUMS = ("n", "errors", "input_tokens", "output_tokens", "total_tokens", "priced", "unpriced")
+TRACE_ROLLUP_SUMS += ("latency_n",)
+TRACE_ROLLUP_SKETCHES = ("latency_ms_q", "cost_q", "tokens_q")
+_DIMENSION_TYPE = {"user": "String"}  # users are too many for a dictionary per part
+TRACE_ROLLUPS = ",\n".join(
+    [
+        "    project_id UInt32",
+        "    cube LowCardinality(String)",
+        "    grain_s UInt32",
+        "    bucket DateTime('UTC')",
+        *(f"    d_{name} {_DIMENSION_TYPE.get(name, 'LowCardinality(String)')}" for name in TRACE_ROLLUP_DIMENSIONS),
+        *(f"    {name} Int64" for name in TRACE_ROLLUP_SUMS),
+        f"    cost {MONEY_SUM}",
+        "    latency_ms_sum Float64",
+        *(f"    {name} {SKETCH}" for name in TRACE_ROLLUP_SKETCHES),
+        "    row_version UInt64",
+        "    is_deleted UInt8 DEFAULT 0",
+    ]
+)
+# Per (project, minute of a trace's time): the version of the last commit that touched a trace of
+# that minute, and the highest such version whose cells were recomputed since.
+TRACE_ROLLUP_MARKS = """
+    project_id UInt32,
+    minute DateTime('UTC'),
+    dirty SimpleAggregateFunction(max, UInt64),
+    done SimpleAggregateFunction(max, UInt64)
+"""
 # Rollup grains: the bucket expression of each table.
 GRAINS = {"rollups_minute": "toStartOfMinute(start_time)", "rollups_hour": "toStartOfHour(start_time)"}
 
@@ -427,4 +461,25 @@ def schema_statements(
         )
         # Any sharding key will do for rows only the views write; reads go through it to every shard.
         statements += layout.distributed(table, "rand()")
+
+    # A cell's replacement and its deletion row must meet on one shard: shard by the bucket.
+    statements.append(
+        _table(
+            layout,
+            "trace_rollups",
+            TRACE_ROLLUPS,
+            replacing,
+            [
+                "PARTITION BY toYYYYMM(bucket)",
+                "ORDER BY (project_id, cube, grain_s, bucket, "
+                + ", ".join(f"d_{name}" for name in TRACE_ROLLUP_DIMENSIONS)
+                + ")",
+            ],
+        )
+    )
+    statements += layout.distributed("trace_rollups", "cityHash64(project_id, bucket)")
+    statements.append(
+        _table(layout, "trace_rollup_marks", TRACE_ROLLUP_MARKS, aggregating, ["ORDER BY (project_id, minute)"])
+    )
+    statements += layout.distributed("trace_rollup_marks", "cityHash64(project_id, minute)")
     return statements

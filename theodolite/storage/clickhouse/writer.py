@@ -2,8 +2,10 @@
 
 One commit is one insert per table (traces, then observations with their payloads, then scores),
 synchronous: an insert returns once its parts are written, so `commit` returning means durable.
-ClickHouse derives the rollups and per-trace totals at insert (materialised views, `schema.py`), so
-nothing follows the commits: the follower positions stay equal.
+ClickHouse derives the observation rollups and per-trace totals at insert (materialised views,
+`schema.py`). The trace-level rollups cannot be derived so (`trace_rollups.py`): a commit marks the
+minutes of the traces it touched, and the writer's follower (`step`, run by the pipeline between
+commits) recomputes their cells.
 
 ClickHouse has no unique key and its views see inserts, not the merged table, so the writer must
 never send a row twice. It reads before it writes, only the commit's keys and with `FINAL`
@@ -57,6 +59,7 @@ from theodolite.storage.clickhouse.rows import (
     trace_values,
     utc,
 )
+from theodolite.storage.clickhouse.trace_rollups import MARK_COLUMNS, TraceRollups, mark_rows, minute_of
 from theodolite.storage.clickhouse.write_locks import NoLocks, WriteLocks
 from theodolite.storage.codec import ValueCodec
 from theodolite.storage.rows import PreparedBatch
@@ -95,7 +98,12 @@ class ClickHouseWriter:
         self.locks = locks or NoLocks()
         self.codec = ValueCodec("clickhouse")
         self._version = 0  # the last row_version given
-        self._commits = 0  # the follower's position: nothing is derived after a commit
+        self.trace_rollups = TraceRollups(client, database)
+        # The follower's positions. One commit counts as made before this writer's first: marks left
+        # by a process that stopped before its follower ran (or by a bulk copy) are followed first.
+        self._commits = 1
+        self._followed = 0
+        self._unfollowed_since: float | None = time.monotonic()
         self._contexts: dict[str, Any] = {}  # per table, clickhouse-connect's InsertContext
 
     @classmethod
@@ -122,12 +130,15 @@ class ClickHouseWriter:
         except Exception as exc:  # clickhouse-connect's errors, the connection's (OSError), chdb's
             raise StorageError("ClickHouse write failed: the request may not be stored; retry later") from exc
         self._commits += 1
+        if self._unfollowed_since is None:
+            self._unfollowed_since = time.monotonic()
         return [[] for _ in items]
 
     def replace_observations(self, replacements: Sequence[tuple[Sequence[Any], Sequence[Any]]]) -> None:
         """Rewrite stored observations as an update is written: per (the stored row as read, its new
         values), both STORED_COLUMNS and under the same key, the cancelling row
-        and the new row, all in one insert (`costs recompute`: `repricing.py`). Raises StorageError."""
+        and the new row, all in one insert (`costs recompute`: `repricing.py`), their traces' minutes
+        marked for the trace rollups (`catch_up` recomputes them). Raises StorageError."""
         if not replacements:
             return
         version = self._next_version()
@@ -136,6 +147,13 @@ class ClickHouseWriter:
             rows.append(cancelling_row(stored, version))
             rows.append(inserted_row(values, version))
         try:
+            # Their traces' totals change: their minutes' trace rollups follow (`catch_up`).
+            traces = {(stored[0], stored[1]) for stored, _ in replacements}
+            minutes = {
+                (row[0], minute_of(utc(row[1])))
+                for row in self._rows_of("traces", "project_id, timestamp", traces, trace_column="id")
+            }
+            self._insert("trace_rollup_marks", MARK_COLUMNS, mark_rows(minutes, version))
             self._insert("observations", OBSERVATION_COLUMNS, rows)
         except Exception as exc:  # as in `commit`: the client's, the connection's and chdb's errors
             raise StorageError("ClickHouse write failed: the calls of this batch keep their old costs") from exc
@@ -180,6 +198,9 @@ class ClickHouseWriter:
         # The version is taken after the reads, just before the inserts: a list's snapshot (the
         # reader's clock, `queries/traces.py`) is then rarely below a commit still being written.
         version = self._next_version()
+        # Marked before the data: a write that fails half-way leaves a mark too many, never too few.
+        marks = mark_rows(_touched_minutes(parts, stored_traces, trace_keys), version)
+        self._insert("trace_rollup_marks", MARK_COLUMNS, marks)
         observations = [inserted_row(values, version) for values in fresh]
         if merges.by_key:
             inserts, replaced = merges.resolve(stored_observations)
@@ -335,25 +356,60 @@ class ClickHouseWriter:
             context.data = None  # an insert context holds no rows between commits
         self._contexts[table] = context
 
-    # The follower's protocol: ClickHouse derives everything at insert, nothing follows.
+    # The follower's protocol: the views derive the rest at insert; the trace rollups follow.
 
     def committed(self) -> int:
         return self._commits
 
     def followed(self) -> int:
-        return self._commits
+        return self._followed
 
     def step(self) -> int:
-        return 0
+        """Recompute the trace rollups of every minute marked (by any process) and not recomputed
+        yet. Returns the minutes recomputed."""
+        target = self._commits
+        self._unfollowed_since = None
+        try:
+            covered = self.trace_rollups.step(self.locks, self._next_version)
+        except Exception as exc:  # the client's, the connection's and chdb's errors
+            self._unfollowed_since = time.monotonic()
+            raise StorageError("recomputing the ClickHouse trace rollups failed; the marks stay for a retry") from exc
+        self._followed = target
+        return covered
 
     def oldest_unfollowed(self) -> float | None:
-        return None
+        return self._unfollowed_since
 
     def catch_up(self, on_step: Callable[[int], None] | None = None) -> int:
-        return 0
+        covered = 0
+        while self._followed < self._commits:
+            stepped = self.step()
+            covered += stepped
+            if on_step is not None:
+                on_step(stepped)
+        return covered
 
     def close(self) -> None:
         self.client.close()
+
+
+def _touched_minutes(
+    parts: dict[tuple[int, str], Trace],
+    stored: dict[tuple[int, str], Sequence[Any]],
+    trace_keys: set[tuple[int, str]],
+) -> set[tuple[int, int]]:
+    """(project, minute) of every trace a commit changes: its stored time and its new one (a trace
+    may move), or the stored time of a trace that only gets spans. A trace with no row yet counts
+    nowhere until its row comes (which marks its minute then)."""
+    minutes: set[tuple[int, int]] = set()
+    for key in trace_keys:
+        existing = stored.get(key)
+        if existing is not None:
+            minutes.add((key[0], minute_of(utc(existing[2]))))
+        part = parts.get(key)
+        if part is not None:
+            minutes.add((key[0], minute_of(part.timestamp)))
+    return minutes
 
 
 def _by_projects(keys: set[tuple[int, str]]) -> list[tuple[list[int], list[str]]]:

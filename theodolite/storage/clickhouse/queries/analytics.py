@@ -5,10 +5,14 @@
   tables the materialised views fill: sums of the sign-aware sums, percentiles merged from the
   `quantileDD` sketches. A range's whole hours come from `rollups_hour` (when the interval is whole
   hours, or a total), its edges and finer intervals from `rollups_minute`.
-- Anything else (a trace's user, session, release or tags; traces with their totals; scores) is one
-  GROUP BY over the raw tables read with FINAL, in the database: the same counting rules as the
-  cells (`sql.py`), percentiles from a `quantileDD` of the raw values (1 % relative error, as the
-  SQL histograms).
+- Traces grouped and filtered by the dimensions of a trace cube (name, release, version,
+  environment, level; or user; or tag) read `trace_rollups` (`trace_rollups.py`), with FINAL: the
+  cells the writer's follower recomputes, by minute and hour ("trace") or hour (user, tag: their
+  ranges widen to whole hours, as on SQL).
+- Anything else (an observation's user, session, release or tags; traces by session, model or
+  two cubes' dimensions; scores) is one GROUP BY over the raw tables read with FINAL, in the
+  database: the same counting rules as the cells (`sql.py`), percentiles from a `quantileDD` of
+  the raw values (1 % relative error, as the SQL histograms).
 
 Both give per (bucket, group) the sums of a `Cell`; the rows are made by `query/metric_rows.py`, as
 the SQL store makes them.
@@ -36,7 +40,10 @@ from theodolite.storage.clickhouse.queries.sql import (
     in_range,
     micros,
 )
-from theodolite.storage.clickhouse.schema import ROLLUP_DIMENSIONS, SKETCH_ACCURACY
+from theodolite.storage.clickhouse.schema import ROLLUP_DIMENSIONS, SKETCH_ACCURACY, TRACE_ROLLUP_SUMS
+from theodolite.storage.clickhouse.trace_rollups import CUBES as TRACE_CUBES
+from theodolite.storage.clickhouse.trace_rollups import WITHOUT_SKETCHES
+from theodolite.storage.rollups import spans as range_pieces
 
 _FLOATS = frozenset({"cost", "latency_sum", "ttft_sum", "value_sum"})
 # The rollup tables' columns of each cell sum (their sums of milliseconds say so in their names).
@@ -46,6 +53,8 @@ _ROLLUP_SUMS = {
     "latency_sum": "latency_ms_sum", "latency_n": "latency_n", "ttft_sum": "ttft_ms_sum", "ttft_n": "ttft_n",
 }  # fmt: skip
 _ROLLUP_SKETCHES = {"latency": "latency_ms_q", "ttft": "ttft_ms_q", "cost": "cost_q", "total_tokens": "tokens_q"}
+# The trace rollups' columns (a trace has no time to first token: those sums are 0, as on raw rows).
+_TRACE_SUMS = {name: name for name in (*TRACE_ROLLUP_SUMS, "cost")} | {"latency_sum": "latency_ms_sum"}
 _TAGS = "arrayJoin(if(empty(t.tags), [''], t.tags))"  # a trace without tags counts under ''
 
 
@@ -80,10 +89,17 @@ def list_metric_cells(
     query's measure reads), the others 0."""
     names = tuple(dict.fromkeys(needed or _needed(query)))
     params = Params(project=query.project_id)
+    cube = _trace_cube(query, histogram=False)
     if _on_rollups(query):
         sums = ", ".join(f"sum({_ROLLUP_SUMS[name]}) AS {name}" for name in names)
         statement = _rollup_statement(runner, query, params, sums, [_ROLLUP_SUMS[name] for name in names])
         statement += " HAVING n != 0"  # a key whose spans were all cancelled
+    elif cube is not None:
+        carried = [_TRACE_SUMS[name] for name in names if name in _TRACE_SUMS]
+        sums = ", ".join(
+            f"sum({_TRACE_SUMS[name]}) AS {name}" if name in _TRACE_SUMS else f"0 AS {name}" for name in names
+        )
+        statement = _trace_rollup_statement(runner, query, params, cube, sums, carried)
     else:
         statement = _raw_statement(runner, query, params, None, names)
     cells: dict[tuple[int, Group], Cell] = {}
@@ -98,10 +114,14 @@ def list_metric_cells(
 
 def _percentiles(runner: Runner, query: MetricQuery, q: float) -> dict[tuple[int, Group], float | None]:
     params = Params(project=query.project_id)
-    if _on_rollups(query):
+    cube = _trace_cube(query, histogram=True)
+    if _on_rollups(query) or (cube is not None and query.measure in _ROLLUP_SKETCHES):
         sketch = _ROLLUP_SKETCHES[query.measure]
         value = f"quantileDDMerge({SKETCH_ACCURACY}, {q})({sketch}) AS value"
-        statement = _rollup_statement(runner, query, params, value, [sketch])
+        if cube is None:
+            statement = _rollup_statement(runner, query, params, value, [sketch])
+        else:
+            statement = _trace_rollup_statement(runner, query, params, cube, value, [sketch])
     else:
         statement = _raw_statement(runner, query, params, q, ())
     width = len(query.group_by)
@@ -176,6 +196,49 @@ def _rollup_statement(runner: Runner, query: MetricQuery, params: Params, values
         f"SELECT {_bucket_of(query, 'bucket')} AS b{groups}, {values} FROM ({' UNION ALL '.join(selects)}) "
         f"GROUP BY b{groups}"
     )
+
+
+def _trace_cube(query: MetricQuery, *, histogram: bool) -> str | None:
+    """The trace cube whose cells answer `query` (its dimensions, sketches if asked, a grain that
+    divides the interval); None: read raw rows."""
+    if query.scope != "traces":
+        return None
+    wanted = set((*query.group_by, *query.filters))
+    for cube, (dimensions, grains) in TRACE_CUBES.items():
+        if (
+            wanted <= set(dimensions)
+            and not (histogram and cube in WITHOUT_SKETCHES)
+            and (query.interval_s is None or any(query.interval_s % grain == 0 for grain in grains))
+        ):
+            return cube
+    return None
+
+
+def _trace_rollup_statement(
+    runner: Runner, query: MetricQuery, params: Params, cube: str, values: str, carried: list[str]
+) -> str:
+    """SELECT bucket, groups, `values` over the cube's cells of the range (FINAL: the last
+    recompute's), whole hours from hour cells and the edges from minute cells where the cube has
+    them (else the range widens to whole hours: `storage/rollups.spans`)."""
+    groups = [f"`{name}`" for name in query.group_by]
+    columns = ", ".join(["bucket", *(f"d_{name} AS `{name}`" for name in query.group_by), *carried])
+    filters = "".join(f" AND {params.one_of(f'd_{name}', given)}" for name, given in query.filters.items())
+    selects = [
+        f"SELECT {columns} FROM {runner.table('trace_rollups')} FINAL WHERE project_id = {{project:UInt32}}"
+        f" AND cube = '{cube}' AND grain_s = {grain} AND bucket >= toDateTime({params.add(start, 'Int64')}, 'UTC')"
+        f" AND bucket < toDateTime({params.add(end, 'Int64')}, 'UTC'){filters}"
+        for grain, start, end in _trace_pieces(query, TRACE_CUBES[cube][1])
+    ]
+    grouped = "".join(f", {name}" for name in groups)
+    return (
+        f"SELECT {_bucket_of(query, 'bucket')} AS b{grouped}, {values} FROM ({' UNION ALL '.join(selects)}) "
+        f"GROUP BY b{grouped}"
+    )
+
+
+def _trace_pieces(query: MetricQuery, grains: tuple[int, ...]) -> list[tuple[int, int, int]]:
+    pieces = range_pieces(query.start_s, query.end_s, query.interval_s, grains)
+    return pieces or [(grains[0], query.start_s, query.start_s)]  # an empty range: one empty read
 
 
 # -- the raw rows -----------------------------------------------------------------------------

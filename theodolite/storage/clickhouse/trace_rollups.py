@@ -1,0 +1,224 @@
+"""Trace-level rollups on ClickHouse: per-trace cells by minute and hour, recomputed, not summed.
+
+A trace counts in the analytics by its own row (time, name, release, version, environment, user,
+tags) and by its totals (tokens, cost, latency, worst level), and those arrive in different inserts:
+the root span, which names the trace, often comes after its children, and a late span changes the
+totals of a trace counted long before. A materialised view sees one insert at a time and cannot
+take a trace out of the cell it counted in before, so these cells are kept another way:
+
+1. Each commit of the writer adds a mark per (project, minute of a trace's time) it touched, with
+   its row version, to `trace_rollup_marks` (before its data, so a crash leaves a mark too many,
+   never one too few).
+2. The writer's follower (`ClickHouseWriter.step`, run by the ingestion pipeline between commits,
+   when idle or when a reader waits) reads the minutes marked since their last recompute and, under
+   the projects' write locks, recomputes their cells from the raw rows (`traces FINAL` with their
+   `trace_totals`), the same expressions as the raw reads (`queries/sql.py`): the "trace" cube's
+   minute cells of those minutes, and the hour cells of every cube for their hours. The new cells
+   are written with a new version; cells of those buckets the recompute no longer made get a
+   deletion row; then the marks are done.
+
+`trace_rollups` is a ReplacingMergeTree on (project, cube, grain, bucket, dimensions), so a read with
+`FINAL` sees exactly the last recompute's cells: exact sums and exact sketches (a recompute starts
+from the rows, so nothing superseded lingers, unlike the observation sketches). The cost is one
+read of a minute's and an hour's traces per step, against nothing for a view; a read of a week of
+trace aggregates then reads a few thousand cells instead of every trace.
+
+The cubes follow the SQL store's (`model/rollup_cells.CUBES`): "trace" by name, release, version,
+environment and level, by minute and hour; "user" and "tag" by hour only (a busy minute has about
+as many users as traces), so their ranges widen to whole hours as on SQL.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from theodolite.storage.clickhouse.queries.sql import TRACE_LEVEL, TRACE_SUMS, TRACE_VALUES
+from theodolite.storage.clickhouse.schema import (
+    SKETCH_ACCURACY,
+    TRACE_ROLLUP_DIMENSIONS,
+    TRACE_ROLLUP_SKETCHES,
+    TRACE_ROLLUP_SUMS,
+)
+
+if TYPE_CHECKING:
+    from theodolite.storage.clickhouse.write_locks import WriteLocks
+
+MINUTE, HOUR = 60, 3600
+# cube -> (its dimensions, its grains)
+CUBES: dict[str, tuple[tuple[str, ...], tuple[int, ...]]] = {
+    "trace": (("name", "release", "version", "environment", "level"), (MINUTE, HOUR)),
+    "user": (("user",), (HOUR,)),
+    "tag": (("tag",), (HOUR,)),
+}
+WITHOUT_SKETCHES = frozenset({"user", "tag"})  # kept, but reads take percentiles by user from raw rows
+# Minutes per recompute statement: a rebuild's minutes go a day at a time (the parameters travel in
+# the request's URL, and a statement reads one day's traces).
+CHUNK_MINUTES = 1440
+
+# How one trace counts, over `t` (its row) and `tt` (its totals): `queries/sql.py`'s expressions.
+_DIMENSIONS = {
+    "name": "leftUTF8(t.name, 200)", "release": "t.release", "version": "t.version",
+    "environment": "t.environment", "level": TRACE_LEVEL, "user": "t.user_id",
+    "tag": "arrayJoin(if(empty(t.tags), [''], t.tags))",
+}  # fmt: skip
+_SUMS = {name: TRACE_SUMS[name] for name in TRACE_ROLLUP_SUMS} | {
+    "cost": TRACE_SUMS["cost"],
+    "latency_ms_sum": TRACE_SUMS["latency_sum"],
+}
+_SKETCH_VALUES = {"latency_ms_q": TRACE_VALUES["latency"], "cost_q": TRACE_VALUES["cost"]}
+_SKETCH_VALUES["tokens_q"] = TRACE_VALUES["total_tokens"]
+COLUMNS = (
+    "project_id", "cube", "grain_s", "bucket", *(f"d_{name}" for name in TRACE_ROLLUP_DIMENSIONS),
+    *TRACE_ROLLUP_SUMS, "cost", "latency_ms_sum", *TRACE_ROLLUP_SKETCHES, "row_version", "is_deleted",
+)  # fmt: skip
+assert set(_SKETCH_VALUES) == set(TRACE_ROLLUP_SKETCHES)
+
+
+MARK_COLUMNS = ("project_id", "minute", "dirty", "done")
+
+
+def mark_rows(minutes: Iterable[tuple[int, int]], version: int) -> list[list[Any]]:
+    """`trace_rollup_marks` rows marking (project, epoch minute) dirty as of `version` (a commit's
+    row version)."""
+    return [[project_id, _at(minute), version, 0] for project_id, minute in sorted(set(minutes))]
+
+
+def minute_of(moment: datetime) -> int:
+    """The epoch second of the minute a time falls in (UTC)."""
+    return int(moment.timestamp()) // MINUTE * MINUTE
+
+
+def _at(epoch_s: int) -> datetime:
+    return datetime.fromtimestamp(epoch_s, UTC)
+
+
+class TraceRollups:
+    """The marks and the recompute, on a clickhouse-connect client and the store's database."""
+
+    def __init__(self, client: Any, database: str) -> None:
+        self.client = client
+        self.database = database
+
+    def _table(self, name: str) -> str:
+        return f"`{self.database}`.`{name}`"
+
+    def mark_all(self, version: int, project_id: int | None = None) -> int:
+        """Mark every minute that holds a trace (a store made before these rollups, a bulk copy).
+        Returns the minutes marked."""
+        where = "" if project_id is None else f" WHERE project_id = {int(project_id)}"
+        before = self.count_dirty()
+        self.client.command(
+            f"INSERT INTO {self._table('trace_rollup_marks')} (project_id, minute, dirty, done)"
+            f" SELECT project_id, toStartOfMinute(timestamp), {int(version)}, 0 FROM {self._table('traces')}{where}"
+            " GROUP BY project_id, toStartOfMinute(timestamp)"
+        )
+        return self.count_dirty() - before
+
+    def dirty(self) -> dict[int, dict[int, int]]:
+        """project -> {epoch minute: the highest version marking it}, of the minutes not recomputed
+        since their last mark."""
+        rows = self.client.query(
+            f"SELECT project_id, toUnixTimestamp(minute), max(dirty) AS d FROM {self._table('trace_rollup_marks')}"
+            " GROUP BY project_id, minute HAVING d > max(done)"
+        ).result_rows
+        found: dict[int, dict[int, int]] = {}
+        for project_id, minute, version in rows:
+            found.setdefault(int(project_id), {})[int(minute)] = int(version)
+        return found
+
+    def count_dirty(self) -> int:
+        return sum(len(minutes) for minutes in self.dirty().values())
+
+    def recompute(self, project_id: int, minutes: dict[int, int], version: int) -> None:
+        """Recompute the cells of these minutes of one project (and of their hours) at `version`,
+        then mark the minutes done up to the version each was marked with. The caller holds the
+        project's write lock and gives a version above every stored cell's."""
+        ordered = sorted(minutes)
+        for start in range(0, len(ordered), CHUNK_MINUTES):
+            chunk = ordered[start : start + CHUNK_MINUTES]
+            hours = sorted({minute // HOUR * HOUR for minute in chunk})
+            self._write_cells(project_id, "trace", MINUTE, chunk, version)
+            for cube in CUBES:
+                self._write_cells(project_id, cube, HOUR, hours, version)
+            self._delete_stale(project_id, chunk, hours, version)
+        done = [[project_id, _at(minute), 0, minutes[minute]] for minute in ordered]
+        self.client.insert("trace_rollup_marks", done, column_names=list(MARK_COLUMNS), database=self.database)
+
+    def step(self, locks: WriteLocks, next_version: Any) -> int:
+        """Recompute every dirty minute, a project at a time under its write lock; `next_version()`
+        gives the version (the writer's, so cells and rows share one clock). Returns the minutes."""
+        covered = 0
+        for project_id, minutes in sorted(self.dirty().items()):
+            with locks.hold([project_id]):
+                self.recompute(project_id, minutes, next_version())
+            covered += len(minutes)
+        return covered
+
+    # -- statements ---------------------------------------------------------------------------
+
+    def _write_cells(self, project_id: int, cube: str, grain: int, buckets: Sequence[int], version: int) -> None:
+        dimensions = CUBES[cube][0]
+        values = [
+            "t.project_id",
+            f"'{cube}'",
+            str(grain),
+            "b",
+            *(_DIMENSIONS[name] if name in dimensions else "''" for name in TRACE_ROLLUP_DIMENSIONS),
+            *(_SUMS[name] for name in TRACE_ROLLUP_SUMS),
+            _SUMS["cost"],
+            _SUMS["latency_ms_sum"],
+            *(
+                f"quantileDDStateIf({SKETCH_ACCURACY}, 0.5)(toFloat64(ifNull({value}, 0)), ({value}) IS NOT NULL)"
+                for value in (_SKETCH_VALUES[name] for name in TRACE_ROLLUP_SKETCHES)
+            ),
+            str(int(version)),
+            "0",
+        ]
+        grouped = ", ".join(f"g{index}" for index in range(len(dimensions)))
+        aliased = values[:4] + [
+            f"{value} AS g{dimensions.index(name)}" if name in dimensions else value
+            for name, value in zip(TRACE_ROLLUP_DIMENSIONS, values[4 : 4 + len(TRACE_ROLLUP_DIMENSIONS)], strict=True)
+        ]
+        aliased += values[4 + len(TRACE_ROLLUP_DIMENSIONS) :]
+        truncate = "toStartOfMinute" if grain == MINUTE else "toStartOfHour"
+        in_buckets = (
+            "project_id = {project:UInt32} AND timestamp >= toDateTime({low:UInt32}, 'UTC')"
+            f" AND timestamp < toDateTime({{high:UInt32}}, 'UTC') AND toUnixTimestamp({truncate}(timestamp))"
+            " IN {buckets:Array(UInt32)}"
+        )
+        traces, totals = self._table("traces"), self._table("trace_totals")
+        self.client.command(
+            f"INSERT INTO {self._table('trace_rollups')} ({', '.join(COLUMNS)})"
+            f" SELECT {', '.join(aliased)} FROM"
+            f" (SELECT project_id, id, {truncate}(timestamp) AS b, name, release, version, environment, user_id, tags"
+            f" FROM {traces} FINAL WHERE {in_buckets}) AS t"
+            " LEFT JOIN (SELECT trace_id, first_start, last_end, input_tokens, output_tokens, total_tokens, total_cost,"
+            f" priced_count, unpriced_count, error_count, level_rank FROM {totals} FINAL"
+            f" WHERE project_id = {{project:UInt32}} AND trace_id IN (SELECT id FROM {traces} WHERE {in_buckets}))"
+            " AS tt ON tt.trace_id = t.id"
+            f" GROUP BY t.project_id, b{', ' + grouped if grouped else ''}",
+            parameters=_bounds(project_id, grain, buckets),
+        )
+
+    def _delete_stale(self, project_id: int, minutes: Sequence[int], hours: Sequence[int], version: int) -> None:
+        """A deletion row at `version` for each cell of these buckets the recompute did not write."""
+        kept = ", ".join(COLUMNS[:-2])
+        parameters = {
+            "project": project_id, "minutes": list(minutes), "hours": list(hours),
+            "low": hours[0], "high": hours[-1] + HOUR, "version": int(version),
+        }  # fmt: skip
+        self.client.command(
+            f"INSERT INTO {self._table('trace_rollups')} ({', '.join(COLUMNS)})"
+            f" SELECT {kept}, {{version:UInt64}}, 1 FROM {self._table('trace_rollups')} FINAL"
+            " WHERE project_id = {project:UInt32} AND bucket >= toDateTime({low:UInt32}, 'UTC')"
+            " AND bucket < toDateTime({high:UInt32}, 'UTC') AND row_version < {version:UInt64}"
+            " AND ((grain_s = 60 AND toUnixTimestamp(bucket) IN {minutes:Array(UInt32)})"
+            " OR (grain_s = 3600 AND toUnixTimestamp(bucket) IN {hours:Array(UInt32)}))",
+            parameters=parameters,
+        )
+
+
+def _bounds(project_id: int, grain: int, buckets: Sequence[int]) -> dict[str, Any]:
+    return {"project": project_id, "low": buckets[0], "high": buckets[-1] + grain, "buckets": list(buckets)}
