@@ -199,3 +199,14 @@ def test_the_selection_can_create_a_dataset_and_pages_follow_the_items(
     pager.get_by_role("button", name="Previous").click()
     first = sorted([*traces, *(item["id"] for item in items)])[0]
     expect(page.get_by_test_id("item-row").first).to_have_attribute("data-item-id", first)
+
+    # A name the project has is refused, in words, and nothing changes.
+    page.goto("/datasets")
+    page.get_by_label("Dataset name").fill(dataset)
+    page.get_by_role("button", name="Create the dataset").click()
+    expect(page.get_by_test_id("action-error")).to_contain_text(
+        f"Not done (409): the project already has a dataset named '{dataset}'"
+    )
+    row = page.locator(f'[data-testid="dataset-row"][data-name="{dataset}"]')
+    expect(row.get_by_test_id("dataset-version")).to_have_text("2")
+    expect(row.get_by_test_id("dataset-items")).to_have_text("33")

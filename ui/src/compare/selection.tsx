@@ -31,7 +31,7 @@ const column = createColumnHelper<TraceSummary>();
 export function compareColumn(chosen: string[], toggle: (id: string) => void) {
   return column.display({
     id: "compare",
-    header: () => <span className="visually-hidden">Compare</span>,
+    header: () => <span className="visually-hidden">Select</span>,
     cell: (info) => {
       const id = info.row.original.id;
       return (

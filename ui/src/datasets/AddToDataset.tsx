@@ -43,7 +43,12 @@ export function AddToDataset({
 
   const add = useMutation({
     mutationFn: async ({ name, create, ids }: { name: string; create: boolean; ids: string[] }) => {
-      if (create) await datasetsApi.create(name, null);
+      if (create) {
+        await datasetsApi.create(name, null);
+        // Should the traces then fail (one unknown, too many), a retry adds to the dataset just made.
+        setChoice(name);
+        void queryClient.invalidateQueries({ queryKey: ["datasets", project] });
+      }
       return { name, change: await datasetsApi.fromTraces(name, ids) };
     },
     onSuccess: (done) => {
