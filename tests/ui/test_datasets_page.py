@@ -15,8 +15,10 @@ import httpx
 from opentelemetry.proto.common.v1.common_pb2 import KeyValue
 from playwright.sync_api import Page, expect
 
+from tests.support.accounts import cli_ok
 from tests.support.otlp_bodies import request_of, span
 from tests.support.server import SECRET_KEY, TheodoliteServer
+from tests.ui.conftest import DEMO_PROJECT
 from tests.ui.test_traces_page import sign_in
 
 
@@ -210,3 +212,23 @@ def test_the_selection_can_create_a_dataset_and_pages_follow_the_items(
     row = page.locator(f'[data-testid="dataset-row"][data-name="{dataset}"]')
     expect(row.get_by_test_id("dataset-version")).to_have_text("2")
     expect(row.get_by_test_id("dataset-items")).to_have_text("33")
+
+
+def test_a_viewer_reads_a_dataset_and_a_change_is_refused_in_words(page: Page, demo_server: TheodoliteServer) -> None:
+    password = "datasets-viewer-password"
+    cli_ok(demo_server.database_url, "users", "create", "datasets-viewer@example.com", "--project", DEMO_PROJECT,
+           "--role", "viewer", "--password-stdin", stdin=password + "\n")  # fmt: skip
+    dataset = f"read-only-{uuid.uuid4().hex[:6]}"
+    with demo_server.client() as client:
+        assert client.post("/api/v1/datasets", json={"name": dataset}).status_code == 201
+        item = {"id": "q1", "input": {"question": "2 + 2?"}, "expected_output": 4}
+        assert client.post(f"/api/v1/datasets/{dataset}/items", json={"items": [item]}).status_code == 200
+    page.goto(f"/datasets/{dataset}")
+    sign_in(page, "datasets-viewer@example.com", password)
+    expect(page.get_by_test_id("item-row")).to_have_count(1)
+    page.get_by_role("button", name="Delete").click()
+    page.get_by_role("button", name="Delete the item").click()
+    expect(page.get_by_test_id("action-error")).to_contain_text("Refused by the server (403)")
+    expect(page.get_by_test_id("dataset-current-version")).to_have_text("1")
+    with demo_server.client() as client:
+        assert client.get(f"/api/v1/datasets/{dataset}").json()["item_count"] == 1
