@@ -19,7 +19,8 @@ IMAGES = ROOT / "docs" / "images"
 EMAIL, PASSWORD = "screenshots@example.com", "screenshots-password"
 
 
-def main() -> None:
+def main(only: list[str]) -> None:
+    """Every screenshot, or only those named (`scripts/screenshots datasets`)."""
     IMAGES.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
@@ -42,6 +43,11 @@ def main() -> None:
                 page.get_by_label("Password").fill(PASSWORD)
                 page.get_by_role("button", name="Sign in").click()
                 expect(page.get_by_test_id("list-status")).to_contain_text("scroll for more")
+                if only:
+                    for name in only:
+                        SHOTS[name](page, server)
+                    browser.close()
+                    return
                 page.keyboard.press("j")
                 page.keyboard.press("j")
                 page.screenshot(path=str(IMAGES / "traces.png"))
@@ -51,6 +57,7 @@ def main() -> None:
                 settings_shot(page)
                 compare_shot(page, server)
                 trace_shot(page, server)
+                datasets_shot(page, server)
                 # Full-text search (docs/web-ui.md, "Search"), in Russian: this browser has no Japanese font.
                 page.goto("/traces?search=%D1%8D%D0%BA%D1%81%D0%BF%D0%BE%D1%80%D1%82")  # экспорт
                 expect(page.get_by_test_id("trace-row").first).to_be_visible()
@@ -139,5 +146,29 @@ def trace_shot(page, server: TheodoliteServer) -> None:  # noqa: ANN001 - a Play
     print(f"wrote {IMAGES / 'trace.png'}")
 
 
+def datasets_shot(page, server: TheodoliteServer) -> None:  # noqa: ANN001 - a Playwright page
+    """docs/images/datasets.png: a dataset made of support chats (two batches from traces, one item
+    added by hand, one corrected), at its current version."""
+    name = "support-regressions"
+    with server.client() as client:
+        client.post("/api/v1/datasets", json={"name": name, "description": "support chats whose answers we keep"})
+        traces = client.get("/api/v1/traces", params={"name": "support-chat", "limit": 14}).json()["data"]
+        ids = [trace["id"] for trace in traces]
+        client.post(f"/api/v1/datasets/{name}/items/from-traces", json={"trace_ids": ids[:8], "note": "triage, week 1"})
+        client.post(f"/api/v1/datasets/{name}/items/from-traces", json={"trace_ids": ids[8:], "note": "triage, week 2"})
+        hand = {"id": "refund-policy", "input": {"question": "Can I get a refund after 30 days?"},
+                "expected_output": "Only for annual plans: see the refund policy.",
+                "metadata": {"source": "support lead"}}  # fmt: skip
+        client.post(f"/api/v1/datasets/{name}/items", json={"items": [hand], "note": "added by hand"})
+    page.goto(f"/datasets/{name}")
+    expect(page.get_by_test_id("item-row").first).to_be_visible()
+    expect(page.get_by_test_id("version-row")).to_have_count(3)
+    page.screenshot(path=str(IMAGES / "datasets.png"))
+    print(f"wrote {IMAGES / 'datasets.png'}")
+
+
+SHOTS = {"datasets": datasets_shot}
+
+
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])

@@ -144,3 +144,18 @@ def test_concurrent_changes_each_make_their_own_version(database: Database) -> N
 
     with ThreadPoolExecutor(max_workers=4) as pool:
         assert sorted(pool.map(create, range(4))) == ["conflict"] * 3 + ["created"]
+
+
+def test_a_sync_deletes_the_items_it_does_not_send_in_the_same_version(database: Database) -> None:
+    project, _ = get_or_create_project(database, "default")
+    create_dataset(database, project, "qa")
+    upsert_items(database, project, "qa", [ItemIn(n, id=f"i{n}") for n in range(4)])
+    before = snapshot(database, project, "qa", 1)
+    change = upsert_items(database, project, "qa", [ItemIn(0, id="i0"), ItemIn("two", id="i2")], sync=True)
+    assert (change.version, change.updated, change.deleted, change.unchanged) == (2, ["i2"], ["i1", "i3"], 1)
+    assert [row[:2] for row in snapshot(database, project, "qa", 2)] == [("i0", 0), ("i2", "two")]
+    assert snapshot(database, project, "qa", 1) == before
+    only_deletes = upsert_items(database, project, "qa", [ItemIn(0, id="i0")], sync=True)
+    assert (only_deletes.version, only_deletes.deleted, only_deletes.created) == (3, ["i2"], [])
+    assert upsert_items(database, project, "qa", [ItemIn(0, id="i0")], sync=True).changed is False
+    assert [(v.version, v.item_count) for v in list_versions(database, project, "qa")] == [(1, 4), (2, 2), (3, 1)]

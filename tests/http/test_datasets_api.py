@@ -103,6 +103,15 @@ def test_items_from_traces_carry_the_root_input_and_output(server: TheodoliteSer
     again = call(server, "POST", f"/api/v1/datasets/{name}/items/from-traces", json={"trace_ids": trace_ids})
     assert again.json()["changed"] is False
 
+    # An item edited through the API keeps its source when it sends it back (the web UI's form does).
+    edited = {**stored[trace_ids[0]], "expected_output": "a better answer"}
+    del edited["version"]
+    changed = call(server, "POST", f"/api/v1/datasets/{name}/items", json={"items": [edited]})
+    assert changed.status_code == 200 and changed.json()["updated"] == [trace_ids[0]], changed.text
+    item = {i["id"]: i for i in items_of(server, name)["data"]}[trace_ids[0]]
+    assert (item["expected_output"], item["source_trace_id"]) == ("a better answer", trace_ids[0])
+    assert item["source_observation_id"] == stored[trace_ids[0]]["source_observation_id"]
+
 
 def test_mistakes_get_a_clear_4xx(server: TheodoliteServer) -> None:
     name = new_dataset(server)

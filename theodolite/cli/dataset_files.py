@@ -1,6 +1,8 @@
 """Dataset items in files: JSONL (one JSON object a line) and CSV, read strictly, written to read back the same.
 
-Both formats hold the fields `id`, `input`, `expected_output` and `metadata`. In CSV a cell is
+Both formats hold the fields `id`, `input`, `expected_output`, `metadata` and, for an item taken
+from a trace, `source_trace_id` and `source_observation_id` (so an export imported elsewhere still
+links to its traces). In CSV a cell is
 JSON-decoded when it is valid JSON, else taken as the text; an empty cell is null. So that a file
 written here reads back exactly, a text cell that would decode as JSON (a string "42", "true") or
 an empty string is written JSON-encoded, null as an empty cell.
@@ -16,7 +18,9 @@ import json
 from collections.abc import Callable, Iterable, Iterator
 from typing import IO, Any
 
-FIELDS = ("id", "input", "expected_output", "metadata")
+FIELDS = ("id", "input", "expected_output", "metadata", "source_trace_id", "source_observation_id")
+# Fields that are text or nothing: in CSV a cell of digits ("007", a hex id "1e10") is that text.
+TEXT_FIELDS = ("id", "source_trace_id", "source_observation_id")
 FORMATS = ("jsonl", "csv")
 
 
@@ -49,9 +53,10 @@ def _checked(record: dict[str, Any], line: int) -> dict[str, Any]:
     unknown = sorted(set(record) - set(FIELDS))
     if unknown:
         raise FileLineError(line, f"unknown field {unknown[0]!r} (fields: {', '.join(FIELDS)})")
-    item_id = record.get("id")
-    if item_id is not None and (not isinstance(item_id, str) or not item_id):
-        raise FileLineError(line, f"id must be a non-empty string, not {json.dumps(item_id)}")
+    for name in TEXT_FIELDS:
+        value = record.get(name)
+        if value is not None and (not isinstance(value, str) or not value):
+            raise FileLineError(line, f"{name} must be a non-empty string, not {json.dumps(value)}")
     metadata = record.get("metadata")
     if metadata is not None and not isinstance(metadata, dict):
         raise FileLineError(line, "metadata must be a JSON object")
@@ -130,8 +135,9 @@ def read_csv(stream: IO[str], advance: Callable[[int], None]) -> list[dict[str, 
             if len(row) != len(header):
                 raise FileLineError(line, f"{len(row)} cells, the header has {len(header)}")
             record = {name: _cell_value(cell) for name, cell in zip(header, row, strict=True)}
-            if isinstance(record.get("id"), (int, float)):  # an id column of numbers: ids are text
-                record["id"] = row[header.index("id")]
+            for name in TEXT_FIELDS:  # a column of numbers there: ids are text
+                if isinstance(record.get(name), (int, float)):  # True is one: the text "true"
+                    record[name] = row[header.index(name)]
             yield line, _checked(record, line)
 
     return list(_unique(records()))
@@ -139,7 +145,7 @@ def read_csv(stream: IO[str], advance: Callable[[int], None]) -> list[dict[str, 
 
 def write_jsonl(stream: IO[str], items: Iterable[dict[str, Any]]) -> None:
     for item in items:
-        stream.write(json.dumps({field: item[field] for field in FIELDS}, ensure_ascii=False) + "\n")
+        stream.write(json.dumps({field: item.get(field) for field in FIELDS}, ensure_ascii=False) + "\n")
 
 
 def _cell_text(value: Any) -> str:
@@ -162,4 +168,4 @@ def write_csv(stream: IO[str], items: Iterable[dict[str, Any]]) -> None:
     writer = csv.writer(stream)
     writer.writerow(FIELDS)
     for item in items:
-        writer.writerow([_cell_text(item[field]) for field in FIELDS])
+        writer.writerow([_cell_text(item.get(field)) for field in FIELDS])

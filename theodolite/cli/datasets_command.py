@@ -28,8 +28,9 @@ def datasets() -> None:
 
     Every change makes a new, immutable version: an import is one version, and re-importing the
     same items makes none. Files are JSONL (one object a line) or CSV (a header row), with the
-    fields id, input, expected_output and metadata; an item whose id the dataset holds replaces
-    it, an item without an id is added. See docs/evaluation.md, "Datasets".
+    fields id, input, expected_output, metadata, source_trace_id and source_observation_id; an
+    item whose id the dataset holds replaces it, an item without an id is added, and with --sync
+    the items the file does not hold are deleted. See docs/evaluation.md, "Datasets".
     """
 
 
@@ -70,15 +71,20 @@ def _count_lines(path: str) -> int:
 @click.option("--create", is_flag=True, help="Create the dataset if the project has none of that name.")
 @click.option("--description", default=None, help="With --create: the new dataset's description.")
 @click.option("--note", default=None, help="Recorded with the new version (default: 'import FILE').")
+@click.option("--sync", is_flag=True,
+              help="Make the dataset equal to FILE: also delete the items FILE lacks (same version).")  # fmt: skip
 @PROJECT_OPTION
 def datasets_import(
     name: str, file: str, file_format: str | None, create: bool, description: str | None, note: str | None,
-    project: str, **values: Any,
+    sync: bool, project: str, **values: Any,
 ) -> None:  # fmt: skip
     """Import the items of FILE into dataset NAME as one new version.
 
     Every line is checked first: a mistake is reported with its line number and nothing is stored.
-    Items already stored as they are in the file change nothing.
+    Items already stored as they are in the file change nothing. By default an import only adds
+    and updates; --sync also deletes the items FILE does not hold, in the same version, so that
+    the new version holds exactly the file (every item needs an id then). Older versions keep
+    the deleted items.
     """
     from theodolite.cli.dataset_files import FileLineError, format_of, read_csv, read_jsonl
     from theodolite.errors import NotFoundError
@@ -97,7 +103,19 @@ def datasets_import(
             raise click.ClickException(f"{file} {exc}; nothing was imported") from None
         except UnicodeDecodeError as exc:
             raise click.ClickException(f"{file} is not UTF-8 text ({exc.reason}); nothing was imported") from None
-    items = [ItemIn(r["input"], r["expected_output"], r["metadata"], id=r["id"]) for r in records]
+    items = [
+        ItemIn(r["input"], r["expected_output"], r["metadata"], id=r["id"], source_trace_id=r["source_trace_id"],
+               source_observation_id=r["source_observation_id"])
+        for r in records
+    ]  # fmt: skip
+    if sync:
+        # An item without an id gets a new random one at every import: a sync would then delete
+        # and re-add it each time instead of changing nothing.
+        missing = next((n for n, r in enumerate(records, start=1) if r["id"] is None), None)
+        if missing is not None:
+            raise click.ClickException(
+                f"--sync needs an id on every item, and item {missing} of {file} has none; nothing was imported"
+            )
 
     def work() -> None:
         with database_from(values) as database:
@@ -111,15 +129,18 @@ def datasets_import(
                     ) from None
                 create_dataset(database, project_id, name, description)
                 click.echo(f"created dataset {name!r} in project {project!r}")
-            if not items:
+            if not items and not sync:
                 click.echo(f"{file} holds no items; nothing to import")
                 return
-            change = upsert_items(database, project_id, name, items, note or f"import {os.path.basename(file)}")
+            change = upsert_items(
+                database, project_id, name, items, note or f"import {os.path.basename(file)}", sync=sync
+            )
         if not change.changed:
             click.echo(f"{len(items)} items, all stored as they are: no new version (still {change.version})")
             return
+        deleted = f", {len(change.deleted)} deleted" if sync else ""
         click.echo(f"version {change.version}: {len(change.created)} created, {len(change.updated)} updated, "
-                   f"{change.unchanged} unchanged")  # fmt: skip
+                   f"{change.unchanged} unchanged{deleted}")  # fmt: skip
 
     run(work)
 

@@ -48,6 +48,8 @@ class ItemIn(BaseModel):
     input: Any = None
     expected_output: Any = None
     metadata: dict[str, Any] | None = None
+    source_trace_id: str | None = Field(None, min_length=1, description="the trace the item came from, if any")
+    source_observation_id: str | None = Field(None, min_length=1, description="that trace's observation")
 
 
 class ItemsIn(BaseModel):

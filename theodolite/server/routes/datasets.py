@@ -90,7 +90,7 @@ def datasets_items_upsert(state: State, project: Project, name: str, body: Items
             f"{len(body.items)} items in one request; at most {MAX_ITEMS_PER_REQUEST} (import larger sets with "
             "`theodolite datasets import`)"
         )
-    items = [store.ItemIn(item.input, item.expected_output, item.metadata, id=item.id) for item in body.items]
+    items = [store.ItemIn(**item.model_dump()) for item in body.items]
     return asdict(store.upsert_items(state.database, project, name, items, body.note))
 
 

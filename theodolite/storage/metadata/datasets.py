@@ -5,7 +5,8 @@ an import, items from traces) is one new version, written in one transaction: th
 open row is closed (`valid_to` = the new version) and a new row inserted, a deleted item's row is
 only closed. Rows are never modified otherwise, so version n reads back the same forever: the rows
 with valid_from <= n < valid_to (or valid_to NULL). A change that changes nothing (every item sent
-as stored) makes no version.
+as stored) makes no version. A sync (an import that makes the dataset equal to a file) is an upsert
+that also deletes, in the same version, the items the file does not hold.
 
 Concurrent changes of one dataset are serialised: SQLite's write transaction takes the write lock at
 BEGIN, PostgreSQL locks the dataset's row (FOR UPDATE) before reading its items.
@@ -245,11 +246,19 @@ def _open_rows(conn: Connection, dataset_id: int) -> dict[str, Any]:
 
 
 def upsert_items(
-    database: Database, project_id: int, name: str, items: Sequence[ItemIn], note: str | None = None
+    database: Database,
+    project_id: int,
+    name: str,
+    items: Sequence[ItemIn],
+    note: str | None = None,
+    *,
+    sync: bool = False,
 ) -> Change:
     """Store `items` as one new version: new ids are created, existing ids changed; items sent as
-    stored change nothing, and a change that changes nothing makes no version. Raises NotFoundError,
-    BadRequestError (an id twice, an empty or overlong id). Blocks."""
+    stored change nothing, and a change that changes nothing makes no version. With `sync` the
+    version holds exactly `items`: the items the dataset holds and `items` does not are deleted in
+    the same version (older versions keep them). Raises NotFoundError, BadRequestError (an id twice,
+    an empty or overlong id). Blocks."""
     ids = _checked_ids(items)
     i = tables.dataset_items
     with database.write_transaction() as conn:
@@ -267,13 +276,18 @@ def upsert_items(
             if old is not None:
                 closing.append(old.id)
             rows.append({"dataset_id": dataset.id, "item_id": item_id, **values})
-        if not rows:
+        if sync:
+            kept = set(ids)
+            change.deleted = sorted(item_id for item_id in stored if item_id not in kept)
+            closing.extend(stored[item_id].id for item_id in change.deleted)
+        if not rows and not change.deleted:
             return change
-        version = _new_version(conn, dataset, note, len(stored) + len(change.created))
+        version = _new_version(conn, dataset, note, len(stored) + len(change.created) - len(change.deleted))
         if closing:
             conn.execute(update(i).where(i.c.id.in_(closing)).values(valid_to=version))
-        conn.execute(insert(i), [{**row, "valid_from": version, "valid_to": None} for row in rows])
-    return Change(version, True, change.created, change.updated, [], change.unchanged)
+        if rows:
+            conn.execute(insert(i), [{**row, "valid_from": version, "valid_to": None} for row in rows])
+    return Change(version, True, change.created, change.updated, change.deleted, change.unchanged)
 
 
 def delete_items(

@@ -1,5 +1,5 @@
-// Choosing two traces in the list to compare: a checkbox column and a Compare button. At most two
-// are kept (a third replaces the older); the comparison itself lives in its URL (/compare?a=&b=).
+// Choosing traces in the list: a checkbox column. Two of them can be compared (the comparison
+// itself lives in its URL, /compare?a=&b=); any number can be added to a dataset at once.
 import { createColumnHelper } from "@tanstack/react-table";
 import { useCallback, useState } from "react";
 import { useNavigate } from "react-router";
@@ -12,7 +12,7 @@ export function useCompareSelection() {
   const [chosen, setChosen] = useState<string[]>([]);
   const toggle = useCallback(
     (id: string) =>
-      setChosen((current) => (current.includes(id) ? current.filter((c) => c !== id) : [...current, id].slice(-2))),
+      setChosen((current) => (current.includes(id) ? current.filter((c) => c !== id) : [...current, id])),
     [],
   );
   return { chosen, toggle, clear: useCallback(() => setChosen([]), []) };
@@ -31,14 +31,14 @@ const column = createColumnHelper<TraceSummary>();
 export function compareColumn(chosen: string[], toggle: (id: string) => void) {
   return column.display({
     id: "compare",
-    header: () => <span className="visually-hidden">Compare</span>,
+    header: () => <span className="visually-hidden">Select</span>,
     cell: (info) => {
       const id = info.row.original.id;
       return (
         <span className="compare-select" onClick={(event) => event.stopPropagation()}>
           <input
             type="checkbox"
-            aria-label={`Select trace ${id} to compare`}
+            aria-label={`Select trace ${id}`}
             data-testid="compare-check"
             checked={chosen.includes(id)}
             onChange={() => toggle(id)}
@@ -58,10 +58,16 @@ export function CompareButton({ chosen, projectQuery, onClear }: { chosen: strin
         type="button"
         className="button button-primary"
         disabled={chosen.length !== 2}
-        title={chosen.length === 2 ? "Compare the two selected traces" : "Select a second trace"}
+        title={
+          chosen.length === 2
+            ? "Compare the two selected traces"
+            : chosen.length < 2
+              ? "Select a second trace"
+              : "Compare takes two traces: select only two"
+        }
         onClick={() => navigate(compareHref(chosen[0]!, chosen[1]!, projectQuery))}
       >
-        Compare {chosen.length}/2
+        {chosen.length <= 2 ? `Compare ${chosen.length}/2` : "Compare"}
       </button>
       <button type="button" className="button button-quiet" onClick={onClear}>
         Clear selection

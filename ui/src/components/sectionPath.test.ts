@@ -12,6 +12,7 @@ describe("sectionPath", () => {
     expect(sectionPath("/sessions/chat-1")).toBe("/sessions");
     expect(sectionPath("/users/alice%40example.com")).toBe("/users");
     expect(sectionPath("/compare")).toBe("/traces");
+    expect(sectionPath("/datasets/qa")).toBe("/datasets");
   });
   it("keeps a settings tab and the account page", () => {
     expect(sectionPath("/settings/prices")).toBe("/settings/prices");

@@ -1,7 +1,7 @@
 // Where the project switcher goes: the same section of the newly chosen project. A list page
 // stays itself; a page about one trace, session or user (which belongs to the project being left)
 // becomes its section's list; anything else opens the traces.
-const SECTIONS = ["/traces", "/sessions", "/users", "/live", "/costs", "/settings"];
+const SECTIONS = ["/traces", "/sessions", "/users", "/live", "/costs", "/settings", "/datasets"];
 
 export function sectionPath(pathname: string): string {
   if (pathname === "/settings" || pathname.startsWith("/settings/")) return pathname; // a tab: every project has it

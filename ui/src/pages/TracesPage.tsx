@@ -13,6 +13,7 @@ import { useProjectInUrl, useProjectQuery } from "../auth/projectInUrl";
 import { EmptyState, ErrorBanner, ScrollFoot, Spinner } from "../components/states";
 import { usePageKeys } from "../components/usePageKeys";
 import { CompareButton, compareColumn, SELECT_COLUMN_WIDTH, useCompareSelection } from "../compare/selection";
+import { AddToDataset } from "../datasets/AddToDataset";
 import { FilterBar } from "../traces/FilterBar";
 import { GRID_TEMPLATE, traceColumns } from "../traces/columns";
 import {
@@ -186,6 +187,11 @@ export function TracesPage() {
         <h1>Traces</h1>
         <div className="page-actions">
           {refreshing ? <Spinner label="Updating…" /> : null}
+          <AddToDataset
+            traceIds={comparing.chosen}
+            label={`Add ${comparing.chosen.length} to dataset`}
+            onAdded={comparing.clear}
+          />
           <CompareButton chosen={comparing.chosen} projectQuery={projectQuery} onClear={comparing.clear} />
           {filterCount > 0 ? (
             <button type="button" className="button button-quiet" onClick={() => setFilters(clearedFilters(filters))}>

@@ -12,6 +12,7 @@ import { ApiError, apiRequest } from "../api/client";
 import { useAuth } from "../auth/auth";
 import { useProjectInUrl, useProjectQuery } from "../auth/projectInUrl";
 import { EmptyState, ErrorBanner, Spinner } from "../components/states";
+import { AddToDataset } from "../datasets/AddToDataset";
 import { formatCost, formatLatency, formatTimestamp, formatTokens } from "../format";
 import { formatMs } from "./format";
 import { ObservationPanel } from "./ObservationPanel";
@@ -222,6 +223,11 @@ function TraceView({ traceId }: { traceId: string }) {
           <code className="muted" data-testid="trace-id">
             {traceId}
           </code>
+          {trace ? (
+            <div className="trace-actions">
+              <AddToDataset traceIds={[traceId]} label="Add to dataset" />
+            </div>
+          ) : null}
         </div>
         {trace && cost ? (
           <dl className="facts trace-facts">
