@@ -56,6 +56,7 @@ export const router = createBrowserRouter([
       { path: "/settings", element: <SettingsPage /> },
       { path: "/settings/:tab", element: <SettingsPage /> },
       { path: "/compare", element: <ComparePage /> },
+      { path: "/experiments/*", lazy: () => import("./experiments/routes") },
       { path: "*", element: <NotFoundPage /> },
     ],
   },
