@@ -120,6 +120,18 @@ def test_no_more_tasks_run_at_once_than_max_concurrency(traced: TheodoliteServer
     assert most[0] == 3 and len(result.runs) == 24 and result.errors == []
 
 
+def test_every_run_is_traced_whatever_the_sample_rate(sdk_server: TheodoliteServer) -> None:
+    theodolite.configure(endpoint=sdk_server.base_url, api_key=SECRET_KEY, strict=True, flush_interval_s=0.1,
+                         sample_rate=0.0)  # fmt: skip
+    try:
+        dataset = new_dataset(sdk_server, items=3)
+        result = theodolite.run_experiment(dataset, lambda item_input: "x", [ExactMatch(name="exact")])
+        for run in result.runs:
+            assert stored_trace(sdk_server, run.trace_id, scores=1)["scores"][0]["name"] == "exact"
+    finally:
+        assert theodolite.shutdown(10)
+
+
 def test_unknown_dataset_or_version_is_raised_before_anything_runs(traced: TheodoliteServer) -> None:
     ran: list[object] = []
     with pytest.raises(ApiError) as unknown:

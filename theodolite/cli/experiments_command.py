@@ -97,7 +97,9 @@ def experiments_run(
     file: str, dataset: str, version: int | None, name: str | None, max_concurrency: int, endpoint: str,
     api_key: str | None,
 ) -> None:  # fmt: skip
-    """Run FILE's `task` over every item of a dataset version and record it as an experiment.
+    """Run FILE's `task` over a dataset version, as an experiment.
+
+    Each item's input goes through `task` in a trace of its own; the evaluators score the output.
 
     FILE is a Python file that defines `task(input)` (returns the output for one item's input;
     LLM calls made through the SDK's wrappers inside it are traced and priced), and optionally
