@@ -13,7 +13,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 
 from theodolite.errors import BadRequestError, PayloadTooLargeError
-from theodolite.query.experiment_comparison import MAX_EXPERIMENTS, ExperimentRuns, compare
+from theodolite.query.experiment_comparison import DEFAULT_RESAMPLES, MAX_EXPERIMENTS, ExperimentRuns, compare
 from theodolite.server.routes.api import ERRORS, Project, State
 from theodolite.server.routes.experiment_models import (
     MAX_RUNS_PER_REQUEST,
@@ -79,7 +79,10 @@ def experiments_compare(
     state: State,
     project: Project,
     ids: Annotated[str, Query(description="experiment ids, comma-separated; the first is the baseline")],
-    resamples: Annotated[int, Query(ge=100, le=100_000, description="bootstrap resamples")] = 10_000,
+    resamples: Annotated[
+        int,
+        Query(ge=100, le=100_000, description="bootstrap resamples: more, steadier ends"),
+    ] = DEFAULT_RESAMPLES,
 ) -> dict:
     infos = [store.get_experiment(state.database, project, experiment_id) for experiment_id in _ids(ids)]
     others = [info for info in infos[1:] if info.dataset_id != infos[0].dataset_id]
