@@ -38,6 +38,10 @@ def __getattr__(name: str) -> object:
         import theodolite.metrics
 
         return getattr(theodolite.metrics, name)
+    if name == "run_experiment":  # loads theodolite.evaluation: on first use too
+        from theodolite.sdk.experiments import run_experiment
+
+        return run_experiment
     raise AttributeError(f"module 'theodolite' has no attribute {name!r}")
 
 
@@ -51,6 +55,7 @@ __all__ = [
     "generation",
     "observe",
     "propagate",
+    "run_experiment",
     "score",
     "shutdown",
     "span",

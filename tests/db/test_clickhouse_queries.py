@@ -343,6 +343,21 @@ def test_a_trace_reads_as_on_sql(stores: Any) -> None:
         assert got["observations"] and comparable(got) == comparable(want), item["id"]
 
 
+def test_trace_summaries_answer_as_on_sql(stores: Any) -> None:
+    """An experiment's comparison reads per-trace cost, latency and score means by trace id."""
+    from theodolite.query.filters import TraceFilter
+
+    sql, clickhouse, project_id = stores
+    listed, _ = sql.list_traces(project_id, TraceFilter(), limit=400, cursor=None)
+    ids = [item["id"] for item in listed] + ["f" * 32]  # an unknown id is left out
+    want = sql.trace_summaries(project_id, ids)
+    got = clickhouse.trace_summaries(project_id, ids)
+    assert len(want) == len(listed) and "f" * 32 not in want
+    assert comparable(got) == comparable(want)
+    assert any(summary["scores"] for summary in want.values()) and any(s["total_cost"] for s in want.values())
+    assert clickhouse.trace_summaries(project_id + 1, ids[:5]) == {} == sql.trace_summaries(project_id + 1, ids[:5])
+
+
 # Full-text search: common and rare words, a phrase, a trailing prefix, a prefix alone, words of
 # other scripts (Cyrillic; Han, indexed as pairs), and words that match nothing.
 SEARCHES = ("the", "webhook", "экспорт", "款", "your refund", "refund pol", "pass", "パスワード", "zzqx", "the zzqx")

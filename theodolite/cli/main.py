@@ -13,6 +13,7 @@ from theodolite.cli.alerts_command import alerts
 from theodolite.cli.common import DATABASE_OPTIONS, run, settings_from
 from theodolite.cli.datasets_command import datasets
 from theodolite.cli.doctor_command import doctor
+from theodolite.cli.experiments_command import experiments
 from theodolite.cli.grafana_command import grafana
 from theodolite.cli.migrate_data_command import migrate_data
 from theodolite.cli.options import settings_options
@@ -199,6 +200,7 @@ cli.add_command(users)
 cli.add_command(search)
 cli.add_command(migrate_data)
 cli.add_command(datasets)
+cli.add_command(experiments)
 
 
 def main() -> None:

@@ -26,6 +26,10 @@ class TraceQueries(Protocol):
 
     def get_trace(self, project_id: int, trace_id: str) -> dict[str, Any]: ...
 
+    # Experiments' comparison: per wire trace id, {"total_cost": Decimal | None, "latency_s": float |
+    # None, "scores": {name: mean of its numeric and boolean values}}; ids not stored are left out.
+    def trace_summaries(self, project_id: int, trace_ids: Sequence[str]) -> dict[str, dict[str, Any]]: ...
+
     def list_observations(
         self, project_id: int, filters: ObservationFilter, *, limit: int, cursor: str | None
     ) -> Page: ...

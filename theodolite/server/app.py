@@ -36,6 +36,7 @@ from theodolite.server.routes import (
     api,
     auth,
     datasets,
+    experiments,
     health,
     members,
     metrics,
@@ -184,6 +185,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(prices.router)
     app.include_router(scores.router)
     app.include_router(datasets.router)
+    app.include_router(experiments.router)
     app.include_router(auth.router)
     app.include_router(members.router)
     app.include_router(admin_users.router)

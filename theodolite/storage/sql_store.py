@@ -27,6 +27,7 @@ from theodolite.storage.sql.queries import (
     live,
     observations,
     trace_page,
+    trace_summaries,
     traces,
 )
 from theodolite.storage.writer import SqlWriter, count_rows
@@ -82,6 +83,9 @@ class SqlTraceQueries:
 
     def get_trace(self, project_id: int, trace_id: str) -> dict[str, Any]:
         return traces.get_trace(self.database, project_id, trace_id)
+
+    def trace_summaries(self, project_id: int, trace_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+        return trace_summaries.trace_summaries(self.database, project_id, trace_ids)
 
     def list_observations(self, project_id: int, filters: ObservationFilter, *, limit: int, cursor: str | None) -> Page:
         return observations.list_observations(self.database, project_id, filters, limit=limit, cursor=cursor)

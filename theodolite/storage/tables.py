@@ -556,3 +556,36 @@ dataset_items = Table(
     Column("valid_to", Integer),
     UniqueConstraint("dataset_id", "item_id", "valid_from", name="uq_dataset_items_version"),
 )
+
+# Experiments (`storage/metadata/experiments.py`, docs/evaluation.md): an application run over one
+# dataset version (recorded at creation, so the runs stay comparable after the dataset changed),
+# one run per item. (experiment_id, item_id) is the runs' key: a run sent again replaces the first.
+# Cost, latency and scores are not copied here: they are read from the trace store by `trace_id`.
+experiments = Table(
+    "experiments",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("project_id", Integer, nullable=False),
+    Column("dataset_id", Integer, nullable=False),
+    Column("dataset_version", Integer, nullable=False),
+    Column("name", Text, nullable=False),
+    Column("description", Text),
+    Column("metadata", JsonDocument),
+    Column("status", String(12), nullable=False),  # running, finished, failed
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("finished_at", UtcDateTime),
+    UniqueConstraint("project_id", "name", name="uq_experiments_project_name"),
+    Index("ix_experiments_dataset", "dataset_id", "created_at"),
+)
+
+experiment_runs = Table(
+    "experiment_runs",
+    metadata,
+    Column("experiment_id", Integer, nullable=False),
+    Column("item_id", Text, nullable=False),
+    Column("trace_id", String(64)),
+    Column("output", JsonDocument),
+    Column("error", Text),
+    Column("created_at", UtcDateTime, nullable=False),
+    PrimaryKeyConstraint("experiment_id", "item_id", name="pk_experiment_runs"),
+)

@@ -57,6 +57,7 @@ export const router = createBrowserRouter([
       { path: "/settings/:tab", element: <SettingsPage /> },
       { path: "/compare", element: <ComparePage /> },
       { path: "/datasets/:name?", lazy: () => import("./datasets/route") },
+      { path: "/experiments/*", lazy: () => import("./experiments/routes") },
       { path: "*", element: <NotFoundPage /> },
     ],
   },

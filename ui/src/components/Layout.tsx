@@ -31,6 +31,7 @@ export function Layout() {
           <NavLink to="/live">Live</NavLink>
           <NavLink to="/costs">Costs</NavLink>
           <NavLink to="/datasets">Datasets</NavLink>
+          <NavLink to="/experiments">Experiments</NavLink>
           <NavLink to="/settings">Settings</NavLink>
         </nav>
         <div className="topbar-right">

@@ -22,6 +22,7 @@ from theodolite.storage.clickhouse.queries import (
     groups,
     trace_page,
     trace_sorts,
+    trace_summaries,
     traces,
 )
 from theodolite.storage.clickhouse.queries.live import read_live
@@ -44,6 +45,9 @@ class ClickHouseTraceQueries:
 
     def get_trace(self, project_id: int, trace_id: str) -> dict[str, Any]:
         return traces.get_trace(self.runner, project_id, trace_id)
+
+    def trace_summaries(self, project_id: int, trace_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+        return trace_summaries.trace_summaries(self.runner, project_id, trace_ids)
 
     def list_observations(self, project_id: int, filters: ObservationFilter, *, limit: int, cursor: str | None) -> Page:
         return traces.list_observations(self.runner, project_id, filters, limit=limit, cursor=cursor)
