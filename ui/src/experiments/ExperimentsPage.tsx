@@ -7,15 +7,10 @@ import { apiRequest } from "../api/client";
 import { useAuth } from "../auth/auth";
 import { useProjectInUrl, useProjectQuery } from "../auth/projectInUrl";
 import { EmptyState, ErrorBanner, Spinner } from "../components/states";
+import { datasetsApi } from "../datasets/api";
 import { formatTimestamp } from "../format";
 import type { Experiment } from "./types";
 import "./experiments.css";
-
-interface DatasetSummary {
-  name: string;
-  current_version: number;
-  item_count: number;
-}
 
 /** `?ids=...` plus the project, for a link to the comparison. */
 export function compareLink(ids: number[], projectQuery: string): string {
@@ -32,10 +27,11 @@ export function ExperimentsPage() {
   const [picked, setPicked] = useState<number[]>([]);
   const datasets = useQuery({
     queryKey: ["datasets", project],
-    queryFn: ({ signal }) => apiRequest<{ data: DatasetSummary[] }>("/api/v1/datasets", { signal }),
+    // The datasets pages' own query (one key, one shape: the list itself).
+    queryFn: datasetsApi.list,
     enabled: project !== null,
   });
-  const dataset = params.get("dataset") ?? datasets.data?.data[0]?.name ?? null;
+  const dataset = params.get("dataset") ?? datasets.data?.[0]?.name ?? null;
   const experiments = useQuery({
     queryKey: ["experiments", project, dataset],
     queryFn: ({ signal }) =>
@@ -56,11 +52,11 @@ export function ExperimentsPage() {
       <div className="page-header">
         <h1>Experiments</h1>
         <div className="page-actions">
-          {datasets.data && datasets.data.data.length > 0 ? (
+          {datasets.data && datasets.data.length > 0 ? (
             <label className="inline-field">
               <span>Dataset</span>
               <select aria-label="Dataset" value={dataset ?? ""} onChange={(e) => choose(e.target.value)}>
-                {datasets.data.data.map((d) => (
+                {datasets.data.map((d) => (
                   <option key={d.name} value={d.name}>
                     {d.name} (v{d.current_version}, {d.item_count} items)
                   </option>
@@ -82,7 +78,7 @@ export function ExperimentsPage() {
       {datasets.error ? <ErrorBanner message={`Could not load the datasets: ${datasets.error.message}`} /> : null}
       {experiments.error ? <ErrorBanner message={`Could not load the experiments: ${experiments.error.message}`} /> : null}
       {datasets.isPending || (dataset !== null && experiments.isPending) ? <Spinner label="Loading experiments…" /> : null}
-      {datasets.data && datasets.data.data.length === 0 ? (
+      {datasets.data && datasets.data.length === 0 ? (
         <EmptyState title="No datasets yet">
           An experiment runs an application over a dataset version: create a dataset (`theodolite datasets import`), then
           run `theodolite experiments run FILE.py --dataset NAME` or `theodolite.run_experiment(...)`.
