@@ -144,26 +144,37 @@ def write_both(
 
 
 _CELL_SUMS = ("n", "errors", "input_tokens", "output_tokens", "total_tokens", "priced", "unpriced", "latency_n")
-_CELL_DIMS = ("d_name", "d_release", "d_version", "d_environment", "d_level", "d_user", "d_tag")
+_CELL_SUMS += ("value_n",)
+_CELL_DIMS = ("d_name", "d_release", "d_version", "d_environment", "d_level", "d_user", "d_tag", "d_source", "d_type")
+_CELL_FLOATS = ("cost", "value_sum")  # to 1e-9: SQLite sums floats
 
 
-def sql_trace_cells(sql: Database) -> dict[tuple[Any, ...], tuple[Any, ...]]:
-    """The SQL writer's hour cells of the trace, user and tag cubes: the reference the ClickHouse
-    trace rollups must equal, cell for cell (cost to 1e-9 USD; SQLite sums floats)."""
-    columns = ", ".join(("cube", "bucket", *_CELL_DIMS, *_CELL_SUMS, "cost"))
-    with sql.connect() as conn:
-        rows = conn.exec_driver_sql(
-            f"SELECT {columns} FROM rollups WHERE cube IN ('trace', 'user', 'tag') AND grain_s = 3600 AND n != 0"
-        ).all()
+def _cells(rows: list[Any]) -> dict[tuple[Any, ...], tuple[Any, ...]]:
+    key, sums = 2 + len(_CELL_DIMS), 2 + len(_CELL_DIMS) + len(_CELL_SUMS)
     return {
-        (row[0], int(row[1]), *(value or "" for value in row[2:9])): (*row[9:17], round(row[17], 9)) for row in rows
+        (row[0], int(row[1]), *(value or "" for value in row[2:key])): (
+            *(int(value) for value in row[key:sums]),
+            *(round(float(value), 9) for value in row[sums:]),
+        )
+        for row in rows
     }
 
 
+def sql_trace_cells(sql: Database) -> dict[tuple[Any, ...], tuple[Any, ...]]:
+    """The SQL writer's hour cells of the trace, user, tag and score cubes: the reference the
+    ClickHouse trace rollups must equal, cell for cell."""
+    columns = ", ".join(("cube", "bucket", *_CELL_DIMS, *_CELL_SUMS, *_CELL_FLOATS))
+    with sql.connect() as conn:
+        rows = conn.exec_driver_sql(
+            f"SELECT {columns} FROM rollups WHERE cube IN ('trace', 'user', 'tag', 'score') AND grain_s = 3600"
+            " AND n != 0"
+        ).all()
+    return _cells(rows)
+
+
 def ch_trace_cells(ch: ClickHouseWriter) -> dict[tuple[Any, ...], tuple[Any, ...]]:
-    columns = ", ".join(("cube", "toUnixTimestamp(bucket)", *_CELL_DIMS, *_CELL_SUMS, "cost"))
-    rows = ch_rows(ch, f"SELECT {columns} FROM DB.trace_rollups FINAL WHERE grain_s = 3600")
-    return {tuple(row[:9]): (*row[9:17], round(float(row[17]), 9)) for row in rows}
+    columns = ", ".join(("cube", "toUnixTimestamp(bucket)", *_CELL_DIMS, *_CELL_SUMS, *_CELL_FLOATS))
+    return _cells(ch_rows(ch, f"SELECT {columns} FROM DB.trace_rollups FINAL WHERE grain_s = 3600"))
 
 
 def ch_rows(ch: ClickHouseWriter, sql: str) -> list[tuple[Any, ...]]:
@@ -687,7 +698,9 @@ def test_a_store_made_before_the_trace_rollups_derives_them_at_its_first_step(
 
 
 def _trace_minutes(ch: ClickHouseWriter) -> list[int]:
-    return [row[0] for row in ch_rows(ch, "SELECT DISTINCT toStartOfMinute(timestamp) FROM DB.traces")]
+    """The minutes that hold a trace or a score."""
+    sql = "SELECT DISTINCT toStartOfMinute(timestamp) FROM DB.{}"
+    return sorted({row[0] for table in ("traces", "scores") for row in ch_rows(ch, sql.format(table))})
 
 
 def test_a_late_span_moves_its_trace_between_cells(sql: Database, ch: ClickHouseWriter) -> None:

@@ -202,11 +202,12 @@ ROLLUPS = ",\n".join(
 # keep them. The writer marks the minutes its commits touched (`trace_rollup_marks`) and its
 # follower recomputes those minutes' cells from the raw rows, replacing the stored ones: exact sums
 # and sketches, a row per cube, grain, bucket and dimensions. Cubes as in the SQL store
-# (`model/rollup_cells.CUBES`): "trace" by minute and hour, "user" and "tag" by hour.
-TRACE_ROLLUP_DIMENSIONS = ("name", "release", "version", "environment", "level", "user", "tag")
+# (`model/rollup_cells.CUBES`): "trace" by minute and hour, "user" and "tag" by hour; and "score"
+# by minute and hour (a score is upserted by id, so a view would count a changed score twice).
+TRACE_ROLLUP_DIMENSIONS = ("name", "release", "version", "environment", "level", "user", "tag", "source", "type")
 TRACE_ROLLUP_SUMS = ("n", "errors", "input_tokens", "output_tokens", "total_tokens", "priced", "unpriced")
-TRACE_ROLLUP_SUMS += ("latency_n",)
-TRACE_ROLLUP_SKETCHES = ("latency_ms_q", "cost_q", "tokens_q")
+TRACE_ROLLUP_SUMS += ("latency_n", "value_n")
+TRACE_ROLLUP_SKETCHES = ("latency_ms_q", "cost_q", "tokens_q", "value_q")
 _DIMENSION_TYPE = {"user": "String"}  # users are too many for a dictionary per part
 TRACE_ROLLUPS = ",\n".join(
     [
@@ -218,6 +219,7 @@ TRACE_ROLLUPS = ",\n".join(
         *(f"    {name} Int64" for name in TRACE_ROLLUP_SUMS),
         f"    cost {MONEY_SUM}",
         "    latency_ms_sum Float64",
+        "    value_sum Float64",
         *(f"    {name} {SKETCH}" for name in TRACE_ROLLUP_SKETCHES),
         "    row_version UInt64",
         "    is_deleted UInt8 DEFAULT 0",

@@ -25,7 +25,10 @@ trace aggregates then reads a few thousand cells instead of every trace.
 
 The cubes follow the SQL store's (`model/rollup_cells.CUBES`): "trace" by name, release, version,
 environment and level, by minute and hour; "user" and "tag" by hour only (a busy minute has about
-as many users as traces), so their ranges widen to whole hours as on SQL.
+as many users as traces), so their ranges widen to whole hours as on SQL; "score" by name, source
+and type, by minute and hour, made the same way from `scores FINAL`: a score is upserted by its id,
+so a view over the inserts would count a changed score twice. A commit marks its scores' minutes
+too.
 """
 
 from __future__ import annotations
@@ -34,7 +37,7 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from theodolite.storage.clickhouse.queries.sql import TRACE_LEVEL, TRACE_SUMS, TRACE_VALUES
+from theodolite.storage.clickhouse.queries.sql import SCORE_SUMS, SCORE_VALUES, TRACE_LEVEL, TRACE_SUMS, TRACE_VALUES
 from theodolite.storage.clickhouse.schema import (
     SKETCH_ACCURACY,
     TRACE_ROLLUP_DIMENSIONS,
@@ -51,29 +54,41 @@ CUBES: dict[str, tuple[tuple[str, ...], tuple[int, ...]]] = {
     "trace": (("name", "release", "version", "environment", "level"), (MINUTE, HOUR)),
     "user": (("user",), (HOUR,)),
     "tag": (("tag",), (HOUR,)),
+    "score": (("name", "source", "type"), (MINUTE, HOUR)),
 }
+SCOPES = {"trace": "traces", "user": "traces", "tag": "traces", "score": "scores"}
 WITHOUT_SKETCHES = frozenset({"user", "tag"})  # kept, but reads take percentiles by user from raw rows
 # Minutes per recompute statement: a rebuild's minutes go a day at a time (the parameters travel in
 # the request's URL, and a statement reads one day's traces).
 CHUNK_MINUTES = 1440
 
-# How one trace counts, over `t` (its row) and `tt` (its totals): `queries/sql.py`'s expressions.
+# How one trace counts, over `t` (its row) and `tt` (its totals), and one score (`s`):
+# `queries/sql.py`'s expressions, those of the raw reads.
 _DIMENSIONS = {
-    "name": "leftUTF8(t.name, 200)", "release": "t.release", "version": "t.version",
-    "environment": "t.environment", "level": TRACE_LEVEL, "user": "t.user_id",
-    "tag": "arrayJoin(if(empty(t.tags), [''], t.tags))",
+    "traces": {
+        "name": "leftUTF8(t.name, 200)", "release": "t.release", "version": "t.version",
+        "environment": "t.environment", "level": TRACE_LEVEL, "user": "t.user_id",
+        "tag": "arrayJoin(if(empty(t.tags), [''], t.tags))",
+    },
+    "scores": {"name": "s.name", "source": "s.source", "type": "s.data_type"},
 }  # fmt: skip
-_SUMS = {name: TRACE_SUMS[name] for name in TRACE_ROLLUP_SUMS} | {
-    "cost": TRACE_SUMS["cost"],
-    "latency_ms_sum": TRACE_SUMS["latency_sum"],
+_SUMS = {
+    "traces": {name: TRACE_SUMS[name] for name in TRACE_ROLLUP_SUMS if name in TRACE_SUMS}
+    | {"cost": TRACE_SUMS["cost"], "latency_ms_sum": TRACE_SUMS["latency_sum"]},
+    "scores": {"n": SCORE_SUMS["n"], "value_n": SCORE_SUMS["value_n"], "value_sum": SCORE_SUMS["value_sum"]},
 }
-_SKETCH_VALUES = {"latency_ms_q": TRACE_VALUES["latency"], "cost_q": TRACE_VALUES["cost"]}
-_SKETCH_VALUES["tokens_q"] = TRACE_VALUES["total_tokens"]
+_SKETCH_VALUES = {
+    "traces": {
+        "latency_ms_q": TRACE_VALUES["latency"], "cost_q": TRACE_VALUES["cost"],
+        "tokens_q": TRACE_VALUES["total_tokens"],
+    },
+    "scores": {"value_q": SCORE_VALUES["score"]},
+}  # fmt: skip
+_MEASURES = (*TRACE_ROLLUP_SUMS, "cost", "latency_ms_sum", "value_sum")
 COLUMNS = (
     "project_id", "cube", "grain_s", "bucket", *(f"d_{name}" for name in TRACE_ROLLUP_DIMENSIONS),
-    *TRACE_ROLLUP_SUMS, "cost", "latency_ms_sum", *TRACE_ROLLUP_SKETCHES, "row_version", "is_deleted",
+    *_MEASURES, *TRACE_ROLLUP_SKETCHES, "row_version", "is_deleted",
 )  # fmt: skip
-assert set(_SKETCH_VALUES) == set(TRACE_ROLLUP_SKETCHES)
 
 
 MARK_COLUMNS = ("project_id", "minute", "dirty", "done")
@@ -105,14 +120,17 @@ class TraceRollups:
         return f"`{self.database}`.`{name}`"
 
     def mark_all(self, version: int, project_id: int | None = None) -> int:
-        """Mark every minute that holds a trace (a store made before these rollups, a bulk copy).
-        Returns the minutes marked."""
+        """Mark every minute that holds a trace or a score (a store made before these rollups, a
+        bulk copy). Returns the minutes marked."""
         where = "" if project_id is None else f" WHERE project_id = {int(project_id)}"
         before = self.count_dirty()
+        minutes = " UNION ALL ".join(
+            f"SELECT project_id, toStartOfMinute(timestamp) AS minute FROM {self._table(table)}{where}"
+            for table in ("traces", "scores")
+        )
         self.client.command(
             f"INSERT INTO {self._table('trace_rollup_marks')} (project_id, minute, dirty, done)"
-            f" SELECT project_id, toStartOfMinute(timestamp), {int(version)}, 0 FROM {self._table('traces')}{where}"
-            " GROUP BY project_id, toStartOfMinute(timestamp)"
+            f" SELECT project_id, minute, {int(version)}, 0 FROM ({minutes}) GROUP BY project_id, minute"
         )
         return self.count_dirty() - before
 
@@ -139,8 +157,9 @@ class TraceRollups:
         for start in range(0, len(ordered), CHUNK_MINUTES):
             chunk = ordered[start : start + CHUNK_MINUTES]
             hours = sorted({minute // HOUR * HOUR for minute in chunk})
-            self._write_cells(project_id, "trace", MINUTE, chunk, version)
-            for cube in CUBES:
+            for cube, (_, grains) in CUBES.items():
+                if MINUTE in grains:
+                    self._write_cells(project_id, cube, MINUTE, chunk, version)
                 self._write_cells(project_id, cube, HOUR, hours, version)
             self._delete_stale(project_id, chunk, hours, version)
         done = [[project_id, _at(minute), 0, minutes[minute]] for minute in ordered]
@@ -159,46 +178,51 @@ class TraceRollups:
     # -- statements ---------------------------------------------------------------------------
 
     def _write_cells(self, project_id: int, cube: str, grain: int, buckets: Sequence[int], version: int) -> None:
-        dimensions = CUBES[cube][0]
+        """INSERT ... SELECT the cube's cells of these buckets from the raw rows, at `version`."""
+        dimensions, scope = CUBES[cube][0], SCOPES[cube]
+        named, sums, sketches = _DIMENSIONS[scope], _SUMS[scope], _SKETCH_VALUES[scope]
         values = [
-            "t.project_id",
+            "project_id",
             f"'{cube}'",
             str(grain),
             "b",
-            *(_DIMENSIONS[name] if name in dimensions else "''" for name in TRACE_ROLLUP_DIMENSIONS),
-            *(_SUMS[name] for name in TRACE_ROLLUP_SUMS),
-            _SUMS["cost"],
-            _SUMS["latency_ms_sum"],
+            *(f"{named[name]} AS g{dimensions.index(name)}" if name in dimensions else "''"
+              for name in TRACE_ROLLUP_DIMENSIONS),
+            *(sums.get(name, "0") for name in _MEASURES),
             *(
-                f"quantileDDStateIf({SKETCH_ACCURACY}, 0.5)(toFloat64(ifNull({value}, 0)), ({value}) IS NOT NULL)"
-                for value in (_SKETCH_VALUES[name] for name in TRACE_ROLLUP_SKETCHES)
+                f"quantileDDStateIf({SKETCH_ACCURACY}, 0.5)(toFloat64(ifNull({sketches[name]}, 0)),"
+                f" ({sketches[name]}) IS NOT NULL)"
+                if name in sketches
+                else f"quantileDDStateIf({SKETCH_ACCURACY}, 0.5)(toFloat64(0), 0)"
+                for name in TRACE_ROLLUP_SKETCHES
             ),
             str(int(version)),
             "0",
-        ]
-        grouped = ", ".join(f"g{index}" for index in range(len(dimensions)))
-        aliased = values[:4] + [
-            f"{value} AS g{dimensions.index(name)}" if name in dimensions else value
-            for name, value in zip(TRACE_ROLLUP_DIMENSIONS, values[4 : 4 + len(TRACE_ROLLUP_DIMENSIONS)], strict=True)
-        ]
-        aliased += values[4 + len(TRACE_ROLLUP_DIMENSIONS) :]
+        ]  # fmt: skip
+        grouped = "".join(f", g{index}" for index in range(len(dimensions)))
         truncate = "toStartOfMinute" if grain == MINUTE else "toStartOfHour"
         in_buckets = (
             "project_id = {project:UInt32} AND timestamp >= toDateTime({low:UInt32}, 'UTC')"
             f" AND timestamp < toDateTime({{high:UInt32}}, 'UTC') AND toUnixTimestamp({truncate}(timestamp))"
             " IN {buckets:Array(UInt32)}"
         )
-        traces, totals = self._table("traces"), self._table("trace_totals")
+        if scope == "scores":
+            source = (
+                f"(SELECT *, {truncate}(timestamp) AS b FROM {self._table('scores')} FINAL WHERE {in_buckets}) AS s"
+            )
+        else:
+            traces, totals = self._table("traces"), self._table("trace_totals")
+            source = (
+                f"(SELECT project_id, id, {truncate}(timestamp) AS b, name, release, version, environment, user_id,"
+                f" tags FROM {traces} FINAL WHERE {in_buckets}) AS t"
+                " LEFT JOIN (SELECT trace_id, first_start, last_end, input_tokens, output_tokens, total_tokens,"
+                f" total_cost, priced_count, unpriced_count, error_count, level_rank FROM {totals} FINAL"
+                f" WHERE project_id = {{project:UInt32}} AND trace_id IN (SELECT id FROM {traces} WHERE {in_buckets}))"
+                " AS tt ON tt.trace_id = t.id"
+            )
         self.client.command(
             f"INSERT INTO {self._table('trace_rollups')} ({', '.join(COLUMNS)})"
-            f" SELECT {', '.join(aliased)} FROM"
-            f" (SELECT project_id, id, {truncate}(timestamp) AS b, name, release, version, environment, user_id, tags"
-            f" FROM {traces} FINAL WHERE {in_buckets}) AS t"
-            " LEFT JOIN (SELECT trace_id, first_start, last_end, input_tokens, output_tokens, total_tokens, total_cost,"
-            f" priced_count, unpriced_count, error_count, level_rank FROM {totals} FINAL"
-            f" WHERE project_id = {{project:UInt32}} AND trace_id IN (SELECT id FROM {traces} WHERE {in_buckets}))"
-            " AS tt ON tt.trace_id = t.id"
-            f" GROUP BY t.project_id, b{', ' + grouped if grouped else ''}",
+            f" SELECT {', '.join(values)} FROM {source} GROUP BY project_id, b{grouped}",
             parameters=_bounds(project_id, grain, buckets),
         )
 

@@ -199,7 +199,8 @@ class ClickHouseWriter:
         # reader's clock, `queries/traces.py`) is then rarely below a commit still being written.
         version = self._next_version()
         # Marked before the data: a write that fails half-way leaves a mark too many, never too few.
-        marks = mark_rows(_touched_minutes(parts, stored_traces, trace_keys), version)
+        minutes = _touched_minutes(parts, stored_traces, trace_keys) | _score_minutes(scores, stored_scores)
+        marks = mark_rows(minutes, version)
         self._insert("trace_rollup_marks", MARK_COLUMNS, marks)
         observations = [inserted_row(values, version) for values in fresh]
         if merges.by_key:
@@ -409,6 +410,18 @@ def _touched_minutes(
         part = parts.get(key)
         if part is not None:
             minutes.add((key[0], minute_of(part.timestamp)))
+    return minutes
+
+
+def _score_minutes(
+    latest: dict[tuple[int, str], tuple[list[Any], Any]], stored: dict[tuple[int, str], Sequence[Any]]
+) -> set[tuple[int, int]]:
+    """(project, minute) of every score a commit writes: its new time and its stored one."""
+    minutes = set()
+    for key, (values, _) in latest.items():
+        minutes.add((key[0], minute_of(utc(values[12]))))
+        if key in stored:
+            minutes.add((key[0], minute_of(utc(stored[key][12]))))
     return minutes
 
 

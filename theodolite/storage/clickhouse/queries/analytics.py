@@ -6,9 +6,9 @@
   `quantileDD` sketches. A range's whole hours come from `rollups_hour` (when the interval is whole
   hours, or a total), its edges and finer intervals from `rollups_minute`.
 - Traces grouped and filtered by the dimensions of a trace cube (name, release, version,
-  environment, level; or user; or tag) read `trace_rollups` (`trace_rollups.py`), with FINAL: the
-  cells the writer's follower recomputes, by minute and hour ("trace") or hour (user, tag: their
-  ranges widen to whole hours, as on SQL).
+  environment, level; or user; or tag), and scores by name, source and type, read `trace_rollups`
+  (`trace_rollups.py`), with FINAL: the cells the writer's follower recomputes, by minute and hour
+  ("trace", "score") or hour (user, tag: their ranges widen to whole hours, as on SQL).
 - Anything else (an observation's user, session, release or tags; traces by session, model or
   two cubes' dimensions; scores) is one GROUP BY over the raw tables read with FINAL, in the
   database: the same counting rules as the cells (`sql.py`), percentiles from a `quantileDD` of
@@ -42,6 +42,7 @@ from theodolite.storage.clickhouse.queries.sql import (
 )
 from theodolite.storage.clickhouse.schema import ROLLUP_DIMENSIONS, SKETCH_ACCURACY, TRACE_ROLLUP_SUMS
 from theodolite.storage.clickhouse.trace_rollups import CUBES as TRACE_CUBES
+from theodolite.storage.clickhouse.trace_rollups import SCOPES as TRACE_SCOPES
 from theodolite.storage.clickhouse.trace_rollups import WITHOUT_SKETCHES
 from theodolite.storage.rollups import spans as range_pieces
 
@@ -54,7 +55,8 @@ _ROLLUP_SUMS = {
 }  # fmt: skip
 _ROLLUP_SKETCHES = {"latency": "latency_ms_q", "ttft": "ttft_ms_q", "cost": "cost_q", "total_tokens": "tokens_q"}
 # The trace rollups' columns (a trace has no time to first token: those sums are 0, as on raw rows).
-_TRACE_SUMS = {name: name for name in (*TRACE_ROLLUP_SUMS, "cost")} | {"latency_sum": "latency_ms_sum"}
+_TRACE_SUMS = {name: name for name in (*TRACE_ROLLUP_SUMS, "cost", "value_sum")} | {"latency_sum": "latency_ms_sum"}
+_TRACE_SKETCHES = {**_ROLLUP_SKETCHES, "score": "value_q"}
 _TAGS = "arrayJoin(if(empty(t.tags), [''], t.tags))"  # a trace without tags counts under ''
 
 
@@ -115,8 +117,8 @@ def list_metric_cells(
 def _percentiles(runner: Runner, query: MetricQuery, q: float) -> dict[tuple[int, Group], float | None]:
     params = Params(project=query.project_id)
     cube = _trace_cube(query, histogram=True)
-    if _on_rollups(query) or (cube is not None and query.measure in _ROLLUP_SKETCHES):
-        sketch = _ROLLUP_SKETCHES[query.measure]
+    if _on_rollups(query) or (cube is not None and query.measure in _TRACE_SKETCHES):
+        sketch = _TRACE_SKETCHES[query.measure]
         value = f"quantileDDMerge({SKETCH_ACCURACY}, {q})({sketch}) AS value"
         if cube is None:
             statement = _rollup_statement(runner, query, params, value, [sketch])
@@ -199,14 +201,13 @@ def _rollup_statement(runner: Runner, query: MetricQuery, params: Params, values
 
 
 def _trace_cube(query: MetricQuery, *, histogram: bool) -> str | None:
-    """The trace cube whose cells answer `query` (its dimensions, sketches if asked, a grain that
-    divides the interval); None: read raw rows."""
-    if query.scope != "traces":
-        return None
+    """The cube of `trace_rollups` whose cells answer `query` (its scope, its dimensions, sketches
+    if asked, a grain that divides the interval); None: read raw rows."""
     wanted = set((*query.group_by, *query.filters))
     for cube, (dimensions, grains) in TRACE_CUBES.items():
         if (
-            wanted <= set(dimensions)
+            TRACE_SCOPES[cube] == query.scope
+            and wanted <= set(dimensions)
             and not (histogram and cube in WITHOUT_SKETCHES)
             and (query.interval_s is None or any(query.interval_s % grain == 0 for grain in grains))
         ):
