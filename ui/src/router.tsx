@@ -17,6 +17,7 @@ import { CostsPage } from "./costs/CostsPage";
 import { SettingsPage } from "./settings/SettingsPage";
 import { ComparePage } from "./compare/ComparePage";
 import { TracePage } from "./trace/TracePage";
+import { QueuesPage } from "./queues/QueuesPage";
 
 /** Signed out: to the sign-in form, remembering where the user was going. */
 function RequireAuth({ children }: { children: React.ReactNode }) {
@@ -56,6 +57,7 @@ export const router = createBrowserRouter([
       { path: "/settings", element: <SettingsPage /> },
       { path: "/settings/:tab", element: <SettingsPage /> },
       { path: "/compare", element: <ComparePage /> },
+      { path: "/queues/:name?", element: <QueuesPage /> },
       { path: "*", element: <NotFoundPage /> },
     ],
   },
