@@ -1,4 +1,4 @@
-"""/api/v1/annotation-queues over a real server on SQLite and PostgreSQL: concurrent reviewers never
+"""/api/v1/annotation-queues over a real server on SQLite, PostgreSQL and ClickHouse: concurrent reviewers never
 share an item, reviews become ordinary scores, kappa is the evaluation package's, mistakes are 4xx."""
 
 from __future__ import annotations
@@ -10,12 +10,14 @@ from collections import Counter
 
 import httpx
 
+from tests.conftest import ALL_ENGINES
 from tests.support.accounts import csrf, sign_in
 from tests.support.server import PUBLIC_KEY, SECRET_KEY, TheodoliteServer, fetch_trace
 from theodolite.evaluation import cohens_kappa
 from theodolite.server.routes.annotation_queues import sampled
 
 ADMIN_EMAIL, ADMIN_PASSWORD = "reviewer@example.com", "correct horse battery staple"
+SERVER_ENGINES = ALL_ENGINES  # filling from traces and agreement read through the trace store: ClickHouse too
 SERVER_SETTINGS = {"init_admin_email": ADMIN_EMAIL, "init_admin_password": ADMIN_PASSWORD}
 BASE = "/api/v1/annotation-queues"
 STARS = {"name": "stars", "data_type": "NUMERIC", "min_value": 1, "max_value": 5}
