@@ -280,3 +280,46 @@ def test_mistakes_get_a_clear_4xx(server: TheodoliteServer) -> None:
         assert anonymous.get(BASE).status_code == 401
     assert call(server, "DELETE", f"{BASE}/{name}").status_code == 204
     assert call(server, "GET", f"{BASE}/{name}").status_code == 404
+
+
+def test_observations_and_sessions_are_shown_and_scored(server: TheodoliteServer) -> None:
+    session, trace_ids = f"s-{uuid.uuid4().hex[:8]}", [uuid.uuid4().hex, uuid.uuid4().hex]
+    generation = uuid.uuid4().hex
+    events = [
+        {"id": uuid.uuid4().hex, "timestamp": "2026-11-30T11:00:00Z", "type": "trace-create",
+         "body": {"id": trace_id, "name": "chat", "sessionId": session, "timestamp": f"2026-11-30T11:00:0{n}Z",
+                  "input": f"user says {n}", "output": f"bot says {n}"}}
+        for n, trace_id in enumerate(trace_ids)
+    ] + [{"id": uuid.uuid4().hex, "timestamp": "2026-11-30T11:00:00Z", "type": "generation-create",
+          "body": {"id": generation, "traceId": trace_ids[0], "name": "llm", "model": "gpt-4o-mini",
+                   "startTime": "2026-11-30T11:00:00Z", "input": "the prompt",
+                   "output": "the completion"}}]  # fmt: skip
+    token = base64.b64encode(f"{PUBLIC_KEY}:{SECRET_KEY}".encode()).decode()
+    with httpx.Client(base_url=server.base_url, headers={"Authorization": f"Basic {token}"}, timeout=30) as client:
+        assert client.post("/api/public/ingestion", json={"batch": events}).json()["errors"] == []
+    name = new_queue(server, [{"name": "ok", "data_type": "BOOLEAN"}])
+    by_session = call(server, "POST", f"{BASE}/{name}/items/from-traces",
+                      json={"filters": {"session_id": session}, "kind": "session"}).json()  # fmt: skip
+    assert (by_session["added"], by_session["scanned"]) == (1, 2)  # two traces, one session
+    items = [{"kind": "observation", "id": generation, "trace_id": trace_ids[0]}]
+    assert call(server, "POST", f"{BASE}/{name}/items", json={"items": items}).json()["item_count"] == 2
+
+    seen = {}
+    while (claim := call(server, "POST", f"{BASE}/{name}/claim", params={"reviewer": "ann"}).json())["item"]:
+        item = claim["item"]
+        seen[item["kind"]] = claim["content"]
+        done = call(server, "POST", f"{BASE}/{name}/items/{item['id']}/review", params={"reviewer": "ann"},
+                    json={"scores": {"ok": item["kind"] == "session"}})  # fmt: skip
+        assert done.status_code == 200, done.text
+    assert [turn["trace_id"] for turn in seen["session"]["turns"]] == trace_ids
+    assert seen["session"]["turns"][1]["input"]["text"] == "user says 1"
+    assert (seen["observation"]["input"], seen["observation"]["output"]) == ("the prompt", "the completion")
+
+    scores = fetch_trace(server, trace_ids[0])["scores"]
+    [on_generation] = [s for s in scores if s["source"] == "ANNOTATION"]
+    assert (on_generation["observation_id"], on_generation["value"]) == (generation, 0.0)
+    # the analytics API (the Grafana data source) reads them as any other score
+    rows = call(server, "GET", "/api/v1/analytics/scores", params={"name": "ok", "source": "ANNOTATION"}).json()
+    mine = {(row["session"], row["observation_id"], row["value"]) for row in rows
+            if row["session"] == session or row["observation_id"] == generation}  # fmt: skip
+    assert mine == {(None, generation, 0.0), (session, None, 1.0)}
