@@ -11,6 +11,7 @@ from collections import Counter
 import httpx
 
 from tests.conftest import ALL_ENGINES
+from tests.http.test_metrics_endpoint import samples, scrape, total
 from tests.support.accounts import csrf, sign_in
 from tests.support.server import PUBLIC_KEY, SECRET_KEY, TheodoliteServer, fetch_trace
 from theodolite.evaluation import cohens_kappa
@@ -297,7 +298,8 @@ def test_observations_and_sessions_are_shown_and_scored(server: TheodoliteServer
     token = base64.b64encode(f"{PUBLIC_KEY}:{SECRET_KEY}".encode()).decode()
     with httpx.Client(base_url=server.base_url, headers={"Authorization": f"Basic {token}"}, timeout=30) as client:
         assert client.post("/api/public/ingestion", json={"batch": events}).json()["errors"] == []
-    name = new_queue(server, [{"name": "ok", "data_type": "BOOLEAN"}])
+    ok = f"ok_{uuid.uuid4().hex[:6]}"
+    name = new_queue(server, [{"name": ok, "data_type": "BOOLEAN"}])
     by_session = call(server, "POST", f"{BASE}/{name}/items/from-traces",
                       json={"filters": {"session_id": session}, "kind": "session"}).json()  # fmt: skip
     assert (by_session["added"], by_session["scanned"]) == (1, 2)  # two traces, one session
@@ -309,7 +311,7 @@ def test_observations_and_sessions_are_shown_and_scored(server: TheodoliteServer
         item = claim["item"]
         seen[item["kind"]] = claim["content"]
         done = call(server, "POST", f"{BASE}/{name}/items/{item['id']}/review", params={"reviewer": "ann"},
-                    json={"scores": {"ok": item["kind"] == "session"}})  # fmt: skip
+                    json={"scores": {ok: item["kind"] == "session"}})  # fmt: skip
         assert done.status_code == 200, done.text
     assert [turn["trace_id"] for turn in seen["session"]["turns"]] == trace_ids
     assert seen["session"]["turns"][1]["input"]["text"] == "user says 1"
@@ -318,8 +320,9 @@ def test_observations_and_sessions_are_shown_and_scored(server: TheodoliteServer
     scores = fetch_trace(server, trace_ids[0])["scores"]
     [on_generation] = [s for s in scores if s["source"] == "ANNOTATION"]
     assert (on_generation["observation_id"], on_generation["value"]) == (generation, 0.0)
-    # the analytics API (the Grafana data source) reads them as any other score
-    rows = call(server, "GET", "/api/v1/analytics/scores", params={"name": "ok", "source": "ANNOTATION"}).json()
+    # /metrics counts them and the analytics API (the Grafana data source) reads them, as any other score
+    assert total(samples(scrape(server).text), "theodolite_scores_total", name=ok) == 2
+    rows = call(server, "GET", "/api/v1/analytics/scores", params={"name": ok, "source": "ANNOTATION"}).json()
     mine = {(row["session"], row["observation_id"], row["value"]) for row in rows
             if row["session"] == session or row["observation_id"] == generation}  # fmt: skip
     assert mine == {(None, generation, 0.0), (session, None, 1.0)}
