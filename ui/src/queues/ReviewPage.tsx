@@ -81,7 +81,15 @@ export function ReviewPage({ name }: { name: string }) {
       await apiRequest(`${queuePath(name)}/items/${item.id}/${path}`, { method: "POST", body });
       next();
     } catch (error) {
-      setActionError(error instanceof Error ? error.message : String(error));
+      const message = error instanceof Error ? error.message : String(error);
+      // 409: the item is no longer this reviewer's to review (their lease ran out and another
+      // reviewer took it, or it got its reviews meanwhile): say so and go on to the next one.
+      if (error instanceof ApiError && error.status === 409) {
+        next();
+        setActionError(`${message}. Moved on to the next item.`);
+      } else {
+        setActionError(message);
+      }
     } finally {
       setBusy(false);
     }
