@@ -382,6 +382,9 @@ def queues_agreement(
                     sources[row["source"]][(kind, object_id)] = _label(row["data_type"], row["value"],
                                                                        row["string_value"])  # fmt: skip
     categories = list(config.categories) if weights and config.categories else None
+    if categories is not None:  # a source's label outside the scale cannot be weighted: left out
+        sources = defaultdict(dict, {source: {key: label for key, label in labels.items() if label in categories}
+                                     for source, labels in sources.items()})  # fmt: skip
     try:
         pairs = reviewer_pairs(humans, weights=weights, categories=categories)
         versus = human_vs_sources(humans, sources, weights=weights, categories=categories)
