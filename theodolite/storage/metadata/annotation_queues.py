@@ -337,29 +337,36 @@ def claim_next(
     expires = now + timedelta(seconds=lease_s)
     with database.write_transaction() as conn:
         queue = _queue_row(conn, project_id, name)
-        mine = exists().where(qc.c.item_id == qi.c.id, qc.c.reviewer == reviewer)
+        # Two scans, each in item order with a LIMIT (the (queue_id, id) index, no sort): the items
+        # this reviewer holds a claim on, then any open item. One scan ordered "held first" sorted
+        # every open item of the queue: 41 ms a claim and review in a queue of 20,000 on SQLite.
+        held = select(qc.c.item_id).where(qc.c.queue_id == queue.id, qc.c.reviewer == reviewer)
         tried: list[int] = []
-        for _ in range(_MAX_CANDIDATES):
-            query = (
-                select(qi.c.id)
-                .where(*_open_for(queue, reviewer, now))
-                .order_by(case((mine, 0), else_=1), qi.c.id)
-                .limit(1)
-                .with_for_update(skip_locked=True)
-            )
-            if tried:
-                query = query.where(qi.c.id.notin_(tried))
-            candidate = conn.execute(query).scalar()
-            if candidate is None:
-                return None
-            tried.append(candidate)
-            # Locked now: check again with a fresh snapshot (see the module's docstring).
-            row = conn.execute(select(qi).where(qi.c.id == candidate, *_open_for(queue, reviewer, now))).first()
-            if row is None:
-                continue
-            conn.execute(delete(qc).where(qc.c.item_id == row.id))
-            conn.execute(insert(qc).values(item_id=row.id, queue_id=queue.id, reviewer=reviewer, expires_at=expires))
-            return _item(row, expires)
+        for only_held in (True, False):
+            while len(tried) < _MAX_CANDIDATES:
+                query = (
+                    select(qi.c.id)
+                    .where(*_open_for(queue, reviewer, now))
+                    .order_by(qi.c.id)
+                    .limit(1)
+                    .with_for_update(skip_locked=True)
+                )
+                if only_held:
+                    query = query.where(qi.c.id.in_(held))
+                if tried:
+                    query = query.where(qi.c.id.notin_(tried))
+                candidate = conn.execute(query).scalar()
+                if candidate is None:
+                    break
+                tried.append(candidate)
+                # Locked now: check again with a fresh snapshot (see the module's docstring).
+                row = conn.execute(select(qi).where(qi.c.id == candidate, *_open_for(queue, reviewer, now))).first()
+                if row is None:
+                    continue
+                conn.execute(delete(qc).where(qc.c.item_id == row.id))
+                values = {"item_id": row.id, "queue_id": queue.id, "reviewer": reviewer, "expires_at": expires}
+                conn.execute(insert(qc).values(values))
+                return _item(row, expires)
     return None
 
 
