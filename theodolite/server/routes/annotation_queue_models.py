@@ -108,6 +108,10 @@ class AddedOut(BaseModel):
     existing: int = Field(description="items the queue held already (adding is idempotent)")
     item_count: int
     scanned: int | None = Field(None, description="from-traces: traces read")
+    pending_spans: int | None = Field(
+        None,
+        description="from-traces: spans the filters could not see yet (SQLite derives after the commit; 0 normally)",
+    )
 
 
 class ItemOut(BaseModel):

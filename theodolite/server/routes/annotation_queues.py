@@ -53,7 +53,7 @@ from theodolite.server.routes.annotation_queue_models import (
     ReviewIn,
     ReviewOut,
 )
-from theodolite.server.routes.api import ERRORS, Project, State
+from theodolite.server.routes.api import ERRORS, Derived, Project, State
 from theodolite.server.routes.datasets import root_observation
 from theodolite.storage.metadata import annotation_queues as store
 from theodolite.storage.rows import prepare_batch
@@ -152,7 +152,7 @@ def sampled(object_id: str, rate: float) -> bool:
     response_model=AddedOut,
     summary="Add the traces (or their sessions) the trace list's filters match, sampled by a hash of the id",
 )
-def queues_add_from_traces(state: State, project: Project, name: str, body: FromTracesIn) -> dict:
+def queues_add_from_traces(state: State, project: Project, pending: Derived, name: str, body: FromTracesIn) -> dict:
     store.get_queue(state.database, project, name)  # an unknown queue is a 404 before reading traces
     filters = body.filters.to_filter()
     chosen: dict[str, store.NewItem] = {}
@@ -172,8 +172,9 @@ def queues_add_from_traces(state: State, project: Project, name: str, body: From
     added = store.add_items(state.database, project, name, list(chosen.values())) if chosen else None
     if added is None:
         info = store.get_queue(state.database, project, name)
-        return {"added": 0, "existing": 0, "item_count": info.item_count, "scanned": scanned}
-    return {"added": added.added, "existing": added.existing, "item_count": added.item_count, "scanned": scanned}
+        return {"added": 0, "existing": 0, "item_count": info.item_count, "scanned": scanned, "pending_spans": pending}
+    return {"added": added.added, "existing": added.existing, "item_count": added.item_count, "scanned": scanned,
+            "pending_spans": pending}  # fmt: skip
 
 
 @router.get("/{name}/items", response_model=ItemPage, summary="The queue's items in the order they were added")
