@@ -326,3 +326,15 @@ def test_observations_and_sessions_are_shown_and_scored(server: TheodoliteServer
     mine = {(row["session"], row["observation_id"], row["value"]) for row in rows
             if row["session"] == session or row["observation_id"] == generation}  # fmt: skip
     assert mine == {(None, generation, 0.0), (session, None, 1.0)}
+
+
+def test_the_openapi_schema_describes_the_queue_routes(server: TheodoliteServer) -> None:
+    paths = httpx.get(f"{server.base_url}/openapi.json", timeout=30).json()["paths"]
+    any_key = [{"bearer": []}, {"apiKey": []}, {"basic": []}]
+    assert set(paths[BASE]) == {"get", "post"} and "409" in paths[BASE]["post"]["responses"]
+    for path in ("/claim", "/items/{item_id}/review", "/items/{item_id}/skip", "/items/{item_id}/release"):
+        operation = paths[f"{BASE}/{{name}}{path}"]["post"]
+        assert operation["security"] == any_key, path
+        assert "reviewer" in {parameter["name"] for parameter in operation["parameters"]}, path
+    assert {"score", "weights"} <= {p["name"] for p in paths[f"{BASE}/{{name}}/agreement"]["get"]["parameters"]}
+    assert "413" in paths[f"{BASE}/{{name}}/items"]["post"]["responses"]
