@@ -190,6 +190,7 @@ export function ReviewPage({ name }: { name: string }) {
                 active={index === active}
                 onFocus={() => setActive(index)}
                 onChoose={(value) => choose(index, value)}
+                onSubmit={submit}
               />
             ))}
             <label className="field">
@@ -211,12 +212,13 @@ export function ReviewPage({ name }: { name: string }) {
   );
 }
 
-function ScoreInput({ config, value, active, onFocus, onChoose }: {
+function ScoreInput({ config, value, active, onFocus, onChoose, onSubmit }: {
   config: ScoreConfig;
   value: ScoreValue | undefined;
   active: boolean;
   onFocus: () => void;
   onChoose: (value: ScoreValue) => void;
+  onSubmit: () => void;
 }) {
   const choices = choicesOf(config);
   return (
@@ -238,7 +240,15 @@ function ScoreInput({ config, value, active, onFocus, onChoose }: {
       ) : (
         <input type="number" aria-label={config.name} min={config.min_value ?? undefined} max={config.max_value ?? undefined}
                value={typeof value === "number" ? value : ""}
-               onChange={(event) => event.target.value !== "" && onChoose(Number(event.target.value))} />
+               onChange={(event) => event.target.value !== "" && onChoose(Number(event.target.value))}
+               onKeyDown={(event) => {
+                 // The page's keys skip fields (typing a number is not a shortcut); Enter still submits.
+                 if (event.key === "Enter") {
+                   event.preventDefault();
+                   event.currentTarget.blur();
+                   onSubmit();
+                 }
+               }} />
       )}
     </fieldset>
   );
