@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -42,6 +43,9 @@ def main(only: list[str]) -> None:
                 page.get_by_label("Email or user name").fill(EMAIL)
                 page.get_by_label("Password").fill(PASSWORD)
                 page.get_by_role("button", name="Sign in").click()
+                if only == ["annotation-queue"]:  # `scripts/screenshots annotation-queue`: that one alone
+                    annotation_queue_shot(page, server)
+                    return
                 expect(page.get_by_test_id("list-status")).to_contain_text("scroll for more")
                 if only:
                     for name in only:
@@ -167,7 +171,33 @@ def datasets_shot(page, server: TheodoliteServer) -> None:  # noqa: ANN001 - a P
     print(f"wrote {IMAGES / 'datasets.png'}")
 
 
-SHOTS = {"datasets": datasets_shot}
+def annotation_queue_shot(page, server: TheodoliteServer) -> None:  # noqa: ANN001 - a Playwright page
+    """docs/images/annotation-queue.png: a queue of support chats under review, two scores given."""
+    configs = [
+        {"name": "resolved", "data_type": "BOOLEAN", "description": "the customer's problem is solved"},
+        {"name": "tone", "data_type": "CATEGORICAL", "categories": ["polite", "neutral", "rude"]},
+        {"name": "quality", "data_type": "NUMERIC", "min_value": 1, "max_value": 5},
+    ]
+    with server.client() as client:
+        client.post("/api/v1/annotation-queues", json={"name": "support-review", "score_configs": configs,
+                    "description": "support chats of the last days, one in three"})  # fmt: skip
+        client.post("/api/v1/annotation-queues/support-review/items/from-traces",
+                    json={"filters": {"name": "support-chat"}, "sample_rate": 0.34, "max_items": 40})  # fmt: skip
+        for _ in range(6):  # a colleague's reviews, so the progress bar has moved
+            item = client.post("/api/v1/annotation-queues/support-review/claim", params={"reviewer": "sam"}).json()
+            scores = {"resolved": True, "tone": "polite", "quality": 4}
+            client.post(f"/api/v1/annotation-queues/support-review/items/{item['item']['id']}/review",
+                        params={"reviewer": "sam"}, json={"scores": scores})  # fmt: skip
+    page.goto("/queues/support-review")
+    expect(page.get_by_test_id("review-item")).to_be_visible()
+    page.keyboard.press("y")
+    page.keyboard.press("1")
+    expect(page.get_by_test_id("score-input").nth(2)).to_have_class(re.compile("score-input-active"))
+    page.screenshot(path=str(IMAGES / "annotation-queue.png"))
+    print(f"wrote {IMAGES / 'annotation-queue.png'}")
+
+
+SHOTS = {"datasets": datasets_shot, "annotation-queue": annotation_queue_shot}
 
 
 if __name__ == "__main__":

@@ -33,6 +33,7 @@ from theodolite.server.request_metrics import RequestMetricsMiddleware
 from theodolite.server.routes import (
     admin_users,
     analytics,
+    annotation_queues,
     api,
     auth,
     datasets,
@@ -186,6 +187,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(scores.router)
     app.include_router(datasets.router)
     app.include_router(experiments.router)
+    app.include_router(annotation_queues.router)
     app.include_router(auth.router)
     app.include_router(members.router)
     app.include_router(admin_users.router)

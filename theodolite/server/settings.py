@@ -131,6 +131,12 @@ class Settings(BaseSettings):
         description="How long a verified API key is cached (a key revoked with the CLI stops working after this; "
         "one revoked through the API, at once).",
     )
+    annotation_lease_s: float = Field(
+        600.0,
+        gt=0,
+        description="How long a reviewer's claim on an annotation queue item lasts; after it, another reviewer may "
+        "claim the item.",
+    )
     metrics_token: str | None = Field(
         None,
         description="Bearer token /metrics requires from every client. Without one, /metrics answers loopback "

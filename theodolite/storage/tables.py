@@ -589,3 +589,61 @@ experiment_runs = Table(
     Column("created_at", UtcDateTime, nullable=False),
     PrimaryKeyConstraint("experiment_id", "item_id", name="pk_experiment_runs"),
 )
+
+# Annotation queues (`storage/metadata/annotation_queues.py`, docs/evaluation.md): items (a trace,
+# an observation or a session) that humans score one at a time. `score_configs` holds the queue's
+# ScoreConfigs as JSON. An item is complete once `done_count` (its done reviews, kept in the review's
+# transaction) reaches `reviews_per_item`; (queue_id, id) is the claim's scan in the order items
+# were added.
+annotation_queues = Table(
+    "annotation_queues",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("project_id", Integer, nullable=False),
+    Column("name", Text, nullable=False),
+    Column("description", Text),
+    Column("score_configs", JsonDocument, nullable=False),
+    Column("reviews_per_item", Integer, nullable=False, server_default=text("1")),
+    Column("created_at", UtcDateTime, nullable=False),
+    UniqueConstraint("project_id", "name", name="uq_annotation_queues_project_name"),
+)
+
+annotation_queue_items = Table(
+    "annotation_queue_items",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("queue_id", Integer, nullable=False),
+    Column("kind", String(12), nullable=False),  # trace, observation or session
+    Column("object_id", Text, nullable=False),
+    Column("trace_id", Text),  # the trace of an observation (or the trace itself) where known
+    Column("added_at", UtcDateTime, nullable=False),
+    Column("done_count", Integer, nullable=False, server_default=text("0")),
+    UniqueConstraint("queue_id", "kind", "object_id", name="uq_annotation_queue_items_object"),
+    Index("ix_annotation_queue_items_queue", "queue_id", "id"),
+)
+
+# One row per (item, reviewer): done (with the values submitted, which agreement reads) or skipped.
+annotation_reviews = Table(
+    "annotation_reviews",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("queue_id", Integer, nullable=False),
+    Column("item_id", Integer, nullable=False),
+    Column("reviewer", Text, nullable=False),
+    Column("status", String(8), nullable=False),  # done or skipped
+    Column("scores", JsonDocument),  # {score name: value} of a done review
+    Column("at", UtcDateTime, nullable=False),
+    UniqueConstraint("item_id", "reviewer", name="uq_annotation_reviews_item_reviewer"),
+    Index("ix_annotation_reviews_queue", "queue_id", "reviewer"),
+)
+
+# At most one claim per item: a reviewer's lease on it until `expires_at`.
+annotation_claims = Table(
+    "annotation_claims",
+    metadata,
+    Column("item_id", Integer, primary_key=True, autoincrement=False),
+    Column("queue_id", Integer, nullable=False),
+    Column("reviewer", Text, nullable=False),
+    Column("expires_at", UtcDateTime, nullable=False),
+    Index("ix_annotation_claims_queue", "queue_id", "reviewer"),
+)

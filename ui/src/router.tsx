@@ -17,6 +17,7 @@ import { CostsPage } from "./costs/CostsPage";
 import { SettingsPage } from "./settings/SettingsPage";
 import { ComparePage } from "./compare/ComparePage";
 import { TracePage } from "./trace/TracePage";
+import { QueuesPage } from "./queues/QueuesPage";
 
 /** Signed out: to the sign-in form, remembering where the user was going. */
 function RequireAuth({ children }: { children: React.ReactNode }) {
@@ -58,6 +59,7 @@ export const router = createBrowserRouter([
       { path: "/compare", element: <ComparePage /> },
       { path: "/datasets/:name?", lazy: () => import("./datasets/route") },
       { path: "/experiments/*", lazy: () => import("./experiments/routes") },
+      { path: "/queues/:name?", element: <QueuesPage /> },
       { path: "*", element: <NotFoundPage /> },
     ],
   },

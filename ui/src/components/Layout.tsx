@@ -32,6 +32,7 @@ export function Layout() {
           <NavLink to="/costs">Costs</NavLink>
           <NavLink to="/datasets">Datasets</NavLink>
           <NavLink to="/experiments">Experiments</NavLink>
+          <NavLink to="/queues">Queues</NavLink>
           <NavLink to="/settings">Settings</NavLink>
         </nav>
         <div className="topbar-right">

@@ -1,0 +1,340 @@
+"""/api/v1/annotation-queues over a real server on SQLite, PostgreSQL and ClickHouse: concurrent reviewers never
+share an item, reviews become ordinary scores, kappa is the evaluation package's, mistakes are 4xx."""
+
+from __future__ import annotations
+
+import base64
+import threading
+import uuid
+from collections import Counter
+
+import httpx
+
+from tests.conftest import ALL_ENGINES
+from tests.http.test_metrics_endpoint import samples, scrape, total
+from tests.support.accounts import csrf, sign_in
+from tests.support.server import PUBLIC_KEY, SECRET_KEY, TheodoliteServer, fetch_trace
+from theodolite.evaluation import cohens_kappa
+from theodolite.server.routes.annotation_queues import sampled
+
+ADMIN_EMAIL, ADMIN_PASSWORD = "reviewer@example.com", "correct horse battery staple"
+SERVER_ENGINES = ALL_ENGINES  # filling from traces and agreement read through the trace store: ClickHouse too
+SERVER_SETTINGS = {"init_admin_email": ADMIN_EMAIL, "init_admin_password": ADMIN_PASSWORD}
+BASE = "/api/v1/annotation-queues"
+STARS = {"name": "stars", "data_type": "NUMERIC", "min_value": 1, "max_value": 5}
+TONE = {"name": "tone", "data_type": "CATEGORICAL", "categories": ["polite", "neutral", "rude"]}
+
+
+def call(server: TheodoliteServer, method: str, path: str, **kwargs: object) -> httpx.Response:
+    with server.client() as client:
+        return client.request(method, path, **kwargs)
+
+
+def new_queue(server: TheodoliteServer, configs: list[dict], **fields: object) -> str:
+    name = f"q-{uuid.uuid4().hex[:8]}"
+    created = call(server, "POST", BASE, json={"name": name, "score_configs": configs, **fields})
+    assert created.status_code == 201, created.text
+    return name
+
+
+def send_traces(server: TheodoliteServer, count: int, name: str) -> list[str]:
+    """`count` traces named `name` with an input and an output, through the Langfuse ingestion API."""
+    ids = [uuid.uuid4().hex for _ in range(count)]
+    events = [
+        {"id": uuid.uuid4().hex, "timestamp": "2026-11-30T10:00:00Z", "type": "trace-create",
+         "body": {"id": trace_id, "name": name, "timestamp": f"2026-11-30T10:{n // 60:02d}:{n % 60:02d}Z",
+                  "input": {"question": f"q{n}"}, "output": f"answer {n}"}}
+        for n, trace_id in enumerate(ids)
+    ]  # fmt: skip
+    token = base64.b64encode(f"{PUBLIC_KEY}:{SECRET_KEY}".encode()).decode()
+    with httpx.Client(base_url=server.base_url, headers={"Authorization": f"Basic {token}"}, timeout=30) as client:
+        sent = client.post("/api/public/ingestion", json={"batch": events})
+    assert sent.status_code == 207 and sent.json()["errors"] == [], sent.text
+    return ids
+
+
+def test_two_reviewers_claiming_at_once_never_get_the_same_item(server: TheodoliteServer) -> None:
+    """Each reviewer claims, notes the item as held, un-notes it, then skips it (the claim is live from
+    the claim's answer until the skip's request). An item noted by both at once is a shared claim."""
+    name = new_queue(server, [STARS])
+    items = [{"kind": "trace", "id": f"trace-{n:03d}"} for n in range(80)]
+    assert call(server, "POST", f"{BASE}/{name}/items", json={"items": items}).json()["added"] == 80
+    held: dict[str, str] = {}
+    shared: list[tuple[str, str, str]] = []
+    claims: Counter[str] = Counter()
+    lock, start = threading.Lock(), threading.Barrier(2)
+
+    def work(reviewer: str) -> None:
+        with server.client() as client:
+            start.wait()
+            while True:
+                claim = client.post(f"{BASE}/{name}/claim", params={"reviewer": reviewer})
+                assert claim.status_code == 200, claim.text
+                item = claim.json()["item"]
+                if item is None:
+                    return
+                with lock:
+                    if item["object_id"] in held:
+                        shared.append((item["object_id"], held[item["object_id"]], reviewer))
+                    held[item["object_id"]] = reviewer
+                    claims[reviewer] += 1
+                assert client.get(f"{BASE}/{name}/progress").status_code == 200  # "reviewing" while holding it
+                with lock:
+                    del held[item["object_id"]]
+                skip = client.post(f"{BASE}/{name}/items/{item['id']}/skip", params={"reviewer": reviewer})
+                assert skip.status_code == 200, skip.text
+
+    threads = [threading.Thread(target=work, args=(reviewer,)) for reviewer in ("alice", "bob")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=300)
+    assert shared == []
+    # each skips what it got, then gets what the other skipped: about 160 claims in all
+    assert claims["alice"] > 40 and claims["bob"] > 40 and sum(claims.values()) >= 150, claims
+
+
+def test_concurrent_reviews_score_each_item_once(server: TheodoliteServer) -> None:
+    """One review per item and two reviewers submitting as fast as they claim: no item gets two."""
+    name = new_queue(server, [STARS])
+    items = [{"kind": "trace", "id": f"done-{n:03d}"} for n in range(40)]
+    call(server, "POST", f"{BASE}/{name}/items", json={"items": items})
+    got: dict[str, list[str]] = {}
+    start = threading.Barrier(2)
+
+    def work(reviewer: str) -> None:
+        mine = []
+        with server.client() as client:
+            start.wait()
+            while (
+                item := client.post(f"{BASE}/{name}/claim", params={"reviewer": reviewer}).json()["item"]
+            ) is not None:
+                mine.append(item["object_id"])
+                done = client.post(f"{BASE}/{name}/items/{item['id']}/review", params={"reviewer": reviewer},
+                                   json={"scores": {"stars": 3}})  # fmt: skip
+                assert done.status_code == 200, done.text
+        got[reviewer] = mine
+
+    threads = [threading.Thread(target=work, args=(reviewer,)) for reviewer in ("alice", "bob")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=300)
+    counts = Counter(item for items in got.values() for item in items)
+    assert sum(counts.values()) == 40 and set(counts.values()) == {1}
+    assert call(server, "GET", f"{BASE}/{name}").json()["remaining"] == 0
+
+
+def test_two_reviews_per_item_give_scores_and_the_same_kappa(server: TheodoliteServer) -> None:
+    trace_name = f"ask-{uuid.uuid4().hex[:8]}"
+    trace_ids = send_traces(server, 6, trace_name)
+    name = new_queue(server, [TONE, STARS], reviews_per_item=2)
+    filled = call(server, "POST", f"{BASE}/{name}/items/from-traces", json={"filters": {"name": trace_name}})
+    assert filled.status_code == 200 and filled.json()["added"] == 6, filled.text
+
+    tones = {"alice": ["polite", "polite", "rude", "neutral", "polite", "rude"],
+             "bob": ["polite", "neutral", "rude", "neutral", "rude", "rude"]}  # fmt: skip
+    stars = {"alice": [5, 4, 1, 3, 4, 2], "bob": [5, 3, 1, 3, 2, 1]}
+    position = {trace_id: n for n, trace_id in enumerate(trace_ids)}
+    for reviewer in ("alice", "bob"):
+        while True:
+            claim = call(server, "POST", f"{BASE}/{name}/claim", params={"reviewer": reviewer}).json()
+            if claim["item"] is None:
+                break
+            n = position[claim["item"]["object_id"]]
+            assert claim["content"]["input"] == {"question": f"q{n}"} and claim["content"]["output"] == f"answer {n}"
+            scores = {"tone": tones[reviewer][n], "stars": stars[reviewer][n]}
+            review = call(server, "POST", f"{BASE}/{name}/items/{claim['item']['id']}/review",
+                          params={"reviewer": reviewer}, json={"scores": scores, "comment": "ok"})  # fmt: skip
+            assert review.status_code == 200, review.text
+    progress = call(server, "GET", f"{BASE}/{name}/progress", params={"reviewer": "alice"}).json()
+    assert (progress["items"], progress["done"], progress["remaining"]) == (6, 6, 0)
+    assert progress["me"] == {"reviewer": "alice", "done": 6, "skipped": 0, "left": 0}
+
+    # an evaluator's verdicts on the same traces, from another source
+    judge = ["polite", "neutral", "rude", "polite", "rude", "rude"]
+    verdicts = [{"trace_id": trace_id, "name": "tone", "value": judge[n]} for n, trace_id in enumerate(trace_ids)]
+    sent = call(server, "POST", "/api/v1/scores", json={"scores": verdicts})
+    assert sent.status_code == 200, sent.text
+
+    agreement = call(server, "GET", f"{BASE}/{name}/agreement", params={"score": "tone"}).json()
+    [pair] = agreement["reviewers"]
+    assert (pair["a"], pair["b"], pair["n"]) == ("alice", "bob", 6)
+    assert pair["kappa"] == cohens_kappa(tones["alice"], tones["bob"])
+    [source] = agreement["sources"]
+    assert (source["source"], source["n"]) == ("API", 12)
+    assert source["kappa"] == cohens_kappa(tones["alice"] + tones["bob"], judge + judge)
+    weighted = call(server, "GET", f"{BASE}/{name}/agreement", params={"score": "stars", "weights": "quadratic"}).json()
+    assert weighted["reviewers"][0]["kappa"] == cohens_kappa(stars["alice"], stars["bob"], weights="quadratic")
+    assert weighted["sources"] == []
+
+    # the reviews are ordinary scores on the traces, with the reviewer and the queue
+    stored = fetch_trace(server, trace_ids[2])["scores"]
+    annotations = sorted((s["name"], s["metadata"]["reviewer"], s["string_value"] or s["value"])
+                         for s in stored if s["source"] == "ANNOTATION")  # fmt: skip
+    assert annotations == [("stars", "alice", 1.0), ("stars", "bob", 1.0), ("tone", "alice", "rude"),
+                           ("tone", "bob", "rude")]  # fmt: skip
+    assert all(s["metadata"]["queue"] == name and s["comment"] == "ok" for s in stored if s["source"] == "ANNOTATION")
+
+
+def test_filling_from_the_trace_list_samples_the_same_traces_every_time(server: TheodoliteServer) -> None:
+    trace_name = f"sample-{uuid.uuid4().hex[:8]}"
+    trace_ids = send_traces(server, 30, trace_name)
+    expected = {trace_id for trace_id in trace_ids if sampled(trace_id, 0.5)}
+    name = new_queue(server, [STARS])
+    body = {"filters": {"name": trace_name, "from": "2026-11-30T00:00:00Z"}, "sample_rate": 0.5}
+    first = call(server, "POST", f"{BASE}/{name}/items/from-traces", json=body).json()
+    assert (first["added"], first["scanned"]) == (len(expected), 30) and 0 < len(expected) < 30
+    again = call(server, "POST", f"{BASE}/{name}/items/from-traces", json=body).json()
+    assert (again["added"], again["existing"], again["item_count"]) == (0, len(expected), len(expected))
+    listed = call(server, "GET", f"{BASE}/{name}/items", params={"limit": 5}).json()
+    seen = [item["object_id"] for item in listed["data"]]
+    while listed["next_cursor"]:
+        listed = call(
+            server, "GET", f"{BASE}/{name}/items", params={"limit": 5, "cursor": listed["next_cursor"]}
+        ).json()
+        seen += [item["object_id"] for item in listed["data"]]
+    assert set(seen) == expected and len(seen) == len(expected)
+    capped = new_queue(server, [STARS])
+    few = call(server, "POST", f"{BASE}/{capped}/items/from-traces", json={**body, "max_items": 3}).json()
+    assert few["added"] == 3
+    sessions = call(server, "POST", f"{BASE}/{capped}/items/from-traces",
+                    json={"filters": {"name": trace_name}, "kind": "session"}).json()  # fmt: skip
+    assert sessions["added"] == 0  # these traces have no session
+
+
+def test_a_signed_in_user_reviews_as_themself(server: TheodoliteServer) -> None:
+    name = new_queue(server, [{"name": "ok", "data_type": "BOOLEAN"}])
+    trace_id = send_traces(server, 1, "signed-in")[0]
+    call(server, "POST", f"{BASE}/{name}/items", json={"items": [{"kind": "trace", "id": trace_id}]})
+    with sign_in(server, ADMIN_EMAIL, ADMIN_PASSWORD) as client:
+        me = client.get("/api/v1/auth/me").json()["user"]
+        own = me["name"] or me["email"]
+        other = client.post(f"{BASE}/{name}/claim", params={"reviewer": "somebody-else"}, headers=csrf(client))
+        assert other.status_code == 400 and "you review as yourself" in other.text
+        claim = client.post(f"{BASE}/{name}/claim", headers=csrf(client)).json()
+        assert claim["reviewer"] == own and claim["item"]["object_id"] == trace_id
+        review = client.post(f"{BASE}/{name}/items/{claim['item']['id']}/review", headers=csrf(client),
+                             json={"scores": {"ok": True}})  # fmt: skip
+        assert review.status_code == 200, review.text
+        assert client.get(f"{BASE}/{name}/progress").json()["me"]["done"] == 1
+    [score] = [s for s in fetch_trace(server, trace_id)["scores"] if s["source"] == "ANNOTATION"]
+    assert (score["data_type"], score["value"], score["metadata"]["reviewer"]) == ("BOOLEAN", 1.0, own)
+
+
+def test_mistakes_get_a_clear_4xx(server: TheodoliteServer) -> None:
+    name = new_queue(server, [STARS, TONE])
+    call(server, "POST", f"{BASE}/{name}/items", json={"items": [{"kind": "trace", "id": "x1"}]})
+    duplicate = call(server, "POST", BASE, json={"name": name, "score_configs": [STARS]})
+    assert duplicate.status_code == 409 and "already has an annotation queue" in duplicate.text
+    bad_config = call(
+        server, "POST", BASE, json={"name": "b", "score_configs": [{"name": "s", "data_type": "CATEGORICAL"}]}
+    )
+    assert bad_config.status_code == 400 and "needs its categories" in bad_config.text
+    assert call(server, "POST", BASE, json={"name": "b", "score_configs": []}).status_code == 422
+    anonymous_reviewer = call(server, "POST", f"{BASE}/{name}/claim")
+    assert anonymous_reviewer.status_code == 400 and "must name the reviewer" in anonymous_reviewer.text
+    item = call(server, "POST", f"{BASE}/{name}/claim", params={"reviewer": "ann"}).json()["item"]
+    assert "error" in call(server, "POST", f"{BASE}/{name}/claim", params={"reviewer": "ann"}).json()["content"]
+    review = f"{BASE}/{name}/items/{item['id']}/review"
+    for scores, message in [
+        ({"stars": 7, "tone": "polite"}, "score 'stars': 7 is above its maximum 5"),
+        ({"stars": 3, "tone": "Rude"}, "score 'tone': 'Rude' is not one of its categories"),
+        ({"stars": 3}, "score 'tone' is missing"),
+        ({"stars": 3, "tone": "rude", "extra": 1}, "no score config 'extra'"),
+        ({"stars": True, "tone": "rude"}, "score 'stars' is NUMERIC"),
+    ]:
+        refused = call(server, "POST", review, params={"reviewer": "ann"}, json={"scores": scores})
+        assert refused.status_code == 400 and message in refused.json()["error"]["message"], (scores, refused.text)
+    taken = call(server, "POST", review, params={"reviewer": "ben"}, json={"scores": {"stars": 3, "tone": "rude"}})
+    assert taken.status_code == 409 and "claimed by another reviewer" in taken.text
+    assert (
+        call(
+            server, "POST", review, params={"reviewer": "ann"}, json={"scores": {"stars": 3, "tone": "rude"}}
+        ).status_code
+        == 200
+    )
+    twice = call(server, "POST", review, params={"reviewer": "ann"}, json={"scores": {"stars": 3, "tone": "rude"}})
+    assert twice.status_code == 409 and "already reviewed" in twice.text
+    missing = [("GET", f"{BASE}/nope"), ("POST", f"{BASE}/nope/claim?reviewer=a"), ("GET", f"{BASE}/nope/progress"),
+               ("POST", f"{BASE}/{name}/items/999999/skip?reviewer=a")]  # fmt: skip
+    for method, path in missing:
+        assert call(server, method, path).status_code == 404, path
+    unknown_score = call(server, "GET", f"{BASE}/{name}/agreement", params={"score": "nope"})
+    assert unknown_score.status_code == 400 and "no score config 'nope'" in unknown_score.text
+    assert (
+        call(server, "GET", f"{BASE}/{name}/agreement", params={"score": "stars", "weights": "cubic"}).status_code
+        == 422
+    )
+    bad_kind = call(server, "POST", f"{BASE}/{name}/items", json={"items": [{"kind": "span", "id": "a"}]})
+    assert bad_kind.status_code == 422
+    bad_filter = call(server, "POST", f"{BASE}/{name}/items/from-traces", json={"filters": {"colour": "red"}})
+    assert bad_filter.status_code == 422
+    backwards = call(server, "POST", f"{BASE}/{name}/items/from-traces",
+                     json={"filters": {"from": "2026-12-02T00:00:00Z", "to": "2026-12-01T00:00:00Z"}})  # fmt: skip
+    assert backwards.status_code == 400 and "is after" in backwards.text
+    too_many = call(
+        server, "POST", f"{BASE}/{name}/items", json={"items": [{"kind": "trace", "id": f"t{n}"} for n in range(1001)]}
+    )
+    assert too_many.status_code == 413
+    with httpx.Client(base_url=server.base_url, timeout=30) as anonymous:
+        assert anonymous.get(BASE).status_code == 401
+    assert call(server, "DELETE", f"{BASE}/{name}").status_code == 204
+    assert call(server, "GET", f"{BASE}/{name}").status_code == 404
+
+
+def test_observations_and_sessions_are_shown_and_scored(server: TheodoliteServer) -> None:
+    session, trace_ids = f"s-{uuid.uuid4().hex[:8]}", [uuid.uuid4().hex, uuid.uuid4().hex]
+    generation = uuid.uuid4().hex
+    events = [
+        {"id": uuid.uuid4().hex, "timestamp": "2026-11-30T11:00:00Z", "type": "trace-create",
+         "body": {"id": trace_id, "name": "chat", "sessionId": session, "timestamp": f"2026-11-30T11:00:0{n}Z",
+                  "input": f"user says {n}", "output": f"bot says {n}"}}
+        for n, trace_id in enumerate(trace_ids)
+    ] + [{"id": uuid.uuid4().hex, "timestamp": "2026-11-30T11:00:00Z", "type": "generation-create",
+          "body": {"id": generation, "traceId": trace_ids[0], "name": "llm", "model": "gpt-4o-mini",
+                   "startTime": "2026-11-30T11:00:00Z", "input": "the prompt",
+                   "output": "the completion"}}]  # fmt: skip
+    token = base64.b64encode(f"{PUBLIC_KEY}:{SECRET_KEY}".encode()).decode()
+    with httpx.Client(base_url=server.base_url, headers={"Authorization": f"Basic {token}"}, timeout=30) as client:
+        assert client.post("/api/public/ingestion", json={"batch": events}).json()["errors"] == []
+    ok = f"ok_{uuid.uuid4().hex[:6]}"
+    name = new_queue(server, [{"name": ok, "data_type": "BOOLEAN"}])
+    by_session = call(server, "POST", f"{BASE}/{name}/items/from-traces",
+                      json={"filters": {"session_id": session}, "kind": "session"}).json()  # fmt: skip
+    assert (by_session["added"], by_session["scanned"]) == (1, 2)  # two traces, one session
+    items = [{"kind": "observation", "id": generation, "trace_id": trace_ids[0]}]
+    assert call(server, "POST", f"{BASE}/{name}/items", json={"items": items}).json()["item_count"] == 2
+
+    seen = {}
+    while (claim := call(server, "POST", f"{BASE}/{name}/claim", params={"reviewer": "ann"}).json())["item"]:
+        item = claim["item"]
+        seen[item["kind"]] = claim["content"]
+        done = call(server, "POST", f"{BASE}/{name}/items/{item['id']}/review", params={"reviewer": "ann"},
+                    json={"scores": {ok: item["kind"] == "session"}})  # fmt: skip
+        assert done.status_code == 200, done.text
+    assert [turn["trace_id"] for turn in seen["session"]["turns"]] == trace_ids
+    assert seen["session"]["turns"][1]["input"]["text"] == "user says 1"
+    assert (seen["observation"]["input"], seen["observation"]["output"]) == ("the prompt", "the completion")
+
+    scores = fetch_trace(server, trace_ids[0])["scores"]
+    [on_generation] = [s for s in scores if s["source"] == "ANNOTATION"]
+    assert (on_generation["observation_id"], on_generation["value"]) == (generation, 0.0)
+    # /metrics counts them and the analytics API (the Grafana data source) reads them, as any other score
+    assert total(samples(scrape(server).text), "theodolite_scores_total", name=ok) == 2
+    rows = call(server, "GET", "/api/v1/analytics/scores", params={"name": ok, "source": "ANNOTATION"}).json()
+    mine = {(row["session"], row["observation_id"], row["value"]) for row in rows
+            if row["session"] == session or row["observation_id"] == generation}  # fmt: skip
+    assert mine == {(None, generation, 0.0), (session, None, 1.0)}
+
+
+def test_the_openapi_schema_describes_the_queue_routes(server: TheodoliteServer) -> None:
+    paths = httpx.get(f"{server.base_url}/openapi.json", timeout=30).json()["paths"]
+    any_key = [{"bearer": []}, {"apiKey": []}, {"basic": []}]
+    assert set(paths[BASE]) == {"get", "post"} and "409" in paths[BASE]["post"]["responses"]
+    for path in ("/claim", "/items/{item_id}/review", "/items/{item_id}/skip", "/items/{item_id}/release"):
+        operation = paths[f"{BASE}/{{name}}{path}"]["post"]
+        assert operation["security"] == any_key, path
+        assert "reviewer" in {parameter["name"] for parameter in operation["parameters"]}, path
+    assert {"score", "weights"} <= {p["name"] for p in paths[f"{BASE}/{{name}}/agreement"]["get"]["parameters"]}
+    assert "413" in paths[f"{BASE}/{{name}}/items"]["post"]["responses"]
