@@ -1,4 +1,5 @@
-"""docs/evaluation.md's examples run as written (the judge's is built, not called: no network here)."""
+"""docs/evaluation.md's examples run as written (the judge's is built, not called: no network here; the
+experiment's, which needs a server and a model, is fenced `py`, not `python`, and is not run)."""
 
 from __future__ import annotations
 
