@@ -81,6 +81,7 @@ COPY_ORDER = (
     "datasets",
     "dataset_versions",
     "dataset_items",
+    "score_configs",
     "payload_dictionaries",
     "traces",
     "observations",
