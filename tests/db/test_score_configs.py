@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import anyio
 import pytest
 
 from theodolite.errors import BadRequestError, ConflictError, NotFoundError
 from theodolite.evaluation.scores import InvalidScore
 from theodolite.model import ScoreDataType
+from theodolite.server.score_config_book import ScoreConfigBook
 from theodolite.storage.engine import Database
 from theodolite.storage.metadata.projects import get_or_create_project
 from theodolite.storage.metadata.score_configs import (
@@ -120,3 +122,21 @@ def test_archived_configs_check_nothing_by_name_and_refuse_by_reference(database
     ]:
         with pytest.raises(InvalidScore, match=message):
             configs.config_for(name, **reference)
+
+
+def test_the_servers_copy_is_read_once_per_project_until_a_change(database: Database) -> None:
+    project, _ = get_or_create_project(database, "default")
+    other, _ = get_or_create_project(database, "other")
+    create_score_config(database, project, "stars", "NUMERIC", min_value=1, max_value=5)
+    book = ScoreConfigBook(database, ttl_s=3600)
+    first = anyio.run(book.for_project, project)
+    assert anyio.run(book.for_project, project) is first and book.loads == 1  # no query per request
+    assert not anyio.run(book.for_project, other) and book.loads == 2  # a project without configs: read once too
+    create_score_config(database, project, "ok", "BOOLEAN")
+    assert "ok" not in anyio.run(book.for_project, project).by_name  # not yet: nobody said it changed
+    book.invalidate(project)  # what the API does after a change
+    assert "ok" in anyio.run(book.for_project, project).by_name and book.loads == 3
+    expiring = ScoreConfigBook(database, ttl_s=0)  # another process's changes arrive within the ttl
+    anyio.run(expiring.for_project, project)
+    anyio.run(expiring.for_project, project)
+    assert expiring.loads == 2
