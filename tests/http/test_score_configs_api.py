@@ -5,6 +5,7 @@ every trace store (the update rule asks the trace store whether scores of a name
 from __future__ import annotations
 
 import base64
+import time
 import uuid
 from datetime import UTC, datetime
 
@@ -163,3 +164,23 @@ def test_langfuse_and_langsmith_scores_are_checked_and_refused_alone(server: The
     assert refused.status_code == 422 and refused.json()["errors"][0]["id"] == feedback_id
     assert "6 is above its maximum 5" in refused.json()["errors"][0]["message"]
     assert [value for value, _, _ in stored(server, stars["name"])] == [2.0, 3.0, 5.0]
+
+
+def evaluation_record(trace_id: str, name: str, value: float) -> dict:
+    """One OTLP JSON log record of the GenAI evaluation event (as OpenLIT's `log_score` sends it)."""
+    attributes = [{"key": "gen_ai.evaluation.name", "value": {"stringValue": name}},
+                  {"key": "gen_ai.evaluation.score.value", "value": {"doubleValue": value}}]  # fmt: skip
+    return {"timeUnixNano": str(time.time_ns()), "traceId": trace_id, "spanId": uuid.uuid4().hex[:16],
+            "eventName": "gen_ai.evaluation.result", "attributes": attributes}  # fmt: skip
+
+
+def test_otlp_evaluation_events_are_checked_and_refused_alone(server: TheodoliteServer) -> None:
+    stars = new_config(server, "NUMERIC", min_value=1, max_value=5)["name"]
+    trace_id = uuid.uuid4().hex
+    logs = [evaluation_record(trace_id, stars, value) for value in (3, 8, 5)]
+    body = {"resourceLogs": [{"scopeLogs": [{"logRecords": logs}]}]}
+    response = call(server, "POST", "/v1/logs", json=body)
+    assert response.status_code == 200, response.text
+    partial = response.json()["partialSuccess"]
+    assert partial["rejectedLogRecords"] == "1" and "8 is above its maximum 5" in partial["errorMessage"]
+    assert [value for value, _, _ in stored(server, stars)] == [3.0, 5.0]
