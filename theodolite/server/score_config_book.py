@@ -29,17 +29,23 @@ class ScoreConfigBook:
         self._database = database
         self._ttl_s = ttl_s
         self._by_project: dict[int, tuple[float, ProjectConfigs]] = {}
+        # Bumped by each invalidation: a read that began before a change and ends after it must
+        # not put the old configs back for `ttl_s`.
+        self._generation: dict[int, int] = {}
         self.loads = 0  # database reads, for tests and the bench
 
     def invalidate(self, project_id: int) -> None:
+        self._generation[project_id] = self._generation.get(project_id, 0) + 1
         self._by_project.pop(project_id, None)
 
     def load(self, project_id: int) -> ProjectConfigs:
         """Read the project's configs now. Blocks."""
+        generation = self._generation.get(project_id, 0)
         loaded_at = time.monotonic()
         configs = ProjectConfigs.of(list_score_configs(self._database, project_id))
         self.loads += 1
-        self._by_project[project_id] = (loaded_at, configs)
+        if self._generation.get(project_id, 0) == generation:
+            self._by_project[project_id] = (loaded_at, configs)
         return configs
 
     async def for_project(self, project_id: int) -> ProjectConfigs:
