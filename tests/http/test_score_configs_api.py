@@ -41,6 +41,20 @@ def scores(server: TheodoliteServer, *items: dict) -> httpx.Response:
     return call(server, "POST", "/api/v1/scores", json={"scores": [{"trace_id": trace_id, **i} for i in items]})
 
 
+def test_a_score_naming_a_config_is_refused_when_the_project_has_none(server: TheodoliteServer) -> None:
+    """First in the module: the project has no config yet, the case where ingest skips the check."""
+    assert call(server, "GET", "/api/v1/score-configs").json()["data"] == []
+    missing = scores(server, {"name": "fresh", "value": 1, "config_id": 424242})
+    assert missing.status_code == 400 and "no score config with id 424242" in missing.text
+    trace_id = uuid.uuid4().hex
+    token = base64.b64encode(f"{PUBLIC_KEY}:{SECRET_KEY}".encode()).decode()
+    with httpx.Client(base_url=server.base_url, headers={"Authorization": f"Basic {token}"}, timeout=30) as langfuse:
+        v5 = langfuse.post("/api/public/scores", json=[{"traceId": trace_id, "name": "fresh", "value": 1,
+                                                         "configId": "424242"}])  # fmt: skip
+    assert v5.status_code == 400 and "no score config with id '424242'" in v5.text
+    assert scores(server, {"name": "fresh", "value": 1}).status_code == 200  # no config, no reference: stored
+
+
 def test_configs_are_created_listed_read_and_refused_with_clear_4xx(server: TheodoliteServer) -> None:
     stars = new_config(server, "NUMERIC", min_value=1, max_value=5, description="how good, 1 to 5")
     tone = new_config(server, "categorical", categories=[{"label": "rude", "value": 0}, "polite"])

@@ -83,7 +83,7 @@ async def scores(request: Request, project_id: Annotated[int, Depends(authentica
             if not isinstance(item, dict):
                 raise EventError("a score must be an object")
             score = score_from(item, now)
-            if configs:
+            if configs or item.get("configId") is not None:  # a named config must exist
                 fit_score(configs, score, item.get("configId"))
             batch.scores.append(score)
         except (EventError, InvalidScore) as exc:

@@ -79,9 +79,10 @@ class ScoresAccepted(BaseModel):
 async def scores_create(state: State, project: Project, body: ScoresIn) -> dict:
     batch = Batch(scores=[score.to_model() for score in body.scores])
     configs = await state.score_configs.for_project(project)
-    if configs:
+    references = [(score.config_id, score.config) for score in body.scores]
+    if configs or any(reference != (None, None) for reference in references):  # a named config must exist
         try:
-            check_scores(configs, batch.scores, [(score.config_id, score.config) for score in body.scores])
+            check_scores(configs, batch.scores, references)
         except InvalidScore as exc:
             raise BadRequestError(f"nothing stored: {exc}") from None
     prepared = prepare_batch(project, batch, state.codec, datetime.now(UTC))
