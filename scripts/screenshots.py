@@ -59,6 +59,7 @@ def main(only: list[str]) -> None:
                 shoot_session_and_user(page, server)
                 shoot_live_and_costs(page)
                 settings_shot(page)
+                score_configs_shot(page, server)
                 compare_shot(page, server)
                 trace_shot(page, server)
                 datasets_shot(page, server)
@@ -118,6 +119,30 @@ def settings_shot(page) -> None:
     expect(page.get_by_test_id("new-key-secret")).to_be_visible()
     page.screenshot(path=str(IMAGES / "settings.png"))
     print(f"wrote {IMAGES / 'settings.png'}")
+
+
+def score_configs_shot(page, server: TheodoliteServer) -> None:  # noqa: ANN001 - a Playwright page
+    """/settings/scores with three configs (one archived) and the categorical form filled in."""
+    with server.client() as client:
+        for config in (
+            {"name": "helpfulness", "data_type": "NUMERIC", "min_value": 1, "max_value": 5,
+             "description": "how much the answer helped, 1 to 5"},
+            {"name": "correct", "data_type": "BOOLEAN", "description": "the answer agrees with the reference"},
+            {"name": "similarity", "data_type": "NUMERIC", "min_value": 0, "max_value": 1},
+        ):  # fmt: skip
+            client.post("/api/v1/score-configs", json=config)
+        old = client.post("/api/v1/score-configs", json={"name": "tone-v1", "data_type": "CATEGORICAL",
+                                                         "categories": ["good", "bad"]}).json()  # fmt: skip
+        client.patch(f"/api/v1/score-configs/{old['id']}", json={"archived": True})
+    page.goto("/settings/scores")
+    form = page.get_by_role("form", name="Create a score config")
+    form.get_by_label("Score name").fill("tone")
+    form.get_by_label("Score type").select_option("CATEGORICAL")
+    form.get_by_label("Categories").fill("rude = 0\nneutral = 1\npolite = 2")
+    form.get_by_label("Score description").fill("the answer's tone")
+    expect(page.get_by_test_id("score-config-row")).to_have_count(4)
+    page.screenshot(path=str(IMAGES / "score-configs.png"))
+    print(f"wrote {IMAGES / 'score-configs.png'}")
 
 
 def compare_shot(page, server: TheodoliteServer) -> None:

@@ -127,3 +127,23 @@ def test_a_forked_child_exports_its_own_spans_only(sdk_server: TheodoliteServer)
     assert [n["name"] for n in fetch_trace(sdk_server, child_trace)["observations"]] == ["child"]
     assert [n["name"] for n in fetch_trace(sdk_server, parent.trace_id)["observations"]] == ["parent-only"]
     theodolite.shutdown(5)
+
+
+def test_a_score_its_config_refuses_costs_that_score_only(
+    sdk_server: TheodoliteServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    name = f"stars-{os.getpid()}-{time.monotonic_ns()}"
+    with sdk_server.client() as client:
+        created = client.post("/api/v1/score-configs", json={"name": name, "data_type": "NUMERIC", "max_value": 5})
+        assert created.status_code == 201, created.text
+    theodolite.configure(endpoint=sdk_server.base_url, api_key=SECRET_KEY, flush_interval_s=60)
+    trace_id = "c" * 32
+    for value in (4, 9, 5, 7, 1):  # one batch: the server refuses it for 9, then for 7
+        theodolite.score(name, value, trace_id=trace_id)
+    assert theodolite.flush(10)
+    assert get_client().exporter.failed_spans == 2
+    assert caplog.text.count(f"the server refused score {name!r}") == 2
+    theodolite.shutdown(5)
+    with sdk_server.client() as client:
+        stored = client.get("/api/v1/analytics/scores", params={"name": name}).json()
+    assert sorted(row["value"] for row in stored) == [1.0, 4.0, 5.0]

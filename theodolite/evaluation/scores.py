@@ -131,7 +131,7 @@ class ScoreConfig:
         if not numeric and (self.min_value is not None or self.max_value is not None):
             raise ValueError(f"score {self.name!r}: min_value/max_value are for NUMERIC scores only")
         if numeric and None not in (self.min_value, self.max_value) and self.min_value > self.max_value:
-            raise ValueError(f"score {self.name!r}: min_value {self.min_value} is above max_value {self.max_value}")
+            raise ValueError(f"score {self.name!r}: min_value {self.min_value:g} is above max_value {self.max_value:g}")
         if self.data_type is ScoreDataType.CATEGORICAL:
             if not self.categories:
                 raise ValueError(f"score {self.name!r}: a CATEGORICAL score needs its categories")

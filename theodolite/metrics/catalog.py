@@ -72,16 +72,24 @@ TRANSACTION_SPANS_BUCKETS: tuple[float, ...] = (1, 10, 50, 100, 250, 500, 1000, 
 COMMIT_DURATION_BUCKETS: tuple[float, ...] = (
     0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0,
 )  # fmt: skip
+# Not semconv: score values. Tenths over [0, 1] (similarity, pass rates, judges' probabilities;
+# boolean scores as 0/1, so le="0" counts the false ones) and whole steps to 10 (1-5 and 1-10
+# rating scales land exactly on a bound each): one set that serves both kinds of scale, 20 bounds.
+SCORE_VALUE_BUCKETS: tuple[float, ...] = (
+    0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10,
+)  # fmt: skip
 
 # What each label holds, and the OpenTelemetry attribute it corresponds to where there is one.
 LABELS: dict[str, str] = {
     "project": "Theodolite project name (from the API key that sent the spans); in app_* metrics LLMMetrics(project=).",
     "model": "Model of the generation: gen_ai.response.model, else gen_ai.request.model; '' if unknown.",
     "provider": "gen_ai.provider.name (gen_ai.system in older conventions); '' if unknown.",
-    "name": "Observation name (the feature or operation, e.g. 'summarise'); for traces the root span name.",
+    "name": "Observation name (the feature or operation, e.g. 'summarise'); for traces the root span name; for "
+    "scores the score's name.",
     "feature": "app_* metrics: the feature the application named in track_llm_call (the trace's observation name).",
     "source": "Where a generation's answer came from: provider, cache, fallback_template, fallback_hardcoded, ...; "
-    "in app_questions_total where the question came from (web, mobile, ...).",
+    "in app_questions_total where the question came from (web, mobile, ...); in theodolite_score_value who "
+    "scored: API (the scores APIs, Langfuse, LangSmith) or EVAL (OTLP evaluation events).",
     "status": "'error' when the call failed (a span of level ERROR, or any status but ok/success passed to the SDK), "
     "else 'ok'; in app_http_requests_total the HTTP status code.",
     "type": "Observation type: span, generation, tool, agent, ...; in app_llm_tokens_total prompt or completion; in "
@@ -176,6 +184,14 @@ METRICS: tuple[MetricSpec, ...] = (
         "theodolite_scores_total", C,
         "Scores (evaluations, user feedback) committed.",
         ("project", "name"), MetricGroup.TRACES,
+    ),
+    MetricSpec(
+        "theodolite_score_value", H,
+        "Values of the NUMERIC and BOOLEAN scores committed (BOOLEAN as 0 or 1; CATEGORICAL ones are not "
+        "observed), by project, score name and source. Buckets 0, 0.1, ..., 0.9, 1 (tenths, for [0, 1] scores; "
+        "le=\"0\" counts false booleans) and 2, 3, ..., 10 (each step of a 1-5 or 1-10 scale is a bound). Score "
+        "names are capped by the series budget like every label.",
+        ("project", "name", "source"), MetricGroup.TRACES, buckets=SCORE_VALUE_BUCKETS,
     ),
     MetricSpec(
         "theodolite_tokens_total", C,

@@ -36,6 +36,9 @@ LABEL_SOURCES: dict[str, Callable[[Any], Any]] = {
     "environment": lambda trace: trace.environment,
     "release": lambda trace: trace.release,
 }
+# Scores whose value is a number on a scale (a BOOLEAN's is 1.0 or 0.0); a CATEGORICAL score's
+# number, when its config gives one, is a code, not a measure.
+SCORED_NUMBERS = frozenset({"NUMERIC", "BOOLEAN"})
 _LABEL_NAME = re.compile(r"[^a-zA-Z0-9_]")
 
 
@@ -89,7 +92,10 @@ class DerivedMetrics:
             if facts.is_generation:
                 self._generation(facts, project, status, extra)
         for row in batch.score_rows:
-            self._inc("theodolite_scores_total", (project, row.get("name") or ""))
+            name = row.get("name") or ""
+            self._inc("theodolite_scores_total", (project, name))
+            if row.get("value") is not None and row.get("data_type") in SCORED_NUMBERS:
+                self._observe("theodolite_score_value", (project, name, row.get("source") or ""), row["value"])
         if batch.rejections:
             self._inc("theodolite_ingest_rejected_items_total", (project,), len(batch.rejections))
 

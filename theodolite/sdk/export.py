@@ -7,6 +7,8 @@ Promises to the host application:
 - never raises into it: failures are logged and counted;
 - retries 429/502/503/504 and connection errors with exponential backoff (honouring
   Retry-After), up to `max_retries`, then drops the batch and counts it (`failed_spans`);
+- a score the server's score config refuses costs that score only: the server refuses the whole
+  request and names the score's index, and the others are sent again without it;
 - `flush(timeout)` and `shutdown(timeout)` return within their timeouts;
 - fork-safe: a forked child starts with an empty queue and its own thread.
 """
@@ -17,6 +19,7 @@ import http.client
 import json
 import logging
 import os
+import re
 import threading
 import time
 import urllib.parse
@@ -31,6 +34,18 @@ from theodolite.sdk.records import ScoreRecord, SpanRecord
 log = logging.getLogger("theodolite")
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
 MAX_BACKOFF_S = 30.0
+
+
+# How POST /api/v1/scores names the score that broke its score config (`server/routes/scores.py`).
+REFUSED_SCORE = re.compile(r"nothing stored: score (\d+): ")
+
+
+class RefusedScore(Exception):
+    """The server refused a batch of scores for the one at `index` (it does not fit its score config)."""
+
+    def __init__(self, index: int, message: str) -> None:
+        super().__init__(message)
+        self.index = index
 
 
 class RetryableError(Exception):
@@ -67,6 +82,8 @@ class HttpSender:
             raise RetryableError(f"{type(exc).__name__}: {exc}") from exc
         if response.status in RETRY_STATUSES:
             raise RetryableError(f"HTTP {response.status}", _retry_after(response.getheader("Retry-After")))
+        if response.status == 400 and (refused := REFUSED_SCORE.search(detail.decode(errors="replace"))):
+            raise RefusedScore(int(refused.group(1)), f"HTTP 400: {detail[:300]!r}")
         if response.status >= 300:
             raise RuntimeError(f"HTTP {response.status}: {detail[:300]!r}")
 
@@ -196,9 +213,7 @@ class Exporter:
                 else:
                     self.failed_spans += len(spans)
             if scores:
-                body = json.dumps({"scores": [score.document for score in scores]}).encode()
-                if not self._send(sender, "/api/v1/scores", body, "application/json"):
-                    self.failed_spans += len(scores)
+                self._send_scores(sender, list(scores))
         except Exception:  # noqa: BLE001 - the export thread must survive anything
             log.exception("theodolite: exporting a batch failed; it was dropped")
             self.failed_spans += len(spans) + len(scores)
@@ -206,6 +221,24 @@ class Exporter:
             with self._idle:
                 self._in_flight -= len(spans) + len(scores)
                 self._idle.notify_all()
+
+    def _send_scores(self, sender: HttpSender, scores: list[ScoreRecord]) -> None:
+        """Send the scores; each one the server refuses by index is dropped (logged and counted) and
+        the rest sent again: one score that does not fit its config never costs the others."""
+        while scores:
+            body = json.dumps({"scores": [score.document for score in scores]}).encode()
+            try:
+                if not self._send(sender, "/api/v1/scores", body, "application/json"):
+                    self.failed_spans += len(scores)
+                return
+            except RefusedScore as refused:
+                if not 0 <= refused.index < len(scores):
+                    log.warning("theodolite: the server refused a batch of scores: %s", refused)
+                    self.failed_spans += len(scores)
+                    return
+                dropped = scores.pop(refused.index)
+                self.failed_spans += 1
+                log.warning("theodolite: the server refused score %r: %s", dropped.document.get("name"), refused)
 
     def _send(self, sender: HttpSender, path: str, body: bytes, content_type: str) -> bool:
         delay = 0.5
@@ -221,6 +254,8 @@ class Exporter:
                 delay = min(delay * 2, MAX_BACKOFF_S)
                 if self._stop.wait(min(wait, MAX_BACKOFF_S)):
                     return False
+            except RefusedScore:
+                raise  # `_send_scores` sends the others again
             except Exception as exc:  # noqa: BLE001 - 4xx: the batch will never be accepted
                 log.warning("theodolite: the server refused a batch: %s", exc)
                 return False

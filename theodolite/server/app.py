@@ -49,9 +49,11 @@ from theodolite.server.routes import costs as costs_routes
 from theodolite.server.routes import langfuse as langfuse_routes
 from theodolite.server.routes import langsmith as langsmith_routes
 from theodolite.server.routes import live as live_routes
+from theodolite.server.routes import score_configs as score_configs_routes
 from theodolite.server.routes import trace_page as trace_page_routes
 from theodolite.server.routes.groups_detail import router as groups_detail_router
 from theodolite.server.routes.metrics import is_loopback_host
+from theodolite.server.score_config_book import ScoreConfigBook
 from theodolite.server.sessions import SessionManager
 from theodolite.server.settings import Settings
 from theodolite.server.state import AppState
@@ -132,7 +134,7 @@ def create_app(settings: Settings) -> FastAPI:
         )
         state = AppState(
             settings, database, pipeline, authenticator, decoder, writer.codec, queries, prices, server_metrics,
-            sessions, login_limiter, trace_store,
+            sessions, login_limiter, trace_store, ScoreConfigBook(database),
         )  # fmt: skip
         app.state.theodolite = state
         live_demo = None
@@ -188,6 +190,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(datasets.router)
     app.include_router(experiments.router)
     app.include_router(annotation_queues.router)
+    app.include_router(score_configs_routes.router)
     app.include_router(auth.router)
     app.include_router(members.router)
     app.include_router(admin_users.router)

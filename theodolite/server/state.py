@@ -17,6 +17,7 @@ from theodolite.server.auth import Authenticator, credential_from_headers
 from theodolite.server.decoding import DecodePool
 from theodolite.server.price_book import PriceBook
 from theodolite.server.rate_limit import LoginRateLimiter
+from theodolite.server.score_config_book import ScoreConfigBook
 from theodolite.server.sessions import SessionManager
 from theodolite.server.settings import Settings
 from theodolite.storage.backend import TraceStore
@@ -38,6 +39,7 @@ class AppState:
     sessions: SessionManager
     login_limiter: LoginRateLimiter
     trace_store: TraceStore
+    score_configs: ScoreConfigBook
 
 
 async def authenticate(request: Request) -> int:

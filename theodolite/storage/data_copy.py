@@ -87,6 +87,7 @@ COPY_ORDER = (
     "annotation_queue_items",
     "annotation_reviews",
     "annotation_claims",
+    "score_configs",
     "payload_dictionaries",
     "traces",
     "observations",

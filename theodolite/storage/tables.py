@@ -647,3 +647,24 @@ annotation_claims = Table(
     Column("expires_at", UtcDateTime, nullable=False),
     Index("ix_annotation_claims_queue", "queue_id", "reviewer"),
 )
+
+# Score configs (`storage/metadata/score_configs.py`, docs/evaluation.md): what values a named score
+# of a project may take, checked at ingest. `categories` is a JSON list of {"label", "value"} (value
+# a number or null, as Langfuse's categories carry); min/max are for NUMERIC configs only. A config
+# is never deleted, only archived (scores stored under it keep meaning what it said).
+score_configs = Table(
+    "score_configs",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("project_id", Integer, nullable=False),
+    Column("name", Text, nullable=False),
+    Column("data_type", Text, nullable=False),
+    Column("min_value", Float),
+    Column("max_value", Float),
+    Column("categories", JsonDocument),
+    Column("description", Text),
+    Column("archived", Boolean, nullable=False, server_default=false()),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    UniqueConstraint("project_id", "name", name="uq_score_configs_project_name"),
+)

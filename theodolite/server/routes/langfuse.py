@@ -5,6 +5,11 @@ event batches, the v3 SDK's scores), `POST /api/public/scores` (the v5 SDK's sco
 Authentication is Langfuse's Basic `public:secret` (any of Theodolite's key forms works). Answers
 come after the commit, like OTLP's: 207 with per-event `successes` and `errors`, so that one bad
 event never fails the others and the SDK logs exactly which one was refused.
+
+Scores are checked against the project's score configs (`server/score_config_book.py`): on
+/api/public/scores by the `configId` a score names, else by its name; in ingestion batches (decoded
+in worker processes, which keep no config) by name, after decoding. A score that does not fit is
+refused alone, as any bad event is.
 """
 
 from __future__ import annotations
@@ -18,10 +23,12 @@ from fastapi.responses import JSONResponse
 
 from theodolite import __version__
 from theodolite.errors import BadRequestError
+from theodolite.evaluation.scores import InvalidScore
 from theodolite.ingestion.adapters.langfuse import EventError, score_from
 from theodolite.model import Batch
 from theodolite.server.body import parse_json, read_body
 from theodolite.server.decoding import decode_langfuse_ingestion
+from theodolite.server.score_config_book import check_rows, fit_score
 from theodolite.server.state import AppState, authenticated_project
 from theodolite.storage.metadata.project_reads import project_name
 from theodolite.storage.rows import prepare_batch
@@ -50,6 +57,10 @@ async def ingestion(request: Request, project_id: Annotated[int, Depends(authent
     prepared, successes, errors = await state.decoder.run(
         decode_langfuse_ingestion, body, project_id, state.codec, overrides
     )
+    if prepared.score_rows:
+        configs = await state.score_configs.for_project(project_id)
+        for row, reason in check_rows(configs, prepared.score_rows):
+            errors.append({"id": row["id"], "status": 400, "message": reason, "error": "invalid score"})
     if prepared.size():
         await state.pipeline.submit(prepared)
     answer = {"successes": [{"id": event_id, "status": 201} for event_id in successes], "errors": errors}
@@ -66,12 +77,16 @@ async def scores(request: Request, project_id: Annotated[int, Depends(authentica
         raise BadRequestError(f"send at most {MAX_SCORES} scores per request")
     now = datetime.now(UTC)
     batch, errors = Batch(), []
+    configs = await state.score_configs.for_project(project_id)
     for index, item in enumerate(items):
         try:
             if not isinstance(item, dict):
                 raise EventError("a score must be an object")
-            batch.scores.append(score_from(item, now))
-        except EventError as exc:
+            score = score_from(item, now)
+            if configs or item.get("configId") is not None:  # a named config must exist
+                fit_score(configs, score, item.get("configId"))
+            batch.scores.append(score)
+        except (EventError, InvalidScore) as exc:
             errors.append({"id": str(item.get("id")) if isinstance(item, dict) else f"#{index}", "message": str(exc)})
     if batch.scores:
         await state.pipeline.submit(prepare_batch(project_id, batch, state.codec, now))

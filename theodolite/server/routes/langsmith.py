@@ -4,7 +4,8 @@
 
 Authentication is LangSmith's `x-api-key`. Answers come after the commit. A run that cannot be
 read is refused alone: the others are stored and the answer is a 422 naming it, so that the
-SDK's log says which run was lost.
+SDK's log says which run was lost. Feedback is checked against the project's score configs of its
+key (`server/score_config_book.py`) once decoded; feedback that does not fit is refused the same way.
 """
 
 from __future__ import annotations
@@ -15,8 +16,10 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 
 from theodolite import __version__
+from theodolite.model import Rejection
 from theodolite.server.body import read_body
 from theodolite.server.decoding import decode_langsmith
+from theodolite.server.score_config_book import check_rows
 from theodolite.server.state import AppState, authenticated_project
 
 router = APIRouter(tags=["langsmith"])
@@ -46,6 +49,10 @@ async def _ingest(request: Request, project_id: int, shape: str) -> JSONResponse
     overrides = await state.prices.for_project(project_id)
     content_type = request.headers.get("content-type", "")
     prepared = await state.decoder.run(decode_langsmith, shape, body, content_type, project_id, state.codec, overrides)
+    if prepared.score_rows:
+        configs = await state.score_configs.for_project(project_id)
+        refused = check_rows(configs, prepared.score_rows)
+        prepared.rejections.extend(Rejection(row["id"], reason) for row, reason in refused)
     rejected = list(prepared.rejections)
     if prepared.size():
         rejected.extend(await state.pipeline.submit(prepared))

@@ -14,8 +14,10 @@ from theodolite.errors import UnsupportedMediaTypeError
 from theodolite.ingestion.adapters.otlp import encode_response
 from theodolite.ingestion.adapters.otlp_logs import decode_logs, encode_logs_response
 from theodolite.ingestion.adapters.otlp_metrics import decode_metrics, encode_metrics_response
+from theodolite.model import Rejection
 from theodolite.server.body import read_body
 from theodolite.server.decoding import decode_otlp_traces
+from theodolite.server.score_config_book import check_rows
 from theodolite.server.state import AppState, authenticated_project
 from theodolite.storage.rows import prepare_batch
 
@@ -66,6 +68,10 @@ async def export_logs(request: Request, project_id: Annotated[int, Depends(authe
     now = datetime.now(UTC)
     batch, dropped = await to_thread.run_sync(decode_logs, body, kind, now)
     prepared = prepare_batch(project_id, batch, state.codec, now)
+    if prepared.score_rows:  # evaluation results that do not fit their score config: partial success
+        configs = await state.score_configs.for_project(project_id)
+        refused = check_rows(configs, prepared.score_rows)
+        prepared.rejections.extend(Rejection(row["id"], reason) for row, reason in refused)
     rejected = list(prepared.rejections)
     if prepared.score_rows:
         rejected.extend(await state.pipeline.submit(prepared))

@@ -3,6 +3,11 @@
 Committed through the same pipeline as spans: the answer comes after the commit. Scores belong
 to the key's project: their ids are unique within it, and a score shows only on that project's
 trace of its trace id, also when it arrived before the trace.
+
+A score whose name has an active score config in the project, or that names a config (`config_id`
+or `config`), must fit it (`routes/score_configs.py`); one that does not makes the request a 400
+naming its index and the rule it broke, and nothing of the request is stored. The configs come from
+the server's cached copy (`server/score_config_book.py`), so checking costs no query per score.
 """
 
 from __future__ import annotations
@@ -14,8 +19,11 @@ from typing import Any
 from fastapi import APIRouter
 from pydantic import BaseModel, Field, model_validator
 
+from theodolite.errors import BadRequestError
+from theodolite.evaluation.scores import InvalidScore
 from theodolite.model import Batch, Score, ScoreDataType
 from theodolite.server.routes.api import ERRORS, Project, State
+from theodolite.server.score_config_book import check_scores
 from theodolite.storage.rows import prepare_batch
 from theodolite.storage.trace_keys import MAX_WIRE_TRACE_ID_CHARS
 
@@ -34,6 +42,8 @@ class ScoreIn(BaseModel):
     comment: str | None = None
     timestamp: datetime | None = None
     metadata: dict[str, Any] | None = None
+    config_id: int | None = Field(None, description="the score config to check the value against (its name must match)")
+    config: str | None = Field(None, max_length=200, description="the same, by the config's name")
 
     @model_validator(mode="after")
     def _target(self) -> ScoreIn:
@@ -68,6 +78,13 @@ class ScoresAccepted(BaseModel):
 @router.post("", response_model=ScoresAccepted, summary="Store scores (answered after commit)")
 async def scores_create(state: State, project: Project, body: ScoresIn) -> dict:
     batch = Batch(scores=[score.to_model() for score in body.scores])
+    configs = await state.score_configs.for_project(project)
+    references = [(score.config_id, score.config) for score in body.scores]
+    if configs or any(reference != (None, None) for reference in references):  # a named config must exist
+        try:
+            check_scores(configs, batch.scores, references)
+        except InvalidScore as exc:
+            raise BadRequestError(f"nothing stored: {exc}") from None
     prepared = prepare_batch(project, batch, state.codec, datetime.now(UTC))
     await state.pipeline.submit(prepared)
     return {"accepted": len(batch.scores)}

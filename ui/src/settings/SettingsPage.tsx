@@ -1,4 +1,4 @@
-// /settings/{keys,prices,members,users}: the current project's API keys, price overrides and members,
+// /settings/{keys,prices,scores,members,users}: the current project's API keys, price overrides and members,
 // and (admins) the users. The tab is the URL's last segment so a link or a reload opens it again.
 import { Navigate, NavLink, useParams } from "react-router";
 import { useAuth } from "../auth/auth";
@@ -7,6 +7,7 @@ import { EmptyState } from "../components/states";
 import { KeysTab } from "./KeysTab";
 import { MembersTab } from "./MembersTab";
 import { PricesTab } from "./PricesTab";
+import { ScoresTab } from "./ScoresTab";
 import { settingsRights } from "./rules";
 import { UsersTab } from "./UsersTab";
 import "./settings.css";
@@ -14,6 +15,7 @@ import "./settings.css";
 const TABS = [
   ["keys", "API keys"],
   ["prices", "Prices"],
+  ["scores", "Scores"],
   ["members", "Members"],
   ["users", "Users"],
 ] as const;
@@ -54,6 +56,8 @@ export function SettingsPage() {
           <KeysTab key={project} project={project} rights={rights} />
         ) : current === "prices" ? (
           <PricesTab key={project} project={project} rights={rights} />
+        ) : current === "scores" ? (
+          <ScoresTab key={project} project={project} rights={rights} />
         ) : current === "members" ? (
           <MembersTab key={project} project={project} rights={rights} />
         ) : rights.isAdmin ? (
