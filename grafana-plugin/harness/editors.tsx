@@ -6,14 +6,7 @@
 import React, { useEffect, useRef, useState } from 'react';
 import { createRoot } from 'react-dom/client';
 import { DataFrame, DataSourceInstanceSettings, DataSourceSettings, createTheme, dateTime } from '@grafana/data';
-import {
-  BackendSrv,
-  BackendSrvRequest,
-  FetchError,
-  FetchResponse,
-  setBackendSrv,
-  setTemplateSrv,
-} from '@grafana/runtime';
+import { BackendSrv, BackendSrvRequest, FetchResponse, setBackendSrv, setTemplateSrv } from '@grafana/runtime';
 import { Alert, Button, GlobalStyles, ThemeContext } from '@grafana/ui';
 import { from } from 'rxjs';
 
@@ -21,6 +14,7 @@ import { ConfigEditor } from '../src/components/ConfigEditor';
 import { QueryEditor } from '../src/components/QueryEditor';
 import { DataSource } from '../src/datasource';
 import pluginJson from '../src/plugin.json';
+import { asFetchResponse } from '../src/test/grafanaProxy';
 import { dashboardTemplateSrv } from '../src/test/templateSrv';
 import { DEFAULT_QUERY, TheodoliteOptions, TheodoliteQuery, TheodoliteSecureJsonData } from '../src/types';
 
@@ -35,28 +29,7 @@ async function fetchSameOrigin<T>(options: BackendSrvRequest): Promise<FetchResp
     method: options.method ?? 'GET',
     headers: { Accept: 'application/json' },
   });
-  const body = await response.text();
-  let data: unknown = body;
-  try {
-    data = body ? JSON.parse(body) : undefined;
-  } catch {
-    // Not JSON: Grafana hands the text on as it is.
-  }
-  if (!response.ok) {
-    const error: FetchError = { status: response.status, statusText: response.statusText, data, config: options };
-    throw error;
-  }
-  return {
-    data: data as T,
-    status: response.status,
-    statusText: response.statusText,
-    ok: response.ok,
-    headers: response.headers,
-    redirected: response.redirected,
-    type: response.type,
-    url: response.url,
-    config: options,
-  };
+  return asFetchResponse<T>(response, options);
 }
 
 setBackendSrv({ fetch: (options: BackendSrvRequest) => from(fetchSameOrigin(options)) } as unknown as BackendSrv);

@@ -19,14 +19,10 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.chromium import chromium
 from tests.support.grafana_proxy import GrafanaProxy, ProxiedDataSource
-from tests.support.server import SECRET_KEY, TheodoliteServer
-from theodolite.cli.demo_command import write_demo
-from theodolite.server.settings import Settings
-from theodolite.storage.engine import open_database
-from theodolite.storage.metadata.projects import get_or_create_project
+from tests.support.server import SECRET_KEY, TheodoliteServer, demo_server
 
-CHROMIUM = "/usr/bin/chromium"
 HARNESS_UID = "theodolite-harness"  # harness/editors.tsx's data source uid
 ANALYTICS = "/api/v1/analytics/"
 NOT_QUERY_TYPES = {"variables", "project"}  # the routes of the API that are not panel queries
@@ -50,20 +46,9 @@ def harness(built_plugin: Path) -> Path:
 @pytest.fixture(scope="module")
 def theodolite(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TheodoliteServer]:
     """A real server on SQLite holding two days of demo traffic up to now, in the project its key opens."""
-    workdir = tmp_path_factory.mktemp("plugin-editors")
-    url = f"sqlite:///{workdir / 'theodolite.db'}"
-    database = open_database(url, migrate=True)
-    try:
-        project_id, _ = get_or_create_project(database, "test")
-        now = datetime.now(UTC).replace(microsecond=0)
-        write_demo(database, project_id, now=now, days=2, traces_per_day=150, seed=7, settings=Settings())
-    finally:
-        database.dispose()
-    instance = TheodoliteServer(url, workdir).start()
-    try:
-        yield instance
-    finally:
-        instance.stop()
+    now = datetime.now(UTC).replace(microsecond=0)
+    with demo_server(tmp_path_factory.mktemp("plugin-editors"), now=now, days=2, traces_per_day=150, seed=7) as server:
+        yield server
 
 
 @pytest.fixture(scope="module")
@@ -87,17 +72,8 @@ def grafana(harness: Path, theodolite: TheodoliteServer) -> Iterator[GrafanaProx
 
 @pytest.fixture(scope="module")
 def browser():
-    from playwright.sync_api import expect, sync_playwright
-
-    expect.set_options(timeout=15_000)  # the machine may be shared and busy
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"the browser tests drive {CHROMIUM}: apt-get install chromium (scripts/test does)")
-    with sync_playwright() as playwright:
-        instance = playwright.chromium.launch(executable_path=CHROMIUM)
-        try:
-            yield instance
-        finally:
-            instance.close()
+    with chromium() as instance:
+        yield instance
 
 
 @pytest.fixture
