@@ -12,11 +12,7 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 
-from tests.support.server import SECRET_KEY, TheodoliteServer
-from theodolite.cli.demo_command import write_demo
-from theodolite.server.settings import Settings
-from theodolite.storage.engine import open_database
-from theodolite.storage.metadata.projects import get_or_create_project
+from tests.support.server import SECRET_KEY, TheodoliteServer, demo_server
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 BASE = "/api/v1/analytics"
@@ -25,18 +21,8 @@ BASE = "/api/v1/analytics"
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TheodoliteServer]:
     workdir = tmp_path_factory.mktemp("analytics")
-    url = f"sqlite:///{workdir / 'theodolite.db'}"
-    database = open_database(url, migrate=True)
-    try:
-        project_id, _ = get_or_create_project(database, "test")  # the project the server's key opens
-        write_demo(database, project_id, now=NOW, days=2, traces_per_day=150, seed=5, settings=Settings())
-    finally:
-        database.dispose()
-    instance = TheodoliteServer(url, workdir).start()
-    try:
+    with demo_server(workdir, now=NOW, days=2, traces_per_day=150, seed=5) as instance:
         yield instance
-    finally:
-        instance.stop()
 
 
 @pytest.fixture(scope="module")

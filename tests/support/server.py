@@ -8,6 +8,7 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 
 import httpx
@@ -117,3 +118,28 @@ def walk(nodes: list[dict]) -> Iterator[dict]:
     for node in nodes:
         yield node
         yield from walk(node["children"])
+
+
+@contextmanager
+def demo_server(
+    workdir: Path, *, now: datetime, days: int, traces_per_day: int, seed: int
+) -> Iterator[TheodoliteServer]:
+    """A server on a SQLite file holding demo traffic up to `now`, in the project its key opens."""
+    from theodolite.cli.demo_command import write_demo
+    from theodolite.server.settings import Settings
+    from theodolite.storage.engine import open_database
+    from theodolite.storage.metadata.projects import get_or_create_project
+
+    url = f"sqlite:///{workdir / 'theodolite.db'}"
+    database = open_database(url, migrate=True)
+    try:
+        project_id, _ = get_or_create_project(database, "test")  # the project the server's key opens
+        write_demo(database, project_id, now=now, days=days, traces_per_day=traces_per_day, seed=seed,
+                   settings=Settings())  # fmt: skip
+    finally:
+        database.dispose()
+    instance = TheodoliteServer(url, workdir).start()
+    try:
+        yield instance
+    finally:
+        instance.stop()

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.chromium import chromium
 from theodolite.web import STATIC_DIR
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -26,30 +27,17 @@ def built_ui() -> Path:
 
 # --- Browser tests: Playwright driving Debian's chromium (no browser download) ---------------
 
-CHROMIUM = "/usr/bin/chromium"
 ADMIN_EMAIL = "ui-admin@example.com"
 ADMIN_PASSWORD = "correct horse battery staple"
 DEMO_PROJECT = "test"  # TheodoliteServer's bootstrap project: the demo writes into it
 DEMO_DAYS, DEMO_TRACES_PER_DAY = 2, 150
 
 
-# Module scope, not session: Playwright's sync API keeps an asyncio loop running in this thread
-# while it is open, and later tests that call asyncio.run() would fail.
+# Module scope, not session: see tests.support.chromium.
 @pytest.fixture(scope="module")
 def browser():
-    from playwright.sync_api import expect, sync_playwright
-
-    # expect() polls up to this long (5 s by default): the machine may be shared and busy.
-    expect.set_options(timeout=15_000)
-
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"the browser tests drive {CHROMIUM}: apt-get install chromium (scripts/test does)")
-    with sync_playwright() as playwright:
-        instance = playwright.chromium.launch(executable_path=CHROMIUM)
-        try:
-            yield instance
-        finally:
-            instance.close()
+    with chromium() as instance:
+        yield instance
 
 
 @pytest.fixture(scope="module")

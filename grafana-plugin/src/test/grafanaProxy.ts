@@ -42,6 +42,32 @@ export function interpolateRouteTemplate(text: string, ds: ProxiedDataSource): s
   );
 }
 
+/** An HTTP response as backendSrv.fetch hands it on: JSON parsed, a FetchError for an error status. */
+export async function asFetchResponse<T>(response: Response, options: BackendSrvRequest): Promise<FetchResponse<T>> {
+  const body = await response.text();
+  let data: unknown = body;
+  try {
+    data = body ? JSON.parse(body) : undefined;
+  } catch {
+    // Not JSON: Grafana hands the text on as it is.
+  }
+  if (!response.ok) {
+    const error: FetchError = { status: response.status, statusText: response.statusText, data, config: options };
+    throw error;
+  }
+  return {
+    data: data as T,
+    status: response.status,
+    statusText: response.statusText,
+    ok: response.ok,
+    headers: response.headers,
+    redirected: response.redirected,
+    type: response.type,
+    url: response.url,
+    config: options,
+  };
+}
+
 /** The URLs the plugin asked for, newest last: tests read the parameters sent. */
 export type RequestLog = string[];
 
@@ -81,28 +107,7 @@ export function grafanaProxyBackendSrv(ds: ProxiedDataSource, requests: RequestL
       };
       throw error;
     }
-    const body = await response.text();
-    let data: unknown = body;
-    try {
-      data = body ? JSON.parse(body) : undefined;
-    } catch {
-      // Not JSON: Grafana hands the text on as it is.
-    }
-    if (!response.ok) {
-      const error: FetchError = { status: response.status, statusText: response.statusText, data, config: options };
-      throw error;
-    }
-    return {
-      data: data as T,
-      status: response.status,
-      statusText: response.statusText,
-      ok: response.ok,
-      headers: response.headers,
-      redirected: response.redirected,
-      type: response.type,
-      url: response.url,
-      config: options,
-    };
+    return asFetchResponse<T>(response, options);
   };
 
   const unsupported = () => {
