@@ -1,0 +1,266 @@
+"""Online evaluators end to end: real `theodolite serve` processes on SQLite and PostgreSQL, traffic
+through OTLP, and a fake OpenAI-compatible judge on 127.0.0.1 (the process boundary). The rules'
+worker scores in the background; these tests poll the API with deadlines."""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+import time
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import new_postgres_database
+from tests.support.fake_provider import FakeProvider, Reply
+from tests.support.otlp_bodies import request_of, span
+from tests.support.server import TheodoliteServer
+from theodolite.evaluation.online import EVALUATOR_ENVIRONMENT, sampled
+
+SETTINGS = {"evaluator_poll_s": "0.2", "evaluator_settle_s": "0.5", "evaluator_api_keys": "judge=sk-test"}
+TRACE = re.compile(r"Trace ([0-9a-f]{32})")
+# sha256("1:<trace id>") below 2**63 for the trace ids 1..1000 (`online.sampled`): 509 of 1,000
+EXPECTED_SAMPLED = 509
+
+
+class Judge:
+    """A fake judge counting the traces it was asked about (the prompt names the trace)."""
+
+    def __init__(self, hang: threading.Event | None = None) -> None:
+        self.asked: Counter[str] = Counter()
+        self.lock = threading.Lock()
+        self.hang = hang
+        self.provider = FakeProvider(chat=self.answer)
+
+    def answer(self, body: dict[str, Any]) -> Reply:
+        if self.hang is not None and not self.hang.is_set():
+            return Reply(hang=True)
+        prompt = body["messages"][-1]["content"]
+        with self.lock:
+            self.asked[TRACE.search(prompt).group(1)] += 1
+        content = json.dumps({"reasoning": "it answers", "score": True})
+        return Reply({"model": "gpt-4o-mini", "choices": [{"message": {"role": "assistant", "content": content}}],
+                      "usage": {"prompt_tokens": 100, "completion_tokens": 20, "total_tokens": 120}})  # fmt: skip
+
+
+@pytest.fixture
+def judge() -> Iterator[Judge]:
+    fake = Judge()
+    with fake.provider:
+        yield fake
+
+
+def judge_rule(url: str, rate: float = 0.5, name: str = "helpful") -> dict[str, Any]:
+    return {
+        "name": name, "scope": "trace", "sampling_rate": rate, "filter": {"name_regex": "^answer"},
+        "evaluator": {"type": "judge", "template": "Trace {{tid}} answered: {{output}}. Helpful?",
+                      "mapping": {"tid": "metadata.trace_id"}, "score": {"name": name, "data_type": "BOOLEAN"},
+                      "provider": {"base_url": url, "model": "gpt-4o-mini", "api_key_setting": "judge"}},
+    }  # fmt: skip
+
+
+def trace_id(number: int) -> str:
+    return number.to_bytes(16, "big").hex()
+
+
+def ingest(server: TheodoliteServer, numbers: range, *, per_request: int = 100) -> None:
+    """One generation per trace, named `answer`, ending now (quiet from now on)."""
+    client = server.client()
+    numbers = list(numbers)
+    for start in range(0, len(numbers), per_request):
+        now = time.time_ns() - 2_000_000
+        chunk = numbers[start : start + per_request]
+        spans = [span(number.to_bytes(16, "big"), "answer", now, tokens=(50, 10)) for number in chunk]
+        response = client.post("/v1/traces", content=request_of(*spans),
+                               headers={"Content-Type": "application/x-protobuf"})  # fmt: skip
+        assert response.status_code == 200, response.text
+
+
+def wait_for(predicate: Any, deadline_s: float = 90.0, what: str = "condition") -> Any:
+    deadline = time.monotonic() + deadline_s
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.1)  # polling the API with a deadline
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def status(server: TheodoliteServer, rule_id: int) -> dict[str, Any]:
+    response = server.client().get(f"/api/v1/evaluators/{rule_id}")
+    assert response.status_code == 200, response.text
+    return response.json()["status"]
+
+
+def start(url: str, workdir: Path, **extra: str) -> TheodoliteServer:
+    return TheodoliteServer(url, workdir, **{**SETTINGS, **extra}).start(deadline_s=60)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'theodolite.db'}"
+    return new_postgres_database(request.getfixturevalue("postgres_server"))
+
+
+def test_half_sampling_scores_the_hashed_half_once_each_and_prices_the_judge(
+    database_url: str, tmp_path: Path, judge: Judge
+) -> None:
+    server = start(database_url, tmp_path)
+    try:
+        client = server.client()
+        created = client.post("/api/v1/evaluators", json=judge_rule(judge.provider.url))
+        assert created.status_code == 201, created.text
+        rule = created.json()
+        assert rule["id"] == 1  # EXPECTED_SAMPLED is for rule 1
+        ids = [trace_id(n) for n in range(1, 1001)]
+        assert sum(sampled(1, t, 0.5) for t in ids) == EXPECTED_SAMPLED
+        ingest(server, range(1, 1001))
+
+        wait_for(lambda: status(server, rule["id"])["scored"] >= EXPECTED_SAMPLED, what="the verdicts")
+        wait_for(lambda: status(server, rule["id"])["caught_up"], what="the worker to catch up")
+        final = status(server, rule["id"])
+        assert final["scored"] == EXPECTED_SAMPLED and final["failed"] == 0
+        assert final["skipped"] == 1000 - EXPECTED_SAMPLED
+        assert 450 <= final["scored"] <= 550
+        wanted = {t for t in ids if sampled(1, t, 0.5)}
+        assert set(judge.asked) == wanted and max(judge.asked.values()) == 1
+
+        # each sampled trace holds exactly one EVAL score naming the rule; the others none
+        for number in (1, 2, 3, 4, 5, 6, 7, 8):
+            trace = client.get(f"/api/v1/traces/{trace_id(number)}").json()
+            evals = [s for s in trace["scores"] if s["source"] == "EVAL"]
+            assert len(evals) == (1 if trace_id(number) in wanted else 0)
+            for score in evals:
+                assert score["name"] == "helpful" and score["value"] == 1.0
+                assert score["metadata"]["rule"] == "helpful"
+
+        # the judge's calls are traces of their own, priced, and no rule matched them
+        page = client.get("/api/v1/traces", params={"environment": EVALUATOR_ENVIRONMENT, "limit": 500}).json()
+        judged = page["data"]
+        while page["next_cursor"]:
+            page = client.get("/api/v1/traces", params={"environment": EVALUATOR_ENVIRONMENT, "limit": 500,
+                                                        "cursor": page["next_cursor"]}).json()  # fmt: skip
+            judged += page["data"]
+        assert len(judged) == EXPECTED_SAMPLED
+        one = client.get(f"/api/v1/traces/{judged[0]['id']}").json()
+        generation = one["observations"][0]
+        assert generation["type"] == "generation" and generation["model"] == "gpt-4o-mini"
+        assert (generation["prompt_tokens"], generation["completion_tokens"]) == (100, 20)
+        assert generation["cost_status"] == "priced" and float(generation["calculated_total_cost"]) > 0
+        assert generation["input"][-1]["content"].startswith("Trace ")
+        assert not [s for s in one["scores"] if s["source"] == "EVAL"]
+    finally:
+        server.stop()
+
+
+def test_a_restart_resumes_from_the_watermark(tmp_path: Path, judge: Judge) -> None:
+    url = f"sqlite:///{tmp_path / 'theodolite.db'}"
+    server = start(url, tmp_path)
+    try:
+        rule = server.client().post("/api/v1/evaluators", json=judge_rule(judge.provider.url, rate=1.0)).json()
+        ingest(server, range(1, 41))
+        wait_for(lambda: status(server, rule["id"])["scored"] == 40, what="the first 40 verdicts")
+        wait_for(lambda: status(server, rule["id"])["caught_up"], what="the worker to catch up")
+        watermark = status(server, rule["id"])["watermark"]
+    finally:
+        server.stop()
+    server.start(deadline_s=60)
+    try:
+        assert status(server, rule["id"])["watermark"] == watermark
+        ingest(server, range(41, 61))
+        wait_for(lambda: status(server, rule["id"])["scored"] == 60, what="the 20 new verdicts")
+        wait_for(lambda: status(server, rule["id"])["caught_up"], what="the worker to catch up")
+        assert sum(judge.asked.values()) == 60 and set(judge.asked) == {trace_id(n) for n in range(1, 61)}
+        assert status(server, rule["id"])["scored"] == 60
+    finally:
+        server.stop()
+
+
+def test_two_servers_on_one_postgresql_database_never_judge_a_trace_twice(
+    postgres_server: Any, tmp_path: Path, judge: Judge
+) -> None:
+    url = new_postgres_database(postgres_server)
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    first, second = start(url, tmp_path / "a"), start(url, tmp_path / "b")
+    try:
+        rule = first.client().post("/api/v1/evaluators", json=judge_rule(judge.provider.url, rate=1.0)).json()
+        # traffic through both servers
+        ingest(first, range(1, 101))
+        ingest(second, range(101, 201))
+        wait_for(lambda: status(second, rule["id"])["scored"] == 200, what="200 verdicts")
+        # the lease holder stops; the other takes over from the stored watermark
+        holder_first = status(first, rule["id"])["scored"] == 200
+        first.stop()
+        ingest(second, range(201, 301))
+        wait_for(lambda: status(second, rule["id"])["scored"] == 300, what="300 verdicts after the takeover")
+        wait_for(lambda: status(second, rule["id"])["caught_up"], what="the worker to catch up")
+        assert holder_first
+        assert len(judge.asked) == 300 and max(judge.asked.values()) == 1
+        assert status(second, rule["id"])["scored"] == 300
+    finally:
+        first.stop()
+        second.stop()
+
+
+def test_the_worker_is_off_the_ingest_path(tmp_path: Path) -> None:
+    """With the judge hanging on every call, ingest is answered as fast as ever."""
+    release = threading.Event()
+    hanging = Judge(hang=release)
+    with hanging.provider:
+        server = start(f"sqlite:///{tmp_path / 'theodolite.db'}", tmp_path, evaluator_settle_s="0")
+        try:
+            rule = server.client().post("/api/v1/evaluators", json=judge_rule(hanging.provider.url, rate=1.0)).json()
+            ingest(server, range(1, 11), per_request=10)
+            wait_for(lambda: hanging.provider.requests, what="the judge to be called")
+            slowest = 0.0
+            for batch in range(10):
+                begun = time.monotonic()
+                ingest(server, range(100 + batch * 50, 150 + batch * 50), per_request=50)
+                slowest = max(slowest, time.monotonic() - begun)
+            assert slowest < 2.0, f"an ingest request took {slowest:.2f} s while the judge hung"
+            assert status(server, rule["id"])["scored"] == 0
+            listed = server.client().get("/api/v1/traces", params={"limit": 1}).json()
+            assert listed["data"]
+        finally:
+            release.set()
+            server.stop()
+
+
+def test_rules_are_validated_naming_the_problem(tmp_path: Path, judge: Judge) -> None:
+    server = start(f"sqlite:///{tmp_path / 'theodolite.db'}", tmp_path, evaluators_enabled="false")
+    try:
+        client = server.client()
+        good = judge_rule(judge.provider.url)
+        cases = [
+            ({**good, "filter": {"name_regex": "(unclosed"}}, "filter.name_regex"),
+            ({**good, "evaluator": {"type": "builtin", "name": "telepathy"}}, "telepathy"),
+            ({**good, "sampling_rate": 1.5}, "sampling_rate"),
+            ({**good, "evaluator": {**good["evaluator"], "provider": {**good["evaluator"]["provider"],
+                                                                      "api_key_setting": "other"}}}, "'other'"),
+            ({**good, "evaluator": {"type": "builtin", "name": "regex", "params": {"pattern": "["}}}, "regex"),
+            ({**good, "filter": {"colour": "blue"}}, "colour"),
+        ]  # fmt: skip
+        for body, named in cases:
+            response = client.post("/api/v1/evaluators", json=body)
+            assert response.status_code == 400, (body, response.text)
+            assert named in response.text, response.text
+        created = client.post("/api/v1/evaluators", json=good)
+        assert created.status_code == 201
+        assert client.post("/api/v1/evaluators", json=good).status_code == 409
+        rule_id = created.json()["id"]
+        patched = client.patch(f"/api/v1/evaluators/{rule_id}", json={"sampling_rate": 0.25, "enabled": False})
+        assert patched.status_code == 200 and patched.json()["sampling_rate"] == 0.25
+        assert client.patch(f"/api/v1/evaluators/{rule_id}", json={"sampling_rate": -1}).status_code == 400
+        listed = client.get("/api/v1/evaluators").json()
+        assert [r["name"] for r in listed["data"]] == ["helpful"] and listed["evaluators_enabled"] is False
+        assert "api_key" not in json.dumps(listed).replace("api_key_setting", "")
+        assert client.delete(f"/api/v1/evaluators/{rule_id}").status_code == 204
+        assert client.get(f"/api/v1/evaluators/{rule_id}").status_code == 404
+    finally:
+        server.stop()
