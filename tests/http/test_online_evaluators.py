@@ -190,19 +190,27 @@ def test_two_servers_on_one_postgresql_database_never_judge_a_trace_twice(
     first, second = start(url, tmp_path / "a"), start(url, tmp_path / "b")
     try:
         rule = first.client().post("/api/v1/evaluators", json=judge_rule(judge.provider.url, rate=1.0)).json()
+
+        def runs_here(server: TheodoliteServer) -> bool:
+            return server.client().get("/api/v1/evaluators").json()["runs_here"]
+
+        # one of them takes the lease, and only one
+        holder = wait_for(lambda: [s for s in (first, second) if runs_here(s)], what="a lease holder")
+        assert len(holder) == 1
+        holder, other = holder[0], second if holder[0] is first else first
         # traffic through both servers
         ingest(first, range(1, 101))
         ingest(second, range(101, 201))
-        wait_for(lambda: status(second, rule["id"])["scored"] == 200, what="200 verdicts")
-        # the lease holder stops; the other takes over from the stored watermark
-        holder_first = status(first, rule["id"])["scored"] == 200
-        first.stop()
-        ingest(second, range(201, 301))
-        wait_for(lambda: status(second, rule["id"])["scored"] == 300, what="300 verdicts after the takeover")
-        wait_for(lambda: status(second, rule["id"])["caught_up"], what="the worker to catch up")
-        assert holder_first
+        wait_for(lambda: status(other, rule["id"])["scored"] == 200, what="200 verdicts")
+        assert not runs_here(other)
+        # the holder stops; the other takes over from the stored watermark
+        holder.stop()
+        ingest(other, range(201, 301))
+        wait_for(lambda: status(other, rule["id"])["scored"] == 300, what="300 verdicts after the takeover")
+        wait_for(lambda: status(other, rule["id"])["caught_up"], what="the worker to catch up")
+        assert runs_here(other)
         assert len(judge.asked) == 300 and max(judge.asked.values()) == 1
-        assert status(second, rule["id"])["scored"] == 300
+        assert status(other, rule["id"])["scored"] == 300
     finally:
         first.stop()
         second.stop()

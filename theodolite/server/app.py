@@ -155,6 +155,7 @@ def create_app(settings: Settings) -> FastAPI:
                 poll_s=settings.evaluator_poll_s,
             )  # fmt: skip
             evaluators.start()
+            state.evaluator_worker = evaluators
         log.info("theodolite %s ready on %s (%s)", __version__, settings.port, trace_store.dialect_name)
         if on_sql:
             warn_if_search_incomplete(database)

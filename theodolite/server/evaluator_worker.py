@@ -102,6 +102,7 @@ class EvaluatorWorker:
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="theodolite-evaluators", daemon=True)
         self._pool: ThreadPoolExecutor | None = None
+        self.holds_lease = False  # whether this process runs the rules (a sibling does otherwise)
 
     def start(self) -> None:
         self._pool = ThreadPoolExecutor(self.concurrency, thread_name_prefix="theodolite-evaluate")
@@ -115,11 +116,13 @@ class EvaluatorWorker:
             self._pool.shutdown(wait=False, cancel_futures=True)
         if not self._thread.is_alive():
             self.lease.release()
+            self.holds_lease = False
 
     def _run(self) -> None:
         while not self._stop.wait(self.poll_s):
             try:
-                if not self.lease.acquire():
+                self.holds_lease = self.lease.acquire()
+                if not self.holds_lease:
                     self._cursors.clear()  # a sibling runs the rules: read again from the stored watermarks
                     continue
                 self.run_pass()

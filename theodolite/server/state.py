@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any
 
 from anyio import to_thread
 from fastapi import Security
@@ -38,6 +38,7 @@ class AppState:
     sessions: SessionManager
     login_limiter: LoginRateLimiter
     trace_store: TraceStore
+    evaluator_worker: Any = None  # `server/evaluator_worker.EvaluatorWorker` when the rules run in this process
 
 
 async def authenticate(request: Request) -> int:

@@ -70,6 +70,7 @@ class RuleOut(BaseModel):
 class RuleList(BaseModel):
     data: list[RuleOut]
     evaluators_enabled: bool
+    runs_here: bool = Field(description="this server process holds the lease and runs the rules")
 
 
 def _check(state: Any, scope: str, rate: float, filters: dict[str, Any], evaluator: dict[str, Any]) -> None:
@@ -107,7 +108,12 @@ def evaluators_create(state: State, project: Project, body: RuleIn) -> dict:
 def evaluators_list(state: State, project: Project) -> dict:
     rules = store.list_rules(state.database, project)
     head = _lag_head(state, project) if rules else 0
-    return {"data": [_out(rule, head) for rule in rules], "evaluators_enabled": state.settings.evaluators_enabled}
+    worker = state.evaluator_worker
+    return {
+        "data": [_out(rule, head) for rule in rules],
+        "evaluators_enabled": state.settings.evaluators_enabled,
+        "runs_here": bool(worker is not None and worker.holds_lease),
+    }
 
 
 @router.get("/{rule_id}", response_model=RuleOut, summary="One rule with its status")
