@@ -100,17 +100,20 @@ def start(url: str, workdir: Path, **extra: str) -> TheodoliteServer:
     return TheodoliteServer(url, workdir, **{**SETTINGS, **extra}).start(deadline_s=60)
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+@pytest.fixture(params=["sqlite", "postgresql", "clickhouse"])
+def stores(request: pytest.FixtureRequest, tmp_path: Path) -> tuple[str, dict[str, str]]:
+    """(database_url, settings) of each trace store; ClickHouse embedded (chdb) beside a SQLite metadata file."""
     if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'theodolite.db'}"
-    return new_postgres_database(request.getfixturevalue("postgres_server"))
+        return f"sqlite:///{tmp_path / 'theodolite.db'}", {}
+    if request.param == "clickhouse":
+        return f"chdb://{tmp_path / 'chdb'}?database=theodolite", {"metadata_url": f"sqlite:///{tmp_path / 'm.db'}"}
+    return new_postgres_database(request.getfixturevalue("postgres_server")), {}
 
 
 def test_half_sampling_scores_the_hashed_half_once_each_and_prices_the_judge(
-    database_url: str, tmp_path: Path, judge: Judge
+    stores: tuple[str, dict[str, str]], tmp_path: Path, judge: Judge
 ) -> None:
-    server = start(database_url, tmp_path)
+    server = start(stores[0], tmp_path, **stores[1])
     try:
         client = server.client()
         created = client.post("/api/v1/evaluators", json=judge_rule(judge.provider.url))
