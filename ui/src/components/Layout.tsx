@@ -30,6 +30,7 @@ export function Layout() {
           <NavLink to="/users">Users</NavLink>
           <NavLink to="/live">Live</NavLink>
           <NavLink to="/costs">Costs</NavLink>
+          <NavLink to="/evaluators">Evaluators</NavLink>
           <NavLink to="/settings">Settings</NavLink>
         </nav>
         <div className="topbar-right">
