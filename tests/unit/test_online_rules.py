@@ -113,6 +113,9 @@ def test_a_builtin_rule_evaluates_the_output() -> None:
     evaluator = RuleEvaluator({"type": "builtin", "name": "regex", "params": {"pattern": r"\d{4}"}}, {})
     result, call = evaluator.evaluate("in 2026", {"q": "when?"}, {})
     assert (result.name, result.value, call) == ("regex", True, None)
+    # a structured output is read as its JSON text by the built-ins that read text
+    assert evaluator.evaluate({"year": 2026}, None, {})[0].value is True
+    assert RuleEvaluator({"type": "builtin", "name": "json_valid"}, {}).evaluate({"a": 1}, None, {})[0].value is True
     expected = RuleEvaluator({"type": "builtin", "name": "exact_match", "expected_path": "metadata.metadata.gold"}, {})
     assert expected.evaluate("Paris", None, {"metadata": {"gold": "Paris"}})[0].value is True
     missing = expected.evaluate("Paris", None, {"metadata": {}})[0]

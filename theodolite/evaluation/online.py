@@ -19,6 +19,7 @@ A judge's API key is never part of a rule: `api_key_setting` names an entry of t
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -52,6 +53,9 @@ BUILTINS: dict[str, Callable[..., BaseEvaluator]] = {
     "numeric_close": NumericCloseness,
     "similarity": StringSimilarity,
 }
+# Built-ins that read text: a structured output (a dict, a list of messages) is given to them as JSON
+# text, so that `contains` or `regex` over production traffic finds what the output says.
+TEXT_BUILTINS = frozenset({"contains", "regex", "similarity"})
 PROVIDER_FIELDS = ("base_url", "model", "api_key_setting", "structured_output", "timeout_s", "max_attempts")
 
 
@@ -177,6 +181,7 @@ class RuleEvaluator:
             _check_path(self.expected_path, "evaluator.expected_path")
         if kind == "builtin":
             self._builtin = _builtin(spec)
+            self._reads_text = spec.get("name") in TEXT_BUILTINS
         elif kind == "judge":
             self._judge_parts = _judge_parts(spec, api_keys)
             self._judge(ChatCompletionsProvider("http://127.0.0.1", "check"))  # validates template and mapping
@@ -203,6 +208,8 @@ class RuleEvaluator:
             except ValueError as exc:
                 return EvaluationResult.failed(self.score_name, ScoreDataType.BOOLEAN, str(exc)), None
         if self.kind == "builtin":
+            if self._reads_text and output is not None and not isinstance(output, str):
+                output = json.dumps(output, ensure_ascii=False, default=str)
             return self._builtin(output, expected=expected, input=input, metadata=dict(metadata)), None
         recorder = _RecordingProvider(self._judge_parts[3])
         result = self._judge(recorder)(output, expected=expected, input=input, metadata=dict(metadata))

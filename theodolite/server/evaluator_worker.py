@@ -228,7 +228,8 @@ class EvaluatorWorker:
         watermark = max(watermark, cursor.watermark)
         error = failed[-1].error if failed else None
         processed = len(scored) + len(failed) + skipped
-        if processed or watermark != cursor.watermark or head != rule.progress.head or error:
+        first = rule.progress.last_run_at is None
+        if processed or watermark != cursor.watermark or head != rule.progress.head or error or first:
             evaluator_rules.record_pass(self.database, rule.id, watermark=watermark, head=max(head, rule.progress.head),
                                         processed=processed, scored=len(scored), failed=len(failed), skipped=skipped,
                                         error=error)  # fmt: skip

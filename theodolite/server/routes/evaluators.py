@@ -83,7 +83,8 @@ def _check(state: Any, scope: str, rate: float, filters: dict[str, Any], evaluat
 def _out(rule: store.Rule, head: int) -> dict[str, Any]:
     p = rule.progress
     lag = max(0, head - p.watermark)
-    caught_up = p.watermark >= p.head  # the last pass read to the newest commit and nothing waits to settle
+    # a pass ran, read to the newest commit it saw, and nothing waits to settle
+    caught_up = p.last_run_at is not None and p.watermark >= p.head
     status = {
         "processed": p.processed, "scored": p.scored, "failed": p.failed, "skipped": p.skipped,
         "last_error": p.last_error, "last_error_at": p.last_error_at, "last_run_at": p.last_run_at,

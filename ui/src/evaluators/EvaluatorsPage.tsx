@@ -73,7 +73,7 @@ function RuleRow({ rule, onChanged }: { rule: Rule; onChanged: () => void }) {
         {!rule.enabled ? "disabled" : s.caught_up ? "caught up" : `behind (${s.lag.toLocaleString("en-US")})`}
         <div className="muted">{s.last_run_at ? `last run ${formatDate(s.last_run_at)}` : "not run yet"}</div>
         {s.last_error ? (
-          <div className="form-error" title={s.last_error} data-testid="evaluator-error">
+          <div className="form-error" title={s.last_error} data-testid="evaluator-error" style={{ whiteSpace: "normal", maxWidth: "24rem" }}>
             {s.last_error.slice(0, 160)}
           </div>
         ) : null}
