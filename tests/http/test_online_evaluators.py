@@ -275,3 +275,58 @@ def test_rules_are_validated_naming_the_problem(tmp_path: Path, judge: Judge) ->
         assert client.get(f"/api/v1/evaluators/{rule_id}").status_code == 404
     finally:
         server.stop()
+
+
+def test_observation_and_session_scopes(tmp_path: Path) -> None:
+    """An observation rule judges each matching observation; a session rule judges each session once,
+    when all its traces are quiet, with the lists of their outputs."""
+    asked: list[str] = []
+
+    def answer(body: dict[str, Any]) -> Reply:
+        asked.append(body["messages"][-1]["content"])
+        content = json.dumps({"reasoning": "coherent", "score": "good"})
+        return Reply({"model": "gpt-4o-mini", "choices": [{"message": {"content": content}}],
+                      "usage": {"prompt_tokens": 10, "completion_tokens": 2}})  # fmt: skip
+
+    with FakeProvider(chat=answer) as fake:
+        server = start(f"sqlite:///{tmp_path / 'theodolite.db'}", tmp_path)
+        try:
+            client = server.client()
+            per_observation = client.post("/api/v1/evaluators", json={
+                "name": "generations-json", "scope": "observation", "filter": {"type": "generation"},
+                "evaluator": {"type": "builtin", "name": "json_valid"}}).json()  # fmt: skip
+            per_session = client.post("/api/v1/evaluators", json={
+                "name": "session-quality", "scope": "session",
+                "evaluator": {"type": "judge", "template": "Session {{sid}}: {{output}}",
+                              "mapping": {"sid": "metadata.session_id"},
+                              "score": {"name": "quality", "data_type": "CATEGORICAL", "categories": ["good", "bad"]},
+                              "provider": {"base_url": fake.url, "model": "gpt-4o-mini", "api_key_setting": "judge"}},
+            }).json()  # fmt: skip
+            now = time.time_ns() - 2_000_000
+            spans = []
+            for number in range(1, 7):
+                trace = number.to_bytes(16, "big")
+                root = span(trace, "answer", now)
+                root.attributes.append(_session(f"s-{'a' if number <= 3 else 'b'}"))
+                spans += [root, span(trace, "llm", now, parent=root.span_id, tokens=(5, 1))]
+            response = client.post("/v1/traces", content=request_of(*spans),
+                                   headers={"Content-Type": "application/x-protobuf"})  # fmt: skip
+            assert response.status_code == 200, response.text
+            wait_for(lambda: status(server, per_observation["id"])["scored"] == 6, what="6 generations scored")
+            wait_for(lambda: status(server, per_session["id"])["scored"] == 2, what="2 sessions scored")
+            wait_for(lambda: status(server, per_session["id"])["caught_up"], what="the session rule to catch up")
+            assert status(server, per_observation["id"])["skipped"] == 6  # the root spans
+            assert sorted(prompt.split(":")[0] for prompt in asked) == ["Session s-a", "Session s-b"]
+            trace = client.get(f"/api/v1/traces/{trace_id(1)}").json()
+            generation = trace["observations"][0]["children"][0]
+            assert [s["observation_id"] for s in trace["scores"] if s["name"] == "json_valid"] == [generation["id"]]
+        finally:
+            server.stop()
+
+
+def _session(session_id: str) -> Any:
+    from opentelemetry.proto.common.v1.common_pb2 import KeyValue
+
+    kv = KeyValue(key="session.id")
+    kv.value.string_value = session_id
+    return kv
