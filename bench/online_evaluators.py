@@ -99,6 +99,8 @@ def one_run(mode: str, bodies: list[bytes], sizes: list[int], args: argparse.Nam
     os.environ.update(THEODOLITE_EVALUATOR_API_KEYS="bench=sk-fake", THEODOLITE_EVALUATOR_POLL_S="1",
                       THEODOLITE_EVALUATOR_SETTLE_S="2",
                       THEODOLITE_EVALUATOR_CONCURRENCY=str(args.concurrency))  # fmt: skip
+    if args.cpu_share is not None:
+        os.environ["THEODOLITE_EVALUATOR_CPU_SHARE"] = str(args.cpu_share)
     server = start_theodolite(workdir, None)
     server.count_sql = COUNT_SQL
     try:
@@ -133,6 +135,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--drain-seconds", type=float, default=180)
     p.add_argument("--stall-seconds", type=float, default=60)
     p.add_argument("--judge-latency-ms", type=float, default=0.0, help="the fake judge's answer time (default 0)")
+    p.add_argument("--cpu-share", type=float, default=None, help="evaluator_cpu_share (default: the server's)")
     p.add_argument("--keep", action="store_true", help="keep each run's directory (database and log)")
     p.add_argument("--concurrency", type=int, default=4, help="evaluator_concurrency of the server (default 4)")
     args = p.parse_args(argv)
@@ -147,7 +150,7 @@ def main(argv: list[str] | None = None) -> int:
     summary = {
         "benchmark": "online_evaluators", "when": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "cpus": os.cpu_count(),
         "spans": args.spans, "rounds": args.rounds, "judge_latency_ms": args.judge_latency_ms,
-        "concurrency": args.concurrency, "stored_spans_per_s_off": rate["off"],
+        "concurrency": args.concurrency, "cpu_share": args.cpu_share, "stored_spans_per_s_off": rate["off"],
         "stored_spans_per_s_on": rate["on"], "ratio_on_over_off": round(rate["on"] / rate["off"], 3),
         "runs_off": [r["stored_spans_per_s"] for r in runs["off"]],
         "runs_on": [r["stored_spans_per_s"] for r in runs["on"]],

@@ -21,7 +21,9 @@ from tests.support.otlp_bodies import request_of, span
 from tests.support.server import TheodoliteServer
 from theodolite.evaluation.online import EVALUATOR_ENVIRONMENT, sampled
 
-SETTINGS = {"evaluator_poll_s": "0.2", "evaluator_settle_s": "0.5", "evaluator_api_keys": "judge=sk-test"}
+# evaluator_cpu_share 1: these tests are about what is scored, not how the worker shares the CPU
+SETTINGS = {"evaluator_poll_s": "0.2", "evaluator_settle_s": "0.5", "evaluator_api_keys": "judge=sk-test",
+            "evaluator_cpu_share": "1"}  # fmt: skip
 TRACE = re.compile(r"Trace ([0-9a-f]{32})")
 # sha256("1:<trace id>") below 2**63 for the trace ids 1..1000 (`online.sampled`): 509 of 1,000
 EXPECTED_SAMPLED = 509

@@ -152,7 +152,7 @@ def create_app(settings: Settings) -> FastAPI:
                 database, queries, pipeline, writer.codec, prices.for_project_blocking,
                 Lease(database.engine, EVALUATORS), api_keys=settings.evaluator_api_key_map,
                 concurrency=settings.evaluator_concurrency, settle_s=settings.evaluator_settle_s,
-                poll_s=settings.evaluator_poll_s,
+                poll_s=settings.evaluator_poll_s, cpu_share=settings.evaluator_cpu_share,
             )  # fmt: skip
             evaluators.start()
             state.evaluator_worker = evaluators

@@ -25,6 +25,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import threading
+import time
 import uuid
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
@@ -93,15 +94,18 @@ class EvaluatorWorker:
         concurrency: int,
         settle_s: float,
         poll_s: float,
+        cpu_share: float = 1.0,
     ) -> None:
         self.database, self.queries, self.pipeline, self.codec = database, queries, pipeline, codec
         self.overrides, self.lease, self.api_keys = overrides, lease, api_keys
         self.settle_s, self.poll_s = settle_s, poll_s
         self.concurrency = concurrency
+        self.cpu_share = cpu_share
         self._cursors: dict[int, _Cursor] = {}
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="theodolite-evaluators", daemon=True)
         self._pool: ThreadPoolExecutor | None = None
+        self._cpu_s = 0.0  # CPU time of the evaluations of the step under way
         self.holds_lease = False  # whether this process runs the rules (a sibling does otherwise)
 
     def start(self) -> None:
@@ -138,7 +142,7 @@ class EvaluatorWorker:
             if self._stop.is_set():
                 return
             try:
-                while self._run_rule(rule) and not self._stop.is_set():
+                while self._budgeted(rule) and not self._stop.is_set():
                     rule = evaluator_rules.get_rule(self.database, rule.project_id, rule.id)
             except NotFoundError:
                 continue  # deleted meanwhile
@@ -153,6 +157,18 @@ class EvaluatorWorker:
                     )
                 except Exception:  # noqa: BLE001
                     log.exception("online evaluators: cannot record a failure")
+
+    def _budgeted(self, rule: Rule) -> bool:
+        """`_run_rule`, then a pause that keeps the worker's CPU time (its thread's and its
+        evaluations') within `cpu_share` of the time: the ingest path shares the interpreter (the
+        GIL) and the cores with it, and verdicts can wait where requests cannot."""
+        self._cpu_s = 0.0
+        started = time.thread_time()
+        more = self._run_rule(rule)
+        used = self._cpu_s + time.thread_time() - started
+        if self.cpu_share < 1.0 and used > 0:
+            self._stop.wait(used * (1.0 / self.cpu_share - 1.0))
+        return more
 
     # --- one rule -----------------------------------------------------------------------------
     def _cursor(self, rule: Rule) -> _Cursor:
@@ -197,6 +213,16 @@ class EvaluatorWorker:
         evaluator = cursor.evaluator
         pool = self._pool
         assert pool is not None
+        cpu_lock = threading.Lock()
+
+        def timed(item: tuple[str, int, dict[str, Any]]) -> _Outcome:
+            begun = time.thread_time()
+            try:
+                return self._evaluate(rule, evaluator, item[0], item[2], claim)
+            finally:
+                with cpu_lock:
+                    self._cpu_s += time.thread_time() - begun
+
         claimed: set[str] = set()  # sessions taken in this pass: two of a session's traces lead to it once
         lock = threading.Lock()
 
@@ -207,7 +233,7 @@ class EvaluatorWorker:
                 claimed.add(key)
                 return True
 
-        outcomes = list(pool.map(lambda item: self._evaluate(rule, evaluator, item[0], item[2], claim), due))
+        outcomes = list(pool.map(timed, due))
         waiting: dict[str, int] = {}
         for (_, position, _), outcome in zip(due, outcomes, strict=True):
             if outcome.state == "waiting":  # a session's key is its session, whichever trace led to it

@@ -170,6 +170,13 @@ class Settings(BaseSettings):
     evaluator_concurrency: int = Field(
         4, ge=1, le=64, description="Evaluations (judge calls) the online evaluators run at once."
     )
+    evaluator_cpu_share: float = Field(
+        0.25,
+        gt=0,
+        le=1,
+        description="Most of the time the online evaluators' work may take in CPU (reading traces, evaluating, storing "
+        "verdicts): after each step they pause in proportion. 1: no pause (verdicts sooner, ingest slower).",
+    )
     evaluator_settle_s: float = Field(
         30.0,
         ge=0,
