@@ -25,6 +25,7 @@ import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # run from anywhere
 
@@ -94,13 +95,22 @@ def rule(judge_port: int) -> dict:
     }  # fmt: skip
 
 
-def one_run(mode: str, bodies: list[bytes], sizes: list[int], args: argparse.Namespace, judge: FakeJudge) -> dict:
+def one_run(
+    mode: str, bodies: list[bytes], sizes: list[int], args: argparse.Namespace, judge: FakeJudge, preload: Any
+) -> dict:
     workdir = Path(tempfile.mkdtemp(prefix=f"theodolite-online-{mode}-"))
     os.environ.update(THEODOLITE_EVALUATOR_API_KEYS="bench=sk-fake", THEODOLITE_EVALUATOR_POLL_S="1",
                       THEODOLITE_EVALUATOR_SETTLE_S="2",
                       THEODOLITE_EVALUATOR_CONCURRENCY=str(args.concurrency))  # fmt: skip
     if args.cpu_share is not None:
         os.environ["THEODOLITE_EVALUATOR_CPU_SHARE"] = str(args.cpu_share)
+    if preload:
+        # a database that already holds traffic, opened again: the server's start refreshes SQLite's
+        # planner statistics (storage/statistics.py), as on any server that has run for a while
+        server = start_theodolite(workdir, None)
+        server.wait_ready(timeout=120)
+        run_phase(server, preload[0], preload[1], args, send_seconds=args.max_seconds, window=None, headers=HEADERS)
+        server.stop()
     server = start_theodolite(workdir, None)
     server.count_sql = COUNT_SQL
     try:
@@ -136,21 +146,24 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--stall-seconds", type=float, default=60)
     p.add_argument("--judge-latency-ms", type=float, default=0.0, help="the fake judge's answer time (default 0)")
     p.add_argument("--cpu-share", type=float, default=None, help="evaluator_cpu_share (default: the server's)")
+    p.add_argument("--preload", type=int, default=0, help="spans stored (and the server restarted) before measuring")
     p.add_argument("--keep", action="store_true", help="keep each run's directory (database and log)")
     p.add_argument("--concurrency", type=int, default=4, help="evaluator_concurrency of the server (default 4)")
     args = p.parse_args(argv)
     # bodies with traces spread over the last hour, as bench/ingest.py: most are quiet at once
     bodies, sizes = build_bodies(args.spans, args.spans_per_request)
+    preload = build_bodies(args.preload, args.spans_per_request, seed=2) if args.preload else None
     judge = FakeJudge(args.judge_latency_ms / 1000)
     runs: dict[str, list[dict]] = {"off": [], "on": []}
     for _ in range(args.rounds):
         for mode in ("off", "on"):
-            runs[mode].append(one_run(mode, bodies, sizes, args, judge))
+            runs[mode].append(one_run(mode, bodies, sizes, args, judge, preload))
     rate = {mode: statistics.median(r["stored_spans_per_s"] for r in results) for mode, results in runs.items()}
     summary = {
         "benchmark": "online_evaluators", "when": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "cpus": os.cpu_count(),
         "spans": args.spans, "rounds": args.rounds, "judge_latency_ms": args.judge_latency_ms,
-        "concurrency": args.concurrency, "cpu_share": args.cpu_share, "stored_spans_per_s_off": rate["off"],
+        "concurrency": args.concurrency, "cpu_share": args.cpu_share,
+        "preload": args.preload, "stored_spans_per_s_off": rate["off"],
         "stored_spans_per_s_on": rate["on"], "ratio_on_over_off": round(rate["on"] / rate["off"], 3),
         "runs_off": [r["stored_spans_per_s"] for r in runs["off"]],
         "runs_on": [r["stored_spans_per_s"] for r in runs["on"]],

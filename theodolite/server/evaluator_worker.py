@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from theodolite.errors import NotFoundError, TheodoliteError
+from theodolite.errors import NotFoundError, OverloadedError, TheodoliteError
 from theodolite.evaluation.online import EVALUATOR_ENVIRONMENT, JudgeCall, RuleEvaluator, matches, sampled
 from theodolite.evaluation.scores import EvaluationResult
 from theodolite.ingestion.costing import price_batch
@@ -186,11 +186,19 @@ class EvaluatorWorker:
         """One step of a rule: read a chunk, evaluate what is due, commit, move the watermark.
         True when a full chunk was read (more is waiting: go on at once)."""
         cursor = self._cursor(rule)
-        top = self.queries.commit_position()  # before the read: every commit up to it is in it, or in the chunks after
+        # Read up to `top`, taken before the read: every commit at or below it shows in the read
+        # (ClickHouse's is a few seconds back from its clock, for inserts still in flight). What is
+        # above it is read again next time.
+        top = self.queries.commit_position()
         rows = self.queries.committed_observations(rule.project_id, cursor.read, limit=CHUNK)
-        head = rows[-1]["position"] if rows else cursor.read
-        if len(rows) < CHUNK:
-            head = max(head, top)  # read to the end: commits of other projects are passed too
+        full = len(rows) >= CHUNK
+        kept = [row for row in rows if row["position"] <= top]
+        if full and len(kept) == len(rows):
+            head = rows[-1]["position"]  # more to read after this chunk
+        else:
+            head = max(cursor.read, top)  # everything up to top was in this read (other projects' too)
+            full = False
+        rows = kept
         # Keys of the new objects, each with its first position in this chunk
         fresh: dict[str, tuple[int, dict[str, Any]]] = {}
         for row in rows:
@@ -248,7 +256,7 @@ class EvaluatorWorker:
         if batch.size():
             now = datetime.now(UTC)
             priced = price_batch(batch, self.overrides(rule.project_id))
-            self.pipeline.submit_blocking(prepare_batch(rule.project_id, priced, self.codec, now), SUBMIT_TIMEOUT_S)
+            self._submit(prepare_batch(rule.project_id, priced, self.codec, now))
         # committed: the watermark may pass everything but what still waits to settle
         watermark = min(waiting.values()) - 1 if waiting else head
         watermark = max(watermark, cursor.watermark)
@@ -260,7 +268,20 @@ class EvaluatorWorker:
                                         processed=processed, scored=len(scored), failed=len(failed), skipped=skipped,
                                         error=error)  # fmt: skip
         cursor.watermark, cursor.read, cursor.waiting = watermark, head, waiting
-        return len(rows) >= CHUNK
+        return full
+
+    def _submit(self, work: Any) -> None:
+        """Into the ingest pipeline, waiting out a full queue (as a client would after a 429) rather
+        than judging again: a verdict already paid for is worth the wait."""
+        deadline = time.monotonic() + SUBMIT_TIMEOUT_S
+        while True:
+            try:
+                self.pipeline.submit_blocking(work, SUBMIT_TIMEOUT_S)
+                return
+            except OverloadedError as exc:
+                if time.monotonic() + exc.retry_after_s > deadline or self._stop.is_set():
+                    raise
+                self._stop.wait(exc.retry_after_s)
 
     def _evaluate(
         self, rule: Rule, evaluator: RuleEvaluator, key: str, row: dict[str, Any], claim: Callable[[str], bool]
