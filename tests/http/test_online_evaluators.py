@@ -332,3 +332,51 @@ def _session(session_id: str) -> Any:
     kv = KeyValue(key="session.id")
     kv.value.string_value = session_id
     return kv
+
+
+def test_failures_are_counted_and_shown_and_the_worker_goes_on(tmp_path: Path) -> None:
+    refusing = threading.Event()
+    refusing.set()
+
+    def answer(body: dict[str, Any]) -> Reply:
+        if refusing.is_set():
+            return Reply({"error": {"message": "invalid api key"}}, status=401)
+        content = json.dumps({"reasoning": "fine", "score": True})
+        return Reply({"model": "gpt-4o-mini", "choices": [{"message": {"content": content}}]})
+
+    with FakeProvider(chat=answer) as fake:
+        server = start(f"sqlite:///{tmp_path / 'theodolite.db'}", tmp_path)
+        try:
+            rule = server.client().post("/api/v1/evaluators", json=judge_rule(fake.url, rate=1.0)).json()
+            ingest(server, range(1, 6))
+            wait_for(lambda: status(server, rule["id"])["failed"] == 5, what="5 failures")
+            failed = status(server, rule["id"])
+            assert failed["scored"] == 0 and "HTTP 401" in failed["last_error"] and failed["caught_up"]
+            refusing.clear()
+            ingest(server, range(6, 11))
+            wait_for(lambda: status(server, rule["id"])["scored"] == 5, what="the worker to go on")
+            assert status(server, rule["id"])["failed"] == 5  # a failed verdict is not retried
+            # a call that failed is traced all the same, as an error
+            page = server.client().get("/api/v1/traces", params={"environment": EVALUATOR_ENVIRONMENT}).json()
+            assert len(page["data"]) == 10
+        finally:
+            server.stop()
+
+
+def test_a_rule_whose_key_the_server_lost_shows_why_it_waits(tmp_path: Path, judge: Judge) -> None:
+    url = f"sqlite:///{tmp_path / 'theodolite.db'}"
+    server = start(url, tmp_path)
+    try:
+        rule = server.client().post("/api/v1/evaluators", json=judge_rule(judge.provider.url)).json()
+    finally:
+        server.stop()
+    (tmp_path / "again").mkdir()
+    server = start(url, tmp_path / "again", evaluator_api_keys="other=sk-other")
+    try:
+        ingest(server, range(1, 4))
+        wait_for(lambda: status(server, rule["id"])["last_error"], what="the error shown")
+        error = status(server, rule["id"])["last_error"]
+        assert "'judge'" in error and "evaluator_api_keys" in error
+        assert status(server, rule["id"])["scored"] == 0 and not judge.asked
+    finally:
+        server.stop()

@@ -150,11 +150,7 @@ class EvaluatorWorker:
                 log.warning("online evaluator rule %s: %s", rule.id, exc)
                 self._cursors.pop(rule.id, None)  # read again from the stored watermark
                 try:
-                    progress = rule.progress
-                    error = f"{type(exc).__name__}: {exc}"
-                    evaluator_rules.record_pass(
-                        self.database, rule.id, watermark=progress.watermark, head=progress.head, error=error
-                    )
+                    evaluator_rules.record_error(self.database, rule.id, f"{type(exc).__name__}: {exc}")
                 except Exception:  # noqa: BLE001
                     log.exception("online evaluators: cannot record a failure")
 

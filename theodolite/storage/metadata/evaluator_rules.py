@@ -169,3 +169,12 @@ def record_pass(
         values.update(last_error=error[:2000], last_error_at=now)
     with database.write_transaction() as conn:
         conn.execute(update(g).where(g.c.rule_id == rule_id, g.c.watermark <= watermark).values(values))
+
+
+def record_error(database: Database, rule_id: int, error: str) -> None:
+    """A step that failed as a whole (its trace store unreadable, its evaluator unbuildable): shown,
+    and the watermark stays."""
+    now = _now()
+    with database.write_transaction() as conn:
+        conn.execute(update(g).where(g.c.rule_id == rule_id).values(last_error=error[:2000], last_error_at=now,
+                                                                     last_run_at=now))  # fmt: skip
