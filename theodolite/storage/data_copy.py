@@ -81,6 +81,8 @@ COPY_ORDER = (
     "datasets",
     "dataset_versions",
     "dataset_items",
+    "evaluator_rules",
+    "evaluator_progress",
     "payload_dictionaries",
     "traces",
     "observations",

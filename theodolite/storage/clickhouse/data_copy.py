@@ -60,7 +60,7 @@ COPY_ORDER = ("traces", "observations", "scores")
 # materialised views derive on ClickHouse).
 NOT_COPIED = (
     "projects", "users", "project_members", "auth_sessions", "api_keys", "model_prices", "datasets",
-    "dataset_versions", "dataset_items",
+    "dataset_versions", "dataset_items", "evaluator_rules", "evaluator_progress",
 )  # fmt: skip
 DERIVED = ("trace_totals", "rollups_minute", "rollups_hour")
 PROGRESS = "migrate_data_progress"
