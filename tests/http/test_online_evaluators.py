@@ -170,8 +170,13 @@ def test_a_restart_resumes_from_the_watermark(tmp_path: Path, judge: Judge) -> N
         rule = server.client().post("/api/v1/evaluators", json=judge_rule(judge.provider.url, rate=1.0)).json()
         ingest(server, range(1, 41))
         wait_for(lambda: status(server, rule["id"])["scored"] == 40, what="the first 40 verdicts")
-        wait_for(lambda: status(server, rule["id"])["caught_up"], what="the worker to catch up")
-        watermark = status(server, rule["id"])["watermark"]
+
+        # caught up, past the judge's own traces too (committed with the verdicts, read by the next pass)
+        def read_everything() -> dict[str, Any] | None:
+            now = status(server, rule["id"])
+            return now if now["caught_up"] and now["lag"] == 0 else None
+
+        watermark = wait_for(read_everything, what="the worker to read everything")["watermark"]
     finally:
         server.stop()
     server.start(deadline_s=60)
