@@ -33,7 +33,13 @@ def main(only: list[str]) -> None:
             capture_output=True,
         )
         server = TheodoliteServer(
-            url, workdir, init_project="demo", init_admin_email=EMAIL, init_admin_password=PASSWORD
+            url,
+            workdir,
+            init_project="demo",
+            init_admin_email=EMAIL,
+            init_admin_password=PASSWORD,
+            evaluator_api_keys="judge=sk-demo",
+            evaluator_poll_s="1",
         ).start()
         try:
             with sync_playwright() as playwright:
@@ -63,6 +69,7 @@ def main(only: list[str]) -> None:
                 compare_shot(page, server)
                 trace_shot(page, server)
                 datasets_shot(page, server)
+                evaluators_shot(page, server)
                 # Full-text search (docs/web-ui.md, "Search"), in Russian: this browser has no Japanese font.
                 page.goto("/traces?search=%D1%8D%D0%BA%D1%81%D0%BF%D0%BE%D1%80%D1%82")  # экспорт
                 expect(page.get_by_test_id("trace-row").first).to_be_visible()
@@ -222,7 +229,46 @@ def annotation_queue_shot(page, server: TheodoliteServer) -> None:  # noqa: ANN0
     print(f"wrote {IMAGES / 'annotation-queue.png'}")
 
 
-SHOTS = {"datasets": datasets_shot, "annotation-queue": annotation_queue_shot}
+def evaluators_shot(page, server: TheodoliteServer) -> None:  # noqa: ANN001 - a Playwright page
+    """docs/images/evaluators.png: three rules over the demo's traffic (read from the start), one a
+    judge answered by a fake OpenAI-compatible API on 127.0.0.1, their counts once caught up."""
+    import json
+
+    from tests.support.fake_provider import FakeProvider, Reply
+
+    def verdict(body: dict) -> Reply:
+        score = len(body["messages"][-1]["content"]) % 5 != 0
+        content = json.dumps({"reasoning": "the answer addresses the question", "score": score})
+        return Reply({"model": "gpt-4o-mini", "choices": [{"message": {"role": "assistant", "content": content}}],
+                      "usage": {"prompt_tokens": 420, "completion_tokens": 24}})  # fmt: skip
+
+    judge = FakeProvider(chat=verdict).__enter__()
+    rules = [
+        {"name": "helpful-answers", "scope": "trace", "sampling_rate": 0.2, "backfill": True,
+         "filter": {"name_regex": "^support"},
+         "evaluator": {"type": "judge", "template": "Question: {{input}}\nAnswer: {{output}}\nIs it helpful?",
+                       "score": {"name": "helpful", "data_type": "BOOLEAN"},
+                       "provider": {"base_url": judge.url, "model": "gpt-4o-mini", "api_key_setting": "judge"}}},
+        {"name": "json-outputs", "scope": "observation", "sampling_rate": 1.0, "backfill": True,
+         "filter": {"type": "generation"}, "evaluator": {"type": "builtin", "name": "json_valid"}},
+        {"name": "mentions-refund", "scope": "trace", "sampling_rate": 0.5, "backfill": True,
+         "evaluator": {"type": "builtin", "name": "contains", "params": {"substrings": ["refund"]}}},
+    ]  # fmt: skip
+    try:
+        with server.client() as client:
+            for rule in rules:
+                assert client.post("/api/v1/evaluators", json=rule).status_code == 201
+        page.goto("/evaluators")
+        for name in ("helpful-answers", "json-outputs", "mentions-refund"):
+            row = page.locator(f'[data-testid="evaluator-row"][data-name="{name}"]')
+            expect(row.get_by_test_id("evaluator-state")).to_contain_text("caught up", timeout=180_000)
+        page.screenshot(path=str(IMAGES / "evaluators.png"), full_page=True)
+        print(f"wrote {IMAGES / 'evaluators.png'}")
+    finally:
+        judge.__exit__(None, None, None)
+
+
+SHOTS = {"datasets": datasets_shot, "annotation-queue": annotation_queue_shot, "evaluators": evaluators_shot}
 
 
 if __name__ == "__main__":

@@ -186,6 +186,7 @@ def test_0008_backfills_the_totals_the_writer_keeps(database_url: str) -> None:
             "0016",
             "0017",
             "0018",
+            "0019",
         ]
         assert snapshot() == written
     finally:

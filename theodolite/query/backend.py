@@ -95,3 +95,9 @@ class TraceQueries(Protocol):
     # The live dashboard: one project's calls in the window's buckets. `fresh`: read straight from
     # the observations (a past window); otherwise an engine may keep buckets between polls.
     def live(self, project_id: int, window: LiveWindow, *, fresh: bool = False) -> dict[str, Any]: ...
+
+    # The online evaluators' feed: what commits after a position stored, in commit order. A position
+    # is an engine's own (an observation's seq on SQL, a row_version on ClickHouse); only compared.
+    def commit_position(self) -> int: ...
+
+    def committed_observations(self, project_id: int, after: int, *, limit: int) -> list[dict[str, Any]]: ...

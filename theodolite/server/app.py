@@ -37,6 +37,7 @@ from theodolite.server.routes import (
     api,
     auth,
     datasets,
+    evaluators,
     experiments,
     health,
     members,
@@ -58,7 +59,7 @@ from theodolite.server.sessions import SessionManager
 from theodolite.server.settings import Settings
 from theodolite.server.state import AppState
 from theodolite.storage.dictionaries import load_dictionaries
-from theodolite.storage.process_locks import LIVE_DEMO, STARTUP, Lease, held
+from theodolite.storage.process_locks import EVALUATORS, LIVE_DEMO, STARTUP, Lease, held
 from theodolite.storage.statistics import PlannerStatistics
 from theodolite.storage.stores import open_stores
 from theodolite.web import mount_web_ui
@@ -147,6 +148,18 @@ def create_app(settings: Settings) -> FastAPI:
             lease = Lease(database.engine, LIVE_DEMO)
             live_demo = LiveDemo(pipeline, writer.codec, project_id, settings.demo_live_interval_s, lease)
             live_demo.start()
+        evaluators = None
+        if settings.evaluators_enabled:
+            from theodolite.server.evaluator_worker import EvaluatorWorker
+
+            evaluators = EvaluatorWorker(
+                database, queries, pipeline, writer.codec, prices.for_project_blocking,
+                Lease(database.engine, EVALUATORS), api_keys=settings.evaluator_api_key_map,
+                concurrency=settings.evaluator_concurrency, settle_s=settings.evaluator_settle_s,
+                poll_s=settings.evaluator_poll_s, cpu_share=settings.evaluator_cpu_share,
+            )  # fmt: skip
+            evaluators.start()
+            state.evaluator_worker = evaluators
         log.info("theodolite %s ready on %s (%s)", __version__, settings.port, trace_store.dialect_name)
         if on_sql:
             warn_if_search_incomplete(database)
@@ -163,6 +176,8 @@ def create_app(settings: Settings) -> FastAPI:
             untune_collector()
             if live_demo is not None:
                 live_demo.stop()
+            if evaluators is not None:
+                evaluators.stop()  # before the pipeline: its last verdicts are committed
             decoder.close()
             if not pipeline.stop(timeout_s=30):
                 log.error("writer did not drain within 30 s; unacknowledged requests were not stored")
@@ -191,6 +206,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(experiments.router)
     app.include_router(annotation_queues.router)
     app.include_router(score_configs_routes.router)
+    app.include_router(evaluators.router)
     app.include_router(auth.router)
     app.include_router(members.router)
     app.include_router(admin_users.router)

@@ -37,3 +37,9 @@ class PriceBook:
         if time.monotonic() - self._loaded_at > self._ttl_s:
             await to_thread.run_sync(self.reload)
         return self._by_project.get(project_id, EMPTY)
+
+    def for_project_blocking(self, project_id: int) -> PriceOverrides:
+        """`for_project` for a thread off the event loop (the online evaluators' worker). Blocks."""
+        if time.monotonic() - self._loaded_at > self._ttl_s:
+            self.reload()
+        return self._by_project.get(project_id, EMPTY)

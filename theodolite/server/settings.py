@@ -168,6 +168,35 @@ class Settings(BaseSettings):
     login_window_s: int = Field(
         900, gt=0, description="The sliding window of the sign-in limits; a successful sign-in is not counted."
     )
+    evaluators_enabled: bool = Field(
+        True,
+        description="Run the online evaluator rules (docs/evaluation.md) in a background thread of `theodolite serve`; "
+        "among several servers on one database, one runs them.",
+    )
+    evaluator_concurrency: int = Field(
+        4, ge=1, le=64, description="Evaluations (judge calls) the online evaluators run at once."
+    )
+    evaluator_cpu_share: float = Field(
+        0.25,
+        gt=0,
+        le=1,
+        description="Most of the time the online evaluators' work may take in CPU (reading traces, evaluating, storing "
+        "verdicts): after each step they pause in proportion. 1: no pause (verdicts sooner, ingest slower).",
+    )
+    evaluator_settle_s: float = Field(
+        30.0,
+        ge=0,
+        description="A trace (or session) is judged once its spans have been quiet this long: its last span ended (or "
+        "started) this many seconds ago.",
+    )
+    evaluator_poll_s: float = Field(
+        5.0, gt=0, description="Seconds between two passes of the online evaluators over new traffic."
+    )
+    evaluator_api_keys: str | None = Field(
+        None,
+        description="API keys of the judges' providers, as `name=key` pairs separated by commas; a judge rule names "
+        "its key by `api_key_setting` (keys are never stored in the database).",
+    )
     init_admin_email: str | None = Field(
         None, description="Email of the first admin, created on start if missing (with init_admin_password)."
     )
@@ -210,6 +239,24 @@ class Settings(BaseSettings):
         if self.metadata_url is not None:
             return self.metadata_url
         return default_metadata_url() if self.traces_on_clickhouse else self.database_url
+
+    @property
+    def evaluator_api_key_map(self) -> dict[str, str]:
+        """`evaluator_api_keys` as {name: key}."""
+        keys: dict[str, str] = {}
+        for pair in (self.evaluator_api_keys or "").split(","):
+            name, sep, key = pair.partition("=")
+            if sep and name.strip():
+                keys[name.strip()] = key.strip()
+        return keys
+
+    @field_validator("evaluator_api_keys")
+    @classmethod
+    def _key_pairs(cls, value: str | None) -> str | None:
+        for pair in (value or "").split(","):
+            if pair.strip() and "=" not in pair:
+                raise ValueError("must be name=key pairs separated by commas")
+        return value
 
     @field_validator("log_level")
     @classmethod

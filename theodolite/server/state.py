@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any
 
 from anyio import to_thread
 from fastapi import Security
@@ -40,6 +40,7 @@ class AppState:
     login_limiter: LoginRateLimiter
     trace_store: TraceStore
     score_configs: ScoreConfigBook
+    evaluator_worker: Any = None  # `server/evaluator_worker.EvaluatorWorker` when the rules run in this process
 
 
 async def authenticate(request: Request) -> int:

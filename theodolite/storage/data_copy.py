@@ -88,6 +88,8 @@ COPY_ORDER = (
     "annotation_reviews",
     "annotation_claims",
     "score_configs",
+    "evaluator_rules",
+    "evaluator_progress",
     "payload_dictionaries",
     "traces",
     "observations",

@@ -30,6 +30,7 @@ PROJECT_WRITE = 0x7468_0001  # object: the project id
 ONCE = 0x7468_0002  # object: one of the jobs below
 STARTUP = 1  # migrations and the first start's project, key and admin
 LIVE_DEMO = 2
+EVALUATORS = 3  # the online evaluators (`server/evaluator_worker.py`)
 
 
 def lock_projects(conn: Connection, project_ids: Iterable[int]) -> None:

@@ -20,6 +20,7 @@ from theodolite.storage.repricing_rule import RepriceSummary
 from theodolite.storage.sql.queries import (
     analytics,
     analytics_lists,
+    committed,
     costs,
     filter_options,
     group_detail,
@@ -162,3 +163,9 @@ class SqlTraceQueries:
         if fresh:
             return live.get_live(self.database, project_id, window)
         return self._live_cache.get(project_id, window)
+
+    def commit_position(self) -> int:
+        return committed.commit_position(self.database)
+
+    def committed_observations(self, project_id: int, after: int, *, limit: int) -> list[dict[str, Any]]:
+        return committed.committed_observations(self.database, project_id, after, limit=limit)

@@ -75,6 +75,7 @@ from sqlalchemy import (
     UniqueConstraint,
     false,
     text,
+    true,
 )
 
 from theodolite.model.rollup_cells import ROLLUP_DIMENSIONS
@@ -667,4 +668,41 @@ score_configs = Table(
     Column("created_at", UtcDateTime, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
     UniqueConstraint("project_id", "name", name="uq_score_configs_project_name"),
+)
+
+# Online evaluators (`storage/metadata/evaluator_rules.py`, docs/evaluation.md): rules that score
+# production traffic in the background. `filter` and `evaluator` are JSON documents validated by
+# `evaluation/online.py`; a judge's API key is never stored, only the name of the server setting
+# entry that holds it (`api_key_setting`). One progress row per rule: the commit position up to
+# which the rule has read (`watermark`) and its counts, written by the one worker that holds the
+# evaluators' lease.
+evaluator_rules = Table(
+    "evaluator_rules",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("project_id", Integer, nullable=False),
+    Column("name", Text, nullable=False),
+    Column("enabled", Boolean, nullable=False, server_default=true()),
+    Column("scope", String(16), nullable=False),
+    Column("sampling_rate", Float, nullable=False),
+    Column("filter", JsonDocument, nullable=False),
+    Column("evaluator", JsonDocument, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    UniqueConstraint("project_id", "name", name="uq_evaluator_rules_project_name"),
+)
+
+evaluator_progress = Table(
+    "evaluator_progress",
+    metadata,
+    Column("rule_id", Integer, primary_key=True, autoincrement=False),
+    Column("watermark", BigInteger, nullable=False, server_default=text("0")),
+    Column("processed", BigInteger, nullable=False, server_default=text("0")),
+    Column("scored", BigInteger, nullable=False, server_default=text("0")),
+    Column("failed", BigInteger, nullable=False, server_default=text("0")),
+    Column("skipped", BigInteger, nullable=False, server_default=text("0")),
+    Column("last_error", Text),
+    Column("last_error_at", UtcDateTime),
+    Column("last_run_at", UtcDateTime),
+    Column("head", BigInteger, nullable=False, server_default=text("0")),
 )

@@ -54,6 +54,7 @@ export const router = createBrowserRouter([
       { path: "/users/:userId", element: <UserPage /> },
       { path: "/live", element: <LivePage /> },
       { path: "/costs", element: <CostsPage /> },
+      { path: "/evaluators", lazy: () => import("./evaluators/EvaluatorsPage").then((m) => ({ Component: m.EvaluatorsPage })) },
       { path: "/settings", element: <SettingsPage /> },
       { path: "/settings/:tab", element: <SettingsPage /> },
       { path: "/compare", element: <ComparePage /> },

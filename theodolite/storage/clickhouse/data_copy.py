@@ -63,6 +63,7 @@ NOT_COPIED = (
     "projects", "users", "project_members", "auth_sessions", "api_keys", "model_prices", "datasets",
     "dataset_versions", "dataset_items", "experiments", "experiment_runs", "annotation_queues",
     "annotation_queue_items", "annotation_reviews", "annotation_claims", "score_configs",
+    "evaluator_rules", "evaluator_progress",
 )  # fmt: skip
 DERIVED = ("trace_totals", "rollups_minute", "rollups_hour", "trace_rollups", "trace_rollup_marks")
 PROGRESS = "migrate_data_progress"

@@ -33,6 +33,7 @@ export function Layout() {
           <NavLink to="/datasets">Datasets</NavLink>
           <NavLink to="/experiments">Experiments</NavLink>
           <NavLink to="/queues">Queues</NavLink>
+          <NavLink to="/evaluators">Evaluators</NavLink>
           <NavLink to="/settings">Settings</NavLink>
         </nav>
         <div className="topbar-right">

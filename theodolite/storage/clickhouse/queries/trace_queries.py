@@ -16,6 +16,7 @@ from theodolite.query.live_window import LiveWindow
 from theodolite.storage.clickhouse.queries import (
     analytics,
     analytics_lists,
+    committed,
     costs,
     filter_options,
     group_detail,
@@ -124,3 +125,9 @@ class ClickHouseTraceQueries:
 
     def live(self, project_id: int, window: LiveWindow, *, fresh: bool = False) -> dict[str, Any]:
         return read_live(self.runner, project_id, window)  # read afresh either way: no cache to keep
+
+    def commit_position(self) -> int:
+        return committed.commit_position()
+
+    def committed_observations(self, project_id: int, after: int, *, limit: int) -> list[dict[str, Any]]:
+        return committed.committed_observations(self.runner, project_id, after, limit=limit)
