@@ -150,18 +150,29 @@ class TraceRollups:
         return sum(len(minutes) for minutes in self.dirty().values())
 
     def recompute(self, project_id: int, minutes: dict[int, int], version: int) -> None:
-        """Recompute the cells of these minutes of one project (and of their hours) at `version`,
-        then mark the minutes done up to the version each was marked with. The caller holds the
-        project's write lock and gives a version above every stored cell's."""
+        """Recompute the cells of these minutes of one project (and of their hours), then mark the
+        minutes done up to the version each was marked with. The caller holds the project's write
+        lock and gives a version at least 2 above every stored cell's (the writer's versions are).
+
+        One INSERT per chunk, so one new part: a deletion row at `version - 1` for every stored cell
+        of those buckets, and the recomputed cells at `version`. A key the recompute made again ends
+        at its new row (the higher version), a key it no longer made at its deletion: the SELECT
+        reads the stored cells before its own rows are written."""
         ordered = sorted(minutes)
         for start in range(0, len(ordered), CHUNK_MINUTES):
             chunk = ordered[start : start + CHUNK_MINUTES]
             hours = sorted({minute // HOUR * HOUR for minute in chunk})
+            parameters: dict[str, Any] = {"project": project_id}
+            parameters |= _bounds("m", MINUTE, chunk) | _bounds("h", HOUR, hours)
+            selects = [self._stale_cells(version - 1)]
             for cube, (_, grains) in CUBES.items():
                 if MINUTE in grains:
-                    self._write_cells(project_id, cube, MINUTE, chunk, version)
-                self._write_cells(project_id, cube, HOUR, hours, version)
-            self._delete_stale(project_id, chunk, hours, version)
+                    selects.append(self._cells(cube, MINUTE, version))
+                selects.append(self._cells(cube, HOUR, version))
+            self.client.command(
+                f"INSERT INTO {self._table('trace_rollups')} ({', '.join(COLUMNS)}) {' UNION ALL '.join(selects)}",
+                parameters=parameters,
+            )
         done = [[project_id, _at(minute), 0, minutes[minute]] for minute in ordered]
         self.client.insert("trace_rollup_marks", done, column_names=list(MARK_COLUMNS), database=self.database)
 
@@ -177,8 +188,8 @@ class TraceRollups:
 
     # -- statements ---------------------------------------------------------------------------
 
-    def _write_cells(self, project_id: int, cube: str, grain: int, buckets: Sequence[int], version: int) -> None:
-        """INSERT ... SELECT the cube's cells of these buckets from the raw rows, at `version`."""
+    def _cells(self, cube: str, grain: int, version: int) -> str:
+        """SELECT the cube's cells of the chunk's buckets of this grain from the raw rows, at `version`."""
         dimensions, scope = CUBES[cube][0], SCOPES[cube]
         named, sums, sketches = _DIMENSIONS[scope], _SUMS[scope], _SKETCH_VALUES[scope]
         values = [
@@ -200,11 +211,11 @@ class TraceRollups:
             "0",
         ]  # fmt: skip
         grouped = "".join(f", g{index}" for index in range(len(dimensions)))
-        truncate = "toStartOfMinute" if grain == MINUTE else "toStartOfHour"
+        truncate, p = ("toStartOfMinute", "m") if grain == MINUTE else ("toStartOfHour", "h")
         in_buckets = (
-            "project_id = {project:UInt32} AND timestamp >= toDateTime({low:UInt32}, 'UTC')"
-            f" AND timestamp < toDateTime({{high:UInt32}}, 'UTC') AND toUnixTimestamp({truncate}(timestamp))"
-            " IN {buckets:Array(UInt32)}"
+            f"project_id = {{project:UInt32}} AND timestamp >= toDateTime({{{p}_low:UInt32}}, 'UTC')"
+            f" AND timestamp < toDateTime({{{p}_high:UInt32}}, 'UTC') AND toUnixTimestamp({truncate}(timestamp))"
+            f" IN {{{p}_buckets:Array(UInt32)}}"
         )
         if scope == "scores":
             source = (
@@ -220,29 +231,18 @@ class TraceRollups:
                 f" WHERE project_id = {{project:UInt32}} AND trace_id IN (SELECT id FROM {traces} WHERE {in_buckets}))"
                 " AS tt ON tt.trace_id = t.id"
             )
-        self.client.command(
-            f"INSERT INTO {self._table('trace_rollups')} ({', '.join(COLUMNS)})"
-            f" SELECT {', '.join(values)} FROM {source} GROUP BY project_id, b{grouped}",
-            parameters=_bounds(project_id, grain, buckets),
-        )
+        return f"SELECT {', '.join(values)} FROM {source} GROUP BY project_id, b{grouped}"
 
-    def _delete_stale(self, project_id: int, minutes: Sequence[int], hours: Sequence[int], version: int) -> None:
-        """A deletion row at `version` for each cell of these buckets the recompute did not write."""
-        kept = ", ".join(COLUMNS[:-2])
-        parameters = {
-            "project": project_id, "minutes": list(minutes), "hours": list(hours),
-            "low": hours[0], "high": hours[-1] + HOUR, "version": int(version),
-        }  # fmt: skip
-        self.client.command(
-            f"INSERT INTO {self._table('trace_rollups')} ({', '.join(COLUMNS)})"
-            f" SELECT {kept}, {{version:UInt64}}, 1 FROM {self._table('trace_rollups')} FINAL"
-            " WHERE project_id = {project:UInt32} AND bucket >= toDateTime({low:UInt32}, 'UTC')"
-            " AND bucket < toDateTime({high:UInt32}, 'UTC') AND row_version < {version:UInt64}"
-            " AND ((grain_s = 60 AND toUnixTimestamp(bucket) IN {minutes:Array(UInt32)})"
-            " OR (grain_s = 3600 AND toUnixTimestamp(bucket) IN {hours:Array(UInt32)}))",
-            parameters=parameters,
+    def _stale_cells(self, version: int) -> str:
+        """SELECT a deletion row at `version` for each stored cell of the chunk's buckets."""
+        return (
+            f"SELECT {', '.join(COLUMNS[:-2])}, {int(version)}, 1 FROM {self._table('trace_rollups')} FINAL"
+            " WHERE project_id = {project:UInt32} AND bucket >= toDateTime({h_low:UInt32}, 'UTC')"
+            " AND bucket < toDateTime({h_high:UInt32}, 'UTC')"
+            " AND ((grain_s = 60 AND toUnixTimestamp(bucket) IN {m_buckets:Array(UInt32)})"
+            " OR (grain_s = 3600 AND toUnixTimestamp(bucket) IN {h_buckets:Array(UInt32)}))"
         )
 
 
-def _bounds(project_id: int, grain: int, buckets: Sequence[int]) -> dict[str, Any]:
-    return {"project": project_id, "low": buckets[0], "high": buckets[-1] + grain, "buckets": list(buckets)}
+def _bounds(prefix: str, grain: int, buckets: Sequence[int]) -> dict[str, Any]:
+    return {f"{prefix}_low": buckets[0], f"{prefix}_high": buckets[-1] + grain, f"{prefix}_buckets": list(buckets)}
