@@ -109,7 +109,8 @@ def create_app(settings: Settings) -> FastAPI:
             retry_after_s=settings.retry_after_s,
             on_committed=metrics_hook,
             follower=writer,
-            follow_idle_s=settings.derive_idle_s,
+            # A writer whose steps are costly (ClickHouse's trace rollups) asks for a longer quiet spell.
+            follow_idle_s=max(settings.derive_idle_s, getattr(writer, "follow_idle_s", 0.0)),
             follow_max_lag_s=settings.derive_max_lag_s,
         )
         metrics_hook.pipeline = pipeline

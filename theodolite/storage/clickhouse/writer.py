@@ -89,6 +89,11 @@ def _chunks(values: list[str]) -> Iterable[list[str]]:
 class ClickHouseWriter:
     """Writes PreparedBatches to a ClickHouse trace store. Not thread-safe: one writer thread owns it."""
 
+    # A follower step (the trace rollups) costs a few hundred milliseconds on a busy store, and the
+    # writer thread commits nothing meanwhile: when idle, the pipeline waits this long before one
+    # (a reader that waits for it still gets it at once; sustained ingest, every `derive_max_lag_s`).
+    follow_idle_s = 2.0
+
     def __init__(self, client: Any, database: str, locks: WriteLocks | None = None) -> None:
         """`client`: a clickhouse-connect client (`connection.connect`); `database`: where the
         schema is (`connection.create_schema`); `locks`: what keeps sibling processes' commits for a
