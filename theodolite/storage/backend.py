@@ -57,6 +57,10 @@ class TraceStore(Protocol):
     @property
     def dialect_name(self) -> str: ...
 
+    # Whether the lists (traces, sessions, users, search) read something the writer's follower derives
+    # after the commit, so that a read of them waits for it (`server/routes/api.derived_caught_up`).
+    lists_follow_commits: bool
+
     @property
     def queries(self) -> TraceQueries: ...
 

@@ -37,6 +37,8 @@ from theodolite.storage.writer import SqlWriter, count_rows
 @dataclass
 class SqlTraceStore:
     database: Database
+    # The search index and the per-trace totals the lists read are derived after the commit.
+    lists_follow_commits = True
 
     @property
     def dialect_name(self) -> str:

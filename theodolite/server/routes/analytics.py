@@ -13,7 +13,7 @@ from fastapi import APIRouter, Depends, Query, Response
 from theodolite.errors import BadRequestError
 from theodolite.query.analytics_params import AGGREGATIONS, MEASURES, make_metric_query, parse_time, split_values
 from theodolite.server.access import Project
-from theodolite.server.routes.api import ERRORS, Derived, State
+from theodolite.server.routes.api import ERRORS, AggregatesDerived, Derived, State
 from theodolite.storage.metadata.project_reads import project_name
 
 router = APIRouter(prefix="/api/v1/analytics", tags=["analytics"], responses=ERRORS)
@@ -71,7 +71,7 @@ def time_range(start: str | None, end: str | None, default: timedelta = DEFAULT_
 def metrics(
     state: State,
     project: Project,
-    _pending: Derived,
+    _pending: AggregatesDerived,
     measure: Annotated[str, Query(description=", ".join(MEASURES))],
     filters: Filters,
     aggregation: Annotated[str | None, Query(description=", ".join(AGGREGATIONS))] = None,

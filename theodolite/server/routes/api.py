@@ -56,12 +56,23 @@ def derived_caught_up(request: Request) -> int:
     """Read your writes: SQLite derives the search index and the per-trace totals after the commit
     (`storage/writer.py`), so a read of them first waits, bounded, until they cover what was
     committed before it (the writer steps for it between commits). Returns the spans still left
-    out: 0 normally. Sync, so FastAPI runs it in its thread pool, off the event loop."""
+    out: 0 normally. A store whose lists read nothing derived after the commit (ClickHouse) does not
+    wait. Sync, so FastAPI runs it in its thread pool, off the event loop."""
+    state = state_of(request)
+    if not state.trace_store.lists_follow_commits:
+        return 0
+    return state.pipeline.wait_followed(state.settings.derive_wait_s)
+
+
+def aggregates_caught_up(request: Request) -> int:
+    """As `derived_caught_up`, for aggregates over time, which every store derives after the commit
+    in part (SQLite all of them, ClickHouse its trace and score rollups)."""
     state = state_of(request)
     return state.pipeline.wait_followed(state.settings.derive_wait_s)
 
 
 Derived = Annotated[int, Depends(derived_caught_up)]
+AggregatesDerived = Annotated[int, Depends(aggregates_caught_up)]
 
 
 @router.get("/traces", response_model=TracePage, summary="List traces, newest first or in another order")

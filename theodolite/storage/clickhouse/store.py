@@ -25,6 +25,8 @@ COUNTED = frozenset({"traces", "observations", "scores"})
 
 class ClickHouseTraceStore:
     dialect_name = "clickhouse"
+    # The views derive what lists read at insert; only the aggregates' trace and score rollups follow.
+    lists_follow_commits = False
 
     def __init__(
         self,
