@@ -85,6 +85,16 @@ _SKETCH_VALUES = {
     "scores": {"value_q": SCORE_VALUES["score"]},
 }  # fmt: skip
 _MEASURES = (*TRACE_ROLLUP_SUMS, "cost", "latency_ms_sum", "value_sum")
+# A trace's totals merged as `trace_totals`' SimpleAggregateFunctions merge: a GROUP BY of the rows of
+# the bucket's traces reads less than FINAL, which merges the key ranges it touches whole.
+_TOTALS = ", ".join(
+    f"{function}(x.{column}) AS {column}"
+    for function, column in (
+        ("min", "first_start"), ("max", "last_end"), ("sum", "input_tokens"), ("sum", "output_tokens"),
+        ("sum", "total_tokens"), ("sum", "total_cost"), ("sum", "priced_count"), ("sum", "unpriced_count"),
+        ("sum", "error_count"), ("max", "level_rank"),
+    )
+)  # fmt: skip
 COLUMNS = (
     "project_id", "cube", "grain_s", "bucket", *(f"d_{name}" for name in TRACE_ROLLUP_DIMENSIONS),
     *_MEASURES, *TRACE_ROLLUP_SKETCHES, "row_version", "is_deleted",
@@ -226,10 +236,10 @@ class TraceRollups:
             source = (
                 f"(SELECT project_id, id, {truncate}(timestamp) AS b, name, release, version, environment, user_id,"
                 f" tags FROM {traces} FINAL WHERE {in_buckets}) AS t"
-                " LEFT JOIN (SELECT trace_id, first_start, last_end, input_tokens, output_tokens, total_tokens,"
-                f" total_cost, priced_count, unpriced_count, error_count, level_rank FROM {totals} FINAL"
-                f" WHERE project_id = {{project:UInt32}} AND trace_id IN (SELECT id FROM {traces} WHERE {in_buckets}))"
-                " AS tt ON tt.trace_id = t.id"
+                f" LEFT JOIN (SELECT x.trace_id AS trace_id, {_TOTALS} FROM {totals} AS x"
+                " WHERE x.project_id = {project:UInt32}"
+                f" AND x.trace_id IN (SELECT id FROM {traces} WHERE {in_buckets})"
+                " GROUP BY x.trace_id) AS tt ON tt.trace_id = t.id"
             )
         return f"SELECT {', '.join(values)} FROM {source} GROUP BY project_id, b{grouped}"
 
