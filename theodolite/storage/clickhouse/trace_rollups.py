@@ -33,6 +33,7 @@ too.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -85,10 +86,25 @@ _SKETCH_VALUES = {
     "scores": {"value_q": SCORE_VALUES["score"]},
 }  # fmt: skip
 _MEASURES = (*TRACE_ROLLUP_SUMS, "cost", "latency_ms_sum", "value_sum")
+# The dimensions of the trace cubes, in the order of the key tuple a trace is ARRAY JOINed into.
+_TRACE_KEY = ("name", "release", "version", "environment", "level", "user", "tag")
+_TOTAL_COLUMNS = (
+    "first_start", "last_end", "input_tokens", "output_tokens", "total_tokens", "total_cost", "priced_count",
+    "unpriced_count", "error_count", "level_rank",
+)  # fmt: skip
+
+
+def _sketch(value: str | None) -> str:
+    """A sketch column's state of `value` (its NULLs left out), or an empty state."""
+    if value is None:
+        return f"quantileDDStateIf({SKETCH_ACCURACY}, 0.5)(toFloat64(0), 0)"
+    return f"quantileDDStateIf({SKETCH_ACCURACY}, 0.5)(toFloat64(ifNull({value}, 0)), ({value}) IS NOT NULL)"
+
+
 # A trace's totals merged as `trace_totals`' SimpleAggregateFunctions merge: a GROUP BY of the rows of
 # the bucket's traces reads less than FINAL, which merges the key ranges it touches whole.
 _TOTALS = ", ".join(
-    f"{function}(x.{column}) AS {column}"
+    f"{function}(y.{column}) AS {column}"
     for function, column in (
         ("min", "first_start"), ("max", "last_end"), ("sum", "input_tokens"), ("sum", "output_tokens"),
         ("sum", "total_tokens"), ("sum", "total_cost"), ("sum", "priced_count"), ("sum", "unpriced_count"),
@@ -175,10 +191,10 @@ class TraceRollups:
             parameters: dict[str, Any] = {"project": project_id}
             parameters |= _bounds("m", MINUTE, chunk) | _bounds("h", HOUR, hours)
             selects = [self._stale_cells(version - 1)]
-            for cube, (_, grains) in CUBES.items():
-                if MINUTE in grains:
-                    selects.append(self._cells(cube, MINUTE, version))
-                selects.append(self._cells(cube, HOUR, version))
+            for grain in (MINUTE, HOUR):
+                cubes = [cube for cube, (_, grains) in CUBES.items() if grain in grains]
+                selects.append(self._trace_cells([cube for cube in cubes if SCOPES[cube] == "traces"], grain, version))
+                selects += [self._cells(cube, grain, version) for cube in cubes if SCOPES[cube] == "scores"]
             self.client.command(
                 f"INSERT INTO {self._table('trace_rollups')} ({', '.join(COLUMNS)}) {' UNION ALL '.join(selects)}",
                 parameters=parameters,
@@ -199,49 +215,65 @@ class TraceRollups:
     # -- statements ---------------------------------------------------------------------------
 
     def _cells(self, cube: str, grain: int, version: int) -> str:
-        """SELECT the cube's cells of the chunk's buckets of this grain from the raw rows, at `version`."""
-        dimensions, scope = CUBES[cube][0], SCOPES[cube]
-        named, sums, sketches = _DIMENSIONS[scope], _SUMS[scope], _SKETCH_VALUES[scope]
+        """SELECT a score cube's cells of the chunk's buckets of this grain from `scores FINAL`."""
+        dimensions = CUBES[cube][0]
+        named, sums, sketches = _DIMENSIONS["scores"], _SUMS["scores"], _SKETCH_VALUES["scores"]
         values = [
-            "project_id",
-            f"'{cube}'",
-            str(grain),
-            "b",
+            "project_id", f"'{cube}'", str(grain), "b",
             *(f"{named[name]} AS g{dimensions.index(name)}" if name in dimensions else "''"
               for name in TRACE_ROLLUP_DIMENSIONS),
             *(sums.get(name, "0") for name in _MEASURES),
-            *(
-                f"quantileDDStateIf({SKETCH_ACCURACY}, 0.5)(toFloat64(ifNull({sketches[name]}, 0)),"
-                f" ({sketches[name]}) IS NOT NULL)"
-                if name in sketches
-                else f"quantileDDStateIf({SKETCH_ACCURACY}, 0.5)(toFloat64(0), 0)"
-                for name in TRACE_ROLLUP_SKETCHES
-            ),
-            str(int(version)),
-            "0",
+            *(_sketch(sketches.get(name)) for name in TRACE_ROLLUP_SKETCHES),
+            str(int(version)), "0",
         ]  # fmt: skip
         grouped = "".join(f", g{index}" for index in range(len(dimensions)))
         truncate, p = ("toStartOfMinute", "m") if grain == MINUTE else ("toStartOfHour", "h")
-        in_buckets = (
-            f"project_id = {{project:UInt32}} AND timestamp >= toDateTime({{{p}_low:UInt32}}, 'UTC')"
-            f" AND timestamp < toDateTime({{{p}_high:UInt32}}, 'UTC') AND toUnixTimestamp({truncate}(timestamp))"
-            f" IN {{{p}_buckets:Array(UInt32)}}"
-        )
-        if scope == "scores":
-            source = (
-                f"(SELECT *, {truncate}(timestamp) AS b FROM {self._table('scores')} FINAL WHERE {in_buckets}) AS s"
-            )
-        else:
-            traces, totals = self._table("traces"), self._table("trace_totals")
-            source = (
-                f"(SELECT project_id, id, {truncate}(timestamp) AS b, name, release, version, environment, user_id,"
-                f" tags FROM {traces} FINAL WHERE {in_buckets}) AS t"
-                f" LEFT JOIN (SELECT x.trace_id AS trace_id, {_TOTALS} FROM {totals} AS x"
-                " WHERE x.project_id = {project:UInt32}"
-                f" AND x.trace_id IN (SELECT id FROM {traces} WHERE {in_buckets})"
-                " GROUP BY x.trace_id) AS tt ON tt.trace_id = t.id"
-            )
+        scores = self._table("scores")
+        source = f"(SELECT *, {truncate}(timestamp) AS b FROM {scores} FINAL WHERE {_in_buckets(truncate, p)}) AS s"
         return f"SELECT {', '.join(values)} FROM {source} GROUP BY project_id, b{grouped}"
+
+    def _trace_cells(self, cubes: list[str], grain: int, version: int) -> str:
+        """SELECT the cells of these trace cubes for the chunk's buckets of this grain, in one read of
+        the buckets' traces and their totals: each trace is ARRAY JOINed into a key per cube (one per
+        tag for "tag", `''` for a trace without tags) and the rows are grouped by cube and key."""
+        truncate, p = ("toStartOfMinute", "m") if grain == MINUTE else ("toStartOfHour", "h")
+        in_buckets = _in_buckets(truncate, p)
+        traces, totals = self._table("traces"), self._table("trace_totals")
+        # `queries/sql.py`'s expressions of a trace (`t.`) read the joined row here (`tt.`).
+        named = {name: re.sub(r"\bt\.", "tt.", value) for name, value in _DIMENSIONS["traces"].items()}
+        keys = []
+        for cube in cubes:
+            dimensions = CUBES[cube][0]
+            values = [f"'{cube}'", *(named[name] if name in dimensions else "''" for name in _TRACE_KEY)]
+            if cube == "tag":  # a key per tag: the tag in the last place
+                values[-1] = "tag"
+                keys.append(f"arrayMap(tag -> tuple({', '.join(values)}), if(empty(tt.tags), [''], tt.tags))")
+            else:
+                keys.append(f"[tuple({', '.join(values)})]")
+        # The joined row is named `tt`, as the expressions of `queries/sql.py` read a trace's totals.
+        joined = (
+            "SELECT t.project_id AS project_id, t.b AS b, t.name AS name, t.release AS release,"
+            " t.version AS version, t.environment AS environment, t.user_id AS user_id, t.tags AS tags,"
+            f" {', '.join(f'x.{column} AS {column}' for column in _TOTAL_COLUMNS)}"
+            f" FROM (SELECT project_id, id, {truncate}(timestamp) AS b, name, release, version, environment,"
+            f" user_id, tags FROM {traces} FINAL WHERE {in_buckets}) AS t"
+            f" LEFT JOIN (SELECT y.trace_id AS trace_id, {_TOTALS} FROM {totals} AS y"
+            " WHERE y.project_id = {project:UInt32}"
+            f" AND y.trace_id IN (SELECT id FROM {traces} WHERE {in_buckets})"
+            " GROUP BY y.trace_id) AS x ON x.trace_id = t.id"
+        )
+        sums, sketches = _SUMS["traces"], _SKETCH_VALUES["traces"]
+        values = [
+            "project_id", "k.1", str(grain), "b",
+            *(f"k.{_TRACE_KEY.index(name) + 2}" if name in _TRACE_KEY else "''" for name in TRACE_ROLLUP_DIMENSIONS),
+            *(sums.get(name, "0") for name in _MEASURES),
+            *(_sketch(sketches.get(name)) for name in TRACE_ROLLUP_SKETCHES),
+            str(int(version)), "0",
+        ]  # fmt: skip
+        return (
+            f"SELECT {', '.join(values)} FROM ({joined}) AS tt ARRAY JOIN arrayConcat({', '.join(keys)}) AS k"
+            " GROUP BY project_id, b, k"
+        )
 
     def _stale_cells(self, version: int) -> str:
         """SELECT a deletion row at `version` for each stored cell of the chunk's buckets."""
@@ -252,6 +284,15 @@ class TraceRollups:
             " AND ((grain_s = 60 AND toUnixTimestamp(bucket) IN {m_buckets:Array(UInt32)})"
             " OR (grain_s = 3600 AND toUnixTimestamp(bucket) IN {h_buckets:Array(UInt32)}))"
         )
+
+
+def _in_buckets(truncate: str, prefix: str) -> str:
+    """The rows of the project whose time falls in the chunk's buckets (`_bounds` parameters)."""
+    return (
+        f"project_id = {{project:UInt32}} AND timestamp >= toDateTime({{{prefix}_low:UInt32}}, 'UTC')"
+        f" AND timestamp < toDateTime({{{prefix}_high:UInt32}}, 'UTC') AND toUnixTimestamp({truncate}(timestamp))"
+        f" IN {{{prefix}_buckets:Array(UInt32)}}"
+    )
 
 
 def _bounds(prefix: str, grain: int, buckets: Sequence[int]) -> dict[str, Any]:
