@@ -10,18 +10,14 @@ Three tables in the metadata store (`storage/tables.py` says how versions work):
 
 import sqlalchemy as sa
 from alembic import op
-from sqlalchemy.dialects import postgresql
 
 import theodolite.storage.types
+from theodolite.storage.migrations.shared import json_column
 
 revision = "0015"
 down_revision = "0014"
 branch_labels = None
 depends_on = None
-
-
-def _json() -> sa.types.TypeEngine:
-    return sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql")
 
 
 def upgrade() -> None:
@@ -32,7 +28,7 @@ def upgrade() -> None:
         sa.Column("project_id", sa.Integer(), nullable=False),
         sa.Column("name", sa.Text(), nullable=False),
         sa.Column("description", sa.Text(), nullable=True),
-        sa.Column("metadata", _json(), nullable=True),
+        sa.Column("metadata", json_column(), nullable=True),
         sa.Column("created_at", when, nullable=False),
         sa.Column("current_version", sa.Integer(), server_default=sa.text("0"), nullable=False),
         sa.PrimaryKeyConstraint("id"),
@@ -52,9 +48,9 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
         sa.Column("dataset_id", sa.Integer(), nullable=False),
         sa.Column("item_id", sa.Text(), nullable=False),
-        sa.Column("input", _json(), nullable=True),
-        sa.Column("expected_output", _json(), nullable=True),
-        sa.Column("metadata", _json(), nullable=True),
+        sa.Column("input", json_column(), nullable=True),
+        sa.Column("expected_output", json_column(), nullable=True),
+        sa.Column("metadata", json_column(), nullable=True),
         sa.Column("source_trace_id", sa.Text(), nullable=True),
         sa.Column("source_observation_id", sa.Text(), nullable=True),
         sa.Column("valid_from", sa.Integer(), nullable=False),

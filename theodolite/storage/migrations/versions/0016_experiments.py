@@ -10,18 +10,14 @@ Two tables in the metadata store (`storage/tables.py` describes them): `experime
 
 import sqlalchemy as sa
 from alembic import op
-from sqlalchemy.dialects import postgresql
 
 import theodolite.storage.types
+from theodolite.storage.migrations.shared import json_column
 
 revision = "0016"
 down_revision = "0015"
 branch_labels = None
 depends_on = None
-
-
-def _json() -> sa.types.TypeEngine:
-    return sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql")
 
 
 def upgrade() -> None:
@@ -34,7 +30,7 @@ def upgrade() -> None:
         sa.Column("dataset_version", sa.Integer(), nullable=False),
         sa.Column("name", sa.Text(), nullable=False),
         sa.Column("description", sa.Text(), nullable=True),
-        sa.Column("metadata", _json(), nullable=True),
+        sa.Column("metadata", json_column(), nullable=True),
         sa.Column("status", sa.String(length=12), nullable=False),
         sa.Column("created_at", when, nullable=False),
         sa.Column("finished_at", when, nullable=True),
@@ -47,7 +43,7 @@ def upgrade() -> None:
         sa.Column("experiment_id", sa.Integer(), nullable=False),
         sa.Column("item_id", sa.Text(), nullable=False),
         sa.Column("trace_id", sa.String(length=64), nullable=True),
-        sa.Column("output", _json(), nullable=True),
+        sa.Column("output", json_column(), nullable=True),
         sa.Column("error", sa.Text(), nullable=True),
         sa.Column("created_at", when, nullable=False),
         sa.PrimaryKeyConstraint("experiment_id", "item_id", name="pk_experiment_runs"),

@@ -10,18 +10,14 @@ Four tables in the metadata store (`storage/tables.py` says what each holds):
 
 import sqlalchemy as sa
 from alembic import op
-from sqlalchemy.dialects import postgresql
 
 import theodolite.storage.types
+from theodolite.storage.migrations.shared import json_column
 
 revision = "0017"
 down_revision = "0016"
 branch_labels = None
 depends_on = None
-
-
-def _json() -> sa.types.TypeEngine:
-    return sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql")
 
 
 def upgrade() -> None:
@@ -32,7 +28,7 @@ def upgrade() -> None:
         sa.Column("project_id", sa.Integer(), nullable=False),
         sa.Column("name", sa.Text(), nullable=False),
         sa.Column("description", sa.Text(), nullable=True),
-        sa.Column("score_configs", _json(), nullable=False),
+        sa.Column("score_configs", json_column(), nullable=False),
         sa.Column("reviews_per_item", sa.Integer(), server_default=sa.text("1"), nullable=False),
         sa.Column("created_at", when, nullable=False),
         sa.PrimaryKeyConstraint("id"),
@@ -58,7 +54,7 @@ def upgrade() -> None:
         sa.Column("item_id", sa.Integer(), nullable=False),
         sa.Column("reviewer", sa.Text(), nullable=False),
         sa.Column("status", sa.String(length=8), nullable=False),
-        sa.Column("scores", _json(), nullable=True),
+        sa.Column("scores", json_column(), nullable=True),
         sa.Column("at", when, nullable=False),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("item_id", "reviewer", name="uq_annotation_reviews_item_reviewer"),

@@ -9,9 +9,9 @@ One table in the metadata store, `score_configs` (`storage/tables.py` says what 
 
 import sqlalchemy as sa
 from alembic import op
-from sqlalchemy.dialects import postgresql
 
 import theodolite.storage.types
+from theodolite.storage.migrations.shared import json_column
 
 revision = "0018"
 down_revision = "0017"
@@ -29,9 +29,7 @@ def upgrade() -> None:
         sa.Column("data_type", sa.Text(), nullable=False),
         sa.Column("min_value", sa.Float(), nullable=True),
         sa.Column("max_value", sa.Float(), nullable=True),
-        sa.Column(
-            "categories", sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"), nullable=True
-        ),
+        sa.Column("categories", json_column(), nullable=True),
         sa.Column("description", sa.Text(), nullable=True),
         sa.Column("archived", sa.Boolean(), server_default=sa.false(), nullable=False),
         sa.Column("created_at", when, nullable=False),

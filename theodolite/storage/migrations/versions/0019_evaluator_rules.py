@@ -10,18 +10,14 @@ Two tables in the metadata store (`storage/tables.py` describes them): `evaluato
 
 import sqlalchemy as sa
 from alembic import op
-from sqlalchemy.dialects import postgresql
 
 import theodolite.storage.types
+from theodolite.storage.migrations.shared import json_column
 
 revision = "0019"
 down_revision = "0018"
 branch_labels = None
 depends_on = None
-
-
-def _json() -> sa.types.TypeEngine:
-    return sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql")
 
 
 def upgrade() -> None:
@@ -34,8 +30,8 @@ def upgrade() -> None:
         sa.Column("enabled", sa.Boolean(), server_default=sa.true(), nullable=False),
         sa.Column("scope", sa.String(length=16), nullable=False),
         sa.Column("sampling_rate", sa.Float(), nullable=False),
-        sa.Column("filter", _json(), nullable=False),
-        sa.Column("evaluator", _json(), nullable=False),
+        sa.Column("filter", json_column(), nullable=False),
+        sa.Column("evaluator", json_column(), nullable=False),
         sa.Column("created_at", when, nullable=False),
         sa.Column("updated_at", when, nullable=False),
         sa.PrimaryKeyConstraint("id"),
