@@ -264,7 +264,7 @@ def test_route_list_sees_every_kind_of_route() -> None:
 def fill_path(path: str, world: World) -> str:
     values = {"trace_id": world.beta_trace, "login": "owner-b", "public_key": world.beta_public,
               "session_id": "s1", "user_id": "u1", "observation_id": "0" * 16, "kind": "models",
-              "name": "qa", "item_id": "q1", "config_id": "1", "experiment_id": "1"}  # fmt: skip
+              "name": "qa", "item_id": "q1", "config_id": "1", "experiment_id": "1", "rule_id": "1"}  # fmt: skip
     path = re.sub(r"\{(\w+):path\}", r"{\1}", path)  # a converter: the parameter may hold slashes
     for name, value in values.items():
         path = path.replace("{" + name + "}", value)
