@@ -356,8 +356,10 @@ def test_resending_the_same_batches_changes_nothing(sql: Database, ch: ClickHous
     batches = demo(seed=4, days=1, traces_per_day=200)
     write_both(sql, ch, batches)
     counts, totals, rollups = ch_counts(ch, final=False), ch_totals(ch), ch_rollups(ch)
+    marks = ch_rows(ch, "SELECT count() FROM DB.trace_rollup_marks")
     to_sql, to_ch = write_both(sql, ch, batches)  # the clients' retries, prepared again
     assert ch_counts(ch, final=False) == counts  # not a row more, of any version
+    assert ch_rows(ch, "SELECT count() FROM DB.trace_rollup_marks") == marks  # nor a minute to recompute
     assert ch_totals(ch) == totals and ch_rollups(ch) == rollups
     assert totals == sql_totals(sql) and rollups == sql_rollups(sql)
     assert rounded(totals) == sql_writer_totals(sql)

@@ -203,10 +203,6 @@ class ClickHouseWriter:
         # The version is taken after the reads, just before the inserts: a list's snapshot (the
         # reader's clock, `queries/traces.py`) is then rarely below a commit still being written.
         version = self._next_version()
-        # Marked before the data: a write that fails half-way leaves a mark too many, never too few.
-        minutes = _touched_minutes(parts, stored_traces, trace_keys) | _score_minutes(scores, stored_scores)
-        marks = mark_rows(minutes, version)
-        self._insert("trace_rollup_marks", MARK_COLUMNS, marks)
         observations = [inserted_row(values, version) for values in fresh]
         if merges.by_key:
             inserts, replaced = merges.resolve(stored_observations)
@@ -214,9 +210,20 @@ class ClickHouseWriter:
                 observations.append(cancelling_row(values, version))
             for row, payload, document in inserts:
                 observations.append(inserted_row(observation_values(row, payload, document), version))
-        self._insert("traces", TRACE_COLUMNS, self._trace_rows(parts, stored_traces, version, now))
+        trace_rows = self._trace_rows(parts, stored_traces, version, now)
+        score_rows = self._score_rows(scores, stored_scores, version)
+        # The minutes whose trace and score cells this commit changes (a re-send changes none),
+        # marked before the data: a write that fails half-way leaves a mark too many, never too few.
+        written = {(row[0], row[1]) for row in trace_rows} | {(row[0], row[1]) for row in observations}
+        minutes = _touched_minutes(parts, stored_traces, written)
+        for row in score_rows:  # a changed score: its new time and its stored one
+            minutes.add((row[0], minute_of(utc(row[12]))))
+            if (stored := stored_scores.get((row[0], row[1]))) is not None:
+                minutes.add((row[0], minute_of(utc(stored[12]))))
+        self._insert("trace_rollup_marks", MARK_COLUMNS, mark_rows(minutes, version))
+        self._insert("traces", TRACE_COLUMNS, trace_rows)
         self._insert("observations", OBSERVATION_COLUMNS, observations)
-        self._insert("scores", SCORE_COLUMNS, self._score_rows(scores, stored_scores, version))
+        self._insert("scores", SCORE_COLUMNS, score_rows)
 
     def _trace_rows(
         self,
@@ -415,18 +422,6 @@ def _touched_minutes(
         part = parts.get(key)
         if part is not None:
             minutes.add((key[0], minute_of(part.timestamp)))
-    return minutes
-
-
-def _score_minutes(
-    latest: dict[tuple[int, str], tuple[list[Any], Any]], stored: dict[tuple[int, str], Sequence[Any]]
-) -> set[tuple[int, int]]:
-    """(project, minute) of every score a commit writes: its new time and its stored one."""
-    minutes = set()
-    for key, (values, _) in latest.items():
-        minutes.add((key[0], minute_of(utc(values[12]))))
-        if key in stored:
-            minutes.add((key[0], minute_of(utc(stored[key][12]))))
     return minutes
 
 
