@@ -158,6 +158,7 @@ def create_app(settings: Settings) -> FastAPI:
                 Lease(database.engine, EVALUATORS), api_keys=settings.evaluator_api_key_map,
                 concurrency=settings.evaluator_concurrency, settle_s=settings.evaluator_settle_s,
                 poll_s=settings.evaluator_poll_s, cpu_share=settings.evaluator_cpu_share,
+                before_pass=PlannerStatistics(database).refresh_if_stale,
             )  # fmt: skip
             evaluators.start()
             state.evaluator_worker = evaluators

@@ -95,12 +95,16 @@ class EvaluatorWorker:
         settle_s: float,
         poll_s: float,
         cpu_share: float = 1.0,
+        before_pass: Callable[[], object] | None = None,
     ) -> None:
+        """`before_pass`: run before each pass (the server keeps SQLite's planner statistics fresh
+        there: the worker's reads of new traffic scan a whole project without them)."""
         self.database, self.queries, self.pipeline, self.codec = database, queries, pipeline, codec
         self.overrides, self.lease, self.api_keys = overrides, lease, api_keys
         self.settle_s, self.poll_s = settle_s, poll_s
         self.concurrency = concurrency
         self.cpu_share = cpu_share
+        self.before_pass = before_pass
         self._cursors: dict[int, _Cursor] = {}
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="theodolite-evaluators", daemon=True)
@@ -129,6 +133,8 @@ class EvaluatorWorker:
                 if not self.holds_lease:
                     self._cursors.clear()  # a sibling runs the rules: read again from the stored watermarks
                     continue
+                if self.before_pass is not None:
+                    self.before_pass()
                 self.run_pass()
             except Exception:  # noqa: BLE001 - the worker must never take the server down
                 log.exception("online evaluators: pass failed")
