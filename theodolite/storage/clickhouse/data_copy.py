@@ -39,6 +39,7 @@ from theodolite.storage import tables
 from theodolite.storage.clickhouse.connection import ClickHouseUrl, connect, parse_url
 from theodolite.storage.clickhouse.schema import schema_statements
 from theodolite.storage.clickhouse.trace_rollups import TraceRollups
+from theodolite.storage.clickhouse.write_locks import NoLocks
 from theodolite.storage.codec import ValueCodec, dumps_json
 from theodolite.storage.data_copy import (
     TableCount,
@@ -320,16 +321,9 @@ class ClickHouseCopy:
         return rollups.count_dirty()
 
     def derive_trace_rollups(self, on_minutes: Callable[[int], None] | None = None) -> int:
-        """Recompute the trace rollups of the marked minutes; `on_minutes` gets each project's
-        count. Returns the minutes."""
-        rollups = TraceRollups(self.client, self.target.database)
-        covered = 0
-        for project_id, minutes in sorted(rollups.dirty().items()):
-            rollups.recompute(project_id, minutes, time.time_ns())
-            covered += len(minutes)
-            if on_minutes is not None:
-                on_minutes(len(minutes))
-        return covered
+        """Recompute the trace rollups of the marked minutes (the copy is the store's only writer);
+        `on_minutes` gets each project's count. Returns the minutes."""
+        return TraceRollups(self.client, self.target.database).step(NoLocks(), time.time_ns, on_minutes)
 
     # -- checking ------------------------------------------------------------------------------
 

@@ -33,8 +33,7 @@ too.
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -63,13 +62,13 @@ WITHOUT_SKETCHES = frozenset({"user", "tag"})  # kept, but reads take percentile
 # the request's URL, and a statement reads one day's traces).
 CHUNK_MINUTES = 1440
 
-# How one trace counts, over `t` (its row) and `tt` (its totals), and one score (`s`):
-# `queries/sql.py`'s expressions, those of the raw reads.
+# How one trace counts, over `tt` (its row joined with its totals, named as `queries/sql.py`'s
+# expressions read the totals), and one score (`s`): the expressions of the raw reads. A trace's
+# tag is the variable of the `arrayMap` that makes its "tag" keys (`_trace_cells`).
 _DIMENSIONS = {
     "traces": {
-        "name": "leftUTF8(t.name, 200)", "release": "t.release", "version": "t.version",
-        "environment": "t.environment", "level": TRACE_LEVEL, "user": "t.user_id",
-        "tag": "arrayJoin(if(empty(t.tags), [''], t.tags))",
+        "name": "leftUTF8(tt.name, 200)", "release": "tt.release", "version": "tt.version",
+        "environment": "tt.environment", "level": TRACE_LEVEL, "user": "tt.user_id", "tag": "tag",
     },
     "scores": {"name": "s.name", "source": "s.source", "type": "s.data_type"},
 }  # fmt: skip
@@ -145,20 +144,17 @@ class TraceRollups:
     def _table(self, name: str) -> str:
         return f"`{self.database}`.`{name}`"
 
-    def mark_all(self, version: int, project_id: int | None = None) -> int:
+    def mark_all(self, version: int) -> None:
         """Mark every minute that holds a trace or a score (a store made before these rollups, a
-        bulk copy). Returns the minutes marked."""
-        where = "" if project_id is None else f" WHERE project_id = {int(project_id)}"
-        before = self.count_dirty()
+        bulk copy)."""
         minutes = " UNION ALL ".join(
-            f"SELECT project_id, toStartOfMinute(timestamp) AS minute FROM {self._table(table)}{where}"
+            f"SELECT project_id, toStartOfMinute(timestamp) AS minute FROM {self._table(table)}"
             for table in ("traces", "scores")
         )
         self.client.command(
             f"INSERT INTO {self._table('trace_rollup_marks')} (project_id, minute, dirty, done)"
             f" SELECT project_id, minute, {int(version)}, 0 FROM ({minutes}) GROUP BY project_id, minute"
         )
-        return self.count_dirty() - before
 
     def dirty(self) -> dict[int, dict[int, int]]:
         """project -> {epoch minute: the highest version marking it}, of the minutes not recomputed
@@ -202,14 +198,17 @@ class TraceRollups:
         done = [[project_id, _at(minute), 0, minutes[minute]] for minute in ordered]
         self.client.insert("trace_rollup_marks", done, column_names=list(MARK_COLUMNS), database=self.database)
 
-    def step(self, locks: WriteLocks, next_version: Any) -> int:
+    def step(self, locks: WriteLocks, next_version: Any, on_minutes: Callable[[int], object] | None = None) -> int:
         """Recompute every dirty minute, a project at a time under its write lock; `next_version()`
-        gives the version (the writer's, so cells and rows share one clock). Returns the minutes."""
+        gives the version (the writer's, so cells and rows share one clock); `on_minutes` is told
+        each project's count. Returns the minutes."""
         covered = 0
         for project_id, minutes in sorted(self.dirty().items()):
             with locks.hold([project_id]):
                 self.recompute(project_id, minutes, next_version())
             covered += len(minutes)
+            if on_minutes is not None:
+                on_minutes(len(minutes))
         return covered
 
     # -- statements ---------------------------------------------------------------------------
@@ -239,17 +238,16 @@ class TraceRollups:
         truncate, p = ("toStartOfMinute", "m") if grain == MINUTE else ("toStartOfHour", "h")
         in_buckets = _in_buckets(truncate, p)
         traces, totals = self._table("traces"), self._table("trace_totals")
-        # `queries/sql.py`'s expressions of a trace (`t.`) read the joined row here (`tt.`).
-        named = {name: re.sub(r"\bt\.", "tt.", value) for name, value in _DIMENSIONS["traces"].items()}
+        named = _DIMENSIONS["traces"]
         keys = []
         for cube in cubes:
             dimensions = CUBES[cube][0]
-            values = [f"'{cube}'", *(named[name] if name in dimensions else "''" for name in _TRACE_KEY)]
-            if cube == "tag":  # a key per tag: the tag in the last place
-                values[-1] = "tag"
-                keys.append(f"arrayMap(tag -> tuple({', '.join(values)}), if(empty(tt.tags), [''], tt.tags))")
+            values = [named[name] if name in dimensions else "''" for name in _TRACE_KEY]
+            key = f"tuple('{cube}', {', '.join(values)})"
+            if cube == "tag":  # a key per tag
+                keys.append(f"arrayMap(tag -> {key}, if(empty(tt.tags), [''], tt.tags))")
             else:
-                keys.append(f"[tuple({', '.join(values)})]")
+                keys.append(f"[{key}]")
         # The joined row is named `tt`, as the expressions of `queries/sql.py` read a trace's totals.
         joined = (
             "SELECT t.project_id AS project_id, t.b AS b, t.name AS name, t.release AS release,"
