@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.chromium import chromium
+from tests.support.chromium import checked_page, chromium
 from tests.support.grafana_proxy import GrafanaProxy, ProxiedDataSource
 from tests.support.server import SECRET_KEY, TheodoliteServer, demo_server
 
@@ -79,16 +79,8 @@ def browser():
 @pytest.fixture
 def page(browser, grafana: GrafanaProxy):
     """A fresh page on the harness; fails the test on a JavaScript error."""
-    context = browser.new_context(base_url=grafana.base_url, viewport={"width": 1000, "height": 700})
-    context.set_default_timeout(15_000)
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    try:
+    with checked_page(browser, grafana.base_url, width=1000, height=700) as page:
         yield page
-    finally:
-        context.close()
-    assert not errors, f"JavaScript errors on the page: {errors}"
 
 
 @pytest.fixture(scope="module")

@@ -13,6 +13,7 @@ import httpx
 from tests.conftest import ALL_ENGINES
 from tests.http.test_metrics_endpoint import samples, scrape, total
 from tests.support.accounts import csrf, sign_in
+from tests.support.langfuse_traces import send_traces
 from tests.support.server import PUBLIC_KEY, SECRET_KEY, TheodoliteServer, fetch_trace
 from theodolite.evaluation import cohens_kappa
 from theodolite.server.routes.annotation_queues import sampled
@@ -35,22 +36,6 @@ def new_queue(server: TheodoliteServer, configs: list[dict], **fields: object) -
     created = call(server, "POST", BASE, json={"name": name, "score_configs": configs, **fields})
     assert created.status_code == 201, created.text
     return name
-
-
-def send_traces(server: TheodoliteServer, count: int, name: str) -> list[str]:
-    """`count` traces named `name` with an input and an output, through the Langfuse ingestion API."""
-    ids = [uuid.uuid4().hex for _ in range(count)]
-    events = [
-        {"id": uuid.uuid4().hex, "timestamp": "2026-11-30T10:00:00Z", "type": "trace-create",
-         "body": {"id": trace_id, "name": name, "timestamp": f"2026-11-30T10:{n // 60:02d}:{n % 60:02d}Z",
-                  "input": {"question": f"q{n}"}, "output": f"answer {n}"}}
-        for n, trace_id in enumerate(ids)
-    ]  # fmt: skip
-    token = base64.b64encode(f"{PUBLIC_KEY}:{SECRET_KEY}".encode()).decode()
-    with httpx.Client(base_url=server.base_url, headers={"Authorization": f"Basic {token}"}, timeout=30) as client:
-        sent = client.post("/api/public/ingestion", json={"batch": events})
-    assert sent.status_code == 207 and sent.json()["errors"] == [], sent.text
-    return ids
 
 
 def test_two_reviewers_claiming_at_once_never_get_the_same_item(server: TheodoliteServer) -> None:

@@ -28,3 +28,25 @@ def chromium() -> Iterator:
             yield instance
         finally:
             instance.close()
+
+
+@contextmanager
+def checked_page(browser, base_url: str, *, width: int, height: int, csp: bool = False) -> Iterator:  # noqa: ANN001
+    """A page in a fresh context (no cookies) on `base_url`; after the block, fails the test if the
+    page raised a JavaScript error (and, with `csp`, if a Content-Security-Policy refused anything:
+    that is only a console message)."""
+    context = browser.new_context(base_url=base_url, viewport={"width": width, "height": height})
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    if csp:
+        page.on(
+            "console",
+            lambda message: errors.append(message.text) if "Content Security Policy" in message.text else None,
+        )
+    try:
+        yield page
+    finally:
+        context.close()
+    assert not errors, f"JavaScript errors{' or CSP refusals' if csp else ''} on the page: {errors}"

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.chromium import chromium
+from tests.support.chromium import checked_page, chromium
 from theodolite.web import STATIC_DIR
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -68,19 +68,7 @@ def demo_server(built_ui: Path, tmp_path_factory: pytest.TempPathFactory):
 
 @pytest.fixture
 def page(browser, demo_server):
-    """A fresh browser context (no cookies) on the demo server; fails the test on a page error."""
-    context = browser.new_context(base_url=demo_server.base_url, viewport={"width": 1400, "height": 900})
-    context.set_default_timeout(15_000)
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    # A Content-Security-Policy refusal is only a console message: collect those too.
-    page.on(
-        "console",
-        lambda message: errors.append(message.text) if "Content Security Policy" in message.text else None,
-    )
-    try:
+    """A fresh browser context (no cookies) on the demo server; fails the test on a page error or a
+    CSP refusal."""
+    with checked_page(browser, demo_server.base_url, width=1400, height=900, csp=True) as page:
         yield page
-    finally:
-        context.close()
-    assert not errors, f"JavaScript errors or CSP refusals on the page: {errors}"

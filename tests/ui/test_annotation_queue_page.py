@@ -7,38 +7,22 @@ No sleeps: Playwright's locators wait, and expect() polls with a timeout."""
 
 from __future__ import annotations
 
-import base64
 import re
 import uuid
 
-import httpx
 from playwright.sync_api import Page, expect
 
-from tests.support.server import PUBLIC_KEY, SECRET_KEY, TheodoliteServer
+from tests.support.langfuse_traces import send_traces
+from tests.support.server import TheodoliteServer
 from tests.ui.test_traces_page import sign_in
 
 BASE = "/api/v1/annotation-queues"
 TONES = ["polite", "neutral", "rude"]
 
 
-def send_traces(server: TheodoliteServer, count: int, name: str) -> list[str]:
-    ids = [uuid.uuid4().hex for _ in range(count)]
-    events = [
-        {"id": uuid.uuid4().hex, "timestamp": "2026-11-30T10:00:00Z", "type": "trace-create",
-         "body": {"id": trace_id, "name": name, "timestamp": f"2026-11-30T10:00:{n:02d}Z",
-                  "input": {"question": f"question {n}"}, "output": f"answer number {n}"}}
-        for n, trace_id in enumerate(ids)
-    ]  # fmt: skip
-    token = base64.b64encode(f"{PUBLIC_KEY}:{SECRET_KEY}".encode()).decode()
-    with httpx.Client(base_url=server.base_url, headers={"Authorization": f"Basic {token}"}, timeout=30) as client:
-        sent = client.post("/api/public/ingestion", json={"batch": events})
-    assert sent.status_code == 207 and sent.json()["errors"] == [], sent.text
-    return ids
-
-
 def test_a_queue_of_five_traces_worked_through_with_the_keyboard(page: Page, demo_server: TheodoliteServer) -> None:
     trace_name = f"to-review-{uuid.uuid4().hex[:6]}"
-    trace_ids = send_traces(demo_server, 5, trace_name)
+    trace_ids = send_traces(demo_server, 5, trace_name, question="question {n}", answer="answer number {n}")
     queue = f"tone-{uuid.uuid4().hex[:6]}"
     configs = [{"name": "tone", "data_type": "CATEGORICAL", "categories": TONES, "description": "how it sounds"},
                {"name": "helpful", "data_type": "BOOLEAN"}]  # fmt: skip

@@ -15,6 +15,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 import theodolite
+from tests.support.chromium import checked_page
 from tests.support.experiments import (
     ITEMS,
     MODEL_A,
@@ -54,16 +55,8 @@ def experiments(experiment_server: TheodoliteServer) -> dict:
 
 @pytest.fixture
 def page(browser, experiment_server: TheodoliteServer) -> Iterator[Page]:
-    context = browser.new_context(base_url=experiment_server.base_url, viewport={"width": 1440, "height": 900})
-    context.set_default_timeout(15_000)
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    try:
+    with checked_page(browser, experiment_server.base_url, width=1440, height=900) as page:
         yield page
-    finally:
-        context.close()
-    assert not errors, f"JavaScript errors on the page: {errors}"
 
 
 def test_two_experiments_picked_in_the_list_compare_with_the_right_winners(page: Page, experiments: dict) -> None:
