@@ -4,8 +4,10 @@ traces, answered by a fake OpenAI-compatible judge on 127.0.0.1 (instant answers
 is Theodolite's own work, reading traces, storing verdicts and the judge's priced traces).
 
 The same OTLP load as bench/ingest.py (its bodies, clients and measurement), into a fresh SQLite
-server per run; runs alternate off / on so that drift of a shared machine hits both alike. Prints
-both stored-spans/s figures (median of the rounds), their ratio, and what the rule scored.
+server per run; runs alternate between modes so that drift of a shared machine hits both alike. Modes
+alternate off (no rule) / thread (the worker in the server's process, `evaluator_process` false) /
+process (in a process of its own, the default). Prints each mode's stored spans/s (median of the
+rounds), the ratio to off, and the judge calls made during the load.
 
     .venv/bin/python bench/online_evaluators.py                   # 3 rounds of 60,000 spans each
     .venv/bin/python bench/online_evaluators.py --spans 20000 --rounds 1   # a quick look
@@ -104,6 +106,7 @@ def one_run(
                       THEODOLITE_EVALUATOR_CONCURRENCY=str(args.concurrency))  # fmt: skip
     if args.cpu_share is not None:
         os.environ["THEODOLITE_EVALUATOR_CPU_SHARE"] = str(args.cpu_share)
+    os.environ["THEODOLITE_EVALUATOR_PROCESS"] = "false" if mode == "thread" else "true"
     if preload:
         # a database that already holds traffic, opened again: the server's start refreshes SQLite's
         # planner statistics (storage/statistics.py), as on any server that has run for a while
@@ -117,7 +120,7 @@ def one_run(
         server.wait_ready(timeout=120)
         rule_id = (
             api(server.port, "POST", "/api/v1/evaluators", rule(judge.server_address[1]))["id"]
-            if mode == "on"
+            if mode != "off"
             else None
         )
         calls0 = judge.calls
@@ -129,8 +132,8 @@ def one_run(
         server.stop()
         if not args.keep:
             shutil.rmtree(workdir, ignore_errors=True)
-    print(f"[{mode}] {result['stored_spans_per_s']:,} spans/s stored"
-          + (f", {result['judge_calls_during_load']:,} judge calls during the load" if mode == "on" else ""),
+    print(f"[{mode}] {result['stored_spans_per_s']:,} spans/s stored, server CPU {result['server_cpu_s']} s"
+          + (f", {result['judge_calls_during_load']:,} judge calls during the load" if mode != "off" else ""),
           flush=True)  # fmt: skip
     return result
 
@@ -149,31 +152,42 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--preload", type=int, default=0, help="spans stored (and the server restarted) before measuring")
     p.add_argument("--keep", action="store_true", help="keep each run's directory (database and log)")
     p.add_argument("--concurrency", type=int, default=4, help="evaluator_concurrency of the server (default 4)")
+    p.add_argument(
+        "--modes",
+        default="off,thread,process",
+        help="what to alternate: off (no rule), thread (the worker in the server), process (its own)",
+    )
     args = p.parse_args(argv)
     # bodies with traces spread over the last hour, as bench/ingest.py: most are quiet at once
     bodies, sizes = build_bodies(args.spans, args.spans_per_request)
     preload = build_bodies(args.preload, args.spans_per_request, seed=2) if args.preload else None
     judge = FakeJudge(args.judge_latency_ms / 1000)
-    runs: dict[str, list[dict]] = {"off": [], "on": []}
+    modes = [m.strip() for m in args.modes.split(",") if m.strip()]
+    if not set(modes) <= {"off", "thread", "process"} or "off" not in modes:
+        p.error("--modes: off (required, the baseline), thread, process")
+    runs: dict[str, list[dict]] = {mode: [] for mode in modes}
     for _ in range(args.rounds):
-        for mode in ("off", "on"):
+        for mode in modes:
             runs[mode].append(one_run(mode, bodies, sizes, args, judge, preload))
     rate = {mode: statistics.median(r["stored_spans_per_s"] for r in results) for mode, results in runs.items()}
-    summary = {
+    summary: dict[str, Any] = {
         "benchmark": "online_evaluators", "when": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "cpus": os.cpu_count(),
         "spans": args.spans, "rounds": args.rounds, "judge_latency_ms": args.judge_latency_ms,
-        "concurrency": args.concurrency, "cpu_share": args.cpu_share,
-        "preload": args.preload, "stored_spans_per_s_off": rate["off"],
-        "stored_spans_per_s_on": rate["on"], "ratio_on_over_off": round(rate["on"] / rate["off"], 3),
-        "runs_off": [r["stored_spans_per_s"] for r in runs["off"]],
-        "runs_on": [r["stored_spans_per_s"] for r in runs["on"]],
-        "judge_calls_during_load": [r.get("judge_calls_during_load") for r in runs["on"]],
-        "latency_ms_p99_off": [r["latency_ms_p99"] for r in runs["off"]],
-        "latency_ms_p99_on": [r["latency_ms_p99"] for r in runs["on"]],
+        "concurrency": args.concurrency, "cpu_share": args.cpu_share, "preload": args.preload,
     }  # fmt: skip
+    for mode in modes:
+        summary[f"stored_spans_per_s_{mode}"] = rate[mode]
+        summary[f"runs_{mode}"] = [r["stored_spans_per_s"] for r in runs[mode]]
+        summary[f"latency_ms_p99_{mode}"] = [r["latency_ms_p99"] for r in runs[mode]]
+        summary[f"server_cpu_s_{mode}"] = [r["server_cpu_s"] for r in runs[mode]]  # the server and its children
+        if mode != "off":
+            summary[f"ratio_{mode}_over_off"] = round(rate[mode] / rate["off"], 3)
+            summary[f"judge_calls_during_load_{mode}"] = [r.get("judge_calls_during_load") for r in runs[mode]]
     print(json.dumps(summary))
-    print(f"without a rule: {rate['off']:,.0f} spans/s; with a 50% judge rule: {rate['on']:,.0f} spans/s; "
-          f"ratio {summary['ratio_on_over_off']}")  # fmt: skip
+    print(f"without a rule: {rate['off']:,.0f} spans/s", flush=True)
+    for mode in modes[1:] if modes[0] == "off" else [m for m in modes if m != "off"]:
+        print(f"with a 50% judge rule, worker in a {mode}: {rate[mode]:,.0f} spans/s, "
+              f"ratio {summary[f'ratio_{mode}_over_off']}")  # fmt: skip
     judge.shutdown()
     return 0
 

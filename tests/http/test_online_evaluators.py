@@ -385,3 +385,57 @@ def test_a_rule_whose_key_the_server_lost_shows_why_it_waits(tmp_path: Path, jud
         assert status(server, rule["id"])["scored"] == 0 and not judge.asked
     finally:
         server.stop()
+
+
+def _evaluator_children(server: TheodoliteServer) -> list[int]:
+    """The server's spawned children (with decoding in the server, only the evaluators' process)."""
+    assert server.process is not None
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            cmdline = (stat.parent / "cmdline").read_bytes()
+        except OSError:
+            continue  # gone meanwhile
+        if int(fields[1]) == server.process.pid and b"spawn_main" in cmdline and _running(int(stat.parent.name)):
+            found.append(int(stat.parent.name))
+    return found
+
+
+def _running(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def test_the_evaluators_process_is_started_again_when_it_dies_and_ends_with_the_server(
+    tmp_path: Path, judge: Judge
+) -> None:
+    import os
+    import signal
+
+    server = start(f"sqlite:///{tmp_path / 'theodolite.db'}", tmp_path, decode_workers="0")
+    try:
+        client = server.client()
+        rule = client.post("/api/v1/evaluators", json=judge_rule(judge.provider.url, rate=1.0)).json()
+        listed = wait_for(lambda: (r := client.get("/api/v1/evaluators").json())["runs_here"] and r,
+                          what="the process to take the lease")  # fmt: skip
+        assert listed["runs_in"] == "process" and listed["restarts"] == 0
+        ingest(server, range(1, 21))
+        wait_for(lambda: status(server, rule["id"])["scored"] == 20, what="the first 20 verdicts")
+        wait_for(lambda: status(server, rule["id"])["caught_up"], what="the worker to catch up")
+        (first,) = _evaluator_children(server)
+        os.kill(first, signal.SIGKILL)
+        second = wait_for(lambda: [p for p in _evaluator_children(server) if p != first], what="a new process")[0]
+        ingest(server, range(21, 41))
+        wait_for(lambda: status(server, rule["id"])["scored"] == 40, what="the verdicts after the restart")
+        assert client.get("/api/v1/evaluators").json()["restarts"] == 1
+        assert len(judge.asked) == 40 and max(judge.asked.values()) == 1
+        # the server killed: its evaluators' process notices and exits
+        assert server.process is not None
+        server.process.kill()
+        server.process.wait(10)
+        wait_for(lambda: not _running(second), deadline_s=30, what="the orphaned process to exit")
+    finally:
+        server.stop()

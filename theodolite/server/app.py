@@ -25,6 +25,8 @@ from theodolite.server.collector import tune_collector
 from theodolite.server.decoding import DecodePool, default_worker_count
 from theodolite.server.dictionary_trainer import DictionaryTrainer
 from theodolite.server.errors import install_error_handlers
+from theodolite.server.evaluator_process import EvaluatorProcess
+from theodolite.server.evaluator_worker import EvaluatorWorker
 from theodolite.server.metrics_hook import HealthReadings, MetricsHook
 from theodolite.server.nul_in_urls import NulInUrlsMiddleware
 from theodolite.server.price_book import PriceBook
@@ -149,10 +151,12 @@ def create_app(settings: Settings) -> FastAPI:
             lease = Lease(database.engine, LIVE_DEMO)
             live_demo = LiveDemo(pipeline, writer.codec, project_id, settings.demo_live_interval_s, lease)
             live_demo.start()
-        evaluators = None
-        if settings.evaluators_enabled:
-            from theodolite.server.evaluator_worker import EvaluatorWorker
-
+        evaluators: EvaluatorWorker | EvaluatorProcess | None = None
+        embedded = settings.database_url.lower().startswith("chdb:")
+        if settings.evaluators_enabled and settings.evaluator_process and not embedded:
+            evaluators = EvaluatorProcess(settings, pipeline, writer.codec)
+            evaluators.start()
+        elif settings.evaluators_enabled:  # in a thread: asked for, or the embedded ClickHouse (one process opens it)
             evaluators = EvaluatorWorker(
                 database, queries, pipeline, writer.codec, prices.for_project_blocking,
                 Lease(database.engine, EVALUATORS), api_keys=settings.evaluator_api_key_map,
@@ -161,6 +165,7 @@ def create_app(settings: Settings) -> FastAPI:
                 before_pass=PlannerStatistics(database).refresh_if_stale,
             )  # fmt: skip
             evaluators.start()
+        if evaluators is not None:
             state.evaluator_worker = evaluators
         log.info("theodolite %s ready on %s (%s)", __version__, settings.port, trace_store.dialect_name)
         if on_sql:

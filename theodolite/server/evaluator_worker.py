@@ -81,6 +81,9 @@ class _Outcome:
 
 
 class EvaluatorWorker:
+    runs_in = "thread"  # in the server's process (the API says where the rules run)
+    restarts = 0
+
     def __init__(
         self,
         database: Database,

@@ -170,8 +170,14 @@ class Settings(BaseSettings):
     )
     evaluators_enabled: bool = Field(
         True,
-        description="Run the online evaluator rules (docs/evaluation.md) in a background thread of `theodolite serve`; "
+        description="Run the online evaluator rules (docs/evaluation.md) in the background of `theodolite serve`; "
         "among several servers on one database, one runs them.",
+    )
+    evaluator_process: bool = Field(
+        True,
+        description="Run the online evaluators in a process of their own, started and watched by the server (it "
+        "relays their verdicts into the ingest queue), so that their reads never share the server's interpreter with "
+        "ingestion. false: a thread of the server. The embedded ClickHouse (chdb:) always uses a thread.",
     )
     evaluator_concurrency: int = Field(
         4, ge=1, le=64, description="Evaluations (judge calls) the online evaluators run at once."

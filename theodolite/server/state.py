@@ -40,7 +40,7 @@ class AppState:
     login_limiter: LoginRateLimiter
     trace_store: TraceStore
     score_configs: ScoreConfigBook
-    evaluator_worker: Any = None  # `server/evaluator_worker.EvaluatorWorker` when the rules run in this process
+    evaluator_worker: Any = None  # an `EvaluatorWorker` (a thread) or `EvaluatorProcess`, when evaluators are on
 
 
 async def authenticate(request: Request) -> int:

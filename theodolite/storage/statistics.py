@@ -17,7 +17,10 @@ from theodolite.storage.engine import Database
 
 log = logging.getLogger(__name__)
 
-MIN_ROWS = 10_000  # below this every plan is fast enough; don't bother
+# Below this every plan is fast enough. Not much more: the online evaluators read trace after trace
+# from a fresh database, and at 6,000 spans a trace read without statistics scanned the project
+# (30 ms against 7 ms with them); ANALYZE of 1,000 rows takes a few milliseconds.
+MIN_ROWS = 1_000
 GROWTH = 2.0
 ANALYSIS_LIMIT = 1000  # rows sampled per index (SQLite's recommended range: 100-1000)
 

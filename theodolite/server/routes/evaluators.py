@@ -70,7 +70,12 @@ class RuleOut(BaseModel):
 class RuleList(BaseModel):
     data: list[RuleOut]
     evaluators_enabled: bool
-    runs_here: bool = Field(description="this server process holds the lease and runs the rules")
+    runs_here: bool = Field(description="this server holds the lease and runs the rules")
+    runs_in: Literal["process", "thread"] | None = Field(
+        description="where this server runs the rules: a process of its own (`evaluator_process`) or a thread; "
+        "null when evaluators are off"
+    )
+    restarts: int = Field(description="times this server started its evaluators' process again after it stopped")
 
 
 def _check(state: Any, scope: str, rate: float, filters: dict[str, Any], evaluator: dict[str, Any]) -> None:
@@ -114,6 +119,8 @@ def evaluators_list(state: State, project: Project) -> dict:
         "data": [_out(rule, head) for rule in rules],
         "evaluators_enabled": state.settings.evaluators_enabled,
         "runs_here": bool(worker is not None and worker.holds_lease),
+        "runs_in": None if worker is None else worker.runs_in,
+        "restarts": 0 if worker is None else worker.restarts,
     }
 
 

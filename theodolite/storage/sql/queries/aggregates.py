@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import cache
 from typing import Any
 
 from sqlalchemy import case, func, select
@@ -21,12 +22,13 @@ TOTALS_COUNTS = ("observation_count", "input_tokens", "output_tokens", "total_to
                  "not_billed_count", "error_count")  # fmt: skip
 
 
-def observation_totals_columns() -> list[Any]:
+@cache  # built once: building these expressions cost ~1.4 ms a call, as much as a trace's totals query
+def observation_totals_columns() -> tuple[Any, ...]:
     """The aggregate columns every summary shares: tokens, cost (priced only: a cache hit or a fallback is a
     known $0), saved (what the provider would have charged for those), unpriced count."""
     # Provider calls only: a cache hit's known $0 must not make an unpriced trace look free.
     billed_cost = case((o.c.cost_status != NOT_BILLED, func.coalesce(o.c.calculated_total_cost, o.c.total_cost)))
-    return [
+    return (
         func.count().label("observation_count"),
         func.coalesce(func.sum(o.c.prompt_tokens), 0).label("input_tokens"),
         func.coalesce(func.sum(o.c.completion_tokens), 0).label("output_tokens"),
@@ -36,7 +38,7 @@ def observation_totals_columns() -> list[Any]:
         func.sum(case((o.c.cost_status == "unpriced", 1), else_=0)).label("unpriced_count"),
         func.sum(case((o.c.cost_status == NOT_BILLED, 1), else_=0)).label("not_billed_count"),
         func.sum(case((o.c.level == "ERROR", 1), else_=0)).label("error_count"),
-    ]
+    )
 
 
 def summed_trace_totals() -> list[Any]:
