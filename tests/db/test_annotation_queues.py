@@ -8,11 +8,14 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import delete
 
 from theodolite.errors import BadRequestError, ConflictError, NotFoundError
+from theodolite.storage import tables
 from theodolite.storage.engine import Database
 from theodolite.storage.metadata import annotation_queues as queues
 from theodolite.storage.metadata.projects import get_or_create_project
+from theodolite.storage.metadata.score_configs import Category, create_score_config, update_score_config
 
 T0 = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 STARS = {"name": "stars", "data_type": "NUMERIC", "min_value": 1, "max_value": 5}
@@ -121,3 +124,28 @@ def test_concurrent_claims_never_hand_out_one_item_twice(database: Database) -> 
     counts = Counter(item for items in got.values() for item in items)
     assert len(got) == 4 and sum(counts.values()) == 120 and set(counts.values()) == {1}
     assert queues.get_queue(database, project, name).remaining == 0
+
+
+def test_a_queue_reads_the_project_configs_it_names(database: Database) -> None:
+    """A named project config is stored as a reference and read at each use: its rules now, its
+    archiving, and (removed by hand: configs are archived, not deleted) its absence all show."""
+    project, _ = get_or_create_project(database, "default")
+    labels = (Category("polite"), Category("rude"))
+    tone = create_score_config(database, project, "tone", "CATEGORICAL", categories=labels)
+    with pytest.raises(BadRequestError, match="no score config named 'stars' in this project"):
+        queues.create_queue(database, project, "review", ["stars"])
+    made = queues.create_queue(database, project, "review", ["tone", STARS], now=T0)
+    assert [(c["name"], c["config_id"], c["categories"]) for c in made.score_configs] == [
+        ("tone", tone.id, ["polite", "rude"]), ("stars", None, None)]  # fmt: skip
+    assert [c.name for c in made.configs()] == ["tone", "stars"] and made.refusal() is None
+    update_score_config(database, project, tone.id, {"categories": (labels[0], Category("neutral"), labels[1])})
+    [listed] = queues.list_queues(database, project)
+    assert listed.configs()[0].categories == ("polite", "neutral", "rude")
+    update_score_config(database, project, tone.id, {"archived": True})
+    refusal = queues.get_queue(database, project, "review").refusal()
+    assert refusal is not None and "'tone' is archived" in refusal
+    with database.write_transaction() as conn:
+        conn.execute(delete(tables.score_configs).where(tables.score_configs.c.id == tone.id))
+    gone = queues.get_queue(database, project, "review")
+    assert (gone.score_configs[0]["name"], gone.score_configs[0]["missing"]) == ("tone", True)
+    assert [c.name for c in gone.configs()] == ["stars"] and "is no longer in the project" in (gone.refusal() or "")

@@ -268,6 +268,92 @@ def test_mistakes_get_a_clear_4xx(server: TheodoliteServer) -> None:
     assert call(server, "GET", f"{BASE}/{name}").status_code == 404
 
 
+def test_a_queue_follows_the_projects_score_configs(server: TheodoliteServer) -> None:
+    """Named project configs are the queue's scores: their rules now (a PATCH moves the queue too), a
+    category's number stored as ingest stores it, and an archived config stops reviews until restored."""
+    tag = uuid.uuid4().hex[:6]
+    stars, tone, ok = f"stars_{tag}", f"tone_{tag}", f"ok_{tag}"
+    ids = {}
+    labels = [{"label": "polite", "value": 1}, {"label": "rude", "value": 0}]
+    for body in ({"name": stars, "data_type": "NUMERIC", "min_value": 1, "max_value": 5},
+                 {"name": tone, "data_type": "CATEGORICAL", "categories": labels}):  # fmt: skip
+        created = call(server, "POST", "/api/v1/score-configs", json=body)
+        assert created.status_code == 201, created.text
+        ids[body["name"]] = created.json()["id"]
+    for configs, message in [
+        ([f"nope_{tag}"], f"no score config named 'nope_{tag}' in this project"),
+        ([stars, {"name": stars, "data_type": "BOOLEAN"}], f"score config '{stars}' appears twice"),
+        ([{"name": tone, "data_type": "BOOLEAN"}], f"the project has a score config named '{tone}': name it"),
+    ]:
+        refused = call(server, "POST", BASE, json={"name": f"bad-{tag}", "score_configs": configs})
+        assert refused.status_code == 400 and message in refused.json()["error"]["message"], refused.text
+
+    name = new_queue(server, [stars, tone, {"name": ok, "data_type": "BOOLEAN"}])
+    listed = {queue["name"]: queue for queue in call(server, "GET", BASE).json()["data"]}[name]
+    by_name = {config["name"]: config for config in listed["score_configs"]}
+    assert [config["name"] for config in listed["score_configs"]] == [stars, tone, ok]
+    assert (by_name[stars]["config_id"], by_name[stars]["max_value"]) == (ids[stars], 5)
+    assert (by_name[tone]["categories"], by_name[ok]["config_id"]) == (["polite", "rude"], None)
+    trace_ids = send_traces(server, 2, f"follow-{tag}")
+    call(server, "POST", f"{BASE}/{name}/items", json={"items": [{"kind": "trace", "id": t} for t in trace_ids]})
+
+    def review(scores: dict) -> httpx.Response:
+        item = call(server, "POST", f"{BASE}/{name}/claim", params={"reviewer": "ann"}).json()["item"]
+        return call(server, "POST", f"{BASE}/{name}/items/{item['id']}/review", params={"reviewer": "ann"},
+                    json={"scores": scores})  # fmt: skip
+
+    above = review({stars: 7, tone: "rude", ok: True})
+    assert above.status_code == 400 and f"score '{stars}': 7 is above its maximum 5" in above.text
+    # no score of the name yet, so the project's config may change: the queue follows it
+    assert call(server, "PATCH", f"/api/v1/score-configs/{ids[stars]}", json={"max_value": 10}).status_code == 200
+    assert call(server, "GET", f"{BASE}/{name}").json()["score_configs"][0]["max_value"] == 10
+    assert review({stars: 7, tone: "polite", ok: True}).status_code == 200
+
+    assert call(server, "PATCH", f"/api/v1/score-configs/{ids[tone]}", json={"archived": True}).status_code == 200
+    assert call(server, "GET", f"{BASE}/{name}").json()["score_configs"][1]["archived"] is True
+    archived = review({stars: 2, tone: "rude", ok: False})
+    assert archived.status_code == 409 and f"score config '{tone}' is archived" in archived.text
+    assert call(server, "GET", f"{BASE}/{name}/agreement", params={"score": tone}).status_code == 200  # still read
+    refused = call(server, "POST", BASE, json={"name": f"late-{tag}", "score_configs": [tone]})
+    assert refused.status_code == 400 and "is archived" in refused.text
+    assert call(server, "PATCH", f"/api/v1/score-configs/{ids[tone]}", json={"archived": False}).status_code == 200
+    assert review({stars: 2, tone: "rude", ok: False}).status_code == 200
+
+    stored = {}
+    for trace_id in trace_ids:
+        for score in fetch_trace(server, trace_id)["scores"]:
+            if score["source"] == "ANNOTATION":
+                stored[(trace_id, score["name"])] = (score["value"], score["string_value"])
+    # the category's number comes from the project's config, as for a score sent to /api/v1/scores
+    assert sorted(v for (_, n), v in stored.items() if n == tone) == [(0.0, "rude"), (1.0, "polite")]
+    assert sorted(v[0] for (_, n), v in stored.items() if n == stars) == [2.0, 7.0]
+
+
+def test_a_queue_of_one_kind_takes_only_that_kind(server: TheodoliteServer) -> None:
+    session = f"s-{uuid.uuid4().hex[:8]}"
+    events = [{"id": uuid.uuid4().hex, "timestamp": "2026-11-30T11:00:00Z", "type": "trace-create",
+               "body": {"id": uuid.uuid4().hex, "name": "kinds", "sessionId": session,
+                        "timestamp": f"2026-11-30T11:00:0{n}Z"}} for n in range(3)]  # fmt: skip
+    token = base64.b64encode(f"{PUBLIC_KEY}:{SECRET_KEY}".encode()).decode()
+    with httpx.Client(base_url=server.base_url, headers={"Authorization": f"Basic {token}"}, timeout=30) as client:
+        assert client.post("/api/public/ingestion", json={"batch": events}).json()["errors"] == []
+    name = new_queue(server, [STARS], kind="session")
+    assert call(server, "GET", f"{BASE}/{name}").json()["kind"] == "session"
+    trace = call(server, "POST", f"{BASE}/{name}/items", json={"items": [{"kind": "trace", "id": "t1"}]})
+    assert trace.status_code == 400 and "holds sessions only, not the trace 't1'" in trace.text
+    # the trace list's filters add the queue's kind unless told otherwise
+    filled = call(server, "POST", f"{BASE}/{name}/items/from-traces", json={"filters": {"session_id": session}})
+    assert (filled.json()["added"], filled.json()["scanned"]) == (1, 3), filled.text
+    as_traces = call(server, "POST", f"{BASE}/{name}/items/from-traces",
+                     json={"filters": {"session_id": session}, "kind": "trace"})  # fmt: skip
+    assert as_traces.status_code == 400 and "holds sessions only" in as_traces.text
+    observations = new_queue(server, [STARS], kind="observation")
+    by_filter = call(server, "POST", f"{BASE}/{observations}/items/from-traces", json={"filters": {}})
+    assert by_filter.status_code == 400 and "add them by id" in by_filter.text
+    bad = call(server, "POST", BASE, json={"name": f"k-{session}", "score_configs": [STARS], "kind": "span"})
+    assert bad.status_code == 422
+
+
 def test_observations_and_sessions_are_shown_and_scored(server: TheodoliteServer) -> None:
     session, trace_ids = f"s-{uuid.uuid4().hex[:8]}", [uuid.uuid4().hex, uuid.uuid4().hex]
     generation = uuid.uuid4().hex

@@ -593,9 +593,9 @@ experiment_runs = Table(
 
 # Annotation queues (`storage/metadata/annotation_queues.py`, docs/evaluation.md): items (a trace,
 # an observation or a session) that humans score one at a time. `score_configs` holds the queue's
-# ScoreConfigs as JSON. An item is complete once `done_count` (its done reviews, kept in the review's
-# transaction) reaches `reviews_per_item`; (queue_id, id) is the claim's scan in the order items
-# were added.
+# own ScoreConfigs as JSON, and references ({"config_id", "name"}) to the project's score configs.
+# An item is complete once `done_count` (its done reviews, kept in the review's transaction) reaches
+# `reviews_per_item`; (queue_id, id) is the claim's scan in the order items were added.
 annotation_queues = Table(
     "annotation_queues",
     metadata,
@@ -606,6 +606,7 @@ annotation_queues = Table(
     Column("score_configs", JsonDocument, nullable=False),
     Column("reviews_per_item", Integer, nullable=False, server_default=text("1")),
     Column("created_at", UtcDateTime, nullable=False),
+    Column("kind", String(12)),  # trace, observation or session: the only kind it holds; NULL: any
     UniqueConstraint("project_id", "name", name="uq_annotation_queues_project_name"),
 )
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -25,17 +25,31 @@ class ScoreConfigIn(BaseModel):
     description: str | None = None
 
 
+ProjectConfigName = Annotated[str, Field(min_length=1, max_length=200)]
+
+
 class QueueIn(BaseModel):
     name: str = Field(min_length=1, max_length=200, pattern=r"^[^/]+$", description="unique in the project; no '/'")
     description: str | None = None
-    score_configs: list[ScoreConfigIn] = Field(min_length=1, description="the scores a reviewer gives each item")
+    score_configs: list[ProjectConfigName | ScoreConfigIn] = Field(
+        min_length=1,
+        description="the scores a reviewer gives each item: the name of one of the project's score configs "
+        "(GET /api/v1/score-configs; the queue follows it), or a config of the queue's own",
+    )
     reviews_per_item: int = Field(1, ge=1, le=100, description="done reviews (by different reviewers) per item")
+    kind: Literal["trace", "observation", "session"] | None = Field(
+        None, description="the only kind of item the queue holds (from-traces adds it); null: any kind"
+    )
 
 
 class QueueOut(BaseModel):
     name: str
     description: str | None
-    score_configs: list[dict[str, Any]]
+    kind: str | None = Field(None, description="the only kind of item the queue holds; null: any")
+    score_configs: list[dict[str, Any]] = Field(
+        description="each config's rules, with config_id (the project config's id; null for the queue's own), "
+        "archived and missing (a project config no longer there): the queue takes no reviews while one is either"
+    )
     reviews_per_item: int
     created_at: datetime
     item_count: int
@@ -96,7 +110,9 @@ class FromTracesIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     filters: TraceFilterIn = Field(default_factory=TraceFilterIn)
-    kind: Literal["trace", "session"] = Field("trace", description="add the matching traces, or their sessions")
+    kind: Literal["trace", "session"] | None = Field(
+        None, description="add the matching traces, or their sessions; default: the queue's kind, else trace"
+    )
     sample_rate: float = Field(
         1.0, gt=0, le=1, description="the share to add, decided by a hash of each id: re-running adds the same ones"
     )

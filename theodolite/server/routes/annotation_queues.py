@@ -7,6 +7,10 @@ analytics API count them. A review is recorded after its scores are committed: t
 both. Score ids are derived from (queue, item, reviewer, name), so a retried submission replaces its
 scores instead of adding more.
 
+A queue's scores are its own configs or the project's score configs it names (the queue follows
+them: while one is archived, reviews are refused with 409). Every review score also passes the
+project's configs as POST /api/v1/scores does.
+
 The reviewer is the signed-in user (their user name); an API key acts for a reviewer it names
 (`?reviewer=`), as an integration reviewing on someone's behalf.
 """
@@ -21,7 +25,7 @@ from typing import Annotated, Any
 from anyio import to_thread
 from fastapi import APIRouter, Depends, Query, Request, Response
 
-from theodolite.errors import BadRequestError, NotFoundError, PayloadTooLargeError
+from theodolite.errors import BadRequestError, ConflictError, NotFoundError, PayloadTooLargeError
 from theodolite.evaluation import InvalidScore, ScoreConfig
 from theodolite.model import Batch, Score, ScoreDataType
 from theodolite.query.annotation_agreement import human_vs_sources, reviewer_pairs
@@ -55,6 +59,7 @@ from theodolite.server.routes.annotation_queue_models import (
 )
 from theodolite.server.routes.api import ERRORS, Derived, Project, State
 from theodolite.server.routes.datasets import root_observation
+from theodolite.server.score_config_book import fit_score
 from theodolite.storage.metadata import annotation_queues as store
 from theodolite.storage.rows import prepare_batch
 
@@ -107,9 +112,9 @@ def _item(item: store.QueueItem) -> dict[str, Any]:
 
 @router.post("", response_model=QueueOut, status_code=201, summary="Create a queue with its score configs")
 def queues_create(state: State, project: Project, body: QueueIn) -> dict:
-    configs = [config.model_dump() for config in body.score_configs]
+    configs = [config if isinstance(config, str) else config.model_dump() for config in body.score_configs]
     info = store.create_queue(state.database, project, body.name, configs, description=body.description,
-                              reviews_per_item=body.reviews_per_item)  # fmt: skip
+                              reviews_per_item=body.reviews_per_item, kind=body.kind)  # fmt: skip
     return _queue(info)
 
 
@@ -153,7 +158,10 @@ def sampled(object_id: str, rate: float) -> bool:
     summary="Add the traces (or their sessions) the trace list's filters match, sampled by a hash of the id",
 )
 def queues_add_from_traces(state: State, project: Project, pending: Derived, name: str, body: FromTracesIn) -> dict:
-    store.get_queue(state.database, project, name)  # an unknown queue is a 404 before reading traces
+    queue = store.get_queue(state.database, project, name)  # an unknown queue is a 404 before reading traces
+    kind = body.kind or queue.kind or "trace"
+    if kind not in ("trace", "session"):
+        raise BadRequestError(f"queue {name!r} holds observations: add them by id (POST .../items), not by trace")
     filters = body.filters.to_filter()
     chosen: dict[str, store.NewItem] = {}
     scanned, cursor = 0, None
@@ -161,10 +169,10 @@ def queues_add_from_traces(state: State, project: Project, pending: Derived, nam
         page, cursor = state.queries.list_traces(project, filters, limit=_PAGE, cursor=cursor)
         for trace in page:
             scanned += 1
-            object_id = trace["id"] if body.kind == "trace" else trace.get("session_id")
+            object_id = trace["id"] if kind == "trace" else trace.get("session_id")
             if not object_id or object_id in chosen or not sampled(object_id, body.sample_rate):
                 continue
-            chosen[object_id] = store.NewItem(body.kind, object_id, trace["id"] if body.kind == "trace" else None)
+            chosen[object_id] = store.NewItem(kind, object_id, trace["id"] if kind == "trace" else None)
             if len(chosen) >= body.max_items:
                 break
         if cursor is None:
@@ -287,9 +295,21 @@ async def queues_review(
     who = reviewer_of(caller, reviewer)
     project = caller.project_id
     queue, item = await to_thread.run_sync(lambda: store.check_reviewable(state.database, project, name, item_id, who))
+    refusal = queue.refusal()
+    if refusal is not None:
+        raise ConflictError(refusal)
     configs = queue.configs()
     values = _validated(configs, body.scores)
     batch = Batch(scores=review_scores(queue, item, who, values, configs, body.comment))
+    # As every score the server takes: the project's config of each name checks it and completes it
+    # (a category's number); for a queue's own config, the project's config of that name if one came later.
+    project_configs = await state.score_configs.for_project(project)
+    if project_configs:
+        try:
+            for score in batch.scores:
+                fit_score(project_configs, score)
+        except InvalidScore as exc:
+            raise BadRequestError(str(exc)) from None
     await state.pipeline.submit(prepare_batch(project, batch, state.codec, datetime.now(UTC)))
     done = await to_thread.run_sync(
         lambda: store.record_review(state.database, project, name, item_id, who, "done", values)

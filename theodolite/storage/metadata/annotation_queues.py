@@ -12,12 +12,17 @@ A reviewer claims the next item: one that is not complete (fewer done reviews th
   COMMITTED that statement sees every change committed before the lock was granted, which the
   candidate query's older snapshot may have missed.
 
+A queue's scores are its own configs (inline, stored in the queue's JSON) or the project's score
+configs named at creation (stored as `{"config_id", "name"}` and read at each use, so the queue
+follows the project's config: its rules, and its archiving, which stops the queue's reviews until
+the config is restored).
+
 Time comes in as `now` (the caller's clock), so that tests drive lease expiry without sleeping.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -30,6 +35,7 @@ from theodolite.errors import BadRequestError, ConflictError, NotFoundError
 from theodolite.evaluation import ScoreConfig
 from theodolite.storage import tables
 from theodolite.storage.engine import Database
+from theodolite.storage.metadata.score_configs import StoredScoreConfig, score_configs_in
 
 KINDS = ("trace", "observation", "session")
 DEFAULT_LEASE_S = 600.0
@@ -47,18 +53,33 @@ class QueueInfo:
     project_id: int
     name: str
     description: str | None
+    # As resolved when read: each config's rules with `config_id` (a project config's id, None for an
+    # inline one), `archived` and `missing` (a project config no longer in the project).
     score_configs: list[dict[str, Any]]
     reviews_per_item: int
     created_at: datetime
     item_count: int = 0
     done_count: int = 0  # complete items: reviews_per_item done reviews
+    kind: str | None = None  # the only kind of item it holds; None: any
 
     @property
     def remaining(self) -> int:
         return self.item_count - self.done_count
 
     def configs(self) -> list[ScoreConfig]:
-        return [config_from_dict(raw) for raw in self.score_configs]
+        """The rules of every config the queue can still read (archived project configs included)."""
+        return [config_from_dict({key: raw[key] for key in _RULES}) for raw in self.score_configs if not raw["missing"]]
+
+    def refusal(self) -> str | None:
+        """Why the queue takes no reviews now (a project config it names is archived or gone), or None."""
+        for raw in self.score_configs:
+            if raw["missing"]:
+                return (f"the queue's score config {raw['name']!r} (id {raw['config_id']}) is no longer in the "
+                        "project: the queue takes no reviews; create a new queue")  # fmt: skip
+            if raw["archived"]:
+                return (f"the project's score config {raw['name']!r} is archived: the queue takes no reviews until "
+                        "it is restored (Settings > Scores)")  # fmt: skip
+        return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,9 +125,12 @@ class DoneReview:
     scores: dict[str, Any]
 
 
+_RULES = ("name", "data_type", "min_value", "max_value", "categories", "description")
+
+
 def config_from_dict(raw: dict[str, Any]) -> ScoreConfig:
     """A ScoreConfig from its JSON form. Raises BadRequestError naming what is wrong."""
-    known = {"name", "data_type", "min_value", "max_value", "categories", "description"}
+    known = set(_RULES)
     unknown = sorted(set(raw) - known)
     if unknown:
         raise BadRequestError(f"score config: unknown field {unknown[0]!r} (known: {', '.join(sorted(known))})")
@@ -127,26 +151,72 @@ def config_to_dict(config: ScoreConfig) -> dict[str, Any]:
     }  # fmt: skip
 
 
-def checked_configs(raw: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The configs validated and normalised. Raises BadRequestError (none, a bad one, a name twice)."""
+def checked_configs(conn: Connection, project_id: int, raw: Sequence[dict[str, Any] | str]) -> list[dict[str, Any]]:
+    """The configs as the queue stores them: an inline one validated and normalised, a project
+    config's name as a reference to it. Raises BadRequestError (none, a bad one, a name twice, a
+    project config that is not there or archived, an inline config named as a project config)."""
     if not raw:
         raise BadRequestError("a queue needs at least one score config")
-    configs = [config_from_dict(item) for item in raw]
-    names = [config.name for config in configs]
+    inline = {position: config_from_dict(item) for position, item in enumerate(raw) if not isinstance(item, str)}
+    names = [item if isinstance(item, str) else inline[position].name for position, item in enumerate(raw)]
     twice = next((name for name in names if names.count(name) > 1), None)
     if twice is not None:
         raise BadRequestError(f"score config {twice!r} appears twice")
-    return [config_to_dict(config) for config in configs]
+    project = {config.name: config for config in score_configs_in(conn, project_id, names=names)}
+    stored = []
+    for position, name in enumerate(names):
+        found = project.get(name)
+        if position in inline:
+            # The project's config checks every score of its name: one queue's other rules for the
+            # same name would store scores the project refuses elsewhere.
+            if found is not None and not found.archived:
+                raise BadRequestError(
+                    f'the project has a score config named {name!r}: name it ("{name}") instead of defining it inline'
+                )
+            stored.append(config_to_dict(inline[position]))
+        elif found is None:
+            raise BadRequestError(
+                f"no score config named {name!r} in this project: create it in Settings > Scores "
+                "(POST /api/v1/score-configs), or give the config inline"
+            )
+        elif found.archived:
+            raise BadRequestError(f"the project's score config {name!r} is archived: restore it or choose another")
+        else:
+            stored.append({"config_id": found.id, "name": found.name})
+    return stored
+
+
+def _resolved(raw: dict[str, Any], project: Mapping[int, StoredScoreConfig]) -> dict[str, Any]:
+    if "config_id" not in raw:
+        return {**raw, "config_id": None, "archived": False, "missing": False}
+    found = project.get(raw["config_id"])
+    if found is None:  # configs are archived, not deleted: this is a project config removed by hand
+        blank = dict.fromkeys(_RULES) | {"name": raw["name"]}
+        return blank | {"config_id": raw["config_id"], "archived": False, "missing": True}
+    return config_to_dict(found.rules) | {"config_id": found.id, "archived": found.archived, "missing": False}
+
+
+def _referenced(rows: Sequence[Any]) -> set[int]:
+    return {raw["config_id"] for row in rows for raw in row.score_configs if "config_id" in raw}
 
 
 def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def _info(row: Any, item_count: int = 0, done_count: int = 0) -> QueueInfo:
+def _info(
+    conn: Connection, row: Any, item_count: int = 0, done_count: int = 0,
+    project: Mapping[int, StoredScoreConfig] | None = None,
+) -> QueueInfo:  # fmt: skip
+    """The queue with its configs resolved: the project configs it names are read on `conn`
+    unless the caller read them (`project`, by id)."""
+    if project is None:
+        ids = _referenced([row])
+        project = {c.id: c for c in score_configs_in(conn, row.project_id, ids=sorted(ids))} if ids else {}
+    configs = [_resolved(raw, project) for raw in row.score_configs]
     return QueueInfo(
-        row.id, row.project_id, row.name, row.description, list(row.score_configs), row.reviews_per_item,
-        row.created_at, item_count, done_count,
+        row.id, row.project_id, row.name, row.description, configs, row.reviews_per_item, row.created_at,
+        item_count, done_count, row.kind,
     )  # fmt: skip
 
 
@@ -176,30 +246,34 @@ def create_queue(
     database: Database,
     project_id: int,
     name: str,
-    score_configs: Sequence[dict[str, Any]],
+    score_configs: Sequence[dict[str, Any] | str],
     *,
     description: str | None = None,
     reviews_per_item: int = 1,
+    kind: str | None = None,
     now: datetime | None = None,
 ) -> QueueInfo:
-    """A new, empty queue. Raises BadRequestError (a bad name or config), ConflictError (the
-    project has a queue of that name). Blocks."""
+    """A new, empty queue; `score_configs` holds inline configs and names of the project's score
+    configs; `kind` limits its items to one kind. Raises BadRequestError (a bad name, kind or
+    config), ConflictError (the project has a queue of that name). Blocks."""
     if not name.strip() or "/" in name:
         raise BadRequestError(f"{name!r} cannot name a queue: give a name without '/'")
     if reviews_per_item < 1:
         raise BadRequestError(f"reviews_per_item is at least 1, not {reviews_per_item}")
-    configs = checked_configs(score_configs)
-    values = {"project_id": project_id, "name": name, "description": description, "score_configs": configs,
-              "reviews_per_item": reviews_per_item, "created_at": now or _now()}  # fmt: skip
+    if kind is not None and kind not in KINDS:
+        raise BadRequestError(f"a queue's kind is one of {', '.join(KINDS)} (or none for any), not {kind!r}")
     try:
         with database.write_transaction() as conn:
+            configs = checked_configs(conn, project_id, score_configs)
             if conn.execute(select(q.c.id).where(q.c.project_id == project_id, q.c.name == name)).first():
                 raise ConflictError(f"the project already has an annotation queue named {name!r}")
+            values = {"project_id": project_id, "name": name, "description": description, "score_configs": configs,
+                      "reviews_per_item": reviews_per_item, "created_at": now or _now(), "kind": kind}  # fmt: skip
             conn.execute(insert(q).values(values))
             row = _queue_row(conn, project_id, name)
+            return _info(conn, row)
     except IntegrityError as exc:  # a concurrent create of the same name (PostgreSQL)
         raise ConflictError(f"the project already has an annotation queue named {name!r}") from exc
-    return _info(row)
 
 
 def list_queues(database: Database, project_id: int) -> list[QueueInfo]:
@@ -222,14 +296,17 @@ def list_queues(database: Database, project_id: int) -> list[QueueInfo]:
         .order_by(q.c.name)
     )
     with database.connect() as conn:
-        return [_info(row, int(row.n), int(row.done)) for row in conn.execute(query)]
+        rows = conn.execute(query).all()
+        ids = _referenced(rows)
+        project = {c.id: c for c in score_configs_in(conn, project_id, ids=sorted(ids))} if ids else {}
+        return [_info(conn, row, int(row.n), int(row.done), project) for row in rows]
 
 
 def get_queue(database: Database, project_id: int, name: str) -> QueueInfo:
     """Raises NotFoundError. Blocks."""
     with database.connect() as conn:
         row = _queue_row(conn, project_id, name)
-        return _info(row, *_counts(conn, row.id, row.reviews_per_item))
+        return _info(conn, row, *_counts(conn, row.id, row.reviews_per_item))
 
 
 def delete_queue(database: Database, project_id: int, name: str) -> None:
@@ -264,6 +341,9 @@ def add_items(
     when = now or _now()
     with database.write_transaction() as conn:
         queue = _queue_row(conn, project_id, name, lock=True)
+        other = next((item for item in wanted if queue.kind is not None and item.kind != queue.kind), None)
+        if other is not None:
+            raise BadRequestError(f"queue {name!r} holds {queue.kind}s only, not the {other.kind} {other.object_id!r}")
         held: set[tuple[str, str]] = set()
         for start in range(0, len(wanted), _CHUNK):
             chunk = wanted[start : start + _CHUNK]
@@ -305,7 +385,7 @@ def get_item(database: Database, project_id: int, name: str, item_id: int) -> tu
         row = conn.execute(select(qi).where(qi.c.queue_id == queue.id, qi.c.id == item_id)).first()
         if row is None:
             raise NotFoundError(f"queue {name!r} has no item {item_id}")
-        return _info(queue), _item(row)
+        return _info(conn, queue), _item(row)
 
 
 def _reviewed_by(reviewer: str) -> Any:
@@ -402,7 +482,7 @@ def check_reviewable(
         if row is None:
             raise NotFoundError(f"queue {name!r} has no item {item_id}")
         _check_reviewable(conn, queue, row, reviewer, now or _now())
-        return _info(queue), _item(row)
+        return _info(conn, queue), _item(row)
 
 
 def record_review(
@@ -494,5 +574,6 @@ def done_reviews(database: Database, project_id: int, name: str) -> tuple[QueueI
             .where(qr.c.queue_id == queue.id, qr.c.status == "done")
             .order_by(qi.c.id, qr.c.reviewer)
         ).all()
+        info = _info(conn, queue)
     reviews = [DoneReview(row.kind, row.object_id, row.trace_id, row.reviewer, dict(row.scores or {})) for row in rows]
-    return _info(queue), reviews
+    return info, reviews

@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import insert, or_, select, update
+from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
 from theodolite.errors import BadRequestError, ConflictError, NotFoundError
@@ -168,6 +169,17 @@ def list_score_configs(database: Database, project_id: int) -> list[StoredScoreC
     c = tables.score_configs
     with database.connect() as conn:
         rows = conn.execute(select(c).where(c.c.project_id == project_id).order_by(c.c.name)).all()
+    return [_from_row(row) for row in rows]
+
+
+def score_configs_in(conn: Connection, project_id: int, *, ids: Sequence[int] = (), names: Sequence[str] = ()
+                     ) -> list[StoredScoreConfig]:  # fmt: skip
+    """The project's configs of these ids or names (archived ones too), read on the caller's connection."""
+    if not ids and not names:
+        return []
+    c = tables.score_configs
+    wanted = or_(c.c.id.in_(list(ids)), c.c.name.in_(list(names)))
+    rows = conn.execute(select(c).where(c.c.project_id == project_id, wanted)).all()
     return [_from_row(row) for row in rows]
 
 

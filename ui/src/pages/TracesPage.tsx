@@ -14,6 +14,7 @@ import { EmptyState, ErrorBanner, ScrollFoot, Spinner } from "../components/stat
 import { usePageKeys } from "../components/usePageKeys";
 import { CompareButton, compareColumn, SELECT_COLUMN_WIDTH, useCompareSelection } from "../compare/selection";
 import { AddToDataset } from "../datasets/AddToDataset";
+import { AddToQueue } from "../queues/AddToQueue";
 import { FilterBar } from "../traces/FilterBar";
 import { GRID_TEMPLATE, traceColumns } from "../traces/columns";
 import {
@@ -192,6 +193,7 @@ export function TracesPage() {
             label={`Add ${comparing.chosen.length} to dataset`}
             onAdded={comparing.clear}
           />
+          <AddToQueue traceIds={comparing.chosen} onAdded={comparing.clear} />
           <CompareButton chosen={comparing.chosen} projectQuery={projectQuery} onClear={comparing.clear} />
           {filterCount > 0 ? (
             <button type="button" className="button button-quiet" onClick={() => setFilters(clearedFilters(filters))}>

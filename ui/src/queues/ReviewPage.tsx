@@ -1,7 +1,8 @@
 // A queue's review page: the reviewer claims one item at a time (POST .../claim), sees it (a
 // trace's root input and output, an observation's, a session's turns), gives the queue's scores
 // and submits (Enter) or skips (s); the next item follows, and after the last a done state. The
-// keyboard does everything (keys.ts); ? shows the keys.
+// keyboard does everything (keys.ts); ? shows the keys. "Add items" fills the queue by the traces
+// list's filters and a sample (FillByFilter).
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { Link } from "react-router";
@@ -15,6 +16,7 @@ import { formatTimestamp } from "../format";
 import { wordsView } from "../sessions/turnView";
 import { ChatView } from "../trace/ChatView";
 import "../trace/trace.css";
+import { FillByFilter } from "./FillByFilter";
 import { choicesOf, keyAction, missingScores, nextActive } from "./keys";
 import type { Claim, ItemContent, Progress, Queue, QueueItem, ScoreConfig, ScoreValue } from "./types";
 
@@ -44,6 +46,7 @@ export function ReviewPage({ name }: { name: string }) {
   const [help, setHelp] = useState(false);
   const [busy, setBusy] = useState(false);
   const [actionError, setActionError] = useState<string | null>(null);
+  const [filling, setFilling] = useState(false);
 
   const queue = useQuery({
     queryKey: ["annotation-queue", project, name],
@@ -63,8 +66,15 @@ export function ReviewPage({ name }: { name: string }) {
     queryFn: ({ signal }) => apiRequest<Progress>(`${queuePath(name)}/progress`, { signal }),
     enabled: project !== null && queue.isSuccess,
   });
-  const configs = queue.data?.score_configs ?? [];
+  // A project score config the queue follows was archived (or removed): the server refuses reviews.
+  const blocked = queue.data?.score_configs.find((config) => config.archived || config.missing) ?? null;
+  const configs = queue.data?.score_configs.filter((config) => !config.missing) ?? [];
   const item = claim.data?.item ?? null;
+  const onAdded = () => {
+    void queryClient.invalidateQueries({ queryKey: ["annotation-progress", project, name] });
+    void queryClient.invalidateQueries({ queryKey: ["annotation-queues", project] });
+    if (item === null) setTurn((value) => value + 1); // nothing was claimed: claim from the new items
+  };
 
   const next = () => {
     setValues({});
@@ -85,6 +95,8 @@ export function ReviewPage({ name }: { name: string }) {
       // 409: the item is no longer this reviewer's to review (their lease ran out and another
       // reviewer took it, or it got its reviews meanwhile): say so and go on to the next one.
       if (error instanceof ApiError && error.status === 409) {
+        // ...or a project score config of the queue was archived meanwhile: the queue then says so.
+        void queryClient.invalidateQueries({ queryKey: ["annotation-queue", project, name] });
         next();
         setActionError(`${message}. Moved on to the next item.`);
       } else {
@@ -116,7 +128,7 @@ export function ReviewPage({ name }: { name: string }) {
       event.preventDefault();
       return setHelp((shown) => !shown);
     }
-    if (!item || configs.length === 0) return;
+    if (!item || configs.length === 0 || blocked) return;
     const action = keyAction(event.key, configs, active);
     if (action === null) return;
     event.preventDefault();
@@ -137,6 +149,12 @@ export function ReviewPage({ name }: { name: string }) {
           {queue.data?.description ? <div className="muted">{queue.data.description}</div> : null}
         </div>
         <div className="page-actions">
+          {queue.data ? (
+            <button type="button" className="button" aria-expanded={filling} onClick={() => setFilling((shown) => !shown)}
+                    data-testid="fill-button">
+              Add items
+            </button>
+          ) : null}
           <button type="button" className="button button-quiet" onClick={() => setHelp((shown) => !shown)}>
             Keys <kbd>?</kbd>
           </button>
@@ -155,6 +173,14 @@ export function ReviewPage({ name }: { name: string }) {
           ) : null}
         </div>
       ) : null}
+      {filling && queue.data ? <FillByFilter queue={queue.data} onAdded={onAdded} /> : null}
+      {blocked ? (
+        <p className="banner banner-warning" role="alert" data-testid="queue-blocked">
+          {blocked.missing
+            ? `The score config ${blocked.name} is no longer in the project: this queue takes no reviews.`
+            : `The project's score config ${blocked.name} is archived: this queue takes no reviews until it is restored in Settings › Scores.`}
+        </p>
+      ) : null}
       {help ? <KeysHelp configs={configs} onClose={() => setHelp(false)} /> : null}
       {notFound ? (
         <EmptyState title="No such queue">
@@ -168,7 +194,14 @@ export function ReviewPage({ name }: { name: string }) {
       ) : null}
       {actionError ? <ErrorBanner message={actionError} /> : null}
       {claim.isPending && queue.isSuccess ? <Spinner label="Claiming the next item…" /> : null}
-      {claim.isSuccess && item === null ? (
+      {claim.isSuccess && item === null && progress.data?.items === 0 ? (
+        <EmptyState title="No items yet">
+          <p data-testid="queue-empty">
+            Add traces or sessions with “Add items” above, or tick rows of the{" "}
+            <Link to={`/traces${projectQuery}`}>traces list</Link> and use “Add to queue”.
+          </p>
+        </EmptyState>
+      ) : claim.isSuccess && item === null ? (
         <EmptyState title="All done">
           <p data-testid="review-done">
             Nothing is left for you in this queue{me ? `: you reviewed ${me.done} and skipped ${me.skipped}` : ""}.
@@ -198,7 +231,8 @@ export function ReviewPage({ name }: { name: string }) {
               <textarea value={comment} onChange={(event) => setComment(event.target.value)} rows={2} />
             </label>
             <div className="page-actions">
-              <button type="button" className="button button-primary" onClick={submit} disabled={busy} data-testid="submit-review">
+              <button type="button" className="button button-primary" onClick={submit} disabled={busy || blocked !== null}
+                      data-testid="submit-review">
                 Submit <kbd>Enter</kbd>
               </button>
               <button type="button" className="button" onClick={() => void act("skip")} disabled={busy}>

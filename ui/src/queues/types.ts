@@ -11,11 +11,21 @@ export interface ScoreConfig {
   max_value: number | null;
   categories: string[] | null;
   description: string | null;
+  /** The project's score config the queue follows; null for a config of the queue's own. */
+  config_id?: number | null;
+  /** A project config archived since: the queue takes no reviews until it is restored. */
+  archived?: boolean;
+  /** A project config no longer in the project: the queue takes no reviews. */
+  missing?: boolean;
 }
+
+export type ItemKind = "trace" | "observation" | "session";
 
 export interface Queue {
   name: string;
   description: string | null;
+  /** The only kind of item the queue holds; null: any. */
+  kind: ItemKind | null;
   score_configs: ScoreConfig[];
   reviews_per_item: number;
   created_at: string;
@@ -26,7 +36,7 @@ export interface Queue {
 
 export interface QueueItem {
   id: number;
-  kind: "trace" | "observation" | "session";
+  kind: ItemKind;
   object_id: string;
   trace_id: string | null;
   added_at: string;
@@ -62,4 +72,13 @@ export interface Progress {
   claimed: number;
   reviewers: { reviewer: string; done: number; skipped: number }[];
   me: { reviewer: string; done: number; skipped: number; left: number } | null;
+}
+
+/** What adding items answered (POST .../items and .../items/from-traces). */
+export interface Added {
+  added: number;
+  existing: number;
+  item_count: number;
+  scanned?: number | null;
+  pending_spans?: number | null;
 }

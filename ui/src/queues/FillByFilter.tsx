@@ -1,0 +1,93 @@
+// "Add items" on a queue's page: the traces list's filters (the same filter bar) and a sample, sent to
+// POST .../items/from-traces. The server keeps a trace (or its session) when a hash of its id falls
+// under the rate, so adding again with the same filters adds nothing new, and a higher rate a superset.
+import { useMutation } from "@tanstack/react-query";
+import { useMemo, useState, type FormEvent } from "react";
+import { Link } from "react-router";
+import { useAuth } from "../auth/auth";
+import { useProjectQuery } from "../auth/projectInUrl";
+import { Spinner } from "../components/states";
+import { ActionError } from "../settings/parts";
+import { FilterBar } from "../traces/FilterBar";
+import { EMPTY_FILTERS, type TraceFilters } from "../traces/filters";
+import { filtersBody, queuesApi, sampleRate } from "./api";
+import type { Added, Queue } from "./types";
+
+const MAX_ITEMS = 10_000; // the server's most per request
+
+export function FillByFilter({ queue, onAdded }: { queue: Queue; onAdded: (added: Added) => void }) {
+  const { project } = useAuth();
+  const projectQuery = useProjectQuery();
+  const [filters, setFilters] = useState<TraceFilters>(EMPTY_FILTERS);
+  const [percent, setPercent] = useState("100");
+  const [max, setMax] = useState("1000");
+  const [kind, setKind] = useState<"trace" | "session">(queue.kind === "session" ? "session" : "trace");
+  const [problem, setProblem] = useState<string | null>(null);
+  const optionsRange = useMemo(() => ({ from: new Date(Date.now() - 30 * 86_400_000).toISOString(), to: null }), []);
+  const add = useMutation({
+    mutationFn: (body: Parameters<typeof queuesApi.fromTraces>[1]) => queuesApi.fromTraces(queue.name, body),
+    onSuccess: onAdded,
+  });
+  if (queue.kind === "observation") {
+    return (
+      <p className="banner banner-info" data-testid="fill-observations">
+        This queue holds observations: add them by id (<code>POST …/items</code> with each observation's trace_id).
+      </p>
+    );
+  }
+  const onSubmit = (event: FormEvent) => {
+    event.preventDefault();
+    const rate = sampleRate(percent);
+    const most = Number(max.trim());
+    if (rate === null) return setProblem("Sample: a percentage above 0 and up to 100.");
+    if (!/^\d+$/.test(max.trim()) || most < 1 || most > MAX_ITEMS) {
+      return setProblem(`At most: a whole number from 1 to ${MAX_ITEMS.toLocaleString("en")}.`);
+    }
+    setProblem(null);
+    add.mutate({ filters: filtersBody(filters, Date.now()), kind, sample_rate: rate, max_items: most });
+  };
+  const done = add.data;
+  return (
+    <section className="panel fill-queue" aria-label="Add by filter and sample" data-testid="fill-queue">
+      <p className="muted">
+        The traces the filters match (as in the <Link to={`/traces${projectQuery}`}>traces list</Link>), newest first;
+        a sample keeps each one whose id hashes below the rate, so adding again adds the same ones.
+      </p>
+      <FilterBar filters={filters} onChange={setFilters} busy={add.isPending} project={project} optionsRange={optionsRange} />
+      <form className="fill-queue-row" onSubmit={onSubmit}>
+        {queue.kind === null ? (
+          <label className="field">
+            <span>Add</span>
+            <select aria-label="Add traces or sessions" value={kind} onChange={(e) => setKind(e.target.value as "trace" | "session")}>
+              <option value="trace">the traces</option>
+              <option value="session">their sessions</option>
+            </select>
+          </label>
+        ) : null}
+        <label className="field">
+          <span>Sample, %</span>
+          <input aria-label="Sample percent" inputMode="decimal" className="new-queue-number" value={percent}
+                 onChange={(e) => setPercent(e.target.value)} />
+        </label>
+        <label className="field">
+          <span>At most</span>
+          <input aria-label="At most" inputMode="numeric" className="new-queue-number" value={max}
+                 onChange={(e) => setMax(e.target.value)} />
+        </label>
+        <button type="submit" className="button button-primary" disabled={add.isPending} data-testid="fill-submit">
+          {add.isPending ? <Spinner label="Adding…" /> : kind === "session" ? "Add their sessions" : "Add matching traces"}
+        </button>
+      </form>
+      {problem ? <p className="form-error" role="alert">{problem}</p> : null}
+      <ActionError error={add.error} />
+      {done ? (
+        <p className="banner banner-info" role="status" data-testid="fill-result">
+          Added {done.added} {kind === "session" ? "sessions" : "traces"}
+          {done.existing ? ` (${done.existing} already in the queue)` : ""} of {done.scanned ?? 0} traces read: the queue
+          holds {done.item_count}.
+          {done.pending_spans ? ` ${done.pending_spans} spans were still being indexed: add again in a moment for them.` : ""}
+        </p>
+      ) : null}
+    </section>
+  );
+}
