@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+import os
 import threading
 import time
 from multiprocessing.connection import Connection
@@ -181,6 +182,9 @@ def run_child(settings: Settings, codec: ValueCodec, conn: Connection, control: 
     from theodolite.storage.stores import open_stores
 
     logging.basicConfig(level=settings.log_level.upper(), format="%(levelname)s:     [evaluators] %(message)s")
+    # Below the server in the scheduler's eyes: while ingestion keeps the cores busy, the evaluators
+    # get what it leaves (the budget alone still took a tenth of a saturated server's throughput).
+    os.nice(settings.evaluator_niceness)
     # The server migrated the stores before starting this process.
     stores = open_stores(settings.database_url, settings.metadata_database_url,
                          sqlite_cache_mib=settings.sqlite_cache_mib, migrate=False)  # fmt: skip

@@ -179,6 +179,13 @@ class Settings(BaseSettings):
         "relays their verdicts into the ingest queue), so that their reads never share the server's interpreter with "
         "ingestion. false: a thread of the server. The embedded ClickHouse (chdb:) always uses a thread.",
     )
+    evaluator_niceness: int = Field(
+        19,
+        ge=0,
+        le=19,
+        description="The evaluators' process runs at this niceness (19: the lowest priority), so that it gets the CPU "
+        "that ingestion and queries leave; 0: the server's priority.",
+    )
     evaluator_concurrency: int = Field(
         4, ge=1, le=64, description="Evaluations (judge calls) the online evaluators run at once."
     )
