@@ -187,6 +187,7 @@ def test_0008_backfills_the_totals_the_writer_keeps(database_url: str) -> None:
             "0017",
             "0018",
             "0019",
+            "0021",
         ]
         assert snapshot() == written
     finally:

@@ -6,10 +6,10 @@ Authentication is Langfuse's Basic `public:secret` (any of Theodolite's key form
 come after the commit, like OTLP's: 207 with per-event `successes` and `errors`, so that one bad
 event never fails the others and the SDK logs exactly which one was refused.
 
-Scores are checked against the project's score configs (`server/score_config_book.py`): on
-/api/public/scores by the `configId` a score names, else by its name; in ingestion batches (decoded
-in worker processes, which keep no config) by name, after decoding. A score that does not fit is
-refused alone, as any bad event is.
+Scores are checked against the project's score configs (`server/score_config_book.py`): by the
+`configId` a score names, else by its name; in ingestion batches (decoded in worker processes, which
+keep no config) after decoding, from the rows. A score that does not fit, or that names a config the
+project does not have, is refused alone, as any bad event is.
 """
 
 from __future__ import annotations
@@ -83,8 +83,8 @@ async def scores(request: Request, project_id: Annotated[int, Depends(authentica
             if not isinstance(item, dict):
                 raise EventError("a score must be an object")
             score = score_from(item, now)
-            if configs or item.get("configId") is not None:  # a named config must exist
-                fit_score(configs, score, item.get("configId"))
+            if configs or score.config_id is not None:  # a named config must exist
+                fit_score(configs, score)
             batch.scores.append(score)
         except (EventError, InvalidScore) as exc:
             errors.append({"id": str(item.get("id")) if isinstance(item, dict) else f"#{index}", "message": str(exc)})
