@@ -166,8 +166,9 @@ def test_langfuse_and_langsmith_scores_are_checked_and_refused_alone(server: The
     assert set(errors) == {"lf-bad", "lf-ref"} and "9 is above its maximum 5" in errors["lf-bad"]
     assert "names score config" in errors["lf-ref"]
     assert batch.status_code == 207, batch.text
-    [error] = batch.json()["errors"]
-    assert error["id"] == "lf-event-bad" and "0 is below its minimum 1" in error["message"]
+    [error] = batch.json()["errors"]  # under the event's id, as Langfuse answers; not among the successes
+    assert error["id"] == "e2" and "0 is below its minimum 1" in error["message"]
+    assert [success["id"] for success in batch.json()["successes"]] == ["e1"]
 
     with httpx.Client(base_url=server.base_url, headers={"x-api-key": SECRET_KEY}, timeout=30) as langsmith:
         fine = langsmith.post("/feedback", json={"id": str(uuid.uuid4()), "run_id": trace_id,
@@ -207,10 +208,12 @@ def test_a_langfuse_batch_names_its_config_by_id_and_the_score_keeps_it(server: 
         v5 = langfuse.post("/api/public/scores", json={"id": "v5", "traceId": trace_id, "name": tone["name"],
                                                         "value": 0, "configId": str(tone["id"])})  # fmt: skip
     assert batch.status_code == 207, batch.text
-    errors = {error["id"]: error["message"] for error in batch.json()["errors"]}
+    errors = {error["id"].removeprefix("event-"): error["message"] for error in batch.json()["errors"]}
     assert set(errors) == {"unknown-id", "other-name", "out-of-range"}, errors
     assert "no score config with id 'cm3langfuse0config0id'" in errors["unknown-id"]
     assert "names score config" in errors["other-name"] and "9 is above its maximum 5" in errors["out-of-range"]
+    taken = [success["id"] for success in batch.json()["successes"]]
+    assert taken == ["event-trace", "event-by-id", "event-by-name", "event-no-config"]
     assert v5.status_code == 202, v5.text
     ours = scores(server, {"id": "ours", "name": stars["name"], "value": 2, "config_id": stars["id"]})
     assert ours.status_code == 200, ours.text

@@ -56,6 +56,9 @@ class IngestionResult:
     batch: Batch
     successes: list[str] = field(default_factory=list)
     errors: list[dict[str, Any]] = field(default_factory=list)
+    # score id -> the event that carried it: a score refused later (by its config, in the server)
+    # is answered under its event's id, as every other refused event is.
+    score_events: dict[str, str] = field(default_factory=dict)
 
 
 def decode_ingestion(document: Any, now: datetime | None = None) -> IngestionResult:
@@ -78,6 +81,8 @@ def decode_ingestion(document: Any, now: datetime | None = None) -> IngestionRes
             result.errors.append({"id": answer_id, "status": 400, "message": str(exc), "error": "invalid event"})
         else:
             result.successes.append(answer_id)
+            if event.get("type") == "score-create":
+                result.score_events[decoder.scores[-1].id] = answer_id
     result.batch = decoder.finish()
     return result
 

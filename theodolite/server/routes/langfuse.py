@@ -54,13 +54,17 @@ async def ingestion(request: Request, project_id: Annotated[int, Depends(authent
     state: AppState = request.app.state.theodolite
     body = await read_body(request, state.settings.max_body_bytes)
     overrides = await state.prices.for_project(project_id)
-    prepared, successes, errors = await state.decoder.run(
+    prepared, successes, errors, score_events = await state.decoder.run(
         decode_langfuse_ingestion, body, project_id, state.codec, overrides
     )
     if prepared.score_rows:
         configs = await state.score_configs.for_project(project_id)
-        for row, reason in check_rows(configs, prepared.score_rows):
-            errors.append({"id": row["id"], "status": 400, "message": reason, "error": "invalid score"})
+        refused = {
+            score_events.get(row["id"], row["id"]): reason for row, reason in check_rows(configs, prepared.score_rows)
+        }
+        successes = [event_id for event_id in successes if event_id not in refused]
+        errors += [{"id": event_id, "status": 400, "message": reason, "error": "invalid score"}
+                   for event_id, reason in refused.items()]  # fmt: skip
     if prepared.size():
         await state.pipeline.submit(prepared)
     answer = {"successes": [{"id": event_id, "status": 201} for event_id in successes], "errors": errors}
