@@ -327,8 +327,8 @@ def test_ttl_clause_is_accepted_and_expires_old_rows(client: Any) -> None:
 
 def test_cluster_statements_parse_and_are_replicated_and_sharded(client: Any) -> None:
     statements = schema_statements("theodolite", cluster="theodolite", ttl_days=90)
-    # A Distributed table per stored table, and the search column added to an older one's.
-    assert len(statements) == len(schema_statements("theodolite")) + 9
+    # A Distributed table per stored table, and the search and score config columns added to older ones.
+    assert len(statements) == len(schema_statements("theodolite")) + 10
     for statement in statements:
         formatted = client.query("SELECT formatQuery(%(q)s)", parameters={"q": statement}).result_rows[0][0]
         assert "ON CLUSTER theodolite" in formatted
@@ -374,6 +374,23 @@ def test_a_store_made_before_full_text_search_gains_its_column_and_index(client:
     assert search_parts() == []
     create_schema(client, database)  # `theodolite migrate` again
     assert search_parts() == [("column", "String"), ("index", "text")]
+
+
+def test_a_store_made_before_score_config_ids_gains_the_column(client: Any) -> None:
+    database = "older_" + uuid.uuid4().hex[:8]
+    create_schema(client, database)
+    client.command(f"ALTER TABLE `{database}`.scores DROP COLUMN config_id")
+
+    def columns() -> list[str]:
+        return [row[0] for row in client.query(
+            "SELECT name FROM system.columns WHERE database = %(d)s AND table = 'scores' ORDER BY position",
+            parameters={"d": database},
+        ).result_rows]  # fmt: skip
+
+    assert "config_id" not in columns()
+    create_schema(client, database)  # `theodolite migrate` again
+    found = columns()
+    assert found[found.index("timestamp") + 1] == "config_id"  # where a new store has it
 
 
 def test_bad_parameters_are_refused() -> None:

@@ -188,6 +188,7 @@ def test_0008_backfills_the_totals_the_writer_keeps(database_url: str) -> None:
             "0018",
             "0019",
             "0020",
+            "0021",
         ]
         assert snapshot() == written
     finally:

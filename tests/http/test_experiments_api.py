@@ -1,12 +1,16 @@
 """/api/v1/experiments over a real server, on every trace store: two fake models run over a
 100-item dataset through the SDK, then compared (paired bootstrap intervals, win/loss/tie), and
-the mistakes that get a 4xx. The comparison reads cost, latency and scores from the trace store
-(`TraceQueries.trace_summaries`), so the module runs on ClickHouse too."""
+the mistakes that get a 4xx; categorical scores compared by their categories. The comparison reads
+cost, latency and scores from the trace store (`TraceQueries.trace_summaries`), so the module runs
+on ClickHouse too."""
 
 from __future__ import annotations
 
+import time
+import uuid
 from collections.abc import Iterator
 from decimal import Decimal
+from typing import Any
 
 import pytest
 
@@ -25,6 +29,7 @@ from tests.support.experiments import (
     settled_comparison,
 )
 from tests.support.fake_provider import FakeProvider
+from tests.support.langfuse_traces import send_traces
 from tests.support.server import TheodoliteServer
 
 SERVER_ENGINES = ALL_ENGINES
@@ -148,3 +153,69 @@ def test_mistakes_get_a_clear_4xx(server: TheodoliteServer, two_models: dict) ->
     assert call(server, "GET", f"/api/v1/experiments/{elsewhere['id']}").json()["run_count"] == 0  # nothing stored
     finished = call(server, "POST", f"/api/v1/experiments/{elsewhere['id']}/finish", json={"status": "failed"})
     assert finished.json()["status"] == "failed" and finished.json()["finished_at"]
+
+
+# Two experiments' categorical scores on 8 items: "tone" has a config numbering its categories,
+# "style" none. A's run of q007 failed (no scores).
+TONE_A = ["polite", "polite", "neutral", "rude", "rude", "neutral", "polite", None]
+TONE_B = ["polite", "neutral", "polite", "neutral", "rude", "neutral", "polite", "neutral"]
+STYLE_A = ["short"] * 7 + [None]
+STYLE_B = ["short"] * 4 + ["long"] * 4
+
+
+def categorical_experiments(server: TheodoliteServer) -> tuple[int, int, str, str]:
+    """Experiments A and B over a new 8-item dataset, each run with a trace scored by TONE_* and
+    STYLE_*; their ids and the two score names."""
+    dataset, suffix = new_dataset(server, items=8), uuid.uuid4().hex[:6]
+    tone, style = f"tone-{suffix}", f"style-{suffix}"
+    categories = [{"label": "polite", "value": 2}, {"label": "neutral", "value": 1}, {"label": "rude", "value": 0}]
+    config = call(server, "POST", "/api/v1/score-configs", json={"name": tone, "data_type": "CATEGORICAL",
+                                                                 "categories": categories})  # fmt: skip
+    assert config.status_code == 201, config.text
+    ids = []
+    for name, tones, styles in (("a", TONE_A, STYLE_A), ("b", TONE_B, STYLE_B)):
+        created = call(server, "POST", "/api/v1/experiments", json={"dataset": dataset, "name": f"{dataset}-{name}"})
+        traces = send_traces(server, 8, f"{dataset}-{name}")
+        runs = [{"item_id": f"q{n:03d}", "trace_id": trace_id, "output": "done",
+                 "error": "timed out" if tones[n] is None else None} for n, trace_id in enumerate(traces)]  # fmt: skip
+        assert call(server, "POST", f"/api/v1/experiments/{created.json()['id']}/runs", json={"runs": runs}).is_success
+        scores = [{"trace_id": trace_id, "name": score, "value": label}
+                  for trace_id, pair in zip(traces, zip(tones, styles, strict=True), strict=True)
+                  for score, label in zip((tone, style), pair, strict=True) if label is not None]  # fmt: skip
+        stored = call(server, "POST", "/api/v1/scores", json={"scores": scores})
+        assert stored.status_code == 200, stored.text
+        ids.append(created.json()["id"])
+    return ids[0], ids[1], tone, style
+
+
+def test_categorical_scores_compare_by_distribution_and_agreement(server: TheodoliteServer) -> None:
+    a, b, tone, style = categorical_experiments(server)
+    deadline = time.monotonic() + 60
+    while True:  # the trace store may show a trace's scores a moment after the answer
+        document: dict[str, Any] = call(server, "GET", "/api/v1/experiments/compare", params={"ids": f"{a},{b}"}).json()
+        labelled = [run["categories"] for item in document["items"] for run in item["runs"] if not run["error"]]
+        if len(labelled) == 15 and all(len(categories) == 2 for categories in labelled):
+            break
+        assert time.monotonic() < deadline, document
+        time.sleep(0.2)
+    # tone's config numbers its categories, so it is stored with a value too: still compared as categories
+    assert document["score_names"] == [] and document["category_names"] == sorted([tone, style])
+    assert document["categorical"][tone] == {"labels": ["polite", "neutral", "rude"],
+                                             "values": {"polite": 2.0, "neutral": 1.0, "rude": 0.0}}  # fmt: skip
+    assert document["categorical"][style] == {"labels": ["long", "short"], "values": None}
+    first, second = document["experiments"]
+    shares = {"polite": 3 / 7, "neutral": 2 / 7, "rude": 2 / 7}
+    assert first["categories"][tone] == {"counts": {"polite": 3, "neutral": 2, "rude": 2}, "shares": shares, "n": 7}
+    assert second["categories"][tone]["counts"] == {"polite": 3, "neutral": 4, "rude": 1}
+    assert second["categories"][style]["counts"] == {"long": 4, "short": 4} and first["scores"] == {}
+    (versus,) = document["versus_baseline"]
+    # paired q000-q006: the same tone on q000, q004, q005, q006; B up on q002 and q003, down on q001
+    paired = {"n_items": 7, "agreed": 4, "agreement": 4 / 7, "unpaired": 1}
+    assert versus["categories"][tone] == paired | {"ordered": True, "wins": 2, "losses": 1, "ties": 4,
+                                                   "better": "experiment"}  # fmt: skip
+    assert versus["categories"][style] == paired | {"ordered": False, "wins": None, "losses": None, "ties": None,
+                                                    "better": None}  # fmt: skip
+    items = {item["item_id"]: item for item in document["items"]}
+    assert [run["categories"] for run in items["q002"]["runs"]] == [{tone: "neutral", style: "short"},
+                                                                     {tone: "polite", style: "short"}]  # fmt: skip
+    assert items["q007"]["runs"][0]["categories"] == {} and items["q002"]["runs"][0]["scores"] == {}

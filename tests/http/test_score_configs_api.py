@@ -1,6 +1,7 @@
 """/api/v1/score-configs over a real server, and scores checked against the configs at ingest: the
-scores API (all or nothing), Langfuse's and LangSmith's endpoints (the bad score refused alone), on
-every trace store (the update rule asks the trace store whether scores of a name are stored)."""
+scores API (all or nothing), Langfuse's and LangSmith's endpoints (the bad score refused alone), a
+Langfuse batch's `configId` choosing the config (and stored with the score), on every trace store
+(the update rule asks the trace store whether scores of a name are stored)."""
 
 from __future__ import annotations
 
@@ -165,8 +166,9 @@ def test_langfuse_and_langsmith_scores_are_checked_and_refused_alone(server: The
     assert set(errors) == {"lf-bad", "lf-ref"} and "9 is above its maximum 5" in errors["lf-bad"]
     assert "names score config" in errors["lf-ref"]
     assert batch.status_code == 207, batch.text
-    [error] = batch.json()["errors"]
-    assert error["id"] == "lf-event-bad" and "0 is below its minimum 1" in error["message"]
+    [error] = batch.json()["errors"]  # under the event's id, as Langfuse answers; not among the successes
+    assert error["id"] == "e2" and "0 is below its minimum 1" in error["message"]
+    assert [success["id"] for success in batch.json()["successes"]] == ["e1"]
 
     with httpx.Client(base_url=server.base_url, headers={"x-api-key": SECRET_KEY}, timeout=30) as langsmith:
         fine = langsmith.post("/feedback", json={"id": str(uuid.uuid4()), "run_id": trace_id,
@@ -178,6 +180,53 @@ def test_langfuse_and_langsmith_scores_are_checked_and_refused_alone(server: The
     assert refused.status_code == 422 and refused.json()["errors"][0]["id"] == feedback_id
     assert "6 is above its maximum 5" in refused.json()["errors"][0]["message"]
     assert [value for value, _, _ in stored(server, stars["name"])] == [2.0, 3.0, 5.0]
+
+
+def test_a_langfuse_batch_names_its_config_by_id_and_the_score_keeps_it(server: TheodoliteServer) -> None:
+    """The ingestion batch's `score-create` as the Langfuse SDK sends `score(config_id=...)`: the
+    config it names checks it, an id the project has no config for refuses that event alone."""
+    tone = new_config(server, "CATEGORICAL", categories=[{"label": "bad", "value": 0}, {"label": "good", "value": 1}])
+    stars = new_config(server, "NUMERIC", min_value=1, max_value=5)
+    trace_id, now = uuid.uuid4().hex, datetime.now(UTC).isoformat()
+
+    def score(score_id: str, name: str, value: object, config_id: str | None = None) -> dict:
+        body = {"id": score_id, "traceId": trace_id, "name": name, "value": value, "configId": config_id}
+        return {"id": f"event-{score_id}", "type": "score-create", "timestamp": now, "body": body}
+
+    events = [
+        {"id": "event-trace", "type": "trace-create", "timestamp": now, "body": {"id": trace_id, "name": "rated"}},
+        score("by-id", tone["name"], "good", str(tone["id"])),
+        score("by-name", stars["name"], 4),
+        score("unknown-id", tone["name"], "good", "cm3langfuse0config0id"),
+        score("other-name", tone["name"], "good", str(stars["id"])),
+        score("out-of-range", stars["name"], 9, str(stars["id"])),
+        score("no-config", "free-text", "anything"),
+    ]
+    token = base64.b64encode(f"{PUBLIC_KEY}:{SECRET_KEY}".encode()).decode()
+    with httpx.Client(base_url=server.base_url, headers={"Authorization": f"Basic {token}"}, timeout=30) as langfuse:
+        batch = langfuse.post("/api/public/ingestion", json={"batch": events})
+        v5 = langfuse.post("/api/public/scores", json={"id": "v5", "traceId": trace_id, "name": tone["name"],
+                                                        "value": 0, "configId": str(tone["id"])})  # fmt: skip
+    assert batch.status_code == 207, batch.text
+    errors = {error["id"].removeprefix("event-"): error["message"] for error in batch.json()["errors"]}
+    assert set(errors) == {"unknown-id", "other-name", "out-of-range"}, errors
+    assert "no score config with id 'cm3langfuse0config0id'" in errors["unknown-id"]
+    assert "names score config" in errors["other-name"] and "9 is above its maximum 5" in errors["out-of-range"]
+    taken = [success["id"] for success in batch.json()["successes"]]
+    assert taken == ["event-trace", "event-by-id", "event-by-name", "event-no-config"]
+    assert v5.status_code == 202, v5.text
+    ours = scores(server, {"id": "ours", "name": stars["name"], "value": 2, "config_id": stars["id"]})
+    assert ours.status_code == 200, ours.text
+
+    trace = call(server, "GET", f"/api/v1/traces/{trace_id}").json()
+    kept = {s["id"]: (s["value"], s["string_value"], s["config_id"]) for s in trace["scores"]}
+    assert kept == {
+        "by-id": (1.0, "good", str(tone["id"])),  # the category's number stored beside it, as by name
+        "by-name": (4.0, None, str(stars["id"])),  # checked by its name's config: that config's id
+        "no-config": (None, "anything", None),
+        "v5": (0.0, "bad", str(tone["id"])),  # a category sent as its number
+    }
+    assert stored(server, stars["name"]) == [(2.0, None, "NUMERIC"), (4.0, None, "NUMERIC")]
 
 
 def evaluation_record(trace_id: str, name: str, value: float) -> dict:

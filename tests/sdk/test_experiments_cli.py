@@ -10,10 +10,11 @@ from tests.support.experiments import new_dataset
 from tests.support.server import SECRET_KEY, TheodoliteServer
 
 TASK = """
-from theodolite.evaluation import ExactMatch
+from theodolite.evaluation import ExactMatch, custom
 
 metadata = {"model": "MODEL"}
-evaluators = [ExactMatch(name="correct")]
+confidence = custom(lambda output: "sure" if output.startswith("answer") else "unsure", name="confidence")
+evaluators = [ExactMatch(name="correct"), confidence]
 
 def task(input):
     n = int(input["question"].split()[-1])
@@ -54,6 +55,10 @@ def test_run_list_and_compare_from_the_command_line(sdk_server: TheodoliteServer
     assert "correct" in compared and f"minus baseline {ids[0]}" in compared
     line = next(text for text in compared.splitlines() if text.strip().startswith("correct"))
     assert "+0.474" in line and "W/L/T 9/0/10" in line and "*" in line  # 9 odd items (not 7) now right
+    # a categorical score: its runs per category, then the items that agree (no config: no wins)
+    assert "sure 10 (53%), unsure 9 (47%)" in compared and "sure 19 (100%), unsure 0 (0%)" in compared
+    line = next(text for text in compared.splitlines() if text.split()[:2] == ["confidence", "agree"])
+    assert line.split() == ["confidence", "agree", "10/19", "(53%)"]
 
 
 def test_mistakes_are_one_line_messages(sdk_server: TheodoliteServer, tmp_path: Path) -> None:

@@ -1,6 +1,8 @@
 """/experiments and /experiments/compare in a real browser (Debian's chromium through Playwright)
 against a real `theodolite serve`: two fake models run over a 100-item dataset through the SDK,
-picked in the list, compared; the page marks the right winner of each aggregate and each item.
+picked in the list, compared; the page marks the right winner of each aggregate and each item,
+and counts a categorical score ("tone": polite where the model was right, rude where not) per
+experiment with its agreement and wins against the baseline.
 
 `THEODOLITE_SCREENSHOTS=1` also writes docs/images/experiment-compare.png."""
 
@@ -8,6 +10,7 @@ from __future__ import annotations
 
 import os
 import re
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,8 +23,10 @@ from tests.support.experiments import (
     ITEMS,
     MODEL_A,
     MODEL_B,
+    call,
     fake_models,
     new_dataset,
+    right,
     run_two_models,
     settled_comparison,
 )
@@ -49,8 +54,29 @@ def experiments(experiment_server: TheodoliteServer) -> dict:
         dataset = new_dataset(experiment_server)
         a, b = run_two_models(experiment_server, provider.url, dataset)
     theodolite.shutdown(10)
-    settled_comparison(experiment_server, [a, b])  # every run's trace, cost and score stored
+    document = settled_comparison(experiment_server, [a, b])  # every run's trace, cost and score stored
+    score_tone(experiment_server, document, [a, b])
     return {"dataset": dataset, "a": a, "b": b}
+
+
+def score_tone(server: TheodoliteServer, document: dict, ids: list[int]) -> None:
+    """A categorical "tone" on every run's trace, numbered by its config (polite 1, rude 0): polite
+    where the model was right. Waits until the comparison shows all of them."""
+    config = {"name": "tone", "data_type": "CATEGORICAL",
+              "categories": [{"label": "polite", "value": 1}, {"label": "rude", "value": 0}]}  # fmt: skip
+    assert call(server, "POST", "/api/v1/score-configs", json=config).status_code == 201
+    scores = [{"trace_id": run["trace_id"], "name": "tone",
+               "value": "polite" if right(model, int(item["item_id"][1:])) else "rude"}
+              for item in document["items"]
+              for model, run in zip((MODEL_A, MODEL_B), item["runs"], strict=True)]  # fmt: skip
+    assert call(server, "POST", "/api/v1/scores", json={"scores": scores}).status_code == 200
+    deadline = time.monotonic() + 60
+    while True:
+        found = call(server, "GET", "/api/v1/experiments/compare", params={"ids": ",".join(map(str, ids))}).json()
+        if all("tone" in run["categories"] for item in found["items"] for run in item["runs"]):
+            return
+        assert time.monotonic() < deadline, "the tone scores never showed in the comparison"
+        time.sleep(0.2)
 
 
 @pytest.fixture
@@ -82,6 +108,17 @@ def test_two_experiments_picked_in_the_list_compare_with_the_right_winners(page:
     expect(cost.get_by_test_id("best")).to_have_text(f"{dataset}-{MODEL_A}")
     expect(cost.get_by_test_id("versus")).to_contain_text("W/L/T 0/100/0")
 
+    # the categorical score: A polite on its 60 right answers, B on 85; the same tone on 65 items,
+    # B more polite on 30 (its config numbers polite above rude), less on 5
+    tone = page.locator('[data-testid="categorical-table"][data-score="tone"]')
+    polite = tone.locator('[data-testid="category-row"][data-label="polite"]').get_by_test_id("category-count")
+    expect(polite).to_have_text(["60 (60 %)", "85 (85 %)"])
+    rude = tone.locator('[data-testid="category-row"][data-label="rude"]').get_by_test_id("category-count")
+    expect(rude).to_have_text(["40 (40 %)", "15 (15 %)"])
+    expect(tone.get_by_test_id("category-versus")).to_have_text("agree 65/100 (65 %) · W/L/T 30/5/65")
+    # and tone is not a numeric score, though its config gives it numbers
+    expect(page.locator('[data-testid="aggregate-row"][data-metric="score-tone"]')).to_have_count(0)
+
     # per item: the winner marked where exactly one model is right, a tie elsewhere
     rows = page.get_by_test_id("item-row")
     expect(rows).to_have_count(ITEMS)
@@ -91,7 +128,9 @@ def test_two_experiments_picked_in_the_list_compare_with_the_right_winners(page:
     page.get_by_label("Only items with a winner").check()
     expect(rows).to_have_count(35)
 
-    page.locator('[data-testid="item-row"][data-item="q007"]').click()
+    q007 = page.locator('[data-testid="item-row"][data-item="q007"]')
+    expect(q007.get_by_test_id("item-category")).to_have_text(["rude", "polite"])
+    q007.click()
     detail = page.get_by_test_id("item-detail")
     expect(detail).to_contain_text("question 7")
     expect(detail.get_by_test_id("diff-output")).to_contain_text("answer 7")

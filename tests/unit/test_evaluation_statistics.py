@@ -1,4 +1,5 @@
-"""Cohen's kappa against hand-computed tables; the paired bootstrap and win/loss/tie on known data."""
+"""Cohen's kappa against hand-computed tables; the paired bootstrap and win/loss/tie on known data;
+categorical scores compared (distribution, agreement, wins by the categories' values)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from theodolite.evaluation import bootstrap_mean_difference, cohens_kappa, win_loss_tie
+from theodolite.evaluation import (
+    bootstrap_mean_difference,
+    category_distribution,
+    cohens_kappa,
+    compare_categories,
+    win_loss_tie,
+)
 from theodolite.evaluation.statistics import _percentile, pair_scores
 
 
@@ -154,3 +161,30 @@ def test_win_loss_tie() -> None:
     assert (lower_better.wins, lower_better.losses) == (1, 2)
     booleans = win_loss_tie([True, False, True], [True, True, False])
     assert (booleans.wins, booleans.losses, booleans.ties) == (1, 1, 1)
+
+
+def test_category_distribution() -> None:
+    tone = {"q1": "polite", "q2": "rude", "q3": "polite", "q4": None, "q5": "neutral"}
+    found = category_distribution(tone)
+    assert (found.counts, found.n) == ({"polite": 2, "rude": 1, "neutral": 1}, 4)
+    assert found.shares == {"polite": 0.5, "rude": 0.25, "neutral": 0.25}
+    ordered = category_distribution(list(tone.values()), ["rude", "neutral", "polite", "angry"])
+    assert list(ordered.counts.items()) == [("rude", 1), ("neutral", 1), ("polite", 2), ("angry", 0)]
+    assert ordered.shares["angry"] == 0.0 and category_distribution([]).shares == {}
+
+
+def test_categories_agree_and_win_by_their_values() -> None:
+    a = {"q1": "polite", "q2": "rude", "q3": "neutral", "q4": "polite", "q5": "rude", "q6": None, "q7": "rude"}
+    b = {"q1": "polite", "q2": "polite", "q3": "rude", "q4": "neutral", "q5": "rude", "q6": "rude", "q8": "x"}
+    plain = compare_categories(a, b)
+    # paired: q1-q5 (q6 has no label in A, q7 and q8 are on one side): q1 and q5 agree
+    assert (plain.n_items, plain.agreed, plain.agreement, plain.unpaired) == (5, 2, 0.4, 3)
+    assert (plain.wins, plain.losses, plain.ties) == (None, None, None)
+    values = {"rude": 0.0, "neutral": 1.0, "polite": 2.0}
+    ordered = compare_categories(a, b, values)
+    assert ordered.outcomes == {"q1": "tie", "q2": "win", "q3": "loss", "q4": "loss", "q5": "tie"}
+    assert (ordered.wins, ordered.losses, ordered.ties, ordered.agreement) == (1, 2, 2, 0.4)
+    # a category the values do not know decides nothing, but still counts for agreement
+    unknown = compare_categories({"q1": "polite", "q2": "odd"}, {"q1": "rude", "q2": "odd"}, values)
+    assert (unknown.wins, unknown.losses, unknown.ties, unknown.agreed) == (0, 1, 0, 1)
+    assert compare_categories({}, {}).agreement is None

@@ -184,6 +184,15 @@ def _versus(label: str, versus: dict[str, Any], digits: int) -> str:
             f"{versus['high']:+.{digits}f}]{mark}  {counts}")  # fmt: skip
 
 
+def _agreement(label: str, versus: dict[str, Any]) -> str:
+    """A categorical score against the baseline: the items with the same category, and the wins by
+    the categories' numbers when the score's config orders them."""
+    if versus["agreement"] is None:
+        return f"  {label:<24} no item compared"
+    text = f"  {label:<24} agree {versus['agreed']}/{versus['n_items']} ({versus['agreement']:.0%})"
+    return text + (f"  W/L/T {versus['wins']}/{versus['losses']}/{versus['ties']}" if versus["ordered"] else "")
+
+
 @experiments.command("compare")
 @click.argument("ids", nargs=-1, type=int, required=True)
 @ENDPOINT_OPTION
@@ -193,7 +202,8 @@ def experiments_compare(ids: tuple[int, ...], endpoint: str, api_key: str | None
 
     Prints each experiment's means (scores, cost, latency), then, for every other experiment, the
     difference from the baseline with its paired bootstrap 95 % interval (* when it excludes 0)
-    and the items won, lost and tied (cost and latency: lower wins).
+    and the items won, lost and tied (cost and latency: lower wins). A categorical score shows as
+    each experiment's runs per category and the items whose category agrees with the baseline's.
     """
     if len(ids) < 2:
         raise click.UsageError("give two experiment ids or more: the baseline first")
@@ -206,6 +216,15 @@ def experiments_compare(ids: tuple[int, ...], endpoint: str, api_key: str | None
         means = "".join(f" {_number(row['scores'][n]['mean']):>12}" for n in names)
         click.echo(f"{row['id']:>5}  {row['name'][:28]:<28} {row['item_count']:>5} {row['errors']:>4}{means} "
                    f"{_number(row['cost']['total'], 4):>10} {_number(row['latency_ms']['p50'], 0):>8}")  # fmt: skip
+    categories = document.get("category_names", [])  # a server from before categorical scores has none
+    for name in categories:
+        click.echo(f"\n{name} (runs per category):")
+        for row in document["experiments"]:
+            found = row["categories"][name]
+            counts = ", ".join(
+                f"{label} {count} ({found['shares'][label]:.0%})" for label, count in found["counts"].items()
+            )
+            click.echo(f"{row['id']:>5}  {row['name'][:28]:<28} {counts}")
     for versus in document["versus_baseline"]:
         click.echo(f"\nexperiment {versus['experiment_id']} minus baseline {document['baseline_id']} "
                    f"(95 % interval; * excludes 0):")  # fmt: skip
@@ -213,3 +232,5 @@ def experiments_compare(ids: tuple[int, ...], endpoint: str, api_key: str | None
             click.echo(_versus(name, versus["scores"][name], 3))
         click.echo(_versus("cost (USD)", versus["cost"], 6))
         click.echo(_versus("latency (ms)", versus["latency_ms"], 0))
+        for name in categories:
+            click.echo(_agreement(name, versus["categories"][name]))

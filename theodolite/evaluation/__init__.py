@@ -24,9 +24,13 @@ from theodolite.evaluation.judge import ChatCompletionsProvider, Judge, PromptTe
 from theodolite.evaluation.scores import CallUsage, EvaluationResult, InvalidScore, ScoreConfig
 from theodolite.evaluation.statistics import (
     BootstrapInterval,
+    CategoryComparison,
+    Distribution,
     WinLossTie,
     bootstrap_mean_difference,
+    category_distribution,
     cohens_kappa,
+    compare_categories,
     win_loss_tie,
 )
 from theodolite.model import ScoreDataType
@@ -35,9 +39,11 @@ __all__ = [
     "BaseEvaluator",
     "BootstrapInterval",
     "CallUsage",
+    "CategoryComparison",
     "ChatCompletionsProvider",
     "Contains",
     "CustomEvaluator",
+    "Distribution",
     "EvaluationResult",
     "Evaluator",
     "ExactMatch",
@@ -54,7 +60,9 @@ __all__ = [
     "StringSimilarity",
     "WinLossTie",
     "bootstrap_mean_difference",
+    "category_distribution",
     "cohens_kappa",
+    "compare_categories",
     "custom",
     "win_loss_tie",
 ]

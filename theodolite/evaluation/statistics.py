@@ -1,6 +1,8 @@
 """Statistics for evaluations, in the standard library only: agreement between two raters (Cohen's
 kappa, weighted for ordinal scales) and the comparison of two experiments scored on the same items
-(a paired bootstrap interval for the difference of means; wins, losses and ties per item).
+(a paired bootstrap interval for the difference of means; wins, losses and ties per item), and of
+two experiments' categorical scores (each one's distribution of categories; per item, whether the
+category agrees, and wins and losses where the categories carry values that order them).
 
 Experiments are compared as "B against A": a positive difference means B scored higher.
 """
@@ -217,3 +219,72 @@ def win_loss_tie(
         outcomes[key] = "win" if gain > tolerance else "loss" if gain < -tolerance else "tie"
     counts = Counter(outcomes.values())
     return WinLossTie(counts["win"], counts["loss"], counts["tie"], outcomes, pairs.unpaired)
+
+
+# --- comparing two experiments' categorical scores --------------------------------------------
+@dataclass(slots=True, frozen=True)
+class Distribution:
+    """How often each category was given: counts and shares of `n`, in first-seen order (or the
+    order of the categories given)."""
+
+    counts: dict[str, int]
+    shares: dict[str, float]
+    n: int
+
+
+def category_distribution(labels: Scores, categories: Sequence[str] | None = None) -> Distribution:
+    """Counts and shares of the labels (a mapping item -> label, or a sequence; None is missing).
+    `categories` puts known categories first, in their order, with 0 for those never given."""
+    values = list(labels.values()) if isinstance(labels, Mapping) else list(labels)
+    counted = Counter(str(label) for label in values if label is not None)
+    order = list(dict.fromkeys([*(categories or ()), *counted]))
+    n = sum(counted.values())
+    counts = {label: counted.get(label, 0) for label in order}
+    return Distribution(counts, {label: count / n if n else 0.0 for label, count in counts.items()}, n)
+
+
+@dataclass(slots=True, frozen=True)
+class CategoryComparison:
+    """B's categories against A's, item by item. `agreement` is the share of the paired items with
+    the same category (None with no pair). `wins`/`losses`/`ties` are None unless the categories
+    have values; then they count the pairs where both categories have one."""
+
+    n_items: int
+    agreed: int
+    agreement: float | None
+    unpaired: int
+    wins: int | None = None
+    losses: int | None = None
+    ties: int | None = None
+    outcomes: dict[Hashable, str] = field(default_factory=dict)
+
+
+def compare_categories(
+    labels_a: Mapping[Hashable, Any], labels_b: Mapping[Hashable, Any], values: Mapping[str, float] | None = None
+) -> CategoryComparison:
+    """Pair two experiments' labels by item (None is missing) and count agreement; with `values`
+    (category -> number, higher is better, as a score config's categories carry them), B wins an
+    item when its category's value is above A's. A label without a value decides nothing."""
+    unpaired = len(set(labels_a).symmetric_difference(labels_b))
+    pairs: list[tuple[Hashable, str, str]] = []
+    for key, a in labels_a.items():
+        if key not in labels_b:
+            continue
+        b = labels_b[key]
+        if a is None or b is None:
+            unpaired += 1
+        else:
+            pairs.append((key, str(a), str(b)))
+    agreed = sum(1 for _, a, b in pairs if a == b)
+    agreement = agreed / len(pairs) if pairs else None
+    if values is None:
+        return CategoryComparison(len(pairs), agreed, agreement, unpaired)
+    outcomes: dict[Hashable, str] = {}
+    for key, a, b in pairs:
+        if a in values and b in values:
+            gain = values[b] - values[a]
+            outcomes[key] = "win" if gain > 0 else "loss" if gain < 0 else "tie"
+    counts = Counter(outcomes.values())
+    return CategoryComparison(
+        len(pairs), agreed, agreement, unpaired, counts["win"], counts["loss"], counts["tie"], outcomes
+    )

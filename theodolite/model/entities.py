@@ -200,6 +200,9 @@ class Score:
     comment: str | None = None
     source: str = "API"
     metadata: dict[str, Any] | None = None
+    # The score config the score was checked against (its id as text: Langfuse's ids are strings):
+    # the one the sender named, or the active config of the score's name. None: no config.
+    config_id: str | None = None
 
 
 @dataclass(slots=True)

@@ -27,7 +27,8 @@ class TraceQueries(Protocol):
     def get_trace(self, project_id: int, trace_id: str) -> dict[str, Any]: ...
 
     # Experiments' comparison: per wire trace id, {"total_cost": Decimal | None, "latency_s": float |
-    # None, "scores": {name: mean of its numeric and boolean values}}; ids not stored are left out.
+    # None, "scores": {name: mean of its numeric and boolean values}, "categories": {name: the label of
+    # its latest CATEGORICAL score}}; ids not stored are left out.
     def trace_summaries(self, project_id: int, trace_ids: Sequence[str]) -> dict[str, dict[str, Any]]: ...
 
     def list_observations(

@@ -45,9 +45,10 @@ def decode_otlp_traces(
 
 def decode_langfuse_ingestion(
     body: bytes, project_id: int, codec: ValueCodec, overrides: PriceOverrides
-) -> tuple[PreparedBatch, list[str], list[dict[str, Any]]]:
-    """Langfuse ingestion body -> (priced rows, ids of the events taken, errors of the others).
-    Runs in a worker process; raises BadRequestError when the body is not a batch."""
+) -> tuple[PreparedBatch, list[str], list[dict[str, Any]], dict[str, str]]:
+    """Langfuse ingestion body -> (priced rows, ids of the events taken, errors of the others, the
+    event id of each score id). Runs in a worker process; raises BadRequestError when the body is
+    not a batch."""
     from theodolite.errors import BadRequestError
     from theodolite.ingestion.adapters.langfuse import EventError, decode_ingestion
     from theodolite.ingestion.costing import price_batch
@@ -59,7 +60,7 @@ def decode_langfuse_ingestion(
         raise BadRequestError(str(exc)) from None
     batch = price_batch(result.batch, overrides)
     prepared = prepare_batch(project_id, batch, codec, datetime.now(UTC), overrides=overrides, mergeable=True)
-    return prepared, result.successes, result.errors
+    return prepared, result.successes, result.errors, result.score_events
 
 
 def decode_langsmith(

@@ -7,7 +7,9 @@ indexed query; a project without configs costs a dictionary lookup per request a
 
 `check_scores` / `check_rows` apply the configs: to the Score objects of POST /api/v1/scores and
 Langfuse's /api/public/scores (decoded in this process), and to the rows the decode workers made of
-Langfuse ingestion batches and LangSmith feedback.
+Langfuse ingestion batches and LangSmith feedback. A score naming a config (`config_id`, Langfuse's
+`configId`) is checked against that one; an id the project has no config for refuses the score. A
+score that fits keeps the id of the config that checked it (`config_id`, stored).
 """
 
 from __future__ import annotations
@@ -66,31 +68,35 @@ def check_scores(configs: ProjectConfigs, scores: Sequence[Score], references: S
 
 
 def fit_score(configs: ProjectConfigs, score: Score, config_id: Any = None, config_name: str | None = None) -> None:
-    """Fit one score to its config in place (nothing when it has none). Raises InvalidScore."""
-    config = configs.config_for(score.name, config_id, config_name)
+    """Fit one score to its config in place (nothing when it has none): the config `config_id`
+    names, else the one the score names (`score.config_id`), else by name. Raises InvalidScore."""
+    config = configs.config_for(score.name, score.config_id if config_id is None else config_id, config_name)
     if config is not None:
         score.data_type, score.value, score.string_value = apply_config(
             config, score.data_type, score.value, score.string_value
         )
+        score.config_id = str(config.id)
 
 
 def check_rows(configs: ProjectConfigs, rows: list[dict[str, Any]]) -> list[tuple[dict[str, Any], str]]:
-    """Fit score rows (`storage.rows.score_to_row`) to the configs of their names in place; the rows
-    that do not fit are removed from `rows` and returned with the reason."""
-    if not configs.by_name:
+    """Fit score rows (`storage.rows.score_to_row`) to their configs in place: the one a row names
+    (`config_id`), else the active config of its name. The rows that do not fit are removed from
+    `rows` and returned with the reason."""
+    if not configs.by_name and all(row.get("config_id") is None for row in rows):
         return []
     kept, refused = [], []
     for row in rows:
-        config = configs.by_name.get(row["name"])
-        if config is None:
-            kept.append(row)
-            continue
         try:
+            config = configs.config_for(row["name"], row.get("config_id"))
+            if config is None:
+                kept.append(row)
+                continue
             kind, value, text = apply_config(config, ScoreDataType(row["data_type"]), row["value"], row["string_value"])
         except InvalidScore as exc:
             refused.append((row, str(exc)))
             continue
         row["data_type"], row["value"], row["string_value"] = kind.value, value, text
+        row["config_id"] = str(config.id)
         kept.append(row)
     rows[:] = kept
     return refused

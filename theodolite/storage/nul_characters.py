@@ -36,7 +36,9 @@ OBSERVATION_TEXT = (
     "source", "version", "environment",
 )  # fmt: skip
 TRACE_TEXT = ("id", "name", "root_observation_id", "user_id", "session_id", "release", "version", "environment")
-SCORE_TEXT = ("id", "trace_id", "name", "string_value", "observation_id", "session_id", "comment", "source")
+SCORE_TEXT = (
+    "id", "trace_id", "name", "string_value", "observation_id", "session_id", "comment", "source", "config_id",
+)  # fmt: skip
 
 
 def without_nul(value: Any) -> Any:

@@ -240,4 +240,5 @@ def score_to_row(project_id: int, score: Score, codec: ValueCodec, now: datetime
         "metadata": codec.json(score.metadata),
         "timestamp": codec.time(score.timestamp),
         "created_at": codec.time(now),
+        "config_id": score.config_id,
     }

@@ -264,6 +264,7 @@ scores = Table(
     Column("metadata", JsonDocument),
     Column("timestamp", UtcDateTime, nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
+    Column("config_id", String(64)),  # the score config it was checked against (migration 0021)
     PrimaryKeyConstraint("project_id", "id", name="pk_scores"),
     Index("ix_scores_project_timestamp", "project_id", "timestamp"),
     Index("ix_scores_trace", "trace_id"),

@@ -56,6 +56,9 @@ class IngestionResult:
     batch: Batch
     successes: list[str] = field(default_factory=list)
     errors: list[dict[str, Any]] = field(default_factory=list)
+    # score id -> the event that carried it: a score refused later (by its config, in the server)
+    # is answered under its event's id, as every other refused event is.
+    score_events: dict[str, str] = field(default_factory=dict)
 
 
 def decode_ingestion(document: Any, now: datetime | None = None) -> IngestionResult:
@@ -78,6 +81,8 @@ def decode_ingestion(document: Any, now: datetime | None = None) -> IngestionRes
             result.errors.append({"id": answer_id, "status": 400, "message": str(exc), "error": "invalid event"})
         else:
             result.successes.append(answer_id)
+            if event.get("type") == "score-create":
+                result.score_events[decoder.scores[-1].id] = answer_id
     result.batch = decoder.finish()
     return result
 
@@ -157,7 +162,8 @@ class _Decoder(RequestParts):
 
 
 def score_from(body: dict[str, Any], when: datetime, source: str = "API") -> Score:
-    """A Langfuse score (ingestion `score-create` body, or one item of `/api/public/scores`)."""
+    """A Langfuse score (ingestion `score-create` body, or one item of `/api/public/scores`), with
+    the `configId` it names (not checked here: the decode workers keep no configs)."""
     trace_id = to_text(body.get("traceId"))
     session_id = to_text(body.get("sessionId"))
     if not (trace_id or session_id):
@@ -179,11 +185,14 @@ def score_from(body: dict[str, Any], when: datetime, source: str = "API") -> Sco
     if number is None and text is None:
         raise EventError(f"score {name!r} has no readable value")
     score_id = _id(body.get("id"), "score id", MAX_ID_CHARS) if body.get("id") is not None else None
+    # The score config to check the value against; checked where the configs are (the server).
+    given = body.get("configId")
+    config_id = _id(given, "configId", MAX_ID_CHARS) if given not in (None, "") else None
     return Score(
         id=score_id or _derived_id(trace_id, session_id, name, when), trace_id=trace_id, name=name,
         timestamp=to_datetime(body.get("timestamp")) or when, value=number, string_value=text, data_type=kind,
         observation_id=to_text(body.get("observationId")), session_id=session_id, comment=to_text(body.get("comment")),
-        source=source, metadata=to_dict(body.get("metadata")),
+        source=source, metadata=to_dict(body.get("metadata")), config_id=config_id,
     )  # fmt: skip
 
 

@@ -143,6 +143,7 @@ class ScoreOut(BaseModel):
     comment: str | None
     metadata: dict[str, Any] | None
     timestamp: datetime
+    config_id: str | None = Field(None, description="the score config it was checked against (its id)")
 
 
 class TraceDetail(TraceSummary):

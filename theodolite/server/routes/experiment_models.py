@@ -70,6 +70,12 @@ class ScoreAggregate(BaseModel):
     n: int = Field(description="runs with this score")
 
 
+class CategoryAggregate(BaseModel):
+    counts: dict[str, int] = Field(description="runs per category, in the order of `categorical[name].labels`")
+    shares: dict[str, float] = Field(description="each count over `n`")
+    n: int = Field(description="runs with this score")
+
+
 class CostAggregate(BaseModel):
     total: float | None = Field(description="USD, over the runs whose cost is known")
     mean: float | None
@@ -86,6 +92,7 @@ class ComparedExperiment(ExperimentOut):
     item_count: int = Field(description="runs")
     errors: int
     scores: dict[str, ScoreAggregate]
+    categories: dict[str, CategoryAggregate] = Field(description="per categorical score")
     cost: CostAggregate
     latency_ms: LatencyAggregate
 
@@ -103,9 +110,27 @@ class Versus(BaseModel):
     unpaired: int = Field(description="items only one side has a value for (a failed run, a missing score)")
 
 
+class VersusCategories(BaseModel):
+    n_items: int = Field(description="items both sides have a category for")
+    agreed: int = Field(description="items with the same category on both sides")
+    agreement: float | None = Field(description="agreed over n_items (null: no item)")
+    unpaired: int
+    ordered: bool = Field(description="the score's config gives every category a number: wins and losses count")
+    wins: int | None = Field(description="items where the experiment's category has the higher number; null: unordered")
+    losses: int | None
+    ties: int | None
+    better: Literal["experiment", "baseline"] | None = Field(description="more wins or more losses; null: even")
+
+
+class CategoricalScale(BaseModel):
+    labels: list[str] = Field(description="the config's categories in order, then the others given")
+    values: dict[str, float] | None = Field(description="the config's number of each category (higher is better)")
+
+
 class VersusBaseline(BaseModel):
     experiment_id: int
     scores: dict[str, Versus]
+    categories: dict[str, VersusCategories] = Field(description="per categorical score")
     cost: Versus
     latency_ms: Versus
 
@@ -123,6 +148,7 @@ class ComparedRun(BaseModel):
     cost: float | None = Field(description="USD")
     latency_ms: float | None
     scores: dict[str, float]
+    categories: dict[str, str] = Field(description="per categorical score, the run's category (its latest)")
 
 
 class ComparedItem(BaseModel):
@@ -135,7 +161,9 @@ class ComparedItem(BaseModel):
 
 class Comparison(BaseModel):
     baseline_id: int = Field(description="the first id: what the others are compared with")
-    score_names: list[str]
+    score_names: list[str] = Field(description="numeric and boolean scores")
+    category_names: list[str] = Field(description="categorical scores")
+    categorical: dict[str, CategoricalScale]
     confidence: float
     resamples: int
     experiments: list[ComparedExperiment]

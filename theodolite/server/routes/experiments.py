@@ -13,6 +13,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 
 from theodolite.errors import BadRequestError, PayloadTooLargeError
+from theodolite.model import ScoreDataType
 from theodolite.query.experiment_comparison import DEFAULT_RESAMPLES, MAX_EXPERIMENTS, ExperimentRuns, compare
 from theodolite.server.routes.api import ERRORS, Project, State
 from theodolite.server.routes.experiment_models import (
@@ -25,8 +26,10 @@ from theodolite.server.routes.experiment_models import (
     FinishIn,
     RunsIn,
 )
+from theodolite.storage.engine import Database
 from theodolite.storage.metadata import datasets
 from theodolite.storage.metadata import experiments as store
+from theodolite.storage.metadata.score_configs import list_score_configs
 
 router = APIRouter(
     prefix="/api/v1/experiments",
@@ -103,7 +106,18 @@ def experiments_compare(
             items.setdefault(item.id, {"input": item.input, "expected_output": item.expected_output})
     trace_ids = [run["trace_id"] for entry in entries for run in entry.runs if run["trace_id"]]
     summaries = state.queries.trace_summaries(project, trace_ids)
-    return compare(entries, items, summaries, resamples=resamples)
+    configs = _category_configs(state.database, project)
+    return compare(entries, items, summaries, resamples=resamples, category_configs=configs)
+
+
+def _category_configs(database: Database, project: int) -> dict[str, list[tuple[str, float | None]]]:
+    """Per name, the categories of the project's CATEGORICAL configs; an archived config still
+    orders the scores it checked, but the active one of a name comes first."""
+    found: dict[str, list[tuple[str, float | None]]] = {}
+    for config in sorted(list_score_configs(database, project), key=lambda config: not config.archived):
+        if config.data_type is ScoreDataType.CATEGORICAL and config.categories and config.name not in found:
+            found[config.name] = [(category.label, category.value) for category in config.categories]
+    return found
 
 
 @router.get("/{experiment_id}", response_model=ExperimentDetail, summary="One experiment with its runs")

@@ -6,10 +6,10 @@ Authentication is Langfuse's Basic `public:secret` (any of Theodolite's key form
 come after the commit, like OTLP's: 207 with per-event `successes` and `errors`, so that one bad
 event never fails the others and the SDK logs exactly which one was refused.
 
-Scores are checked against the project's score configs (`server/score_config_book.py`): on
-/api/public/scores by the `configId` a score names, else by its name; in ingestion batches (decoded
-in worker processes, which keep no config) by name, after decoding. A score that does not fit is
-refused alone, as any bad event is.
+Scores are checked against the project's score configs (`server/score_config_book.py`): by the
+`configId` a score names, else by its name; in ingestion batches (decoded in worker processes, which
+keep no config) after decoding, from the rows. A score that does not fit, or that names a config the
+project does not have, is refused alone, as any bad event is.
 """
 
 from __future__ import annotations
@@ -54,13 +54,17 @@ async def ingestion(request: Request, project_id: Annotated[int, Depends(authent
     state: AppState = request.app.state.theodolite
     body = await read_body(request, state.settings.max_body_bytes)
     overrides = await state.prices.for_project(project_id)
-    prepared, successes, errors = await state.decoder.run(
+    prepared, successes, errors, score_events = await state.decoder.run(
         decode_langfuse_ingestion, body, project_id, state.codec, overrides
     )
     if prepared.score_rows:
         configs = await state.score_configs.for_project(project_id)
-        for row, reason in check_rows(configs, prepared.score_rows):
-            errors.append({"id": row["id"], "status": 400, "message": reason, "error": "invalid score"})
+        refused = {
+            score_events.get(row["id"], row["id"]): reason for row, reason in check_rows(configs, prepared.score_rows)
+        }
+        successes = [event_id for event_id in successes if event_id not in refused]
+        errors += [{"id": event_id, "status": 400, "message": reason, "error": "invalid score"}
+                   for event_id, reason in refused.items()]  # fmt: skip
     if prepared.size():
         await state.pipeline.submit(prepared)
     answer = {"successes": [{"id": event_id, "status": 201} for event_id in successes], "errors": errors}
@@ -83,8 +87,8 @@ async def scores(request: Request, project_id: Annotated[int, Depends(authentica
             if not isinstance(item, dict):
                 raise EventError("a score must be an object")
             score = score_from(item, now)
-            if configs or item.get("configId") is not None:  # a named config must exist
-                fit_score(configs, score, item.get("configId"))
+            if configs or score.config_id is not None:  # a named config must exist
+                fit_score(configs, score)
             batch.scores.append(score)
         except (EventError, InvalidScore) as exc:
             errors.append({"id": str(item.get("id")) if isinstance(item, dict) else f"#{index}", "message": str(exc)})

@@ -103,9 +103,9 @@ OBSERVATION_COLUMNS = (
 _CODEC = ValueCodec("clickhouse")
 SCORE_COLUMNS = (
     "project_id", "id", "trace_id", "observation_id", "session_id", "name", "value", "string_value", "data_type",
-    "source", "comment", "metadata", "timestamp", "created_at", "row_version", "is_deleted",
+    "source", "comment", "metadata", "timestamp", "config_id", "created_at", "row_version", "is_deleted",
 )  # fmt: skip
-_SCORE_TEXT = ("trace_id", "observation_id", "session_id", "string_value", "comment")
+_SCORE_TEXT = ("trace_id", "observation_id", "session_id", "string_value", "comment", "config_id")
 
 
 def money(value: Decimal | None) -> Decimal | None:

@@ -55,12 +55,12 @@ _NO_PAYLOAD = ("", "", "")
 
 SCORE_COLUMNS = (
     "project_id", "id", "trace_id", "observation_id", "session_id", "name", "value", "string_value",
-    "data_type", "source", "comment", "metadata", "timestamp", "created_at", "row_version", "is_deleted",
+    "data_type", "source", "comment", "metadata", "timestamp", "config_id", "created_at", "row_version", "is_deleted",
 )  # fmt: skip
-SCORE_CONTENT = SCORE_COLUMNS[:13]  # what an upsert compares (not when it was stored)
+SCORE_CONTENT = SCORE_COLUMNS[:14]  # what an upsert compares (not when it was stored)
 _SCORE_TEXT = frozenset(
     {"id", "trace_id", "observation_id", "session_id", "name", "string_value", "data_type", "source", "comment",
-     "metadata"}
+     "metadata", "config_id"}
 )  # fmt: skip
 _SCORE_BLANK = tuple(name in _SCORE_TEXT for name in SCORE_CONTENT)
 

@@ -134,6 +134,9 @@ OBSERVATIONS = f"""
     INDEX {VERSION_INDEX_TYPE}
 """
 
+# The score config a score was checked against ('' for none); a store made before it gains it.
+SCORE_CONFIG = "config_id LowCardinality(String) DEFAULT ''"
+
 SCORES = f"""
     project_id UInt32,
     id String,
@@ -148,6 +151,7 @@ SCORES = f"""
     comment String {TEXT_CODEC},
     metadata String {TEXT_CODEC},
     timestamp {TIME} {TIME_CODEC},
+    {SCORE_CONFIG},
     created_at {TIME},
     row_version UInt64,
     is_deleted UInt8 DEFAULT 0,
@@ -423,9 +427,15 @@ def schema_statements(
         )
     )
     statements.append(
-        f"ALTER TABLE {layout.stored('scores')}{layout.on_cluster} ADD INDEX IF NOT EXISTS {VERSION_INDEX_TYPE}"
+        f"ALTER TABLE {layout.stored('scores')}{layout.on_cluster} ADD INDEX IF NOT EXISTS {VERSION_INDEX_TYPE},"
+        f" ADD COLUMN IF NOT EXISTS {SCORE_CONFIG} AFTER timestamp"
     )
     statements += layout.distributed("scores", "cityHash64(trace_id)")
+    if cluster:
+        statements.append(
+            f"ALTER TABLE {layout.db}.`scores`{layout.on_cluster} ADD COLUMN IF NOT EXISTS {SCORE_CONFIG}"
+            " AFTER timestamp"
+        )
 
     # Totals of a trace merge under (project, trace): no time partition, since a trace's spans may
     # fall in two months; retention by the trace's latest span.

@@ -1,7 +1,8 @@
 // /experiments/compare?ids=A,B[,C...][&item=ID]: experiments on one dataset side by side. The first
 // is the baseline: every other experiment's means are set against it with a paired bootstrap
-// interval and the items won, lost and tied; then item by item, the outputs diffed (DiffView),
-// scores, cost and latency, the winner marked, and links to each run's trace.
+// interval and the items won, lost and tied; a table per categorical score (runs per category,
+// agreement with the baseline); then item by item, the outputs diffed (DiffView), scores and
+// categories, cost and latency, the winner marked, and links to each run's trace.
 import { useQuery } from "@tanstack/react-query";
 import { useMemo, useState } from "react";
 import { Link, useSearchParams } from "react-router";
@@ -11,7 +12,10 @@ import { useProjectInUrl, useProjectQuery } from "../auth/projectInUrl";
 import { ErrorBanner, Spinner } from "../components/states";
 import { DiffView } from "../compare/DiffView";
 import { readable } from "../compare/diffText";
-import { bestOf, formatMetric, formatVersus, itemWinner, meanOf, metricLabel, metricsOf, versusOf, type Metric } from "./figures";
+import {
+  bestOf, formatAgreement, formatCount, formatMetric, formatVersus, itemWinner, meanOf, metricLabel, metricsOf, versusOf,
+  type Metric,
+} from "./figures";
 import type { Comparison } from "./types";
 import "../compare/compare.css";
 import "./experiments.css";
@@ -92,6 +96,56 @@ function AggregateTable({ comparison }: { comparison: Comparison }) {
   );
 }
 
+// One categorical score: a row per category with each experiment's runs (count and share), then
+// each other experiment's agreement with the baseline (and wins by the categories' numbers, if any).
+function CategoricalTable({ comparison, name }: { comparison: Comparison; name: string }) {
+  const scale = comparison.categorical[name] ?? { labels: [], values: null };
+  return (
+    <table className="experiments-table aggregate-table categorical-table" aria-label={`Categorical score ${name}`} data-testid="categorical-table" data-score={name}>
+      <thead>
+        <tr>
+          <th>{name}</th>
+          {comparison.experiments.map((experiment) => (
+            <th key={experiment.id} className="numeric">
+              {experiment.name}
+            </th>
+          ))}
+        </tr>
+      </thead>
+      <tbody>
+        {scale.labels.map((label) => (
+          <tr key={label} data-testid="category-row" data-label={label}>
+            <th scope="row">
+              {label}
+              {scale.values?.[label] !== undefined ? <span className="muted small"> = {scale.values[label]}</span> : null}
+            </th>
+            {comparison.experiments.map((experiment) => {
+              const counts = experiment.categories[name];
+              return (
+                <td key={experiment.id} className="numeric" data-testid="category-count" data-experiment={experiment.id}>
+                  {formatCount(counts?.counts[label], counts?.shares[label])}
+                </td>
+              );
+            })}
+          </tr>
+        ))}
+        <tr>
+          <th scope="row">vs baseline</th>
+          {comparison.experiments.map((experiment, n) => {
+            const versus = comparison.versus_baseline.find((v) => v.experiment_id === experiment.id)?.categories[name];
+            const tone = versus?.better === "experiment" ? "delta-good" : versus?.better === "baseline" ? "delta-bad" : "muted";
+            return (
+              <td key={experiment.id} className={`numeric small ${tone}`} data-testid={n === 0 ? undefined : "category-versus"}>
+                {n === 0 ? "" : formatAgreement(versus)}
+              </td>
+            );
+          })}
+        </tr>
+      </tbody>
+    </table>
+  );
+}
+
 export function ExperimentComparePage() {
   const { project } = useAuth();
   useProjectInUrl();
@@ -140,6 +194,9 @@ export function ExperimentComparePage() {
       {comparison ? (
         <>
           <AggregateTable comparison={comparison} />
+          {comparison.category_names.map((name) => (
+            <CategoricalTable key={name} comparison={comparison} name={name} />
+          ))}
           <div className="experiment-items-head">
             <h2>Items</h2>
             {comparison.score_names.length > 1 ? (
@@ -197,6 +254,11 @@ export function ExperimentComparePage() {
                             ) : (
                               <>
                                 {score ? <span className="strong">{formatMetric({ kind: "score", name: score }, run.scores[score])}</span> : null}
+                                {comparison.category_names.map((name) => (
+                                  <span key={name} className="category-tag" data-testid="item-category" title={name}>
+                                    {run.categories[name] ?? "—"}
+                                  </span>
+                                ))}
                                 <span className="muted small"> · {formatMetric({ kind: "cost" }, run.cost)} · {formatMetric({ kind: "latency" }, run.latency_ms)}</span>
                               </>
                             )}
@@ -233,6 +295,9 @@ export function ExperimentComparePage() {
                       {comparison.score_names.map((name) => (
                         <th key={name} className="numeric">{name}</th>
                       ))}
+                      {comparison.category_names.map((name) => (
+                        <th key={name}>{name}</th>
+                      ))}
                       <th className="numeric">Cost</th>
                       <th className="numeric">Latency</th>
                       <th>Trace</th>
@@ -248,6 +313,9 @@ export function ExperimentComparePage() {
                             <td key={name} className="numeric">
                               {run ? formatMetric({ kind: "score", name }, run.scores[name]) : ""}
                             </td>
+                          ))}
+                          {comparison.category_names.map((name) => (
+                            <td key={name}>{run?.categories[name] ?? ""}</td>
                           ))}
                           <td className="numeric">{run ? formatMetric({ kind: "cost" }, run.cost) : ""}</td>
                           <td className="numeric">{run ? formatMetric({ kind: "latency" }, run.latency_ms) : ""}</td>

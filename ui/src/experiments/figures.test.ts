@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { formatMetric, formatVersus, itemWinner } from "./figures";
+import { formatAgreement, formatCount, formatMetric, formatVersus, itemWinner } from "./figures";
 import type { ComparedItem, ComparedRun, Versus } from "./types";
 
 const versus = (mean: number, low: number, high: number): Versus => ({
@@ -18,7 +18,7 @@ describe("experiment figures", () => {
   it("names the item's winner, a tie, or nothing scored", () => {
     const run = (value?: number): ComparedRun => ({
       output: "", error: null, trace_id: null, cost: null, latency_ms: null,
-      scores: value === undefined ? {} : { c: value },
+      scores: value === undefined ? {} : { c: value }, categories: {},
     });
     const item = (winners: number[], runs = [run(1), run(0)]): ComparedItem =>
       ({ item_id: "i", input: null, expected_output: null, runs, winners: { c: winners } });
@@ -26,5 +26,16 @@ describe("experiment figures", () => {
     expect(itemWinner(item([]), "c")).toBe("tie");
     expect(itemWinner(item([], [run(), run()]), "c")).toBe(null);
     expect(itemWinner(item([7]), undefined)).toBe(null);
+  });
+
+  it("reads categorical scores as counts, agreement and (when ordered) wins", () => {
+    expect(formatCount(3, 3 / 7)).toBe("3 (43 %)");
+    expect(formatCount(undefined, undefined)).toBe("—");
+    const agreement = { n_items: 7, agreed: 4, agreement: 4 / 7, unpaired: 1, ordered: false,
+                        wins: null, losses: null, ties: null, better: null };
+    expect(formatAgreement(agreement)).toBe("agree 4/7 (57 %)");
+    expect(formatAgreement({ ...agreement, ordered: true, wins: 2, losses: 1, ties: 4, better: "experiment" }))
+      .toBe("agree 4/7 (57 %) · W/L/T 2/1/4");
+    expect(formatAgreement({ ...agreement, n_items: 0, agreed: 0, agreement: null })).toBe("—");
   });
 });

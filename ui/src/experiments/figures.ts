@@ -1,6 +1,6 @@
 // How the experiments pages read their numbers. Pure functions, unit-tested (figures.test.ts).
 import { formatUsd } from "../format";
-import type { ComparedItem, Comparison, Versus } from "./types";
+import type { ComparedItem, Comparison, Versus, VersusCategories } from "./types";
 
 const NONE = "—";
 
@@ -57,4 +57,17 @@ export function metricsOf(comparison: Comparison): Metric[] {
     { kind: "cost" },
     { kind: "latency" },
   ];
+}
+
+/** "3 (43 %)": a category's count and its share of the experiment's scored runs. */
+export function formatCount(count: number | undefined, share: number | undefined): string {
+  if (count === undefined) return NONE;
+  return `${count} (${Math.round((share ?? 0) * 100)} %)`;
+}
+
+/** "agree 4/7 (57 %)", and "W/L/T 2/1/4" when the categories are ordered by their config's numbers. */
+export function formatAgreement(versus: VersusCategories | undefined): string {
+  if (!versus || versus.agreement === null) return NONE;
+  const agree = `agree ${versus.agreed}/${versus.n_items} (${Math.round(versus.agreement * 100)} %)`;
+  return versus.ordered ? `${agree} · W/L/T ${versus.wins}/${versus.losses}/${versus.ties}` : agree;
 }

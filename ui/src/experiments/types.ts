@@ -17,6 +17,7 @@ export interface ComparedExperiment extends Experiment {
   item_count: number;
   errors: number;
   scores: Record<string, { mean: number | null; n: number }>;
+  categories: Record<string, CategoryCounts>;
   cost: { total: number | null; mean: number | null; n: number };
   latency_ms: { mean: number | null; p50: number | null; n: number };
 }
@@ -34,9 +35,36 @@ export interface Versus {
   unpaired: number;
 }
 
+// One categorical score of one experiment: runs per category, in the order of its scale's labels.
+export interface CategoryCounts {
+  counts: Record<string, number>;
+  shares: Record<string, number>;
+  n: number;
+}
+
+// A categorical score against the baseline: items with the same category, and (when its config
+// numbers the categories) the items won, lost and tied by those numbers.
+export interface VersusCategories {
+  n_items: number;
+  agreed: number;
+  agreement: number | null;
+  unpaired: number;
+  ordered: boolean;
+  wins: number | null;
+  losses: number | null;
+  ties: number | null;
+  better: "experiment" | "baseline" | null;
+}
+
+export interface CategoricalScale {
+  labels: string[];
+  values: Record<string, number> | null;
+}
+
 export interface VersusBaseline {
   experiment_id: number;
   scores: Record<string, Versus>;
+  categories: Record<string, VersusCategories>;
   cost: Versus;
   latency_ms: Versus;
 }
@@ -48,6 +76,7 @@ export interface ComparedRun {
   cost: number | null;
   latency_ms: number | null;
   scores: Record<string, number>;
+  categories: Record<string, string>;
 }
 
 export interface ComparedItem {
@@ -61,6 +90,8 @@ export interface ComparedItem {
 export interface Comparison {
   baseline_id: number;
   score_names: string[];
+  category_names: string[];
+  categorical: Record<string, CategoricalScale>;
   confidence: number;
   resamples: number;
   experiments: ComparedExperiment[];

@@ -1,4 +1,4 @@
-"""Per-trace cost, latency and score means for a list of trace ids (an experiment's runs), on
+"""Per-trace cost, latency, score means and categories for a list of trace ids (an experiment's runs), on
 ClickHouse: the same answer as `storage/sql/queries/trace_summaries.py`, from the same rows
 (observations and scores, FINAL), by the totals' rules of `traces.trace_totals`."""
 
@@ -15,8 +15,9 @@ ID_CHUNK = 1000
 
 
 def trace_summaries(runner: Runner, project_id: int, trace_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
-    """{wire trace id: {"total_cost", "latency_s", "scores": {name: mean}}} for the traces of
-    `trace_ids` this project has (unknown ids are left out)."""
+    """{wire trace id: {"total_cost", "latency_s", "scores": {name: mean}, "categories": {name:
+    label of the latest CATEGORICAL score}}} for the traces of `trace_ids` this project has
+    (unknown ids are left out)."""
     wire_of = {key: wire for wire in dict.fromkeys(trace_ids) for key in candidate_keys(project_id, wire)}
     keys = list(wire_of)
     found: dict[str, dict[str, Any]] = {}
@@ -33,9 +34,20 @@ def trace_summaries(runner: Runner, project_id: int, trace_ids: Sequence[str]) -
         totals = trace_totals(runner, project_id, stored)
         for key in stored:
             row = totals.get(key, {})
-            found[wire_of[key]] = {"total_cost": row.get("total_cost"), "latency_s": row.get("latency_s"), "scores": {}}
+            found[wire_of[key]] = {"total_cost": row.get("total_cost"), "latency_s": row.get("latency_s"), "scores": {},
+                                     "categories": {}}  # fmt: skip
         for key, means in score_means(runner, project_id, chunk).items():
             summary = found.get(wire_of[key])
             if summary is not None:
                 summary["scores"].update({name: float(value) for name, value in means.items()})
+        labels = runner.rows(
+            f"SELECT trace_id, name, argMax(string_value, (timestamp, id)) FROM {runner.table('scores')} FINAL"
+            " WHERE project_id = {project:UInt32} AND trace_id IN {keys:Array(String)}"
+            " AND data_type = 'CATEGORICAL' GROUP BY trace_id, name",
+            {"project": project_id, "keys": chunk},
+        )
+        for key, name, label in labels:
+            summary = found.get(wire_of[key])
+            if summary is not None:
+                summary["categories"][name] = label
     return found

@@ -44,8 +44,8 @@ _OBSERVATION_TEXT = frozenset(
 )  # fmt: skip
 _JSON = frozenset({"model_parameters", "metadata"})
 SCORE_COLUMNS = ("id", "trace_id", "observation_id", "session_id", "name", "value", "string_value", "data_type",
-                 "source", "comment", "metadata", "timestamp")  # fmt: skip
-_SCORE_TEXT = frozenset({"trace_id", "observation_id", "session_id", "string_value", "comment"})
+                 "source", "comment", "metadata", "timestamp", "config_id")  # fmt: skip
+_SCORE_TEXT = frozenset({"trace_id", "observation_id", "session_id", "string_value", "comment", "config_id"})
 # Per trace, what `aggregates.observation_totals_columns` sums (alias `o`, observations FINAL).
 TOTALS = """
     count() AS observation_count,

@@ -1,4 +1,4 @@
-"""Per-trace cost, latency and score means for a list of trace ids (an experiment's runs).
+"""Per-trace cost, latency, score means and categories for a list of trace ids (an experiment's runs).
 
 Read from the rows themselves (observations and scores), not from the writer's derived
 `trace_totals` / `trace_scores`, so the answer does not wait for SQLite's derivation after a commit.
@@ -22,7 +22,8 @@ s = tables.scores
 
 def trace_summaries(database: Database, project_id: int, trace_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
     """{wire trace id: {"total_cost", "latency_s", "scores": {name: mean of numeric and boolean
-    values}}} for the traces of `trace_ids` this project has (unknown ids are left out). Blocks."""
+    values}, "categories": {name: label}}} for the traces of `trace_ids` this project has (unknown
+    ids are left out). A name's label is that of its trace's latest CATEGORICAL score. Blocks."""
     wire_of = {key: wire for wire in dict.fromkeys(trace_ids) for key in candidate_keys(project_id, wire)}
     keys = list(wire_of)
     found: dict[str, dict[str, Any]] = {}
@@ -34,7 +35,8 @@ def trace_summaries(database: Database, project_id: int, trace_ids: Sequence[str
         totals = trace_totals(conn, project_id, stored)
         for key in stored:
             row = totals.get(key, {})
-            found[wire_of[key]] = {"total_cost": row.get("total_cost"), "latency_s": row.get("latency_s"), "scores": {}}
+            found[wire_of[key]] = {"total_cost": row.get("total_cost"), "latency_s": row.get("latency_s"), "scores": {},
+                                     "categories": {}}  # fmt: skip
         for start in range(0, len(keys), ID_CHUNK):  # scores sent before their trace wait under the wire id
             chunk = keys[start : start + ID_CHUNK]
             query = (
@@ -46,4 +48,14 @@ def trace_summaries(database: Database, project_id: int, trace_ids: Sequence[str
                 summary = found.get(wire_of[key])
                 if summary is not None:
                     summary["scores"][name] = float(value)
+            labels = (
+                select(s.c.trace_id, s.c.name, s.c.string_value)
+                .where(s.c.project_id == project_id, s.c.trace_id.in_(chunk), s.c.data_type == "CATEGORICAL",
+                       s.c.string_value.is_not(None))
+                .order_by(s.c.timestamp, s.c.id)
+            )  # fmt: skip
+            for key, name, label in conn.execute(labels):  # in time order: the latest label stays
+                summary = found.get(wire_of[key])
+                if summary is not None:
+                    summary["categories"][name] = label
     return found
