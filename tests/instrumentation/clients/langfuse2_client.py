@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import os
+
 from common import (
     ANSWER,
     DOCUMENTS,
@@ -49,7 +51,9 @@ generation = root.generation(
 )
 generation.end(output={"role": "assistant", "content": ANSWER}, usage_details=OPENAI_USAGE)
 trace.update(output=ANSWER)
-langfuse.score(trace_id=trace.id, name=SCORE["name"], value=SCORE["value"], comment=SCORE["comment"])
+# THEODOLITE_SCORE_CONFIG_ID: the score names a score config by id (sent as `configId`)
+langfuse.score(trace_id=trace.id, name=SCORE["name"], value=SCORE["value"], comment=SCORE["comment"],
+               config_id=os.environ.get("THEODOLITE_SCORE_CONFIG_ID"))  # fmt: skip
 langfuse.flush()
 langfuse.shutdown()
 report_id(trace.id)
