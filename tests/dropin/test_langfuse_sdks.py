@@ -3,6 +3,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from pathlib import Path
+
 import pytest
 
 from tests.dropin.sdk_runs import assert_application_trace, assert_no_server_trouble, run_sdk, scores_of
@@ -20,9 +23,20 @@ def test_langfuse_sdk_trace_and_score_are_stored(client: str, sqlite_server: The
     assert scores == [("quality", 0.9, "good")]
 
 
-def test_langfuse_v2_score_names_its_config_by_id(sqlite_server: TheodoliteServer) -> None:
+@pytest.fixture
+def fresh_server(tmp_path: Path) -> Iterator[TheodoliteServer]:
+    """A server of its own: the module's shared one holds scores named as the SDK's already."""
+    server = TheodoliteServer(f"sqlite:///{tmp_path / 'theodolite.db'}", tmp_path).start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def test_langfuse_v2_score_names_its_config_by_id(fresh_server: TheodoliteServer) -> None:
     """`score(config_id=...)` as the SDK sends it: the config of that id checks the score and is
     stored with it; a value outside its range is refused, the rest of the batch kept."""
+    sqlite_server = fresh_server
     client = sqlite_server.client()
 
     body = {"name": "quality", "data_type": "NUMERIC", "min_value": 0, "max_value": 0.5}  # the SDK's score is 0.9
