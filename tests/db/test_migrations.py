@@ -189,6 +189,7 @@ def test_0008_backfills_the_totals_the_writer_keeps(database_url: str) -> None:
             "0019",
             "0020",
             "0021",
+            "0022",
         ]
         assert snapshot() == written
     finally:

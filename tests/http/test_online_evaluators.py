@@ -439,3 +439,34 @@ def test_the_evaluators_process_is_started_again_when_it_dies_and_ends_with_the_
         wait_for(lambda: not _running(second), deadline_s=30, what="the orphaned process to exit")
     finally:
         server.stop()
+
+
+def test_a_daily_cost_limit_stops_the_judge_and_the_rest_waits(tmp_path: Path, judge: Judge) -> None:
+    """The rule's judge calls stop once they cost the day's limit (overshooting by one step of
+    2 x evaluator_concurrency calls at most); nothing is skipped: a higher limit judges the rest."""
+    server = start(f"sqlite:///{tmp_path / 'theodolite.db'}", tmp_path, evaluator_concurrency="2")
+    try:
+        client = server.client()
+        limit = 0.0003  # about a dozen calls of 100 + 20 gpt-4o-mini tokens
+        body = {**judge_rule(judge.provider.url, rate=1.0), "daily_cost_limit_usd": limit}
+        rule = client.post("/api/v1/evaluators", json=body).json()
+        assert rule["daily_cost_limit_usd"] == limit and rule["status"]["spent_today_usd"] == 0
+        ingest(server, range(1, 61))
+        reached = wait_for(lambda: (s := status(server, rule["id"]))["budget_reached"] and s, what="the limit")
+        calls = sum(judge.asked.values())
+        per_call = reached["spent_today_usd"] / calls
+        assert per_call > 0 and reached["scored"] == calls < 60
+        assert limit <= reached["spent_today_usd"] < limit + 4 * per_call
+        # the spend is what the judge's priced traces cost
+        judged = client.get("/api/v1/traces", params={"environment": EVALUATOR_ENVIRONMENT, "limit": 100}).json()
+        assert len(judged["data"]) == calls
+        assert abs(sum(t["total_cost"] for t in judged["data"]) - reached["spent_today_usd"]) < 1e-9
+        assert status(server, rule["id"])["scored"] == calls  # waiting, not judging
+        assert not status(server, rule["id"])["caught_up"]
+        # no limit: the rest is judged, each trace once
+        assert client.patch(f"/api/v1/evaluators/{rule['id']}", json={"daily_cost_limit_usd": None}).status_code == 200
+        wait_for(lambda: status(server, rule["id"])["scored"] == 60, what="the rest of the verdicts")
+        assert len(judge.asked) == 60 and max(judge.asked.values()) == 1
+        assert client.get(f"/api/v1/evaluators/{rule['id']}").json()["daily_cost_limit_usd"] is None
+    finally:
+        server.stop()

@@ -77,3 +77,13 @@ def test_a_refused_rule_shows_the_servers_reason(page: Page) -> None:
     page.get_by_role("button", name="Create rule").click()
     expect(page.get_by_test_id("action-error")).to_contain_text("'anthropic'")
     expect(page.get_by_test_id("action-error")).to_contain_text("evaluator_api_keys")
+
+
+def test_a_rule_at_its_daily_cost_limit_says_it_waits(page: Page, demo_server: TheodoliteServer) -> None:
+    rule = {"name": "capped", "scope": "trace", "sampling_rate": 1.0, "daily_cost_limit_usd": 0,
+            "evaluator": {"type": "builtin", "name": "json_valid"}}  # fmt: skip
+    assert demo_server.client().post("/api/v1/evaluators", json=rule).status_code == 201
+    sign_in(page, "/evaluators")
+    row = page.locator('[data-testid="evaluator-row"][data-name="capped"]')
+    expect(row.get_by_test_id("evaluator-state")).to_contain_text("daily cost limit reached")
+    expect(row.get_by_test_id("evaluator-spend")).to_have_text("$0 of $0 today")

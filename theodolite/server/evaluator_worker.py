@@ -31,15 +31,16 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 from theodolite.errors import NotFoundError, OverloadedError, TheodoliteError
 from theodolite.evaluation.online import EVALUATOR_ENVIRONMENT, JudgeCall, RuleEvaluator, matches, sampled
 from theodolite.evaluation.scores import EvaluationResult
-from theodolite.ingestion.costing import price_batch
 from theodolite.ingestion.pipeline import IngestPipeline
 from theodolite.model import Batch, Level, Observation, ObservationType, Score, ScoreDataType, Trace, Usage
 from theodolite.pricing import PriceOverrides
+from theodolite.pricing.engine import price_observation
 from theodolite.query.backend import TraceQueries
 from theodolite.storage.codec import ValueCodec
 from theodolite.storage.engine import Database
@@ -190,6 +191,10 @@ class EvaluatorWorker:
     def _run_rule(self, rule: Rule) -> bool:
         """One step of a rule: read a chunk, evaluate what is due, commit, move the watermark.
         True when a full chunk was read (more is waiting: go on at once)."""
+        today = datetime.now(UTC).date().isoformat()
+        limit = rule.daily_cost_limit
+        if limit is not None and rule.progress.spent_on(today) >= limit:
+            return False  # the day's budget is spent: nothing is read until tomorrow (UTC) or a higher limit
         cursor = self._cursor(rule)
         # Read up to `top`, taken before the read: every commit at or below it shows in the read
         # (ClickHouse's is a few seconds back from its clock, for inserts still in flight). What is
@@ -224,8 +229,6 @@ class EvaluatorWorker:
         due += [(key, position, row) for key, position, row in sampled_keys]
         assert cursor.evaluator is not None
         evaluator = cursor.evaluator
-        pool = self._pool
-        assert pool is not None
         cpu_lock = threading.Lock()
 
         def timed(item: tuple[str, int, dict[str, Any]]) -> _Outcome:
@@ -246,7 +249,7 @@ class EvaluatorWorker:
                 claimed.add(key)
                 return True
 
-        outcomes = list(pool.map(timed, due))
+        outcomes, batch, cost = self._evaluate_within_budget(rule, due, timed, limit, rule.progress.spent_on(today))
         waiting: dict[str, int] = {}
         for (_, position, _), outcome in zip(due, outcomes, strict=True):
             if outcome.state == "waiting":  # a session's key is its session, whichever trace led to it
@@ -254,14 +257,9 @@ class EvaluatorWorker:
         scored = [o for o in outcomes if o.state == "scored"]
         failed = [o for o in outcomes if o.state == "failed"]
         skipped += sum(1 for o in outcomes if o.state == "skipped")
-        batch = Batch(scores=[o.score for o in scored if o.score is not None])
-        for outcome in outcomes:
-            if outcome.call is not None:
-                self._add_judge_trace(batch, rule, *outcome.call)
-        if batch.size():
-            now = datetime.now(UTC)
-            priced = price_batch(batch, self.overrides(rule.project_id))
-            self._submit(prepare_batch(rule.project_id, priced, self.codec, now))
+        batch.scores = [o.score for o in scored if o.score is not None]
+        if batch.size():  # its judge calls are priced already
+            self._submit(prepare_batch(rule.project_id, batch, self.codec, datetime.now(UTC)))
         # committed: the watermark may pass everything but what still waits to settle
         watermark = min(waiting.values()) - 1 if waiting else head
         watermark = max(watermark, cursor.watermark)
@@ -271,9 +269,38 @@ class EvaluatorWorker:
         if processed or watermark != cursor.watermark or head != rule.progress.head or error or first:
             evaluator_rules.record_pass(self.database, rule.id, watermark=watermark, head=max(head, rule.progress.head),
                                         processed=processed, scored=len(scored), failed=len(failed), skipped=skipped,
-                                        error=error)  # fmt: skip
+                                        error=error, cost=cost)  # fmt: skip
         cursor.watermark, cursor.read, cursor.waiting = watermark, head, waiting
         return full
+
+    def _evaluate_within_budget(
+        self,
+        rule: Rule,
+        due: list[tuple[str, int, dict[str, Any]]],
+        evaluate: Callable[[Any], _Outcome],
+        limit: Decimal | None,
+        spent: Decimal,
+    ) -> tuple[list[_Outcome], Batch, Decimal]:
+        """Evaluate `due` (at most `concurrency` at once), each judge call's trace added to a batch
+        and priced: (outcomes in `due`'s order, the batch, what the calls cost). Under a cost limit a
+        few at a time, stopping where the day's spend reaches it (overshooting by one step at most):
+        the rest waits, the watermark staying before it, for the next UTC day or a higher limit."""
+        assert self._pool is not None
+        overrides = self.overrides(rule.project_id)
+        outcomes: list[_Outcome] = []
+        batch, cost = Batch(), Decimal(0)
+        step = max(1, len(due) if limit is None else 2 * self.concurrency)
+        for start in range(0, len(due), step):
+            if limit is not None and spent + cost >= limit:
+                outcomes += [_Outcome(key, "waiting") for key, _, _ in due[start:]]
+                break
+            for outcome in self._pool.map(evaluate, due[start : start + step]):
+                if outcome.call is not None:
+                    judged = self._add_judge_trace(batch, rule, *outcome.call)
+                    price_observation(judged, overrides)
+                    cost += judged.cost.calculated_total or 0  # an unpriced judge model counts as $0
+                outcomes.append(outcome)
+        return outcomes, batch, cost
 
     def _submit(self, work: Any) -> None:
         """Into the ingest pipeline, waiting out a full queue (as a client would after a 429) rather
@@ -389,7 +416,7 @@ class EvaluatorWorker:
         )  # fmt: skip
         return _Outcome(key, "scored", score=score, call=recorded)
 
-    def _add_judge_trace(self, batch: Batch, rule: Rule, call: JudgeCall, about: dict[str, Any]) -> None:
+    def _add_judge_trace(self, batch: Batch, rule: Rule, call: JudgeCall, about: dict[str, Any]) -> Observation:
         """The judge's call as a trace of its own: one generation with the messages, the reply and
         the tokens, priced by the pipeline's pricing as any generation is."""
         end = datetime.now(UTC)
@@ -402,13 +429,15 @@ class EvaluatorWorker:
             id=trace_id, timestamp=start, name=f"evaluator: {rule.name}", tags=["theodolite-evaluator"],
             metadata=metadata, environment=EVALUATOR_ENVIRONMENT, is_root_seen=True, root_observation_id=span_id,
         ))  # fmt: skip
-        batch.observations.append(Observation(
+        judged = Observation(
             id=span_id, trace_id=trace_id, start_time=start, end_time=end, type=ObservationType.GENERATION,
             name="judge", model=usage.model, request_model=usage.model, input=call.messages, output=call.reply,
             usage=Usage(usage.prompt_tokens, usage.completion_tokens, usage.total_tokens).completed(),
             level=Level.ERROR if call.error else Level.DEFAULT, status_message=call.error,
             metadata={"attempts": usage.attempts}, environment=EVALUATOR_ENVIRONMENT,
-        ))  # fmt: skip
+        )  # fmt: skip
+        batch.observations.append(judged)
+        return judged
 
 
 def _walk(nodes: Iterable[dict[str, Any]]) -> Iterable[dict[str, Any]]:

@@ -691,6 +691,7 @@ evaluator_rules = Table(
     Column("evaluator", JsonDocument, nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
+    Column("daily_cost_limit", Money),  # USD per UTC day of the rule's judge calls; null: no limit
     UniqueConstraint("project_id", "name", name="uq_evaluator_rules_project_name"),
 )
 
@@ -707,4 +708,6 @@ evaluator_progress = Table(
     Column("last_error_at", UtcDateTime),
     Column("last_run_at", UtcDateTime),
     Column("head", BigInteger, nullable=False, server_default=text("0")),
+    Column("spent_day", String(10)),  # the UTC day (ISO) that spent_cost is of
+    Column("spent_cost", Money),  # what the rule's judge calls cost on spent_day
 )

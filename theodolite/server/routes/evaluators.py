@@ -8,7 +8,8 @@ creation. The worker (`server/evaluator_worker.py`) runs the rules; this module 
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any, Literal
 
 from fastapi import APIRouter, Response
@@ -30,6 +31,9 @@ class RuleIn(BaseModel):
     filter: dict[str, Any] = Field(default_factory=dict, description="name, name_regex, tags, model, environment, ...")
     evaluator: dict[str, Any] = Field(description='{"type": "builtin", "name", "params"} or {"type": "judge", ...}')
     backfill: bool = Field(False, description="read all stored traffic, not only what comes after the rule")
+    daily_cost_limit_usd: float | None = Field(
+        None, ge=0, description="most its judge calls may cost a UTC day (USD); then the rule waits. null: no limit"
+    )
 
 
 class RulePatch(BaseModel):
@@ -39,6 +43,7 @@ class RulePatch(BaseModel):
     sampling_rate: float | None = None
     filter: dict[str, Any] | None = None
     evaluator: dict[str, Any] | None = None
+    daily_cost_limit_usd: float | None = Field(None, ge=0, description="null removes the limit")
 
 
 class StatusOut(BaseModel):
@@ -52,6 +57,8 @@ class StatusOut(BaseModel):
     watermark: int
     lag: int = Field(description="commit positions after the watermark (SQL: observations; ClickHouse: ns)")
     caught_up: bool = Field(description="the last pass read everything committed and nothing waits to settle")
+    spent_today_usd: float = Field(description="what the rule's judge calls cost this UTC day")
+    budget_reached: bool = Field(description="today's spend reached daily_cost_limit_usd: the rule waits for tomorrow")
 
 
 class RuleOut(BaseModel):
@@ -62,6 +69,7 @@ class RuleOut(BaseModel):
     sampling_rate: float
     filter: dict[str, Any]
     evaluator: dict[str, Any]
+    daily_cost_limit_usd: float | None
     created_at: datetime
     updated_at: datetime
     status: StatusOut
@@ -90,13 +98,17 @@ def _out(rule: store.Rule, head: int) -> dict[str, Any]:
     lag = max(0, head - p.watermark)
     # a pass ran, read to the newest commit it saw, and nothing waits to settle
     caught_up = p.last_run_at is not None and p.watermark >= p.head
+    spent = p.spent_on(datetime.now(UTC).date().isoformat())
+    limit = rule.daily_cost_limit
     status = {
         "processed": p.processed, "scored": p.scored, "failed": p.failed, "skipped": p.skipped,
         "last_error": p.last_error, "last_error_at": p.last_error_at, "last_run_at": p.last_run_at,
-        "watermark": p.watermark, "lag": lag, "caught_up": caught_up,
+        "watermark": p.watermark, "lag": lag, "caught_up": caught_up, "spent_today_usd": float(spent),
+        "budget_reached": limit is not None and spent >= limit,
     }  # fmt: skip
     fields = ("id", "name", "enabled", "scope", "sampling_rate", "filter", "evaluator", "created_at", "updated_at")
-    return {key: getattr(rule, key) for key in fields} | {"status": status}
+    limit_usd = None if limit is None else float(limit)
+    return {key: getattr(rule, key) for key in fields} | {"daily_cost_limit_usd": limit_usd, "status": status}
 
 
 @router.post("", response_model=RuleOut, status_code=201, summary="Create an online evaluator rule")
@@ -106,6 +118,7 @@ def evaluators_create(state: State, project: Project, body: RuleIn) -> dict:
     rule = store.create_rule(
         state.database, project, name=body.name, scope=body.scope, sampling_rate=body.sampling_rate,
         filter=body.filter, evaluator=body.evaluator, enabled=body.enabled, watermark=watermark,
+        daily_cost_limit=_money(body.daily_cost_limit_usd),
     )  # fmt: skip
     return _out(rule, watermark)
 
@@ -133,8 +146,11 @@ def evaluators_get(state: State, project: Project, rule_id: int) -> dict:
 def evaluators_update(state: State, project: Project, rule_id: int, body: RulePatch) -> dict:
     current = store.get_rule(state.database, project, rule_id)
     changes = body.model_dump(exclude_unset=True)
-    if any(value is None for value in changes.values()):
-        raise BadRequestError(f"null is not a value of {', '.join(k for k, v in changes.items() if v is None)}")
+    if "daily_cost_limit_usd" in changes:  # null is a value here: no limit
+        changes["daily_cost_limit"] = _money(changes.pop("daily_cost_limit_usd"))
+    nulls = [key for key, value in changes.items() if value is None and key != "daily_cost_limit"]
+    if nulls:
+        raise BadRequestError(f"null is not a value of {', '.join(nulls)}")
     merged = {key: changes.get(key, getattr(current, key)) for key in ("scope", "sampling_rate", "filter", "evaluator")}
     _check(state, merged["scope"], merged["sampling_rate"], merged["filter"], merged["evaluator"])
     return _out(store.update_rule(state.database, project, rule_id, changes), _lag_head(state, project))
@@ -144,6 +160,10 @@ def evaluators_update(state: State, project: Project, rule_id: int, body: RulePa
 def evaluators_delete(state: State, project: Project, rule_id: int) -> Response:
     store.delete_rule(state.database, project, rule_id)
     return Response(status_code=204)
+
+
+def _money(usd: float | None) -> Decimal | None:
+    return None if usd is None else Decimal(str(usd))
 
 
 def _lag_head(state: Any, project: int) -> int:

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import case, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from theodolite.errors import BadRequestError, ConflictError, NotFoundError
@@ -33,6 +34,12 @@ class Progress:
     last_error: str | None
     last_error_at: datetime | None
     last_run_at: datetime | None
+    spent_day: str | None = None  # the UTC day spent_cost is of
+    spent_cost: Decimal = Decimal(0)
+
+    def spent_on(self, day: str) -> Decimal:
+        """What the rule's judge calls cost on `day` (an ISO date, UTC)."""
+        return self.spent_cost if self.spent_day == day else Decimal(0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +55,7 @@ class Rule:
     created_at: datetime
     updated_at: datetime
     progress: Progress
+    daily_cost_limit: Decimal | None = None  # USD per UTC day of its judge calls
 
 
 def _now() -> datetime:
@@ -57,17 +65,19 @@ def _now() -> datetime:
 def _rule(row: Any) -> Rule:
     progress = Progress(
         row.watermark or 0, row.head or 0, row.processed or 0, row.scored or 0, row.failed or 0, row.skipped or 0,
-        row.last_error, row.last_error_at, row.last_run_at,
+        row.last_error, row.last_error_at, row.last_run_at, row.spent_day, Decimal(str(row.spent_cost or 0)),
     )  # fmt: skip
+    limit = None if row.daily_cost_limit is None else Decimal(str(row.daily_cost_limit))
     return Rule(
         row.id, row.project_id, row.name, bool(row.enabled), row.scope, float(row.sampling_rate), row.filter or {},
-        row.evaluator or {}, row.created_at, row.updated_at, progress,
+        row.evaluator or {}, row.created_at, row.updated_at, progress, limit,
     )  # fmt: skip
 
 
 def _select() -> Any:
     return select(r, *(g.c[name] for name in (
-        "watermark", "head", "processed", "scored", "failed", "skipped", "last_error", "last_error_at", "last_run_at"
+        "watermark", "head", "processed", "scored", "failed", "skipped", "last_error", "last_error_at", "last_run_at",
+        "spent_day", "spent_cost",
     ))).select_from(r.outerjoin(g, g.c.rule_id == r.c.id))  # fmt: skip
 
 
@@ -82,6 +92,7 @@ def create_rule(
     evaluator: dict[str, Any],
     enabled: bool = True,
     watermark: int = 0,
+    daily_cost_limit: Decimal | None = None,
 ) -> Rule:
     """A new rule that reads the commits after `watermark`. ConflictError for a name the project has. Blocks."""
     if not name.strip() or "/" in name:
@@ -89,7 +100,7 @@ def create_rule(
     now = _now()
     values = {"project_id": project_id, "name": name, "enabled": enabled, "scope": scope,
               "sampling_rate": float(sampling_rate), "filter": filter, "evaluator": evaluator, "created_at": now,
-              "updated_at": now}  # fmt: skip
+              "updated_at": now, "daily_cost_limit": daily_cost_limit}  # fmt: skip
     try:
         with database.write_transaction() as conn:
             if conn.execute(select(r.c.id).where(r.c.project_id == project_id, r.c.name == name)).first():
@@ -124,8 +135,8 @@ def get_rule(database: Database, project_id: int, rule_id: int) -> Rule:
 
 
 def update_rule(database: Database, project_id: int, rule_id: int, changes: dict[str, Any]) -> Rule:
-    """Change some of name, enabled, scope, sampling_rate, filter, evaluator. Blocks."""
-    allowed = {"name", "enabled", "scope", "sampling_rate", "filter", "evaluator"}
+    """Change some of name, enabled, scope, sampling_rate, filter, evaluator, daily_cost_limit. Blocks."""
+    allowed = {"name", "enabled", "scope", "sampling_rate", "filter", "evaluator", "daily_cost_limit"}
     values = {key: value for key, value in changes.items() if key in allowed}
     if values:
         values["updated_at"] = _now()
@@ -158,8 +169,10 @@ def record_pass(
     failed: int = 0,
     skipped: int = 0,
     error: str | None = None,
+    cost: Decimal | None = None,
 ) -> None:
-    """After a pass's scores are committed: move the watermark (never back) and add the counts."""
+    """After a pass's scores are committed: move the watermark (never back) and add the counts, and
+    `cost` (its judge calls') to what the rule spent today."""
     now = _now()
     values: dict[str, Any] = {
         "watermark": watermark, "head": head, "processed": g.c.processed + processed, "scored": g.c.scored + scored,
@@ -167,6 +180,10 @@ def record_pass(
     }  # fmt: skip
     if error is not None:
         values.update(last_error=error[:2000], last_error_at=now)
+    if cost:
+        today = now.date().isoformat()
+        spent = case((g.c.spent_day == today, func.coalesce(g.c.spent_cost, 0) + cost), else_=cost)
+        values.update(spent_day=today, spent_cost=spent)
     with database.write_transaction() as conn:
         conn.execute(update(g).where(g.c.rule_id == rule_id, g.c.watermark <= watermark).values(values))
 

@@ -9,7 +9,7 @@ import { useAuth } from "../auth/auth";
 import { useProjectInUrl } from "../auth/projectInUrl";
 import { ErrorBanner, Spinner } from "../components/states";
 import { ActionError, ConfirmButton, formatDate } from "../settings/parts";
-import { BUILTINS, describeEvaluator, EMPTY_RULE_FORM, formatRate, ruleBody, type RuleForm } from "./rules";
+import { BUILTINS, describeEvaluator, describeSpend, EMPTY_RULE_FORM, formatRate, ruleBody, type RuleForm } from "./rules";
 
 interface RuleStatus {
   processed: number;
@@ -21,6 +21,8 @@ interface RuleStatus {
   last_run_at: string | null;
   lag: number;
   caught_up: boolean;
+  spent_today_usd: number;
+  budget_reached: boolean;
 }
 
 interface Rule {
@@ -31,6 +33,7 @@ interface Rule {
   sampling_rate: number;
   filter: Record<string, unknown>;
   evaluator: Record<string, unknown>;
+  daily_cost_limit_usd: number | null;
   status: RuleStatus;
 }
 
@@ -70,8 +73,15 @@ function RuleRow({ rule, onChanged }: { rule: Rule; onChanged: () => void }) {
       <td className="numeric" data-testid="evaluator-failed">{s.failed.toLocaleString("en-US")}</td>
       <td className="numeric">{s.skipped.toLocaleString("en-US")}</td>
       <td data-testid="evaluator-state">
-        {!rule.enabled ? "disabled" : s.caught_up ? "caught up" : `behind (${s.lag.toLocaleString("en-US")})`}
+        {!rule.enabled
+          ? "disabled"
+          : s.budget_reached
+            ? "daily cost limit reached: waits for tomorrow (UTC)"
+            : s.caught_up
+              ? "caught up"
+              : `behind (${s.lag.toLocaleString("en-US")})`}
         <div className="muted">{s.last_run_at ? `last run ${formatDate(s.last_run_at)}` : "not run yet"}</div>
+        <div className="muted" data-testid="evaluator-spend">{describeSpend(s.spent_today_usd, rule.daily_cost_limit_usd)}</div>
         {s.last_error ? (
           <div className="form-error" title={s.last_error} data-testid="evaluator-error" style={{ whiteSpace: "normal", maxWidth: "24rem" }}>
             {s.last_error.slice(0, 160)}
@@ -190,6 +200,9 @@ function RuleFormPanel({ onCreated }: { onCreated: () => void }) {
             </Field>
             <Field label="API key setting">
               <input aria-label="API key setting" placeholder="an entry of evaluator_api_keys" value={form.apiKeySetting} onChange={(e) => set({ apiKeySetting: e.target.value })} />
+            </Field>
+            <Field label="Daily cost limit (USD)">
+              <input aria-label="Daily cost limit" inputMode="decimal" placeholder="no limit" value={form.dailyCostLimit} onChange={(e) => set({ dailyCostLimit: e.target.value })} />
             </Field>
           </>
         )}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { describeEvaluator, EMPTY_RULE_FORM, formatRate, ruleBody } from "./rules";
+import { describeEvaluator, describeSpend, EMPTY_RULE_FORM, formatRate, ruleBody } from "./rules";
 
 describe("ruleBody", () => {
   it("makes a built-in rule with a filter and a rate", () => {
@@ -21,6 +21,14 @@ describe("ruleBody", () => {
     expect(evaluator.provider).toEqual({ base_url: "https://api.openai.com/v1", model: "gpt-4o-mini", api_key_setting: "openai" });
   });
 
+  it("gives a judge a daily cost limit, or none", () => {
+    expect(ruleBody({ ...EMPTY_RULE_FORM, name: "j", kind: "judge", dailyCostLimit: "2.5" }).body?.daily_cost_limit_usd).toBe(2.5);
+    expect(ruleBody({ ...EMPTY_RULE_FORM, name: "j", kind: "judge" }).body).not.toHaveProperty("daily_cost_limit_usd");
+    expect(ruleBody({ ...EMPTY_RULE_FORM, name: "j", kind: "judge", dailyCostLimit: "-1" }).problems).toEqual([
+      "The daily cost limit is a number of USD, 0 or more.",
+    ]);
+  });
+
   it("names what keeps the form from a request", () => {
     const { body, problems } = ruleBody({ ...EMPTY_RULE_FORM, samplingPercent: "half", params: "{" });
     expect(body).toBeNull();
@@ -33,5 +41,7 @@ describe("formatting", () => {
     expect(formatRate(0.125)).toBe("12.5%");
     expect(describeEvaluator({ type: "judge", provider: { model: "m" }, score: { name: "s" } })).toBe("judge m → s");
     expect(describeEvaluator({ type: "builtin", name: "regex" })).toBe("regex");
+    expect(describeSpend(0.0123456, 1)).toBe("$0.0123 of $1 today");
+    expect(describeSpend(0, null)).toBe("$0 today");
   });
 });

@@ -21,6 +21,7 @@ export interface RuleForm {
   baseUrl: string;
   model: string;
   apiKeySetting: string;
+  dailyCostLimit: string; // USD a UTC day; empty: no limit
 }
 
 export const BUILTINS = ["exact_match", "contains", "regex", "json_valid", "json_schema", "numeric_close", "similarity"];
@@ -42,6 +43,7 @@ export const EMPTY_RULE_FORM: RuleForm = {
   baseUrl: "https://api.openai.com/v1",
   model: "gpt-4o-mini",
   apiKeySetting: "",
+  dailyCostLimit: "",
 };
 
 export type RuleBody = Record<string, unknown>;
@@ -77,11 +79,18 @@ export function ruleBody(form: RuleForm): { body: RuleBody | null; problems: str
     if (form.apiKeySetting.trim()) provider.api_key_setting = form.apiKeySetting.trim();
     evaluator = { type: "judge", template: form.template, score, provider };
   }
+  const limit = form.dailyCostLimit.trim() === "" ? null : Number(form.dailyCostLimit);
+  if (limit !== null && (!Number.isFinite(limit) || limit < 0)) problems.push("The daily cost limit is a number of USD, 0 or more.");
   if (problems.length) return { body: null, problems };
-  return {
-    body: { name: form.name.trim(), scope: form.scope, sampling_rate: percent / 100, filter, evaluator },
-    problems,
-  };
+  const body: RuleBody = { name: form.name.trim(), scope: form.scope, sampling_rate: percent / 100, filter, evaluator };
+  if (limit !== null) body.daily_cost_limit_usd = limit;
+  return { body, problems };
+}
+
+/** "$0.0123 of $1 today" for a rule's spend against its limit, "$0.0123 today" without one. */
+export function describeSpend(spent: number, limit: number | null): string {
+  const usd = (value: number) => `$${Number(value.toPrecision(3)).toLocaleString("en-US", { maximumFractionDigits: 6 })}`;
+  return limit === null ? `${usd(spent)} today` : `${usd(spent)} of ${usd(limit)} today`;
 }
 
 /** "12.5%" for a rate of 0.125. */
