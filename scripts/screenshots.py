@@ -69,6 +69,7 @@ def main(only: list[str]) -> None:
                 compare_shot(page, server)
                 trace_shot(page, server)
                 datasets_shot(page, server)
+                new_queue_shot(page, server)
                 evaluators_shot(page, server)
                 # Full-text search (docs/web-ui.md, "Search"), in Russian: this browser has no Japanese font.
                 page.goto("/traces?search=%D1%8D%D0%BA%D1%81%D0%BF%D0%BE%D1%80%D1%82")  # экспорт
@@ -229,6 +230,25 @@ def annotation_queue_shot(page, server: TheodoliteServer) -> None:  # noqa: ANN0
     print(f"wrote {IMAGES / 'annotation-queue.png'}")
 
 
+def new_queue_shot(page, server: TheodoliteServer) -> None:  # noqa: ANN001 - a Playwright page
+    """docs/images/annotation-queue-new.png: "New queue" with two of the project's score configs ticked."""
+    with server.client() as client:
+        for config in (
+            {"name": "accurate", "data_type": "BOOLEAN", "description": "the answer is right"},
+            {"name": "empathy", "data_type": "NUMERIC", "min_value": 1, "max_value": 5},
+        ):
+            client.post("/api/v1/score-configs", json=config)
+    page.goto("/queues")
+    page.get_by_role("button", name="New queue").click()
+    form = page.get_by_test_id("new-queue")
+    form.get_by_label("Queue name").fill("refund-escalations")
+    form.get_by_label("Queue description").fill("refund chats a customer escalated")
+    for name in ("accurate", "empathy"):
+        form.locator(f'[data-testid="project-config"][data-name="{name}"] input').check()
+    page.screenshot(path=str(IMAGES / "annotation-queue-new.png"))
+    print(f"wrote {IMAGES / 'annotation-queue-new.png'}")
+
+
 def evaluators_shot(page, server: TheodoliteServer) -> None:  # noqa: ANN001 - a Playwright page
     """docs/images/evaluators.png: three rules over the demo's traffic (read from the start), one a
     judge answered by a fake OpenAI-compatible API on 127.0.0.1, their counts once caught up."""
@@ -245,7 +265,7 @@ def evaluators_shot(page, server: TheodoliteServer) -> None:  # noqa: ANN001 - a
     judge = FakeProvider(chat=verdict).__enter__()
     rules = [
         {"name": "helpful-answers", "scope": "trace", "sampling_rate": 0.2, "backfill": True,
-         "filter": {"name_regex": "^support"},
+         "filter": {"name_regex": "^support"}, "daily_cost_limit_usd": 0.5,
          "evaluator": {"type": "judge", "template": "Question: {{input}}\nAnswer: {{output}}\nIs it helpful?",
                        "score": {"name": "helpful", "data_type": "BOOLEAN"},
                        "provider": {"base_url": judge.url, "model": "gpt-4o-mini", "api_key_setting": "judge"}}},
@@ -268,7 +288,12 @@ def evaluators_shot(page, server: TheodoliteServer) -> None:  # noqa: ANN001 - a
         judge.__exit__(None, None, None)
 
 
-SHOTS = {"datasets": datasets_shot, "annotation-queue": annotation_queue_shot, "evaluators": evaluators_shot}
+SHOTS = {
+    "datasets": datasets_shot,
+    "annotation-queue": annotation_queue_shot,
+    "evaluators": evaluators_shot,
+    "new-queue": new_queue_shot,
+}
 
 
 if __name__ == "__main__":
