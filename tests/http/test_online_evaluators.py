@@ -418,6 +418,9 @@ def test_the_evaluators_process_is_started_again_when_it_dies_and_ends_with_the_
     server = start(f"sqlite:///{tmp_path / 'theodolite.db'}", tmp_path, decode_workers="0")
     try:
         client = server.client()
+        # no rule yet: no process (about 65 MB) either
+        wait_for(lambda: "their process starts with the first one" in server.log(), what="the server to wait for rules")
+        assert _evaluator_children(server) == []
         rule = client.post("/api/v1/evaluators", json=judge_rule(judge.provider.url, rate=1.0)).json()
         listed = wait_for(lambda: (r := client.get("/api/v1/evaluators").json())["runs_here"] and r,
                           what="the process to take the lease")  # fmt: skip

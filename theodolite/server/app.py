@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import partial
 
 from anyio import to_thread
 from fastapi import FastAPI
@@ -61,6 +62,7 @@ from theodolite.server.sessions import SessionManager
 from theodolite.server.settings import Settings
 from theodolite.server.state import AppState
 from theodolite.storage.dictionaries import load_dictionaries
+from theodolite.storage.metadata.evaluator_rules import has_enabled_rules
 from theodolite.storage.process_locks import EVALUATORS, LIVE_DEMO, STARTUP, Lease, held
 from theodolite.storage.statistics import PlannerStatistics
 from theodolite.storage.stores import open_stores
@@ -154,7 +156,7 @@ def create_app(settings: Settings) -> FastAPI:
         evaluators: EvaluatorWorker | EvaluatorProcess | None = None
         embedded = settings.database_url.lower().startswith("chdb:")
         if settings.evaluators_enabled and settings.evaluator_process and not embedded:
-            evaluators = EvaluatorProcess(settings, pipeline, writer.codec)
+            evaluators = EvaluatorProcess(settings, pipeline, writer.codec, partial(has_enabled_rules, database))
             evaluators.start()
         elif settings.evaluators_enabled:  # in a thread: asked for, or the embedded ClickHouse (one process opens it)
             evaluators = EvaluatorWorker(

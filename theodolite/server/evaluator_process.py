@@ -12,7 +12,8 @@ the child moves a rule's watermark only after its verdicts are stored, as in a t
 The child is watched: if it dies (a crash, an out-of-memory kill), the server logs it and starts a
 new one after a few seconds (longer if it keeps failing at once); the new one resumes from the
 stored watermarks and, verdicts being at most once per rule and object, judges nothing twice. If
-the server dies, the child notices (its control pipe closes) and exits. The embedded ClickHouse
+the server dies, the child notices (its control pipe closes) and exits. The process starts once
+some project has an enabled rule: a server without rules spares its memory. The embedded ClickHouse
 (`chdb:`) is opened by one process only: there, and with `evaluator_process` off, the worker runs
 in a thread of the server as before.
 """
@@ -24,6 +25,7 @@ import multiprocessing
 import os
 import threading
 import time
+from collections.abc import Callable
 from multiprocessing.connection import Connection
 from typing import Any
 
@@ -51,8 +53,12 @@ class EvaluatorProcess:
 
     runs_in = "process"
 
-    def __init__(self, settings: Settings, pipeline: IngestPipeline, codec: ValueCodec) -> None:
-        self.settings, self.pipeline, self.codec = settings, pipeline, codec
+    def __init__(
+        self, settings: Settings, pipeline: IngestPipeline, codec: ValueCodec, has_rules: Callable[[], bool]
+    ) -> None:
+        """`has_rules`: whether any project has an enabled rule; the process (about 65 MB) starts
+        only once one has."""
+        self.settings, self.pipeline, self.codec, self.has_rules = settings, pipeline, codec, has_rules
         self._context = multiprocessing.get_context("spawn")  # the server has threads by now: no fork
         self._stopping = threading.Event()
         self._control: Connection | None = None
@@ -91,6 +97,10 @@ class EvaluatorProcess:
 
     def _watch(self) -> None:
         delay_s = RESTART_DELAY_S
+        if not self._rules_exist():
+            log.info("online evaluators: no rule is enabled; their process starts with the first one")
+            while not self._stopping.wait(self.settings.evaluator_poll_s) and not self._rules_exist():
+                pass
         while not self._stopping.is_set():
             started = time.monotonic()
             relay, relay_child = self._context.Pipe()
@@ -120,6 +130,13 @@ class EvaluatorProcess:
             log.error("online evaluators: the process %s stopped (exit code %s); starting another in %.0f s",
                       process.pid, process.exitcode, delay_s)  # fmt: skip
             self._stopping.wait(delay_s)
+
+    def _rules_exist(self) -> bool:
+        try:
+            return self.has_rules()
+        except Exception:  # noqa: BLE001 - a database that does not answer now may answer next time
+            log.exception("online evaluators: cannot read the rules")
+            return False
 
     def _relay(self, conn: Connection) -> None:
         """The child's messages until EOF: its lease, and verdicts into the pipeline, each answered

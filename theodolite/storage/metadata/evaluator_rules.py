@@ -126,6 +126,12 @@ def enabled_rules(database: Database) -> list[Rule]:
     return [_rule(row) for row in rows]
 
 
+def has_enabled_rules(database: Database) -> bool:
+    """Whether any project has an enabled rule (the server starts the evaluators' process then)."""
+    with database.connect() as conn:
+        return conn.execute(select(r.c.id).where(r.c.enabled.is_(True)).limit(1)).first() is not None
+
+
 def get_rule(database: Database, project_id: int, rule_id: int) -> Rule:
     with database.connect() as conn:
         row = conn.execute(_select().where(r.c.project_id == project_id, r.c.id == rule_id)).first()
