@@ -18,7 +18,7 @@ import pytest
 from tests.conftest import new_postgres_database
 from tests.support.fake_provider import FakeProvider, Reply
 from tests.support.otlp_bodies import request_of, span
-from tests.support.server import TheodoliteServer
+from tests.support.server import TheodoliteServer, fetch_trace
 from theodolite.evaluation.online import EVALUATOR_ENVIRONMENT, sampled
 
 # evaluator_cpu_share 1: these tests are about what is scored, not how the worker shares the CPU
@@ -471,5 +471,30 @@ def test_a_daily_cost_limit_stops_the_judge_and_the_rest_waits(tmp_path: Path, j
         wait_for(lambda: status(server, rule["id"])["scored"] == 60, what="the rest of the verdicts")
         assert len(judge.asked) == 60 and max(judge.asked.values()) == 1
         assert client.get(f"/api/v1/evaluators/{rule['id']}").json()["daily_cost_limit_usd"] is None
+    finally:
+        server.stop()
+
+
+def test_verdicts_are_checked_by_the_projects_score_configs(tmp_path: Path, judge: Judge) -> None:
+    """A verdict passes the project's score config of its name as any score the server takes: one
+    that fits is stored with the config's id, one that does not is a failure naming the rule broken
+    (the judge's call, paid for, is still traced)."""
+    server = start(f"sqlite:///{tmp_path / 'theodolite.db'}", tmp_path)
+    try:
+        client = server.client()
+        for config in ({"name": "helpful", "data_type": "BOOLEAN"},
+                       {"name": "stars", "data_type": "NUMERIC", "min_value": 1, "max_value": 5}):  # fmt: skip
+            assert client.post("/api/v1/score-configs", json=config).status_code == 201
+        helpful = client.post("/api/v1/evaluators", json=judge_rule(judge.provider.url, rate=1.0)).json()
+        stars = client.post("/api/v1/evaluators", json=judge_rule(judge.provider.url, rate=1.0, name="stars")).json()
+        ingest(server, range(1, 11))
+        wait_for(lambda: status(server, helpful["id"])["scored"] == 10, what="the fitting verdicts")
+        broken = wait_for(lambda: (s := status(server, stars["id"]))["failed"] == 10 and s, what="the misfits")
+        assert broken["scored"] == 0 and "stars" in broken["last_error"] and "NUMERIC" in broken["last_error"]
+        config_ids = {c["name"]: str(c["id"]) for c in client.get("/api/v1/score-configs").json()["data"]}
+        scores = [s for s in fetch_trace(server, trace_id(3))["scores"] if s["source"] == "EVAL"]
+        assert [(s["name"], s["value"], s["config_id"]) for s in scores] == [("helpful", 1.0, config_ids["helpful"])]
+        judged = client.get("/api/v1/traces", params={"environment": EVALUATOR_ENVIRONMENT, "limit": 100}).json()
+        assert len(judged["data"]) == 20  # both rules' calls, the misfits' too
     finally:
         server.stop()

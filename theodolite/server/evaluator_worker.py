@@ -36,16 +36,18 @@ from typing import Any
 
 from theodolite.errors import NotFoundError, OverloadedError, TheodoliteError
 from theodolite.evaluation.online import EVALUATOR_ENVIRONMENT, JudgeCall, RuleEvaluator, matches, sampled
-from theodolite.evaluation.scores import EvaluationResult
+from theodolite.evaluation.scores import EvaluationResult, InvalidScore
 from theodolite.ingestion.pipeline import IngestPipeline
 from theodolite.model import Batch, Level, Observation, ObservationType, Score, ScoreDataType, Trace, Usage
 from theodolite.pricing import PriceOverrides
 from theodolite.pricing.engine import price_observation
 from theodolite.query.backend import TraceQueries
+from theodolite.server.score_config_book import fit_score
 from theodolite.storage.codec import ValueCodec
 from theodolite.storage.engine import Database
 from theodolite.storage.metadata import evaluator_rules
 from theodolite.storage.metadata.evaluator_rules import Rule
+from theodolite.storage.metadata.score_configs import ProjectConfigs, list_score_configs
 from theodolite.storage.process_locks import Lease
 from theodolite.storage.rows import prepare_batch
 
@@ -70,6 +72,7 @@ class _Cursor:
     waiting: dict[str, int] = field(default_factory=dict)  # object key -> first position seen
     evaluator_version: Any = None
     evaluator: RuleEvaluator | None = None
+    configs: ProjectConfigs | None = None  # the project's score configs, read again each step
 
 
 @dataclass(slots=True)
@@ -196,6 +199,7 @@ class EvaluatorWorker:
         if limit is not None and rule.progress.spent_on(today) >= limit:
             return False  # the day's budget is spent: nothing is read until tomorrow (UTC) or a higher limit
         cursor = self._cursor(rule)
+        cursor.configs = ProjectConfigs.of(list_score_configs(self.database, rule.project_id))
         # Read up to `top`, taken before the read: every commit at or below it shows in the read
         # (ClickHouse's is a few seconds back from its clock, for inserts still in flight). What is
         # above it is read again next time.
@@ -414,6 +418,12 @@ class EvaluatorWorker:
             string_value=text, data_type=kind, observation_id=target.get("observation_id"),
             session_id=target.get("session_id"), comment=result.comment, source=SCORE_SOURCE, metadata=metadata,
         )  # fmt: skip
+        configs = self._cursors[rule.id].configs
+        if configs is not None:
+            try:  # as any score the server takes: the project's config of its name checks and completes it
+                fit_score(configs, score)
+            except InvalidScore as exc:
+                return _Outcome(key, "failed", call=recorded, error=f"the verdict does not fit: {exc}")
         return _Outcome(key, "scored", score=score, call=recorded)
 
     def _add_judge_trace(self, batch: Batch, rule: Rule, call: JudgeCall, about: dict[str, Any]) -> Observation:
