@@ -1,6 +1,7 @@
 // "Add items" on a queue's page: the traces list's filters (the same filter bar) and a sample, sent to
 // POST .../items/from-traces. The server keeps a trace (or its session) when a hash of its id falls
 // under the rate, so adding again with the same filters adds nothing new, and a higher rate a superset.
+// An observation queue is filled by the observation list's filters instead (FillObservations).
 import { useMutation } from "@tanstack/react-query";
 import { useMemo, useState, type FormEvent } from "react";
 import { Link } from "react-router";
@@ -11,11 +12,17 @@ import { ActionError } from "../settings/parts";
 import { FilterBar } from "../traces/FilterBar";
 import { EMPTY_FILTERS, type TraceFilters } from "../traces/filters";
 import { filtersBody, queuesApi, sampleRate } from "./api";
+import { FillObservations } from "./FillObservations";
 import type { Added, Queue } from "./types";
 
 const MAX_ITEMS = 10_000; // the server's most per request
 
 export function FillByFilter({ queue, onAdded }: { queue: Queue; onAdded: (added: Added) => void }) {
+  if (queue.kind === "observation") return <FillObservations queue={queue} onAdded={onAdded} />;
+  return <FillTraces queue={queue} onAdded={onAdded} />;
+}
+
+function FillTraces({ queue, onAdded }: { queue: Queue; onAdded: (added: Added) => void }) {
   const { project } = useAuth();
   const projectQuery = useProjectQuery();
   const [filters, setFilters] = useState<TraceFilters>(EMPTY_FILTERS);
@@ -28,13 +35,6 @@ export function FillByFilter({ queue, onAdded }: { queue: Queue; onAdded: (added
     mutationFn: (body: Parameters<typeof queuesApi.fromTraces>[1]) => queuesApi.fromTraces(queue.name, body),
     onSuccess: onAdded,
   });
-  if (queue.kind === "observation") {
-    return (
-      <p className="banner banner-info" data-testid="fill-observations">
-        This queue holds observations: add them by id (<code>POST …/items</code> with each observation's trace_id).
-      </p>
-    );
-  }
   const onSubmit = (event: FormEvent) => {
     event.preventDefault();
     const rate = sampleRate(percent);
