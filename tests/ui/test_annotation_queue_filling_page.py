@@ -2,7 +2,7 @@
 against a real `theodolite serve` on SQLite: "New queue" with a project score config and a score of
 the queue's own, "Add items" by the trace list's filters and a sample (the same traces the server's
 hash chooses), an observation queue filled by the observation list's filters and reviewed with the
-keyboard, "Add to queue" on ticked rows of the traces list, and a queue whose project config was
+keyboard, a queue of any kind filled from either list, "Add to queue" on ticked rows of the traces list, and a queue whose project config was
 archived refusing reviews.
 
 No sleeps: Playwright's locators wait, and expect() polls with a timeout."""
@@ -176,3 +176,33 @@ def test_an_observation_queue_is_filled_by_the_observation_filters_and_reviewed(
         trace = client.get(f"/api/v1/traces/{sent[0][0]}").json()
     [score] = [s for s in trace["scores"] if s["source"] == "ANNOTATION"]
     assert (score["observation_id"], score["name"], score["value"]) == (reviewed, "ok", 1.0)
+
+
+def test_a_queue_of_any_kind_is_filled_from_either_list(page: Page, demo_server: TheodoliteServer) -> None:
+    tag = uuid.uuid4().hex[:6]
+    obs_name, trace_name, queue = f"any-{tag}", f"anyt-{tag}", f"any-{tag}"
+    sent = send_observations(demo_server, 3, obs_name, kind="span")
+    trace_ids = send_traces(demo_server, 2, trace_name)
+    with demo_server.client() as client:
+        made = client.post(BASE, json={"name": queue, "score_configs": [{"name": "ok", "data_type": "BOOLEAN"}]})
+    assert made.status_code == 201, made.text
+    page.goto(f"/queues/{queue}")
+    sign_in(page)
+    page.get_by_test_id("fill-button").click()
+    page.get_by_label("Fill from").select_option("observations")
+    fill = page.get_by_test_id("fill-queue")
+    fill.get_by_label("Observation name").fill(obs_name)
+    fill.get_by_test_id("fill-submit").click()
+    expect(fill.get_by_test_id("fill-result")).to_contain_text("Added 3 observations of 3 observations read")
+    page.get_by_label("Fill from").select_option("traces")
+    name_filter = fill.get_by_label("Name filter")
+    name_filter.fill(trace_name)
+    name_filter.press("Enter")
+    fill.get_by_test_id("fill-submit").click()
+    expect(fill.get_by_test_id("fill-result")).to_contain_text("Added 2 traces of 2 traces read: the queue holds 5")
+    with demo_server.client() as client:
+        items = client.get(f"{BASE}/{queue}/items").json()["data"]
+    assert {(item["kind"], item["object_id"]) for item in items} == {
+        *(("observation", ident) for _, ident in sent),
+        *(("trace", trace_id) for trace_id in trace_ids),
+    }

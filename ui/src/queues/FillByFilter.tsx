@@ -1,7 +1,8 @@
 // "Add items" on a queue's page: the traces list's filters (the same filter bar) and a sample, sent to
 // POST .../items/from-traces. The server keeps a trace (or its session) when a hash of its id falls
 // under the rate, so adding again with the same filters adds nothing new, and a higher rate a superset.
-// An observation queue is filled by the observation list's filters instead (FillObservations).
+// An observation queue is filled by the observation list's filters instead (FillObservations); a queue
+// of any kind by either.
 import { useMutation } from "@tanstack/react-query";
 import { useMemo, useState, type FormEvent } from "react";
 import { Link } from "react-router";
@@ -18,8 +19,24 @@ import type { Added, Queue } from "./types";
 const MAX_ITEMS = 10_000; // the server's most per request
 
 export function FillByFilter({ queue, onAdded }: { queue: Queue; onAdded: (added: Added) => void }) {
-  if (queue.kind === "observation") return <FillObservations queue={queue} onAdded={onAdded} />;
-  return <FillTraces queue={queue} onAdded={onAdded} />;
+  const [source, setSource] = useState<"traces" | "observations">(queue.kind === "observation" ? "observations" : "traces");
+  const fill = source === "observations"
+    ? <FillObservations queue={queue} onAdded={onAdded} />
+    : <FillTraces queue={queue} onAdded={onAdded} />;
+  if (queue.kind !== null) return fill;
+  // A queue of any kind: either list fills it.
+  return (
+    <>
+      <label className="field fill-source">
+        <span>Fill from</span>
+        <select aria-label="Fill from" value={source} onChange={(e) => setSource(e.target.value as "traces" | "observations")}>
+          <option value="traces">the traces list</option>
+          <option value="observations">the observation list</option>
+        </select>
+      </label>
+      {fill}
+    </>
+  );
 }
 
 function FillTraces({ queue, onAdded }: { queue: Queue; onAdded: (added: Added) => void }) {
