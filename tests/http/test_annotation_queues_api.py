@@ -13,7 +13,7 @@ import httpx
 from tests.conftest import ALL_ENGINES
 from tests.http.test_metrics_endpoint import samples, scrape, total
 from tests.support.accounts import csrf, sign_in
-from tests.support.langfuse_traces import send_traces
+from tests.support.langfuse_traces import send_observations, send_traces
 from tests.support.server import PUBLIC_KEY, SECRET_KEY, TheodoliteServer, fetch_trace
 from theodolite.evaluation import cohens_kappa
 from theodolite.server.routes.annotation_queues import sampled
@@ -188,6 +188,65 @@ def test_filling_from_the_trace_list_samples_the_same_traces_every_time(server: 
     assert sessions["added"] == 0  # these traces have no session
 
 
+def test_filling_from_the_observation_list_samples_the_same_observations_every_time(server: TheodoliteServer) -> None:
+    obs_name = f"obs-{uuid.uuid4().hex[:8]}"
+    sent = send_observations(server, 30, obs_name)
+    errors = send_observations(server, 2, obs_name, kind="span", level="ERROR", model="")
+    [trace_id] = {trace for trace, _ in sent}
+    newest_first = [ident for _, ident in reversed(sent)]
+    expected = [ident for ident in newest_first if sampled(ident, 0.5)]
+    assert 0 < len(expected) < 30  # the ids are random: a run where all or none fall in would test nothing
+    name = new_queue(server, [STARS], kind="observation")
+    filters = {"name": obs_name, "type": "generation", "model": "gpt-4o-mini",
+               "from": "2026-11-30T00:00:00Z", "to": "2026-12-01T00:00:00Z"}  # fmt: skip
+    body = {"filters": filters, "sample_rate": 0.5}
+    path = f"{BASE}/{name}/items/from-observations"
+    first = call(server, "POST", path, json=body)
+    assert first.status_code == 200, first.text
+    assert (first.json()["added"], first.json()["existing"], first.json()["scanned"]) == (len(expected), 0, 30)
+    again = call(server, "POST", path, json=body).json()
+    assert (again["added"], again["existing"], again["item_count"]) == (0, len(expected), len(expected))
+    items = call(server, "GET", f"{BASE}/{name}/items", params={"limit": 1000}).json()["data"]
+    assert [item["object_id"] for item in items] == expected  # added newest first, as the list reads them
+    assert {(item["kind"], item["trace_id"]) for item in items} == {("observation", trace_id)}
+    # added by id as well: the same item (the queue keys an observation by its id)
+    by_id = call(server, "POST", f"{BASE}/{name}/items",
+                 json={"items": [{"kind": "observation", "id": expected[0], "trace_id": trace_id}]}).json()  # fmt: skip
+    assert (by_id["added"], by_id["existing"], by_id["item_count"]) == (0, 1, len(expected))
+    claim = call(server, "POST", f"{BASE}/{name}/claim", params={"reviewer": "ann"}).json()
+    n = newest_first.index(claim["item"]["object_id"])
+    assert (claim["content"]["input"], claim["content"]["output"]) == (f"prompt {29 - n}", f"completion {29 - n}")
+
+    capped = new_queue(server, [STARS])  # a queue of any kind takes observations too
+    few = call(server, "POST", f"{BASE}/{capped}/items/from-observations", json={**body, "max_items": 3}).json()
+    assert few["added"] == 3 and few["scanned"] == newest_first.index(expected[2]) + 1
+    held = call(server, "GET", f"{BASE}/{capped}/items").json()["data"]
+    assert [item["object_id"] for item in held] == expected[:3]
+    window = {"name": obs_name, "from": "2026-11-30T10:00:05Z", "to": "2026-11-30T10:00:10Z", "type": "generation"}
+    ranged = call(server, "POST", f"{BASE}/{capped}/items/from-observations", json={"filters": window}).json()
+    assert (ranged["scanned"], ranged["added"] + ranged["existing"]) == (5, 5)  # from inclusive, to exclusive
+    failing = call(server, "POST", f"{BASE}/{capped}/items/from-observations",
+                   json={"filters": {"name": obs_name, "level": "error"}}).json()  # fmt: skip
+    assert (failing["scanned"], failing["added"]) == (2, 2)
+    listed = call(server, "GET", f"{BASE}/{capped}/items", params={"limit": 1000}).json()["data"]
+    assert {item["object_id"] for item in listed} >= {ident for _, ident in errors}
+
+    for kind in ("trace", "session"):
+        other = new_queue(server, [STARS], kind=kind)
+        refused = call(server, "POST", f"{BASE}/{other}/items/from-observations", json={"filters": {}})
+        assert refused.status_code == 400 and f"holds {kind}s only" in refused.text, refused.text
+        assert "from-traces" in refused.text
+    unknown = call(server, "POST", f"{BASE}/no-such-queue/items/from-observations", json={})
+    assert unknown.status_code == 404
+    backwards = call(
+        server, "POST", path, json={"filters": {"from": "2026-12-01T00:00:00Z", "to": "2026-11-30T00:00:00Z"}}
+    )
+    assert backwards.status_code == 400 and "is after to" in backwards.text
+    odd = call(server, "POST", path, json={"filters": {"user_id": "u"}})
+    assert odd.status_code == 422  # the trace list's filters are not the observation list's
+    assert call(server, "POST", path, json={"sample_rate": 0}).status_code == 422
+
+
 def test_a_signed_in_user_reviews_as_themself(server: TheodoliteServer) -> None:
     name = new_queue(server, [{"name": "ok", "data_type": "BOOLEAN"}])
     trace_id = send_traces(server, 1, "signed-in")[0]
@@ -349,7 +408,7 @@ def test_a_queue_of_one_kind_takes_only_that_kind(server: TheodoliteServer) -> N
     assert as_traces.status_code == 400 and "holds sessions only" in as_traces.text
     observations = new_queue(server, [STARS], kind="observation")
     by_filter = call(server, "POST", f"{BASE}/{observations}/items/from-traces", json={"filters": {}})
-    assert by_filter.status_code == 400 and "add them by id" in by_filter.text
+    assert by_filter.status_code == 400 and "from-observations" in by_filter.text
     bad = call(server, "POST", BASE, json={"name": f"k-{session}", "score_configs": [STARS], "kind": "span"})
     assert bad.status_code == 422
 
@@ -409,3 +468,5 @@ def test_the_openapi_schema_describes_the_queue_routes(server: TheodoliteServer)
         assert "reviewer" in {parameter["name"] for parameter in operation["parameters"]}, path
     assert {"score", "weights"} <= {p["name"] for p in paths[f"{BASE}/{{name}}/agreement"]["get"]["parameters"]}
     assert "413" in paths[f"{BASE}/{{name}}/items"]["post"]["responses"]
+    filters = paths[f"{BASE}/{{name}}/items/from-observations"]["post"]["requestBody"]
+    assert filters["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/FromObservationsIn"}

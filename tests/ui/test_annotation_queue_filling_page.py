@@ -1,8 +1,9 @@
 """Annotation queues created and filled in a real browser (Debian's chromium through Playwright)
 against a real `theodolite serve` on SQLite: "New queue" with a project score config and a score of
 the queue's own, "Add items" by the trace list's filters and a sample (the same traces the server's
-hash chooses), "Add to queue" on ticked rows of the traces list, and a queue whose project config
-was archived refusing reviews.
+hash chooses), an observation queue filled by the observation list's filters and reviewed with the
+keyboard, a queue of any kind filled from either list, "Add to queue" on ticked rows of the traces list, and a queue whose project config was
+archived refusing reviews.
 
 No sleeps: Playwright's locators wait, and expect() polls with a timeout."""
 
@@ -13,7 +14,7 @@ import uuid
 
 from playwright.sync_api import Page, expect
 
-from tests.support.langfuse_traces import send_traces
+from tests.support.langfuse_traces import send_observations, send_traces
 from tests.support.server import TheodoliteServer
 from tests.ui.test_traces_page import sign_in
 from theodolite.server.routes.annotation_queues import sampled
@@ -123,3 +124,85 @@ def test_ticked_traces_go_to_a_queue_and_a_queue_of_own_scores_is_made(
     assert [(c["name"], c["min_value"], c["max_value"], c["config_id"]) for c in configs] == [("stars", 1, 5, None)]
     page.get_by_test_id("add-to-queue-link").click()
     expect(page.get_by_test_id("queue-counts")).to_have_text("0 of 2 items done · 2 remaining")
+
+
+def test_an_observation_queue_is_filled_by_the_observation_filters_and_reviewed(
+    page: Page, demo_server: TheodoliteServer
+) -> None:
+    tag = uuid.uuid4().hex[:6]
+    obs_name, queue = f"llm-{tag}", f"obs-{tag}"
+    sent = send_observations(demo_server, 12, obs_name)
+    send_observations(demo_server, 3, obs_name, kind="span", level="ERROR")  # other type: not added
+    half = [ident for _, ident in sent if sampled(ident, 0.5)]
+    assert 0 < len(half) < 12  # the ids are random: a run where all or none fall in would test nothing
+    with demo_server.client() as client:
+        made = client.post(BASE, json={"name": queue, "kind": "observation",
+                                       "score_configs": [{"name": "ok", "data_type": "BOOLEAN"}]})  # fmt: skip
+    assert made.status_code == 201, made.text
+
+    page.goto(f"/queues/{queue}")
+    sign_in(page)
+    expect(page.get_by_test_id("queue-empty")).to_be_visible()
+    page.get_by_test_id("fill-button").click()
+    fill = page.get_by_test_id("fill-queue")
+    fill.get_by_label("Observation type").select_option("generation")
+    fill.get_by_label("Observation name").fill(obs_name)
+    fill.get_by_label("Observation model").fill("gpt-4o-mini")
+    fill.get_by_label("Observation time range").select_option("7d")
+    fill.get_by_label("Sample percent").fill("50")
+    fill.get_by_test_id("fill-submit").click()
+    expect(fill.get_by_test_id("fill-result")).to_contain_text(
+        f"Added {len(half)} observations of 12 observations read: the queue holds {len(half)}"
+    )
+    fill.get_by_label("Sample percent").fill("100")
+    fill.get_by_test_id("fill-submit").click()
+    expect(fill.get_by_test_id("fill-result")).to_contain_text(
+        f"Added {12 - len(half)} observations ({len(half)} already in the queue) of 12 observations read"
+    )
+    with demo_server.client() as client:
+        items = client.get(f"{BASE}/{queue}/items", params={"limit": 100}).json()["data"]
+    assert {(item["object_id"], item["trace_id"]) for item in items} == set((t, o)[::-1] for t, o in sent)
+
+    # One review with the keyboard: the generation's prompt is shown, "y" answers the yes/no score, Enter submits.
+    expect(page.get_by_test_id("queue-counts")).to_have_text("0 of 12 items done · 12 remaining")
+    item = page.get_by_test_id("review-item")
+    expect(item.get_by_test_id("review-input")).to_contain_text("prompt ")
+    reviewed = item.get_attribute("data-object-id")
+    page.keyboard.press("y")
+    page.keyboard.press("Enter")
+    expect(page.get_by_test_id("my-counts")).to_contain_text("You: 1 done")
+    expect(page.get_by_test_id("queue-counts")).to_have_text("1 of 12 items done · 11 remaining")
+    with demo_server.client() as client:
+        trace = client.get(f"/api/v1/traces/{sent[0][0]}").json()
+    [score] = [s for s in trace["scores"] if s["source"] == "ANNOTATION"]
+    assert (score["observation_id"], score["name"], score["value"]) == (reviewed, "ok", 1.0)
+
+
+def test_a_queue_of_any_kind_is_filled_from_either_list(page: Page, demo_server: TheodoliteServer) -> None:
+    tag = uuid.uuid4().hex[:6]
+    obs_name, trace_name, queue = f"any-{tag}", f"anyt-{tag}", f"any-{tag}"
+    sent = send_observations(demo_server, 3, obs_name, kind="span")
+    trace_ids = send_traces(demo_server, 2, trace_name)
+    with demo_server.client() as client:
+        made = client.post(BASE, json={"name": queue, "score_configs": [{"name": "ok", "data_type": "BOOLEAN"}]})
+    assert made.status_code == 201, made.text
+    page.goto(f"/queues/{queue}")
+    sign_in(page)
+    page.get_by_test_id("fill-button").click()
+    page.get_by_label("Fill from").select_option("observations")
+    fill = page.get_by_test_id("fill-queue")
+    fill.get_by_label("Observation name").fill(obs_name)
+    fill.get_by_test_id("fill-submit").click()
+    expect(fill.get_by_test_id("fill-result")).to_contain_text("Added 3 observations of 3 observations read")
+    page.get_by_label("Fill from").select_option("traces")
+    name_filter = fill.get_by_label("Name filter")
+    name_filter.fill(trace_name)
+    name_filter.press("Enter")
+    fill.get_by_test_id("fill-submit").click()
+    expect(fill.get_by_test_id("fill-result")).to_contain_text("Added 2 traces of 2 traces read: the queue holds 5")
+    with demo_server.client() as client:
+        items = client.get(f"{BASE}/{queue}/items").json()["data"]
+    assert {(item["kind"], item["object_id"]) for item in items} == {
+        *(("observation", ident) for _, ident in sent),
+        *(("trace", trace_id) for trace_id in trace_ids),
+    }

@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from theodolite.errors import BadRequestError
-from theodolite.query.filters import ScoreFilter, TraceFilter, parse_money
+from theodolite.query.filters import ObservationFilter, ScoreFilter, TraceFilter, parse_money
 
 MAX_ITEMS_PER_REQUEST = 1000
 MAX_FROM_TRACES = 10_000
@@ -119,11 +119,40 @@ class FromTracesIn(BaseModel):
     max_items: int = Field(1000, ge=1, le=MAX_FROM_TRACES, description="most items this request adds or finds held")
 
 
+class ObservationFilterIn(BaseModel):
+    """The observation list's filters (GET /api/v1/observations), as JSON."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    start: datetime | None = Field(None, alias="from", description="on start_time, inclusive")
+    end: datetime | None = Field(None, alias="to", description="exclusive")
+    type: str | None = Field(None, description="span, generation, event, tool, ... (as stored)")
+    model: str | None = None
+    name: str | None = None
+    trace_id: str | None = None
+    level: str | None = Field(None, pattern="^(?i)(debug|default|warning|error)$")
+
+    def to_filter(self) -> ObservationFilter:
+        if self.start is not None and self.end is not None and self.start > self.end:
+            raise BadRequestError(f"from ({self.start.isoformat()}) is after to ({self.end.isoformat()})")
+        return ObservationFilter(self.start, self.end, self.type, self.model, self.name, self.trace_id, self.level)
+
+
+class FromObservationsIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    filters: ObservationFilterIn = Field(default_factory=ObservationFilterIn)
+    sample_rate: float = Field(
+        1.0, gt=0, le=1, description="the share to add, decided by a hash of each observation id, as from-traces"
+    )
+    max_items: int = Field(1000, ge=1, le=MAX_FROM_TRACES, description="most items this request adds or finds held")
+
+
 class AddedOut(BaseModel):
     added: int
     existing: int = Field(description="items the queue held already (adding is idempotent)")
     item_count: int
-    scanned: int | None = Field(None, description="from-traces: traces read")
+    scanned: int | None = Field(None, description="from-traces: traces read; from-observations: observations read")
     pending_spans: int | None = Field(
         None,
         description="from-traces: spans the filters could not see yet (SQLite derives after the commit; 0 normally)",

@@ -46,6 +46,7 @@ from theodolite.server.routes.annotation_queue_models import (
     AddedOut,
     AgreementOut,
     ClaimOut,
+    FromObservationsIn,
     FromTracesIn,
     ItemPage,
     ItemsIn,
@@ -69,7 +70,7 @@ router = APIRouter(
     responses={**ERRORS, **{code: ERRORS[400] for code in (409, 413)}},
 )
 SOURCE = "ANNOTATION"
-_PAGE = 500  # traces per read when filling a queue from the trace list's filters
+_PAGE = 500  # traces (or observations) per read when filling a queue from a list's filters
 _ALL_TIME = datetime(1970, 1, 1, tzinfo=UTC)
 _MAX_SOURCE_SCORES = 200_000
 
@@ -161,7 +162,10 @@ def queues_add_from_traces(state: State, project: Project, pending: Derived, nam
     queue = store.get_queue(state.database, project, name)  # an unknown queue is a 404 before reading traces
     kind = body.kind or queue.kind or "trace"
     if kind not in ("trace", "session"):
-        raise BadRequestError(f"queue {name!r} holds observations: add them by id (POST .../items), not by trace")
+        raise BadRequestError(
+            f"queue {name!r} holds observations: add them by id (POST .../items) or by the observation list's "
+            "filters (POST .../items/from-observations), not by trace"
+        )
     filters = body.filters.to_filter()
     chosen: dict[str, store.NewItem] = {}
     scanned, cursor = 0, None
@@ -183,6 +187,42 @@ def queues_add_from_traces(state: State, project: Project, pending: Derived, nam
         return {"added": 0, "existing": 0, "item_count": info.item_count, "scanned": scanned, "pending_spans": pending}
     return {"added": added.added, "existing": added.existing, "item_count": added.item_count, "scanned": scanned,
             "pending_spans": pending}  # fmt: skip
+
+
+@router.post(
+    "/{name}/items/from-observations",
+    response_model=AddedOut,
+    summary="Add the observations the observation list's filters match, sampled by a hash of the id",
+)
+def queues_add_from_observations(state: State, project: Project, name: str, body: FromObservationsIn) -> dict:
+    queue = store.get_queue(state.database, project, name)  # an unknown queue is a 404 before reading observations
+    if queue.kind not in (None, "observation"):
+        raise BadRequestError(
+            f"queue {name!r} holds {queue.kind}s only: fill it from the trace list's filters "
+            "(POST .../items/from-traces), not from observations"
+        )
+    filters = body.filters.to_filter()
+    # Keyed and sampled by the observation id alone, as POST .../items keys an observation: one added
+    # both ways is one item, and the sample chooses the same ones on every run.
+    chosen: dict[str, store.NewItem] = {}
+    scanned, cursor = 0, None
+    while len(chosen) < body.max_items:
+        page, cursor = state.queries.list_observations(project, filters, limit=_PAGE, cursor=cursor)
+        for observation in page:
+            scanned += 1
+            object_id = observation["id"]
+            if object_id in chosen or not sampled(object_id, body.sample_rate):
+                continue
+            chosen[object_id] = store.NewItem("observation", object_id, observation["trace_id"])
+            if len(chosen) >= body.max_items:
+                break
+        if cursor is None:
+            break
+    if not chosen:
+        info = store.get_queue(state.database, project, name)
+        return {"added": 0, "existing": 0, "item_count": info.item_count, "scanned": scanned}
+    added = store.add_items(state.database, project, name, list(chosen.values()))
+    return {"added": added.added, "existing": added.existing, "item_count": added.item_count, "scanned": scanned}
 
 
 @router.get("/{name}/items", response_model=ItemPage, summary="The queue's items in the order they were added")

@@ -1,6 +1,8 @@
 // "Add items" on a queue's page: the traces list's filters (the same filter bar) and a sample, sent to
 // POST .../items/from-traces. The server keeps a trace (or its session) when a hash of its id falls
 // under the rate, so adding again with the same filters adds nothing new, and a higher rate a superset.
+// An observation queue is filled by the observation list's filters instead (FillObservations); a queue
+// of any kind by either.
 import { useMutation } from "@tanstack/react-query";
 import { useMemo, useState, type FormEvent } from "react";
 import { Link } from "react-router";
@@ -11,11 +13,33 @@ import { ActionError } from "../settings/parts";
 import { FilterBar } from "../traces/FilterBar";
 import { EMPTY_FILTERS, type TraceFilters } from "../traces/filters";
 import { filtersBody, queuesApi, sampleRate } from "./api";
+import { FillObservations } from "./FillObservations";
 import type { Added, Queue } from "./types";
 
 const MAX_ITEMS = 10_000; // the server's most per request
 
 export function FillByFilter({ queue, onAdded }: { queue: Queue; onAdded: (added: Added) => void }) {
+  const [source, setSource] = useState<"traces" | "observations">(queue.kind === "observation" ? "observations" : "traces");
+  const fill = source === "observations"
+    ? <FillObservations queue={queue} onAdded={onAdded} />
+    : <FillTraces queue={queue} onAdded={onAdded} />;
+  if (queue.kind !== null) return fill;
+  // A queue of any kind: either list fills it.
+  return (
+    <>
+      <label className="field fill-source">
+        <span>Fill from</span>
+        <select aria-label="Fill from" value={source} onChange={(e) => setSource(e.target.value as "traces" | "observations")}>
+          <option value="traces">the traces list</option>
+          <option value="observations">the observation list</option>
+        </select>
+      </label>
+      {fill}
+    </>
+  );
+}
+
+function FillTraces({ queue, onAdded }: { queue: Queue; onAdded: (added: Added) => void }) {
   const { project } = useAuth();
   const projectQuery = useProjectQuery();
   const [filters, setFilters] = useState<TraceFilters>(EMPTY_FILTERS);
@@ -28,13 +52,6 @@ export function FillByFilter({ queue, onAdded }: { queue: Queue; onAdded: (added
     mutationFn: (body: Parameters<typeof queuesApi.fromTraces>[1]) => queuesApi.fromTraces(queue.name, body),
     onSuccess: onAdded,
   });
-  if (queue.kind === "observation") {
-    return (
-      <p className="banner banner-info" data-testid="fill-observations">
-        This queue holds observations: add them by id (<code>POST …/items</code> with each observation's trace_id).
-      </p>
-    );
-  }
   const onSubmit = (event: FormEvent) => {
     event.preventDefault();
     const rate = sampleRate(percent);

@@ -2,7 +2,7 @@
 // trace's root input and output, an observation's, a session's turns), gives the queue's scores
 // and submits (Enter) or skips (s); the next item follows, and after the last a done state. The
 // keyboard does everything (keys.ts); ? shows the keys. "Add items" fills the queue by the traces
-// list's filters and a sample (FillByFilter).
+// list's filters and a sample (FillByFilter), an observation queue by the observation list's.
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { Link } from "react-router";

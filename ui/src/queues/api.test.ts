@@ -1,7 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { EMPTY_SCORE_CONFIG_FORM } from "../settings/scoreConfigs";
 import { EMPTY_FILTERS } from "../traces/filters";
-import { EMPTY_NEW_QUEUE, filtersBody, newQueueBody, ownConfig, sampleRate } from "./api";
+import {
+  EMPTY_NEW_QUEUE, EMPTY_OBSERVATION_FILTERS, filtersBody, newQueueBody, observationFiltersBody, ownConfig, sampleRate,
+} from "./api";
 
 describe("newQueueBody", () => {
   it("sends project configs by name, then the queue's own, with the kind and reviews", () => {
@@ -52,5 +54,17 @@ describe("sampleRate", () => {
     expect(sampleRate("10")).toBe(0.1);
     expect(sampleRate("100")).toBe(1);
     expect(["0", "101", "", "ten", "-5"].map(sampleRate)).toEqual([null, null, null, null, null]);
+  });
+});
+
+describe("observationFiltersBody", () => {
+  it("sends the filled filters under the observation list's names and resolves a range", () => {
+    const now = Date.parse("2026-12-01T12:00:00Z");
+    expect(observationFiltersBody(EMPTY_OBSERVATION_FILTERS, now)).toEqual({});
+    const filters = { type: "generation", model: " gpt-4o ", name: "", level: "ERROR", traceId: "t1", range: "24h" };
+    expect(observationFiltersBody(filters, now)).toEqual({
+      type: "generation", model: "gpt-4o", level: "ERROR", trace_id: "t1", from: "2026-11-30T12:00:00.000Z",
+    });
+    expect(observationFiltersBody({ ...EMPTY_OBSERVATION_FILTERS, range: "never" }, now)).toEqual({});
   });
 });

@@ -3,7 +3,7 @@
 // same rules and answers 400 naming what is wrong.
 import { apiRequest } from "../api/client";
 import { scoreConfigBody, type ScoreConfigForm } from "../settings/scoreConfigs";
-import { filtersToApiParams, type TraceFilters } from "../traces/filters";
+import { filtersToApiParams, RANGES, type TraceFilters } from "../traces/filters";
 import type { Added, ItemKind, Queue, ScoreConfig } from "./types";
 
 export function queuePath(name: string): string {
@@ -28,6 +28,12 @@ export interface FromTracesBody {
   max_items: number;
 }
 
+export interface FromObservationsBody {
+  filters: Record<string, string>;
+  sample_rate: number;
+  max_items: number;
+}
+
 export const queuesApi = {
   list: () => apiRequest<{ data: Queue[] }>("/api/v1/annotation-queues").then((r) => r.data),
   create: (body: NewQueueBody) => apiRequest<Queue>("/api/v1/annotation-queues", { method: "POST", body }),
@@ -35,6 +41,8 @@ export const queuesApi = {
     apiRequest<Added>(`${queuePath(name)}/items`, { method: "POST", body: { items } }),
   fromTraces: (name: string, body: FromTracesBody) =>
     apiRequest<Added>(`${queuePath(name)}/items/from-traces`, { method: "POST", body }),
+  fromObservations: (name: string, body: FromObservationsBody) =>
+    apiRequest<Added>(`${queuePath(name)}/items/from-observations`, { method: "POST", body }),
 };
 
 export interface NewQueueForm {
@@ -108,4 +116,31 @@ export function sampleRate(percent: string): number | null {
   if (!/^\d+(\.\d+)?$|^\.\d+$/.test(text)) return null;
   const value = Number(text);
   return value > 0 && value <= 100 ? value / 100 : null;
+}
+
+/** The observation filters of "Add items" on an observation queue (GET /api/v1/observations' own). */
+export interface ObservationFilters {
+  type: string;
+  model: string;
+  name: string;
+  level: string;
+  traceId: string;
+  /** A key of RANGES, or "" for any time. */
+  range: string;
+}
+
+export const EMPTY_OBSERVATION_FILTERS: ObservationFilters = { type: "", model: "", name: "", level: "", traceId: "", range: "" };
+
+/** The observation filters as from-observations wants them: blanks left out, a relative range resolved against `now` (ms). */
+export function observationFiltersBody(filters: ObservationFilters, now: number): FromObservationsBody["filters"] {
+  const body: FromObservationsBody["filters"] = {};
+  const fields: [string, string][] = [
+    ["type", filters.type], ["model", filters.model], ["name", filters.name], ["level", filters.level], ["trace_id", filters.traceId],
+  ];
+  for (const [key, value] of fields) {
+    if (value.trim() !== "") body[key] = value.trim();
+  }
+  const range = RANGES[filters.range];
+  if (range) body.from = new Date(now - range.seconds * 1000).toISOString();
+  return body;
 }
