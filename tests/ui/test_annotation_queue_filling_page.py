@@ -2,8 +2,8 @@
 against a real `theodolite serve` on SQLite: "New queue" with a project score config and a score of
 the queue's own, "Add items" by the trace list's filters and a sample (the same traces the server's
 hash chooses), an observation queue filled by the observation list's filters and reviewed with the
-keyboard, a queue of any kind filled from either list, "Add to queue" on ticked rows of the traces list, and a queue whose project config was
-archived refusing reviews.
+keyboard, a queue of any kind filled from either list, "Add to queue" on ticked rows of the traces
+list, and a queue whose project config was archived refusing reviews.
 
 No sleeps: Playwright's locators wait, and expect() polls with a timeout."""
 
