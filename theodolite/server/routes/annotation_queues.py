@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
@@ -167,26 +168,14 @@ def queues_add_from_traces(state: State, project: Project, pending: Derived, nam
             "filters (POST .../items/from-observations), not by trace"
         )
     filters = body.filters.to_filter()
-    chosen: dict[str, store.NewItem] = {}
-    scanned, cursor = 0, None
-    while len(chosen) < body.max_items:
-        page, cursor = state.queries.list_traces(project, filters, limit=_PAGE, cursor=cursor)
-        for trace in page:
-            scanned += 1
-            object_id = trace["id"] if kind == "trace" else trace.get("session_id")
-            if not object_id or object_id in chosen or not sampled(object_id, body.sample_rate):
-                continue
-            chosen[object_id] = store.NewItem(kind, object_id, trace["id"] if kind == "trace" else None)
-            if len(chosen) >= body.max_items:
-                break
-        if cursor is None:
-            break
-    added = store.add_items(state.database, project, name, list(chosen.values())) if chosen else None
-    if added is None:
-        info = store.get_queue(state.database, project, name)
-        return {"added": 0, "existing": 0, "item_count": info.item_count, "scanned": scanned, "pending_spans": pending}
-    return {"added": added.added, "existing": added.existing, "item_count": added.item_count, "scanned": scanned,
-            "pending_spans": pending}  # fmt: skip
+
+    def item_of(trace: dict[str, Any]) -> store.NewItem | None:
+        object_id = trace["id"] if kind == "trace" else trace.get("session_id")
+        return store.NewItem(kind, object_id, trace["id"] if kind == "trace" else None) if object_id else None
+
+    chosen, scanned = _sample(lambda cursor: state.queries.list_traces(project, filters, limit=_PAGE, cursor=cursor),
+                              item_of, body.sample_rate, body.max_items)  # fmt: skip
+    return _add_chosen(state, project, name, chosen, scanned) | {"pending_spans": pending}
 
 
 @router.post(
@@ -204,24 +193,44 @@ def queues_add_from_observations(state: State, project: Project, name: str, body
     filters = body.filters.to_filter()
     # Keyed and sampled by the observation id alone, as POST .../items keys an observation: one added
     # both ways is one item, and the sample chooses the same ones on every run.
+    chosen, scanned = _sample(
+        lambda cursor: state.queries.list_observations(project, filters, limit=_PAGE, cursor=cursor),
+        lambda observation: store.NewItem("observation", observation["id"], observation["trace_id"]),
+        body.sample_rate, body.max_items,
+    )  # fmt: skip
+    return _add_chosen(state, project, name, chosen, scanned)
+
+
+def _sample(
+    read_page: Callable[[Any], tuple[list[dict[str, Any]], Any]],
+    item_of: Callable[[dict[str, Any]], store.NewItem | None],
+    rate: float,
+    max_items: int,
+) -> tuple[list[store.NewItem], int]:
+    """Page through a list (`read_page(cursor)` -> rows, the next cursor) and choose the rows whose
+    item's object id the sample takes, each object once, at most `max_items`: (items, rows read)."""
     chosen: dict[str, store.NewItem] = {}
     scanned, cursor = 0, None
-    while len(chosen) < body.max_items:
-        page, cursor = state.queries.list_observations(project, filters, limit=_PAGE, cursor=cursor)
-        for observation in page:
+    while len(chosen) < max_items:
+        page, cursor = read_page(cursor)
+        for row in page:
             scanned += 1
-            object_id = observation["id"]
-            if object_id in chosen or not sampled(object_id, body.sample_rate):
+            item = item_of(row)
+            if item is None or item.object_id in chosen or not sampled(item.object_id, rate):
                 continue
-            chosen[object_id] = store.NewItem("observation", object_id, observation["trace_id"])
-            if len(chosen) >= body.max_items:
+            chosen[item.object_id] = item
+            if len(chosen) >= max_items:
                 break
         if cursor is None:
             break
+    return list(chosen.values()), scanned
+
+
+def _add_chosen(state: Any, project: int, name: str, chosen: list[store.NewItem], scanned: int) -> dict[str, Any]:
     if not chosen:
         info = store.get_queue(state.database, project, name)
         return {"added": 0, "existing": 0, "item_count": info.item_count, "scanned": scanned}
-    added = store.add_items(state.database, project, name, list(chosen.values()))
+    added = store.add_items(state.database, project, name, chosen)
     return {"added": added.added, "existing": added.existing, "item_count": added.item_count, "scanned": scanned}
 
 
