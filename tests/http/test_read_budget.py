@@ -82,17 +82,23 @@ def workdir(tmp_path: Path) -> Iterator[Path]:
     yield tmp_path
 
 
+def small_read_passes(client: httpx.Client, attempts: int = 5) -> bool:
+    """A one-trace page answers within the 20 ms budget: on a busy machine a new connection's first
+    query may not (connecting, planning), so a few tries; a budget that refuses every read fails."""
+    return any(client.get("/api/v1/traces", params={"limit": 1}).status_code == 200 for _ in range(attempts))
+
+
 def test_a_read_over_its_budget_is_stopped_with_503_and_retry_after(demo_url: str, workdir: Path) -> None:
     # 20 ms: far below what reading a week of traffic takes, far above a key lookup.
     server = started(demo_url, workdir, read_timeout_s="0.02", retry_after_s="2")
     try:
         with server.client() as client:
-            assert client.get("/api/v1/traces", params={"limit": 1}).status_code == 200  # a small read passes
+            assert small_read_passes(client)
             with read_held_open(demo_url, server):  # PostgreSQL: the read waits on a lock; SQLite: a week of data
                 began = time.monotonic()
                 response = client.get(SLOW_READ[0], params=SLOW_READ[1])
                 elapsed = time.monotonic() - began
-            assert client.get("/api/v1/traces", params={"limit": 1}).status_code == 200  # the server is fine
+            assert small_read_passes(client)  # the server is fine
     finally:
         server.stop()
     assert response.status_code == 503, response.text
