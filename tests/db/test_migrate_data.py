@@ -202,8 +202,11 @@ def list_metric_rows_of(url: str, **given: Any) -> list[dict[str, Any]]:
         database.dispose()
 
 
-def progress_rows(url: str) -> dict[str, tuple[int, bool]]:
-    engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://"))
+def progress_rows(url: str, engine: Any = None) -> dict[str, tuple[int, bool]]:
+    """The copy's progress table as (rows copied, done) by table; `engine`: poll on one engine (a
+    new one per call costs a connection, long enough for a fast copy to finish a table unseen)."""
+    owned = engine is None
+    engine = engine or create_engine(url.replace("postgresql://", "postgresql+psycopg://"))
     try:
         with engine.connect() as conn:
             if not inspect(conn).has_table("migrate_data_progress"):
@@ -211,7 +214,8 @@ def progress_rows(url: str) -> dict[str, tuple[int, bool]]:
             rows = conn.execute(text("SELECT table_name, rows_copied, done FROM migrate_data_progress"))
             return {name: (copied, bool(done)) for name, copied, done in rows}
     finally:
-        engine.dispose()
+        if owned:
+            engine.dispose()
 
 
 @pytest.mark.parametrize("rerun", ["continue", "restart"])
@@ -219,17 +223,19 @@ def test_a_killed_copy_continues_without_duplicates_or_gaps(rerun: str, postgres
     source = sqlite_url(tmp_path / "theodolite.db")
     write_demo(source, days=3, per_day=150)
     command = [sys.executable, "-m", "theodolite", "migrate-data", "--from", source, "--to", postgres_url]
-    process = subprocess.Popen([*command, "--chunk-rows", "50"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    process = subprocess.Popen([*command, "--chunk-rows", "10"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    poller = create_engine(postgres_url.replace("postgresql://", "postgresql+psycopg://"))
     try:
         deadline = time.monotonic() + 120
         seen: dict[str, tuple[int, bool]] = {}
         while time.monotonic() < deadline and process.poll() is None:
-            seen = progress_rows(postgres_url)
+            seen = progress_rows(postgres_url, poller)
             if seen.get("observations", (0, False))[0] > 0:
                 break
         os.kill(process.pid, signal.SIGKILL)
     finally:
         process.wait(timeout=60)
+        poller.dispose()
     assert process.returncode == -signal.SIGKILL, process.stderr.read() if process.stderr else ""
     copied, done = seen["observations"]
     assert copied > 0 and not done  # interrupted half-way through a table
