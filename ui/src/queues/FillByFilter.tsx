@@ -12,11 +12,11 @@ import { Spinner } from "../components/states";
 import { ActionError } from "../settings/parts";
 import { FilterBar } from "../traces/FilterBar";
 import { EMPTY_FILTERS, type TraceFilters } from "../traces/filters";
-import { filtersBody, queuesApi, sampleRate } from "./api";
+import { filtersBody, queuesApi } from "./api";
 import { FillObservations } from "./FillObservations";
+import { checkSample, DEFAULT_SAMPLE, SampleFields, type SampleState } from "./SampleFields";
 import type { Added, Queue } from "./types";
 
-const MAX_ITEMS = 10_000; // the server's most per request
 
 export function FillByFilter({ queue, onAdded }: { queue: Queue; onAdded: (added: Added) => void }) {
   const [source, setSource] = useState<"traces" | "observations">(queue.kind === "observation" ? "observations" : "traces");
@@ -43,8 +43,7 @@ function FillTraces({ queue, onAdded }: { queue: Queue; onAdded: (added: Added) 
   const { project } = useAuth();
   const projectQuery = useProjectQuery();
   const [filters, setFilters] = useState<TraceFilters>(EMPTY_FILTERS);
-  const [percent, setPercent] = useState("100");
-  const [max, setMax] = useState("1000");
+  const [sample, setSample] = useState<SampleState>(DEFAULT_SAMPLE);
   const [kind, setKind] = useState<"trace" | "session">(queue.kind === "session" ? "session" : "trace");
   const [problem, setProblem] = useState<string | null>(null);
   const optionsRange = useMemo(() => ({ from: new Date(Date.now() - 30 * 86_400_000).toISOString(), to: null }), []);
@@ -54,14 +53,10 @@ function FillTraces({ queue, onAdded }: { queue: Queue; onAdded: (added: Added) 
   });
   const onSubmit = (event: FormEvent) => {
     event.preventDefault();
-    const rate = sampleRate(percent);
-    const most = Number(max.trim());
-    if (rate === null) return setProblem("Sample: a percentage above 0 and up to 100.");
-    if (!/^\d+$/.test(max.trim()) || most < 1 || most > MAX_ITEMS) {
-      return setProblem(`At most: a whole number from 1 to ${MAX_ITEMS.toLocaleString("en")}.`);
-    }
+    const checked = checkSample(sample);
+    if (typeof checked === "string") return setProblem(checked);
     setProblem(null);
-    add.mutate({ filters: filtersBody(filters, Date.now()), kind, sample_rate: rate, max_items: most });
+    add.mutate({ filters: filtersBody(filters, Date.now()), kind, ...checked });
   };
   const done = add.data;
   return (
@@ -81,16 +76,7 @@ function FillTraces({ queue, onAdded }: { queue: Queue; onAdded: (added: Added) 
             </select>
           </label>
         ) : null}
-        <label className="field">
-          <span>Sample, %</span>
-          <input aria-label="Sample percent" inputMode="decimal" className="new-queue-number" value={percent}
-                 onChange={(e) => setPercent(e.target.value)} />
-        </label>
-        <label className="field">
-          <span>At most</span>
-          <input aria-label="At most" inputMode="numeric" className="new-queue-number" value={max}
-                 onChange={(e) => setMax(e.target.value)} />
-        </label>
+        <SampleFields sample={sample} onChange={setSample} />
         <button type="submit" className="button button-primary" disabled={add.isPending} data-testid="fill-submit">
           {add.isPending ? <Spinner label="Adding…" /> : kind === "session" ? "Add their sessions" : "Add matching traces"}
         </button>

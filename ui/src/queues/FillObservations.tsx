@@ -6,17 +6,16 @@ import { useState, type FormEvent } from "react";
 import { Spinner } from "../components/states";
 import { ActionError } from "../settings/parts";
 import { LEVELS, RANGES } from "../traces/filters";
-import { EMPTY_OBSERVATION_FILTERS, observationFiltersBody, queuesApi, sampleRate, type ObservationFilters } from "./api";
+import { EMPTY_OBSERVATION_FILTERS, observationFiltersBody, queuesApi, type ObservationFilters } from "./api";
+import { checkSample, DEFAULT_SAMPLE, SampleFields, type SampleState } from "./SampleFields";
 import type { Added, Queue } from "./types";
 
-const MAX_ITEMS = 10_000; // the server's most per request
 // The kinds of observation the server stores (model/entities.py ObservationType).
 const TYPES = ["generation", "span", "event", "agent", "tool", "chain", "retriever", "evaluator", "embedding", "guardrail"];
 
 export function FillObservations({ queue, onAdded }: { queue: Queue; onAdded: (added: Added) => void }) {
   const [filters, setFilters] = useState<ObservationFilters>(EMPTY_OBSERVATION_FILTERS);
-  const [percent, setPercent] = useState("100");
-  const [max, setMax] = useState("1000");
+  const [sample, setSample] = useState<SampleState>(DEFAULT_SAMPLE);
   const [problem, setProblem] = useState<string | null>(null);
   const add = useMutation({
     mutationFn: (body: Parameters<typeof queuesApi.fromObservations>[1]) => queuesApi.fromObservations(queue.name, body),
@@ -26,14 +25,10 @@ export function FillObservations({ queue, onAdded }: { queue: Queue; onAdded: (a
     setFilters((current) => ({ ...current, [key]: event.target.value }));
   const onSubmit = (event: FormEvent) => {
     event.preventDefault();
-    const rate = sampleRate(percent);
-    const most = Number(max.trim());
-    if (rate === null) return setProblem("Sample: a percentage above 0 and up to 100.");
-    if (!/^\d+$/.test(max.trim()) || most < 1 || most > MAX_ITEMS) {
-      return setProblem(`At most: a whole number from 1 to ${MAX_ITEMS.toLocaleString("en")}.`);
-    }
+    const checked = checkSample(sample);
+    if (typeof checked === "string") return setProblem(checked);
     setProblem(null);
-    add.mutate({ filters: observationFiltersBody(filters, Date.now()), sample_rate: rate, max_items: most });
+    add.mutate({ filters: observationFiltersBody(filters, Date.now()), ...checked });
   };
   const done = add.data;
   return (
@@ -76,16 +71,7 @@ export function FillObservations({ queue, onAdded }: { queue: Queue; onAdded: (a
             {Object.entries(RANGES).map(([key, range]) => <option key={key} value={key}>{range.label}</option>)}
           </select>
         </label>
-        <label className="field">
-          <span>Sample, %</span>
-          <input aria-label="Sample percent" inputMode="decimal" className="new-queue-number" value={percent}
-                 onChange={(e) => setPercent(e.target.value)} />
-        </label>
-        <label className="field">
-          <span>At most</span>
-          <input aria-label="At most" inputMode="numeric" className="new-queue-number" value={max}
-                 onChange={(e) => setMax(e.target.value)} />
-        </label>
+        <SampleFields sample={sample} onChange={setSample} />
         <button type="submit" className="button button-primary" disabled={add.isPending} data-testid="fill-submit">
           {add.isPending ? <Spinner label="Adding…" /> : "Add matching observations"}
         </button>
