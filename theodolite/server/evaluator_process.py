@@ -33,7 +33,7 @@ from theodolite.errors import OverloadedError, ShuttingDownError, TheodoliteErro
 from theodolite.ingestion.pipeline import IngestPipeline
 from theodolite.server.settings import Settings
 from theodolite.storage.codec import ValueCodec
-from theodolite.storage.dictionaries import load_dictionaries, stored_dictionary_count
+from theodolite.storage.dictionaries import load_dictionaries
 
 log = logging.getLogger(__name__)
 RESTART_DELAY_S = 2.5  # doubled after each failure soon after a start, up to MAX_RESTART_DELAY_S
@@ -208,19 +208,15 @@ def run_child(settings: Settings, codec: ValueCodec, conn: Connection, control: 
     database = stores.metadata
     relayed = _RelayedPipeline(conn)
     try:
-        dictionaries = _Dictionaries(database)
-        statistics = PlannerStatistics(database)
-
-        def before_pass() -> None:
-            dictionaries.refresh()  # payloads the server compressed with a dictionary trained since
-            statistics.refresh_if_stale()
-
+        # Compress the judge's payloads as the server does; a payload read with a dictionary trained
+        # since is handled by the readers (they load the stored dictionaries on a miss).
+        load_dictionaries(database)
         worker = EvaluatorWorker(
             database, stores.traces.queries, relayed, codec,
             PriceBook(database).for_project_blocking, Lease(database.engine, EVALUATORS),
             api_keys=settings.evaluator_api_key_map, concurrency=settings.evaluator_concurrency,
             settle_s=settings.evaluator_settle_s, poll_s=settings.evaluator_poll_s,
-            cpu_share=settings.evaluator_cpu_share, before_pass=before_pass,
+            cpu_share=settings.evaluator_cpu_share, before_pass=PlannerStatistics(database).refresh_if_stale,
         )  # fmt: skip
         worker.start()
         held = False
@@ -233,18 +229,3 @@ def run_child(settings: Settings, codec: ValueCodec, conn: Connection, control: 
         conn.close()
         control.close()
         stores.close()
-
-
-class _Dictionaries:
-    """Payload dictionaries installed in this process, loaded again when the server stored a new one
-    (reading a payload compressed with a dictionary that is not loaded fails)."""
-
-    def __init__(self, database: Any) -> None:
-        self.database = database
-        self._count = -1
-
-    def refresh(self) -> None:
-        count = stored_dictionary_count(self.database)
-        if count != self._count:
-            load_dictionaries(self.database)
-            self._count = count

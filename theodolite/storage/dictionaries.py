@@ -31,14 +31,6 @@ def load_dictionaries(database: Database) -> bytes | None:
         return install_stored_dictionaries(conn)
 
 
-def stored_dictionary_count(database: Database) -> int:
-    """How many dictionaries are stored (0 off SQLite): a process that installed fewer loads them again."""
-    if database.dialect_name != "sqlite":
-        return 0
-    with database.connect() as conn:
-        return conn.execute(select(func.count()).select_from(tables.payload_dictionaries)).scalar_one()
-
-
 def install_stored_dictionaries(conn: Connection) -> bytes | None:
     """`load_dictionaries` on an open SQLite connection (a migration's)."""
     table = tables.payload_dictionaries
